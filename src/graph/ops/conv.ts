@@ -1,0 +1,178 @@
+import { DTypeError, ShapeError } from '../../core/errors.js';
+import { formatShape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import type { OnnxEmitter } from '../emitter.js';
+import type { ConvAttrs, ConvTransposeAttrs, OpFamily, ValueType } from '../types.js';
+import { apply, constant, type Value } from '../value.js';
+import { gemm, matmul } from './matmul.js';
+import { reshape, transpose } from './movement.js';
+import { reduceSum } from './reduce.js';
+
+function outSize(n: number, k: number, s: number, d: number, p0: number, p1: number): number {
+  return Math.floor((n + p0 + p1 - d * (k - 1) - 1) / s) + 1;
+}
+
+function checkOperands(op: string, x: Value, w: Value, b: Value | undefined): void {
+  if (x.rank !== 4 || w.rank !== 4) {
+    throw new ShapeError(`${op}: expected NCHW input and 4-D weight, got x${formatShape(x.shape)} w${formatShape(w.shape)}`);
+  }
+  if (x.dtype !== w.dtype || (b && b.dtype !== x.dtype)) throw new DTypeError(`${op}: dtypes differ (x ${x.dtype}, w ${w.dtype})`);
+}
+
+function convType([x, w, b]: readonly Value[], a: ConvAttrs): ValueType {
+  checkOperands('Conv', x, w, b);
+  const [n, cin, h, wd] = x.shape;
+  const [cout, cinPerGroup, kh, kw] = w.shape;
+  if (cin !== cinPerGroup * a.group || cout % a.group !== 0) {
+    throw new ShapeError(`Conv: x${formatShape(x.shape)} and w${formatShape(w.shape)} disagree for group=${a.group}`);
+  }
+  if (b && (b.rank !== 1 || b.shape[0] !== cout)) throw new ShapeError(`Conv: bias ${formatShape(b.shape)} should be [${cout}]`);
+  const ho = outSize(h, kh, a.strides[0], a.dilations[0], a.pads[0], a.pads[2]);
+  const wo = outSize(wd, kw, a.strides[1], a.dilations[1], a.pads[1], a.pads[3]);
+  if (ho <= 0 || wo <= 0) throw new ShapeError(`Conv: input ${formatShape(x.shape)} is smaller than kernel ${kh}x${kw}`);
+  return { shape: [n, cout, ho, wo], dtype: x.dtype };
+}
+
+function convTransposeType([x, w, b]: readonly Value[], a: ConvTransposeAttrs): ValueType {
+  checkOperands('ConvTranspose', x, w, b);
+  const [n, cin, h, wd] = x.shape;
+  const [wcin, coutPerGroup, kh, kw] = w.shape;
+  if (cin !== wcin || cin % a.group !== 0) {
+    throw new ShapeError(`ConvTranspose: x${formatShape(x.shape)} and w${formatShape(w.shape)} disagree for group=${a.group}`);
+  }
+  const cout = coutPerGroup * a.group;
+  if (b && (b.rank !== 1 || b.shape[0] !== cout)) throw new ShapeError(`ConvTranspose: bias ${formatShape(b.shape)} should be [${cout}]`);
+  const size = (i: 0 | 1, k: number, len: number) =>
+    a.strides[i] * (len - 1) + a.outputPadding[i] + a.dilations[i] * (k - 1) + 1 - a.pads[i] - a.pads[i + 2];
+  return { shape: [n, cout, size(0, kh, h), size(1, kw, wd)], dtype: x.dtype };
+}
+
+function convOnnxAttrs(a: ConvAttrs, kernel: readonly number[]) {
+  return {
+    strides: { ints: a.strides },
+    pads: { ints: a.pads },
+    dilations: { ints: a.dilations },
+    group: { i: a.group },
+    kernel_shape: { ints: kernel.slice(2) },
+  };
+}
+
+export const convOps: OpFamily<'Conv' | 'ConvTranspose'> = {
+  // dx = ConvTranspose(g, W) (output_padding recovers the rows a strided conv dropped);
+  // dW = one-hot im2col + Gemm (engine-spike.md: 2-3x faster than the transposed-conv trick); db = Σ g
+  Conv: {
+    inferType: convType,
+    toOnnx: (e: OnnxEmitter, ins, out, a, node) => e.node('Conv', ins, [out], convOnnxAttrs(a, node.inputs[1].shape)),
+    vjp: ({ g, inputs: [x, w, b], attrs: a }) => {
+      const [kh, kw] = w.shape.slice(2);
+      const r = [0, 1].map((i) => {
+        const span = x.shape[2 + i] + a.pads[i] + a.pads[i + 2] - a.dilations[i] * (w.shape[2 + i] - 1) - 1;
+        return span % a.strides[i];
+      }) as [number, number];
+      const dx = convTranspose2d(g, w, undefined, { ...a, outputPadding: r });
+      const dw = convWeightGrad(x, g, kh, kw, a);
+      return b ? [dx, dw, reduceSum(g, [0, 2, 3])] : [dx, dw];
+    },
+  },
+  // the adjoint of Conv: dx = Conv(g, W); dW = the conv weight gradient with input and output swapped
+  ConvTranspose: {
+    inferType: convTransposeType,
+    toOnnx: (e, ins, out, a, node) =>
+      e.node('ConvTranspose', ins, [out], {
+        ...convOnnxAttrs(a, node.inputs[1].shape),
+        output_padding: { ints: a.outputPadding },
+      }),
+    vjp: ({ g, inputs: [x, w, b], attrs: a }) => {
+      const { outputPadding: _, ...convAttrs } = a;
+      const dx = conv2d(g, w, undefined, convAttrs);
+      const dw = convWeightGrad(g, x, w.shape[2], w.shape[3], convAttrs);
+      return b ? [dx, dw, reduceSum(g, [0, 2, 3])] : [dx, dw];
+    },
+  },
+};
+
+/** Cached one-hot im2col kernels, keyed by channels, kernel size and dtype. */
+const oneHotCache = new Map<string, Value>();
+
+function oneHotKernel(c: number, kh: number, kw: number, dtype: 'float32' | 'float64'): Value {
+  const key = `${c}:${kh}:${kw}:${dtype}`;
+  let v = oneHotCache.get(key);
+  if (!v) {
+    const k2 = kh * kw;
+    const t = dtype === 'float32' ? Tensor.float32([c * k2, 1, kh, kw]) : Tensor.float64([c * k2, 1, kh, kw]);
+    for (let ch = 0; ch < c; ch++) for (let tap = 0; tap < k2; tap++) t.data[(ch * k2 + tap) * k2 + tap] = 1;
+    v = constant(t);
+    oneHotCache.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * Gradient of Conv(input, W) w.r.t. W given the output cotangent: im2col by a depthwise one-hot conv,
+ * then one Gemm (group 1) or a batched MatMul per group. Returns [Cout, Cin/group, kh, kw].
+ */
+export function convWeightGrad(input: Value, gOut: Value, kh: number, kw: number, a: ConvAttrs): Value {
+  const [n, cin] = input.shape;
+  const [, cout, ho, wo] = gOut.shape;
+  const dtype = input.dtype as 'float32' | 'float64';
+  const k2 = kh * kw;
+  const cols = conv2d(input, oneHotKernel(cin, kh, kw, dtype), undefined, { ...a, group: cin }); // [N, Cin·k², Ho, Wo]
+  if (cols.shape[2] !== ho || cols.shape[3] !== wo) {
+    throw new ShapeError(`Conv weight gradient: im2col gives ${formatShape(cols.shape)}, cotangent is ${formatShape(gOut.shape)}`);
+  }
+  const hw = ho * wo;
+  if (a.group === 1) {
+    const colsT = reshape(transpose(reshape(cols, [n, cin * k2, hw]), [1, 0, 2]), [cin * k2, n * hw]);
+    const gT = reshape(transpose(gOut, [1, 0, 2, 3]), [cout, n * hw]);
+    return reshape(gemm(gT, colsT, { transB: true }), [cout, cin, kh, kw]);
+  }
+  const gr = a.group;
+  const colsG = reshape(cols, [n, gr, (cin / gr) * k2, hw]);
+  const gG = reshape(gOut, [n, gr, cout / gr, hw]);
+  const perSample = matmul(gG, transpose(colsG, [0, 1, 3, 2])); // [N, G, Cout/G, Cin/G·k²]
+  return reshape(reduceSum(perSample, [0]), [cout, cin / gr, kh, kw]);
+}
+
+// ---- builders -------------------------------------------------------------------------------
+
+export interface ConvOptions {
+  /** Stride per axis, default 1. */
+  stride?: number | readonly [number, number];
+  /** Symmetric padding per axis, or ONNX [top, left, bottom, right]. Default 0. */
+  padding?: number | readonly [number, number] | readonly [number, number, number, number];
+  dilation?: number | readonly [number, number];
+  groups?: number;
+}
+
+function pair(v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
+  if (v === undefined) return [dflt, dflt];
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+function pads4(p: ConvOptions['padding']): [number, number, number, number] {
+  if (p === undefined) return [0, 0, 0, 0];
+  if (typeof p === 'number') return [p, p, p, p];
+  return p.length === 2 ? [p[0], p[1], p[0], p[1]] : [p[0], p[1], p[2], p[3]];
+}
+
+export function convAttrs(o: ConvOptions | ConvAttrs): ConvAttrs {
+  if ('strides' in o) return o;
+  return { strides: pair(o.stride, 1), pads: pads4(o.padding), dilations: pair(o.dilation, 1), group: o.groups ?? 1 };
+}
+
+/** 2-D convolution, NCHW, weight [Cout, Cin/groups, kh, kw]. */
+export function conv2d(x: Value, w: Value, bias?: Value, opts: ConvOptions | ConvAttrs = {}): Value {
+  return apply('Conv', bias ? [x, w, bias] : [x, w], convAttrs(opts));
+}
+
+/** Transposed convolution, weight [Cin, Cout/groups, kh, kw]. */
+export function convTranspose2d(
+  x: Value,
+  w: Value,
+  bias?: Value,
+  opts: (ConvOptions & { outputPadding?: number | readonly [number, number] }) | ConvTransposeAttrs = {},
+): Value {
+  const base = convAttrs(opts as ConvOptions | ConvAttrs);
+  const op = pair((opts as { outputPadding?: number | readonly [number, number] }).outputPadding, 0);
+  return apply('ConvTranspose', bias ? [x, w, bias] : [x, w], { ...base, outputPadding: op });
+}

@@ -1,0 +1,191 @@
+import type { DType } from '../../core/dtype.js';
+import { isFloat } from '../../core/dtype.js';
+import { DTypeError } from '../../core/errors.js';
+import { broadcastShapes, formatShape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import type { OnnxEmitter } from '../emitter.js';
+import type { OpDef, OpFamily, ValueType, VjpArgs } from '../types.js';
+import { apply, constant, Value } from '../value.js';
+import { unbroadcast } from './broadcast.js';
+
+/** A graph value or a plain number (a scalar constant of the other operand's dtype). */
+export type Operand = Value | number;
+
+type NoAttrs = Record<string, never>;
+const NONE: NoAttrs = {};
+
+export function scalarLike(x: number, dtype: DType): Value {
+  if (dtype === 'float64') return constant(Tensor.float64([], [x]));
+  if (dtype === 'float32') return constant(Tensor.float32([], [x]));
+  if (dtype === 'int64') return constant(Tensor.int64([], [x]));
+  throw new DTypeError(`cannot make a scalar constant of dtype ${dtype}`);
+}
+
+function lift(a: Operand, b: Operand): [Value, Value] {
+  if (a instanceof Value && b instanceof Value) return [a, b];
+  if (a instanceof Value) return [a, scalarLike(b as number, a.dtype)];
+  if (b instanceof Value) return [scalarLike(a as number, b.dtype), b];
+  throw new DTypeError('elementwise op needs at least one graph value operand');
+}
+
+function binaryType(op: string, inputs: readonly Value[], outDtype?: DType): ValueType {
+  const [a, b] = inputs;
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`${op}: dtypes differ: ${a.dtype}${formatShape(a.shape)} vs ${b.dtype}${formatShape(b.shape)}`);
+  }
+  return { shape: broadcastShapes(a.shape, b.shape, op), dtype: outDtype ?? a.dtype };
+}
+
+function floatUnaryType(op: string, inputs: readonly Value[]): ValueType {
+  const [a] = inputs;
+  if (!isFloat(a.dtype)) throw new DTypeError(`${op}: expected a float tensor, got ${a.dtype}${formatShape(a.shape)}`);
+  return { shape: a.shape, dtype: a.dtype };
+}
+
+function simple(opType: string) {
+  return (e: OnnxEmitter, ins: readonly string[], out: string) => e.node(opType, ins, [out]);
+}
+
+function binary(opType: string, vjp: (a: VjpArgs<NoAttrs>) => readonly (Value | null)[]): OpDef<NoAttrs> {
+  return { inferType: (ins) => binaryType(opType, ins), toOnnx: simple(opType), vjp };
+}
+
+function unary(opType: string, vjp: (a: VjpArgs<NoAttrs>) => Value): OpDef<NoAttrs> {
+  return { inferType: (ins) => floatUnaryType(opType, ins), toOnnx: simple(opType), vjp: (a) => [vjp(a)] };
+}
+
+function comparison(opType: string): OpDef<NoAttrs> {
+  return { inferType: (ins) => binaryType(opType, ins, 'bool'), toOnnx: simple(opType), vjp: () => [null, null] };
+}
+
+export const elementwiseOps: OpFamily<
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Pow'
+  | 'Sqrt'
+  | 'Reciprocal'
+  | 'Neg'
+  | 'Abs'
+  | 'Exp'
+  | 'Log'
+  | 'Tanh'
+  | 'Sigmoid'
+  | 'Softplus'
+  | 'Relu'
+  | 'LeakyRelu'
+  | 'Clip'
+  | 'Where'
+  | 'Greater'
+  | 'Less'
+  | 'Equal'
+  | 'Cast'
+> = {
+  // d(a+b) = da + db
+  Add: binary('Add', ({ g, inputs: [a, b] }) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)]),
+  // d(a-b) = da - db
+  Sub: binary('Sub', ({ g, inputs: [a, b] }) => [unbroadcast(g, a.shape), unbroadcast(neg(g), b.shape)]),
+  // d(ab) = b da + a db
+  Mul: binary('Mul', ({ g, inputs: [a, b] }) => [unbroadcast(mul(g, b), a.shape), unbroadcast(mul(g, a), b.shape)]),
+  // d(a/b) = da/b - (a/b)/b db
+  Div: binary('Div', ({ g, out, inputs: [a, b] }) => [
+    unbroadcast(div(g, b), a.shape),
+    unbroadcast(neg(mul(g, div(out, b))), b.shape),
+  ]),
+  // d(a^b) = b a^(b-1) da + a^b log(a) db
+  Pow: binary('Pow', ({ g, out, inputs: [a, b] }) => [
+    unbroadcast(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape),
+    unbroadcast(mul(g, mul(out, log(a))), b.shape),
+  ]),
+  // d sqrt(a) = da / (2 sqrt(a))
+  Sqrt: unary('Sqrt', ({ g, out }) => div(mul(g, 0.5), out)),
+  // d(1/a) = -da / a^2
+  Reciprocal: unary('Reciprocal', ({ g, out }) => neg(mul(g, mul(out, out)))),
+  // d(-a) = -da
+  Neg: unary('Neg', ({ g }) => neg(g)),
+  // d|a| = sign(a) da (the subgradient at 0 is taken as +1)
+  Abs: unary('Abs', ({ g, inputs: [a] }) => where(less(a, 0), neg(g), g)),
+  // d exp(a) = exp(a) da
+  Exp: unary('Exp', ({ g, out }) => mul(g, out)),
+  // d log(a) = da / a
+  Log: unary('Log', ({ g, inputs: [a] }) => div(g, a)),
+  // d tanh(a) = (1 - tanh^2) da
+  Tanh: unary('Tanh', ({ g, out }) => mul(g, sub(1, mul(out, out)))),
+  // d sigmoid(a) = s (1 - s) da
+  Sigmoid: unary('Sigmoid', ({ g, out }) => mul(g, mul(out, sub(1, out)))),
+  // d softplus(a) = sigmoid(a) da
+  Softplus: unary('Softplus', ({ g, inputs: [a] }) => mul(g, sigmoid(a))),
+  // d relu(a) = [a > 0] da
+  Relu: unary('Relu', ({ g, inputs: [a] }) => where(greater(a, 0), g, 0)),
+  // d lrelu(a) = (a > 0 ? 1 : alpha) da
+  LeakyRelu: {
+    inferType: (ins) => floatUnaryType('LeakyRelu', ins),
+    toOnnx: (e, ins, out, { alpha }) => e.node('LeakyRelu', ins, [out], { alpha: { f: alpha } }),
+    vjp: ({ g, inputs: [a], attrs }) => [where(greater(a, 0), g, mul(g, attrs.alpha))],
+  },
+  // d clip(a) = [min < a < max] da
+  Clip: {
+    inferType: (ins) => floatUnaryType('Clip', ins),
+    toOnnx: (e, ins, out, { min, max }, node) =>
+      e.node('Clip', [ins[0], e.scalar(min, node.dtype), e.scalar(max, node.dtype)], [out]),
+    vjp: ({ g, inputs: [a], attrs }) => [where(greater(a, attrs.min), where(less(a, attrs.max), g, 0), 0)],
+  },
+  // d where(c, a, b) = where(c, da, db); the condition is a mask
+  Where: {
+    inferType: ([c, a, b]) => {
+      if (c.dtype !== 'bool') throw new DTypeError(`Where: condition must be bool, got ${c.dtype}`);
+      const t = binaryType('Where', [a, b]);
+      return { shape: broadcastShapes(c.shape, t.shape, 'Where'), dtype: t.dtype };
+    },
+    toOnnx: simple('Where'),
+    vjp: ({ g, inputs: [c, a, b] }) => [null, unbroadcast(where(c, g, 0), a.shape), unbroadcast(where(c, 0, g), b.shape)],
+  },
+  Greater: comparison('Greater'),
+  Less: comparison('Less'),
+  Equal: comparison('Equal'),
+  // d cast(a) = cast back; integer casts carry no gradient
+  Cast: {
+    inferType: ([a], { to }) => ({ shape: a.shape, dtype: to }),
+    toOnnx: (e, ins, out, { to }) => e.node('Cast', ins, [out], { to: { i: onnxTypeCode(to) } }),
+    vjp: ({ g, inputs: [a] }) => [isFloat(a.dtype) && isFloat(g.dtype) ? cast(g, a.dtype) : null],
+  },
+};
+
+function onnxTypeCode(d: DType): number {
+  return { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 }[d];
+}
+
+// ---- builders -------------------------------------------------------------------------------
+
+export const add = (a: Operand, b: Operand): Value => apply('Add', lift(a, b), NONE);
+export const sub = (a: Operand, b: Operand): Value => apply('Sub', lift(a, b), NONE);
+export const mul = (a: Operand, b: Operand): Value => apply('Mul', lift(a, b), NONE);
+export const div = (a: Operand, b: Operand): Value => apply('Div', lift(a, b), NONE);
+export const pow = (a: Operand, b: Operand): Value => apply('Pow', lift(a, b), NONE);
+export const sqrt = (a: Value): Value => apply('Sqrt', [a], NONE);
+export const reciprocal = (a: Value): Value => apply('Reciprocal', [a], NONE);
+export const neg = (a: Value): Value => apply('Neg', [a], NONE);
+export const abs = (a: Value): Value => apply('Abs', [a], NONE);
+export const exp = (a: Value): Value => apply('Exp', [a], NONE);
+export const log = (a: Value): Value => apply('Log', [a], NONE);
+export const tanh = (a: Value): Value => apply('Tanh', [a], NONE);
+export const sigmoid = (a: Value): Value => apply('Sigmoid', [a], NONE);
+export const softplus = (a: Value): Value => apply('Softplus', [a], NONE);
+export const relu = (a: Value): Value => apply('Relu', [a], NONE);
+export const leakyRelu = (a: Value, alpha = 0.2): Value => apply('LeakyRelu', [a], { alpha });
+export const clip = (a: Value, min: number, max: number): Value => apply('Clip', [a], { min, max });
+export const greater = (a: Operand, b: Operand): Value => apply('Greater', lift(a, b), NONE);
+export const less = (a: Operand, b: Operand): Value => apply('Less', lift(a, b), NONE);
+export const equal = (a: Operand, b: Operand): Value => apply('Equal', lift(a, b), NONE);
+export const cast = (a: Value, to: DType): Value => (a.dtype === to ? a : apply('Cast', [a], { to }));
+
+/** where(cond, a, b); numbers become scalars of the other branch's dtype. */
+export function where(cond: Value, a: Operand, b: Operand): Value {
+  const [x, y] = lift(a, b);
+  return apply('Where', [cond, x, y], NONE);
+}
+
+// Compositions (no primitives of their own, so their gradients come for free).
+export const square = (a: Value): Value => mul(a, a);
+export const rsqrt = (a: Value): Value => reciprocal(sqrt(a));

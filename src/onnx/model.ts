@@ -1,0 +1,220 @@
+import { BYTES_PER_ELEMENT, type DType, ONNX_DTYPE } from '../core/dtype.js';
+import { GraphError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import type { OnnxAttr, OnnxEmitter } from '../graph/emitter.js';
+import { opDef } from '../graph/registry.js';
+import { topoSort } from '../graph/topo.js';
+import type { Value } from '../graph/value.js';
+import { ProtoWriter } from './protoWriter.js';
+
+export const OPSET = 18;
+export const IR_VERSION = 8;
+
+interface NodeRecord {
+  opType: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  attrs: Record<string, OnnxAttr>;
+}
+
+interface Initializer {
+  name: string;
+  tensor: Tensor;
+}
+
+/** A lowered graph: nodes, initializers and the typed graph inputs/outputs, ready to serialise. */
+export interface OnnxGraph {
+  nodes: NodeRecord[];
+  initializers: Initializer[];
+  inputs: { name: string; dtype: DType; shape: readonly number[] }[];
+  outputs: { name: string; dtype: DType; shape: readonly number[] }[];
+}
+
+class Lowering implements OnnxEmitter {
+  readonly nodes: NodeRecord[] = [];
+  readonly initializers: Initializer[] = [];
+  private readonly byKey = new Map<string, string>();
+  private counter = 0;
+
+  node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, OnnxAttr> = {}): void {
+    this.nodes.push({ opType, inputs, outputs, attrs });
+  }
+
+  temp(): string {
+    return `t${this.counter++}`;
+  }
+
+  private init(key: string, make: () => Tensor, name?: string): string {
+    let n = this.byKey.get(key);
+    if (!n) {
+      n = name ?? `k${this.initializers.length}`;
+      this.initializers.push({ name: n, tensor: make() });
+      this.byKey.set(key, n);
+    }
+    return n;
+  }
+
+  int64s(values: readonly number[]): string {
+    return this.init(`i64:${values.join(',')}`, () => Tensor.int64([values.length], values));
+  }
+
+  scalar(value: number, dtype: DType): string {
+    return this.init(`c:${dtype}:[]:${Object.is(value, -0) ? '-0' : value}`, () => {
+      const t = Tensor.zeros(dtype, []);
+      (t.data as unknown as (number | bigint)[])[0] = dtype === 'int64' ? BigInt(value) : value;
+      return t;
+    });
+  }
+
+  private tensorIds = new WeakMap<Tensor, number>();
+  private nextTensorId = 0;
+
+  tensor(t: Tensor, name?: string): string {
+    // Small constants (scalars, shapes) are shared by content; large ones by identity.
+    if (t.size <= 16 && !name) {
+      const values = Array.from(t.data as ArrayLike<number | bigint>, (x) => (Object.is(x, -0) ? '-0' : String(x)));
+      return this.init(`c:${t.dtype}:[${t.shape.join(',')}]:${values.join(',')}`, () => t);
+    }
+    let id = this.tensorIds.get(t);
+    if (id === undefined) {
+      id = this.nextTensorId++;
+      this.tensorIds.set(t, id);
+    }
+    return this.init(`t:${id}`, () => t, name);
+  }
+}
+
+/**
+ * Lowers the values reachable from `outputs` to ONNX nodes. Identical op applications (same op,
+ * inputs and attributes) are emitted once; constants become initializers (so ORT can pre-pack them).
+ */
+export function lower(inputs: readonly Value[], outputs: readonly Value[], outputNames: readonly string[]): OnnxGraph {
+  const e = new Lowering();
+  const names = new Map<number, string>();
+  const cse = new Map<string, string>();
+  const inputIds = new Set(inputs.map((v) => v.id));
+  const used = new Set<string>();
+  for (const v of inputs) {
+    if (v.source.kind !== 'input') throw new GraphError(`graph input ${v} is not an input value`);
+    if (used.has(v.source.name)) throw new GraphError(`duplicate graph input name '${v.source.name}'`);
+    used.add(v.source.name);
+    names.set(v.id, v.source.name);
+  }
+  let local = 0;
+  for (const v of topoSort(outputs)) {
+    const s = v.source;
+    if (s.kind === 'input') {
+      if (!inputIds.has(v.id)) throw new GraphError(`graph uses input '${s.name}' ${v} that is not among the declared inputs`);
+      continue;
+    }
+    if (s.kind === 'constant') {
+      names.set(v.id, e.tensor(s.tensor, s.name && !used.has(s.name) ? s.name : undefined));
+      continue;
+    }
+    const ins = s.inputs.map((i) => names.get(i.id)!);
+    const key = `${s.op}(${ins.join(',')})${JSON.stringify(s.attrs)}`;
+    const seen = cse.get(key);
+    if (seen) {
+      names.set(v.id, seen);
+      continue;
+    }
+    const out = `v${local++}`;
+    opDef(s.op).toOnnx(e, ins, out, s.attrs as never, v);
+    names.set(v.id, out);
+    cse.set(key, out);
+  }
+  const graphOutputs = outputs.map((v, i) => {
+    const name = outputNames[i];
+    if (used.has(name)) throw new GraphError(`output name '${name}' is used twice`);
+    used.add(name);
+    e.node('Identity', [names.get(v.id)!], [name]);
+    return { name, dtype: v.dtype, shape: v.shape };
+  });
+  const graphInputs = inputs.map((v) => ({ name: names.get(v.id)!, dtype: v.dtype, shape: v.shape }));
+  return { nodes: e.nodes, initializers: e.initializers, inputs: graphInputs, outputs: graphOutputs };
+}
+
+function tensorBytes(t: Tensor): Uint8Array {
+  const d = t.data;
+  return new Uint8Array(d.buffer, d.byteOffset, t.size * BYTES_PER_ELEMENT[t.dtype]);
+}
+
+function writeValueInfo(w: ProtoWriter, v: { name: string; dtype: DType; shape: readonly number[] }): void {
+  w.string(1, v.name);
+  w.message(2, (type) =>
+    type.message(1, (tt) => {
+      tt.varint(1, ONNX_DTYPE[v.dtype]);
+      tt.message(2, (shape) => {
+        for (const d of v.shape) shape.message(1, (dim) => dim.varint(1, d));
+      });
+    }),
+  );
+}
+
+function writeAttr(w: ProtoWriter, name: string, a: OnnxAttr): void {
+  w.string(1, name);
+  if ('i' in a) w.varint(3, a.i).varint(20, 2);
+  else if ('f' in a) w.float(2, a.f).varint(20, 1);
+  else if ('s' in a) w.bytes(4, new TextEncoder().encode(a.s)).varint(20, 3);
+  else if ('ints' in a) {
+    for (const x of a.ints) w.varint(8, x);
+    w.varint(20, 7);
+  } else {
+    for (const x of a.floats) w.float(7, x);
+    w.varint(20, 6);
+  }
+}
+
+/** Serialises a lowered graph to ModelProto bytes (IR 8, opset 18). */
+export function serialize(g: OnnxGraph, graphName = 'latentlab'): Uint8Array {
+  const w = new ProtoWriter();
+  w.varint(1, IR_VERSION);
+  w.string(2, 'latentlab');
+  w.message(7, (graph) => {
+    for (const n of g.nodes) {
+      graph.message(1, (node) => {
+        for (const i of n.inputs) node.string(1, i);
+        for (const o of n.outputs) node.string(2, o);
+        node.string(4, n.opType);
+        for (const [k, a] of Object.entries(n.attrs)) node.message(5, (attr) => writeAttr(attr, k, a));
+      });
+    }
+    graph.string(2, graphName);
+    for (const { name, tensor } of g.initializers) {
+      graph.message(5, (t) => {
+        for (const d of tensor.shape) t.varint(1, d);
+        t.varint(2, ONNX_DTYPE[tensor.dtype]);
+        t.string(8, name);
+        t.bytes(9, tensorBytes(tensor));
+      });
+    }
+    for (const v of g.inputs) graph.message(11, (vi) => writeValueInfo(vi, v));
+    for (const v of g.outputs) graph.message(12, (vi) => writeValueInfo(vi, v));
+  });
+  w.message(8, (opset) => opset.string(1, '').varint(2, OPSET));
+  return w.finish();
+}
+
+function attrToText(a: OnnxAttr): string {
+  if ('i' in a) return String(a.i);
+  if ('f' in a) return String(Math.fround(a.f));
+  if ('s' in a) return JSON.stringify(a.s);
+  return `[${('ints' in a ? a.ints : a.floats).join(',')}]`;
+}
+
+/** A stable, diff-friendly text dump (golden files are text, never bytes). */
+export function dumpText(g: OnnxGraph): string {
+  const shape = (s: readonly number[]) => `[${s.join(',')}]`;
+  const lines: string[] = [`opset ${OPSET}`];
+  for (const v of g.inputs) lines.push(`input ${v.name}: ${v.dtype}${shape(v.shape)}`);
+  for (const { name, tensor } of g.initializers) {
+    const preview = tensor.size <= 8 ? ` = ${Array.from(tensor.data as ArrayLike<number | bigint>, String).join(',')}` : '';
+    lines.push(`init ${name}: ${tensor.dtype}${shape(tensor.shape)}${preview}`);
+  }
+  for (const n of g.nodes) {
+    const attrs = Object.entries(n.attrs).map(([k, a]) => `${k}=${attrToText(a)}`);
+    lines.push(`${n.outputs.join(', ')} = ${n.opType}(${n.inputs.join(', ')})${attrs.length ? ` {${attrs.join(', ')}}` : ''}`);
+  }
+  for (const v of g.outputs) lines.push(`output ${v.name}: ${v.dtype}${shape(v.shape)}`);
+  return lines.join('\n');
+}

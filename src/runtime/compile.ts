@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import type { DType } from '../core/dtype.js';
+import { DTypeError, GraphError, ShapeError } from '../core/errors.js';
+import { formatShape, sameShape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { type InputSpec, type Program, type TraceResult, trace } from '../graph/program.js';
+import type { Value } from '../graph/value.js';
+import { dumpText, lower, serialize } from '../onnx/model.js';
+import type { Backend, BackendSession, SessionOptions } from './backend.js';
+import { defaultThreads, ortNodeBackend } from './ortNode.js';
+
+interface Port {
+  name: string;
+  dtype: DType;
+  shape: readonly number[];
+}
+
+/** A compiled program: one runtime session plus the names and types of its inputs and outputs. */
+export class Executable {
+  constructor(
+    private readonly session: BackendSession,
+    readonly inputs: readonly Port[],
+    readonly outputs: readonly Port[],
+    /** Content hash of the serialised model (the session cache key). */
+    readonly hash: string,
+    /** Serialised ONNX bytes, for export and debugging. */
+    readonly model: Uint8Array,
+  ) {}
+
+  get outputNames(): string[] {
+    return this.outputs.map((o) => o.name);
+  }
+
+  private check(feeds: Readonly<Record<string, Tensor>>): void {
+    for (const p of this.inputs) {
+      const t = feeds[p.name];
+      if (!t) throw new GraphError(`missing input '${p.name}' (${p.dtype}${formatShape(p.shape)})`);
+      if (t.dtype !== p.dtype) throw new DTypeError(`input '${p.name}': expected ${p.dtype}, got ${t.dtype}`);
+      if (!sameShape(t.shape, p.shape)) {
+        throw new ShapeError(`input '${p.name}': expected shape ${formatShape(p.shape)}, got ${formatShape(t.shape)}`);
+      }
+    }
+  }
+
+  /** Runs with inputs by name; returns outputs by name. `into` reuses preallocated output buffers. */
+  async runNamed(feeds: Readonly<Record<string, Tensor>>, into?: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    this.check(feeds);
+    const used: Record<string, Tensor> = {};
+    for (const p of this.inputs) used[p.name] = feeds[p.name];
+    return this.session.run(used, this.outputNames, into);
+  }
+
+  /** Runs with inputs in declaration order; returns outputs in order. */
+  async run(...inputs: Tensor[]): Promise<Tensor[]> {
+    if (inputs.length !== this.inputs.length) {
+      throw new GraphError(`expected ${this.inputs.length} inputs (${this.inputs.map((p) => p.name).join(', ')}), got ${inputs.length}`);
+    }
+    const feeds: Record<string, Tensor> = {};
+    this.inputs.forEach((p, i) => {
+      feeds[p.name] = inputs[i];
+    });
+    const out = await this.runNamed(feeds);
+    return this.outputNames.map((n) => out[n]);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export interface CompileOptions extends SessionOptions {
+  backend?: Backend;
+  /** Skip the session cache (benchmarks measuring session creation). */
+  noCache?: boolean;
+}
+
+const cache = new Map<string, Promise<Executable>>();
+
+/** Serialises a program to ONNX bytes plus its text dump. */
+export function toOnnx(p: Program): { bytes: Uint8Array; text: string } {
+  const g = lower(p.inputs, p.outputs, p.outputNames);
+  return { bytes: serialize(g), text: dumpText(g) };
+}
+
+/** Compiles a program to a runtime session; identical graphs share one cached session. */
+export function compile(p: Program, options: CompileOptions = {}): Promise<Executable> {
+  const backend = options.backend ?? ortNodeBackend;
+  const resolved = { threads: options.threads ?? defaultThreads(), optimization: options.optimization ?? 'all' } as const;
+  const g = lower(p.inputs, p.outputs, p.outputNames);
+  const bytes = serialize(g);
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${hash}`;
+  const hit = options.noCache ? undefined : cache.get(key);
+  if (hit) return hit;
+  const made = backend.createSession(bytes, resolved).then((s) => new Executable(s, g.inputs, g.outputs, hash, bytes));
+  if (!options.noCache) {
+    cache.set(key, made);
+    made.catch(() => cache.delete(key));
+  }
+  return made;
+}
+
+/** Traces and compiles in one step. */
+export function compileFunction<S extends Record<string, InputSpec>>(
+  specs: S,
+  fn: (inputs: { [K in keyof S]: Value }) => TraceResult,
+  options?: CompileOptions,
+): Promise<Executable> {
+  return compile(trace(specs, fn), options);
+}
+
+/** Releases every cached session (tests, long-lived servers switching models). */
+export async function clearSessionCache(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  await Promise.all(all.map(async (p) => (await p).release().catch(() => {})));
+}
