@@ -1,7 +1,7 @@
 """Golden values for src/core/rng.ts: numpy's legacy RandomState, which NVIDIA's generate.py uses for z.
 
 Run from the repository root (any numpy >= 1.17; the legacy stream is frozen):
-    python3 tools/golden/rng_golden.py > src/core/rng.golden.json
+    python3 tools/golden/rng_golden.py > src/core/rng.golden.json && npx biome format --write src/core/rng.golden.json
 Floats are written with repr, which round-trips float64 exactly; ints that may exceed 2**53 as strings.
 """
 
@@ -29,6 +29,7 @@ def case(seed):
     out["randint_u32"] = [int(x) for x in rs.randint(0, 2**32, 3)]  # range exactly 2**32: no mask
     out["permutation"] = [int(x) for x in rs.permutation(10)]
     out["permutation_big"] = [int(x) for x in rs.permutation(70000)[:10]]
+    out["randint_wide"] = [str(x) for x in rs.randint(-(2**52), 2**52, 5)]  # 53-bit range: widest rng.ts allows
     return out
 
 

@@ -1,0 +1,69 @@
+import { LatentlabError } from '../index.js';
+import { formatFlags, parseArgs } from './args.js';
+import type { Command } from './command.js';
+import { infoCommand } from './commands/info.js';
+import { selftestCommand } from './commands/selftest.js';
+
+const commands: readonly Command[] = [infoCommand, selftestCommand];
+
+function help(): string {
+  const verbs = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');
+  return [
+    'latentlab — a laboratory for the latent space of GANs (ONNX Runtime, no Python, no CUDA build)',
+    '',
+    'usage: latentlab <command> [flags]      latentlab <command> --help',
+    '',
+    'commands:',
+    verbs,
+    '  start        What `npm start` runs (until the studio lands: this help and the engine self-test)',
+    '',
+    'global flags: --debug (print stack traces), --threads N (ONNX Runtime threads)',
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  return [`${c.usage}`, '', c.summary, '', c.flags.length ? formatFlags(c.flags) : '  (no flags)'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  argv = argv.filter((a) => a !== '--debug');
+  const threadsAt = argv.indexOf('--threads');
+  if (threadsAt >= 0) {
+    process.env.LATENTLAB_THREADS = argv[threadsAt + 1];
+    argv.splice(threadsAt, 2);
+  }
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const [verb, ...rest] = argv;
+  try {
+    if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+      out(help());
+      return 0;
+    }
+    if (verb === 'start') {
+      out(help());
+      out('');
+      await selftestCommand.run({ flags: {}, positionals: [] }, out);
+      return 0;
+    }
+    const cmd = commands.find((c) => c.name === verb);
+    if (!cmd) {
+      process.stderr.write(`latentlab: unknown command '${verb}'\n\n${help()}\n`);
+      return 2;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(commandHelp(cmd));
+      return 0;
+    }
+    await cmd.run(parseArgs(rest, cmd.flags, cmd.name), out);
+    return 0;
+  } catch (err) {
+    const e = err as Error;
+    const known = err instanceof LatentlabError;
+    process.stderr.write(`latentlab ${verb}: ${known ? e.message : `unexpected error: ${e.message}`}\n`);
+    if (debug || !known) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,379 @@
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { FormatError } from '../core/errors.js';
+
+/**
+ * A minimal ZIP reader and writer for torch checkpoints (.pt/.pth) and numpy .npz files.
+ * Reading never touches bytes outside the buffer and checks every size the archive claims
+ * against the archive itself before allocating anything.
+ */
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_EOCD64 = 0x06064b50;
+const SIG_EOCD64_LOCATOR = 0x07064b50;
+const EOCD_SIZE = 22;
+const MAX_COMMENT = 0xffff;
+/** deflate cannot expand by more than ~1032:1; anything beyond is a lie (or a bomb). */
+const MAX_DEFLATE_RATIO = 1032;
+
+export interface ZipEntry {
+  readonly name: string;
+  /** 0 = stored, 8 = deflate. */
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly crc32: number;
+  /** Offset of the entry's local header inside the buffer. */
+  readonly localHeaderOffset: number;
+}
+
+export interface ZipArchive {
+  readonly file: string;
+  /** Entries in central-directory order. */
+  readonly entries: readonly ZipEntry[];
+  has(name: string): boolean;
+  entry(name: string): ZipEntry | undefined;
+  /** Entry contents; stored entries are views into the archive buffer (no copy). */
+  read(name: string): Uint8Array;
+}
+
+export interface ReadZipOptions {
+  /** Name used in error messages. */
+  file?: string;
+  /** Check each entry's CRC-32 when it is read (default true). */
+  verifyCrc?: boolean;
+  /** Largest uncompressed entry accepted, in bytes (default 4 GiB - 1). */
+  maxEntryBytes?: number;
+}
+
+/** Bounds-checked little-endian access; every read names what it was reading when it fails. */
+class Bytes {
+  readonly view: DataView;
+  constructor(
+    readonly data: Uint8Array,
+    readonly file: string,
+  ) {
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+  need(offset: number, length: number, what: string): void {
+    if (offset < 0 || length < 0 || offset + length > this.data.length) {
+      throw new FormatError(
+        `${this.file}: truncated or corrupt zip: ${what} at byte ${offset} (+${length}) lies outside the ${this.data.length}-byte file`,
+      );
+    }
+  }
+  u16(offset: number, what: string): number {
+    this.need(offset, 2, what);
+    return this.view.getUint16(offset, true);
+  }
+  u32(offset: number, what: string): number {
+    this.need(offset, 4, what);
+    return this.view.getUint32(offset, true);
+  }
+  u64(offset: number, what: string): number {
+    this.need(offset, 8, what);
+    const v = this.view.getBigUint64(offset, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(`${this.file}: ${what} is too large (${v})`);
+    return Number(v);
+  }
+}
+
+function findEocd(b: Bytes): number {
+  const n = b.data.length;
+  const stop = Math.max(0, n - EOCD_SIZE - MAX_COMMENT);
+  for (let p = n - EOCD_SIZE; p >= stop; p--) {
+    if (b.view.getUint32(p, true) === SIG_EOCD && p + EOCD_SIZE + b.view.getUint16(p + 20, true) <= n) return p;
+  }
+  throw new FormatError(
+    `${b.file}: not a zip archive or truncated: end-of-central-directory record not found (${n} bytes)`,
+  );
+}
+
+interface Directory {
+  count: number;
+  size: number;
+  offset: number;
+  /** Position of the record after the central directory (EOCD or ZIP64 EOCD). */
+  end: number;
+}
+
+function readDirectory(b: Bytes): Directory {
+  const eocd = findEocd(b);
+  let count = b.u16(eocd + 10, 'entry count');
+  let size = b.u32(eocd + 12, 'central directory size');
+  let offset = b.u32(eocd + 16, 'central directory offset');
+  let end = eocd;
+  if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
+    const loc = eocd - 20;
+    if (loc >= 0 && b.u32(loc, 'ZIP64 locator') === SIG_EOCD64_LOCATOR) {
+      const rec = b.u64(loc + 8, 'ZIP64 end record offset');
+      if (b.u32(rec, 'ZIP64 end record') !== SIG_EOCD64) {
+        throw new FormatError(`${b.file}: corrupt zip: ZIP64 end record not found at byte ${rec}`);
+      }
+      count = b.u64(rec + 32, 'ZIP64 entry count');
+      size = b.u64(rec + 40, 'ZIP64 central directory size');
+      offset = b.u64(rec + 48, 'ZIP64 central directory offset');
+      end = rec;
+    }
+  }
+  // Each central record is at least 46 bytes, so the count is bounded by the directory size.
+  if (size > end || count * 46 > size) {
+    throw new FormatError(
+      `${b.file}: corrupt zip: central directory claims ${count} entries in ${size} bytes before byte ${end}`,
+    );
+  }
+  return { count, size, offset, end };
+}
+
+function zip64Extra(b: Bytes, start: number, length: number, fields: number[]): number[] {
+  const out = fields.slice();
+  let p = start;
+  const stop = start + length;
+  while (p + 4 <= stop) {
+    const id = b.u16(p, 'extra field id');
+    const len = b.u16(p + 2, 'extra field length');
+    if (p + 4 + len > stop) break;
+    if (id === 0x0001) {
+      let q = p + 4;
+      for (let i = 0; i < out.length; i++) {
+        const limit = i === 3 ? 0xffff : 0xffffffff;
+        if (out[i] !== limit) continue;
+        if (q + (i === 3 ? 4 : 8) > p + 4 + len) break;
+        out[i] = i === 3 ? b.u32(q, 'ZIP64 disk') : b.u64(q, 'ZIP64 extra value');
+        q += i === 3 ? 4 : 8;
+      }
+      return out;
+    }
+    p += 4 + len;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8');
+const latin1 = new TextDecoder('latin1');
+
+/** Parses the central directory of a ZIP archive held in memory. Entry data is read lazily. */
+export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArchive {
+  const file = options.file ?? '<zip>';
+  const verifyCrc = options.verifyCrc ?? true;
+  const maxEntryBytes = options.maxEntryBytes ?? 0xffffffff;
+  const b = new Bytes(data, file);
+  const dir = readDirectory(b);
+  // Archives with bytes prepended (self-extractors) shift every offset by the same amount.
+  const shift = dir.end - dir.size - dir.offset;
+  if (shift < 0) {
+    throw new FormatError(
+      `${file}: corrupt zip: central directory (${dir.size} bytes at ${dir.offset}) overlaps its end record`,
+    );
+  }
+  const cdStart = dir.offset + shift;
+  const entries: ZipEntry[] = [];
+  const byName = new Map<string, ZipEntry>();
+  let p = cdStart;
+  for (let i = 0; i < dir.count; i++) {
+    if (b.u32(p, 'central directory entry') !== SIG_CENTRAL) {
+      throw new FormatError(`${file}: corrupt zip: central directory entry ${i} has a bad signature at byte ${p}`);
+    }
+    const flags = b.u16(p + 8, 'flags');
+    const method = b.u16(p + 10, 'compression method');
+    const crc = b.u32(p + 16, 'crc32');
+    const nameLen = b.u16(p + 28, 'name length');
+    const extraLen = b.u16(p + 30, 'extra length');
+    const commentLen = b.u16(p + 32, 'comment length');
+    b.need(p + 46, nameLen + extraLen + commentLen, `central directory entry ${i}`);
+    const nameBytes = data.subarray(p + 46, p + 46 + nameLen);
+    const name = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
+    const [size, compressedSize, localOffset] = zip64Extra(b, p + 46 + nameLen, extraLen, [
+      b.u32(p + 24, 'size'),
+      b.u32(p + 20, 'compressed size'),
+      b.u32(p + 42, 'local header offset'),
+      b.u16(p + 34, 'disk'),
+    ]);
+    const what = `entry '${name}'`;
+    if (flags & 0x1) throw new FormatError(`${file}: ${what} is encrypted, which is not supported`);
+    if (method !== 0 && method !== 8) {
+      throw new FormatError(`${file}: ${what} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
+    }
+    if (localOffset + shift + 30 + compressedSize > cdStart) {
+      throw new FormatError(
+        `${file}: truncated or corrupt zip: ${what} claims ${compressedSize} bytes at ${localOffset}, past the central directory at ${cdStart}`,
+      );
+    }
+    const sizeLimit = method === 0 ? compressedSize : Math.min(maxEntryBytes, compressedSize * MAX_DEFLATE_RATIO + 64);
+    if (size > sizeLimit || (method === 0 && size !== compressedSize) || size > maxEntryBytes) {
+      throw new FormatError(
+        `${file}: corrupt zip: ${what} claims ${size} bytes uncompressed from ${compressedSize} stored (method ${method}); refusing`,
+      );
+    }
+    if (byName.has(name)) throw new FormatError(`${file}: corrupt zip: duplicate entry '${name}'`);
+    const entry: ZipEntry = { name, method, compressedSize, size, crc32: crc, localHeaderOffset: localOffset + shift };
+    entries.push(entry);
+    byName.set(name, entry);
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  if (p > cdStart + dir.size) {
+    throw new FormatError(`${file}: corrupt zip: central directory runs past its declared ${dir.size} bytes`);
+  }
+
+  const cache = new Map<string, Uint8Array>();
+  const read = (name: string): Uint8Array => {
+    const hit = cache.get(name);
+    if (hit) return hit;
+    const e = byName.get(name);
+    if (!e) throw new FormatError(`${file}: zip has no entry '${name}'`);
+    const lh = e.localHeaderOffset;
+    if (b.u32(lh, `local header of '${name}'`) !== SIG_LOCAL) {
+      throw new FormatError(`${file}: corrupt zip: local header of '${name}' not found at byte ${lh}`);
+    }
+    const start = lh + 30 + b.u16(lh + 26, 'local name length') + b.u16(lh + 28, 'local extra length');
+    if (start + e.compressedSize > cdStart) {
+      throw new FormatError(`${file}: truncated or corrupt zip: data of '${name}' runs past the central directory`);
+    }
+    const raw = data.subarray(start, start + e.compressedSize);
+    let out: Uint8Array;
+    if (e.method === 0) {
+      out = raw;
+    } else {
+      try {
+        const inflated = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
+        out = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
+      } catch (err) {
+        throw new FormatError(`${file}: corrupt zip: cannot inflate '${name}': ${(err as Error).message}`);
+      }
+      if (out.length !== e.size) {
+        throw new FormatError(`${file}: corrupt zip: '${name}' inflates to ${out.length} bytes, directory says ${e.size}`);
+      }
+      cache.set(name, out);
+    }
+    if (verifyCrc && crc32(out) >>> 0 !== e.crc32) {
+      throw new FormatError(`${file}: corrupt zip: CRC-32 mismatch in '${name}'`);
+    }
+    return out;
+  };
+  return {
+    file,
+    entries,
+    has: (name) => byName.has(name),
+    entry: (name) => byName.get(name),
+    read,
+  };
+}
+
+export interface ZipInput {
+  name: string;
+  data: Uint8Array;
+  /** Deflate this entry (default: store). */
+  compress?: boolean;
+}
+
+export interface WriteZipOptions {
+  /** Pad stored entries so their data starts at a multiple of this many bytes (default 64, like torch). */
+  align?: number;
+  /** Write ZIP64 records even when the sizes fit in 32 bits. */
+  forceZip64?: boolean;
+}
+
+const DOS_DATE_1980 = 0x21; // 1980-01-01: fixed, so output is byte-for-byte reproducible.
+
+/** Writes a ZIP archive (stored or deflate entries, ZIP64 where sizes, offsets or counts need it). */
+export function writeZip(inputs: readonly ZipInput[], options: WriteZipOptions = {}): Uint8Array {
+  const align = options.align ?? 64;
+  const force = options.forceZip64 ?? false;
+  const chunks: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    if (seen.has(input.name)) throw new FormatError(`writeZip: duplicate entry '${input.name}'`);
+    seen.add(input.name);
+    const name = Buffer.from(input.name, 'utf8');
+    const method = input.compress ? 8 : 0;
+    const body = method === 8 ? new Uint8Array(deflateRawSync(input.data)) : input.data;
+    const crc = crc32(input.data) >>> 0;
+    const big = force || input.data.length >= 0xffffffff || body.length >= 0xffffffff || offset >= 0xffffffff;
+    const z64Local = big ? 20 : 0;
+    const headerEnd = offset + 30 + name.length + z64Local;
+    const pad = method === 0 && align > 1 ? (align - ((headerEnd + 4) % align)) % align : 0;
+    const extraLen = z64Local + (method === 0 && align > 1 ? 4 + pad : 0);
+    const local = Buffer.alloc(30 + name.length + extraLen);
+    local.writeUInt32LE(SIG_LOCAL, 0);
+    local.writeUInt16LE(big ? 45 : 20, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(DOS_DATE_1980, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(big ? 0xffffffff : body.length, 18);
+    local.writeUInt32LE(big ? 0xffffffff : input.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(extraLen, 28);
+    name.copy(local, 30);
+    let q = 30 + name.length;
+    if (big) {
+      local.writeUInt16LE(1, q);
+      local.writeUInt16LE(16, q + 2);
+      local.writeBigUInt64LE(BigInt(input.data.length), q + 4);
+      local.writeBigUInt64LE(BigInt(body.length), q + 12);
+      q += 20;
+    }
+    if (method === 0 && align > 1) {
+      local.writeUInt16LE(0x4246, q); // 'FB', the padding id torch uses
+      local.writeUInt16LE(pad, q + 2);
+    }
+    const cExtra = big ? 28 : 0;
+    const cen = Buffer.alloc(46 + name.length + cExtra);
+    cen.writeUInt32LE(SIG_CENTRAL, 0);
+    cen.writeUInt16LE(big ? 45 : 20, 4);
+    cen.writeUInt16LE(big ? 45 : 20, 6);
+    cen.writeUInt16LE(0x800, 8);
+    cen.writeUInt16LE(method, 10);
+    cen.writeUInt16LE(DOS_DATE_1980, 14);
+    cen.writeUInt32LE(crc, 16);
+    cen.writeUInt32LE(big ? 0xffffffff : body.length, 20);
+    cen.writeUInt32LE(big ? 0xffffffff : input.data.length, 24);
+    cen.writeUInt16LE(name.length, 28);
+    cen.writeUInt16LE(cExtra, 30);
+    cen.writeUInt32LE(big ? 0xffffffff : offset, 42);
+    name.copy(cen, 46);
+    if (big) {
+      const e = 46 + name.length;
+      cen.writeUInt16LE(1, e);
+      cen.writeUInt16LE(24, e + 2);
+      cen.writeBigUInt64LE(BigInt(input.data.length), e + 4);
+      cen.writeBigUInt64LE(BigInt(body.length), e + 12);
+      cen.writeBigUInt64LE(BigInt(offset), e + 20);
+    }
+    chunks.push(local, body);
+    central.push(cen);
+    offset += local.length + body.length;
+  }
+  const cdOffset = offset;
+  const cdSize = central.reduce((s, c) => s + c.length, 0);
+  const count = inputs.length;
+  const big = force || count >= 0xffff || cdOffset >= 0xffffffff || cdSize >= 0xffffffff;
+  const tail: Buffer[] = [];
+  if (big) {
+    const rec = Buffer.alloc(56);
+    rec.writeUInt32LE(SIG_EOCD64, 0);
+    rec.writeBigUInt64LE(44n, 4);
+    rec.writeUInt16LE(45, 12);
+    rec.writeUInt16LE(45, 14);
+    rec.writeBigUInt64LE(BigInt(count), 24);
+    rec.writeBigUInt64LE(BigInt(count), 32);
+    rec.writeBigUInt64LE(BigInt(cdSize), 40);
+    rec.writeBigUInt64LE(BigInt(cdOffset), 48);
+    const loc = Buffer.alloc(20);
+    loc.writeUInt32LE(SIG_EOCD64_LOCATOR, 0);
+    loc.writeBigUInt64LE(BigInt(cdOffset + cdSize), 8);
+    loc.writeUInt32LE(1, 16);
+    tail.push(rec, loc);
+  }
+  const eocd = Buffer.alloc(EOCD_SIZE);
+  eocd.writeUInt32LE(SIG_EOCD, 0);
+  eocd.writeUInt16LE(big ? 0xffff : count, 8);
+  eocd.writeUInt16LE(big ? 0xffff : count, 10);
+  eocd.writeUInt32LE(big ? 0xffffffff : cdSize, 12);
+  eocd.writeUInt32LE(big ? 0xffffffff : cdOffset, 16);
+  tail.push(eocd);
+  return new Uint8Array(Buffer.concat([...chunks, ...central, ...tail]));
+}
