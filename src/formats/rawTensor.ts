@@ -52,6 +52,14 @@ export const DTYPE_RAW: Readonly<Record<DType, RawKind>> = {
   bool: 'b1',
 };
 
+/**
+ * A plain Uint8Array view of the same memory. Node Buffers are Uint8Arrays whose `slice`
+ * shares memory; viewing them this way keeps `slice` a copy everywhere in formats/.
+ */
+export function asBytes(data: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(data) === Uint8Array.prototype ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Maps a numpy type code without byte-order prefix ('f4', 'i8', 'b1'...) to a raw kind. */
@@ -76,7 +84,7 @@ export function decodeRaw(
   if (!Number.isSafeInteger(nbytes) || nbytes > bytes.length) {
     throw new FormatError(`${what}: needs ${nbytes} bytes for ${count} × ${kind}, only ${bytes.length} available`);
   }
-  const copy = bytes.slice(0, nbytes);
+  const copy = new Uint8Array(bytes.subarray(0, nbytes));
   if (bigEndian && size > 1) {
     for (let i = 0; i < nbytes; i += size) copy.subarray(i, i + size).reverse();
   }

@@ -1,5 +1,6 @@
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { FormatError } from '../core/errors.js';
+import { asBytes } from './rawTensor.js';
 
 /**
  * A minimal ZIP reader and writer for torch checkpoints (.pt/.pth) and numpy .npz files.
@@ -104,9 +105,10 @@ function readDirectory(b: Bytes): Directory {
   let size = b.u32(eocd + 12, 'central directory size');
   let offset = b.u32(eocd + 16, 'central directory offset');
   let end = eocd;
-  if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
-    const loc = eocd - 20;
-    if (loc >= 0 && b.u32(loc, 'ZIP64 locator') === SIG_EOCD64_LOCATOR) {
+  // Writers such as torch's emit ZIP64 records even when the 32-bit fields suffice.
+  const loc = eocd - 20;
+  if (loc >= 0 && b.u32(loc, 'ZIP64 locator') === SIG_EOCD64_LOCATOR) {
+    {
       const rec = b.u64(loc + 8, 'ZIP64 end record offset');
       if (b.u32(rec, 'ZIP64 end record') !== SIG_EOCD64) {
         throw new FormatError(`${b.file}: corrupt zip: ZIP64 end record not found at byte ${rec}`);
@@ -158,6 +160,7 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
   const file = options.file ?? '<zip>';
   const verifyCrc = options.verifyCrc ?? true;
   const maxEntryBytes = options.maxEntryBytes ?? 0xffffffff;
+  data = asBytes(data);
   const b = new Bytes(data, file);
   const dir = readDirectory(b);
   // Archives with bytes prepended (self-extractors) shift every offset by the same amount.

@@ -1,0 +1,80 @@
+/**
+ * (d) Graph-build and session-creation time, and first-call latency:
+ *   trace (+ autodiff) → lower + serialise → session (compile with noCache) → first run.
+ */
+import { lower, serialize } from '../src/onnx/model.js';
+import { compile } from '../src/runtime/compile.js';
+import type { ProgramCase } from './engine.js';
+import { type BuildTiming, FIRST_CALL_TARGET_MS, now } from './harness.js';
+
+export interface FirstCallOptions {
+  threads: number;
+  reps: number;
+}
+
+/** One repetition: every stage timed separately; the first call is trace + compile + first run. */
+async function once(c: ProgramCase, threads: number) {
+  const feeds = c.feeds();
+  const t0 = now();
+  const p = c.build();
+  const t1 = now();
+  // Measured on its own so session time can be separated out; compile() lowers and serialises again.
+  const g = lower(p.inputs, p.outputs, p.outputNames);
+  const bytes = serialize(g);
+  const t2 = now();
+  const exe = await compile(p, { threads, noCache: true });
+  const t3 = now();
+  await exe.runNamed(feeds);
+  const t4 = now();
+  await exe.release();
+  const lowerMs = t2 - t1;
+  return {
+    nodes: g.nodes.length,
+    modelBytes: bytes.length,
+    traceMs: t1 - t0,
+    lowerMs,
+    sessionMs: Math.max(0, t3 - t2 - lowerMs),
+    firstRunMs: t4 - t3,
+    firstCallMs: t1 - t0 + (t4 - t2),
+  };
+}
+
+/**
+ * Times the first call of every case `reps` times, round-robin (so a noisy window hits them all). The
+ * first repetition of the first case also pays ORT's environment initialisation: it is flagged `cold`.
+ */
+export async function measureFirstCalls(
+  cases: readonly ProgramCase[],
+  opts: FirstCallOptions,
+): Promise<BuildTiming[]> {
+  const all = new Map<string, Awaited<ReturnType<typeof once>>[]>(cases.map((c) => [c.name, []]));
+  let coldName: string | undefined;
+  let coldMs = 0;
+  for (let r = 0; r < opts.reps; r++) {
+    for (const c of cases) {
+      const t = await once(c, opts.threads);
+      if (r === 0 && coldName === undefined) {
+        coldName = c.name;
+        coldMs = t.firstCallMs;
+      }
+      all.get(c.name)!.push(t);
+    }
+  }
+  const out: BuildTiming[] = [];
+  for (const c of cases) {
+    const reps = all.get(c.name)!;
+    const best = reps.reduce((a, b) => (b.firstCallMs < a.firstCallMs ? b : a));
+    const worst = Math.max(...reps.map((x) => x.firstCallMs));
+    out.push({
+      name: c.name,
+      group: c.group,
+      label: c.label,
+      ...best,
+      firstCallWorstMs: worst,
+      firstCallAll: reps.map((x) => x.firstCallMs),
+      pass: worst < FIRST_CALL_TARGET_MS,
+    });
+    if (c.name === coldName) out[out.length - 1].cold = coldMs === worst; // the worst figure includes ORT init
+  }
+  return out;
+}

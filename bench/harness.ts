@@ -1,0 +1,317 @@
+/**
+ * Benchmark harness: interleaved rounds across variants, best-of and median, a probe conv timed at the
+ * start and end of every round to flag noisy windows, GFLOP/s and ratios to a ceiling measured in the
+ * same run, a plain-text table, JSON.
+ *
+ * Why interleaved rounds: on the shared 2-vCPU VM, two-thread timings swing 2-20x for minutes at a time
+ * (engine-spike.md, Pitfalls 1). Every variant runs once per round, in a rotating order, so a slow
+ * window hits all of them; per-round ratios against the ceiling (measured in the same round) cancel
+ * most of the drift, and the probe marks the rounds that are not to be trusted.
+ */
+
+/** A pass/miss target on a figure. */
+export interface Target {
+  /** Minimum ratio to the ceiling's GFLOP/s (0.8 = 80 %). */
+  minRatio: number;
+  text: string;
+}
+
+/** One timed thing: a compiled program plus its feeds, wrapped as a thunk. */
+export interface Timed {
+  /** Unique key (`--only` matches it). */
+  name: string;
+  /** Table section. */
+  group: string;
+  label: string;
+  /** FLOPs counted per call (2·MACs of the convolutions; see engine.ts). */
+  flops: number;
+  run: () => Promise<unknown>;
+  target?: Target;
+  note?: string;
+}
+
+export interface RoundOptions {
+  rounds: number;
+  /** Stop starting new rounds after this many seconds (at least `minRounds` run). */
+  maxSeconds: number;
+  minRounds: number;
+  /** Aim for about this much time per variant per round (calls are repeated up to it). */
+  perVariantMs: number;
+  maxCalls: number;
+  /** A round is noisy when its probe runs below calmFactor × the best probe GFLOP/s. */
+  calmFactor: number;
+  /** Called after every round (progress line). */
+  onRound?: (r: number, probeGflops: number, seconds: number) => void;
+}
+
+export const DEFAULT_ROUNDS: RoundOptions = {
+  rounds: 12,
+  maxSeconds: 100,
+  minRounds: 4,
+  perVariantMs: 60,
+  maxCalls: 6,
+  calmFactor: 0.85,
+};
+
+export interface Stats {
+  name: string;
+  group: string;
+  label: string;
+  flops: number;
+  /** Per round: the fastest call of the round, ms (NaN when the variant did not run that round). */
+  roundMs: number[];
+  calls: number;
+  bestMs: number;
+  medianMs: number;
+  /** Median over calm rounds only (all rounds when none is calm). */
+  calmMedianMs: number;
+  gflops: number;
+  /** best GFLOP/s / ceiling's best GFLOP/s. */
+  ratioBest?: number;
+  /** Median over calm rounds of (GFLOP/s / ceiling GFLOP/s in the same round). */
+  ratioPaired?: number;
+  target?: Target;
+  /** Pass when both ratios meet the target (the best ratio alone can be flattered by one lucky round). */
+  pass?: boolean;
+  note?: string;
+}
+
+export interface RoundReport {
+  stats: Stats[];
+  probe: { flops: number; roundGflops: number[]; bestGflops: number; calm: boolean[] };
+  rounds: number;
+  seconds: number;
+}
+
+export const now = (): number => performance.now();
+
+export function median(xs: readonly number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return Number.NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+export function min(xs: readonly number[]): number {
+  let m = Number.POSITIVE_INFINITY;
+  for (const x of xs) if (Number.isFinite(x) && x < m) m = x;
+  return Number.isFinite(m) ? m : Number.NaN;
+}
+
+async function fastest(fn: () => Promise<unknown>, calls: number): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < calls; i++) {
+    const t0 = now();
+    await fn();
+    const dt = now() - t0;
+    if (dt < best) best = dt;
+  }
+  return best;
+}
+
+/**
+ * Times `items` in interleaved rounds with `probe` timed at the start and end of each round. The
+ * variant named `ceilingName` (one of `items`) is the denominator of the ratios.
+ */
+export async function measureRounds(
+  items: readonly Timed[],
+  probe: Timed,
+  ceilingName: string | undefined,
+  opts: RoundOptions,
+): Promise<RoundReport> {
+  // Warm-up: two calls each (first-run allocations, arena growth), and a call-count estimate.
+  const calls = new Map<string, number>();
+  for (const it of items) {
+    await it.run();
+    const t = await fastest(it.run, 1);
+    calls.set(
+      it.name,
+      Math.max(1, Math.min(opts.maxCalls, Math.round(opts.perVariantMs / Math.max(t, 0.01)))),
+    );
+  }
+  await fastest(probe.run, 2);
+
+  const roundMs = new Map<string, number[]>(items.map((it) => [it.name, []]));
+  const probeMs: number[] = [];
+  const t0 = now();
+  let r = 0;
+  for (; r < opts.rounds; r++) {
+    if (r >= opts.minRounds && (now() - t0) / 1000 > opts.maxSeconds) break;
+    const pStart = await fastest(probe.run, 3);
+    const n = items.length;
+    for (let k = 0; k < n; k++) {
+      const it = items[(k + r) % n]; // rotate the order: no variant always runs right after the probe
+      roundMs.get(it.name)!.push(await fastest(it.run, calls.get(it.name)!));
+    }
+    const pEnd = await fastest(probe.run, 3);
+    // The slower of the two probes marks the round: a slowdown anywhere in it shows at one end or the other.
+    probeMs.push(Math.max(pStart, pEnd));
+    opts.onRound?.(r, probe.flops / Math.max(pStart, pEnd) / 1e6, (now() - t0) / 1000);
+  }
+  const seconds = (now() - t0) / 1000;
+
+  const probeGflops = probeMs.map((ms) => probe.flops / ms / 1e6);
+  const bestProbe = Math.max(...probeGflops);
+  const calm = probeGflops.map((g) => g >= opts.calmFactor * bestProbe);
+  const anyCalm = calm.some(Boolean);
+  const pick = (xs: number[]) => xs.filter((_, i) => !anyCalm || calm[i]);
+
+  const ceil = ceilingName ? roundMs.get(ceilingName) : undefined;
+  const ceilItem = items.find((it) => it.name === ceilingName);
+  const stats = items.map((it): Stats => {
+    const ms = roundMs.get(it.name)!;
+    const bestMs = min(ms);
+    const s: Stats = {
+      name: it.name,
+      group: it.group,
+      label: it.label,
+      flops: it.flops,
+      roundMs: ms,
+      calls: calls.get(it.name)!,
+      bestMs,
+      medianMs: median(ms),
+      calmMedianMs: median(pick(ms)),
+      gflops: it.flops / bestMs / 1e6,
+      target: it.target,
+      note: it.note,
+    };
+    if (ceil && ceilItem && it.flops > 0) {
+      s.ratioBest = s.gflops / (ceilItem.flops / min(ceil) / 1e6);
+      const paired = ms.map((m, i) => it.flops / m / (ceilItem.flops / ceil[i]));
+      s.ratioPaired = median(pick(paired));
+      if (it.target) s.pass = s.ratioBest >= it.target.minRatio && s.ratioPaired >= it.target.minRatio;
+    }
+    return s;
+  });
+  return {
+    stats,
+    probe: { flops: probe.flops, roundGflops: probeGflops, bestGflops: bestProbe, calm },
+    rounds: r,
+    seconds,
+  };
+}
+
+// ---- build / session / first-call timing ----------------------------------------------------
+
+export interface BuildTiming {
+  name: string;
+  group: string;
+  label: string;
+  nodes: number;
+  modelBytes: number;
+  /** trace + autodiff (the user's function, grad included), ms */
+  traceMs: number;
+  /** lower (CSE, initializers) + serialise, ms */
+  lowerMs: number;
+  /** compile(noCache) minus its own lower+serialise: ORT session creation (optimiser, prepacking), ms */
+  sessionMs: number;
+  /** the first run() on a fresh session, ms */
+  firstRunMs: number;
+  /** trace + compile + first run, ms (what a user waits for); the other columns come from this repetition */
+  firstCallMs: number;
+  /** the slowest repetition (the first one pays V8's JIT warm-up of the tracer) */
+  firstCallWorstMs: number;
+  /** every repetition of the first call */
+  firstCallAll: number[];
+  /** first call of the first program in this process: includes ORT's library initialisation */
+  cold?: boolean;
+  pass?: boolean;
+}
+
+/** First-call target. */
+export const FIRST_CALL_TARGET_MS = 1000;
+
+// ---- formatting -------------------------------------------------------------------------------
+
+function pad(s: string, n: number, right = false): string {
+  if (s.length >= n) return s;
+  return right ? s + ' '.repeat(n - s.length) : ' '.repeat(n - s.length) + s;
+}
+
+/** A plain-text table; the first column is left-aligned, the others right-aligned. */
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => pad(c ?? '', w[i], i === 0)).join('  ');
+  const out = [line(head), w.map((n) => '-'.repeat(n)).join('  ')];
+  for (const r of rows) out.push(r.length === 1 ? r[0] : line(r));
+  return out.join('\n');
+}
+
+export const f1 = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(1);
+export const f2 = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(2);
+export const pct = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? '-' : `${Math.round(x * 100)}%`;
+
+export function formatRounds(rep: RoundReport): string {
+  const rows: string[][] = [];
+  let group = '';
+  for (const s of rep.stats) {
+    if (s.group !== group) {
+      group = s.group;
+      rows.push([`[${group}]`]);
+    }
+    const status = s.pass === undefined ? '' : s.pass ? 'pass' : 'MISS';
+    rows.push([
+      `  ${s.label}`,
+      f2(s.bestMs),
+      f2(s.medianMs),
+      f2(s.calmMedianMs),
+      (s.flops / 1e9).toFixed(2),
+      s.flops ? f1(s.gflops) : '-',
+      pct(s.ratioBest),
+      pct(s.ratioPaired),
+      s.target ? s.target.text : '',
+      status,
+    ]);
+  }
+  const head = [
+    'case',
+    'best ms',
+    'med ms',
+    'calm med',
+    'GFLOP',
+    'GFLOP/s',
+    '%ceil',
+    '%ceil pair',
+    'target',
+    '',
+  ];
+  const calmCount = rep.probe.calm.filter(Boolean).length;
+  const probeLine =
+    `probe conv: best ${f1(rep.probe.bestGflops)} GFLOP/s; per round ` +
+    rep.probe.roundGflops.map((g, i) => `${g.toFixed(0)}${rep.probe.calm[i] ? '' : '*'}`).join(' ') +
+    ` (* = noisy round, below ${pct(DEFAULT_ROUNDS.calmFactor)} of best; ${calmCount}/${rep.rounds} calm)`;
+  return `${table(head, rows)}\n${probeLine}\n${rep.rounds} rounds in ${rep.seconds.toFixed(1)} s`;
+}
+
+export function formatBuild(rows: readonly BuildTiming[]): string {
+  const head = [
+    'program',
+    'nodes',
+    'KiB',
+    'trace+ad',
+    'lower+ser',
+    'session',
+    '1st run',
+    '1st call',
+    'worst',
+    'target',
+    '',
+  ];
+  const body = rows.map((b) => [
+    `${b.name}${b.cold ? ' (worst: +ORT init)' : ''}`,
+    String(b.nodes),
+    (b.modelBytes / 1024).toFixed(0),
+    f1(b.traceMs),
+    f1(b.lowerMs),
+    f1(b.sessionMs),
+    f1(b.firstRunMs),
+    f1(b.firstCallMs),
+    f1(b.firstCallWorstMs),
+    `< ${FIRST_CALL_TARGET_MS / 1000} s`,
+    b.pass ? 'pass' : 'MISS',
+  ]);
+  return table(head, body);
+}

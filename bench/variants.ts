@@ -1,0 +1,5 @@
+import type { ProgramCase } from './engine.js';
+
+export function variantCases(): ProgramCase[] {
+  return [];
+}
