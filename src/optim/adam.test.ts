@@ -6,7 +6,15 @@ import { Adam, type AdamState } from './adam.js';
 import { nvidiaProjectorLr } from './schedule.js';
 
 // torch.optim.Adam's update written out in float64, the reference for the float32 loop.
-function referenceAdam(p0: number, grads: number[], lr: number, wd = 0, b1 = 0.9, b2 = 0.999, eps = 1e-8): number {
+function referenceAdam(
+  p0: number,
+  grads: number[],
+  lr: number,
+  wd = 0,
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-8,
+): number {
   let [p, m, v] = [p0, 0, 0];
   grads.forEach((g0, k) => {
     const g = g0 + wd * p;
@@ -35,7 +43,10 @@ describe('Adam', () => {
   it('keeps per-group learning rates and skips null gradients', () => {
     const a = Tensor.float32([2], [1, 1]);
     const b = Tensor.float32([2], [1, 1]);
-    const opt = new Adam([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.01 }]);
+    const opt = new Adam([
+      { params: [a], lr: 0.1 },
+      { params: [b], lr: 0.01 },
+    ]);
     opt.setLr(0.2, 0);
     expect([opt.lr(0), opt.lr(1)]).toEqual([0.2, 0.01]);
     opt.step([Tensor.float32([2], [1, 1]), null]);
@@ -52,7 +63,10 @@ describe('Adam', () => {
     const cut = 23;
     const lr = nvidiaProjectorLr({ numSteps: total });
     const init = new RandomState(5).randn(3 * 4 + 5);
-    const makeParams = () => [Tensor.float32([3, 4], init.subarray(0, 12)), Tensor.float32([5], init.subarray(12))];
+    const makeParams = () => [
+      Tensor.float32([3, 4], init.subarray(0, 12)),
+      Tensor.float32([5], init.subarray(12)),
+    ];
     const makeOpt = (ps: Tensor<'float32'>[]) =>
       new Adam([
         { params: [ps[0]], lr: 0.1, weightDecay: 0.01 },
@@ -95,7 +109,12 @@ describe('Adam', () => {
     const opt = new Adam({ params: [p] });
     expect(() => opt.step([])).toThrow(ArgumentError);
     expect(() => opt.step([new Float32Array(3)])).toThrow(ShapeError);
-    expect(() => opt.loadState({ groups: opt.state().groups, params: [{ step: 1, m: new Float32Array(2), v: new Float32Array(2) }] })).toThrow(ShapeError);
+    expect(() =>
+      opt.loadState({
+        groups: opt.state().groups,
+        params: [{ step: 1, m: new Float32Array(2), v: new Float32Array(2) }],
+      }),
+    ).toThrow(ShapeError);
     expect(() => new Adam({ params: [Tensor.float64([2]) as never] })).toThrow(DTypeError);
     expect(() => new Adam([{ params: [p] }, { params: [p] }])).toThrow(ArgumentError);
     expect(() => opt.setLr(Number.NaN)).toThrow(ArgumentError);

@@ -60,7 +60,9 @@ export class Adam {
     this.groups = list.map((g, gi) => {
       for (const p of g.params) {
         if (p.dtype !== 'float32' || !(p.data instanceof Float32Array)) {
-          throw new DTypeError(`Adam: group ${gi} has a ${p.describe()} parameter; only float32 is supported`);
+          throw new DTypeError(
+            `Adam: group ${gi} has a ${p.describe()} parameter; only float32 is supported`,
+          );
         }
         // A tensor in two groups would be stepped twice per call.
         if (seen.has(p)) throw new ArgumentError(`Adam: a ${p.describe()} parameter appears twice`);
@@ -75,7 +77,11 @@ export class Adam {
       checkHyper(hp, gi);
       return { hp, params: [...g.params] };
     });
-    this.states = this.parameters.map((p) => ({ step: 0, m: new Float32Array(p.size), v: new Float32Array(p.size) }));
+    this.states = this.parameters.map((p) => ({
+      step: 0,
+      m: new Float32Array(p.size),
+      v: new Float32Array(p.size),
+    }));
   }
 
   /** All parameters, group by group: the order of `step`'s gradients and of `state().params`. */
@@ -93,7 +99,8 @@ export class Adam {
 
   /** Sets the learning rate of one group, or of every group when `group` is omitted. */
   setLr(lr: number, group?: number): void {
-    if (!Number.isFinite(lr) || lr < 0) throw new ArgumentError(`Adam.setLr: learning rate must be finite and >= 0, got ${lr}`);
+    if (!Number.isFinite(lr) || lr < 0)
+      throw new ArgumentError(`Adam.setLr: learning rate must be finite and >= 0, got ${lr}`);
     if (group === undefined) for (const g of this.groups) g.hp.lr = lr;
     else this.group(group).hp.lr = lr;
   }
@@ -114,7 +121,12 @@ export class Adam {
     }
   }
 
-  private update(p: Tensor<'float32'>, grad: Float32Array | Float64Array, s: AdamParamState, hp: AdamGroupState): void {
+  private update(
+    p: Tensor<'float32'>,
+    grad: Float32Array | Float64Array,
+    s: AdamParamState,
+    hp: AdamGroupState,
+  ): void {
     s.step++;
     const [b1, b2] = hp.betas;
     const { lr, eps, weightDecay: wd } = hp;
@@ -127,9 +139,10 @@ export class Adam {
       const gi = wd === 0 ? grad[i] : grad[i] + wd * x[i];
       // Same ops in the same order as torch (m.lerp_(g, 1-b1); v.mul_(b2).addcmul_(g, g, 1-b2)), in
       // double with one float32 rounding per stored value.
-      const mi = (m[i] = m[i] + (1 - b1) * (gi - m[i]));
-      const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-      x[i] -= (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+      m[i] = m[i] + (1 - b1) * (gi - m[i]);
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+      // Read back the stored (rounded) moments, as torch's float32 tensors would hold them.
+      x[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
     }
   }
 
@@ -144,20 +157,27 @@ export class Adam {
   /** Restores a `state()`; the parameter layout (groups, sizes) must match this optimiser. */
   loadState(state: AdamState): void {
     if (state.groups.length !== this.groups.length) {
-      throw new ArgumentError(`Adam.loadState: state has ${state.groups.length} groups, optimiser has ${this.groups.length}`);
+      throw new ArgumentError(
+        `Adam.loadState: state has ${state.groups.length} groups, optimiser has ${this.groups.length}`,
+      );
     }
     if (state.params.length !== this.states.length) {
-      throw new ArgumentError(`Adam.loadState: state has ${state.params.length} parameters, optimiser has ${this.states.length}`);
+      throw new ArgumentError(
+        `Adam.loadState: state has ${state.params.length} parameters, optimiser has ${this.states.length}`,
+      );
     }
     const params = this.parameters;
     state.params.forEach((s, k) => {
       const n = params[k].size;
       if (s.m.length !== n || s.v.length !== n) {
-        throw new ShapeError(`Adam.loadState: parameter ${k} ${params[k].describe()} has moments of ${s.m.length}/${s.v.length} elements`);
+        throw new ShapeError(
+          `Adam.loadState: parameter ${k} ${params[k].describe()} has moments of ${s.m.length}/${s.v.length} elements`,
+        );
       }
-      if (!Number.isInteger(s.step) || s.step < 0) throw new ArgumentError(`Adam.loadState: parameter ${k} has step ${s.step}`);
+      if (!Number.isInteger(s.step) || s.step < 0)
+        throw new ArgumentError(`Adam.loadState: parameter ${k} has step ${s.step}`);
     });
-    state.groups.forEach((hp, gi) => checkHyper(hp, gi));
+    for (let gi = 0; gi < state.groups.length; gi++) checkHyper(state.groups[gi], gi);
     state.groups.forEach((hp, gi) => {
       this.groups[gi].hp = { ...hp, betas: [hp.betas[0], hp.betas[1]] };
     });
@@ -178,19 +198,29 @@ export class Adam {
 
 function checkHyper(hp: AdamGroupState, gi: number): void {
   const [b1, b2] = hp.betas;
-  if (!(hp.lr >= 0) || !Number.isFinite(hp.lr)) throw new ArgumentError(`Adam: group ${gi} lr must be finite and >= 0, got ${hp.lr}`);
-  if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ArgumentError(`Adam: group ${gi} betas must lie in [0, 1), got [${b1}, ${b2}]`);
+  if (!(hp.lr >= 0) || !Number.isFinite(hp.lr))
+    throw new ArgumentError(`Adam: group ${gi} lr must be finite and >= 0, got ${hp.lr}`);
+  if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1))
+    throw new ArgumentError(`Adam: group ${gi} betas must lie in [0, 1), got [${b1}, ${b2}]`);
   if (!(hp.eps >= 0)) throw new ArgumentError(`Adam: group ${gi} eps must be >= 0, got ${hp.eps}`);
-  if (!(hp.weightDecay >= 0)) throw new ArgumentError(`Adam: group ${gi} weightDecay must be >= 0, got ${hp.weightDecay}`);
+  if (!(hp.weightDecay >= 0))
+    throw new ArgumentError(`Adam: group ${gi} weightDecay must be >= 0, got ${hp.weightDecay}`);
 }
 
-function gradData(g: Tensor | Float32Array | Float64Array, p: Tensor<'float32'>, k: number): Float32Array | Float64Array {
+function gradData(
+  g: Tensor | Float32Array | Float64Array,
+  p: Tensor<'float32'>,
+  k: number,
+): Float32Array | Float64Array {
   if (g instanceof Float32Array || g instanceof Float64Array) {
-    if (g.length !== p.size) throw new ShapeError(`Adam.step: gradient ${k} has ${g.length} elements, parameter is ${p.describe()}`);
+    if (g.length !== p.size)
+      throw new ShapeError(`Adam.step: gradient ${k} has ${g.length} elements, parameter is ${p.describe()}`);
     return g;
   }
   if (g.size !== p.size) {
-    throw new ShapeError(`Adam.step: gradient ${k} is ${g.dtype}${formatShape(g.shape)}, parameter is ${p.describe()}`);
+    throw new ShapeError(
+      `Adam.step: gradient ${k} is ${g.dtype}${formatShape(g.shape)}, parameter is ${p.describe()}`,
+    );
   }
   if (g.data instanceof Float32Array || g.data instanceof Float64Array) return g.data;
   throw new DTypeError(`Adam.step: gradient ${k} has dtype ${g.dtype}; expected float32 or float64`);

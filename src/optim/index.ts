@@ -1,7 +1,27 @@
 // Optimisers and schedules over host tensors and flat vectors; objectives may be ORT graph runs.
-export { Adam, type AdamGrad, type AdamGroupConfig, type AdamGroupState, type AdamParamState, type AdamState } from './adam.js';
-export { type FloatVector, type LbfgsOptions, type LbfgsResult, type LbfgsStopReason, lbfgs, type Objective } from './lbfgs.js';
-export { cubicInterpolate, type LineFunction, type LineSearchOptions, type LineSearchResult, strongWolfe } from './lineSearch.js';
+export {
+  Adam,
+  type AdamGrad,
+  type AdamGroupConfig,
+  type AdamGroupState,
+  type AdamParamState,
+  type AdamState,
+} from './adam.js';
+export {
+  type FloatVector,
+  type LbfgsOptions,
+  type LbfgsResult,
+  type LbfgsStopReason,
+  lbfgs,
+  type Objective,
+} from './lbfgs.js';
+export {
+  cubicInterpolate,
+  type LineFunction,
+  type LineSearchOptions,
+  type LineSearchResult,
+  strongWolfe,
+} from './lineSearch.js';
 export {
   type CosineScheduleOptions,
   constantSchedule,

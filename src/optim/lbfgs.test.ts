@@ -53,7 +53,10 @@ describe('L-BFGS', () => {
   });
 
   it('stops with nonFinite when the start is NaN or every trial point is', async () => {
-    const nanStart = await lbfgs(() => ({ value: Number.NaN, grad: new Float64Array(2) }), new Float64Array(2));
+    const nanStart = await lbfgs(
+      () => ({ value: Number.NaN, grad: new Float64Array(2) }),
+      new Float64Array(2),
+    );
     expect([nanStart.reason, nanStart.evaluations, nanStart.iterations]).toEqual(['nonFinite', 1, 0]);
 
     const x0 = Float64Array.of(1, 2);
@@ -91,7 +94,9 @@ describe('L-BFGS', () => {
   it('stops at once on a zero gradient, and on request from onIteration', async () => {
     const flat = await lbfgs(() => ({ value: 1, grad: new Float64Array(3) }), new Float64Array(3));
     expect([flat.reason, flat.evaluations]).toEqual(['gradientTolerance', 1]);
-    const r = await lbfgs(async (x) => barrier(x), Float64Array.of(0.5), { onIteration: ({ iteration }) => iteration === 2 });
+    const r = await lbfgs(async (x) => barrier(x), Float64Array.of(0.5), {
+      onIteration: ({ iteration }) => iteration === 2,
+    });
     expect([r.reason, r.iterations]).toEqual(['callback', 2]);
   });
 });

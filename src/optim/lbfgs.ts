@@ -27,7 +27,7 @@ export interface LbfgsOptions {
   /** Evaluations per line search. Default 25. */
   maxLineSearchEvals?: number;
   /** Called after each iteration; returning true stops the run (reason 'callback'). */
-  onIteration?: (info: { iteration: number; value: number; evaluations: number }) => boolean | undefined | void;
+  onIteration?: (info: { iteration: number; value: number; evaluations: number }) => unknown;
 }
 
 export type LbfgsStopReason =
@@ -66,7 +66,8 @@ function maxAbs(a: Float64Array): number {
 }
 
 function positiveInt(name: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0) throw new ArgumentError(`lbfgs: ${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new ArgumentError(`lbfgs: ${name} must be a positive integer, got ${v}`);
   return v;
 }
 
@@ -77,7 +78,11 @@ function positiveInt(name: string, v: number): number {
  * float64; trial points are stored in x0's dtype, so a float32 objective sees float32 inputs and
  * the recorded step s is the step actually taken after rounding.
  */
-export async function lbfgs<X extends FloatVector>(objective: Objective<X>, x0: X, options: LbfgsOptions = {}): Promise<LbfgsResult<X>> {
+export async function lbfgs<X extends FloatVector>(
+  objective: Objective<X>,
+  x0: X,
+  options: LbfgsOptions = {},
+): Promise<LbfgsResult<X>> {
   const n = x0.length;
   const m = positiveInt('historySize', options.historySize ?? 10);
   const maxIter = positiveInt('maxIter', options.maxIter ?? 100);
@@ -88,8 +93,10 @@ export async function lbfgs<X extends FloatVector>(objective: Objective<X>, x0: 
   const lr = options.lr ?? 1;
   const c1 = options.c1 ?? 1e-4;
   const c2 = options.c2 ?? 0.9;
-  if (!(0 < c1 && c1 < c2 && c2 < 1)) throw new ArgumentError(`lbfgs: need 0 < c1 < c2 < 1, got c1=${c1}, c2=${c2}`);
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new ArgumentError(`lbfgs: lr must be finite and > 0, got ${lr}`);
+  if (!(0 < c1 && c1 < c2 && c2 < 1))
+    throw new ArgumentError(`lbfgs: need 0 < c1 < c2 < 1, got c1=${c1}, c2=${c2}`);
+  if (!(lr > 0) || !Number.isFinite(lr))
+    throw new ArgumentError(`lbfgs: lr must be finite and > 0, got ${lr}`);
 
   const make = (): X => (x0 instanceof Float32Array ? new Float32Array(n) : new Float64Array(n)) as X;
   let evaluations = 0;
@@ -97,7 +104,8 @@ export async function lbfgs<X extends FloatVector>(objective: Objective<X>, x0: 
   const evaluate = async (x: X): Promise<{ f: number; g: Float64Array }> => {
     const r = await objective(x);
     evaluations++;
-    if (r.grad.length !== n) throw new ShapeError(`lbfgs: objective returned a gradient of ${r.grad.length} elements for x of ${n}`);
+    if (r.grad.length !== n)
+      throw new ShapeError(`lbfgs: objective returned a gradient of ${r.grad.length} elements for x of ${n}`);
     const g = Float64Array.from(r.grad);
     let finite = Number.isFinite(r.value);
     for (let i = 0; finite && i < n; i++) finite = Number.isFinite(g[i]);
@@ -113,7 +121,15 @@ export async function lbfgs<X extends FloatVector>(objective: Objective<X>, x0: 
   x.set(x0);
   let { f, g } = await evaluate(x);
   const values = [f];
-  const result = (reason: LbfgsStopReason, iterations: number): LbfgsResult<X> => ({ x, value: f, grad: g, iterations, evaluations, reason, values });
+  const result = (reason: LbfgsStopReason, iterations: number): LbfgsResult<X> => ({
+    x,
+    value: f,
+    grad: g,
+    iterations,
+    evaluations,
+    reason,
+    values,
+  });
   if (f === Number.POSITIVE_INFINITY) return result('nonFinite', 0);
   if (maxAbs(g) <= tolGrad) return result('gradientTolerance', 0);
 
@@ -195,7 +211,8 @@ export async function lbfgs<X extends FloatVector>(objective: Objective<X>, x0: 
     if (maxAbs(g) <= tolGrad) return result('gradientTolerance', iter);
     if (maxAbs(s) <= tolChange) return result('stepTolerance', iter);
     if (Math.abs(f - fPrev) < tolChange) return result('valueTolerance', iter);
-    if (options.onIteration?.({ iteration: iter, value: f, evaluations }) === true) return result('callback', iter);
+    if (options.onIteration?.({ iteration: iter, value: f, evaluations }) === true)
+      return result('callback', iter);
     if (iter >= maxIter) return result('maxIter', iter);
   }
 }

@@ -46,12 +46,24 @@ function dot(a: Float64Array, b: Float64Array): number {
  * Minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to [lo, hi] (N&W eq. 3.59).
  * Falls back to the midpoint when the cubic has no minimiser or the data are not finite.
  */
-export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, lo: number, hi: number): number {
+export function cubicInterpolate(
+  x1: number,
+  f1: number,
+  g1: number,
+  x2: number,
+  f2: number,
+  g2: number,
+  lo: number,
+  hi: number,
+): number {
   const d1 = g1 + g2 - (3 * (f1 - f2)) / (x1 - x2);
   const d2sq = d1 * d1 - g1 * g2;
   if (d2sq >= 0) {
     const d2 = Math.sqrt(d2sq);
-    const t = x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+    const t =
+      x1 <= x2
+        ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
     // NaN (0/0, inf - inf) fails every comparison, so it reaches the midpoint below.
     if (Number.isFinite(t)) return Math.min(Math.max(t, lo), hi);
   }
@@ -105,7 +117,16 @@ export async function strongWolfe(
       break;
     }
     // Extrapolate, at least 1% past the current point and at most 10x it.
-    const next = cubicInterpolate(prev.t, prev.f, prev.gtd, cur.t, cur.f, cur.gtd, cur.t + 0.01 * (cur.t - prev.t), cur.t * 10);
+    const next = cubicInterpolate(
+      prev.t,
+      prev.f,
+      prev.gtd,
+      cur.t,
+      cur.f,
+      cur.gtd,
+      cur.t + 0.01 * (cur.t - prev.t),
+      cur.t * 10,
+    );
     prev = cur;
     cur = await evaluate(next);
   }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../core/errors.js';
-import { constantSchedule, cosineSchedule, nvidiaProjectorLr, nvidiaProjectorNoise, stepSchedule } from './schedule.js';
+import {
+  constantSchedule,
+  cosineSchedule,
+  nvidiaProjectorLr,
+  nvidiaProjectorNoise,
+  stepSchedule,
+} from './schedule.js';
 
 function close(got: number, want: number, rel = 1e-12): void {
   expect(Math.abs(got - want)).toBeLessThanOrEqual(rel * Math.max(1e-300, Math.abs(want)));

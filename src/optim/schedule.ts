@@ -4,7 +4,8 @@ import { ArgumentError } from '../core/errors.js';
 export type Schedule = (step: number) => number;
 
 function checkSteps(name: string, n: number): void {
-  if (!Number.isInteger(n) || n <= 0) throw new ArgumentError(`${name}: numSteps must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ArgumentError(`${name}: numSteps must be a positive integer, got ${n}`);
 }
 
 export function constantSchedule(value: number): Schedule {
@@ -27,7 +28,8 @@ export function cosineSchedule(o: CosineScheduleOptions): Schedule {
   checkSteps('cosineSchedule', o.numSteps);
   const min = o.min ?? 0;
   const warm = o.warmupSteps ?? 0;
-  if (warm < 0 || warm >= o.numSteps) throw new ArgumentError(`cosineSchedule: warmupSteps must lie in [0, numSteps), got ${warm}`);
+  if (warm < 0 || warm >= o.numSteps)
+    throw new ArgumentError(`cosineSchedule: warmupSteps must lie in [0, numSteps), got ${warm}`);
   return (step) => {
     if (step < warm) return (o.base * (step + 1)) / warm;
     const t = Math.min(1, (step - warm) / (o.numSteps - warm));
@@ -44,7 +46,8 @@ export interface StepScheduleOptions {
 }
 
 export function stepSchedule(o: StepScheduleOptions): Schedule {
-  if (!Number.isInteger(o.stepSize) || o.stepSize <= 0) throw new ArgumentError(`stepSchedule: stepSize must be a positive integer, got ${o.stepSize}`);
+  if (!Number.isInteger(o.stepSize) || o.stepSize <= 0)
+    throw new ArgumentError(`stepSchedule: stepSize must be a positive integer, got ${o.stepSize}`);
   const gamma = o.gamma ?? 0.1;
   return (step) => o.base * gamma ** Math.floor(step / o.stepSize);
 }
@@ -81,7 +84,8 @@ export function nvidiaProjectorLr(o: ProjectorLrOptions = {}): Schedule {
   const up = o.lrRampupLength ?? d.lrRampupLength;
   checkSteps('nvidiaProjectorLr', numSteps);
   // Python raises on a zero ramp; we read a zero ramp as "no ramp" instead of producing NaN.
-  if (!(down >= 0 && up >= 0)) throw new ArgumentError(`nvidiaProjectorLr: ramp lengths must be >= 0, got ${down}, ${up}`);
+  if (!(down >= 0 && up >= 0))
+    throw new ArgumentError(`nvidiaProjectorLr: ramp lengths must be >= 0, got ${down}, ${up}`);
   return (step) => {
     const t = step / numSteps;
     let ramp = down > 0 ? Math.min(1, (1 - t) / down) : 1;
