@@ -1,0 +1,89 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CheckpointError } from '../core/errors.js';
+import { float32ToHalf, Tensor } from '../core/tensor.js';
+import { GanModel } from '../models/ganModel.js';
+import { type BundleManifest, hashTensors } from '../models/manifest.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
+
+export const MANIFEST_FILE = 'model.json';
+export const WEIGHTS_FILE = 'weights.safetensors';
+
+function split(tensors: ReadonlyMap<string, Tensor>, file: string): { g: Map<string, Tensor>; d?: Map<string, Tensor> } {
+  const g = new Map<string, Tensor>();
+  const d = new Map<string, Tensor>();
+  for (const [name, t] of tensors) {
+    const slash = name.indexOf('/');
+    const group = name.slice(0, slash);
+    const key = name.slice(slash + 1);
+    const value = t.dtype === 'float16' ? t.toFloat32() : t;
+    if (group === 'G') g.set(key, value);
+    else if (group === 'D') d.set(key, value);
+    else throw new CheckpointError(file, `tensor '${name}' is neither G/... nor D/...`);
+  }
+  return { g, d: d.size ? d : undefined };
+}
+
+function storedTensors(model: GanModel, dtype: 'float32' | 'float16'): { g: Map<string, Tensor>; d?: Map<string, Tensor> } {
+  const convert = (m: ReadonlyMap<string, Tensor>) =>
+    new Map(
+      [...m].map(([k, t]) => [k, dtype === 'float16' && t.dtype === 'float32' ? new Tensor('float16', t.shape, float32ToHalf(t.data as Float32Array)) : t]),
+    );
+  return { g: convert(model.g), d: model.d ? convert(model.d) : undefined };
+}
+
+/**
+ * Writes a bundle folder: model.json + weights.safetensors (tensors `G/<key>`, `D/<key>`). Files are
+ * written to temporaries and renamed, so an interrupted write never leaves a half bundle.
+ */
+export async function writeBundle(dir: string, model: GanModel, opts: { dtype?: 'float32' | 'float16' } = {}): Promise<BundleManifest> {
+  const dtype = opts.dtype ?? model.manifest.weightsDtype ?? 'float32';
+  const { g, d } = storedTensors(model, dtype);
+  const manifest: BundleManifest = { ...model.manifest, weightsDtype: dtype, contentHash: hashTensors({ G: g, D: d }) };
+  const all = new Map<string, Tensor>();
+  for (const [k, t] of g) all.set(`G/${k}`, t);
+  if (d) for (const [k, t] of d) all.set(`D/${k}`, t);
+  await mkdir(dir, { recursive: true });
+  const tmpWeights = join(dir, `.${WEIGHTS_FILE}.tmp`);
+  const tmpManifest = join(dir, `.${MANIFEST_FILE}.tmp`);
+  try {
+    await writeFile(tmpWeights, writeSafetensors(all, { format: 'latentlab-bundle', contentHash: manifest.contentHash }));
+    await writeFile(tmpManifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(tmpWeights, join(dir, WEIGHTS_FILE));
+    await rename(tmpManifest, join(dir, MANIFEST_FILE));
+  } finally {
+    await rm(tmpWeights, { force: true });
+    await rm(tmpManifest, { force: true });
+  }
+  return manifest;
+}
+
+/** Reads a bundle folder and checks that the weights are the ones the manifest names. */
+export async function readBundle(dir: string): Promise<GanModel> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  let manifest: BundleManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+  } catch (err) {
+    throw new CheckpointError(manifestPath, `cannot read the bundle manifest: ${(err as Error).message}`);
+  }
+  if (manifest.format !== 'latentlab-bundle' || manifest.version !== 1) {
+    throw new CheckpointError(manifestPath, `not a latentlab bundle v1 (format ${String(manifest.format)}, version ${String(manifest.version)})`);
+  }
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(weightsPath);
+  } catch (err) {
+    throw new CheckpointError(weightsPath, `cannot read the weights: ${(err as Error).message}`);
+  }
+  const { tensors } = readSafetensors(bytes, { file: weightsPath });
+  const stored = split(tensors, weightsPath);
+  const rawGroups = { G: new Map<string, Tensor>(), D: new Map<string, Tensor>() };
+  for (const [name, t] of tensors) rawGroups[name.startsWith('G/') ? 'G' : 'D'].set(name.slice(2), t);
+  const hash = hashTensors({ G: rawGroups.G, D: rawGroups.D.size ? rawGroups.D : undefined });
+  if (hash !== manifest.contentHash) {
+    throw new CheckpointError(weightsPath, `content hash ${hash.slice(0, 12)}… does not match the manifest's ${String(manifest.contentHash).slice(0, 12)}…`);
+  }
+  return new GanModel(manifest, stored.g, stored.d);
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { CheckpointError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { inferDcganDiscriminator, inferDcganGenerator } from '../models/dcgan/config.js';
+import { GanModel } from '../models/ganModel.js';
+import { type BundleManifest, dcganDims, hashTensors, type Provenance, stylegan2Dims } from '../models/manifest.js';
+import { type GeneratorConfig, inferGeneratorConfig } from '../models/stylegan2/config.js';
+import { type DiscriminatorConfig, inferDiscriminatorConfig } from '../models/stylegan2/discriminator.js';
+import { discriminatorHints, generatorHints } from '../models/stylegan2/fromNvidia.js';
+import { Weights } from '../nn/weights.js';
+import { MANIFEST_FILE, readBundle } from './bundle.js';
+import { readNvidiaPickle } from './nvidiaPickle.js';
+import { PyDict, type PyValue } from './pyValue.js';
+import { stateDictFrom } from './stateDict.js';
+import { readTorchFile } from './torch.js';
+
+export interface LoadOptions {
+  /** Network to read from a multi-network file: NVIDIA 'G_ema' (default) or 'G'. */
+  network?: string;
+  /** Model name for the manifest (default: the file name). */
+  name?: string;
+  /** DCGAN: the netD state dict to load beside netG. */
+  discriminator?: string;
+}
+
+async function sourceInfo(path: string, bytes: Uint8Array, format: string, network?: string): Promise<Provenance> {
+  return {
+    format,
+    source: basename(path),
+    sourceSha256: createHash('sha256').update(bytes).digest('hex'),
+    network,
+    created: new Date().toISOString(),
+  };
+}
+
+function manifestFor(
+  name: string,
+  provenance: Provenance,
+  architecture: BundleManifest['architecture'],
+  generator: BundleManifest['generator'],
+  discriminator: BundleManifest['discriminator'],
+  g: ReadonlyMap<string, Tensor>,
+  d: ReadonlyMap<string, Tensor> | undefined,
+): BundleManifest {
+  const dims = architecture === 'stylegan2' ? stylegan2Dims(generator as GeneratorConfig) : dcganDims(generator as never);
+  return {
+    format: 'latentlab-bundle',
+    version: 1,
+    name,
+    architecture,
+    generator,
+    discriminator,
+    ...dims,
+    provenance,
+    contentHash: hashTensors({ G: g, D: d }),
+    weightsDtype: 'float32',
+  };
+}
+
+async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
+  const snap = readNvidiaPickle(bytes, { file: path });
+  const network = opts.network ?? (snap.networks.has('G_ema') ? 'G_ema' : 'G');
+  const g = snap.networks.get(network);
+  if (!g) throw new CheckpointError(path, `no network '${network}' (found: ${[...snap.networks.keys()].join(', ')})`);
+  const gw = new Weights(g.stateDict, 'constant', path);
+  const generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs));
+  const dNet = snap.networks.get('D');
+  let discriminator: DiscriminatorConfig | undefined;
+  if (dNet) discriminator = inferDiscriminatorConfig(new Weights(dNet.stateDict, 'constant', path), discriminatorHints(dNet.initKwargs));
+  const name = opts.name ?? basename(path, extname(path));
+  const provenance = await sourceInfo(path, bytes, 'nvidia-pkl', network);
+  return new GanModel(manifestFor(name, provenance, 'stylegan2', generator, discriminator, g.stateDict, dNet?.stateDict), g.stateDict, dNet?.stateDict);
+}
+
+async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
+  const value: PyValue = readTorchFile(bytes, { file: path });
+  const name = opts.name ?? basename(path, extname(path));
+  if (value instanceof PyDict && (value.has('g_ema') || value.has('g'))) {
+    const { fromRosinality } = await import('../models/stylegan2/fromRosinality.js');
+    const network = opts.network ?? (value.has('g_ema') ? 'g_ema' : 'g');
+    if (network !== 'g_ema' && network !== 'g') throw new CheckpointError(path, `--network must be g_ema or g for rosinality checkpoints, got '${network}'`);
+    const conv = fromRosinality(value, path, { key: network as 'g_ema' | 'g' });
+    const gw = new Weights(conv.stateDict, 'constant', path);
+    const generator = inferGeneratorConfig(gw, conv.hints);
+    const provenance = await sourceInfo(path, bytes, 'rosinality-pt', network);
+    return new GanModel(manifestFor(name, provenance, 'stylegan2', generator, undefined, conv.stateDict, undefined), conv.stateDict);
+  }
+  const sd = stateDictFrom(value, path);
+  if (!sd.has('main.0.weight')) {
+    throw new CheckpointError(path, 'unrecognised checkpoint: not an NVIDIA pickle, a rosinality checkpoint (g_ema) or a DCGAN state dict (main.0.weight)');
+  }
+  const gw = new Weights(sd, 'constant', path);
+  if (sd.has('main.1.running_mean') === false && !sd.has('main.1.weight')) {
+    // netD's main.1 is a LeakyReLU (no parameters); netG's main.1 is a BatchNorm.
+    throw new CheckpointError(path, 'this is a DCGAN discriminator (netD); pass the generator (netG) and --discriminator for netD');
+  }
+  const generator = inferDcganGenerator(gw);
+  let d: Map<string, Tensor> | undefined;
+  let discriminator: BundleManifest['discriminator'];
+  if (opts.discriminator) {
+    const dBytes = await readFile(opts.discriminator);
+    d = stateDictFrom(readTorchFile(dBytes, { file: opts.discriminator }), opts.discriminator);
+    discriminator = inferDcganDiscriminator(new Weights(d, 'constant', opts.discriminator));
+  }
+  const provenance = await sourceInfo(path, bytes, 'dcgan-pth');
+  return new GanModel(manifestFor(name, provenance, 'dcgan', generator, discriminator, sd, d), sd, d);
+}
+
+/**
+ * Loads a model from a bundle folder or any importable file: NVIDIA stylegan2-ada-pytorch `.pkl`
+ * (G_ema by default), rosinality `.pt` (g_ema), pytorch/examples DCGAN `.pth`. Nothing in a file is
+ * executed: pickles go through an allow-listed VM.
+ */
+export async function loadModel(path: string, opts: LoadOptions = {}): Promise<GanModel> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new CheckpointError(path, 'no such file or folder');
+  }
+  if (info.isDirectory()) {
+    try {
+      await stat(join(path, MANIFEST_FILE));
+    } catch {
+      throw new CheckpointError(path, `a folder but not a bundle (no ${MANIFEST_FILE})`);
+    }
+    return readBundle(path);
+  }
+  const bytes = await readFile(path);
+  const isZip = bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b;
+  if (extname(path).toLowerCase() === '.pkl' && !isZip) return fromNvidiaPickle(path, bytes, opts);
+  if (extname(path).toLowerCase() === '.pkl') {
+    try {
+      return await fromNvidiaPickle(path, bytes, opts);
+    } catch {
+      return fromTorchFile(path, bytes, opts);
+    }
+  }
+  return fromTorchFile(path, bytes, opts);
+}

@@ -1,0 +1,156 @@
+import { ArgumentError } from '../core/errors.js';
+import { RandomState } from '../core/rng.js';
+import { Tensor } from '../core/tensor.js';
+import { input, type Value } from '../graph/value.js';
+import { compile } from '../runtime/compile.js';
+import { expectRank, mapBatches, takeRows } from './batching.js';
+import type { DcganDiscriminatorConfig } from './dcgan/config.js';
+import { dcganDiscriminate, dcganGenerate } from './dcgan/networks.js';
+import type { GanModel } from './ganModel.js';
+import { discriminate as sg2Discriminate } from './stylegan2/discriminator.js';
+import { broadcastWs, mapToW } from './stylegan2/mapping.js';
+import { type NoiseMode, synthesize as sg2Synthesize } from './stylegan2/synthesis.js';
+
+const DEFAULT_BATCH = 8;
+
+/**
+ * z for each seed exactly as NVIDIA's generate.py draws it:
+ * `np.random.RandomState(seed).randn(1, z_dim)` cast to float32.
+ */
+export function sampleZ(model: GanModel | number, seeds: readonly number[]): Tensor<'float32'> {
+  const zDim = typeof model === 'number' ? model : model.zDim;
+  const out = Tensor.float32([seeds.length, zDim]);
+  seeds.forEach((seed, i) => {
+    out.data.set(new RandomState(seed).standardNormalFloat32([zDim]), i * zDim);
+  });
+  return out;
+}
+
+/** One-hot labels [N, cDim] for class indices (NVIDIA's `--class`). */
+export function classLabels(model: GanModel, classes: readonly number[]): Tensor<'float32'> {
+  const c = Tensor.float32([classes.length, model.cDim]);
+  classes.forEach((k, i) => {
+    if (!Number.isInteger(k) || k < 0 || k >= model.cDim) {
+      throw new ArgumentError(`class ${k} is out of range: ${model.name} has ${model.cDim} classes`);
+    }
+    c.data[i * model.cDim + k] = 1;
+  });
+  return c;
+}
+
+export interface MapOptions {
+  /** Truncation psi (1 = none). */
+  psi?: number;
+  /** Truncate only the first `cutoff` ws rows. */
+  cutoff?: number | null;
+  /** Labels [N, cDim] for conditional models. */
+  c?: Tensor;
+  batchSize?: number;
+}
+
+/** z [N, zDim] -> ws [N, numWs, wDim] through the mapping network (with truncation). */
+export async function mapZ(model: GanModel, z: Tensor, opts: MapOptions = {}): Promise<Tensor<'float32'>> {
+  const cfg = model.stylegan2();
+  expectRank('z', z, [-1, cfg.zDim]);
+  if (cfg.cDim > 0 && !opts.c) throw new ArgumentError(`${model.name} is conditional: pass a class label`);
+  const n = z.shape[0];
+  const psi = opts.psi ?? 1;
+  const cutoff = opts.cutoff ?? null;
+  const [ws] = await mapBatches(n, opts.batchSize ?? 64, async (start, count, size) => {
+    const exe = await model.program(`map:${size}:${psi}:${cutoff}`, () => {
+      const z = input('z', [size, cfg.zDim]);
+      const c = cfg.cDim ? input('c', [size, cfg.cDim]) : null;
+      const m = model.generatorWeights().at('mapping');
+      const ws = broadcastWs(m, cfg, mapToW(m, cfg, z, c), { psi, cutoff });
+      return compile({ inputs: c ? [z, c] : [z], outputs: [ws], outputNames: ['ws'] });
+    });
+    const feeds: Record<string, Tensor> = { z: takeRows(z, start, count, size) };
+    if (cfg.cDim) feeds.c = takeRows(opts.c!, start, count, size);
+    const out = await exe.runNamed(feeds);
+    return [out.ws];
+  });
+  return ws;
+}
+
+export interface SynthesisRunOptions {
+  /** 'const' (stored maps, NVIDIA's default), 'random' (seeded maps) or 'none'. */
+  noiseMode?: NoiseMode;
+  /** Explicit unit-variance noise maps [N, 1, r, r] by layer name; they win over noiseMode. */
+  noise?: Readonly<Record<string, Tensor>>;
+  /** Seed of the maps drawn for noiseMode 'random' (default 0). */
+  noiseSeed?: number;
+  path?: 'shared' | 'grouped';
+  batchSize?: number;
+}
+
+/** Unit-variance noise maps for every noisy layer, drawn from a seeded RandomState. */
+export function makeNoise(model: GanModel, n: number, seed = 0): Record<string, Tensor<'float32'>> {
+  const rng = new RandomState(seed);
+  const maps: Record<string, Tensor<'float32'>> = {};
+  for (const l of model.stylegan2().layers) {
+    if (l.kind !== 'conv') continue;
+    const shape = [n, 1, l.resolution, l.resolution];
+    maps[l.name] = Tensor.float32(shape, rng.standardNormalFloat32(shape));
+  }
+  return maps;
+}
+
+/**
+ * Latents -> images [N, C, R, R] (raw generator output, roughly [-1, 1]).
+ * StyleGAN2 takes ws [N, numWs, wDim] (W or W+); DCGAN takes z [N, nz].
+ */
+export async function synthesize(model: GanModel, latent: Tensor, opts: SynthesisRunOptions = {}): Promise<Tensor<'float32'>> {
+  const n = latent.shape[0];
+  if (model.architecture === 'dcgan') {
+    const cfg = model.dcgan();
+    expectRank('z', latent, [-1, cfg.nz]);
+    const [img] = await mapBatches(n, opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
+      const exe = await model.program(`dcgan:${size}`, () => {
+        const z = input('z', [size, cfg.nz]);
+        return compile({ inputs: [z], outputs: [dcganGenerate(model.generatorWeights().at(''), cfg, z)], outputNames: ['img'] });
+      });
+      return [(await exe.runNamed({ z: takeRows(latent, start, count, size) })).img];
+    });
+    return img;
+  }
+  const cfg = model.stylegan2();
+  expectRank('ws', latent, [-1, cfg.numWs, cfg.wDim]);
+  const mode = opts.noiseMode ?? 'const';
+  const noise = opts.noise ?? (mode === 'random' ? makeNoise(model, n, opts.noiseSeed ?? 0) : undefined);
+  const noiseLayers = noise ? Object.keys(noise).sort() : [];
+  const [img] = await mapBatches(n, opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
+    const key = `synth:${size}:${mode}:${opts.path ?? 'shared'}:${noiseLayers.join(',')}`;
+    const exe = await model.program(key, () => {
+      const ws = input('ws', [size, cfg.numWs, cfg.wDim]);
+      const maps: Record<string, Value> = {};
+      for (const name of noiseLayers) maps[name] = input(`noise:${name}`, [size, 1, ...noise![name].shape.slice(2)]);
+      const img = sg2Synthesize(model.generatorWeights().at('synthesis'), cfg, ws, { noiseMode: mode === 'random' ? 'none' : mode, noise: maps, path: opts.path });
+      return compile({ inputs: [ws, ...Object.values(maps)], outputs: [img], outputNames: ['img'] });
+    });
+    const feeds: Record<string, Tensor> = { ws: takeRows(latent, start, count, size) };
+    for (const name of noiseLayers) feeds[`noise:${name}`] = takeRows(noise![name], start, count, size);
+    return [(await exe.runNamed(feeds)).img];
+  });
+  return img;
+}
+
+/** D(img, c) -> logits [N, 1] (StyleGAN2) or probabilities [N] (DCGAN). The whole batch runs at once (minibatch-std). */
+export async function discriminate(model: GanModel, img: Tensor, c?: Tensor): Promise<Tensor<'float32'>> {
+  const r = model.resolution;
+  expectRank('image', img, [-1, model.imgChannels, r, r]);
+  const n = img.shape[0];
+  const exe = await model.program(`disc:${n}`, () => {
+    const x = input('img', img.shape);
+    const c = model.cDim ? input('c', [n, model.cDim]) : null;
+    const out =
+      model.architecture === 'dcgan'
+        ? dcganDiscriminate(model.discriminatorWeights().at(''), model.manifest.discriminator as DcganDiscriminatorConfig, x)
+        : sg2Discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, c);
+    return compile({ inputs: c ? [x, c] : [x], outputs: [out], outputNames: ['out'] });
+  });
+  if (model.cDim && !c) throw new ArgumentError(`${model.name} is conditional: pass labels c [N, ${model.cDim}]`);
+  const feeds: Record<string, Tensor> = { img: img.toFloat32() };
+  if (model.cDim) feeds.c = c!.toFloat32();
+  const out = await exe.runNamed(feeds);
+  return out.out as Tensor<'float32'>;
+}

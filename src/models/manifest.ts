@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { Tensor } from '../core/tensor.js';
+import type { DcganDiscriminatorConfig, DcganGeneratorConfig } from './dcgan/config.js';
+import type { GeneratorConfig } from './stylegan2/config.js';
+import { resolveGenerator } from './stylegan2/config.js';
+import type { DiscriminatorConfig } from './stylegan2/discriminator.js';
+
+export type Architecture = 'stylegan2' | 'dcgan';
+
+/** Where a model came from: the file it was imported from, or the training run that made it. */
+export interface Provenance {
+  /** 'nvidia-pkl' | 'rosinality-pt' | 'dcgan-pth' | 'latentlab-train' | 'random-init'. */
+  format: string;
+  /** Source file name (no directories) or a description. */
+  source: string;
+  /** sha256 of the source file, when imported. */
+  sourceSha256?: string;
+  /** Which network of a multi-network file (G_ema, g_ema, G...). */
+  network?: string;
+  /** ISO time of import or of the checkpoint. */
+  created: string;
+  /** Training facts for models trained here (command, kimg, seconds, metrics). */
+  training?: Record<string, unknown>;
+}
+
+export interface LayerRow {
+  name: string;
+  kind: 'conv' | 'torgb';
+  resolution: number;
+  wsIndex: number;
+}
+
+/** model.json of a bundle: everything a reader needs without opening the weights. */
+export interface BundleManifest {
+  format: 'latentlab-bundle';
+  version: 1;
+  name: string;
+  architecture: Architecture;
+  generator: GeneratorConfig | DcganGeneratorConfig;
+  discriminator?: DiscriminatorConfig | DcganDiscriminatorConfig;
+  dims: { z: number; w: number | null; c: number; numWs: number | null; resolution: number; channels: number };
+  /** StyleGAN2: every modulated layer with its resolution and ws row (coarse/middle/fine ranges derive from it). */
+  layers: LayerRow[];
+  /** Class names for conditional models or for the dataset's labels (optional). */
+  labels?: string[];
+  provenance: Provenance;
+  /** sha256 over the weights (names, dtypes, shapes, bytes), independent of file layout. */
+  contentHash: string;
+  /** Storage dtype of the weights file; float16 bundles are upcast on load. */
+  weightsDtype: 'float32' | 'float16';
+}
+
+/** A stable hash of named tensors (sorted by name), so the same weights hash the same in any file. */
+export function hashTensors(groups: Readonly<Record<string, ReadonlyMap<string, Tensor> | undefined>>): string {
+  const h = createHash('sha256');
+  for (const [prefix, tensors] of Object.entries(groups)) {
+    if (!tensors) continue;
+    for (const name of [...tensors.keys()].sort()) {
+      const t = tensors.get(name)!;
+      h.update(`${prefix}/${name}:${t.dtype}:[${t.shape.join(',')}]\n`);
+      h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    }
+  }
+  return h.digest('hex');
+}
+
+export function stylegan2Dims(cfg: GeneratorConfig): Pick<BundleManifest, 'dims' | 'layers'> {
+  const r = resolveGenerator(cfg);
+  return {
+    dims: { z: cfg.zDim, w: cfg.wDim, c: cfg.cDim, numWs: r.numWs, resolution: cfg.imgResolution, channels: cfg.imgChannels },
+    layers: r.layers.map((l) => ({ name: l.name, kind: l.kind, resolution: l.resolution, wsIndex: l.wsIndex })),
+  };
+}
+
+export function dcganDims(cfg: DcganGeneratorConfig): Pick<BundleManifest, 'dims' | 'layers'> {
+  return { dims: { z: cfg.nz, w: null, c: 0, numWs: null, resolution: cfg.imageSize, channels: cfg.nc }, layers: [] };
+}
