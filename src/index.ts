@@ -15,3 +15,22 @@ export { dumpText, lower, serialize, OPSET } from './onnx/model.js';
 // runtime
 export type { Backend, BackendSession, OptimizationLevel, SessionOptions } from './runtime/backend.js';
 export { clearSessionCache, type CompileOptions, compile, compileFunction, Executable, toOnnx } from './runtime/compile.js';
+
+// nn
+export { Weights, Scope, type ParamMode } from './nn/weights.js';
+
+// models
+export { GanModel } from './models/ganModel.js';
+export type { BundleManifest, Provenance, LayerRow, Architecture } from './models/manifest.js';
+export type { GeneratorConfig, ResolvedGenerator, SynthesisLayerInfo } from './models/stylegan2/config.js';
+export type { DiscriminatorConfig } from './models/stylegan2/discriminator.js';
+export type { NoiseMode } from './models/stylegan2/synthesis.js';
+export { classLabels, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, synthesize, type SynthesisRunOptions } from './models/generate.js';
+
+// formats
+export { loadModel, type LoadOptions } from './formats/loadModel.js';
+export { readBundle, writeBundle } from './formats/bundle.js';
+export { exportOnnx, type ExportedGraph } from './formats/onnxExport.js';
+export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
+export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, loadTorchFile, loadNvidiaPickle } from './formats/files.js';
+export { RandomState, type RandomStateSnapshot } from './core/rng.js';

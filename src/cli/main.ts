@@ -1,10 +1,13 @@
 import { LatentlabError } from '../index.js';
 import { formatFlags, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { exportCommand } from './commands/exportModel.js';
+import { generateCommand } from './commands/generate.js';
+import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
 import { selftestCommand } from './commands/selftest.js';
 
-const commands: readonly Command[] = [infoCommand, selftestCommand];
+const commands: readonly Command[] = [generateCommand, importCommand, exportCommand, infoCommand, selftestCommand];
 
 function help(): string {
   const verbs = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');

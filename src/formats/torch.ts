@@ -29,6 +29,13 @@ const LEGACY_PROTOCOL = 1001;
 const MAX_EMBED_DEPTH = 4;
 const KEY_RE = /^[A-Za-z0-9_.-]{1,200}$/;
 
+/** Storage keys name zip records; anything path-like could address another record. */
+function checkKey(file: string, key: PyValue): asserts key is string {
+  if (typeof key !== 'string' || !KEY_RE.test(key) || key.includes('..')) {
+    throw new CheckpointError(file, `bad storage key ${typeof key === 'string' ? JSON.stringify(key.slice(0, 80)) : describePy(key)}`);
+  }
+}
+
 /** The allow-list torch checkpoints are read with: Python containers, numpy, torch, embedded storages. */
 export function torchGlobals(extra: GlobalTable = {}): GlobalTable {
   const table: GlobalTable = {
@@ -103,7 +110,7 @@ function readTorchZip(data: Uint8Array, file: string, globals: GlobalTable, dept
     }
     const [, type, key, , numel] = pid;
     const kind = storageKind(file, type);
-    if (typeof key !== 'string' || !KEY_RE.test(key)) throw new CheckpointError(file, `bad storage key ${describePy(key)}`);
+    checkKey(file, key);
     if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
       throw new CheckpointError(file, `storage '${key}': bad element count ${String(numel)}`);
     }
@@ -147,7 +154,7 @@ function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, d
     }
     const [, type, key, , numel, view] = pid;
     const kind = storageKind(file, type);
-    if (typeof key !== 'string' || !KEY_RE.test(key)) throw new CheckpointError(file, `bad storage key ${describePy(key)}`);
+    checkKey(file, key);
     if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0 || numel * RAW_ITEMSIZE[kind] > room) {
       throw new CheckpointError(file, `storage '${key}' claims ${String(numel)} ${kind} elements; the file has ${room} bytes left`);
     }

@@ -1,5 +1,5 @@
 import { isFloat } from '../core/dtype.js';
-import { GraphError, ShapeError, UnsupportedOpError } from '../core/errors.js';
+import { DTypeError, GraphError, ShapeError, UnsupportedOpError } from '../core/errors.js';
 import { formatShape, sameShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { add } from './ops/elementwise.js';
@@ -26,9 +26,11 @@ function onesLike(v: Value): Value {
 export function vjp(outputs: readonly Value[], cotangents: readonly Value[], wrt: readonly Value[]): Value[] {
   if (outputs.length !== cotangents.length) throw new GraphError('vjp: one cotangent per output is required');
   outputs.forEach((o, i) => {
-    if (!sameShape(o.shape, cotangents[i].shape)) {
-      throw new ShapeError(`vjp: cotangent ${formatShape(cotangents[i].shape)} does not match output ${formatShape(o.shape)}`);
+    const c = cotangents[i];
+    if (!sameShape(o.shape, c.shape)) {
+      throw new ShapeError(`vjp: cotangent ${formatShape(c.shape)} does not match output ${o}`);
     }
+    if (c.dtype !== o.dtype) throw new DTypeError(`vjp: cotangent ${c} has dtype ${c.dtype}, output ${o} is ${o.dtype}`);
   });
   for (const w of wrt) {
     if (!isFloat(w.dtype)) throw new GraphError(`vjp: cannot differentiate w.r.t. ${w} (dtype ${w.dtype})`);
@@ -54,20 +56,20 @@ export function vjp(outputs: readonly Value[], cotangents: readonly Value[], wrt
     const { op, inputs, attrs } = v.source;
     if (!inputs.some((i) => active.has(i.id))) continue;
     const def = opDef(op);
+    const site = `${v} = ${op}(${inputs.join(', ')})`;
     let grads: readonly (Value | null)[];
     try {
       grads = def.vjp({ inputs, attrs: attrs as never, out: v, g });
     } catch (err) {
-      if (err instanceof ShapeError || err instanceof UnsupportedOpError) {
-        throw new UnsupportedOpError(`VJP of ${op} at ${v}: ${err.message}`);
-      }
-      throw err;
+      // A rule that cannot build its cotangent is reported at the node, whatever went wrong inside.
+      const wrapped = new UnsupportedOpError(`VJP of ${op} at ${site}: ${(err as Error).message}`);
+      throw Object.assign(wrapped, { cause: err });
     }
     inputs.forEach((inp, i) => {
       const gi = grads[i];
       if (!gi || !active.has(inp.id)) return;
-      if (!sameShape(gi.shape, inp.shape)) {
-        throw new ShapeError(`VJP of ${op}: cotangent ${formatShape(gi.shape)} for input ${i} should be ${formatShape(inp.shape)}`);
+      if (!sameShape(gi.shape, inp.shape) || gi.dtype !== inp.dtype) {
+        throw new ShapeError(`VJP of ${op} at ${site}: cotangent ${gi} for input ${i} should be ${inp.dtype}${formatShape(inp.shape)}`);
       }
       accumulate(inp, gi);
     });

@@ -11,28 +11,31 @@ import { input, Value } from './value.js';
 /**
  * JAX-style `check_vjp`: for f with random inputs x, a random output cotangent c and random input
  * directions t, the central difference ⟨c, f(x+εt) − f(x−εt)⟩ / 2ε must equal ⟨t, Jᵀc⟩ from our VJP.
- * Each input is checked on its own (so a report names the input whose rule is wrong) and all together.
+ * Each input is perturbed on its own, so a report names the input whose rule is wrong; by linearity of
+ * J the per-input terms add up to the check with all inputs perturbed at once.
  *
- * Precision. Graphs run in float64 wherever ORT's CPU provider has double kernels; it has none for Conv
- * and ConvTranspose (measured on onnxruntime-node 1.30: "Could not find an implementation for Conv(11)"),
- * so `dtype: 'auto'` falls back to float32 for graphs that use them. The two error terms of a central
- * difference are truncation, ε²·|f'''|/6 relative to |f'|, and rounding, about u·|f|/(ε·|f'|) with u
- * the unit roundoff of the output (1.1e-16 for float64, 6e-8 for float32, times the length of the
- * longest accumulation):
- *  - float64, smooth ops: ε = 1e-5 makes both ≈1e-10, so a tolerance of 1e-7 leaves three decades.
- *  - functions linear in each input (Conv, MatMul, movement ops; also piecewise-linear nets and R1
- *    penalties away from kinks, whose per-input restriction is at most quadratic): the central
- *    difference of a polynomial of degree ≤ 2 is exact, so pass `linear: true` to use ε = 1, leaving
- *    float32 rounding alone (≈1e-6 relative for small shapes; tolerance 1e-4).
- *  - float32, smooth nonlinear: ε = 1e-2 balances ε² ≈ 1e-4·|f'''/f'| against 6e-8/1e-2 ≈ 1e-5;
- *    tolerance 2e-3.
+ * Precision. Graphs run in float64 wherever ORT's CPU provider has double kernels. It has none for Conv
+ * and ConvTranspose (onnxruntime-node 1.30: "Could not find an implementation for Conv(11)"); every
+ * other primitive here, LeakyRelu and Softplus included, has one. `dtype: 'auto'` falls back to
+ * float32 for graphs that need it. A central difference errs by truncation, ε²·|f'''|/6 relative to
+ * |f'|, and by rounding, about u·|f|/(ε·|f'|) with u the output's unit roundoff (1.1e-16 in float64,
+ * 6e-8 in float32, times the growth of long sums):
+ *  - float64, smooth: ε = 1e-5 makes both ≈1e-10; the tolerance 1e-7 leaves three decades.
+ *  - `linear: true`, for f of degree ≤ 2 in each input (Conv, MatMul, movement ops, bilinear products,
+ *    R1 penalties of piecewise-linear nets with frozen kinks): the central difference of a quadratic
+ *    is exact at any ε, so ε = 1 leaves rounding alone: ≈1e-7 in float32 (tolerance 1e-4), ≈1e-15 in
+ *    float64 (tolerance 1e-9).
+ *  - float32, smooth: Richardson, (4·D(ε/2) − D(ε))/3, cancels the ε² term, leaving O(ε⁴) plus
+ *    rounding ≈3u/ε; ε = 3e-2 gives ≈1e-5 on the modulated conv (5e-5 on a second-order graph whose
+ *    sum partly cancels); tolerance 1e-3.
  * The direction actually applied is (fl(x+εt) − fl(x−εt)) / 2ε, computed exactly in double, so input
  * rounding never counts as a gradient error.
  *
  * Kinks (ReLU, LeakyReLU, Abs, Clip, ReduceMax ties) break finite differences when x±εt straddles one
  * (engine-spike.md pitfall 5). Keep sampled inputs away from them (`randomTensor({ margin })`,
- * `distinctTensor`), and for kinks inside a network return their arguments as `guards`: if any guard
- * changes sign between x−εt, x and x+εt the check retries with ε/4, and fails after `attempts` tries.
+ * `distinctTensor`). For kinks inside a network either return their arguments as `guards` (if one
+ * changes sign between x−εt, x and x+εt the check retries at ε/4, and fails after `attempts`), or, in
+ * float32 where small ε drowns in rounding, pass a `reference` with the slopes frozen at x.
  */
 
 /** What a checked function returns: its output, optionally with values whose sign must not flip. */
@@ -57,10 +60,21 @@ export interface GradcheckOptions {
   seed?: number;
   /** Tries at ε, ε/4, ε/16... when a guard changes sign. Default 4. */
   attempts?: number;
+  /**
+   * Richardson extrapolation, (4·D(ε/2) − D(ε))/3, which cancels the ε² truncation term so float32
+   * can use a larger ε. Default: on for float32 checks that are not `linear`.
+   */
+  richardson?: boolean;
+  /**
+   * A function with the same value and derivative at the inputs, used for the finite differences
+   * instead of the checked one: e.g. the network with its ReLU masks frozen at x, which is linear in
+   * each input, so ε = 1 is exact and float32 rounding is all that is left. Its output at x must
+   * match the checked function's.
+   */
+  reference?: CheckedFn;
 }
 
 export interface GradcheckEntry {
-  /** Input name, or '*' for all inputs perturbed together. */
   input: string;
   fd: number;
   vjp: number;
@@ -73,10 +87,11 @@ export interface GradcheckReport {
   /** Why float32 was used under 'auto' (the op ORT has no double kernel for). */
   fallback?: string;
   eps: number;
-  /** The joint check: all inputs perturbed along their directions. */
+  /** ⟨J·t, c⟩ by central differences, summed over inputs. */
   fd: number;
+  /** ⟨t, Jᵀ·c⟩ from the VJP. */
   vjp: number;
-  /** Worst relative error over the joint and per-input checks. */
+  /** Worst relative error over the inputs. */
   relError: number;
   tolerance: number;
   ok: boolean;
@@ -106,7 +121,7 @@ export async function gradcheck(
 
 function defaults(dtype: FloatDType, linear: boolean): { eps: number; tolerance: number } {
   if (linear) return { eps: 1, tolerance: dtype === 'float64' ? 1e-9 : 1e-4 };
-  return dtype === 'float64' ? { eps: 1e-5, tolerance: 1e-7 } : { eps: 1e-2, tolerance: 2e-3 };
+  return dtype === 'float64' ? { eps: 1e-5, tolerance: 1e-7 } : { eps: 3e-2, tolerance: 1e-3 };
 }
 
 async function checkAt(
@@ -130,38 +145,47 @@ async function checkAt(
   const c = input(COTANGENT, out.shape, out.dtype);
   const grads = vjp([out], [c], floatNames.map((k) => vals[k]));
   const exe = await options.compile(program([...names.map((k) => vals[k]), c], [out, ...guards, ...grads]));
+  const fdExe = options.reference ? await options.compile(referenceProgram(options.reference, xs, out)) : undefined;
 
   const rng = new RandomState(options.seed ?? 0);
   const cot = normalLike(out.shape, out.dtype as FloatDType, rng);
+  const cotData = cot.data as ArrayLike<number>;
   const dirs = Object.fromEntries(floatNames.map((k) => [k, rng.randn(xs[k].size)]));
-  const run = async (feed: Record<string, Tensor>) => exe.run(...names.map((k) => feed[k]), cot);
-  const base = await run(xs);
+  const base = await exe.run(...names.map((k) => xs[k]), cot);
   const gradOf = Object.fromEntries(floatNames.map((k, i) => [k, base[1 + guards.length + i]]));
-  const baseGuards = base.slice(1, 1 + guards.length);
+  // Finite differences run the reference when there is one, else the checked graph.
+  const runFd = fdExe
+    ? (feed: Record<string, Tensor>) => fdExe.run(...names.map((k) => feed[k]))
+    : (feed: Record<string, Tensor>) => exe.run(...names.map((k) => feed[k]), cot);
+  const fdBase = fdExe ? await runFd(xs) : base;
+  if (fdExe) sameOutput(base[0], fdBase[0], dtype);
+  const baseGuards = fdBase.slice(1, fdBase.length - (fdExe ? 0 : grads.length));
 
   const d = defaults(dtype, options.linear ?? false);
   const tolerance = options.tolerance ?? d.tolerance;
-  const groups = floatNames.map((k) => ({ label: k, keys: [k] }));
-  if (floatNames.length > 1) groups.push({ label: '*', keys: floatNames });
+  const richardson = options.richardson ?? (dtype === 'float32' && !options.linear);
 
-  // One pass at a given ε; null when a guard flips sign (a kink lies within ε).
+  // ⟨c, f(x+εt) − f(x−εt)⟩ / 2ε and the matching ⟨t_eff, Jᵀc⟩; null when a guard flips sign.
+  const central = async (k: string, eps: number): Promise<[number, number] | null> => {
+    const [p, m, eff] = perturb(xs[k], dirs[k], eps);
+    const yp = await runFd({ ...xs, [k]: p });
+    const ym = await runFd({ ...xs, [k]: m });
+    if (flipped(baseGuards, yp) || flipped(baseGuards, ym)) return null;
+    const fd = (inner(cotData, yp[0].data as ArrayLike<number>) - inner(cotData, ym[0].data as ArrayLike<number>)) / (2 * eps);
+    return [fd, inner(eff, gradOf[k].data as ArrayLike<number>)];
+  };
+
+  // One pass at a given ε; null when a kink lies within ε.
   const measure = async (eps: number): Promise<GradcheckEntry[] | null> => {
     const entries: GradcheckEntry[] = [];
-    for (const { label, keys } of groups) {
-      const plus = { ...xs };
-      const minus = { ...xs };
-      let dot = 0;
-      for (const k of keys) {
-        const [p, m, eff] = perturb(xs[k], dirs[k], eps);
-        plus[k] = p;
-        minus[k] = m;
-        dot += inner(eff, gradOf[k].data as ArrayLike<number>);
-      }
-      const yp = await run(plus);
-      const ym = await run(minus);
-      if (flipped(baseGuards, yp) || flipped(baseGuards, ym)) return null;
-      const fd = (inner(cot.data, yp[0].data as ArrayLike<number>) - inner(cot.data, ym[0].data as ArrayLike<number>)) / (2 * eps);
-      entries.push({ input: label, fd, vjp: dot, relError: relErr(fd, dot) });
+    for (const k of floatNames) {
+      const whole = await central(k, eps);
+      const half = richardson ? await central(k, eps / 2) : whole;
+      if (!whole || !half) return null;
+      // Richardson: (4·D(ε/2) − D(ε)) / 3 cancels the ε² term of both sides alike.
+      const [fd, vjpDot] = richardson ? [0, 1].map((i) => (4 * half[i] - whole[i]) / 3) : whole;
+      const gk = gradOf[k].data as ArrayLike<number>;
+      entries.push({ input: k, fd, vjp: vjpDot, relError: relErr(fd, vjpDot, Math.sqrt(inner(gk, gk))) });
     }
     return entries;
   };
@@ -174,14 +198,15 @@ async function checkAt(
   }
   const kinkCrossed = !entries;
   entries ??= [];
-  const joint = entries[entries.length - 1] ?? { fd: Number.NaN, vjp: Number.NaN };
+  // ⟨J·t, c⟩ = Σᵢ ⟨Jᵢ·tᵢ, c⟩: the per-input checks add up to the whole one.
+  const sum = (f: (e: GradcheckEntry) => number) => entries.reduce((acc, e) => acc + f(e), 0);
   const relError = entries.length ? Math.max(...entries.map((e) => e.relError)) : Number.POSITIVE_INFINITY;
   return {
     name: options.name ?? 'gradcheck',
     dtype,
     eps,
-    fd: joint.fd,
-    vjp: joint.vjp,
+    fd: sum((e) => e.fd),
+    vjp: sum((e) => e.vjp),
     relError,
     tolerance,
     ok: !kinkCrossed && relError <= tolerance,
@@ -190,8 +215,39 @@ async function checkAt(
   };
 }
 
-function relErr(a: number, b: number): number {
-  const scale = Math.max(Math.abs(a), Math.abs(b));
+/** The reference's program: the same named inputs, its output and guards. */
+function referenceProgram(ref: CheckedFn, xs: Record<string, Tensor>, out: Value): Program {
+  const vals: Record<string, Value> = {};
+  for (const [k, t] of Object.entries(xs)) vals[k] = input(k, t.shape, t.dtype);
+  const res = ref(vals);
+  const rOut = res instanceof Value ? res : res.out;
+  if (rOut.dtype !== out.dtype || rOut.shape.join() !== out.shape.join()) {
+    throw new ArgumentError(`gradcheck: reference output ${rOut} does not match ${out}`);
+  }
+  return program(Object.values(vals), [rOut, ...(res instanceof Value ? [] : (res.guards ?? []))]);
+}
+
+/** The reference must compute the same function at x (up to rounding) to stand in for it. */
+function sameOutput(a: Tensor, b: Tensor, dtype: FloatDType): void {
+  const ad = a.data as ArrayLike<number>;
+  const bd = b.data as ArrayLike<number>;
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < ad.length; i++) {
+    scale = Math.max(scale, Math.abs(ad[i]));
+    diff = Math.max(diff, Math.abs(ad[i] - bd[i]));
+  }
+  if (diff > (dtype === 'float64' ? 1e-12 : 1e-5) * scale) {
+    throw new ArgumentError(`gradcheck: the reference differs from the function at x by ${diff} (scale ${scale})`);
+  }
+}
+
+/**
+ * |fd − vjp| relative to the larger of the two and of ‖Jᵀc‖₂: with t ~ N(0, I), ⟨t, Jᵀc⟩ is normal
+ * with standard deviation ‖Jᵀc‖₂, so a sum that happens to cancel does not inflate the error.
+ */
+function relErr(a: number, b: number, typical: number): number {
+  const scale = Math.max(Math.abs(a), Math.abs(b), typical);
   return scale === 0 ? 0 : Math.abs(a - b) / scale;
 }
 

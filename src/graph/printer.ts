@@ -1,3 +1,4 @@
+import type { DType } from '../core/dtype.js';
 import { formatShape } from '../core/shape.js';
 import { topoSort } from './topo.js';
 import type { Value } from './value.js';
@@ -6,6 +7,19 @@ const SHORT: Record<string, string> = { float32: 'f32', float64: 'f64', float16:
 
 function typeOf(v: Value): string {
   return `${SHORT[v.dtype]}${formatShape(v.shape)}`;
+}
+
+/**
+ * The shortest decimal that reads back to the same stored value: a float32 0.2 prints as `0.2`, not
+ * as the double `0.20000000298023224` it widens to.
+ */
+export function formatNumber(x: number | bigint, dtype: DType): string {
+  if (typeof x === 'bigint' || dtype !== 'float32' || !Number.isFinite(x)) return String(x);
+  for (let p = 1; p < 9; p++) {
+    const short = Number(x.toPrecision(p));
+    if (Math.fround(short) === x) return String(short);
+  }
+  return String(x);
 }
 
 function attrText(attrs: object): string {
@@ -28,7 +42,8 @@ export function printGraph(outputs: readonly Value[]): string {
     if (s.kind === 'input') return `${head} = input '${s.name}'`;
     if (s.kind === 'constant') {
       const t = s.tensor;
-      const preview = t.size <= 4 ? ` (${Array.from(t.data as ArrayLike<number | bigint>, String).join(', ')})` : '';
+      const values = Array.from(t.data as ArrayLike<number | bigint>, (x) => formatNumber(x, t.dtype));
+      const preview = t.size <= 4 ? ` (${values.join(', ')})` : '';
       return `${head} = const${s.name ? ` '${s.name}'` : ''}${preview}`;
     }
     return `${head} = ${s.op} ${s.inputs.map(ref).join(' ')}${attrText(s.attrs)}`;

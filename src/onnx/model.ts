@@ -2,6 +2,7 @@ import { BYTES_PER_ELEMENT, type DType, ONNX_DTYPE } from '../core/dtype.js';
 import { GraphError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import type { OnnxAttr, OnnxEmitter } from '../graph/emitter.js';
+import { formatNumber } from '../graph/printer.js';
 import { opDef } from '../graph/registry.js';
 import { topoSort } from '../graph/topo.js';
 import type { Value } from '../graph/value.js';
@@ -34,20 +35,39 @@ class Lowering implements OnnxEmitter {
   readonly nodes: NodeRecord[] = [];
   readonly initializers: Initializer[] = [];
   private readonly byKey = new Map<string, string>();
-  private counter = 0;
+  /** Every name in the graph: user names (inputs, outputs, named constants) and generated ones. */
+  private readonly taken = new Set<string>();
+  private readonly counters = new Map<string, number>();
+
+  /** Claims a user-chosen name; graph inputs and outputs must be unique. */
+  reserve(name: string, what: string): void {
+    if (this.taken.has(name)) throw new GraphError(`${what} name '${name}' is used twice`);
+    this.taken.add(name);
+  }
+
+  /** A generated name (`v3`, `k0`, ...) that no user name can collide with. */
+  fresh(prefix: string): string {
+    let i = this.counters.get(prefix) ?? 0;
+    while (this.taken.has(`${prefix}${i}`)) i++;
+    this.counters.set(prefix, i + 1);
+    const name = `${prefix}${i}`;
+    this.taken.add(name);
+    return name;
+  }
 
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, OnnxAttr> = {}): void {
     this.nodes.push({ opType, inputs, outputs, attrs });
   }
 
   temp(): string {
-    return `t${this.counter++}`;
+    return this.fresh('t');
   }
 
   private init(key: string, make: () => Tensor, name?: string): string {
     let n = this.byKey.get(key);
     if (!n) {
-      n = name ?? `k${this.initializers.length}`;
+      n = name && !this.taken.has(name) ? name : this.fresh(name ? `${name}_` : 'k');
+      this.taken.add(n);
       this.initializers.push({ name: n, tensor: make() });
       this.byKey.set(key, n);
     }
@@ -87,20 +107,22 @@ class Lowering implements OnnxEmitter {
 /**
  * Lowers the values reachable from `outputs` to ONNX nodes. Identical op applications (same op,
  * inputs and attributes) are emitted once; constants become initializers (so ORT can pre-pack them).
+ * Input and output names are the user's; every other name is generated around them.
  */
 export function lower(inputs: readonly Value[], outputs: readonly Value[], outputNames: readonly string[]): OnnxGraph {
+  if (outputNames.length !== outputs.length) {
+    throw new GraphError(`lower: ${outputs.length} outputs but ${outputNames.length} output names`);
+  }
   const e = new Lowering();
   const names = new Map<number, string>();
   const cse = new Map<string, string>();
   const inputIds = new Set(inputs.map((v) => v.id));
-  const used = new Set<string>();
   for (const v of inputs) {
     if (v.source.kind !== 'input') throw new GraphError(`graph input ${v} is not an input value`);
-    if (used.has(v.source.name)) throw new GraphError(`duplicate graph input name '${v.source.name}'`);
-    used.add(v.source.name);
+    e.reserve(v.source.name, 'graph input');
     names.set(v.id, v.source.name);
   }
-  let local = 0;
+  for (const name of outputNames) e.reserve(name, 'graph output');
   for (const v of topoSort(outputs)) {
     const s = v.source;
     if (s.kind === 'input') {
@@ -108,7 +130,7 @@ export function lower(inputs: readonly Value[], outputs: readonly Value[], outpu
       continue;
     }
     if (s.kind === 'constant') {
-      names.set(v.id, e.tensor(s.tensor, s.name && !used.has(s.name) ? s.name : undefined));
+      names.set(v.id, e.tensor(s.tensor, s.name));
       continue;
     }
     const ins = s.inputs.map((i) => names.get(i.id)!);
@@ -118,15 +140,13 @@ export function lower(inputs: readonly Value[], outputs: readonly Value[], outpu
       names.set(v.id, seen);
       continue;
     }
-    const out = `v${local++}`;
+    const out = e.fresh('v');
     opDef(s.op).toOnnx(e, ins, out, s.attrs as never, v);
     names.set(v.id, out);
     cse.set(key, out);
   }
   const graphOutputs = outputs.map((v, i) => {
     const name = outputNames[i];
-    if (used.has(name)) throw new GraphError(`output name '${name}' is used twice`);
-    used.add(name);
     e.node('Identity', [names.get(v.id)!], [name]);
     return { name, dtype: v.dtype, shape: v.shape };
   });
@@ -197,7 +217,7 @@ export function serialize(g: OnnxGraph, graphName = 'latentlab'): Uint8Array {
 
 function attrToText(a: OnnxAttr): string {
   if ('i' in a) return String(a.i);
-  if ('f' in a) return String(Math.fround(a.f));
+  if ('f' in a) return formatNumber(Math.fround(a.f), 'float32');
   if ('s' in a) return JSON.stringify(a.s);
   return `[${('ints' in a ? a.ints : a.floats).join(',')}]`;
 }
@@ -208,7 +228,8 @@ export function dumpText(g: OnnxGraph): string {
   const lines: string[] = [`opset ${OPSET}`];
   for (const v of g.inputs) lines.push(`input ${v.name}: ${v.dtype}${shape(v.shape)}`);
   for (const { name, tensor } of g.initializers) {
-    const preview = tensor.size <= 8 ? ` = ${Array.from(tensor.data as ArrayLike<number | bigint>, String).join(',')}` : '';
+    const values = Array.from(tensor.data as ArrayLike<number | bigint>, (x) => formatNumber(x, tensor.dtype));
+    const preview = tensor.size <= 8 ? ` = ${values.join(',')}` : '';
     lines.push(`init ${name}: ${tensor.dtype}${shape(tensor.shape)}${preview}`);
   }
   for (const n of g.nodes) {

@@ -32,6 +32,11 @@ export class Executable {
   }
 
   private check(feeds: Readonly<Record<string, Tensor>>): void {
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputs.some((p) => p.name === name)) {
+        throw new GraphError(`unknown input '${name}'; the graph's inputs are ${this.inputs.map((p) => `'${p.name}'`).join(', ')}`);
+      }
+    }
     for (const p of this.inputs) {
       const t = feeds[p.name];
       if (!t) throw new GraphError(`missing input '${p.name}' (${p.dtype}${formatShape(p.shape)})`);

@@ -40,11 +40,17 @@ function convTransposeType([x, w, b]: readonly Value[], a: ConvTransposeAttrs): 
   if (cin !== wcin || cin % a.group !== 0) {
     throw new ShapeError(`ConvTranspose: x${formatShape(x.shape)} and w${formatShape(w.shape)} disagree for group=${a.group}`);
   }
+  // The VJP runs Conv over the output; its size only maps back to the input when op < stride.
+  if (a.outputPadding.some((p, i) => p < 0 || p >= a.strides[i])) {
+    throw new ShapeError(`ConvTranspose: output_padding [${a.outputPadding}] must be in [0, stride [${a.strides}])`);
+  }
   const cout = coutPerGroup * a.group;
   if (b && (b.rank !== 1 || b.shape[0] !== cout)) throw new ShapeError(`ConvTranspose: bias ${formatShape(b.shape)} should be [${cout}]`);
   const size = (i: 0 | 1, k: number, len: number) =>
     a.strides[i] * (len - 1) + a.outputPadding[i] + a.dilations[i] * (k - 1) + 1 - a.pads[i] - a.pads[i + 2];
-  return { shape: [n, cout, size(0, kh, h), size(1, kw, wd)], dtype: x.dtype };
+  const shape = [n, cout, size(0, kh, h), size(1, kw, wd)];
+  if (shape[2] <= 0 || shape[3] <= 0) throw new ShapeError(`ConvTranspose: pads [${a.pads}] crop x${formatShape(x.shape)} to nothing`);
+  return { shape, dtype: x.dtype };
 }
 
 function convOnnxAttrs(a: ConvAttrs, kernel: readonly number[]) {

@@ -1,5 +1,5 @@
 import type { DType } from '../../core/dtype.js';
-import { isFloat } from '../../core/dtype.js';
+import { isFloat, ONNX_DTYPE } from '../../core/dtype.js';
 import { DTypeError } from '../../core/errors.js';
 import { broadcastShapes, formatShape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
@@ -93,10 +93,10 @@ export const elementwiseOps: OpFamily<
     unbroadcast(div(g, b), a.shape),
     unbroadcast(neg(mul(g, div(out, b))), b.shape),
   ]),
-  // d(a^b) = b a^(b-1) da + a^b log(a) db
+  // d(a^b) = b a^(b-1) da + a^b log(a) db   (the db term is 0 where a = 0, not 0·-inf)
   Pow: binary('Pow', ({ g, out, inputs: [a, b] }) => [
     unbroadcast(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape),
-    unbroadcast(mul(g, mul(out, log(a))), b.shape),
+    unbroadcast(mul(g, where(equal(a, 0), 0, mul(out, log(a)))), b.shape),
   ]),
   // d sqrt(a) = da / (2 sqrt(a))
   Sqrt: unary('Sqrt', ({ g, out }) => div(mul(g, 0.5), out)),
@@ -122,7 +122,8 @@ export const elementwiseOps: OpFamily<
   LeakyRelu: {
     inferType: (ins) => floatUnaryType('LeakyRelu', ins),
     toOnnx: (e, ins, out, { alpha }) => e.node('LeakyRelu', ins, [out], { alpha: { f: alpha } }),
-    vjp: ({ g, inputs: [a], attrs }) => [where(greater(a, 0), g, mul(g, attrs.alpha))],
+    // alpha is a float32 attribute in ONNX: the slope the forward used is fround(alpha)
+    vjp: ({ g, inputs: [a], attrs }) => [where(greater(a, 0), g, mul(g, Math.fround(attrs.alpha)))],
   },
   // d clip(a) = [min < a < max] da
   Clip: {
@@ -141,20 +142,17 @@ export const elementwiseOps: OpFamily<
     toOnnx: simple('Where'),
     vjp: ({ g, inputs: [c, a, b] }) => [null, unbroadcast(where(c, g, 0), a.shape), unbroadcast(where(c, 0, g), b.shape)],
   },
+  // comparisons are piecewise constant: no cotangent for either side
   Greater: comparison('Greater'),
   Less: comparison('Less'),
   Equal: comparison('Equal'),
   // d cast(a) = cast back; integer casts carry no gradient
   Cast: {
     inferType: ([a], { to }) => ({ shape: a.shape, dtype: to }),
-    toOnnx: (e, ins, out, { to }) => e.node('Cast', ins, [out], { to: { i: onnxTypeCode(to) } }),
+    toOnnx: (e, ins, out, { to }) => e.node('Cast', ins, [out], { to: { i: ONNX_DTYPE[to] } }),
     vjp: ({ g, inputs: [a] }) => [isFloat(a.dtype) && isFloat(g.dtype) ? cast(g, a.dtype) : null],
   },
 };
-
-function onnxTypeCode(d: DType): number {
-  return { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 }[d];
-}
 
 // ---- builders -------------------------------------------------------------------------------
 

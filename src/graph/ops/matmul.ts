@@ -1,5 +1,5 @@
 import { DTypeError, ShapeError } from '../../core/errors.js';
-import { broadcastShapes, formatShape } from '../../core/shape.js';
+import { broadcastShapes, formatShape, sameShape } from '../../core/shape.js';
 import type { OpAttrMap, OpFamily } from '../types.js';
 import { apply, type Value } from '../value.js';
 import { unbroadcast } from './broadcast.js';
@@ -40,7 +40,10 @@ export const matmulOps: OpFamily<'MatMul' | 'Gemm'> = {
       const [k2, n] = transB ? [b.shape[1], b.shape[0]] : b.shape;
       if (k !== k2) throw new ShapeError(`Gemm: inner dims differ: ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} x ${formatShape(b.shape)}${transB ? 'ᵀ' : ''}`);
       if (a.dtype !== b.dtype || (c && c.dtype !== a.dtype)) throw new DTypeError('Gemm: dtypes differ');
-      if (c) broadcastShapes(c.shape, [m, n], 'Gemm (bias)');
+      // C broadcasts one way only: it may not enlarge the [M, N] result.
+      if (c && !sameShape(broadcastShapes(c.shape, [m, n], 'Gemm (bias)'), [m, n])) {
+        throw new ShapeError(`Gemm: bias ${formatShape(c.shape)} does not broadcast to [${m},${n}]`);
+      }
       return { shape: [m, n], dtype: a.dtype };
     },
     toOnnx: (e, ins, out, { transA, transB, alpha, beta }) =>
@@ -50,7 +53,8 @@ export const matmulOps: OpFamily<'MatMul' | 'Gemm'> = {
       const dA = transA ? gemm(b, g, { transA: transB, transB: true, alpha }) : gemm(g, b, { transB: !transB, alpha });
       const dB = transB ? gemm(g, a, { transA: true, transB: transA, alpha }) : gemm(a, g, { transA: !transA, alpha });
       const grads: (Value | null)[] = [dA, dB];
-      if (c) grads.push(unbroadcast(beta === 1 ? g : mul(g, beta), c.shape));
+      // ONNX float attributes are float32: scale by the beta the forward really used.
+      if (c) grads.push(unbroadcast(beta === 1 ? g : mul(g, Math.fround(beta)), c.shape));
       return grads;
     },
   },

@@ -4,7 +4,7 @@ import type { OpAttrMap, OpFamily } from '../types.js';
 import { Tensor } from '../../core/tensor.js';
 import { apply, constant, type Value } from '../value.js';
 import { unbroadcast } from './broadcast.js';
-import { add, cast, equal } from './elementwise.js';
+import { add, cast, equal, less, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { reduceSum } from './reduce.js';
 
@@ -69,10 +69,15 @@ export const movementOps: OpFamily<
   },
   // constant pad: slice the cotangent back; reflect/edge: fold the padded border onto its source
   Pad: {
-    inferType: ([a], { pads }) => {
+    inferType: ([a], { pads, mode }) => {
       if (pads.length !== 2 * a.rank) throw new ShapeError(`Pad: pads has ${pads.length} entries for rank ${a.rank}`);
       const shape = a.shape.map((d, i) => d + pads[i] + pads[i + a.rank]);
       if (shape.some((d) => d < 0)) throw new ShapeError(`Pad: pads [${pads}] crop ${formatShape(a.shape)} below zero`);
+      // reflect mirrors without repeating the edge, so it can add at most dim-1 on a side
+      const limit = mode === 'reflect' ? (d: number) => d - 1 : (d: number) => (d > 0 ? Number.POSITIVE_INFINITY : 0);
+      if (mode !== 'constant' && pads.some((p, i) => p < 0 || p > limit(a.shape[i % a.rank]))) {
+        throw new ShapeError(`Pad: ${mode} pads [${pads}] do not fit ${formatShape(a.shape)} (non-negative, at most dim-1 for reflect)`);
+      }
       return { shape, dtype: a.dtype };
     },
     toOnnx: (e, ins, out, { pads, mode, value }, node) =>
@@ -89,6 +94,7 @@ export const movementOps: OpFamily<
     toOnnx: (e, ins, out, { shape }) => e.node('Expand', [ins[0], e.int64s(shape)], [out]),
     vjp: ({ g, inputs: [a] }) => [unbroadcast(g, a.shape)],
   },
+  // d squeeze(a) = reshape(da) back to a's shape
   Squeeze: {
     inferType: ([a], { axes }) => {
       for (const ax of axes) {
@@ -99,6 +105,7 @@ export const movementOps: OpFamily<
     toOnnx: (e, ins, out, { axes }) => e.node('Squeeze', [ins[0], e.int64s(axes)], [out]),
     vjp: ({ g, inputs: [a] }) => [reshape(g, a.shape)],
   },
+  // d unsqueeze(a) = reshape(da) back to a's shape
   Unsqueeze: {
     inferType: ([a], { axes }) => {
       const shape = [...a.shape];
@@ -108,10 +115,14 @@ export const movementOps: OpFamily<
     toOnnx: (e, ins, out, { axes }) => e.node('Unsqueeze', [ins[0], e.int64s(axes)], [out]),
     vjp: ({ g, inputs: [a] }) => [reshape(g, a.shape)],
   },
-  // gather is a one-hot matmul along `axis`, so its cotangent is the transposed one-hot product
+  // gather(a, i) = onehot(i)·a along `axis`, so da = onehot(i)ᵀ·g (repeats add up); indices get none
   Gather: {
     inferType: ([a, idx], { axis }) => {
       if (idx.dtype !== 'int64') throw new DTypeError(`Gather: indices must be int64, got ${idx.dtype}`);
+      const n = a.shape[axis];
+      if (idx.source.kind === 'constant' && Array.from(idx.source.tensor.data as BigInt64Array).some((i) => i < -n || i >= n)) {
+        throw new ShapeError(`Gather: constant indices out of range [${-n}, ${n}) for axis ${axis} of ${formatShape(a.shape)}`);
+      }
       return { shape: [...a.shape.slice(0, axis), ...idx.shape, ...a.shape.slice(axis + 1)], dtype: a.dtype };
     },
     toOnnx: (e, ins, out, { axis }) => e.node('Gather', ins, [out], { axis: { i: axis } }),
@@ -131,13 +142,22 @@ function inversePerm(perm: readonly number[]): number[] {
 function resolveSlice(dim: number, start: number, end: number, step: number): [number, number] {
   if (step === 0) throw new ShapeError('Slice: step must be non-zero');
   const clampIdx = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
-  const s = step > 0 ? clampIdx(start, 0, dim) : clampIdx(start, -1, dim - 1);
+  // ONNX: starts clamp to [0, dim] for positive steps and [0, dim-1] for negative ones; ends to
+  // [0, dim] and [-1, dim-1].
+  const s = step > 0 ? clampIdx(start, 0, dim) : clampIdx(start, 0, dim - 1);
   const e = step > 0 ? clampIdx(end, 0, dim) : clampIdx(end, -1, dim - 1);
   const count = step > 0 ? Math.max(0, Math.ceil((e - s) / step)) : Math.max(0, Math.ceil((s - e) / -step));
   return [s, count];
 }
 
 function sliceShape(shape: readonly number[], { starts, ends, axes, steps }: SliceAttrs): number[] {
+  const n = axes.length;
+  if (starts.length !== n || ends.length !== n || steps.length !== n) {
+    throw new ShapeError(`Slice: starts/ends/axes/steps lengths differ (${starts.length}, ${ends.length}, ${n}, ${steps.length})`);
+  }
+  if (new Set(axes).size !== n || axes.some((ax) => !Number.isInteger(ax) || ax < 0 || ax >= shape.length)) {
+    throw new ShapeError(`Slice: axes [${axes}] are invalid for ${formatShape(shape)}`);
+  }
   const out = [...shape];
   axes.forEach((ax, i) => {
     out[ax] = resolveSlice(shape[ax], starts[i], ends[i], steps[i])[1];
@@ -226,8 +246,11 @@ function gatherBackward(g: Value, a: Value, idx: Value, axis: number): Value {
   const k = idx.size;
   const pre = a.shape.slice(0, axis).reduce((p, d) => p * d, 1);
   const post = a.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  // Gather accepts negative indices (-1 is the last row): wrap them before matching rows.
+  const wrapped = where(less(idx, 0), add(idx, n), idx);
   // one-hot [n, k]: onehot[i, j] = (idx[j] == i)
-  const onehot = cast(equal(constant(Tensor.int64([n, 1], Array.from({ length: n }, (_, i) => i))), reshape(idx, [1, k])), g.dtype);
+  const rows = constant(Tensor.int64([n, 1], Array.from({ length: n }, (_, i) => i)));
+  const onehot = cast(equal(rows, reshape(wrapped, [1, k])), g.dtype);
   const gk = reshape(g, [pre, k, post]);
   return reshape(matmul(expand(reshape(onehot, [1, n, k]), [pre, n, k]), gk), a.shape);
 }

@@ -75,7 +75,8 @@ function open(ckpt: PyValue | Source, file: string, key: string) {
   let used = key;
   if (ckpt instanceof PyDict) {
     const bare = !ckpt.has(key) && ckpt.has('style.1.weight');
-    if (bare && key !== 'g_ema') throw new CheckpointError(file, `a bare generator state dict has no '${key}'`);
+    if (bare && key !== 'g_ema')
+      throw new CheckpointError(file, `a bare generator state dict has no '${key}'`);
     src = bare ? stateDictFrom(ckpt, file) : stateDictFrom(ckpt, file, key);
     if (bare) used = 'state_dict';
     latentAvg = asTensor(ckpt.get('latent_avg'));
@@ -90,7 +91,10 @@ function open(ckpt: PyValue | Source, file: string, key: string) {
       src = ckpt;
       used = 'state_dict';
     } else {
-      throw new CheckpointError(file, `no '${key}.*' or 'style.1.weight' tensors: not a rosinality generator`);
+      throw new CheckpointError(
+        file,
+        `no '${key}.*' or 'style.1.weight' tensors: not a rosinality generator`,
+      );
     }
     latentAvg = ckpt.get('latent_avg');
   } else if (ckpt instanceof PyObject) {
@@ -129,7 +133,11 @@ function upBlurMatches(taps: number, kernel: number): boolean {
  * train.py also `g`, `d`, `args`; a bare `Generator.state_dict()`; or a flat tensor map) into an
  * NVIDIA-named generator state dict. Every size comes from tensor shapes, never model.py's table.
  */
-export function fromRosinality(ckpt: PyValue | Source, file: string, opts: RosinalityOptions = {}): RosinalityGenerator {
+export function fromRosinality(
+  ckpt: PyValue | Source,
+  file: string,
+  opts: RosinalityOptions = {},
+): RosinalityGenerator {
   const { src, latentAvg, args, used } = open(ckpt, file, opts.key ?? 'g_ema');
   const taken = new Set<string>();
   const out = new Map<string, Tensor>();
@@ -140,7 +148,10 @@ export function fromRosinality(ckpt: PyValue | Source, file: string, opts: Rosin
     const t = src.get(key);
     if (!t) throw new CheckpointError(file, `missing '${where(key)}' (rosinality StyleGAN2 generator)`);
     if (t.rank !== shape.length || t.shape.some((d, i) => shape[i] >= 0 && d !== shape[i])) {
-      throw new CheckpointError(file, `'${where(key)}' has shape ${formatShape(t.shape)}, expected ${formatShape(shape)}`);
+      throw new CheckpointError(
+        file,
+        `'${where(key)}' has shape ${formatShape(t.shape)}, expected ${formatShape(shape)}`,
+      );
     }
     taken.add(key);
     return t.dtype === 'float32' ? (t as Tensor<'float32'>) : t.toFloat32();
@@ -152,16 +163,24 @@ export function fromRosinality(ckpt: PyValue | Source, file: string, opts: Rosin
 
   // Mapping: PixelNorm is style.0, so EqualLinear layers are style.1 … style.n_mlp.
   const fcs = indices(src, /^style\.(\d+)\.weight$/);
-  if (!fcs.length) throw new CheckpointError(file, `missing '${where('style.1.weight')}': not a rosinality generator`);
+  if (!fcs.length)
+    throw new CheckpointError(file, `missing '${where('style.1.weight')}': not a rosinality generator`);
   const styleDim = take('style.1.weight', [-1, -1]).shape[1];
   fcs.forEach((idx, i) => {
-    if (idx !== i + 1) throw new CheckpointError(file, `mapping layers should be style.1 … style.${fcs.length}, found style.${idx}`);
+    if (idx !== i + 1)
+      throw new CheckpointError(
+        file,
+        `mapping layers should be style.1 … style.${fcs.length}, found style.${idx}`,
+      );
     put(`mapping.fc${i}.weight`, take(`style.${idx}.weight`, [styleDim, styleDim]), [styleDim, styleDim]);
     put(`mapping.fc${i}.bias`, take(`style.${idx}.bias`, [styleDim]), [styleDim]);
   });
   if (latentAvg) {
     if (latentAvg.size !== styleDim || latentAvg.shape.some((d) => d !== 1 && d !== styleDim)) {
-      throw new CheckpointError(file, `'latent_avg' has shape ${formatShape(latentAvg.shape)}, expected [${styleDim}]`);
+      throw new CheckpointError(
+        file,
+        `'latent_avg' has shape ${formatShape(latentAvg.shape)}, expected [${styleDim}]`,
+      );
     }
     put('mapping.w_avg', latentAvg.toFloat32(), [styleDim]);
   }
@@ -172,26 +191,44 @@ export function fromRosinality(ckpt: PyValue | Source, file: string, opts: Rosin
   const noiseKeys = indices(src, /^noises\.noise_(\d+)$/);
   const hasNoise = noiseKeys.length > 0;
   if (hasNoise && noiseKeys.length !== numLayers) {
-    throw new CheckpointError(file, `${noiseKeys.length} noises.noise_* buffers for ${numLayers} conv layers (size ${size})`);
+    throw new CheckpointError(
+      file,
+      `${noiseKeys.length} noises.noise_* buffers for ${numLayers} conv layers (size ${size})`,
+    );
   }
 
   /** FIR kernel of an upsampling module, stored ×4 by make_kernel(k) · factor²; ours is un-scaled. */
   const filter = (key: string, nv: string, convKernel: number | null) => {
     const k = take(key, [-1, -1]);
     const taps = k.shape[0];
-    if (k.shape[1] !== taps) throw new CheckpointError(file, `'${where(key)}' is ${formatShape(k.shape)}, expected square`);
+    if (k.shape[1] !== taps)
+      throw new CheckpointError(file, `'${where(key)}' is ${formatShape(k.shape)}, expected square`);
     // ToRGB Upsample pads ((K−1)//2 + 1, (K−2)//2), the same as NVIDIA's upsample2d for every K.
     if (convKernel !== null && !upBlurMatches(taps, convKernel)) {
-      throw new CheckpointError(file, `'${where(key)}': ${taps}-tap blur after a ${convKernel}x${convKernel} up-conv pads differently from ours`);
+      throw new CheckpointError(
+        file,
+        `'${where(key)}': ${taps}-tap blur after a ${convKernel}x${convKernel} up-conv pads differently from ours`,
+      );
     }
     put(nv, k, [taps, taps], 0.25);
   };
 
   /** StyledConv: modulated conv (demodulated) → noise → FusedLeakyReLU. */
-  const styledConv = (ros: string, nv: string, inCh: number, noiseIndex: number, res: number, up: boolean): number => {
+  const styledConv = (
+    ros: string,
+    nv: string,
+    inCh: number,
+    noiseIndex: number,
+    res: number,
+    up: boolean,
+  ): number => {
     const w = take(`${ros}.conv.weight`, [1, -1, inCh, -1, -1]);
     const [, outCh, , k] = w.shape;
-    if (w.shape[4] !== k || k % 2 !== 1) throw new CheckpointError(file, `'${where(`${ros}.conv.weight`)}' has a ${k}x${w.shape[4]} kernel, expected square and odd`);
+    if (w.shape[4] !== k || k % 2 !== 1)
+      throw new CheckpointError(
+        file,
+        `'${where(`${ros}.conv.weight`)}' has a ${k}x${w.shape[4]} kernel, expected square and odd`,
+      );
     // Folding their explicit scale into the weight makes demodulation's eps act exactly as in
     // model.py: rsqrt(Σ(scale·W·s)² + 1e-8). fround(scale) first: torch multiplies in float32.
     put(`${nv}.weight`, w, [outCh, inCh, k, k], Math.fround(1 / Math.sqrt(inCh * k * k)));
@@ -238,7 +275,10 @@ export function fromRosinality(ckpt: PyValue | Source, file: string, opts: Rosin
   const unusedKeys = [...src.keys()].filter((k) => !taken.has(k));
   const extraConvs = unusedKeys.filter((k) => /^convs\.\d+\.conv\.weight$/.test(k));
   if (extraConvs.length) {
-    throw new CheckpointError(file, `'${where(extraConvs[0])}' has no to_rgbs entry: convs and to_rgbs disagree on the size`);
+    throw new CheckpointError(
+      file,
+      `'${where(extraConvs[0])}' has no to_rgbs entry: convs and to_rgbs disagree on the size`,
+    );
   }
   return {
     stateDict: out,

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { ArgumentError, classLabels, loadModel, makeGrid, mapZ, sampleZ, synthesize, toImages, upscale, writePng } from '../../index.js';
+import type { Command } from '../command.js';
+import { parseRange } from '../ranges.js';
+
+export const generateCommand: Command = {
+  name: 'generate',
+  summary: 'Generate images from seeds (NVIDIA generate.py conventions)',
+  usage: 'latentlab generate --model M --seeds 0-7,42 [--trunc 0.7] [--grid] --outdir DIR',
+  flags: [
+    { name: 'model', type: 'string', help: 'bundle folder or checkpoint (.pkl, .pt, .pth)' },
+    { name: 'seeds', type: 'string', help: 'seeds, e.g. 0-7,42', default: '0-7' },
+    { name: 'trunc', type: 'number', help: 'truncation psi', default: 1 },
+    { name: 'trunc-cutoff', type: 'number', help: 'truncate only the first N ws rows' },
+    { name: 'class', type: 'number', help: 'class label for conditional models' },
+    { name: 'noise-mode', type: 'string', help: 'const | random | none', default: 'const' },
+    { name: 'noise-seed', type: 'number', help: 'seed of the noise maps for --noise-mode random', default: 0 },
+    { name: 'grid', type: 'boolean', help: 'also write grid.png' },
+    { name: 'upscale', type: 'number', help: 'nearest-neighbour upscaling factor of the PNGs', default: 1 },
+    { name: 'batch', type: 'number', help: 'images per ONNX Runtime call', default: 8 },
+    { name: 'outdir', type: 'string', help: 'output folder' },
+  ],
+  async run({ flags }, out) {
+    if (!flags.model) throw new ArgumentError('generate: --model is required');
+    if (!flags.outdir) throw new ArgumentError('generate: --outdir is required');
+    const noiseMode = String(flags['noise-mode']);
+    if (!['const', 'random', 'none'].includes(noiseMode)) throw new ArgumentError(`--noise-mode must be const, random or none, got '${noiseMode}'`);
+    const factor = Number(flags.upscale);
+    if (!Number.isInteger(factor) || factor < 1 || factor > 16) throw new ArgumentError('--upscale must be an integer 1..16');
+    const seeds = parseRange(String(flags.seeds));
+    const model = await loadModel(String(flags.model));
+    const outdir = String(flags.outdir);
+    const batchSize = Number(flags.batch);
+    const z = sampleZ(model, seeds);
+    let img;
+    if (model.architecture === 'stylegan2') {
+      if (model.cDim && flags.class === undefined) throw new ArgumentError(`${model.name} is conditional: pass --class 0..${model.cDim - 1}`);
+      const c = model.cDim ? classLabels(model, seeds.map(() => Number(flags.class))) : undefined;
+      const cutoff = flags['trunc-cutoff'] === undefined ? null : Number(flags['trunc-cutoff']);
+      const ws = await mapZ(model, z, { psi: Number(flags.trunc), cutoff, c });
+      img = await synthesize(model, ws, { noiseMode: noiseMode as 'const', noiseSeed: Number(flags['noise-seed']), batchSize });
+    } else {
+      img = await synthesize(model, z, { batchSize });
+    }
+    const images = toImages(img).map((im) => upscale(im, factor));
+    for (let i = 0; i < seeds.length; i++) {
+      await writePng(join(outdir, `seed${String(seeds[i]).padStart(4, '0')}.png`), images[i]);
+    }
+    out(`wrote ${seeds.length} images (${model.resolution}x${model.resolution}) to ${outdir}`);
+    if (flags.grid) {
+      await writePng(join(outdir, 'grid.png'), makeGrid(images, undefined, factor));
+      out(`wrote ${join(outdir, 'grid.png')}`);
+    }
+  },
+};
