@@ -52,6 +52,18 @@ export class Tensor<D extends DType = DType> {
     return dtype === 'float32' ? Tensor.float32([], [value]) : Tensor.float64([], [value]);
   }
 
+  /** The single value of a one-element tensor, as a number (like torch's item()). */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item: tensor ${this.describe()} has ${this.size} elements`);
+    return Number(this.data[0]);
+  }
+
+  /** The data of a float32 tensor, typed (throws for other dtypes). */
+  get f32(): Float32Array {
+    if (this.dtype !== 'float32') throw new DTypeError(`expected a float32 tensor, got ${this.describe()}`);
+    return this.data as Float32Array;
+  }
+
   /** Same data, new shape (no copy). */
   reshape(shape: Shape): Tensor<D> {
     return new Tensor(this.dtype, shape, this.data);
