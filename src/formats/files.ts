@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Tensor } from '../core/tensor.js';
 import { readNpy, writeNpy } from './npy.js';
-import { readNpz, writeNpz, type WriteNpzOptions } from './npz.js';
+import { readNpz, type WriteNpzOptions, writeNpz } from './npz.js';
 import { type NvidiaSnapshot, readNvidiaPickle } from './nvidiaPickle.js';
 import type { GlobalTable, PyValue } from './pyValue.js';
 import { readSafetensors, type SafetensorsContents, writeSafetensors } from './safetensors.js';

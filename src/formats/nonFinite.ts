@@ -38,7 +38,9 @@ export function findNonFinite(t: Tensor): NonFiniteReport | undefined {
 }
 
 /** Names and reports of every tensor in a state dict that holds NaN or Inf. */
-export function nonFiniteEntries(tensors: ReadonlyMap<string, Tensor>): { name: string; report: NonFiniteReport }[] {
+export function nonFiniteEntries(
+  tensors: ReadonlyMap<string, Tensor>,
+): { name: string; report: NonFiniteReport }[] {
   const out: { name: string; report: NonFiniteReport }[] = [];
   for (const [name, t] of tensors) {
     const report = findNonFinite(t);

@@ -80,7 +80,9 @@ describe('readNpy: malformed files', () => {
     return Uint8Array.from(text.replace(from, to.padEnd(from.length)), (c) => c.charCodeAt(0));
   };
   it('bad magic, versions and truncation', () => {
-    expect(() => readNpy(new TextEncoder().encode('hello world!'), { file: 'x.npy' })).toThrow(/x\.npy: not an \.npy file/);
+    expect(() => readNpy(new TextEncoder().encode('hello world!'), { file: 'x.npy' })).toThrow(
+      /x\.npy: not an \.npy file/,
+    );
     const v9 = good.slice();
     v9[6] = 9;
     expect(() => readNpy(v9)).toThrow(/unsupported \.npy version 9/);
@@ -88,7 +90,9 @@ describe('readNpy: malformed files', () => {
     expect(() => readNpy(new Uint8Array([...good, 0]))).toThrow(/needs 24 data bytes, file has 25/);
   });
   it('headers that lie or do not parse', () => {
-    expect(() => readNpy(patchHeader("'shape': (2, 3)", "'shape': (9, 3)"))).toThrow(/shape \(9, 3\) needs 108 data bytes, file has 24/);
+    expect(() => readNpy(patchHeader("'shape': (2, 3)", "'shape': (9, 3)"))).toThrow(
+      /shape \(9, 3\) needs 108 data bytes, file has 24/,
+    );
     expect(() => readNpy(patchHeader("'shape': (2, 3)", "'shape': (-2, 3)"))).toThrow(/bad shape/);
     expect(() => readNpy(patchHeader("'<f4'", "'<c8'"))).toThrow(/unsupported numpy dtype "<c8"/);
     expect(() => readNpy(patchHeader('False', '__import__'))).toThrow(/bad \.npy header/);

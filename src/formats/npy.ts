@@ -30,7 +30,9 @@ type Literal = string | number | boolean | null | Literal[] | { [k: string]: Lit
 function parseHeader(text: string, what: string): { [k: string]: Literal } {
   let i = 0;
   const fail = (detail: string): never => {
-    throw new FormatError(`${what}: bad .npy header (${detail} at char ${i}): ${JSON.stringify(text.slice(0, 120))}`);
+    throw new FormatError(
+      `${what}: bad .npy header (${detail} at char ${i}): ${JSON.stringify(text.slice(0, 120))}`,
+    );
   };
   const ws = () => {
     while (i < text.length && /\s/.test(text[i])) i++;
@@ -90,7 +92,8 @@ export interface NpyOptions {
 export function readNpy(data: Uint8Array, options: NpyOptions = {}): Tensor {
   const what = options.file ?? '<npy>';
   data = asBytes(data);
-  if (data.length < 10 || MAGIC.some((b, k) => data[k] !== b)) throw new FormatError(`${what}: not an .npy file (bad magic)`);
+  if (data.length < 10 || MAGIC.some((b, k) => data[k] !== b))
+    throw new FormatError(`${what}: not an .npy file (bad magic)`);
   const major = data[6];
   if (major < 1 || major > 3) throw new FormatError(`${what}: unsupported .npy version ${major}.${data[7]}`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -98,7 +101,8 @@ export function readNpy(data: Uint8Array, options: NpyOptions = {}): Tensor {
   if (data.length < 8 + lenBytes) throw new FormatError(`${what}: truncated .npy header`);
   const hlen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lenBytes;
-  if (start + hlen > data.length) throw new FormatError(`${what}: truncated .npy header (${hlen} bytes declared)`);
+  if (start + hlen > data.length)
+    throw new FormatError(`${what}: truncated .npy header (${hlen} bytes declared)`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(data.subarray(start, start + hlen));
   const header = parseHeader(text, what);
   const { descr, fortran_order: fortran, shape } = header;
@@ -107,7 +111,10 @@ export function readNpy(data: Uint8Array, options: NpyOptions = {}): Tensor {
   }
   if (descr.includes('O')) throw new FormatError(`${what}: object arrays need pickle and are not supported`);
   if (typeof fortran !== 'boolean') throw new FormatError(`${what}: header lacks fortran_order`);
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+  if (
+    !Array.isArray(shape) ||
+    !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)
+  ) {
     throw new FormatError(`${what}: bad shape ${JSON.stringify(shape)}`);
   }
   const dims = shape as number[];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { readNpz, writeNpz } from './npz.js';
-import { writeZip } from './zip.js';
+import { writeZip } from './zipWrite.js';
 
 const fixtures = join(import.meta.dirname, '../../test/formats/fixtures');
 const a = Array.from({ length: 24 }, (_, i) => i / 8 - 1);

@@ -1,7 +1,8 @@
 import { FormatError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { readNpy, writeNpy } from './npy.js';
-import { readZip, writeZip } from './zip.js';
+import { readZip } from './zip.js';
+import { writeZip } from './zipWrite.js';
 
 /** numpy's .npz: a zip of `<name>.npy` members (savez stores them, savez_compressed deflates). */
 
@@ -19,7 +20,8 @@ export function readNpz(data: Uint8Array, options: NpzOptions = {}): Map<string,
     if (!entry.name.endsWith('.npy')) continue;
     out.set(entry.name.slice(0, -4), readNpy(zip.read(entry.name), { file: `${file}:${entry.name}` }));
   }
-  if (out.size === 0 && zip.entries.length > 0) throw new FormatError(`${file}: no .npy members in the archive`);
+  if (out.size === 0 && zip.entries.length > 0)
+    throw new FormatError(`${file}: no .npy members in the archive`);
   return out;
 }
 
@@ -35,7 +37,11 @@ export function writeNpz(
 ): Uint8Array {
   const entries = arrays instanceof Map ? [...arrays] : Object.entries(arrays);
   return writeZip(
-    entries.map(([name, t]) => ({ name: `${name}.npy`, data: writeNpy(t), compress: options.compress ?? false })),
+    entries.map(([name, t]) => ({
+      name: `${name}.npy`,
+      data: writeNpy(t),
+      compress: options.compress ?? false,
+    })),
     { align: 1 },
   );
 }

@@ -44,10 +44,12 @@ export function numpyArrayFromBytes(
 ): Tensor {
   let count = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`${what}: bad dimension ${d} in shape (${shape.join(', ')})`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new FormatError(`${what}: bad dimension ${d} in shape (${shape.join(', ')})`);
     count *= d;
   }
-  if (!Number.isSafeInteger(count)) throw new FormatError(`${what}: shape (${shape.join(', ')}) is too large`);
+  if (!Number.isSafeInteger(count))
+    throw new FormatError(`${what}: shape (${shape.join(', ')}) is too large`);
   const { dtype, data } = decodeRaw(bytes, type.kind, count, what, type.bigEndian);
   if (!fortranOrder || shape.length < 2) return new Tensor(dtype, shape, data);
   return new Tensor(dtype, shape, gatherStrided(dtype, data, 0, shape, fortranStrides(shape)));

@@ -1,6 +1,6 @@
 import { CheckpointError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { numpyArrayFromBytes, type NumpyType, parseNumpyType } from './numpyDtype.js';
+import { type NumpyType, numpyArrayFromBytes, parseNumpyType } from './numpyDtype.js';
 import { INERT } from './pythonGlobals.js';
 import {
   type CallContext,
@@ -34,7 +34,10 @@ export class NumpyDtypeValue implements HostValue {
   /** The element type, or a CheckpointError naming the dtype. */
   type(): NumpyType {
     try {
-      return parseNumpyType(`${this.byteorder === '>' ? '>' : '<'}${this.code}`, `numpy dtype '${this.code}'`);
+      return parseNumpyType(
+        `${this.byteorder === '>' ? '>' : '<'}${this.code}`,
+        `numpy dtype '${this.code}'`,
+      );
     } catch (err) {
       throw new CheckpointError(this.file, (err as FormatError).message);
     }
@@ -57,9 +60,19 @@ export class NumpyArrayValue implements HostValue {
       throw new CheckpointError(this.file, `numpy array: bad shape or dtype in state`);
     }
     const bytes = raw instanceof Uint8Array ? raw : typeof raw === 'string' ? latin1Bytes(raw) : undefined;
-    if (!bytes) throw new CheckpointError(this.file, `numpy array: object arrays are not supported (data is ${describePy(raw)})`);
+    if (!bytes)
+      throw new CheckpointError(
+        this.file,
+        `numpy array: object arrays are not supported (data is ${describePy(raw)})`,
+      );
     try {
-      this.tensor = numpyArrayFromBytes(bytes, dtype.type(), shape, fortran === true, 'numpy array in pickle');
+      this.tensor = numpyArrayFromBytes(
+        bytes,
+        dtype.type(),
+        shape,
+        fortran === true,
+        'numpy array in pickle',
+      );
     } catch (err) {
       if (err instanceof FormatError) throw new CheckpointError(this.file, err.message);
       throw err;
@@ -90,13 +103,32 @@ function scalar(args: readonly PyValue[], ctx: CallContext): PyValue {
   }
   const v = t.data[0];
   if (type.kind === 'b1') return v !== 0;
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   return t.dtype === 'float16' ? t.toFloat32().data[0] : v;
+}
+
+/** Protocol 5: `_frombuffer(buffer, dtype, shape, order)` with the buffer in-band (BYTEARRAY8). */
+function fromBuffer(args: readonly PyValue[], ctx: CallContext): PyValue {
+  const [buf, dtype, shape, order] = args;
+  if (!(buf instanceof Uint8Array) || !(dtype instanceof NumpyDtypeValue) || !isIntTuple(shape)) {
+    throw new CheckpointError(
+      ctx.file,
+      `numpy _frombuffer: unexpected arguments (${args.map(describePy).join(', ')})`,
+    );
+  }
+  try {
+    return numpyArrayFromBytes(buf, dtype.type(), shape, order === 'F', 'numpy array in pickle');
+  } catch (err) {
+    if (err instanceof FormatError) throw new CheckpointError(ctx.file, err.message);
+    throw err;
+  }
 }
 
 const dtypeHandler: GlobalHandler = {
   call: (args, ctx) => {
-    if (typeof args[0] !== 'string') throw new CheckpointError(ctx.file, `numpy.dtype: expected a type code, got ${describePy(args[0])}`);
+    if (typeof args[0] !== 'string')
+      throw new CheckpointError(ctx.file, `numpy.dtype: expected a type code, got ${describePy(args[0])}`);
     return new NumpyDtypeValue(args[0], ctx.file);
   },
 };
@@ -111,4 +143,6 @@ export const NUMPY_GLOBALS: GlobalTable = {
   // numpy 2 moved numpy.core to numpy._core; pickles written by it name the new module.
   'numpy._core.multiarray.scalar': scalarHandler,
   'numpy._core.multiarray._reconstruct': reconstruct,
+  'numpy.core.numeric._frombuffer': { call: fromBuffer },
+  'numpy._core.numeric._frombuffer': { call: fromBuffer },
 };

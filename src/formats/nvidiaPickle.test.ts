@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { f32, legacyTorch, type PickleBytes, pickle } from '../../test/formats/pickleBytes.js';
 import { CheckpointError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { f32, legacyTorch, type PickleBytes, pickle } from '../../test/formats/pickleBytes.js';
 import { readNvidiaPickle } from './nvidiaPickle.js';
 
 /** An embedded storage the way NVIDIA snapshots store it: _load_from_bytes(<legacy torch.save>). */
 function embeddedStorage(p: PickleBytes, key: string, values: number[]): void {
-  const blob = legacyTorch(pickle().proto(2).legacyStorage('FloatStorage', key, values.length).stop().done(), [
-    [key, values.length, f32(values)],
-  ]);
+  const blob = legacyTorch(
+    pickle().proto(2).legacyStorage('FloatStorage', key, values.length).stop().done(),
+    [[key, values.length, f32(values)]],
+  );
   p.stackGlobal('torch.storage', '_load_from_bytes').bytes(blob).tupleN(1).reduce();
 }
 
@@ -27,7 +28,12 @@ function numpyFloat64(p: PickleBytes, x: number): void {
 }
 
 /** A persistent module: _reconstruct_persistent_obj({type, version, module_src, class_name, state}). */
-function persistent(p: PickleBytes, className: string, state: (p: PickleBytes) => void, type = 'class'): void {
+function persistent(
+  p: PickleBytes,
+  className: string,
+  state: (p: PickleBytes) => void,
+  type = 'class',
+): void {
   p.stackGlobal('torch_utils.persistence', '_reconstruct_persistent_obj').emptyDict().mark();
   p.str('type').str(type).str('version').int(6).str('module_src').str('import os; os.system("id")');
   p.str('class_name').str(className).str('state').emptyDict().mark();
@@ -35,7 +41,14 @@ function persistent(p: PickleBytes, className: string, state: (p: PickleBytes) =
   p.setitems().setitems().tupleN(1).reduce();
 }
 
-function moduleState(p: PickleBytes, body: { params?: (p: PickleBytes) => void; buffers?: (p: PickleBytes) => void; modules?: (p: PickleBytes) => void }): void {
+function moduleState(
+  p: PickleBytes,
+  body: {
+    params?: (p: PickleBytes) => void;
+    buffers?: (p: PickleBytes) => void;
+    modules?: (p: PickleBytes) => void;
+  },
+): void {
   p.str('training').bool(false);
   p.str('_parameters').orderedDict().mark();
   body.params?.(p);
@@ -76,11 +89,25 @@ function snapshot(type = 'class'): Uint8Array {
             numpyFloat64(s, 0.125);
             s.str('activation').str('lrelu');
             s.str('_init_args').int(2).int(2).tupleN(2);
-            s.str('_init_kwargs').stackGlobal('dnnlib.util', 'EasyDict').tupleN(0).newobj().str('lr_multiplier').float(0.01).setitem();
+            s.str('_init_kwargs')
+              .stackGlobal('dnnlib.util', 'EasyDict')
+              .tupleN(0)
+              .newobj()
+              .str('lr_multiplier')
+              .float(0.01)
+              .setitem();
           });
         },
       });
-      q.str('z_dim').int(64).str('_init_args').tupleN(0).str('_init_kwargs').emptyDict().str('z_dim').int(64).setitem();
+      q.str('z_dim')
+        .int(64)
+        .str('_init_args')
+        .tupleN(0)
+        .str('_init_kwargs')
+        .emptyDict()
+        .str('z_dim')
+        .int(64)
+        .setitem();
     },
     type,
   );
@@ -114,14 +141,18 @@ describe('readNvidiaPickle', () => {
   });
 
   it('refuses persistent objects that are not classes', () => {
-    expect(() => readNvidiaPickle(snapshot('function'), { file: 'net.pkl' })).toThrow(/persistent object of type str/);
+    expect(() => readNvidiaPickle(snapshot('function'), { file: 'net.pkl' })).toThrow(
+      /persistent object of type str/,
+    );
   });
 
   it('refuses pickles without networks and foreign globals inside module state', () => {
     const empty = pickle().proto(4).emptyDict().stop().done();
     expect(() => readNvidiaPickle(empty, { file: 'e.pkl' })).toThrow(/no persistent networks/);
     const p = pickle().proto(4).emptyDict().str('G');
-    persistent(p, 'Generator', (q) => q.str('hook').stackGlobal('builtins', 'exec').str('x').tupleN(1).reduce());
+    persistent(p, 'Generator', (q) =>
+      q.str('hook').stackGlobal('builtins', 'exec').str('x').tupleN(1).reduce(),
+    );
     let error: unknown;
     try {
       readNvidiaPickle(p.setitem().stop().done(), { file: 'evil.pkl' });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CheckpointError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { unpickle } from './pickle.js';
 import { dictClass } from './pythonGlobals.js';
 import {
   type CallContext,
@@ -13,7 +14,6 @@ import {
   toPlain,
 } from './pyValue.js';
 import { moduleStateDict, moduleTree } from './stateDict.js';
-import { unpickle } from './pickle.js';
 import { readTorchFile, torchGlobals } from './torch.js';
 
 /**
@@ -29,13 +29,18 @@ export const PERSISTENT_MODULE = '__persistent__';
 function reconstructPersistent(args: readonly PyValue[], ctx: CallContext): PyValue {
   const meta = args[0];
   if (!(meta instanceof PyDict)) {
-    throw new CheckpointError(ctx.file, `_reconstruct_persistent_obj: expected a meta dict, got ${describePy(meta)}`);
+    throw new CheckpointError(
+      ctx.file,
+      `_reconstruct_persistent_obj: expected a meta dict, got ${describePy(meta)}`,
+    );
   }
   const type = meta.get('type');
   const className = meta.get('class_name');
   const src = meta.get('module_src');
-  if (type !== 'class') throw new CheckpointError(ctx.file, `persistent object of type ${describePy(type)} is not supported`);
-  if (typeof className !== 'string') throw new CheckpointError(ctx.file, 'persistent object without a class_name');
+  if (type !== 'class')
+    throw new CheckpointError(ctx.file, `persistent object of type ${describePy(type)} is not supported`);
+  if (typeof className !== 'string')
+    throw new CheckpointError(ctx.file, 'persistent object without a class_name');
   const obj = new PyObject(PERSISTENT_MODULE, className);
   const source = typeof src === 'string' ? src : '';
   obj.meta = {
@@ -137,7 +142,8 @@ export interface NvidiaReadOptions {
 export function readNvidiaPickle(data: Uint8Array, options: NvidiaReadOptions = {}): NvidiaSnapshot {
   const file = options.file ?? '<nvidia pkl>';
   const value = readSnapshotValue(data, file, options.globals);
-  if (!(value instanceof PyDict)) throw new CheckpointError(file, `expected a snapshot dict, got ${describePy(value)}`);
+  if (!(value instanceof PyDict))
+    throw new CheckpointError(file, `expected a snapshot dict, got ${describePy(value)}`);
   const networks = new Map<string, NvidiaNetwork>();
   const extras = new Map<string, PlainValue>();
   let trainingSetKwargs: PlainValue | undefined;
@@ -147,7 +153,8 @@ export function readNvidiaPickle(data: Uint8Array, options: NvidiaReadOptions = 
     else if (key === 'training_set_kwargs') trainingSetKwargs = toPlain(v);
     else if (v !== null) extras.set(key, toPlain(v));
   }
-  if (networks.size === 0) throw new CheckpointError(file, 'no persistent networks (G, D, G_ema) in the pickle');
+  if (networks.size === 0)
+    throw new CheckpointError(file, 'no persistent networks (G, D, G_ema) in the pickle');
   return { networks, trainingSetKwargs, extras };
 }
 

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError } from '../core/errors.js';
 import { pickle } from '../../test/formats/pickleBytes.js';
+import { CheckpointError } from '../core/errors.js';
 import { readPickle, unpickle } from './pickle.js';
 import { skipPickle } from './pickleOps.js';
 import { PYTHON_GLOBALS } from './pythonGlobals.js';
@@ -26,7 +26,10 @@ function refused(data: Uint8Array, pattern: RegExp, globals = PYTHON_GLOBALS): v
 }
 
 describe('readPickle: plain data in every protocol', () => {
-  const streams = JSON.parse(readFileSync(join(fixtures, 'py_protocols.json'), 'utf8')) as Record<string, string>;
+  const streams = JSON.parse(readFileSync(join(fixtures, 'py_protocols.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
   for (const [protocol, bytes] of Object.entries(streams)) {
     it(`protocol ${protocol} (written by CPython)`, () => {
       const v = readPickle(hex(bytes), { globals: PYTHON_GLOBALS }) as PyDict;
@@ -117,14 +120,33 @@ describe('readPickle: refuses code execution', () => {
     expect(existsSync(marker)).toBe(false);
   });
   it('builtins.eval via STACK_GLOBAL', () => {
-    const data = pickle().proto(4).stackGlobal('builtins', 'eval').str('1+1').tupleN(1).reduce().stop().done();
+    const data = pickle()
+      .proto(4)
+      .stackGlobal('builtins', 'eval')
+      .str('1+1')
+      .tupleN(1)
+      .reduce()
+      .stop()
+      .done();
     refused(data, /refusing global 'builtins\.eval'/);
   });
   it('Python 2 __builtin__.eval maps to builtins.eval and is refused', () => {
-    refused(pickle().proto(2).global('__builtin__', 'eval').stop().done(), /refusing global 'builtins\.eval'/);
+    refused(
+      pickle().proto(2).global('__builtin__', 'eval').stop().done(),
+      /refusing global 'builtins\.eval'/,
+    );
   });
   it('subprocess.Popen', () => {
-    const data = pickle().proto(2).global('subprocess', 'Popen').mark().str('id').tuple().tupleN(1).reduce().stop().done();
+    const data = pickle()
+      .proto(2)
+      .global('subprocess', 'Popen')
+      .mark()
+      .str('id')
+      .tuple()
+      .tupleN(1)
+      .reduce()
+      .stop()
+      .done();
     refused(data, /refusing global 'subprocess\.Popen'/);
   });
   it('posix.system, nt.system, builtins.getattr, builtins.exec', () => {
@@ -135,7 +157,10 @@ describe('readPickle: refuses code execution', () => {
       ['builtins', 'exec'],
       ['torch', 'load'],
     ]) {
-      refused(pickle().proto(2).global(m, n).str('x').tupleN(1).reduce().stop().done(), new RegExp(`'${m}\\.${n}'`));
+      refused(
+        pickle().proto(2).global(m, n).str('x').tupleN(1).reduce().stop().done(),
+        new RegExp(`'${m}\\.${n}'`),
+      );
     }
   });
   it('the refusal happens at the global, before any call', () => {
@@ -148,7 +173,14 @@ describe('readPickle: refuses code execution', () => {
   });
   it('an allowed data global cannot be used to smuggle calls', () => {
     // OrderedDict(os.system) — the inner global is refused regardless of the outer one.
-    const data = pickle().proto(2).global('collections', 'OrderedDict').global('os', 'system').tupleN(1).reduce().stop().done();
+    const data = pickle()
+      .proto(2)
+      .global('collections', 'OrderedDict')
+      .global('os', 'system')
+      .tupleN(1)
+      .reduce()
+      .stop()
+      .done();
     refused(data, /refusing global 'os\.system'/);
   });
   it('refuses persistent ids unless the caller handles them', () => {
@@ -157,11 +189,15 @@ describe('readPickle: refuses code execution', () => {
 });
 
 describe('readPickle: malformed and hostile streams', () => {
-  const valid = hex((JSON.parse(readFileSync(join(fixtures, 'py_protocols.json'), 'utf8')) as Record<string, string>)['4']);
+  const valid = hex(
+    (JSON.parse(readFileSync(join(fixtures, 'py_protocols.json'), 'utf8')) as Record<string, string>)['4'],
+  );
 
   it('every truncation of a valid pickle fails with CheckpointError', () => {
     for (let n = 0; n < valid.length; n++) {
-      expect(() => readPickle(valid.subarray(0, n), { globals: PYTHON_GLOBALS }), `cut at ${n}`).toThrow(CheckpointError);
+      expect(() => readPickle(valid.subarray(0, n), { globals: PYTHON_GLOBALS }), `cut at ${n}`).toThrow(
+        CheckpointError,
+      );
     }
   });
 
@@ -173,7 +209,8 @@ describe('readPickle: malformed and hostile streams', () => {
     };
     for (let trial = 0; trial < 2000; trial++) {
       const bad = valid.slice();
-      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) bad[Math.floor(rand() * bad.length)] = Math.floor(rand() * 256);
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++)
+        bad[Math.floor(rand() * bad.length)] = Math.floor(rand() * 256);
       try {
         readPickle(bad, { globals: PYTHON_GLOBALS });
       } catch (err) {
@@ -183,22 +220,40 @@ describe('readPickle: malformed and hostile streams', () => {
   });
 
   it('length prefixes larger than the input are refused without allocating', () => {
-    refused(pickle().proto(3).raw(0x42, 0xff, 0xff, 0xff, 0x7f).done(), /truncated: BINBYTES needs 2147483647 bytes/);
-    refused(pickle().proto(4).raw(0x8e, 0, 0, 0, 0, 0, 0, 0, 0x40).done(), /BINBYTES8 claims 4611686018427387904 bytes/);
-    refused(pickle().proto(4).raw(0x8d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff).done(), /BINUNICODE8 claims/);
+    refused(
+      pickle().proto(3).raw(0x42, 0xff, 0xff, 0xff, 0x7f).done(),
+      /truncated: BINBYTES needs 2147483647 bytes/,
+    );
+    refused(
+      pickle().proto(4).raw(0x8e, 0, 0, 0, 0, 0, 0, 0, 0x40).done(),
+      /BINBYTES8 claims 4611686018427387904 bytes/,
+    );
+    refused(
+      pickle().proto(4).raw(0x8d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff).done(),
+      /BINUNICODE8 claims/,
+    );
     refused(pickle().proto(2).raw(0x8b, 0xff, 0xff, 0xff, 0x7f).done(), /truncated: LONG4/);
-    refused(pickle().proto(4).raw(0x95, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0).stop().done(), /frame of 4294967295 bytes/);
+    refused(
+      pickle().proto(4).raw(0x95, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0).stop().done(),
+      /frame of 4294967295 bytes/,
+    );
   });
 
   it('limits integer size, nesting and memo', () => {
-    const bigLong = pickle().proto(2).raw(0x8b, 0x00, 0x10, 0, 0, ...new Uint8Array(4096)).stop().done();
+    const bigLong = pickle()
+      .proto(2)
+      .raw(0x8b, 0x00, 0x10, 0, 0, ...new Uint8Array(4096))
+      .stop()
+      .done();
     refused(bigLong, /exceeds the 1024-byte limit/);
     const deep = pickle().proto(2);
     for (let i = 0; i < 1001; i++) deep.mark();
     refused(deep.stop().done(), /nesting deeper than 1000/);
     const memo = pickle().proto(4).none();
     for (let i = 0; i < 11; i++) memo.memoize();
-    expect(() => readPickle(memo.stop().done(), { maxMemo: 10, file: 'm' })).toThrow(/memo exceeds 10 entries/);
+    expect(() => readPickle(memo.stop().done(), { maxMemo: 10, file: 'm' })).toThrow(
+      /memo exceeds 10 entries/,
+    );
   });
 
   it('stack and memo misuse', () => {
@@ -215,6 +270,10 @@ describe('readPickle: malformed and hostile streams', () => {
 
   it('an allow-listed value-only global cannot be called', () => {
     const table = { 'torch.FloatStorage': {} };
-    refused(pickle().proto(2).global('torch', 'FloatStorage').tupleN(0).reduce().stop().done(), /allowed only as a value/, table);
+    refused(
+      pickle().proto(2).global('torch', 'FloatStorage').tupleN(0).reduce().stop().done(),
+      /allowed only as a value/,
+      table,
+    );
   });
 });

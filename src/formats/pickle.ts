@@ -1,18 +1,28 @@
 import { CheckpointError, LatentlabError } from '../core/errors.js';
-import { OP, OP_NAME, type OpArg, PickleCursor } from './pickleOps.js';
 import {
+  decodeLong,
+  memoIndex,
+  OP,
+  OP_NAME,
+  PickleCursor,
+  parseFloatText,
+  parseIntText,
+  rawUnicodeEscape,
+  unquote,
+} from './pickleOps.js';
+import {
+  appendTo,
+  applyState,
   type CallContext,
   describePy,
   type GlobalHandler,
   type GlobalTable,
-  isTuple,
   PyDict,
   PyGlobal,
-  PyObject,
   type PyValue,
+  setItemsOn,
   tuple,
 } from './pyValue.js';
-import { Tensor } from '../core/tensor.js';
 import { asBytes } from './rawTensor.js';
 
 /**
@@ -59,7 +69,11 @@ const utf8 = new TextDecoder('utf-8');
 const latin1 = new TextDecoder('latin1');
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** Python 2 module names that pickle's fix_imports maps to Python 3 ones. */
-const PY2_MODULES: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg', exceptions: 'builtins' };
+const PY2_MODULES: Record<string, string> = {
+  __builtin__: 'builtins',
+  copy_reg: 'copyreg',
+  exceptions: 'builtins',
+};
 
 /** Unpickles one object and reports where the pickle ended. */
 export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleResult {
@@ -102,11 +116,15 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
   const resolve = (rawModule: string, name: string): PyGlobal => {
     const module = PY2_MODULES[rawModule] ?? rawModule;
     const q = `${module}.${name}`;
-    if (!NAME_RE.test(module) || !NAME_RE.test(name)) fail(`refusing global ${JSON.stringify(q)}: not a valid name`);
+    if (!NAME_RE.test(module) || !NAME_RE.test(name))
+      fail(`refusing global ${JSON.stringify(q)}: not a valid name`);
     const key = Object.hasOwn(table, q) ? q : wildcards.find((w) => q.startsWith(w.slice(0, -1)));
     const handler: GlobalHandler | undefined = key === undefined ? undefined : table[key];
     if (!handler) {
-      throw new CheckpointError(file, `refusing global '${q}' (at byte ${at}): it is not in the allow-list of data-only globals`);
+      throw new CheckpointError(
+        file,
+        `refusing global '${q}' (at byte ${at}): it is not in the allow-list of data-only globals`,
+      );
     }
     return new PyGlobal(module, name, handler);
   };
@@ -122,7 +140,8 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
 
   const call = (fn: PyValue, args: PyValue): PyValue => {
     if (!(fn instanceof PyGlobal)) return fail(`cannot call ${describePy(fn)}`);
-    if (!Array.isArray(args)) return fail(`arguments to ${fn.qualifiedName} must be a tuple, got ${describePy(args)}`);
+    if (!Array.isArray(args))
+      return fail(`arguments to ${fn.qualifiedName} must be a tuple, got ${describePy(args)}`);
     const { call: c } = fn.handler;
     if (!c) return fail(`global '${fn.qualifiedName}' is allowed only as a value, not as a call`);
     return guard(fn, () => c(args, ctxFor(fn.module, fn.name)));
@@ -130,45 +149,14 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
 
   const construct = (cls: PyValue, args: PyValue, kwargs: PyValue | undefined): PyValue => {
     if (!(cls instanceof PyGlobal)) return fail(`cannot instantiate ${describePy(cls)}`);
-    if (!Array.isArray(args)) return fail(`arguments to ${cls.qualifiedName} must be a tuple, got ${describePy(args)}`);
+    if (!Array.isArray(args))
+      return fail(`arguments to ${cls.qualifiedName} must be a tuple, got ${describePy(args)}`);
     if (kwargs !== undefined && !(kwargs instanceof PyDict)) return fail(`keyword arguments must be a dict`);
     const ctx = ctxFor(cls.module, cls.name);
     const h = cls.handler;
     if (h.construct) return guard(cls, () => h.construct!(args, kwargs, ctx));
     if (h.call && (!kwargs || kwargs.size === 0)) return guard(cls, () => h.call!(args, ctx));
     return fail(`global '${cls.qualifiedName}' cannot be instantiated`);
-  };
-
-  const build = (obj: PyValue, state: PyValue): void => {
-    if (obj instanceof PyObject) return obj.setState(state);
-    if (obj instanceof PyDict) {
-      const parts = isTuple(state) && state.length === 2 ? state : [state];
-      for (const part of parts) {
-        if (part === null) continue;
-        if (!(part instanceof PyDict)) return fail(`cannot set ${describePy(part)} state on a dict`);
-        obj.attrs ??= new PyDict();
-        for (const [k, v] of part) obj.attrs.set(k, v);
-      }
-      return;
-    }
-    if (obj instanceof Tensor) return; // Parameter/tensor state (hooks, requires_grad) is not data we keep.
-    if (obj !== null && typeof obj === 'object' && 'kind' in obj && typeof obj.setState === 'function') {
-      return obj.setState(state);
-    }
-    fail(`cannot set state on ${describePy(obj)}`);
-  };
-
-  const append = (target: PyValue, items: PyValue[]): void => {
-    if (Array.isArray(target) && !Object.isFrozen(target)) for (const v of items) target.push(v);
-    else if (target instanceof PyObject) target.listItems.push(...items);
-    else fail(`cannot append to ${describePy(target)}`);
-  };
-
-  const setItems = (target: PyValue, items: PyValue[]): void => {
-    if (items.length % 2) fail('odd number of items for a dict');
-    const dict = target instanceof PyDict ? target : target instanceof PyObject ? target.dictItems : undefined;
-    if (!dict) return fail(`cannot set items on ${describePy(target)}`);
-    for (let i = 0; i < items.length; i += 2) dict.set(items[i], items[i + 1]);
   };
 
   const remember = (index: number): void => {
@@ -290,7 +278,7 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
         break;
       case OP.DICT: {
         const d = new PyDict();
-        setItems(d, popMark());
+        setItemsOn(d, popMark(), fail);
         stack.push(d);
         break;
       }
@@ -302,23 +290,23 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
         break;
       case OP.APPEND: {
         const v = pop();
-        append(top(), [v]);
+        appendTo(top(), [v], fail);
         break;
       }
       case OP.APPENDS: {
         const items = popMark();
-        append(top(), items);
+        appendTo(top(), items, fail);
         break;
       }
       case OP.SETITEM: {
         const v = pop();
         const k = pop();
-        setItems(top(), [k, v]);
+        setItemsOn(top(), [k, v], fail);
         break;
       }
       case OP.SETITEMS: {
         const items = popMark();
-        setItems(top(), items);
+        setItemsOn(top(), items, fail);
         break;
       }
       case OP.ADDITEMS: {
@@ -370,7 +358,7 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
       }
       case OP.BUILD: {
         const state = pop();
-        build(top(), state);
+        applyState(top(), state, fail);
         break;
       }
       case OP.PERSID:
@@ -413,77 +401,4 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
         fail('opcode not handled');
     }
   }
-}
-
-function memoIndex(arg: OpArg, fail: (d: string) => never): number {
-  const s = arg as string;
-  if (!/^\d+$/.test(s)) fail(`bad memo index ${JSON.stringify(s)}`);
-  return Number(s);
-}
-
-function normInt(v: bigint): number | bigint {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-}
-
-function parseIntText(s: string, fail: (d: string) => never): number | bigint {
-  const t = s.trim();
-  if (!/^[+-]?\d{1,400}$/.test(t)) fail(`bad integer ${JSON.stringify(s.slice(0, 40))}`);
-  return normInt(BigInt(t.replace(/^\+/, '')));
-}
-
-function parseFloatText(s: string, fail: (d: string) => never): number {
-  const t = s.trim().toLowerCase();
-  const special: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, nan: NaN, '-nan': NaN };
-  if (t in special) return special[t];
-  const v = Number(t);
-  if (t === '' || Number.isNaN(v)) fail(`bad float ${JSON.stringify(s.slice(0, 40))}`);
-  return v;
-}
-
-/** Two's-complement little-endian integer (LONG1/LONG4). */
-export function decodeLong(b: Uint8Array): number | bigint {
-  if (b.length === 0) return 0;
-  let hex = '';
-  for (let i = b.length - 1; i >= 0; i--) hex += b[i].toString(16).padStart(2, '0');
-  let v = BigInt(`0x${hex}`);
-  if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-  return normInt(v);
-}
-
-/** Python's escape_decode of a quoted STRING argument, as latin1 bytes. */
-function unquote(s: string, fail: (d: string) => never): Uint8Array {
-  const q = s[0];
-  if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) fail('STRING argument must be quoted');
-  const body = s.slice(1, -1);
-  const out: number[] = [];
-  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '\\': 92, "'": 39, '"': 34, '\n': -1 };
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c !== '\\' || i + 1 >= body.length) {
-      out.push(c.charCodeAt(0) & 0xff);
-      continue;
-    }
-    const e = body[++i];
-    if (e in simple) {
-      if (simple[e] >= 0) out.push(simple[e]);
-    } else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
-      out.push(Number.parseInt(body.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (/[0-7]/.test(e)) {
-      const m = /^[0-7]{1,3}/.exec(body.slice(i))![0];
-      out.push(Number.parseInt(m, 8) & 0xff);
-      i += m.length - 1;
-    } else {
-      out.push(92, e.charCodeAt(0) & 0xff);
-    }
-  }
-  return Uint8Array.from(out);
-}
-
-/** Python's raw-unicode-escape codec: \uXXXX and \UXXXXXXXX escapes, other chars are latin1. */
-function rawUnicodeEscape(s: string): string {
-  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4: string, u8: string) => {
-    const cp = Number.parseInt(u4 ?? u8, 16);
-    return cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
-  });
 }

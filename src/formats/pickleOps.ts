@@ -75,11 +75,26 @@ export const OP = {
   READONLY_BUFFER: 0x98,
 } as const;
 
-type ArgKind = 'none' | 'u1' | 'u2' | 'i4' | 'u4' | 'u8' | 'f8' | 'line' | 'lines2' | 'b1' | 'b4s' | 'b4' | 'b8';
+type ArgKind =
+  | 'none'
+  | 'u1'
+  | 'u2'
+  | 'i4'
+  | 'u4'
+  | 'u8'
+  | 'f8'
+  | 'line'
+  | 'lines2'
+  | 'b1'
+  | 'b4s'
+  | 'b4'
+  | 'b8';
 
 const ARG: Record<number, ArgKind> = {};
 for (const code of Object.values(OP)) ARG[code] = 'none';
-const set = (kind: ArgKind, ...codes: number[]) => codes.forEach((c) => (ARG[c] = kind));
+const set = (kind: ArgKind, ...codes: number[]) => {
+  for (const c of codes) ARG[c] = kind;
+};
 set('u1', OP.BININT1, OP.BINGET, OP.BINPUT, OP.PROTO, OP.EXT1);
 set('u2', OP.BININT2, OP.EXT2);
 set('i4', OP.BININT, OP.EXT4);
@@ -205,4 +220,98 @@ export function skipPickle(data: Uint8Array, start: number, file: string): numbe
   for (;;) {
     if (c.next().op === OP.STOP) return c.pos;
   }
+}
+
+// Argument decoding for the text (protocol 0) opcodes and LONG1/LONG4.
+
+export function memoIndex(arg: OpArg, fail: (d: string) => never): number {
+  const s = arg as string;
+  if (!/^\d+$/.test(s)) fail(`bad memo index ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+export function normInt(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+export function parseIntText(s: string, fail: (d: string) => never): number | bigint {
+  const t = s.trim();
+  if (!/^[+-]?\d{1,400}$/.test(t)) fail(`bad integer ${JSON.stringify(s.slice(0, 40))}`);
+  return normInt(BigInt(t.replace(/^\+/, '')));
+}
+
+export function parseFloatText(s: string, fail: (d: string) => never): number {
+  const t = s.trim().toLowerCase();
+  const special: Record<string, number> = {
+    inf: Infinity,
+    '+inf': Infinity,
+    '-inf': -Infinity,
+    nan: NaN,
+    '-nan': NaN,
+  };
+  if (t in special) return special[t];
+  const v = Number(t);
+  if (t === '' || Number.isNaN(v)) fail(`bad float ${JSON.stringify(s.slice(0, 40))}`);
+  return v;
+}
+
+/** Two's-complement little-endian integer (LONG1/LONG4). */
+export function decodeLong(b: Uint8Array): number | bigint {
+  if (b.length === 0) return 0;
+  let hex = '';
+  for (let i = b.length - 1; i >= 0; i--) hex += b[i].toString(16).padStart(2, '0');
+  let v = BigInt(`0x${hex}`);
+  if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+  return normInt(v);
+}
+
+/** Python's escape_decode of a quoted STRING argument, as latin1 bytes. */
+export function unquote(s: string, fail: (d: string) => never): Uint8Array {
+  const q = s[0];
+  if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q)
+    fail('STRING argument must be quoted');
+  const body = s.slice(1, -1);
+  const out: number[] = [];
+  const simple: Record<string, number> = {
+    n: 10,
+    t: 9,
+    r: 13,
+    a: 7,
+    b: 8,
+    f: 12,
+    v: 11,
+    '\\': 92,
+    "'": 39,
+    '"': 34,
+    '\n': -1,
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\' || i + 1 >= body.length) {
+      out.push(c.charCodeAt(0) & 0xff);
+      continue;
+    }
+    const e = body[++i];
+    if (e in simple) {
+      if (simple[e] >= 0) out.push(simple[e]);
+    } else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
+      out.push(Number.parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (/[0-7]/.test(e)) {
+      const m = /^[0-7]{1,3}/.exec(body.slice(i))![0];
+      out.push(Number.parseInt(m, 8) & 0xff);
+      i += m.length - 1;
+    } else {
+      out.push(92, e.charCodeAt(0) & 0xff);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/** Python's raw-unicode-escape codec: \uXXXX and \UXXXXXXXX escapes, other chars are latin1. */
+export function rawUnicodeEscape(s: string): string {
+  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4: string, u8: string) => {
+    const cp = Number.parseInt(u4 ?? u8, 16);
+    return cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+  });
 }

@@ -37,11 +37,6 @@ export interface HostValue {
 export class PyDict extends Map<PyValue, PyValue> {
   pyClass = 'builtins.dict';
   attrs: PyDict | undefined;
-
-  /** The value under a string key, or undefined. */
-  str(key: string): PyValue | undefined {
-    return this.get(key);
-  }
 }
 
 /** A reference to an allow-listed global (class or function); `handler` says what calling it does. */
@@ -123,6 +118,41 @@ export function isTuple(v: PyValue | undefined): v is PyValue[] {
   return Array.isArray(v) && Object.isFrozen(v);
 }
 
+/** BUILD: `__dict__` update for objects and dict subclasses, `setState` for host values. */
+export function applyState(obj: PyValue, state: PyValue, fail: (detail: string) => never): void {
+  if (obj instanceof PyObject) {
+    obj.setState(state);
+  } else if (obj instanceof PyDict) {
+    for (const part of isTuple(state) && state.length === 2 ? state : [state]) {
+      if (part === null) continue;
+      if (!(part instanceof PyDict)) fail(`cannot set ${describePy(part)} state on a dict`);
+      obj.attrs ??= new PyDict();
+      for (const [k, v] of part as PyDict) obj.attrs.set(k, v);
+    }
+  } else if (obj instanceof Tensor) {
+    // Parameter/tensor state (hooks, requires_grad) is not data we keep.
+  } else if (obj !== null && typeof obj === 'object' && 'kind' in obj && typeof obj.setState === 'function') {
+    obj.setState(state);
+  } else {
+    fail(`cannot set state on ${describePy(obj)}`);
+  }
+}
+
+/** APPEND(S): lists (not tuples) and list subclasses. */
+export function appendTo(target: PyValue, items: PyValue[], fail: (detail: string) => never): void {
+  if (Array.isArray(target) && !Object.isFrozen(target)) for (const v of items) target.push(v);
+  else if (target instanceof PyObject) target.listItems.push(...items);
+  else fail(`cannot append to ${describePy(target)}`);
+}
+
+/** SETITEM(S): key, value, key, value... into a dict or dict subclass. */
+export function setItemsOn(target: PyValue, items: PyValue[], fail: (detail: string) => never): void {
+  if (items.length % 2) fail('odd number of items for a dict');
+  const dict = target instanceof PyDict ? target : target instanceof PyObject ? target.dictItems : undefined;
+  if (!dict) fail(`cannot set items on ${describePy(target)}`);
+  for (let i = 0; i < items.length; i += 2) (dict as PyDict).set(items[i], items[i + 1]);
+}
+
 /** A short description of a value for error messages. */
 export function describePy(v: PyValue | undefined): string {
   if (v === undefined) return 'nothing';
@@ -180,7 +210,8 @@ export function toPlain(v: PyValue, depth = 0, path: Set<unknown> = new Set()): 
     if (Array.isArray(v) || v instanceof Set) return [...v].map((x) => toPlain(x, depth + 1, path));
     if (v instanceof PyDict) {
       const out: { [key: string]: PlainValue } = {};
-      for (const [k, x] of v) out[typeof k === 'string' ? k : String(toPlain(k, depth + 1, path))] = toPlain(x, depth + 1, path);
+      for (const [k, x] of v)
+        out[typeof k === 'string' ? k : String(toPlain(k, depth + 1, path))] = toPlain(x, depth + 1, path);
       return out;
     }
     if (v instanceof PyObject) {
@@ -188,7 +219,8 @@ export function toPlain(v: PyValue, depth = 0, path: Set<unknown> = new Set()): 
       for (const [k, x] of v.attrs) if (typeof k === 'string') out[k] = toPlain(x, depth + 1, path);
       return out;
     }
-    return { __host__: v.kind };
+    const inner = (v as { tensor?: unknown }).tensor; // a rebuilt numpy array
+    return inner instanceof Tensor ? { __tensor__: inner.describe() } : { __host__: v.kind };
   } finally {
     path.delete(v);
   }

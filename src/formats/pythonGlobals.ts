@@ -4,7 +4,6 @@ import {
   describePy,
   type GlobalHandler,
   type GlobalTable,
-  isTuple,
   PyDict,
   PyGlobal,
   PyObject,
@@ -29,7 +28,10 @@ function iterableItems(ctx: CallContext, v: PyValue | undefined): PyValue[] {
   if (v === undefined) return [];
   if (Array.isArray(v) || v instanceof Set) return [...v];
   if (v instanceof PyDict) return [...v.keys()];
-  throw new CheckpointError(ctx.file, `${ctx.module}.${ctx.name}: expected an iterable, got ${describePy(v)}`);
+  throw new CheckpointError(
+    ctx.file,
+    `${ctx.module}.${ctx.name}: expected an iterable, got ${describePy(v)}`,
+  );
 }
 
 /** dict / OrderedDict / EasyDict-like: a PyDict tagged with the class, filled from args or kwargs. */
@@ -42,7 +44,10 @@ export function dictClass(pyClass?: string): GlobalHandler {
     else
       for (const pair of iterableItems(ctx, init)) {
         if (!Array.isArray(pair) || pair.length !== 2) {
-          throw new CheckpointError(ctx.file, `${d.pyClass}: expected (key, value) pairs, got ${describePy(pair)}`);
+          throw new CheckpointError(
+            ctx.file,
+            `${d.pyClass}: expected (key, value) pairs, got ${describePy(pair)}`,
+          );
         }
         d.set(pair[0], pair[1]);
       }
@@ -60,8 +65,10 @@ function bytesOf(ctx: CallContext, args: readonly PyValue[]): Uint8Array {
   const [v, enc] = args;
   if (v === undefined) return new Uint8Array(0);
   if (v instanceof Uint8Array) return new Uint8Array(v);
-  if (typeof v === 'string') return enc === 'latin1' || enc === 'latin-1' ? latin1Bytes(v) : new TextEncoder().encode(v);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'number' && x >= 0 && x < 256)) return Uint8Array.from(v as number[]);
+  if (typeof v === 'string')
+    return enc === 'latin1' || enc === 'latin-1' ? latin1Bytes(v) : new TextEncoder().encode(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number' && x >= 0 && x < 256))
+    return Uint8Array.from(v as number[]);
   throw new CheckpointError(ctx.file, `${ctx.module}.${ctx.name}: cannot make bytes from ${describePy(v)}`);
 }
 
@@ -96,15 +103,3 @@ export const PYTHON_GLOBALS: GlobalTable = {
   },
   'argparse.Namespace': PLAIN_CLASS,
 };
-
-/** Looks up a string key in a dict (or a plain object's attributes). */
-export function field(v: PyValue | undefined, key: string): PyValue | undefined {
-  if (v instanceof PyDict) return v.get(key);
-  if (v instanceof PyObject) return v.attrs.get(key) ?? v.dictItems.get(key);
-  return undefined;
-}
-
-/** True for tuples and lists. */
-export function isSequence(v: PyValue | undefined): v is PyValue[] {
-  return Array.isArray(v) || isTuple(v);
-}

@@ -1,4 +1,4 @@
-import { allocate, type AnyTypedArray, BYTES_PER_ELEMENT, type DType } from '../core/dtype.js';
+import { type AnyTypedArray, allocate, BYTES_PER_ELEMENT, type DType } from '../core/dtype.js';
 import { FormatError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -57,7 +57,9 @@ export const DTYPE_RAW: Readonly<Record<DType, RawKind>> = {
  * shares memory; viewing them this way keeps `slice` a copy everywhere in formats/.
  */
 export function asBytes(data: Uint8Array): Uint8Array {
-  return Object.getPrototypeOf(data) === Uint8Array.prototype ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return Object.getPrototypeOf(data) === Uint8Array.prototype
+    ? data
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -82,7 +84,9 @@ export function decodeRaw(
   const size = RAW_ITEMSIZE[kind];
   const nbytes = count * size;
   if (!Number.isSafeInteger(nbytes) || nbytes > bytes.length) {
-    throw new FormatError(`${what}: needs ${nbytes} bytes for ${count} × ${kind}, only ${bytes.length} available`);
+    throw new FormatError(
+      `${what}: needs ${nbytes} bytes for ${count} × ${kind}, only ${bytes.length} available`,
+    );
   }
   const copy = new Uint8Array(bytes.subarray(0, nbytes));
   if (bigEndian && size > 1) {
@@ -126,10 +130,17 @@ export function decodeRaw(
 }
 
 /** A tensor from raw little-endian (or big-endian) element bytes. */
-export function tensorFromRaw(bytes: Uint8Array, kind: RawKind, shape: Shape, what: string, bigEndian = false): Tensor {
+export function tensorFromRaw(
+  bytes: Uint8Array,
+  kind: RawKind,
+  shape: Shape,
+  what: string,
+  bigEndian = false,
+): Tensor {
   let count = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`${what}: bad dimension ${d} in shape [${shape.join(',')}]`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new FormatError(`${what}: bad dimension ${d} in shape [${shape.join(',')}]`);
     count *= d;
   }
   const { dtype, data } = decodeRaw(bytes, kind, count, what, bigEndian);

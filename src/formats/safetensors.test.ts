@@ -51,8 +51,15 @@ describe('safetensors', () => {
   });
 
   it('lays tensors out so each starts aligned to its element size', () => {
-    const bytes = writeSafetensors({ a: new Tensor('uint8', [3], new Uint8Array(3)), b: Tensor.float64([2]) });
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))));
+    const bytes = writeSafetensors({
+      a: new Tensor('uint8', [3], new Uint8Array(3)),
+      b: Tensor.float64([2]),
+    });
+    const header = JSON.parse(
+      new TextDecoder().decode(
+        bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true))),
+      ),
+    );
     expect(header.b.data_offsets).toEqual([0, 16]);
     expect(header.a.data_offsets).toEqual([16, 19]);
   });
@@ -61,7 +68,13 @@ describe('safetensors', () => {
     const bf = new Uint8Array(new Uint16Array([0x3f80, 0xc000]).buffer);
     const data = new Uint8Array([...bf, 0xff, 0x01]);
     const t = readSafetensors(
-      raw({ x: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] }, y: { dtype: 'I8', shape: [2], data_offsets: [4, 6] } }, data),
+      raw(
+        {
+          x: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] },
+          y: { dtype: 'I8', shape: [2], data_offsets: [4, 6] },
+        },
+        data,
+      ),
     ).tensors;
     expect([...(t.get('x')!.data as Float32Array)]).toEqual([1, -2]);
     expect([...(t.get('y')!.data as Int32Array)]).toEqual([-1, 1]);

@@ -56,7 +56,8 @@ export function readSafetensors(data: Uint8Array, options: SafetensorsOptions = 
   };
   if (data.length < 8) fail(`truncated: ${data.length} bytes, no header length`);
   const n = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(data.length - 8) || n > BigInt(MAX_HEADER)) fail(`header claims ${n} bytes, file has ${data.length - 8} after the length`);
+  if (n > BigInt(data.length - 8) || n > BigInt(MAX_HEADER))
+    fail(`header claims ${n} bytes, file has ${data.length - 8} after the length`);
   const headerEnd = 8 + Number(n);
   let header: unknown;
   try {
@@ -64,13 +65,15 @@ export function readSafetensors(data: Uint8Array, options: SafetensorsOptions = 
   } catch (err) {
     fail(`header is not valid UTF-8 JSON: ${(err as Error).message}`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    fail('header is not a JSON object');
   const body = data.subarray(headerEnd);
   const metadata: Record<string, string> = {};
   const spans: { name: string; kind: RawKind; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (info === null || typeof info !== 'object' || Array.isArray(info)) fail('__metadata__ is not an object');
+      if (info === null || typeof info !== 'object' || Array.isArray(info))
+        fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`__metadata__.${k} is not a string`);
         metadata[k] = v as string;
@@ -83,27 +86,39 @@ export function readSafetensors(data: Uint8Array, options: SafetensorsOptions = 
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor '${name}': bad shape ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
+    ) {
       fail(`tensor '${name}': bad data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const expect = count * RAW_ITEMSIZE[kind as RawKind];
-    if (begin > end || end > body.length) fail(`tensor '${name}': data_offsets [${begin}, ${end}] outside the ${body.length}-byte data section`);
-    if (end - begin !== expect) fail(`tensor '${name}': ${dtype} shape [${shape}] needs ${expect} bytes, data_offsets span ${end - begin}`);
+    if (begin > end || end > body.length)
+      fail(`tensor '${name}': data_offsets [${begin}, ${end}] outside the ${body.length}-byte data section`);
+    if (end - begin !== expect)
+      fail(
+        `tensor '${name}': ${dtype} shape [${shape}] needs ${expect} bytes, data_offsets span ${end - begin}`,
+      );
     spans.push({ name, kind: kind as RawKind, shape: shape as number[], begin, end });
   }
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;
   for (const s of spans) {
-    if (s.begin < at) fail(`tensor '${s.name}' overlaps the previous tensor (starts at ${s.begin}, previous ends at ${at})`);
+    if (s.begin < at)
+      fail(`tensor '${s.name}' overlaps the previous tensor (starts at ${s.begin}, previous ends at ${at})`);
     if (s.begin > at) fail(`data section has a hole before tensor '${s.name}' (bytes ${at}..${s.begin})`);
     at = s.end;
   }
   if (at !== body.length) fail(`data section has ${body.length - at} bytes no tensor uses`);
   const tensors = new Map<string, Tensor>();
   for (const s of spans) {
-    tensors.set(s.name, tensorFromRaw(body.subarray(s.begin, s.end), s.kind, s.shape, `${file}: tensor '${s.name}'`));
+    tensors.set(
+      s.name,
+      tensorFromRaw(body.subarray(s.begin, s.end), s.kind, s.shape, `${file}: tensor '${s.name}'`),
+    );
   }
   return { tensors, metadata };
 }
@@ -119,13 +134,16 @@ export function writeSafetensors(
   const entries = (tensors instanceof Map ? [...tensors] : Object.entries(tensors)) as [string, Tensor][];
   const order = entries
     .map((e, i) => ({ e, i }))
-    .sort((a, b) => RAW_ITEMSIZE[DTYPE_RAW[b.e[1].dtype]] - RAW_ITEMSIZE[DTYPE_RAW[a.e[1].dtype]] || a.i - b.i)
+    .sort(
+      (a, b) => RAW_ITEMSIZE[DTYPE_RAW[b.e[1].dtype]] - RAW_ITEMSIZE[DTYPE_RAW[a.e[1].dtype]] || a.i - b.i,
+    )
     .map(({ e }) => e);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of order) {
-    if (name === '__metadata__') throw new FormatError("writeSafetensors: '__metadata__' cannot name a tensor");
+    if (name === '__metadata__')
+      throw new FormatError("writeSafetensors: '__metadata__' cannot name a tensor");
     const n = tensorBytes(t).length;
     header[name] = { dtype: WRITE_NAMES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + n] };
     offset += n;

@@ -4,7 +4,11 @@ import { Tensor } from '../core/tensor.js';
 import { PyDict, PyObject, type PyValue } from './pyValue.js';
 import { collectTensors, moduleStateDict, moduleTree, stateDictFrom } from './stateDict.js';
 
-function module(name: string, params: [string, PyValue][] = [], children: [string, PyValue][] = []): PyObject {
+function module(
+  name: string,
+  params: [string, PyValue][] = [],
+  children: [string, PyValue][] = [],
+): PyObject {
   const m = new PyObject('torch.nn.modules.linear', name);
   m.attrs.set('_parameters', new PyDict(params));
   m.attrs.set('_buffers', new PyDict());
@@ -15,11 +19,21 @@ function module(name: string, params: [string, PyValue][] = [], children: [strin
 describe('state dicts from data', () => {
   it('flattens modules in state_dict order', () => {
     const w = Tensor.float32([1], [1]);
-    const root = module('Seq', [], [
-      ['0', module('Linear', [['weight', w], ['bias', null]])],
-      ['1', null],
-      ['2', module('Linear', [['weight', w]])],
-    ]);
+    const root = module(
+      'Seq',
+      [],
+      [
+        [
+          '0',
+          module('Linear', [
+            ['weight', w],
+            ['bias', null],
+          ]),
+        ],
+        ['1', null],
+        ['2', module('Linear', [['weight', w]])],
+      ],
+    );
     expect([...moduleStateDict(root, 'f').keys()]).toEqual(['0.weight', '2.weight']);
     expect(moduleTree(root, 'f').map((n) => n.path)).toEqual(['', '0', '2']);
   });
@@ -46,7 +60,10 @@ describe('state dicts from data', () => {
     list.push(list);
     let shared: PyValue = [t];
     for (let i = 0; i < 60; i++) shared = [shared, shared]; // 2^60 paths if walked naively
-    const d = new PyDict([['a', list], ['s', shared]]);
+    const d = new PyDict([
+      ['a', list],
+      ['s', shared],
+    ]);
     const found = collectTensors(d);
     expect(found.get('a.0')).toBe(t);
     expect(found.size).toBeGreaterThan(1);

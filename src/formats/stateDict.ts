@@ -1,5 +1,5 @@
 import { CheckpointError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { asTensor } from './numpyPickle.js';
 import { describePy, PyDict, PyObject, type PyValue } from './pyValue.js';
 
@@ -23,7 +23,10 @@ function dictAttr(file: string, m: PyObject, path: string, key: string): PyDict 
   const v = m.attrs.get(key);
   if (v === undefined || v === null) return undefined;
   if (!(v instanceof PyDict)) {
-    throw new CheckpointError(file, `module '${path || '<root>'}' (${m.name}): ${key} is ${describePy(v)}, expected a dict`);
+    throw new CheckpointError(
+      file,
+      `module '${path || '<root>'}' (${m.name}): ${key} is ${describePy(v)}, expected a dict`,
+    );
   }
   return v;
 }
@@ -33,7 +36,8 @@ export function moduleTree(root: PyObject, file: string): ModuleNode[] {
   const out: ModuleNode[] = [];
   const onPath = new Set<PyObject>();
   const visit = (m: PyObject, path: string, depth: number): void => {
-    if (depth > MAX_MODULE_DEPTH) throw new CheckpointError(file, `modules nest deeper than ${MAX_MODULE_DEPTH} at '${path}'`);
+    if (depth > MAX_MODULE_DEPTH)
+      throw new CheckpointError(file, `modules nest deeper than ${MAX_MODULE_DEPTH} at '${path}'`);
     if (onPath.has(m)) throw new CheckpointError(file, `module '${path}' contains itself`);
     if (out.length >= MAX_ENTRIES) throw new CheckpointError(file, `more than ${MAX_ENTRIES} modules`);
     onPath.add(m);
@@ -42,7 +46,10 @@ export function moduleTree(root: PyObject, file: string): ModuleNode[] {
       if (child === null) continue;
       const childPath = path ? `${path}.${String(name)}` : String(name);
       if (!(child instanceof PyObject)) {
-        throw new CheckpointError(file, `submodule '${childPath}' is ${describePy(child)}, expected a module object`);
+        throw new CheckpointError(
+          file,
+          `submodule '${childPath}' is ${describePy(child)}, expected a module object`,
+        );
       }
       visit(child, childPath, depth + 1);
     }
@@ -60,7 +67,7 @@ export function moduleStateDict(root: PyObject, file: string): Map<string, Tenso
   const out = new Map<string, Tensor>();
   for (const { path, module } of moduleTree(root, file)) {
     const skip = module.attrs.get('_non_persistent_buffers_set');
-    const nonPersistent = skip instanceof Set ? skip : new Set<PyValue>();
+    const nonPersistent = new Set<PyValue>(skip instanceof Set || Array.isArray(skip) ? skip : []);
     for (const key of ['_parameters', '_buffers']) {
       for (const [name, value] of dictAttr(file, module, path, key) ?? []) {
         if (value === null || (key === '_buffers' && nonPersistent.has(name))) continue;
@@ -77,23 +84,22 @@ export function moduleStateDict(root: PyObject, file: string): Map<string, Tenso
 /**
  * Every tensor reachable through dicts, lists and tuples, named by dotted path
  * ('g_ema.style.1.weight', 'latent_avg', 'optim.state.0.exp_avg'). Other values are skipped.
+ * A container reached twice (pickles share objects) is named by its first path only.
  */
 export function collectTensors(value: PyValue, prefix = ''): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
-  const onPath = new Set<unknown>();
+  const seen = new Set<unknown>();
   const walk = (v: PyValue, path: string, depth: number): void => {
     const t = asTensor(v);
     if (t) {
-      if (out.size >= MAX_ENTRIES) return;
-      out.set(path, t);
+      if (out.size < MAX_ENTRIES) out.set(path, t);
       return;
     }
-    if (depth > MAX_MODULE_DEPTH || v === null || typeof v !== 'object' || onPath.has(v)) return;
+    if (depth > MAX_MODULE_DEPTH || v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
     const join = (k: PyValue) => (path ? `${path}.${String(k)}` : String(k));
-    onPath.add(v);
     if (v instanceof PyDict) for (const [k, x] of v) walk(x, join(k), depth + 1);
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, join(i), depth + 1));
-    onPath.delete(v);
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walk(v[i], join(i), depth + 1);
   };
   walk(value, prefix, 0);
   return out;

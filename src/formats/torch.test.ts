@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, FormatError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
 import { f32, legacyTorch, pickle, torchZip } from '../../test/formats/pickleBytes.js';
+import { CheckpointError, FormatError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
 import { findNonFinite } from './nonFinite.js';
+import { PLAIN_CLASS } from './pythonGlobals.js';
 import { PyDict, PyObject } from './pyValue.js';
 import { collectTensors, stateDictFrom } from './stateDict.js';
 import { readTorchFile } from './torch.js';
-import { writeZip } from './zip.js';
+import { writeZip } from './zipWrite.js';
 
-const storage0 = (type = 'FloatStorage', key = '0', numel = 12) => (p: ReturnType<typeof pickle>) =>
-  p.zipStorage(type, key, numel);
+const storage0 =
+  (type = 'FloatStorage', key = '0', numel = 12) =>
+  (p: ReturnType<typeof pickle>) =>
+    p.zipStorage(type, key, numel);
 
 /** data.pkl for {name: tensor, ...} where every tensor views storage '0' (12 floats 0..11). */
 function stateDictPickle(entries: [string, number, number[], number[]][], storage = storage0()): Uint8Array {
@@ -96,12 +99,57 @@ describe('readTorchFile: zip format', () => {
     expect((v as PyDict).get('args')).toBeInstanceOf(PyObject);
     expect([...stateDictFrom(v, 'x', 'g_ema').keys()]).toEqual(['style.1.weight']);
     expect([...collectTensors(v).keys()]).toEqual(['g_ema.style.1.weight', 'latent_avg']);
-    expect(() => stateDictFrom(v, 'x', 'g')).toThrow(/no 'g' in the checkpoint \(found: g_ema, latent_avg, args\)/);
+    expect(() => stateDictFrom(v, 'x', 'g')).toThrow(
+      /no 'g' in the checkpoint \(found: g_ema, latent_avg, args\)/,
+    );
+  });
+
+  it('reads whole pickled nn.Modules (torch.save(model)) as data objects', () => {
+    const p = pickle().proto(2).global('torch.nn.modules.container', 'Sequential').tupleN(0).newobj();
+    p.emptyDict()
+      .mark()
+      .str('training')
+      .bool(false)
+      .str('_parameters')
+      .orderedDict()
+      .str('_buffers')
+      .orderedDict();
+    p.str('_modules').orderedDict().str('0').global('torch.nn.modules.linear', 'Linear').tupleN(0).newobj();
+    p.emptyDict().mark().str('_parameters').orderedDict().str('weight');
+    p.global('torch._utils', '_rebuild_parameter')
+      .tensorV2(storage0(), 0, [2, 3], [3, 1])
+      .bool(true)
+      .orderedDict();
+    p.tupleN(3)
+      .reduce()
+      .setitem()
+      .str('in_features')
+      .int(3)
+      .setitems()
+      .build()
+      .setitem()
+      .setitems()
+      .build()
+      .stop();
+    const model = read(torchZip(p.done(), { '0': ramp }));
+    expect(model).toBeInstanceOf(PyObject);
+    expect((model as PyObject).qualifiedName).toBe('torch.nn.modules.container.Sequential');
+    const sd = stateDictFrom(model, 'x');
+    expect([...sd.keys()]).toEqual(['0.weight']);
+    expect(sd.get('0.weight')?.shape).toEqual([2, 3]);
+    // A model class defined in the training script is refused unless the caller allows it.
+    const user = pickle().proto(2).global('__main__', 'Generator').tupleN(0).newobj().stop().done();
+    expect(() => read(torchZip(user, {}))).toThrow(/refusing global '__main__\.Generator'/);
+    const allowed = readTorchFile(torchZip(user, {}), { globals: { '__main__.Generator': PLAIN_CLASS } });
+    expect((allowed as PyObject).name).toBe('Generator');
   });
 
   it('loads NaN/Inf tensors, which findNonFinite reports', () => {
     const pkl = stateDictPickle([['w', 0, [4], [1]]], storage0('FloatStorage', '0', 4));
-    const sd = stateDictFrom(read(torchZip(pkl, { '0': f32([1, Number.NaN, Number.POSITIVE_INFINITY, 2]) })), 'x');
+    const sd = stateDictFrom(
+      read(torchZip(pkl, { '0': f32([1, Number.NaN, Number.POSITIVE_INFINITY, 2]) })),
+      'x',
+    );
     expect(findNonFinite(sd.get('w') as Tensor)).toEqual({ nan: 1, posInf: 1, negInf: 0, firstIndex: 1 });
   });
 });
@@ -123,7 +171,11 @@ describe('readTorchFile: legacy torch.save stream', () => {
   });
 
   it('byte-swaps storages written on a big-endian machine', () => {
-    const main = pickle().proto(2).tensorV2((p) => p.legacyStorage('FloatStorage', '1', 2), 0, [2], [1]).stop().done();
+    const main = pickle()
+      .proto(2)
+      .tensorV2((p) => p.legacyStorage('FloatStorage', '1', 2), 0, [2], [1])
+      .stop()
+      .done();
     const be = new Uint8Array(8);
     new DataView(be.buffer).setFloat32(0, 1.5, false);
     new DataView(be.buffer).setFloat32(4, -3, false);
@@ -132,10 +184,20 @@ describe('readTorchFile: legacy torch.save stream', () => {
   });
 
   it('refuses storages whose size disagrees with the stream or the file', () => {
-    const main = pickle().proto(2).tensorV2((p) => p.legacyStorage('FloatStorage', '1', 4), 0, [4], [1]).stop().done();
-    expect(() => read(legacyTorch(main, [['1', 3, f32([1, 2, 3])]]))).toThrow(/records 3 elements, its tensor expects 4/);
-    const huge = pickle().proto(2).tensorV2((p) => p.legacyStorage('FloatStorage', '1', 2_500_000_000), 0, [1], [1]);
-    expect(() => read(legacyTorch(huge.stop().done(), []))).toThrow(/claims 2500000000 f4 elements; the file has \d+ bytes left/);
+    const main = pickle()
+      .proto(2)
+      .tensorV2((p) => p.legacyStorage('FloatStorage', '1', 4), 0, [4], [1])
+      .stop()
+      .done();
+    expect(() => read(legacyTorch(main, [['1', 3, f32([1, 2, 3])]]))).toThrow(
+      /records 3 elements, its tensor expects 4/,
+    );
+    const huge = pickle()
+      .proto(2)
+      .tensorV2((p) => p.legacyStorage('FloatStorage', '1', 2_500_000_000), 0, [1], [1]);
+    expect(() => read(legacyTorch(huge.stop().done(), []))).toThrow(
+      /claims 2500000000 f4 elements; the file has \d+ bytes left/,
+    );
     const ok = legacyTorch(main, [['1', 4, f32([1, 2, 3, 4])]]);
     expect(() => read(ok.subarray(0, ok.length - 3))).toThrow(/truncated: storage '1' needs 16 bytes/);
   });
@@ -154,31 +216,61 @@ describe('readTorchFile: hostile and broken files', () => {
   };
 
   it('refuses a forbidden global inside data.pkl, naming file and global', () => {
-    const pkl = pickle().proto(2).emptyDict().str('w').global('os', 'system').str('id').tupleN(1).reduce().setitem().stop();
-    expectCheckpointError(torchZip(pkl.done(), {}), /^test\.pt:archive\/data\.pkl: refusing global 'os\.system'/);
+    const pkl = pickle()
+      .proto(2)
+      .emptyDict()
+      .str('w')
+      .global('os', 'system')
+      .str('id')
+      .tupleN(1)
+      .reduce()
+      .setitem()
+      .stop();
+    expectCheckpointError(
+      torchZip(pkl.done(), {}),
+      /^test\.pt:archive\/data\.pkl: refusing global 'os\.system'/,
+    );
   });
 
   it('refuses a forbidden global inside an embedded legacy storage', () => {
     const inner = legacyTorch(pickle().proto(2).global('posix', 'system').stop().done(), []);
-    const outer = pickle().proto(2).global('torch.storage', '_load_from_bytes').bytes(inner).tupleN(1).reduce().stop();
+    const outer = pickle()
+      .proto(2)
+      .global('torch.storage', '_load_from_bytes')
+      .bytes(inner)
+      .tupleN(1)
+      .reduce()
+      .stop();
     expectCheckpointError(torchZip(outer.done(), {}), /refusing global 'posix\.system'/);
   });
 
   it('refuses a storage claiming 10 GB without allocating it', () => {
     const pkl = stateDictPickle([['w', 0, [4], [1]]], storage0('FloatStorage', '0', 2_500_000_000));
-    expectCheckpointError(torchZip(pkl, { '0': ramp }), /claims 2500000000 f4 elements \(10000000000 bytes\) but archive\/data\/0 holds 48 bytes/);
+    expectCheckpointError(
+      torchZip(pkl, { '0': ramp }),
+      /claims 2500000000 f4 elements \(10000000000 bytes\) but archive\/data\/0 holds 48 bytes/,
+    );
   });
 
   it('refuses tensors that reach past their storage (wrong shapes)', () => {
-    expectCheckpointError(torchZip(stateDictPickle([['w', 0, [4, 4], [4, 1]]]), { '0': ramp }), /needs elements up to index 15, but the storage has 12/);
+    expectCheckpointError(
+      torchZip(stateDictPickle([['w', 0, [4, 4], [4, 1]]]), { '0': ramp }),
+      /needs elements up to index 15, but the storage has 12/,
+    );
     expectCheckpointError(torchZip(stateDictPickle([['w', 10, [3], [1]]]), { '0': ramp }), /up to index 12/);
     expectCheckpointError(torchZip(stateDictPickle([['w', 0, [2], [1, 1]]]), { '0': ramp }), /ranks differ/);
     expectCheckpointError(torchZip(stateDictPickle([['w', -1, [2], [1]]]), { '0': ramp }), /negative offset/);
-    expectCheckpointError(torchZip(stateDictPickle([['w', 0, [100000, 100000], [0, 0]]]), { '0': ramp }), /repeats storage elements/);
+    expectCheckpointError(
+      torchZip(stateDictPickle([['w', 0, [100000, 100000], [0, 0]]]), { '0': ramp }),
+      /repeats storage elements/,
+    );
   });
 
   it('refuses missing records, path-like keys and foreign persistent ids', () => {
-    expectCheckpointError(torchZip(stateDictPickle([['w', 0, [2], [1]]]), {}), /storage '0' has no record archive\/data\/0/);
+    expectCheckpointError(
+      torchZip(stateDictPickle([['w', 0, [2], [1]]]), {}),
+      /storage '0' has no record archive\/data\/0/,
+    );
     const evilKey = stateDictPickle([['w', 0, [2], [1]]], storage0('FloatStorage', '../0', 2));
     expectCheckpointError(torchZip(evilKey, { '0': ramp }), /bad storage key "..\/0"/);
     const pid = pickle().proto(2).str('module').tupleN(1).binpersid().stop().done();
@@ -212,7 +304,14 @@ describe('readTorchFile: hostile and broken files', () => {
   it('nested _load_from_bytes is bounded', () => {
     let blob = legacyTorch(pickle().proto(2).none().stop().done(), []);
     for (let i = 0; i < 6; i++) {
-      const main = pickle().proto(2).global('torch.storage', '_load_from_bytes').bytes(blob).tupleN(1).reduce().stop().done();
+      const main = pickle()
+        .proto(2)
+        .global('torch.storage', '_load_from_bytes')
+        .bytes(blob)
+        .tupleN(1)
+        .reduce()
+        .stop()
+        .done();
       blob = legacyTorch(main, []);
     }
     expectCheckpointError(blob, /nest deeper than 4/);

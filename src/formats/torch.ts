@@ -32,7 +32,10 @@ const KEY_RE = /^[A-Za-z0-9_.-]{1,200}$/;
 /** Storage keys name zip records; anything path-like could address another record. */
 function checkKey(file: string, key: PyValue): asserts key is string {
   if (typeof key !== 'string' || !KEY_RE.test(key) || key.includes('..')) {
-    throw new CheckpointError(file, `bad storage key ${typeof key === 'string' ? JSON.stringify(key.slice(0, 80)) : describePy(key)}`);
+    throw new CheckpointError(
+      file,
+      `bad storage key ${typeof key === 'string' ? JSON.stringify(key.slice(0, 80)) : describePy(key)}`,
+    );
   }
 }
 
@@ -52,7 +55,10 @@ export function torchGlobals(extra: GlobalTable = {}): GlobalTable {
 
 function loadFromBytes(b: PyValue | undefined, ctx: CallContext, globals: GlobalTable): PyValue {
   if (!(b instanceof Uint8Array)) {
-    throw new CheckpointError(ctx.file, `torch.storage._load_from_bytes: expected bytes, got ${describePy(b)}`);
+    throw new CheckpointError(
+      ctx.file,
+      `torch.storage._load_from_bytes: expected bytes, got ${describePy(b)}`,
+    );
   }
   if (ctx.depth >= MAX_EMBED_DEPTH) {
     throw new CheckpointError(ctx.file, `embedded torch.save streams nest deeper than ${MAX_EMBED_DEPTH}`);
@@ -70,12 +76,17 @@ export function readTorchFile(data: Uint8Array, options: TorchReadOptions = {}):
 
 function readTorchWith(data: Uint8Array, file: string, globals: GlobalTable, depth: number): PyValue {
   data = asBytes(data);
-  if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b) return readTorchZip(data, file, globals, depth);
-  if (data.length > 2 && data[0] === 0x80 && data[2] === 0x8a) return readTorchLegacy(data, file, globals, depth);
+  if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b)
+    return readTorchZip(data, file, globals, depth);
+  if (data.length > 2 && data[0] === 0x80 && data[2] === 0x8a)
+    return readTorchLegacy(data, file, globals, depth);
   if (data.length > 262 && new TextDecoder().decode(data.subarray(257, 262)) === 'ustar') {
     throw new CheckpointError(file, 'the tar-based torch format (torch < 0.4) is not supported');
   }
-  throw new CheckpointError(file, 'not a torch checkpoint: neither a zip archive nor a legacy torch.save stream');
+  throw new CheckpointError(
+    file,
+    'not a torch checkpoint: neither a zip archive nor a legacy torch.save stream',
+  );
 }
 
 function findPickle(zip: ZipArchive, file: string): { prefix: string; name: string } {
@@ -83,13 +94,18 @@ function findPickle(zip: ZipArchive, file: string): { prefix: string; name: stri
   if (found.length !== 1) {
     throw new CheckpointError(
       file,
-      found.length === 0 ? 'zip archive has no data.pkl: not a torch checkpoint' : 'zip archive has several data.pkl records',
+      found.length === 0
+        ? 'zip archive has no data.pkl: not a torch checkpoint'
+        : 'zip archive has several data.pkl records',
     );
   }
   const name = found[0].name;
   const prefix = name.slice(0, name.length - 'data.pkl'.length);
   if (zip.has(`${prefix}constants.pkl`) || zip.entries.some((e) => e.name.startsWith(`${prefix}code/`))) {
-    throw new CheckpointError(file, 'this is a TorchScript archive (torch.jit.save); save a state_dict with torch.save instead');
+    throw new CheckpointError(
+      file,
+      'this is a TorchScript archive (torch.jit.save); save a state_dict with torch.save instead',
+    );
   }
   return { prefix, name };
 }
@@ -100,7 +116,8 @@ function readTorchZip(data: Uint8Array, file: string, globals: GlobalTable, dept
   let bigEndian = false;
   if (zip.has(`${prefix}byteorder`)) {
     const order = new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim();
-    if (order !== 'little' && order !== 'big') throw new CheckpointError(file, `unknown byteorder '${order.slice(0, 20)}'`);
+    if (order !== 'little' && order !== 'big')
+      throw new CheckpointError(file, `unknown byteorder '${order.slice(0, 20)}'`);
     bigEndian = order === 'big';
   }
   const storages = new Map<string, TorchStorage>();
@@ -136,7 +153,8 @@ function readTorchZip(data: Uint8Array, file: string, globals: GlobalTable, dept
 
 function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, depth: number): PyValue {
   const magic = unpickle(data, { file });
-  if (magic.value !== LEGACY_MAGIC) throw new CheckpointError(file, 'not a torch checkpoint: bad legacy magic number');
+  if (magic.value !== LEGACY_MAGIC)
+    throw new CheckpointError(file, 'not a torch checkpoint: bad legacy magic number');
   const protocol = unpickle(data, { file, start: magic.end });
   if (protocol.value !== LEGACY_PROTOCOL) {
     throw new CheckpointError(file, `unsupported legacy torch protocol ${String(protocol.value)}`);
@@ -155,8 +173,16 @@ function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, d
     const [, type, key, , numel, view] = pid;
     const kind = storageKind(file, type);
     checkKey(file, key);
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0 || numel * RAW_ITEMSIZE[kind] > room) {
-      throw new CheckpointError(file, `storage '${key}' claims ${String(numel)} ${kind} elements; the file has ${room} bytes left`);
+    if (
+      typeof numel !== 'number' ||
+      !Number.isSafeInteger(numel) ||
+      numel < 0 ||
+      numel * RAW_ITEMSIZE[kind] > room
+    ) {
+      throw new CheckpointError(
+        file,
+        `storage '${key}' claims ${String(numel)} ${kind} elements; the file has ${room} bytes left`,
+      );
     }
     let root = storages.get(key);
     if (!root) {
@@ -164,14 +190,27 @@ function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, d
       storages.set(key, root);
     }
     if (view === null) return root;
-    if (!isTuple(view) || view.length !== 3) throw new CheckpointError(file, `bad storage view ${describePy(view)}`);
+    if (!isTuple(view) || view.length !== 3)
+      throw new CheckpointError(file, `bad storage view ${describePy(view)}`);
     const [viewKey, offset, size] = view;
-    if (typeof viewKey !== 'string' || typeof offset !== 'number' || typeof size !== 'number' || offset < 0 || size < 0 || offset + size > numel) {
-      throw new CheckpointError(file, `storage view ${describePy(view)} lies outside storage '${key}' (${numel} elements)`);
+    if (
+      typeof viewKey !== 'string' ||
+      typeof offset !== 'number' ||
+      typeof size !== 'number' ||
+      offset < 0 ||
+      size < 0 ||
+      offset + size > numel
+    ) {
+      throw new CheckpointError(
+        file,
+        `storage view ${describePy(view)} lies outside storage '${key}' (${numel} elements)`,
+      );
     }
     const item = RAW_ITEMSIZE[kind];
     const v = new TorchStorage(viewKey, kind, size);
-    root.whenFilled((r) => v.fill((r.bytes as Uint8Array).subarray(offset * item, (offset + size) * item), r.bigEndian));
+    root.whenFilled((r) =>
+      v.fill((r.bytes as Uint8Array).subarray(offset * item, (offset + size) * item), r.bigEndian),
+    );
     return v;
   };
   const main = unpickle(data, { file, start: mainStart, globals, persistentLoad, depth });
@@ -184,14 +223,21 @@ function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, d
   for (const key of keys.value as string[]) {
     const storage = storages.get(key);
     if (!storage) throw new CheckpointError(file, `storage '${key}' is listed but no tensor uses it`);
-    if (p + 8 > data.length) throw new CheckpointError(file, `truncated: storage '${key}' size missing at byte ${p}`);
+    if (p + 8 > data.length)
+      throw new CheckpointError(file, `truncated: storage '${key}' size missing at byte ${p}`);
     const n = view.getBigInt64(p, !bigEndian);
     if (n !== BigInt(storage.numel)) {
-      throw new CheckpointError(file, `storage '${key}' records ${n} elements, its tensor expects ${storage.numel}`);
+      throw new CheckpointError(
+        file,
+        `storage '${key}' records ${n} elements, its tensor expects ${storage.numel}`,
+      );
     }
     const nbytes = storage.numel * RAW_ITEMSIZE[storage.rawKind];
     if (p + 8 + nbytes > data.length) {
-      throw new CheckpointError(file, `truncated: storage '${key}' needs ${nbytes} bytes at byte ${p + 8}, file has ${data.length}`);
+      throw new CheckpointError(
+        file,
+        `truncated: storage '${key}' needs ${nbytes} bytes at byte ${p + 8}, file has ${data.length}`,
+      );
     }
     storage.fill(data.subarray(p + 8, p + 8 + nbytes), bigEndian);
     p += 8 + nbytes;

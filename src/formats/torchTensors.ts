@@ -1,3 +1,4 @@
+import { allocate } from '../core/dtype.js';
 import { CheckpointError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { INERT, PLAIN_CLASS } from './pythonGlobals.js';
@@ -16,7 +17,6 @@ import {
   tuple,
 } from './pyValue.js';
 import { decodeRaw, gatherStrided, RAW_DTYPE, RAW_ITEMSIZE, type RawKind } from './rawTensor.js';
-import { allocate } from '../core/dtype.js';
 
 /**
  * Torch storages and the allow-listed functions that rebuild tensors from them
@@ -138,17 +138,27 @@ export function rebuildTensor(
     count *= size[i];
     last += (size[i] - 1) * stride[i];
   }
-  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(last)) throw new CheckpointError(file, `${where}: too large`);
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(last))
+    throw new CheckpointError(file, `${where}: too large`);
   const dtype = RAW_DTYPE[kind];
   if (count === 0) return new Tensor(dtype, size, allocate(dtype, 0));
-  const claimed = kindOverride ? Math.floor((storage.numel * RAW_ITEMSIZE[storage.rawKind]) / item) : storage.numel;
+  const claimed = kindOverride
+    ? Math.floor((storage.numel * RAW_ITEMSIZE[storage.rawKind]) / item)
+    : storage.numel;
   if (last >= claimed) {
-    throw new CheckpointError(file, `${where}: needs elements up to index ${last}, but the storage has ${claimed} ${kind} elements`);
+    throw new CheckpointError(
+      file,
+      `${where}: needs elements up to index ${last}, but the storage has ${claimed} ${kind} elements`,
+    );
   }
   if (count > claimed && count * item > MAX_EXPANDED_BYTES) {
-    throw new CheckpointError(file, `${where}: repeats storage elements into ${count * item} bytes; refusing`);
+    throw new CheckpointError(
+      file,
+      `${where}: repeats storage elements into ${count * item} bytes; refusing`,
+    );
   }
-  if (storage.bytes) return materialize(file, storage, storage.bytes, kind, offset, size, stride, count, last, where);
+  if (storage.bytes)
+    return materialize(file, storage, storage.bytes, kind, offset, size, stride, count, last, where);
   const out = Tensor.zeros(dtype, size);
   storage.whenFilled((s) => {
     const t = materialize(file, s, s.bytes as Uint8Array, kind, offset, size, stride, count, last, where);
@@ -173,7 +183,10 @@ function materialize(
   const dtype = RAW_DTYPE[kind];
   const available = Math.floor(bytes.length / item);
   if (last >= available) {
-    throw new CheckpointError(file, `${where}: needs elements up to index ${last}, but the storage data holds ${available}`);
+    throw new CheckpointError(
+      file,
+      `${where}: needs elements up to index ${last}, but the storage data holds ${available}`,
+    );
   }
   try {
     if (isRowMajor(size, stride)) {
@@ -199,11 +212,14 @@ function rebuildArgs(args: readonly PyValue[], ctx: CallContext, kindOverride?: 
 
 function dtypeKind(ctx: CallContext, v: PyValue | undefined): RawKind {
   const kind = v instanceof PyGlobal && v.module === 'torch' ? TORCH_DTYPE_KINDS[v.name] : undefined;
-  if (!kind) throw new CheckpointError(ctx.file, `${ctx.module}.${ctx.name}: unsupported dtype ${describePy(v)}`);
+  if (!kind)
+    throw new CheckpointError(ctx.file, `${ctx.module}.${ctx.name}: unsupported dtype ${describePy(v)}`);
   return kind;
 }
 
-const passData: GlobalHandler = { call: (args, ctx) => expectArg(ctx, args[0], (v): v is Tensor => v instanceof Tensor, 'a tensor') };
+const passData: GlobalHandler = {
+  call: (args, ctx) => expectArg(ctx, args[0], (v): v is Tensor => v instanceof Tensor, 'a tensor'),
+};
 
 const rebuildFromType: GlobalHandler = {
   // (func, new_type, args, state): the tensor subclass and its state are dropped; func rebuilds.
@@ -227,7 +243,9 @@ const table: Record<string, GlobalHandler> = {
   'torch.Tensor': INERT,
   'torch.nn.parameter.Parameter': INERT,
   'torch.nn.parameter.Buffer': INERT,
-  'torch.Size': { call: (args, ctx) => tuple([...expectArg(ctx, args[0] ?? tuple([]), isIntTuple, 'a tuple of ints')]) },
+  'torch.Size': {
+    call: (args, ctx) => tuple([...expectArg(ctx, args[0] ?? tuple([]), isIntTuple, 'a tuple of ints')]),
+  },
   'torch.device': {
     call: (args, ctx) => {
       const type = expectArg(ctx, args[0], isStr, 'a device type');

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../core/errors.js';
-import { readZip, writeZip } from './zip.js';
+import { readZip } from './zip.js';
+import { writeZip } from './zipWrite.js';
 
 const fixtures = join(import.meta.dirname, '../../test/formats/fixtures');
 const text = (s: string) => new TextEncoder().encode(s);
@@ -49,13 +50,23 @@ describe('zip round trip', () => {
     const zip = readZip(data);
     for (const e of zip.entries) {
       const view = new DataView(data.buffer);
-      const start = e.localHeaderOffset + 30 + view.getUint16(e.localHeaderOffset + 26, true) + view.getUint16(e.localHeaderOffset + 28, true);
+      const start =
+        e.localHeaderOffset +
+        30 +
+        view.getUint16(e.localHeaderOffset + 26, true) +
+        view.getUint16(e.localHeaderOffset + 28, true);
       expect(start % 64).toBe(0);
     }
   });
 
   it('writes and reads ZIP64 records', () => {
-    const data = writeZip([{ name: 'big', data: text('zip64!') }, { name: 'd', data: text('y'), compress: true }], { forceZip64: true });
+    const data = writeZip(
+      [
+        { name: 'big', data: text('zip64!') },
+        { name: 'd', data: text('y'), compress: true },
+      ],
+      { forceZip64: true },
+    );
     const zip = readZip(data);
     expect(decode(zip.read('big'))).toBe('zip64!');
     expect(decode(zip.read('d'))).toBe('y');
@@ -125,7 +136,10 @@ describe('zip: corrupt and hostile archives', () => {
     const view = new DataView(data.buffer);
     // Uncompressed size 0xFFFFFFFF would need ZIP64; claim it through a ZIP64-free lie instead.
     view.setUint32(p + 24, 0xfffffff0, true);
-    expectFormatError(() => readZip(data, { file: 'bomb.zip' }), /bomb\.zip: corrupt zip: entry 'a\/data\/0' claims 4294967280 bytes uncompressed from \d+ stored/);
+    expectFormatError(
+      () => readZip(data, { file: 'bomb.zip' }),
+      /bomb\.zip: corrupt zip: entry 'a\/data\/0' claims 4294967280 bytes uncompressed from \d+ stored/,
+    );
     const stored = good.slice();
     const q = central(stored, 'a/data.pkl');
     new DataView(stored.buffer).setUint32(q + 20, 0xfffffff0, true);
@@ -158,7 +172,10 @@ describe('zip: corrupt and hostile archives', () => {
   });
 
   it('refuses non-zip input and absurd entry counts', () => {
-    expectFormatError(() => readZip(text('not a zip at all, just text'), { file: 't' }), /t: not a zip archive or truncated/);
+    expectFormatError(
+      () => readZip(text('not a zip at all, just text'), { file: 't' }),
+      /t: not a zip archive or truncated/,
+    );
     expectFormatError(() => readZip(new Uint8Array(0)), /end-of-central-directory record not found/);
     const data = good.slice();
     const eocd = data.length - 22;
@@ -167,6 +184,13 @@ describe('zip: corrupt and hostile archives', () => {
   });
 
   it('refuses duplicate names on write', () => {
-    expectFormatError(() => writeZip([{ name: 'a', data: text('') }, { name: 'a', data: text('') }]), /duplicate entry 'a'/);
+    expectFormatError(
+      () =>
+        writeZip([
+          { name: 'a', data: text('') },
+          { name: 'a', data: text('') },
+        ]),
+      /duplicate entry 'a'/,
+    );
   });
 });
