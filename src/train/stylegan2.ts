@@ -1,0 +1,237 @@
+import { ArgumentError } from '../core/errors.js';
+import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
+import { Tensor } from '../core/tensor.js';
+import type { ResolvedGenerator } from '../models/stylegan2/config.js';
+import type { DiscriminatorConfig } from '../models/stylegan2/discriminator.js';
+import { Adam, type AdamState } from '../optim/adam.js';
+import { compile, type Executable } from '../runtime/compile.js';
+import { buildTrainGraphs, isStyleGAN2Buffer, type TrainGraphs } from './stylegan2Graphs.js';
+
+/** NVIDIA's recipe, scaled down; field names follow train.py's options. */
+export interface StyleGAN2TrainOptions {
+  batch: number;
+  /** Adam learning rate of G and D (NVIDIA: 0.0025). */
+  lr: number;
+  /** Adam betas (NVIDIA: [0, 0.99]). */
+  betas: [number, number];
+  /** R1 weight gamma. */
+  r1Gamma: number;
+  /** Lazy regularisation interval of R1 (NVIDIA: 16). */
+  r1Interval: number;
+  /** Probability of style mixing per batch (NVIDIA: 0.9). */
+  styleMixingProb: number;
+  /** Half-life of the G EMA in kimg (NVIDIA auto: batch·10/32). */
+  emaKimg: number;
+  /** EMA ramp-up (NVIDIA auto: 0.05); null for none. */
+  emaRampup: number | null;
+  /** Decay of the tracked w average (NVIDIA: 0.995). */
+  wAvgBeta: number;
+}
+
+export function defaultStyleGAN2Options(batch: number): StyleGAN2TrainOptions {
+  return { batch, lr: 0.0025, betas: [0, 0.99], r1Gamma: 0.01, r1Interval: 16, styleMixingProb: 0.9, emaKimg: (batch * 10) / 32, emaRampup: 0.05, wAvgBeta: 0.995 };
+}
+
+export interface StepStats {
+  lossG: number;
+  lossDfake: number;
+  lossDreal: number;
+  scoreFake: number;
+  scoreReal: number;
+  r1?: number;
+}
+
+/** Serialisable trainer state: tensors by group + plain JSON. */
+export interface StyleGAN2TrainerState {
+  tensors: Record<string, Map<string, Tensor>>;
+  json: { step: number; imagesSeen: number; rng: RandomStateSnapshot; adamG: Omit<AdamState, 'params'> & { steps: number[] }; adamD: Omit<AdamState, 'params'> & { steps: number[] } };
+}
+
+function copyMap(m: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  return new Map([...m].map(([k, t]) => [k, t.clone()]));
+}
+
+/**
+ * One StyleGAN2 training run's state and step: Gmain, Dmain and lazy R1 (Dreg) phases with fresh
+ * latents per phase, style mixing, random noise, w_avg tracking and the G EMA, as in
+ * stylegan2-ada-pytorch's training loop (no ADA augmentation, no path-length regularisation).
+ */
+export class StyleGAN2Trainer {
+  readonly g: Map<string, Tensor>;
+  readonly d: Map<string, Tensor>;
+  readonly gEma: Map<string, Tensor>;
+  readonly optG: Adam;
+  readonly optD: Adam;
+  step = 0;
+  imagesSeen = 0;
+  private rng: RandomState;
+  /** Trainable keys, in the optimisers' parameter order. */
+  private readonly gKeys: string[];
+  private readonly dKeys: string[];
+  private graphs?: TrainGraphs;
+  private exes?: { gMain: Executable; dMain: Executable; dReg: Executable };
+
+  constructor(
+    readonly cfg: ResolvedGenerator,
+    readonly dcfg: DiscriminatorConfig,
+    g: ReadonlyMap<string, Tensor>,
+    d: ReadonlyMap<string, Tensor>,
+    readonly opts: StyleGAN2TrainOptions,
+    seed = 0,
+  ) {
+    if (opts.batch % Math.min(dcfg.mbstdGroupSize, opts.batch) !== 0) {
+      throw new ArgumentError(`batch ${opts.batch} must be a multiple of the minibatch-std group ${dcfg.mbstdGroupSize}`);
+    }
+    this.g = copyMap(g);
+    this.d = copyMap(d);
+    this.gEma = copyMap(g);
+    this.rng = new RandomState(seed);
+    this.gKeys = [...this.g.keys()].filter((k) => !isStyleGAN2Buffer(k));
+    this.dKeys = [...this.d.keys()].filter((k) => !k.endsWith('resample_filter'));
+    const gParams = this.gKeys.map((k) => this.g.get(k) as Tensor<'float32'>);
+    const dParams = this.dKeys.map((k) => this.d.get(k) as Tensor<'float32'>);
+    this.optG = new Adam({ params: gParams, lr: opts.lr, betas: opts.betas, eps: 1e-8 });
+    // Lazy regularisation rescales D's hyperparameters (NVIDIA: mb_ratio = interval / (interval + 1)).
+    const c = opts.r1Interval / (opts.r1Interval + 1);
+    this.optD = new Adam({ params: dParams, lr: opts.lr * c, betas: [opts.betas[0] ** c, opts.betas[1] ** c], eps: 1e-8 });
+  }
+
+  private async programs() {
+    if (!this.exes) {
+      this.graphs = buildTrainGraphs(this.g, this.d, this.cfg, this.dcfg, { batch: this.opts.batch }, { gamma: this.opts.r1Gamma, interval: this.opts.r1Interval });
+      const [gMain, dMain, dReg] = await Promise.all([compile(this.graphs.gMain), compile(this.graphs.dMain), compile(this.graphs.dReg)]);
+      this.exes = { gMain, dMain, dReg };
+    }
+    return { exes: this.exes, graphs: this.graphs! };
+  }
+
+  /** Fresh latents, mixing mask and noise maps for one phase. */
+  private phaseFeeds(): Record<string, Tensor> {
+    const { batch } = this.opts;
+    const { zDim, numWs } = this.cfg;
+    const feeds: Record<string, Tensor> = {
+      z: Tensor.float32([batch, zDim], this.rng.standardNormalFloat32([batch, zDim])),
+      z2: Tensor.float32([batch, zDim], this.rng.standardNormalFloat32([batch, zDim])),
+    };
+    let cutoff = numWs;
+    const candidate = this.rng.randint(1, numWs) as number;
+    if (this.rng.randomSample() < this.opts.styleMixingProb) cutoff = candidate;
+    feeds.mix = Tensor.float32([1, numWs, 1], Array.from({ length: numWs }, (_, r) => (r < cutoff ? 1 : 0)));
+    for (const l of this.cfg.layers) {
+      if (l.kind !== 'conv') continue;
+      const shape = [batch, 1, l.resolution, l.resolution];
+      feeds[`noise:${l.name}`] = Tensor.float32(shape, this.rng.standardNormalFloat32(shape));
+    }
+    return feeds;
+  }
+
+  private paramFeeds(feeds: Record<string, Tensor>, which: 'G' | 'D' | 'GD'): void {
+    if (which.includes('G')) for (const [k, t] of this.g) if (!isStyleGAN2Buffer(k)) feeds[`G.${k}`] = t;
+    if (which.includes('D')) for (const [k, t] of this.d) if (!k.endsWith('resample_filter')) feeds[`D.${k}`] = t;
+  }
+
+  private updateWAvg(wMean: Tensor): void {
+    const wAvg = this.g.get('mapping.w_avg')!.data as Float32Array;
+    const m = wMean.f32;
+    const beta = this.opts.wAvgBeta;
+    // torch: mean.lerp(w_avg, beta) = mean + beta·(w_avg − mean)
+    for (let i = 0; i < wAvg.length; i++) wAvg[i] = m[i] + beta * (wAvg[i] - m[i]);
+  }
+
+  /** One training step on a batch of real images [B, C, R, R] in [-1, 1]. */
+  async trainStep(real: Tensor<'float32'>): Promise<StepStats> {
+    const { exes } = await this.programs();
+    const { batch } = this.opts;
+    // Gmain
+    const gFeeds = this.phaseFeeds();
+    this.paramFeeds(gFeeds, 'GD');
+    const gOut = await exes.gMain.runNamed(gFeeds);
+    this.optG.step(this.gKeys.map((k) => gOut[`grad:G.${k}`] ?? null));
+    this.updateWAvg(gOut.wMean);
+    // Dmain
+    const dFeeds = this.phaseFeeds();
+    dFeeds.real = real;
+    this.paramFeeds(dFeeds, 'GD');
+    const dOut = await exes.dMain.runNamed(dFeeds);
+    // (Dmain's mapping pass would also update w_avg in NVIDIA's code; its z are independent draws.)
+    this.optD.step(this.dKeys.map((k) => dOut[`grad:D.${k}`] ?? null));
+    const stats: StepStats = {
+      lossG: gOut.loss.item(),
+      lossDfake: dOut.lossFake.item(),
+      lossDreal: dOut.lossReal.item(),
+      scoreFake: dOut.scoreFake.item(),
+      scoreReal: dOut.scoreReal.item(),
+    };
+    // Dreg every r1Interval steps
+    if (this.step % this.opts.r1Interval === 0) {
+      const rFeeds: Record<string, Tensor> = { real };
+      this.paramFeeds(rFeeds, 'D');
+      const rOut = await exes.dReg.runNamed(rFeeds);
+      this.optD.step(this.dKeys.map((k) => rOut[`grad:D.${k}`] ?? null));
+      stats.r1 = rOut.r1.item();
+    }
+    this.step++;
+    this.imagesSeen += batch;
+    this.updateEma();
+    return stats;
+  }
+
+  private updateEma(): void {
+    let emaNimg = this.opts.emaKimg * 1000;
+    if (this.opts.emaRampup !== null) emaNimg = Math.min(emaNimg, this.imagesSeen * this.opts.emaRampup);
+    const beta = 0.5 ** (this.opts.batch / Math.max(emaNimg, 1e-8));
+    for (const [k, t] of this.g) {
+      const e = this.gEma.get(k)!.data as Float32Array;
+      const p = t.data as Float32Array;
+      if (isStyleGAN2Buffer(k)) e.set(p);
+      else for (let i = 0; i < p.length; i++) e[i] = p[i] + (e[i] - p[i]) * beta;
+    }
+  }
+
+  state(): StyleGAN2TrainerState {
+    const a = this.optG.state();
+    const b = this.optD.state();
+    const moments = (s: AdamState, keys: string[]) => {
+      const m = new Map<string, Tensor>();
+      s.params.forEach((p, i) => {
+        m.set(`${keys[i]}.m`, Tensor.float32([p.m.length], p.m));
+        m.set(`${keys[i]}.v`, Tensor.float32([p.v.length], p.v));
+      });
+      return m;
+    };
+    const { gKeys, dKeys } = this;
+    return {
+      tensors: { G: this.g, D: this.d, G_ema: this.gEma, adamG: moments(a, gKeys), adamD: moments(b, dKeys) },
+      json: {
+        step: this.step,
+        imagesSeen: this.imagesSeen,
+        rng: this.rng.getState(),
+        adamG: { groups: a.groups, steps: a.params.map((p) => p.step) },
+        adamD: { groups: b.groups, steps: b.params.map((p) => p.step) },
+      },
+    };
+  }
+
+  loadState(s: StyleGAN2TrainerState): void {
+    const assign = (dst: Map<string, Tensor>, src: Map<string, Tensor>, what: string) => {
+      for (const [k, t] of dst) {
+        const v = src.get(k);
+        if (!v || v.size !== t.size) throw new ArgumentError(`checkpoint: ${what}.${k} is missing or has the wrong size`);
+        (t.data as Float32Array).set(v.data as Float32Array);
+      }
+    };
+    assign(this.g, s.tensors.G, 'G');
+    assign(this.d, s.tensors.D, 'D');
+    assign(this.gEma, s.tensors.G_ema, 'G_ema');
+    const restore = (opt: Adam, j: StyleGAN2TrainerState['json']['adamG'], m: Map<string, Tensor>, keys: string[]) =>
+      opt.loadState({
+        groups: j.groups,
+        params: keys.map((k, i) => ({ step: j.steps[i], m: Float32Array.from(m.get(`${k}.m`)!.data as Float32Array), v: Float32Array.from(m.get(`${k}.v`)!.data as Float32Array) })),
+      });
+    restore(this.optG, s.json.adamG, s.tensors.adamG, this.gKeys);
+    restore(this.optD, s.json.adamD, s.tensors.adamD, this.dKeys);
+    this.step = s.json.step;
+    this.imagesSeen = s.json.imagesSeen;
+    this.rng.setState(s.json.rng);
+  }
+}
