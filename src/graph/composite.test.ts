@@ -131,19 +131,25 @@ function r1(net: (v: Record<string, Value>) => { out: Value; guards: Value[] }) 
 describe('composite gradient checks', () => {
   it('3-layer conv stack with bias and LeakyReLU (float32)', async () => {
     const act = await frozenStack();
-    await check(convStack, stackInputs, { compile, name: 'conv stack', linear: true, reference: (v) => convStack(v, act).out });
+    await check(convStack, stackInputs, {
+      compile,
+      name: 'conv stack',
+      linear: true,
+      reference: (v) => convStack(v, act).out,
+    });
   });
 
   it('modulated conv: fused (grouped) and non-fused paths agree', async () => {
     const exe = await compile(
-      trace(
-        Object.fromEntries(Object.entries(modInputs).map(([k, t]) => [k, { shape: t.shape }])),
-        (v) => [modconvNonFused(v), modconvFused(v)],
-      ),
+      trace(Object.fromEntries(Object.entries(modInputs).map(([k, t]) => [k, { shape: t.shape }])), (v) => [
+        modconvNonFused(v),
+        modconvFused(v),
+      ]),
     );
     const [a, b] = await exe.run(...Object.values(modInputs));
     const scale = Math.max(...Array.from(a.data as Float32Array, Math.abs));
-    for (let i = 0; i < a.size; i++) expect(Math.abs((a.data[i] as number) - (b.data[i] as number))).toBeLessThan(1e-5 * scale);
+    for (let i = 0; i < a.size; i++)
+      expect(Math.abs((a.data[i] as number) - (b.data[i] as number))).toBeLessThan(1e-5 * scale);
   });
 
   it.each([
@@ -166,7 +172,12 @@ describe('composite gradient checks', () => {
     // With frozen slopes ∂D/∂x is linear in each weight, so ‖∂D/∂x‖² is quadratic in it: ε = 1 is exact.
     const act = await frozenStack();
     const frozen = (v: Record<string, Value>) => convStack(v, act);
-    await check(r1(convStack), stackInputs, { compile, name: 'R1 conv stack', linear: true, reference: (v) => r1(frozen)(v).out });
+    await check(r1(convStack), stackInputs, {
+      compile,
+      name: 'R1 conv stack',
+      linear: true,
+      reference: (v) => r1(frozen)(v).out,
+    });
   });
 
   it('second order: gradient of a mean-squared gradient through the modulated conv (float32)', async () => {

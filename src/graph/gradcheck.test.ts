@@ -13,7 +13,11 @@ describe('gradcheck itself', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('passes a correct rule and reports per input', async () => {
-    const rep = await gradcheck(({ a, b }) => mul(tanh(a), b), { a: randomTensor([2, 3], 1), b: randomTensor([3], 2) }, { compile, name: 'ok' });
+    const rep = await gradcheck(
+      ({ a, b }) => mul(tanh(a), b),
+      { a: randomTensor([2, 3], 1), b: randomTensor([3], 2) },
+      { compile, name: 'ok' },
+    );
     expect(rep).toMatchObject({ name: 'ok', dtype: 'float64', eps: 1e-5, ok: true, kinkCrossed: false });
     expect(rep.entries.map((e) => e.input)).toEqual(['a', 'b']);
     expect(rep.fd).toBeCloseTo(rep.vjp, 8);
@@ -22,7 +26,11 @@ describe('gradcheck itself', () => {
   it('catches a wrong rule and names the input it is wrong for', async () => {
     // d tanh = (1 - tanh²) da, here wrongly (1 - tanh) da.
     vi.spyOn(opDef('Tanh'), 'vjp').mockImplementation(({ g, out }) => [mul(g, neg(out))]);
-    const rep = await gradcheck(({ a, b }) => mul(tanh(a), b), { a: randomTensor([2, 3], 1), b: randomTensor([3], 2) }, { compile });
+    const rep = await gradcheck(
+      ({ a, b }) => mul(tanh(a), b),
+      { a: randomTensor([2, 3], 1), b: randomTensor([3], 2) },
+      { compile },
+    );
     expect(rep.ok).toBe(false);
     const [a, b] = rep.entries;
     expect(a.relError).toBeGreaterThan(0.1);
@@ -47,17 +55,29 @@ describe('gradcheck itself', () => {
     const rep = await gradcheck(({ a }) => ({ out: relu(a), guards: [a] }), { a }, { compile });
     expect(rep.ok).toBe(true);
     expect(rep.eps).toBe(1e-5 / 16);
-    const stuck = await gradcheck(({ a }) => ({ out: relu(a), guards: [a] }), { a }, { compile, attempts: 1 });
+    const stuck = await gradcheck(
+      ({ a }) => ({ out: relu(a), guards: [a] }),
+      { a },
+      { compile, attempts: 1 },
+    );
     expect(stuck).toMatchObject({ ok: false, kinkCrossed: true });
   });
 
-  it("falls back to float32 where ORT has no double kernel, and says which op", async () => {
-    const rep = await gradcheck(({ x, w }) => conv2d(x, w), { x: randomTensor([1, 2, 4, 4], 5), w: randomTensor([3, 2, 3, 3], 6) }, { compile, linear: true });
+  it('falls back to float32 where ORT has no double kernel, and says which op', async () => {
+    const rep = await gradcheck(
+      ({ x, w }) => conv2d(x, w),
+      { x: randomTensor([1, 2, 4, 4], 5), w: randomTensor([3, 2, 3, 3], 6) },
+      { compile, linear: true },
+    );
     expect(rep).toMatchObject({ dtype: 'float32', fallback: 'Conv', ok: true });
   });
 
   it('rejects a reference that computes something else', async () => {
-    const check = gradcheck(({ a }) => tanh(a), { a: randomTensor([3], 7) }, { compile, reference: ({ a }) => neg(a) });
+    const check = gradcheck(
+      ({ a }) => tanh(a),
+      { a: randomTensor([3], 7) },
+      { compile, reference: ({ a }) => neg(a) },
+    );
     await expect(check).rejects.toBeInstanceOf(ArgumentError);
   });
 

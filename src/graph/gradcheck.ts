@@ -143,9 +143,15 @@ async function checkAt(
   const guards = res instanceof Value ? [] : [...(res.guards ?? [])];
   if (!isFloat(out.dtype)) throw new ArgumentError(`gradcheck: output ${out} is not a float tensor`);
   const c = input(COTANGENT, out.shape, out.dtype);
-  const grads = vjp([out], [c], floatNames.map((k) => vals[k]));
+  const grads = vjp(
+    [out],
+    [c],
+    floatNames.map((k) => vals[k]),
+  );
   const exe = await options.compile(program([...names.map((k) => vals[k]), c], [out, ...guards, ...grads]));
-  const fdExe = options.reference ? await options.compile(referenceProgram(options.reference, xs, out)) : undefined;
+  const fdExe = options.reference
+    ? await options.compile(referenceProgram(options.reference, xs, out))
+    : undefined;
 
   const rng = new RandomState(options.seed ?? 0);
   const cot = normalLike(out.shape, out.dtype as FloatDType, rng);
@@ -171,7 +177,9 @@ async function checkAt(
     const yp = await runFd({ ...xs, [k]: p });
     const ym = await runFd({ ...xs, [k]: m });
     if (flipped(baseGuards, yp) || flipped(baseGuards, ym)) return null;
-    const fd = (inner(cotData, yp[0].data as ArrayLike<number>) - inner(cotData, ym[0].data as ArrayLike<number>)) / (2 * eps);
+    const fd =
+      (inner(cotData, yp[0].data as ArrayLike<number>) - inner(cotData, ym[0].data as ArrayLike<number>)) /
+      (2 * eps);
     return [fd, inner(eff, gradOf[k].data as ArrayLike<number>)];
   };
 
@@ -238,7 +246,9 @@ function sameOutput(a: Tensor, b: Tensor, dtype: FloatDType): void {
     diff = Math.max(diff, Math.abs(ad[i] - bd[i]));
   }
   if (diff > (dtype === 'float64' ? 1e-12 : 1e-5) * scale) {
-    throw new ArgumentError(`gradcheck: the reference differs from the function at x by ${diff} (scale ${scale})`);
+    throw new ArgumentError(
+      `gradcheck: the reference differs from the function at x by ${diff} (scale ${scale})`,
+    );
   }
 }
 
@@ -306,14 +316,19 @@ export interface RandomTensorOptions {
 export function randomTensor(shape: Shape, seed: number, o: RandomTensorOptions = {}): Tensor {
   const { min = -1, max = 1, margin = 0 } = o;
   if (margin > 0 && (min !== -max || margin >= max)) {
-    throw new ArgumentError(`randomTensor: margin ${margin} needs a symmetric range wider than it, got [${min}, ${max}]`);
+    throw new ArgumentError(
+      `randomTensor: margin ${margin} needs a symmetric range wider than it, got [${min}, ${max}]`,
+    );
   }
   const rng = new RandomState(seed);
   const t = Tensor.zeros(o.dtype ?? 'float64', shape);
   for (let i = 0; i < t.size; i++) {
     const u = rng.randomSample();
     // With a margin: a random sign times a magnitude uniform in [margin, max].
-    t.data[i] = margin > 0 ? (rng.randomSample() < 0.5 ? -1 : 1) * (margin + (max - margin) * u) : min + (max - min) * u;
+    t.data[i] =
+      margin > 0
+        ? (rng.randomSample() < 0.5 ? -1 : 1) * (margin + (max - margin) * u)
+        : min + (max - min) * u;
   }
   return t;
 }
@@ -322,7 +337,11 @@ export function randomTensor(shape: Shape, seed: number, o: RandomTensorOptions 
  * A tensor whose values are a seeded permutation of evenly spaced numbers in [min, max], so maxima
  * are unique and at least (max−min)/(size−1) apart: ReduceMax never ties, even after perturbation.
  */
-export function distinctTensor(shape: Shape, seed: number, o: Omit<RandomTensorOptions, 'margin'> = {}): Tensor {
+export function distinctTensor(
+  shape: Shape,
+  seed: number,
+  o: Omit<RandomTensorOptions, 'margin'> = {},
+): Tensor {
   const { min = -1, max = 1 } = o;
   const t = Tensor.zeros(o.dtype ?? 'float64', shape);
   const perm = new RandomState(seed).permutation(t.size);
@@ -336,8 +355,15 @@ export function distinctTensor(shape: Shape, seed: number, o: Omit<RandomTensorO
 /** A plain-text table of reports, one row each, for logs and reviews. */
 export function formatReports(reports: readonly GradcheckReport[]): string {
   const rows = reports.map((r) =>
-    [r.name, r.dtype + (r.fallback ? ` (no f64 ${r.fallback})` : ''), r.eps.toExponential(0), r.fd.toPrecision(10),
-      r.vjp.toPrecision(10), r.relError.toExponential(2), r.ok ? 'ok' : 'FAIL'].join(' | '),
+    [
+      r.name,
+      r.dtype + (r.fallback ? ` (no f64 ${r.fallback})` : ''),
+      r.eps.toExponential(0),
+      r.fd.toPrecision(10),
+      r.vjp.toPrecision(10),
+      r.relError.toExponential(2),
+      r.ok ? 'ok' : 'FAIL',
+    ].join(' | '),
   );
   return ['op | dtype | eps | fd | vjp | rel. error | ', ...rows].join('\n');
 }

@@ -34,7 +34,9 @@ function attrText(attrs: object): string {
 export function printGraph(outputs: readonly Value[]): string {
   const order = topoSort(outputs);
   const local = new Map<number, number>();
-  order.forEach((v, i) => local.set(v.id, i));
+  order.forEach((v, i) => {
+    local.set(v.id, i);
+  });
   const ref = (v: Value) => `%${local.get(v.id)}`;
   const lines = order.map((v) => {
     const head = `${ref(v)}:${typeOf(v)}`;

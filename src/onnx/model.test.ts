@@ -91,7 +91,10 @@ describe('names', () => {
     const a = constant(Tensor.float32([20], new Array(20).fill(1)), 'v1');
     const b = constant(Tensor.float32([20], new Array(20).fill(2)), 'v1');
     const p = program([v0, k0], { k1: add(mul(v0, 3), k0), v2: reduceSum(add(a, b)), t0: mul(v0, v0) });
-    const [y, s, sq] = await (await compile(p)).run(Tensor.float32([2], [1, 2]), Tensor.float32([2], [10, 20]));
+    const [y, s, sq] = await (await compile(p)).run(
+      Tensor.float32([2], [1, 2]),
+      Tensor.float32([2], [10, 20]),
+    );
     expect(Array.from(y.data as Float32Array)).toEqual([13, 26]);
     expect(s.data[0]).toBe(60);
     expect(Array.from(sq.data as Float32Array)).toEqual([1, 4]);

@@ -9,6 +9,7 @@ import { trace } from '../program.js';
 import type { ConvAttrs } from '../types.js';
 import { constant } from '../value.js';
 import { type ConvOptions, conv2d, convAttrs, convTranspose2d } from './conv.js';
+import { pow } from './elementwise.js';
 import { gather, pad, slice } from './movement.js';
 import { reduceMax, reduceSum } from './reduce.js';
 
@@ -31,7 +32,12 @@ function each(shape: Shape, f: (idx: number[], flat: number) => void): void {
 
 const at = (shape: Shape, idx: readonly number[]) => idx.reduce((o, v, i) => o + v * stridesOf(shape)[i], 0);
 
-function convRef(x: Tensor, w: Tensor, b: Tensor | undefined, a: ConvAttrs): { shape: number[]; data: Float64Array } {
+function convRef(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | undefined,
+  a: ConvAttrs,
+): { shape: number[]; data: Float64Array } {
   const [n, cin, h, wd] = x.shape;
   const [cout, cg, kh, kw] = w.shape;
   const [s0, s1] = a.strides;
@@ -50,7 +56,9 @@ function convRef(x: Tensor, w: Tensor, b: Tensor | undefined, a: ConvAttrs): { s
           const r = i * s0 - a.pads[0] + p * d0;
           const s = j * s1 - a.pads[1] + q * d1;
           if (r < 0 || r >= h || s < 0 || s >= wd) continue;
-          acc += (x.data[at(x.shape, [ni, g * cg + c, r, s])] as number) * (w.data[at(w.shape, [o, c, p, q])] as number);
+          acc +=
+            (x.data[at(x.shape, [ni, g * cg + c, r, s])] as number) *
+            (w.data[at(w.shape, [o, c, p, q])] as number);
         }
       }
     }
@@ -77,7 +85,8 @@ function convTransposeRef(x: Tensor, w: Tensor, b: Tensor | undefined, a: ConvAt
           const r = i * a.strides[0] - a.pads[0] + p * a.dilations[0];
           const s = j * a.strides[1] - a.pads[1] + q * a.dilations[1];
           if (r < 0 || r >= shape[2] || s < 0 || s >= shape[3]) continue;
-          y[at(shape, [ni, g * cg + o, r, s])] += (x.data[flat] as number) * (w.data[at(w.shape, [c, o, p, q])] as number);
+          y[at(shape, [ni, g * cg + o, r, s])] +=
+            (x.data[flat] as number) * (w.data[at(w.shape, [c, o, p, q])] as number);
         }
       }
     }
@@ -101,7 +110,16 @@ function sliceRef(x: Tensor, starts: number[], ends: number[], axes: number[], s
   });
   const shape = picks.map((p) => p.length);
   const data = new Float64Array(sizeOf(shape));
-  each(shape, (idx, flat) => (data[flat] = x.data[at(x.shape, idx.map((v, a) => picks[a][v]))] as number));
+  each(
+    shape,
+    (idx, flat) =>
+      (data[flat] = x.data[
+        at(
+          x.shape,
+          idx.map((v, a) => picks[a][v]),
+        )
+      ] as number),
+  );
   return { shape, data };
 }
 
@@ -159,7 +177,13 @@ function expectClose(got: Tensor, want: { shape: number[]; data: Arr }, rel: num
 describe('forward values against plain-JS references', () => {
   const convCases: [string, number[], number[], ConvOptions, boolean][] = [
     ['strided s2, asymmetric pads', [2, 3, 7, 6], [4, 3, 3, 3], { stride: 2, padding: [1, 0, 2, 1] }, true],
-    ['grouped g2, dilated [2,1], stride [1,2]', [1, 4, 8, 7], [6, 2, 3, 2], { groups: 2, dilation: [2, 1], stride: [1, 2], padding: 1 }, false],
+    [
+      'grouped g2, dilated [2,1], stride [1,2]',
+      [1, 4, 8, 7],
+      [6, 2, 3, 2],
+      { groups: 2, dilation: [2, 1], stride: [1, 2], padding: 1 },
+      false,
+    ],
     ['depthwise g3, k4 s2 p1', [2, 3, 8, 8], [3, 1, 4, 4], { groups: 3, stride: 2, padding: 1 }, true],
   ];
   it.each(convCases)('Conv: %s', async (_, xs, ws, opts, bias) => {
@@ -172,22 +196,46 @@ describe('forward values against plain-JS references', () => {
 
   const ctCases: [string, number[], number[], ConvOptions, [number, number], boolean][] = [
     ['k4 s2 p1 (DCGAN)', [2, 3, 4, 4], [3, 2, 4, 4], { stride: 2, padding: 1 }, [0, 0], true],
-    ['grouped g2, s2, dil [1,2], output_padding [1,1], pads [1,0,0,2]', [1, 4, 3, 4], [4, 3, 3, 3], { groups: 2, stride: 2, dilation: [1, 2], padding: [1, 0, 0, 2] }, [1, 1], true],
+    [
+      'grouped g2, s2, dil [1,2], output_padding [1,1], pads [1,0,0,2]',
+      [1, 4, 3, 4],
+      [4, 3, 3, 3],
+      { groups: 2, stride: 2, dilation: [1, 2], padding: [1, 0, 0, 2] },
+      [1, 1],
+      true,
+    ],
     ['k3 s2 p0 (StyleGAN up)', [1, 2, 3, 3], [2, 2, 3, 3], { stride: 2 }, [0, 0], false],
   ];
   it.each(ctCases)('ConvTranspose: %s', async (_, xs, ws, opts, op, bias) => {
     const x = randomTensor(xs, 4, { dtype: 'float32' });
     const w = randomTensor(ws, 5, { dtype: 'float32' });
     const b = bias ? randomTensor([ws[1] * (opts.groups ?? 1)], 6, { dtype: 'float32' }) : undefined;
-    const y = await runOne(x, ({ x }) => convTranspose2d(x, constant(w), b && constant(b), { ...opts, outputPadding: op }));
+    const y = await runOne(x, ({ x }) =>
+      convTranspose2d(x, constant(w), b && constant(b), { ...opts, outputPadding: op }),
+    );
     expectClose(y, convTransposeRef(x, w, b, convAttrs(opts), op), 1e-5);
   });
 
   const sliceCases: [number[], number[], number[], number[]][] = [
-    [[1, -1], [5, -100], [0, 1], [2, -1]],
-    [[-6, 6], [100, 0], [0, 1], [3, -2]],
+    [
+      [1, -1],
+      [5, -100],
+      [0, 1],
+      [2, -1],
+    ],
+    [
+      [-6, 6],
+      [100, 0],
+      [0, 1],
+      [3, -2],
+    ],
     [[-1], [-100], [1], [-3]],
-    [[-100, 100], [-100, -100], [0, 1], [-1, -2]], // starts before the beginning with negative steps
+    [
+      [-100, 100],
+      [-100, -100],
+      [0, 1],
+      [-1, -2],
+    ], // starts before the beginning with negative steps
     [[2], [2], [0], [1]], // empty
   ];
   it.each(sliceCases)('Slice starts %j ends %j axes %j steps %j', async (starts, ends, axes, steps) => {
@@ -217,6 +265,19 @@ describe('forward values against plain-JS references', () => {
     const x = randomTensor([3, 4, 5], 9);
     const y = await runOne(x, ({ x }) => gather(x, constant(Tensor.int64(idxShape, idx)), axis));
     expectClose(y, gatherRef(x, idxShape, idx, axis), 0);
+  });
+
+  it("Pow's exponent gradient is 0 where the base is 0 (not 0·log 0 = NaN)", async () => {
+    const p = trace(
+      { a: { shape: [3], dtype: 'float64' }, b: { shape: [3], dtype: 'float64' } },
+      ({ a, b }) => grad(reduceSum(pow(a, b)), [a, b]),
+    );
+    const [ga, gb] = await (await compile(p)).run(
+      Tensor.float64([3], [0, 2, 0]),
+      Tensor.float64([3], [2, 3, 1]),
+    );
+    expect(Array.from(ga.data as Float64Array)).toEqual([0, 12, 1]);
+    expect(Array.from(gb.data as Float64Array)).toEqual([0, 8 * Math.log(2), 0]);
   });
 
   it('ReduceMax splits the cotangent equally between tied maxima', async () => {
