@@ -11,12 +11,15 @@ import { type DiscriminatorConfig, inferDiscriminatorConfig } from '../models/st
 import { discriminatorHints, generatorHints } from '../models/stylegan2/fromNvidia.js';
 import { Weights } from '../nn/weights.js';
 import { MANIFEST_FILE, readBundle } from './bundle.js';
+import { nonFiniteEntries } from './nonFinite.js';
 import { readNvidiaPickle } from './nvidiaPickle.js';
 import { PyDict, type PyValue } from './pyValue.js';
 import { stateDictFrom } from './stateDict.js';
 import { readTorchFile } from './torch.js';
 
 export interface LoadOptions {
+  /** Load weights holding NaN or Inf instead of refusing them (for debugging a diverged run). */
+  allowNonFinite?: boolean;
   /** Network to read from a multi-network file: NVIDIA 'G_ema' (default) or 'G'. */
   network?: string;
   /** Model name for the manifest (default: the file name). */
@@ -114,6 +117,22 @@ async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions)
  * executed: pickles go through an allow-listed VM.
  */
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<GanModel> {
+  const model = await loadAny(path, opts);
+  if (!opts.allowNonFinite) {
+    for (const [group, tensors] of [['G', model.g], ['D', model.d]] as const) {
+      if (!tensors) continue;
+      const bad = nonFiniteEntries(tensors);
+      if (bad.length) {
+        const { name, report } = bad[0];
+        const what = `${report.nan} NaN, ${report.posInf + report.negInf} Inf`;
+        throw new CheckpointError(path, `${group} tensor '${name}' holds non-finite values (${what}; ${bad.length} tensor(s) affected); pass allowNonFinite to load anyway`);
+      }
+    }
+  }
+  return model;
+}
+
+async function loadAny(path: string, opts: LoadOptions): Promise<GanModel> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CheckpointError } from '../core/errors.js';
+import { GanModel } from '../models/ganModel.js';
+import { dcganDims, hashTensors } from '../models/manifest.js';
+import { inferDcganGenerator } from '../models/dcgan/config.js';
+import { DCGAN_PRESETS, dcganInitialStateDicts } from '../models/dcgan/init.js';
+import { Weights } from '../nn/weights.js';
+import { writeBundle } from './bundle.js';
+import { loadModel } from './loadModel.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'latentlab-load-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function tinyDcgan(poison = false): GanModel {
+  const { netG: g } = dcganInitialStateDicts(DCGAN_PRESETS.tiny, 1);
+  if (poison) (g.get('main.0.weight')!.data as Float32Array)[3] = Number.NaN;
+  const generator = inferDcganGenerator(new Weights(g));
+  return new GanModel(
+    {
+      format: 'latentlab-bundle',
+      version: 1,
+      name: 'tiny',
+      architecture: 'dcgan',
+      generator,
+      ...dcganDims(generator),
+      provenance: { format: 'random-init', source: 'test', created: new Date(0).toISOString() },
+      contentHash: hashTensors({ G: g }),
+      weightsDtype: 'float32',
+    },
+    g,
+  );
+}
+
+describe('loadModel', () => {
+  it('refuses weights holding NaN, naming the tensor, unless asked', async () => {
+    const dir = join(tmp, 'nan');
+    await writeBundle(dir, tinyDcgan(true));
+    await expect(loadModel(dir)).rejects.toThrow(/G tensor 'main.0.weight' holds non-finite values \(1 NaN, 0 Inf/);
+    await expect(loadModel(dir, { allowNonFinite: true })).resolves.toBeInstanceOf(GanModel);
+  });
+
+  it('explains missing paths and folders that are not bundles', async () => {
+    await expect(loadModel(join(tmp, 'missing'))).rejects.toThrow(CheckpointError);
+    await expect(loadModel(tmp)).rejects.toThrow(/a folder but not a bundle/);
+  });
+
+  it('detects weights that do not match the manifest', async () => {
+    const dir = join(tmp, 'ok');
+    const model = tinyDcgan();
+    await writeBundle(dir, model);
+    const other = join(tmp, 'other');
+    const changed = tinyDcgan();
+    (changed.g.get('main.0.weight')!.data as Float32Array)[0] += 1;
+    await writeBundle(other, changed);
+    const { copyFileSync } = await import('node:fs');
+    copyFileSync(join(other, 'weights.safetensors'), join(dir, 'weights.safetensors'));
+    await expect(loadModel(dir)).rejects.toThrow(/content hash .* does not match the manifest/);
+  });
+});
