@@ -34,3 +34,8 @@ export { exportOnnx, type ExportedGraph } from './formats/onnxExport.js';
 export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
 export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, loadTorchFile, loadNvidiaPickle } from './formats/files.js';
 export { RandomState, type RandomStateSnapshot } from './core/rng.js';
+
+// data and training
+export * from './data/index.js';
+export { readIdx, loadIdx, writeIdx } from './formats/idx.js';
+export * from './train/index.js';

@@ -29,7 +29,17 @@ export interface StyleGAN2TrainOptions {
 }
 
 export function defaultStyleGAN2Options(batch: number): StyleGAN2TrainOptions {
-  return { batch, lr: 0.0025, betas: [0, 0.99], r1Gamma: 0.01, r1Interval: 16, styleMixingProb: 0.9, emaKimg: (batch * 10) / 32, emaRampup: 0.05, wAvgBeta: 0.995 };
+  return {
+    batch,
+    lr: 0.0025,
+    betas: [0, 0.99],
+    r1Gamma: 0.01,
+    r1Interval: 16,
+    styleMixingProb: 0.9,
+    emaKimg: (batch * 10) / 32,
+    emaRampup: 0.05,
+    wAvgBeta: 0.995,
+  };
 }
 
 export interface StepStats {
@@ -44,7 +54,13 @@ export interface StepStats {
 /** Serialisable trainer state: tensors by group + plain JSON. */
 export interface StyleGAN2TrainerState {
   tensors: Record<string, Map<string, Tensor>>;
-  json: { step: number; imagesSeen: number; rng: RandomStateSnapshot; adamG: Omit<AdamState, 'params'> & { steps: number[] }; adamD: Omit<AdamState, 'params'> & { steps: number[] } };
+  json: {
+    step: number;
+    imagesSeen: number;
+    rng: RandomStateSnapshot;
+    adamG: Omit<AdamState, 'params'> & { steps: number[] };
+    adamD: Omit<AdamState, 'params'> & { steps: number[] };
+  };
 }
 
 function copyMap(m: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
@@ -80,7 +96,9 @@ export class StyleGAN2Trainer {
     seed = 0,
   ) {
     if (opts.batch % Math.min(dcfg.mbstdGroupSize, opts.batch) !== 0) {
-      throw new ArgumentError(`batch ${opts.batch} must be a multiple of the minibatch-std group ${dcfg.mbstdGroupSize}`);
+      throw new ArgumentError(
+        `batch ${opts.batch} must be a multiple of the minibatch-std group ${dcfg.mbstdGroupSize}`,
+      );
     }
     this.g = copyMap(g);
     this.d = copyMap(d);
@@ -93,13 +111,29 @@ export class StyleGAN2Trainer {
     this.optG = new Adam({ params: gParams, lr: opts.lr, betas: opts.betas, eps: 1e-8 });
     // Lazy regularisation rescales D's hyperparameters (NVIDIA: mb_ratio = interval / (interval + 1)).
     const c = opts.r1Interval / (opts.r1Interval + 1);
-    this.optD = new Adam({ params: dParams, lr: opts.lr * c, betas: [opts.betas[0] ** c, opts.betas[1] ** c], eps: 1e-8 });
+    this.optD = new Adam({
+      params: dParams,
+      lr: opts.lr * c,
+      betas: [opts.betas[0] ** c, opts.betas[1] ** c],
+      eps: 1e-8,
+    });
   }
 
   private async programs() {
     if (!this.exes) {
-      this.graphs = buildTrainGraphs(this.g, this.d, this.cfg, this.dcfg, { batch: this.opts.batch }, { gamma: this.opts.r1Gamma, interval: this.opts.r1Interval });
-      const [gMain, dMain, dReg] = await Promise.all([compile(this.graphs.gMain), compile(this.graphs.dMain), compile(this.graphs.dReg)]);
+      this.graphs = buildTrainGraphs(
+        this.g,
+        this.d,
+        this.cfg,
+        this.dcfg,
+        { batch: this.opts.batch },
+        { gamma: this.opts.r1Gamma, interval: this.opts.r1Interval },
+      );
+      const [gMain, dMain, dReg] = await Promise.all([
+        compile(this.graphs.gMain),
+        compile(this.graphs.dMain),
+        compile(this.graphs.dReg),
+      ]);
       this.exes = { gMain, dMain, dReg };
     }
     return { exes: this.exes, graphs: this.graphs! };
@@ -116,7 +150,10 @@ export class StyleGAN2Trainer {
     let cutoff = numWs;
     const candidate = this.rng.randint(1, numWs) as number;
     if (this.rng.randomSample() < this.opts.styleMixingProb) cutoff = candidate;
-    feeds.mix = Tensor.float32([1, numWs, 1], Array.from({ length: numWs }, (_, r) => (r < cutoff ? 1 : 0)));
+    feeds.mix = Tensor.float32(
+      [1, numWs, 1],
+      Array.from({ length: numWs }, (_, r) => (r < cutoff ? 1 : 0)),
+    );
     for (const l of this.cfg.layers) {
       if (l.kind !== 'conv') continue;
       const shape = [batch, 1, l.resolution, l.resolution];
@@ -127,7 +164,8 @@ export class StyleGAN2Trainer {
 
   private paramFeeds(feeds: Record<string, Tensor>, which: 'G' | 'D' | 'GD'): void {
     if (which.includes('G')) for (const [k, t] of this.g) if (!isStyleGAN2Buffer(k)) feeds[`G.${k}`] = t;
-    if (which.includes('D')) for (const [k, t] of this.d) if (!k.endsWith('resample_filter')) feeds[`D.${k}`] = t;
+    if (which.includes('D'))
+      for (const [k, t] of this.d) if (!k.endsWith('resample_filter')) feeds[`D.${k}`] = t;
   }
 
   private updateWAvg(wMean: Tensor): void {
@@ -216,17 +254,27 @@ export class StyleGAN2Trainer {
     const assign = (dst: Map<string, Tensor>, src: Map<string, Tensor>, what: string) => {
       for (const [k, t] of dst) {
         const v = src.get(k);
-        if (!v || v.size !== t.size) throw new ArgumentError(`checkpoint: ${what}.${k} is missing or has the wrong size`);
+        if (!v || v.size !== t.size)
+          throw new ArgumentError(`checkpoint: ${what}.${k} is missing or has the wrong size`);
         (t.data as Float32Array).set(v.data as Float32Array);
       }
     };
     assign(this.g, s.tensors.G, 'G');
     assign(this.d, s.tensors.D, 'D');
     assign(this.gEma, s.tensors.G_ema, 'G_ema');
-    const restore = (opt: Adam, j: StyleGAN2TrainerState['json']['adamG'], m: Map<string, Tensor>, keys: string[]) =>
+    const restore = (
+      opt: Adam,
+      j: StyleGAN2TrainerState['json']['adamG'],
+      m: Map<string, Tensor>,
+      keys: string[],
+    ) =>
       opt.loadState({
         groups: j.groups,
-        params: keys.map((k, i) => ({ step: j.steps[i], m: Float32Array.from(m.get(`${k}.m`)!.data as Float32Array), v: Float32Array.from(m.get(`${k}.v`)!.data as Float32Array) })),
+        params: keys.map((k, i) => ({
+          step: j.steps[i],
+          m: Float32Array.from(m.get(`${k}.m`)!.data as Float32Array),
+          v: Float32Array.from(m.get(`${k}.v`)!.data as Float32Array),
+        })),
       });
     restore(this.optG, s.json.adamG, s.tensors.adamG, this.gKeys);
     restore(this.optD, s.json.adamD, s.tensors.adamD, this.dKeys);

@@ -1,3 +1,4 @@
+import type { Tensor } from '../core/tensor.js';
 import { grad } from '../graph/autodiff.js';
 import { add, mul, neg, softplus, sub } from '../graph/ops/elementwise.js';
 import { reduceMean, reduceSum } from '../graph/ops/reduce.js';
@@ -8,7 +9,6 @@ import { type DiscriminatorConfig, discriminate } from '../models/stylegan2/disc
 import { broadcastWs, mapToW } from '../models/stylegan2/mapping.js';
 import { synthesize } from '../models/stylegan2/synthesis.js';
 import { type Scope, Weights } from '../nn/weights.js';
-import type { Tensor } from '../core/tensor.js';
 
 /** Buffers that are never trained: FIR filters, stored noise maps, the tracked w average. */
 export function isStyleGAN2Buffer(key: string): boolean {
@@ -44,7 +44,8 @@ function runG(gs: Scope, cfg: ResolvedGenerator, n: number): { img: Value; wMean
   const ws2 = broadcastWs(m, cfg, w2);
   const ws = add(ws2, mul(sub(ws1, ws2), mix));
   const noise: Record<string, Value> = {};
-  for (const l of cfg.layers) if (l.kind === 'conv') noise[l.name] = input(`noise:${l.name}`, [n, 1, l.resolution, l.resolution]);
+  for (const l of cfg.layers)
+    if (l.kind === 'conv') noise[l.name] = input(`noise:${l.name}`, [n, 1, l.resolution, l.resolution]);
   const img = synthesize(gs.at('synthesis'), cfg, ws, { noise });
   return { img, wMean: reduceMean(w, [0]), feeds: [z, z2, mix, ...Object.values(noise)] };
 }
@@ -71,7 +72,8 @@ export function buildTrainGraphs(
   { batch }: Sizes,
   r1: { gamma: number; interval: number },
 ): TrainGraphs {
-  const prefixed = (m: ReadonlyMap<string, Tensor>, p: string) => new Map([...m].map(([k, t]) => [`${p}${k}`, t]));
+  const prefixed = (m: ReadonlyMap<string, Tensor>, p: string) =>
+    new Map([...m].map(([k, t]) => [`${p}${k}`, t]));
   const graphsFor = () => {
     const gw = new Weights(prefixed(g, 'G.'), 'input', 'G', (k) => isStyleGAN2Buffer(k.slice(2)));
     const dw = new Weights(prefixed(d, 'D.'), 'input', 'D', (k) => k.endsWith('resample_filter'));
@@ -104,7 +106,13 @@ export function buildTrainGraphs(
   const dMain: Program = {
     inputs: [...fake.feeds, real, ...b.gw.inputs(), ...b.dw.inputs()],
     outputs: [lossGen, lossReal, reduceMean(fakeLogits), reduceMean(realLogits), ...dGrads],
-    outputNames: ['lossFake', 'lossReal', 'scoreFake', 'scoreReal', ...dParamsV.map((v) => `grad:${nameOf(v)}`)],
+    outputNames: [
+      'lossFake',
+      'lossReal',
+      'scoreFake',
+      'scoreReal',
+      ...dParamsV.map((v) => `grad:${nameOf(v)}`),
+    ],
   };
 
   // Dreg: R1 on reals, lazily every `interval` steps (scaled by the interval as NVIDIA does).

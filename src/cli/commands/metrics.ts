@@ -1,0 +1,113 @@
+import { writeFile } from 'node:fs/promises';
+import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
+import { loadFashionMnist } from '../../data/fashionMnist.js';
+import { readClassifierBundle } from '../../models/classifier/bundle.js';
+import { classifierFeatureStats, frechetDistance } from '../../metrics/fcd.js';
+import { generatedImages } from '../../metrics/generated.js';
+import type { FlagSpec, ParsedFlags } from '../args.js';
+import type { Command } from '../command.js';
+
+/**
+ * `latentlab metrics <metric> [flags]`: one verb, one entry per metric in METRICS. A metric lists
+ * its flags (they join the verb's list; flags of other metrics are refused by name) and runs.
+ */
+export interface MetricSubcommand {
+  name: string;
+  summary: string;
+  usage: string;
+  flags: readonly FlagSpec[];
+  run(flags: ParsedFlags, out: (line: string) => void): Promise<void>;
+}
+
+function str(flags: ParsedFlags, name: string, metric: string): string {
+  const v = flags[name];
+  if (typeof v !== 'string' || !v) throw new ArgumentError(`metrics ${metric}: --${name} is required`);
+  return v;
+}
+
+function int(flags: ParsedFlags, name: string, dflt: number, metric: string, min = 0): number {
+  const v = flags[name] ?? dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ArgumentError(`metrics ${metric}: --${name} must be an integer >= ${min}, got ${String(v)}`);
+  return v;
+}
+
+const fcdMetric: MetricSubcommand = {
+  name: 'fcd',
+  summary: "Fréchet classifier distance between a generator's images and a test set, in a classifier's feature space",
+  usage: 'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist] [--trunc 1] [--seed-start 0] [--json FILE]',
+  flags: [
+    { name: 'model', type: 'string', help: 'generator: bundle folder or checkpoint (.pkl, .pt, .pth)' },
+    { name: 'classifier', type: 'string', help: 'classifier bundle folder (e.g. models/fmnist-classifier)' },
+    { name: 'num', type: 'number', help: 'generated images (seeds seed-start..; default 10000)' },
+    { name: 'data', type: 'string', help: "reference images: 'fashion-mnist' (its test split; default)" },
+    { name: 'ref-num', type: 'number', help: 'use at most this many reference images (default all)' },
+    { name: 'trunc', type: 'number', help: 'truncation psi of the generated images (default 1)' },
+    { name: 'seed-start', type: 'number', help: 'first seed (default 0)' },
+    { name: 'noise-mode', type: 'string', help: 'const | random | none (default const)' },
+    { name: 'batch', type: 'number', help: 'images per ONNX Runtime call (default 100)' },
+    { name: 'json', type: 'string', help: 'also write the result as JSON to this file' },
+  ],
+  async run(flags, out) {
+    const num = int(flags, 'num', 10_000, 'fcd', 2);
+    const batchSize = int(flags, 'batch', 100, 'fcd', 1);
+    const firstSeed = int(flags, 'seed-start', 0, 'fcd');
+    const noiseMode = String(flags['noise-mode'] ?? 'const');
+    if (!['const', 'random', 'none'].includes(noiseMode)) throw new ArgumentError(`metrics fcd: --noise-mode must be const, random or none, got '${noiseMode}'`);
+    const psi = flags.trunc === undefined ? 1 : Number(flags.trunc);
+    const data = String(flags.data ?? 'fashion-mnist');
+    if (data !== 'fashion-mnist') throw new ArgumentError(`metrics fcd: --data must be fashion-mnist, got '${data}'`);
+    const classifier = await readClassifierBundle(str(flags, 'classifier', 'fcd'));
+    const model = await loadModel(str(flags, 'model', 'fcd'));
+    if (model.imgChannels !== classifier.config.inChannels) {
+      throw new ArgumentError(`metrics fcd: ${model.name} makes ${model.imgChannels}-channel images, ${classifier.name} reads ${classifier.config.inChannels}`);
+    }
+    const pad = classifier.manifest.resolution;
+    if (pad !== 32 && pad !== 28) throw new ArgumentError(`metrics fcd: ${classifier.name} is for ${pad}px images; fashion-mnist is 28 or 32`);
+    const reference = await loadFashionMnist('test', { pad });
+    const refNum = flags['ref-num'] === undefined ? reference.size : int(flags, 'ref-num', reference.size, 'fcd', 2);
+    out(`FCD: ${num} images of ${model.name} (psi ${psi}) against ${Math.min(refNum, reference.size)} ${reference.name} images, features of ${classifier.name} (${classifier.featureDim}-d)`);
+    const t0 = performance.now();
+    const images = generatedImages(model, { num, firstSeed, psi, noiseMode: noiseMode as NoiseMode, batchSize });
+    const fake = await classifierFeatureStats(classifier, images, { batchSize });
+    const real = await classifierFeatureStats(classifier, reference, { batchSize, limit: refNum });
+    const r = frechetDistance(fake, real);
+    const seconds = (performance.now() - t0) / 1000;
+    out(`fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${seconds.toFixed(1)} s)`);
+    if (typeof flags.json === 'string') {
+      const record = { metric: 'fcd', value: r.value, meanTerm: r.meanTerm, covTerm: r.covTerm, model: String(flags.model), classifier: String(flags.classifier), num: fake.n, reference: reference.name, referenceNum: real.n, psi, firstSeed, noiseMode, seconds };
+      await writeFile(flags.json, `${JSON.stringify(record, null, 2)}\n`);
+      out(`wrote ${flags.json}`);
+    }
+  },
+};
+
+/** Metrics by subcommand name; 'ppl' and 'conditioning' register here. */
+export const METRICS: Readonly<Record<string, MetricSubcommand>> = {
+  fcd: fcdMetric,
+};
+
+function allFlags(): FlagSpec[] {
+  const seen = new Map<string, FlagSpec>();
+  for (const f of Object.values(METRICS).flatMap((m) => m.flags)) if (!seen.has(f.name)) seen.set(f.name, f);
+  return [...seen.values()];
+}
+
+export const metricsCommand: Command = {
+  name: 'metrics',
+  summary: `Measure a generator (${Object.keys(METRICS).join(', ')})`,
+  usage: ['latentlab metrics <metric> [flags]', ...Object.values(METRICS).map((m) => `  ${m.usage}`)].join('\n'),
+  flags: allFlags(),
+  async run({ flags, positionals }, out) {
+    const [name, ...extra] = positionals;
+    const metric = name === undefined ? undefined : METRICS[name];
+    if (!metric) {
+      throw new ArgumentError(`metrics: ${name === undefined ? 'which metric?' : `unknown metric '${name}'`} (one of: ${Object.keys(METRICS).join(', ')})`);
+    }
+    if (extra.length) throw new ArgumentError(`metrics ${name}: unexpected argument '${extra[0]}'`);
+    const accepted = new Set(metric.flags.map((f) => f.name));
+    for (const [k, v] of Object.entries(flags)) {
+      if (v !== undefined && !accepted.has(k)) throw new ArgumentError(`metrics ${name}: --${k} is not a ${name} flag`);
+    }
+    await metric.run(flags, out);
+  },
+};
