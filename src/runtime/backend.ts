@@ -7,6 +7,12 @@ export interface SessionOptions {
   threads?: number;
   /** ORT graph optimisation level; default 'all' (pre-packs constant conv weights). */
   optimization?: OptimizationLevel;
+  /**
+   * Let ORT's worker threads spin-wait between ops. Faster on an idle machine, much slower when the
+   * cores are shared (measured 2x slower DCGAN training on a busy 2-core machine). Default: off,
+   * or LATENTLAB_SPIN=1.
+   */
+  spinning?: boolean;
 }
 
 /**

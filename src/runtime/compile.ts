@@ -90,11 +90,15 @@ export function toOnnx(p: Program): { bytes: Uint8Array; text: string } {
 /** Compiles a program to a runtime session; identical graphs share one cached session. */
 export function compile(p: Program, options: CompileOptions = {}): Promise<Executable> {
   const backend = options.backend ?? ortNodeBackend;
-  const resolved = { threads: options.threads ?? defaultThreads(), optimization: options.optimization ?? 'all' } as const;
+  const resolved = {
+    threads: options.threads ?? defaultThreads(),
+    optimization: options.optimization ?? 'all',
+    spinning: options.spinning ?? process.env.LATENTLAB_SPIN === '1',
+  } as const;
   const g = lower(p.inputs, p.outputs, p.outputNames);
   const bytes = serialize(g);
   const hash = createHash('sha256').update(bytes).digest('hex');
-  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${hash}`;
+  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${hash}`;
   const hit = options.noCache ? undefined : cache.get(key);
   if (hit) return hit;
   const made = backend.createSession(bytes, resolved).then((s) => new Executable(s, g.inputs, g.outputs, hash, bytes));

@@ -56,7 +56,7 @@ class OrtSession implements BackendSession {
 
 export const ortNodeBackend: Backend = {
   name: 'onnxruntime-node',
-  async createSession(model, { threads, optimization }) {
+  async createSession(model, { threads, optimization, spinning }) {
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: ['cpu'],
@@ -64,6 +64,7 @@ export const ortNodeBackend: Backend = {
         interOpNumThreads: 1,
         graphOptimizationLevel: optimization,
         executionMode: 'sequential',
+        extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, inter_op: { allow_spinning: spinning ? '1' : '0' } } },
       });
       return new OrtSession(session);
     } catch (err) {
