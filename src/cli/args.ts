@@ -35,7 +35,8 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], c
       negated = true;
     }
     const spec = byName.get(name);
-    if (!spec) throw new ArgumentError(`${command}: unknown flag --${name} (see 'latentlab ${command} --help')`);
+    if (!spec)
+      throw new ArgumentError(`${command}: unknown flag --${name} (see 'latentlab ${command} --help')`);
     if (spec.type === 'boolean') {
       flags[name] = !negated;
       continue;
@@ -44,7 +45,8 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], c
     if (raw === undefined) throw new ArgumentError(`${command}: --${name} needs a value`);
     if (spec.type === 'number') {
       const n = Number(raw);
-      if (!Number.isFinite(n)) throw new ArgumentError(`${command}: --${name} expects a number, got '${raw}'`);
+      if (!Number.isFinite(n))
+        throw new ArgumentError(`${command}: --${name} expects a number, got '${raw}'`);
       flags[name] = n;
     } else flags[name] = raw;
   }

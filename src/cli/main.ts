@@ -8,7 +8,14 @@ import { infoCommand } from './commands/info.js';
 import { selftestCommand } from './commands/selftest.js';
 import { trainCommand } from './commands/train.js';
 
-const commands: readonly Command[] = [generateCommand, importCommand, exportCommand, trainCommand, infoCommand, selftestCommand];
+const commands: readonly Command[] = [
+  generateCommand,
+  importCommand,
+  exportCommand,
+  trainCommand,
+  infoCommand,
+  selftestCommand,
+];
 
 function help(): string {
   const verbs = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');

@@ -15,8 +15,17 @@ interface Port {
   shape: readonly number[];
 }
 
-/** A compiled program: one runtime session plus the names and types of its inputs and outputs. */
+/**
+ * A compiled program: one runtime session plus the names and types of its inputs and outputs.
+ * Identical programs share one session; each `compile` call takes a reference and each `release`
+ * gives one back, the session closing with the last.
+ */
 export class Executable {
+  /** Holders of this executable (compile calls not yet released). */
+  refs = 1;
+  /** Called when the last reference is released (removes the cache entry). */
+  onClose?: () => void;
+
   constructor(
     private readonly session: BackendSession,
     readonly inputs: readonly Port[],
@@ -69,6 +78,9 @@ export class Executable {
   }
 
   async release(): Promise<void> {
+    if (this.refs <= 0) return;
+    if (--this.refs > 0) return;
+    this.onClose?.();
     await this.session.release();
   }
 }
@@ -100,11 +112,23 @@ export function compile(p: Program, options: CompileOptions = {}): Promise<Execu
   const hash = createHash('sha256').update(bytes).digest('hex');
   const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${hash}`;
   const hit = options.noCache ? undefined : cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    return hit.then((exe) => {
+      exe.refs++;
+      return exe;
+    });
+  }
   const made = backend.createSession(bytes, resolved).then((s) => new Executable(s, g.inputs, g.outputs, hash, bytes));
   if (!options.noCache) {
     cache.set(key, made);
-    made.catch(() => cache.delete(key));
+    made.then(
+      (exe) => {
+        exe.onClose = () => {
+          if (cache.get(key) === made) cache.delete(key);
+        };
+      },
+      () => cache.delete(key),
+    );
   }
   return made;
 }
@@ -122,5 +146,11 @@ export function compileFunction<S extends Record<string, InputSpec>>(
 export async function clearSessionCache(): Promise<void> {
   const all = [...cache.values()];
   cache.clear();
-  await Promise.all(all.map(async (p) => (await p).release().catch(() => {})));
+  await Promise.all(
+    all.map(async (p) => {
+      const exe = await p;
+      exe.refs = 1;
+      await exe.release().catch(() => {});
+    }),
+  );
 }

@@ -1,10 +1,11 @@
-import { ArgumentError } from '../core/errors.js';
+import { ArgumentError, CheckpointError } from '../core/errors.js';
 import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import type { ResolvedGenerator } from '../models/stylegan2/config.js';
 import type { DiscriminatorConfig } from '../models/stylegan2/discriminator.js';
-import { Adam, type AdamState } from '../optim/adam.js';
+import { Adam } from '../optim/adam.js';
 import { compile, type Executable } from '../runtime/compile.js';
+import { type AdamJsonState, packAdam, unpackAdam } from './checkpoint.js';
 import { buildTrainGraphs, isStyleGAN2Buffer, type TrainGraphs } from './stylegan2Graphs.js';
 
 /** NVIDIA's recipe, scaled down; field names follow train.py's options. */
@@ -51,16 +52,12 @@ export interface StepStats {
   r1?: number;
 }
 
-/** Serialisable trainer state: tensors by group + plain JSON. */
-export interface StyleGAN2TrainerState {
-  tensors: Record<string, Map<string, Tensor>>;
-  json: {
-    step: number;
-    imagesSeen: number;
-    rng: RandomStateSnapshot;
-    adamG: Omit<AdamState, 'params'> & { steps: number[] };
-    adamD: Omit<AdamState, 'params'> & { steps: number[] };
-  };
+/** The JSON half of a trainer checkpoint (tensors go into groups). */
+export interface StyleGAN2TrainerJson {
+  step: number;
+  imagesSeen: number;
+  rng: RandomStateSnapshot;
+  optimizers: { G: AdamJsonState; D: AdamJsonState };
 }
 
 function copyMap(m: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
@@ -226,60 +223,49 @@ export class StyleGAN2Trainer {
     }
   }
 
-  state(): StyleGAN2TrainerState {
-    const a = this.optG.state();
-    const b = this.optD.state();
-    const moments = (s: AdamState, keys: string[]) => {
-      const m = new Map<string, Tensor>();
-      s.params.forEach((p, i) => {
-        m.set(`${keys[i]}.m`, Tensor.float32([p.m.length], p.m));
-        m.set(`${keys[i]}.v`, Tensor.float32([p.v.length], p.v));
-      });
-      return m;
-    };
-    const { gKeys, dKeys } = this;
+  /** Tensor groups and JSON state for a checkpoint (see src/train/checkpoint.ts). */
+  checkpointParts(): { groups: Record<string, Map<string, Tensor>>; state: StyleGAN2TrainerJson } {
+    const optG = packAdam('optG', this.optG, this.gKeys);
+    const optD = packAdam('optD', this.optD, this.dKeys);
     return {
-      tensors: { G: this.g, D: this.d, G_ema: this.gEma, adamG: moments(a, gKeys), adamD: moments(b, dKeys) },
-      json: {
+      groups: { G: this.g, D: this.d, G_ema: this.gEma, ...optG.groups, ...optD.groups },
+      state: {
         step: this.step,
         imagesSeen: this.imagesSeen,
         rng: this.rng.getState(),
-        adamG: { groups: a.groups, steps: a.params.map((p) => p.step) },
-        adamD: { groups: b.groups, steps: b.params.map((p) => p.step) },
+        optimizers: { G: optG.state, D: optD.state },
       },
     };
   }
 
-  loadState(s: StyleGAN2TrainerState): void {
-    const assign = (dst: Map<string, Tensor>, src: Map<string, Tensor>, what: string) => {
+  /** Restores what checkpointParts saved. */
+  restore(
+    groups: Readonly<Record<string, ReadonlyMap<string, Tensor>>>,
+    state: StyleGAN2TrainerJson,
+    file: string,
+  ): void {
+    const assign = (dst: Map<string, Tensor>, name: string) => {
+      const src = groups[name];
+      if (!src) throw new CheckpointError(file, `no tensor group '${name}'`);
       for (const [k, t] of dst) {
         const v = src.get(k);
         if (!v || v.size !== t.size)
-          throw new ArgumentError(`checkpoint: ${what}.${k} is missing or has the wrong size`);
+          throw new CheckpointError(file, `${name}/${k} is missing or has the wrong size`);
         (t.data as Float32Array).set(v.data as Float32Array);
       }
     };
-    assign(this.g, s.tensors.G, 'G');
-    assign(this.d, s.tensors.D, 'D');
-    assign(this.gEma, s.tensors.G_ema, 'G_ema');
-    const restore = (
-      opt: Adam,
-      j: StyleGAN2TrainerState['json']['adamG'],
-      m: Map<string, Tensor>,
-      keys: string[],
-    ) =>
-      opt.loadState({
-        groups: j.groups,
-        params: keys.map((k, i) => ({
-          step: j.steps[i],
-          m: Float32Array.from(m.get(`${k}.m`)!.data as Float32Array),
-          v: Float32Array.from(m.get(`${k}.v`)!.data as Float32Array),
-        })),
-      });
-    restore(this.optG, s.json.adamG, s.tensors.adamG, this.gKeys);
-    restore(this.optD, s.json.adamD, s.tensors.adamD, this.dKeys);
-    this.step = s.json.step;
-    this.imagesSeen = s.json.imagesSeen;
-    this.rng.setState(s.json.rng);
+    assign(this.g, 'G');
+    assign(this.d, 'D');
+    assign(this.gEma, 'G_ema');
+    unpackAdam('optG', this.optG, this.gKeys, groups, state.optimizers.G, file);
+    unpackAdam('optD', this.optD, this.dKeys, groups, state.optimizers.D, file);
+    this.step = state.step;
+    this.imagesSeen = state.imagesSeen;
+    this.rng.setState(state.rng);
+  }
+
+  async release(): Promise<void> {
+    if (this.exes) await Promise.all(Object.values(this.exes).map((e) => e.release()));
+    this.exes = undefined;
   }
 }

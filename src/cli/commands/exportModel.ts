@@ -17,7 +17,10 @@ export const exportCommand: Command = {
     if (!Number.isInteger(batch) || batch < 1) throw new ArgumentError('--batch must be a positive integer');
     const model = await loadModel(path);
     const graphs = await exportOnnx(model, String(flags.onnx), batch);
-    for (const g of graphs) out(`${g.file}: ${g.inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')} -> ${g.outputs.map((o) => `${o.name}[${o.shape}]`).join(', ')}`);
+    for (const g of graphs)
+      out(
+        `${g.file}: ${g.inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')} -> ${g.outputs.map((o) => `${o.name}[${o.shape}]`).join(', ')}`,
+      );
     out(`wrote ${graphs.length} graphs + onnx.json + model.json to ${flags.onnx}`);
   },
 };

@@ -1,5 +1,16 @@
 import { join } from 'node:path';
-import { ArgumentError, classLabels, loadModel, makeGrid, mapZ, sampleZ, synthesize, toImages, upscale, writePng } from '../../index.js';
+import {
+  ArgumentError,
+  classLabels,
+  loadModel,
+  makeGrid,
+  mapZ,
+  sampleZ,
+  synthesize,
+  toImages,
+  upscale,
+  writePng,
+} from '../../index.js';
 import type { Command } from '../command.js';
 import { parseRange } from '../ranges.js';
 
@@ -14,7 +25,12 @@ export const generateCommand: Command = {
     { name: 'trunc-cutoff', type: 'number', help: 'truncate only the first N ws rows' },
     { name: 'class', type: 'number', help: 'class label for conditional models' },
     { name: 'noise-mode', type: 'string', help: 'const | random | none', default: 'const' },
-    { name: 'noise-seed', type: 'number', help: 'seed of the noise maps for --noise-mode random', default: 0 },
+    {
+      name: 'noise-seed',
+      type: 'number',
+      help: 'seed of the noise maps for --noise-mode random',
+      default: 0,
+    },
     { name: 'grid', type: 'boolean', help: 'also write grid.png' },
     { name: 'upscale', type: 'number', help: 'nearest-neighbour upscaling factor of the PNGs', default: 1 },
     { name: 'batch', type: 'number', help: 'images per ONNX Runtime call', default: 8 },
@@ -24,9 +40,11 @@ export const generateCommand: Command = {
     if (!flags.model) throw new ArgumentError('generate: --model is required');
     if (!flags.outdir) throw new ArgumentError('generate: --outdir is required');
     const noiseMode = String(flags['noise-mode']);
-    if (!['const', 'random', 'none'].includes(noiseMode)) throw new ArgumentError(`--noise-mode must be const, random or none, got '${noiseMode}'`);
+    if (!['const', 'random', 'none'].includes(noiseMode))
+      throw new ArgumentError(`--noise-mode must be const, random or none, got '${noiseMode}'`);
     const factor = Number(flags.upscale);
-    if (!Number.isInteger(factor) || factor < 1 || factor > 16) throw new ArgumentError('--upscale must be an integer 1..16');
+    if (!Number.isInteger(factor) || factor < 1 || factor > 16)
+      throw new ArgumentError('--upscale must be an integer 1..16');
     const seeds = parseRange(String(flags.seeds));
     const model = await loadModel(String(flags.model));
     const outdir = String(flags.outdir);
@@ -34,11 +52,21 @@ export const generateCommand: Command = {
     const z = sampleZ(model, seeds);
     let img;
     if (model.architecture === 'stylegan2') {
-      if (model.cDim && flags.class === undefined) throw new ArgumentError(`${model.name} is conditional: pass --class 0..${model.cDim - 1}`);
-      const c = model.cDim ? classLabels(model, seeds.map(() => Number(flags.class))) : undefined;
+      if (model.cDim && flags.class === undefined)
+        throw new ArgumentError(`${model.name} is conditional: pass --class 0..${model.cDim - 1}`);
+      const c = model.cDim
+        ? classLabels(
+            model,
+            seeds.map(() => Number(flags.class)),
+          )
+        : undefined;
       const cutoff = flags['trunc-cutoff'] === undefined ? null : Number(flags['trunc-cutoff']);
       const ws = await mapZ(model, z, { psi: Number(flags.trunc), cutoff, c });
-      img = await synthesize(model, ws, { noiseMode: noiseMode as 'const', noiseSeed: Number(flags['noise-seed']), batchSize });
+      img = await synthesize(model, ws, {
+        noiseMode: noiseMode as 'const',
+        noiseSeed: Number(flags['noise-seed']),
+        batchSize,
+      });
     } else {
       img = await synthesize(model, z, { batchSize });
     }

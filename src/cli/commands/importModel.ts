@@ -23,7 +23,9 @@ export const importCommand: Command = {
     });
     const m = await writeBundle(String(flags.out), model, { dtype: flags.fp16 ? 'float16' : 'float32' });
     const d = m.dims;
-    out(`${m.name}: ${m.architecture} ${d.resolution}x${d.resolution}x${d.channels}, z ${d.z}${d.w ? `, w ${d.w}, ${d.numWs} ws` : ''}${d.c ? `, ${d.c} classes` : ''}${model.d ? ', with D' : ''}`);
+    out(
+      `${m.name}: ${m.architecture} ${d.resolution}x${d.resolution}x${d.channels}, z ${d.z}${d.w ? `, w ${d.w}, ${d.numWs} ws` : ''}${d.c ? `, ${d.c} classes` : ''}${model.d ? ', with D' : ''}`,
+    );
     out(`wrote ${flags.out} (content ${m.contentHash.slice(0, 12)})`);
   },
 };

@@ -1,6 +1,6 @@
-import { availableParallelism, cpus } from 'node:os';
 import { createRequire } from 'node:module';
-import { opNames, OPSET } from '../../index.js';
+import { availableParallelism, cpus } from 'node:os';
+import { OPSET, opNames } from '../../index.js';
 import type { Command } from '../command.js';
 
 export const infoCommand: Command = {
@@ -13,6 +13,8 @@ export const infoCommand: Command = {
     const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
     out(`latentlab engine: ONNX opset ${OPSET}, ${opNames().length} primitives with VJP rules`);
     out(`runtime: onnxruntime-node ${ortVersion} (CPU), node ${process.version}`);
-    out(`cpu: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}; threads: ${process.env.LATENTLAB_THREADS ?? 'auto'}`);
+    out(
+      `cpu: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}; threads: ${process.env.LATENTLAB_THREADS ?? 'auto'}`,
+    );
   },
 };

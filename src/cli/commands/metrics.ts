@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
 import { loadFashionMnist } from '../../data/fashionMnist.js';
-import { readClassifierBundle } from '../../models/classifier/bundle.js';
+import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
 import { classifierFeatureStats, frechetDistance } from '../../metrics/fcd.js';
 import { generatedImages } from '../../metrics/generated.js';
+import { readClassifierBundle } from '../../models/classifier/bundle.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -27,14 +27,17 @@ function str(flags: ParsedFlags, name: string, metric: string): string {
 
 function int(flags: ParsedFlags, name: string, dflt: number, metric: string, min = 0): number {
   const v = flags[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ArgumentError(`metrics ${metric}: --${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new ArgumentError(`metrics ${metric}: --${name} must be an integer >= ${min}, got ${String(v)}`);
   return v;
 }
 
 const fcdMetric: MetricSubcommand = {
   name: 'fcd',
-  summary: "Fréchet classifier distance between a generator's images and a test set, in a classifier's feature space",
-  usage: 'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist] [--trunc 1] [--seed-start 0] [--json FILE]',
+  summary:
+    "Fréchet classifier distance between a generator's images and a test set, in a classifier's feature space",
+  usage:
+    'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist] [--trunc 1] [--seed-start 0] [--json FILE]',
   flags: [
     { name: 'model', type: 'string', help: 'generator: bundle folder or checkpoint (.pkl, .pt, .pth)' },
     { name: 'classifier', type: 'string', help: 'classifier bundle folder (e.g. models/fmnist-classifier)' },
@@ -52,29 +55,61 @@ const fcdMetric: MetricSubcommand = {
     const batchSize = int(flags, 'batch', 100, 'fcd', 1);
     const firstSeed = int(flags, 'seed-start', 0, 'fcd');
     const noiseMode = String(flags['noise-mode'] ?? 'const');
-    if (!['const', 'random', 'none'].includes(noiseMode)) throw new ArgumentError(`metrics fcd: --noise-mode must be const, random or none, got '${noiseMode}'`);
+    if (!['const', 'random', 'none'].includes(noiseMode))
+      throw new ArgumentError(`metrics fcd: --noise-mode must be const, random or none, got '${noiseMode}'`);
     const psi = flags.trunc === undefined ? 1 : Number(flags.trunc);
     const data = String(flags.data ?? 'fashion-mnist');
-    if (data !== 'fashion-mnist') throw new ArgumentError(`metrics fcd: --data must be fashion-mnist, got '${data}'`);
+    if (data !== 'fashion-mnist')
+      throw new ArgumentError(`metrics fcd: --data must be fashion-mnist, got '${data}'`);
     const classifier = await readClassifierBundle(str(flags, 'classifier', 'fcd'));
     const model = await loadModel(str(flags, 'model', 'fcd'));
     if (model.imgChannels !== classifier.config.inChannels) {
-      throw new ArgumentError(`metrics fcd: ${model.name} makes ${model.imgChannels}-channel images, ${classifier.name} reads ${classifier.config.inChannels}`);
+      throw new ArgumentError(
+        `metrics fcd: ${model.name} makes ${model.imgChannels}-channel images, ${classifier.name} reads ${classifier.config.inChannels}`,
+      );
     }
     const pad = classifier.manifest.resolution;
-    if (pad !== 32 && pad !== 28) throw new ArgumentError(`metrics fcd: ${classifier.name} is for ${pad}px images; fashion-mnist is 28 or 32`);
+    if (pad !== 32 && pad !== 28)
+      throw new ArgumentError(
+        `metrics fcd: ${classifier.name} is for ${pad}px images; fashion-mnist is 28 or 32`,
+      );
     const reference = await loadFashionMnist('test', { pad });
-    const refNum = flags['ref-num'] === undefined ? reference.size : int(flags, 'ref-num', reference.size, 'fcd', 2);
-    out(`FCD: ${num} images of ${model.name} (psi ${psi}) against ${Math.min(refNum, reference.size)} ${reference.name} images, features of ${classifier.name} (${classifier.featureDim}-d)`);
+    const refNum =
+      flags['ref-num'] === undefined ? reference.size : int(flags, 'ref-num', reference.size, 'fcd', 2);
+    out(
+      `FCD: ${num} images of ${model.name} (psi ${psi}) against ${Math.min(refNum, reference.size)} ${reference.name} images, features of ${classifier.name} (${classifier.featureDim}-d)`,
+    );
     const t0 = performance.now();
-    const images = generatedImages(model, { num, firstSeed, psi, noiseMode: noiseMode as NoiseMode, batchSize });
+    const images = generatedImages(model, {
+      num,
+      firstSeed,
+      psi,
+      noiseMode: noiseMode as NoiseMode,
+      batchSize,
+    });
     const fake = await classifierFeatureStats(classifier, images, { batchSize });
     const real = await classifierFeatureStats(classifier, reference, { batchSize, limit: refNum });
     const r = frechetDistance(fake, real);
     const seconds = (performance.now() - t0) / 1000;
-    out(`fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${seconds.toFixed(1)} s)`);
+    out(
+      `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${seconds.toFixed(1)} s)`,
+    );
     if (typeof flags.json === 'string') {
-      const record = { metric: 'fcd', value: r.value, meanTerm: r.meanTerm, covTerm: r.covTerm, model: String(flags.model), classifier: String(flags.classifier), num: fake.n, reference: reference.name, referenceNum: real.n, psi, firstSeed, noiseMode, seconds };
+      const record = {
+        metric: 'fcd',
+        value: r.value,
+        meanTerm: r.meanTerm,
+        covTerm: r.covTerm,
+        model: String(flags.model),
+        classifier: String(flags.classifier),
+        num: fake.n,
+        reference: reference.name,
+        referenceNum: real.n,
+        psi,
+        firstSeed,
+        noiseMode,
+        seconds,
+      };
       await writeFile(flags.json, `${JSON.stringify(record, null, 2)}\n`);
       out(`wrote ${flags.json}`);
     }
@@ -95,18 +130,23 @@ function allFlags(): FlagSpec[] {
 export const metricsCommand: Command = {
   name: 'metrics',
   summary: `Measure a generator (${Object.keys(METRICS).join(', ')})`,
-  usage: ['latentlab metrics <metric> [flags]', ...Object.values(METRICS).map((m) => `  ${m.usage}`)].join('\n'),
+  usage: ['latentlab metrics <metric> [flags]', ...Object.values(METRICS).map((m) => `  ${m.usage}`)].join(
+    '\n',
+  ),
   flags: allFlags(),
   async run({ flags, positionals }, out) {
     const [name, ...extra] = positionals;
     const metric = name === undefined ? undefined : METRICS[name];
     if (!metric) {
-      throw new ArgumentError(`metrics: ${name === undefined ? 'which metric?' : `unknown metric '${name}'`} (one of: ${Object.keys(METRICS).join(', ')})`);
+      throw new ArgumentError(
+        `metrics: ${name === undefined ? 'which metric?' : `unknown metric '${name}'`} (one of: ${Object.keys(METRICS).join(', ')})`,
+      );
     }
     if (extra.length) throw new ArgumentError(`metrics ${name}: unexpected argument '${extra[0]}'`);
     const accepted = new Set(metric.flags.map((f) => f.name));
     for (const [k, v] of Object.entries(flags)) {
-      if (v !== undefined && !accepted.has(k)) throw new ArgumentError(`metrics ${name}: --${k} is not a ${name} flag`);
+      if (v !== undefined && !accepted.has(k))
+        throw new ArgumentError(`metrics ${name}: --${k} is not a ${name} flag`);
     }
     await metric.run(flags, out);
   },

@@ -28,23 +28,31 @@ export const selftestCommand: Command = {
     });
     const exe = await compile(program);
     const built = performance.now() - t0;
-    const x = Tensor.float32([2, 4, 16, 16], Array.from({ length: 2048 }, (_, i) => Math.sin(i * 1.3)));
+    const x = Tensor.float32(
+      [2, 4, 16, 16],
+      Array.from({ length: 2048 }, (_, i) => Math.sin(i * 1.3)),
+    );
     const [loss, gxT] = await exe.run(x);
     const gx = gxT.f32;
     // Along the normalised gradient the directional derivative is |g|: large, so float32 FD is accurate.
     const eps = 1e-2;
     const norm = Math.sqrt(gx.reduce((s, g) => s + g * g, 0));
     const dir = Float32Array.from(gx, (g) => g / norm);
-    const shifted = (s: number) => Tensor.float32(x.shape, x.data.map((v, i) => v + s * eps * dir[i]));
+    const shifted = (s: number) =>
+      Tensor.float32(
+        x.shape,
+        x.data.map((v, i) => v + s * eps * dir[i]),
+      );
     const [lp] = await exe.run(shifted(1));
     const [lm] = await exe.run(shifted(-1));
     const fd = (lp.item() - lm.item()) / (2 * eps);
     const ad = gx.reduce((s, g, i) => s + g * dir[i], 0);
     const rel = Math.abs(fd - ad) / Math.max(1e-6, Math.abs(fd));
     out(`graph build + session: ${built.toFixed(0)} ms; loss ${loss.item().toFixed(4)}`);
-    out(`directional derivative: autodiff ${ad.toFixed(5)} vs central difference ${fd.toFixed(5)} (rel. error ${rel.toExponential(1)})`);
+    out(
+      `directional derivative: autodiff ${ad.toFixed(5)} vs central difference ${fd.toFixed(5)} (rel. error ${rel.toExponential(1)})`,
+    );
     if (rel > 1e-2) throw new Error(`selftest failed: gradient mismatch ${rel}`);
     out('selftest passed');
   },
 };
-

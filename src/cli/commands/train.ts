@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
-import { type ImageDataset, loadFashionMnist, loadImageFolder } from '../../data/index.js';
 import { ArgumentError } from '../../index.js';
-import { abortOnSignals, formatDuration, ProgressDisplay, trainDcgan } from '../../train/index.js';
+import { trainDcgan } from '../../train/index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
+import { loadTrainingData, num, runTrainer, str } from './trainRun.js';
+import { stylegan2Trainer } from './trainStylegan2.js';
 
 /**
  * `latentlab train <network> ...`: one verb, one subcommand per trainer. A trainer registers a
@@ -44,43 +44,6 @@ const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'quiet', type: 'boolean', help: 'no progress line on stderr' },
 ];
 
-/** `--data fashion-mnist` (Debian's dataset-fashion-mnist, padded to 32×32) or an image folder. */
-export async function loadTrainingData(
-  data: string,
-  opts: { resolution: number; channels: 1 | 3; subset?: number },
-): Promise<{ dataset: ImageDataset; dataName: string }> {
-  if (data === 'fashion-mnist') {
-    if (opts.resolution !== 32) {
-      throw new ArgumentError(
-        `--data fashion-mnist trains at --resolution 32 (28×28 images padded), got ${opts.resolution}`,
-      );
-    }
-    return {
-      dataset: await loadFashionMnist('train', { pad: 32, limit: opts.subset }),
-      dataName: 'fashion-mnist',
-    };
-  }
-  const dir = resolve(data);
-  const dataset = await loadImageFolder(dir, {
-    size: opts.resolution,
-    channels: opts.channels,
-    limit: opts.subset,
-  });
-  return { dataset, dataName: dir };
-}
-
-function num(flags: ParsedFlags, name: string): number {
-  const v = flags[name];
-  if (typeof v !== 'number') throw new ArgumentError(`train: --${name} is required`);
-  return v;
-}
-
-function str(flags: ParsedFlags, name: string): string {
-  const v = flags[name];
-  if (typeof v !== 'string' || !v) throw new ArgumentError(`train: --${name} is required`);
-  return v;
-}
-
 const dcgan: TrainSubcommand = {
   name: 'dcgan',
   summary: 'DCGAN, the pytorch/examples recipe (BCE, Adam 2e-4 / (0.5, 0.999), BatchNorm)',
@@ -106,33 +69,24 @@ const dcgan: TrainSubcommand = {
     seed: 0,
     'checkpoint-minutes': 10,
   },
-  async run(flags, { out, command }) {
-    const data = str(flags, 'data');
-    const outdir = str(flags, 'outdir');
-    const kimg = num(flags, 'kimg');
+  async run(flags, ctx) {
     const channels = num(flags, 'channels');
     if (channels !== 1 && channels !== 3)
       throw new ArgumentError(`--channels must be 1 or 3, got ${channels}`);
     const subset = flags.subset === undefined ? undefined : num(flags, 'subset');
-    const { dataset, dataName } = await loadTrainingData(data, {
+    const { dataset, dataName } = await loadTrainingData(str(flags, 'data'), {
       resolution: num(flags, 'resolution'),
       channels,
       subset,
     });
-    const display = flags.quiet ? null : new ProgressDisplay({ totalKimg: kimg });
-    const say = (line: string) => (display ? display.message(line) : out(line));
-    out(
-      `training DCGAN ${dataset.resolution}×${dataset.resolution}×${dataset.channels} on ${dataset.name} (${dataset.size} images) into ${outdir}`,
+    ctx.out(
+      `training DCGAN ${dataset.resolution}×${dataset.resolution}×${dataset.channels} on ${dataset.name} (${dataset.size} images) into ${str(flags, 'outdir')}`,
     );
-    const signals = abortOnSignals(undefined, (sig) =>
-      say(`${sig}: finishing the current step and saving a checkpoint (send it again to stop at once)`),
-    );
-    try {
-      const r = await trainDcgan({
+    await runTrainer(flags, ctx, (common) =>
+      trainDcgan({
+        ...common,
         dataset,
         dataName,
-        outdir,
-        kimg,
         batch: num(flags, 'batch'),
         nz: num(flags, 'nz'),
         ngf: num(flags, 'ngf'),
@@ -140,30 +94,8 @@ const dcgan: TrainSubcommand = {
         lr: num(flags, 'lr'),
         seed: num(flags, 'seed'),
         subset,
-        snapKimg: flags['snap-kimg'] === undefined ? undefined : num(flags, 'snap-kimg'),
-        checkpointSeconds: num(flags, 'checkpoint-minutes') * 60,
-        resume: Boolean(flags.resume),
-        signal: signals.signal,
-        display,
-        onMessage: say,
-        command,
-      });
-      const kimgDone = (r.progress.imagesSeen / 1000).toFixed(3);
-      if (r.status === 'completed') {
-        out(
-          `done: ${kimgDone} kimg, ${r.progress.step} steps, ${formatDuration(r.progress.seconds)} in all (${r.imgPerSec.toFixed(1)} img/s here)`,
-        );
-        out(
-          `model bundle: ${r.files.bundle}  (try: latentlab generate --model ${r.files.bundle} --seeds 0-15 --grid --outdir OUT)`,
-        );
-      } else {
-        out(
-          `stopped at ${kimgDone} kimg; checkpoint ${r.files.checkpoint}. Continue with the same flags plus --resume`,
-        );
-      }
-    } finally {
-      signals.dispose();
-    }
+      }),
+    );
   },
 };
 
@@ -174,7 +106,7 @@ const dcgan: TrainSubcommand = {
  */
 export const TRAINERS: Readonly<Record<string, TrainSubcommand>> = {
   dcgan,
-  // stylegan2: stylegan2Trainer,
+  stylegan2: stylegan2Trainer,
   // classifier: classifierTrainer,
 };
 

@@ -1,0 +1,317 @@
+import { join } from 'node:path';
+import { ArgumentError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
+import { writeBundle } from '../formats/bundle.js';
+import { makeGrid, toImages, writePng } from '../formats/image.js';
+import { GanModel } from '../models/ganModel.js';
+import { mapZ, sampleZ, synthesize } from '../models/generate.js';
+import { type BundleManifest, hashTensors, stylegan2Dims } from '../models/manifest.js';
+import { type GeneratorConfig, resolveGenerator } from '../models/stylegan2/config.js';
+import type { DiscriminatorConfig } from '../models/stylegan2/discriminator.js';
+import { channelTable, initDiscriminator, initGenerator } from '../models/stylegan2/init.js';
+import { saveCheckpoint } from './checkpoint.js';
+import { TrainingLog } from './log.js';
+import {
+  type LoopOptions,
+  type LoopResult,
+  runTrainingLoop,
+  type StepResult,
+  type TrainingTask,
+} from './loop.js';
+import { checkResumeConfig, openRun, type RunFiles, runFiles } from './run.js';
+import { defaultStyleGAN2Options, StyleGAN2Trainer, type StyleGAN2TrainerJson } from './stylegan2.js';
+import type { TrainingProgress } from './types.js';
+
+/** Settings that define a StyleGAN2 run (a resumed run must use the same). */
+export interface StyleGAN2TrainConfig {
+  data: string;
+  resolution: number;
+  channels: number;
+  zDim: number;
+  mappingLayers: number;
+  channelBase: number;
+  channelMax: number;
+  mbstdGroup: number;
+  batch: number;
+  lr: number;
+  r1Gamma: number;
+  styleMixingProb: number;
+  emaKimg: number;
+  seed: number;
+  subset: number | null;
+}
+
+export interface StyleGAN2RunOptions
+  extends Partial<Omit<StyleGAN2TrainConfig, 'data' | 'resolution' | 'channels'>> {
+  dataset: ImageDataset;
+  dataName?: string;
+  outdir: string;
+  kimg: number;
+  snapKimg?: number;
+  sampleKimg?: number;
+  logKimg?: number;
+  checkpointSeconds?: number;
+  resume?: boolean;
+  signal?: AbortSignal;
+  display?: LoopOptions['display'] | null;
+  onMessage?: (line: string) => void;
+  onStep?: LoopOptions['onStep'];
+  /** The command line, recorded in bundles. */
+  command?: string;
+  /** Cells in the sample grid (seeds 0..n-1 through G_ema). */
+  gridSize?: number;
+}
+
+interface CheckpointState extends StyleGAN2TrainerJson {
+  kind: 'stylegan2';
+  progress: TrainingProgress;
+  config: StyleGAN2TrainConfig;
+  sampler: BatchSamplerState;
+  command?: string;
+}
+
+function resolveConfig(o: StyleGAN2RunOptions): StyleGAN2TrainConfig {
+  const ds = o.dataset;
+  const batch = o.batch ?? 32;
+  const c: StyleGAN2TrainConfig = {
+    data: o.dataName ?? ds.name,
+    resolution: ds.resolution,
+    channels: ds.channels,
+    zDim: o.zDim ?? 128,
+    mappingLayers: o.mappingLayers ?? 2,
+    channelBase: o.channelBase ?? 4096,
+    channelMax: o.channelMax ?? 128,
+    mbstdGroup: o.mbstdGroup ?? 4,
+    batch,
+    lr: o.lr ?? 0.0025,
+    r1Gamma: o.r1Gamma ?? 0.01,
+    styleMixingProb: o.styleMixingProb ?? 0.9,
+    emaKimg: o.emaKimg ?? (batch * 10) / 32,
+    seed: o.seed ?? 0,
+    subset: o.subset ?? null,
+  };
+  for (const k of ['batch', 'zDim', 'mappingLayers', 'channelBase', 'channelMax', 'mbstdGroup'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1)
+      throw new ArgumentError(`train stylegan2: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  if (c.batch % Math.min(c.mbstdGroup, c.batch) !== 0)
+    throw new ArgumentError(
+      `train stylegan2: batch ${c.batch} must be a multiple of the minibatch-std group ${c.mbstdGroup}`,
+    );
+  if (!Number.isInteger(Math.log2(c.resolution)) || c.resolution < 8)
+    throw new ArgumentError(`train stylegan2: resolution ${c.resolution} must be a power of two >= 8`);
+  if (!(o.kimg > 0)) throw new ArgumentError(`train stylegan2: kimg must be > 0, got ${o.kimg}`);
+  return c;
+}
+
+function networkConfigs(c: StyleGAN2TrainConfig): { g: GeneratorConfig; d: DiscriminatorConfig } {
+  const channels = channelTable(c.resolution, c.channelBase, c.channelMax);
+  return {
+    g: {
+      zDim: c.zDim,
+      cDim: 0,
+      wDim: c.zDim,
+      imgResolution: c.resolution,
+      imgChannels: c.channels,
+      mappingLayers: c.mappingLayers,
+      mappingLrMultiplier: 0.01,
+      architecture: 'skip',
+      channels,
+      convClamp: 256,
+    },
+    d: {
+      imgResolution: c.resolution,
+      imgChannels: c.channels,
+      cDim: 0,
+      channels,
+      architecture: 'resnet',
+      cmapDim: 0,
+      mappingLayers: 0,
+      mbstdGroupSize: c.mbstdGroup,
+      mbstdChannels: 1,
+      convClamp: 256,
+    },
+  };
+}
+
+/** StyleGAN2 as a TrainingTask: data, trainer, grids, bundles and checkpoints. */
+class StyleGAN2Task implements TrainingTask {
+  constructor(
+    readonly trainer: StyleGAN2Trainer,
+    readonly sampler: BatchSampler,
+    readonly config: StyleGAN2TrainConfig,
+    readonly gCfg: GeneratorConfig,
+    readonly dCfg: DiscriminatorConfig,
+    readonly files: RunFiles,
+    readonly opts: StyleGAN2RunOptions,
+  ) {}
+
+  async step(): Promise<StepResult> {
+    const batch = this.sampler.next();
+    const s = await this.trainer.trainStep(batch.images);
+    const values: Record<string, number> = {
+      G: s.lossG,
+      D: s.lossDfake + s.lossDreal,
+      'D(x)': s.scoreReal,
+      'D(G(z))': s.scoreFake,
+    };
+    if (s.r1 !== undefined) values.R1 = s.r1;
+    return { images: batch.images.shape[0], values };
+  }
+
+  /** The current G_ema (and D) as a bundle. */
+  model(p: Readonly<TrainingProgress>): GanModel {
+    const g = new Map([...this.trainer.gEma].map(([k, t]) => [k, t.clone()]));
+    const d = new Map([...this.trainer.d].map(([k, t]) => [k, t.clone()]));
+    const ds = this.opts.dataset;
+    const manifest: BundleManifest = {
+      format: 'latentlab-bundle',
+      version: 1,
+      name: `stylegan2-${ds.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${this.config.resolution}`,
+      architecture: 'stylegan2',
+      generator: this.gCfg,
+      discriminator: this.dCfg,
+      ...stylegan2Dims(this.gCfg),
+      ...(ds.labelNames.length ? { labels: [...ds.labelNames] } : {}),
+      provenance: {
+        format: 'latentlab-train',
+        source: 'latentlab train stylegan2',
+        network: 'G_ema',
+        created: new Date().toISOString(),
+        training: {
+          command: this.opts.command ?? null,
+          kimg: p.imagesSeen / 1000,
+          step: p.step,
+          seconds: Math.round(p.seconds * 10) / 10,
+          ...this.config,
+        },
+      },
+      contentHash: hashTensors({ G: g, D: d }),
+      weightsDtype: 'float32',
+    };
+    return new GanModel(manifest, g, d);
+  }
+
+  async sample(p: Readonly<TrainingProgress>): Promise<void> {
+    const model = this.model(p);
+    const n = this.opts.gridSize ?? 64;
+    const seeds = Array.from({ length: n }, (_, i) => i);
+    try {
+      const img = await synthesize(model, await mapZ(model, sampleZ(model, seeds)), { noiseMode: 'const' });
+      await writePng(
+        join(this.files.samples, `fakes-${String(p.imagesSeen).padStart(9, '0')}.png`),
+        makeGrid(toImages(img), Math.ceil(Math.sqrt(n)), 1, 255),
+      );
+    } finally {
+      await model.release();
+    }
+  }
+
+  async writeReals(): Promise<void> {
+    const n = Math.min(this.opts.gridSize ?? 64, this.opts.dataset.size);
+    const reals: Tensor[] = [];
+    const { channels: c, resolution: r } = this.opts.dataset;
+    const { Tensor } = await import('../core/tensor.js');
+    const t = Tensor.float32([n, c, r, r]);
+    for (let i = 0; i < n; i++) t.data.set(this.opts.dataset.image(i), i * c * r * r);
+    reals.push(t);
+    await writePng(
+      join(this.files.samples, 'reals.png'),
+      makeGrid(toImages(t), Math.ceil(Math.sqrt(n)), 1, 255),
+    );
+  }
+
+  async snapshot(p: Readonly<TrainingProgress>): Promise<void> {
+    await writeBundle(this.files.bundle, this.model(p));
+  }
+
+  async saveCheckpoint(p: Readonly<TrainingProgress>): Promise<void> {
+    const { groups, state } = this.trainer.checkpointParts();
+    const full: CheckpointState = {
+      ...state,
+      kind: 'stylegan2',
+      progress: { ...p },
+      config: this.config,
+      sampler: this.sampler.getState(),
+      command: this.opts.command,
+    };
+    await saveCheckpoint(this.files.checkpoint, { groups, state: full });
+  }
+}
+
+export interface StyleGAN2RunResult extends LoopResult {
+  files: RunFiles;
+  imgPerSec: number;
+}
+
+/**
+ * Trains (or with `resume`, continues) a StyleGAN2 into `outdir` (checkpoint, log.jsonl, losses.png,
+ * samples/, bundle/ holding G_ema and D). Resolves when done or after `signal` aborts (with a checkpoint).
+ */
+export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2RunResult> {
+  const config = resolveConfig(o);
+  const files = runFiles(o.outdir);
+  const loaded = await openRun<CheckpointState>(files, o.resume ?? false);
+  if (loaded) {
+    if (loaded.fallbackReason) o.onMessage?.(`using ${loaded.path}: ${loaded.fallbackReason}`);
+    if (loaded.checkpoint.state.kind !== 'stylegan2')
+      throw new ArgumentError(
+        `--resume: ${loaded.path} is a ${String(loaded.checkpoint.state.kind)} checkpoint, not stylegan2`,
+      );
+    checkResumeConfig(
+      loaded.checkpoint.state.config as unknown as Record<string, unknown>,
+      config as unknown as Record<string, unknown>,
+      loaded.path,
+    );
+  }
+  const nets = networkConfigs(config);
+  const opts = {
+    ...defaultStyleGAN2Options(config.batch),
+    lr: config.lr,
+    r1Gamma: config.r1Gamma,
+    styleMixingProb: config.styleMixingProb,
+    emaKimg: config.emaKimg,
+  };
+  const trainer = new StyleGAN2Trainer(
+    resolveGenerator(nets.g),
+    nets.d,
+    initGenerator(nets.g, config.seed),
+    initDiscriminator(nets.d, config.seed + 1),
+    opts,
+    config.seed + 2,
+  );
+  const sampler = new BatchSampler(o.dataset, config.batch, config.seed);
+  if (loaded) {
+    trainer.restore(loaded.checkpoint.groups, loaded.checkpoint.state, loaded.path);
+    sampler.setState(loaded.checkpoint.state.sampler);
+  }
+  const task = new StyleGAN2Task(trainer, sampler, config, nets.g, nets.d, files, o);
+  try {
+    const start = loaded?.checkpoint.state.progress;
+    if (!start) await task.writeReals();
+    const log = await TrainingLog.open(files.log, { resumeStep: start?.step });
+    const snapKimg = o.snapKimg ?? o.kimg / 10;
+    const t0 = performance.now();
+    const result = await runTrainingLoop(task, {
+      totalKimg: o.kimg,
+      start,
+      snapshotKimg: snapKimg,
+      sampleKimg: o.sampleKimg ?? snapKimg,
+      logKimg: o.logKimg,
+      checkpointSeconds: o.checkpointSeconds,
+      signal: o.signal,
+      log,
+      display: o.display ?? undefined,
+      plotPath: files.plot,
+      onMessage: o.onMessage,
+      onStep: o.onStep,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const images = result.progress.imagesSeen - (start?.imagesSeen ?? 0);
+    return { ...result, files, imgPerSec: seconds > 0 ? images / seconds : 0 };
+  } finally {
+    await trainer.release();
+  }
+}
