@@ -50,6 +50,8 @@ export interface StepStats {
   scoreFake: number;
   scoreReal: number;
   r1?: number;
+  /** Milliseconds spent in each phase's ONNX run (for benchmarks and profiling). */
+  ms: { gMain: number; dMain: number; dReg?: number };
 }
 
 /** The JSON half of a trainer checkpoint (tensors go into groups). */
@@ -180,14 +182,18 @@ export class StyleGAN2Trainer {
     // Gmain
     const gFeeds = this.phaseFeeds();
     this.paramFeeds(gFeeds, 'GD');
+    let t0 = performance.now();
     const gOut = await exes.gMain.runNamed(gFeeds);
+    const gMs = performance.now() - t0;
     this.optG.step(this.gKeys.map((k) => gOut[`grad:G.${k}`] ?? null));
     this.updateWAvg(gOut.wMean);
     // Dmain
     const dFeeds = this.phaseFeeds();
     dFeeds.real = real;
     this.paramFeeds(dFeeds, 'GD');
+    t0 = performance.now();
     const dOut = await exes.dMain.runNamed(dFeeds);
+    const dMs = performance.now() - t0;
     // (Dmain's mapping pass would also update w_avg in NVIDIA's code; its z are independent draws.)
     this.optD.step(this.dKeys.map((k) => dOut[`grad:D.${k}`] ?? null));
     const stats: StepStats = {
@@ -196,12 +202,15 @@ export class StyleGAN2Trainer {
       lossDreal: dOut.lossReal.item(),
       scoreFake: dOut.scoreFake.item(),
       scoreReal: dOut.scoreReal.item(),
+      ms: { gMain: gMs, dMain: dMs },
     };
     // Dreg every r1Interval steps
     if (this.step % this.opts.r1Interval === 0) {
       const rFeeds: Record<string, Tensor> = { real };
       this.paramFeeds(rFeeds, 'D');
+      t0 = performance.now();
       const rOut = await exes.dReg.runNamed(rFeeds);
+      stats.ms.dReg = performance.now() - t0;
       this.optD.step(this.dKeys.map((k) => rOut[`grad:D.${k}`] ?? null));
       stats.r1 = rOut.r1.item();
     }

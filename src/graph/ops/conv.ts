@@ -5,7 +5,7 @@ import type { OnnxEmitter } from '../emitter.js';
 import type { ConvAttrs, ConvTransposeAttrs, OpFamily, ValueType } from '../types.js';
 import { apply, constant, type Value } from '../value.js';
 import { gemm, matmul } from './matmul.js';
-import { reshape, transpose } from './movement.js';
+import { reshape, slice, transpose } from './movement.js';
 import { reduceSum } from './reduce.js';
 
 function outSize(n: number, k: number, s: number, d: number, p0: number, p1: number): number {
@@ -75,7 +75,7 @@ export const convOps: OpFamily<'Conv' | 'ConvTranspose'> = {
         const span = x.shape[2 + i] + a.pads[i] + a.pads[i + 2] - a.dilations[i] * (w.shape[2 + i] - 1) - 1;
         return span % a.strides[i];
       }) as [number, number];
-      const dx = convTranspose2d(g, w, undefined, { ...a, outputPadding: r });
+      const dx = strideOneInputGrad(g, w, a) ?? convTranspose2d(g, w, undefined, { ...a, outputPadding: r });
       const dw = convWeightGrad(x, g, kh, kw, a);
       return b ? [dx, dw, reduceSum(g, [0, 2, 3])] : [dx, dw];
     },
@@ -96,6 +96,30 @@ export const convOps: OpFamily<'Conv' | 'ConvTranspose'> = {
     },
   },
 };
+
+/**
+ * dx of a stride-1 conv as a plain Conv with the spatially flipped, group-wise transposed weight:
+ * ORT's Conv is several times faster than its ConvTranspose (col2im), most of all for grouped and
+ * depthwise kernels. For constant weights ORT folds the flip at session creation. Null when the
+ * padding is larger than the kernel's reach (then ConvTranspose is used).
+ */
+function strideOneInputGrad(g: Value, w: Value, a: ConvAttrs): Value | null {
+  if (a.strides[0] !== 1 || a.strides[1] !== 1) return null;
+  const [cout, cinPerGroup, kh, kw] = w.shape;
+  const reach = [a.dilations[0] * (kh - 1), a.dilations[1] * (kw - 1)];
+  const pads = [reach[0] - a.pads[0], reach[1] - a.pads[1], reach[0] - a.pads[2], reach[1] - a.pads[3]] as const;
+  if (pads.some((p) => p < 0)) return null;
+  const groups = a.group;
+  // [Cout, Cin/g, k, k] -> per group swap in/out -> [Cin, Cout/g, k, k], then flip both spatial axes.
+  const swapped =
+    groups === 1
+      ? transpose(w, [1, 0, 2, 3])
+      : cout / groups === 1 && cinPerGroup === 1
+        ? w
+        : reshape(transpose(reshape(w, [groups, cout / groups, cinPerGroup, kh, kw]), [0, 2, 1, 3, 4]), [groups * cinPerGroup, cout / groups, kh, kw]);
+  const flipped = kh === 1 && kw === 1 ? swapped : slice(swapped, [-1, -1], [-(2 ** 62), -(2 ** 62)], [2, 3], [-1, -1]);
+  return conv2d(g, flipped, undefined, { strides: [1, 1], pads, dilations: a.dilations, group: groups });
+}
 
 /** Cached one-hot im2col kernels, keyed by channels, kernel size and dtype. */
 const oneHotCache = new Map<string, Value>();
