@@ -39,3 +39,15 @@ export { RandomState, type RandomStateSnapshot } from './core/rng.js';
 export * from './data/index.js';
 export { readIdx, loadIdx, writeIdx } from './formats/idx.js';
 export * from './train/index.js';
+
+// classifier and metrics
+export { Classifier, type ClassifierManifest } from './models/classifier/classifier.js';
+export { readClassifierBundle, writeClassifierBundle } from './models/classifier/bundle.js';
+export { CLASSIFIER_PRESETS, type ClassifierConfig, inferClassifierConfig, resolveClassifier } from './models/classifier/config.js';
+export { initClassifierWeights } from './models/classifier/init.js';
+export { classify, logSoftmax, softmax } from './models/classifier/network.js';
+export { predict, type Predictions } from './models/classifier/predict.js';
+export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './metrics/fcd.js';
+export { generatedImages } from './metrics/generated.js';
+export { featureStats, type FeatureStats } from './metrics/stats.js';
+export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';

@@ -5,6 +5,7 @@ import { exportCommand } from './commands/exportModel.js';
 import { generateCommand } from './commands/generate.js';
 import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
+import { metricsCommand } from './commands/metrics.js';
 import { selftestCommand } from './commands/selftest.js';
 import { trainCommand } from './commands/train.js';
 

@@ -1,10 +1,6 @@
 import { ArgumentError } from '../core/errors.js';
 import type { ImageDataset } from '../data/dataset.js';
-import {
-  CLASSIFIER_PRESETS,
-  type ClassifierConfig,
-  type ClassifierPreset,
-} from '../models/classifier/config.js';
+import { CLASSIFIER_PRESETS, type ClassifierConfig } from '../models/classifier/config.js';
 import {
   type ClassifierCheckpointState,
   type ClassifierTrainConfig,
@@ -31,7 +27,7 @@ export interface ClassifierRunOptions {
   warmupSteps?: number;
   weightDecay?: number;
   labelSmoothing?: number;
-  /** Default: flips and ±2 px shifts; null for none. */
+  /** Default: random flips, no shifts; null for none. */
   augment?: ClassifierTrainConfig['augment'];
   seed?: number;
   subset?: number;
@@ -76,7 +72,7 @@ function resolveConfig(o: ClassifierRunOptions): ClassifierTrainConfig {
     warmupSteps: o.warmupSteps ?? 100,
     weightDecay: o.weightDecay ?? 5e-4,
     labelSmoothing: o.labelSmoothing ?? 0,
-    augment: o.augment === undefined ? { flip: true, maxShift: 2 } : o.augment,
+    augment: o.augment === undefined ? { flip: true, maxShift: 0 } : o.augment,
     seed: o.seed ?? 0,
     subset: o.subset ?? null,
   };
@@ -99,8 +95,6 @@ export async function trainClassifier(o: ClassifierRunOptions): Promise<Classifi
   const loaded = await openRun<ClassifierCheckpointState>(files, o.resume ?? false);
   if (loaded) {
     if (loaded.fallbackReason) o.onMessage?.(`using ${loaded.path}: ${loaded.fallbackReason}`);
-    const { epochs: _saved, ...savedRest } = loaded.checkpoint.state.config;
-    const { epochs: _now, ...nowRest } = config;
     // The schedule's length depends on epochs, so a resumed run keeps the original count.
     if (loaded.checkpoint.state.config.epochs !== config.epochs) {
       throw new ArgumentError(
@@ -108,8 +102,8 @@ export async function trainClassifier(o: ClassifierRunOptions): Promise<Classifi
       );
     }
     checkResumeConfig(
-      savedRest as unknown as Record<string, unknown>,
-      nowRest as unknown as Record<string, unknown>,
+      loaded.checkpoint.state.config as unknown as Record<string, unknown>,
+      config as unknown as Record<string, unknown>,
       loaded.path,
     );
   }

@@ -11,7 +11,12 @@ import { reduceSum } from '../../src/graph/ops/reduce.js';
 import { constant, input, type Value } from '../../src/graph/value.js';
 import { readClassifierBundle, writeClassifierBundle } from '../../src/models/classifier/bundle.js';
 import { Classifier, type ClassifierManifest } from '../../src/models/classifier/classifier.js';
-import { CLASSIFIER_PRESETS, type ClassifierConfig, inferClassifierConfig, resolveClassifier } from '../../src/models/classifier/config.js';
+import {
+  CLASSIFIER_PRESETS,
+  type ClassifierConfig,
+  inferClassifierConfig,
+  resolveClassifier,
+} from '../../src/models/classifier/config.js';
 import { initClassifierWeights } from '../../src/models/classifier/init.js';
 import { classify, logSoftmax } from '../../src/models/classifier/network.js';
 import { predict } from '../../src/models/classifier/predict.js';
@@ -23,7 +28,14 @@ afterAll(clearSessionCache);
 /** Small nets covering both downsampling modes and both heads. */
 const CASES: Record<string, ClassifierConfig> = {
   'maxpool + avgpool head': { ...CLASSIFIER_PRESETS.tiny, stageWidths: [3, 4], stageDepths: [1, 2] },
-  'stride + dense head': { ...CLASSIFIER_PRESETS.tiny, stageWidths: [3, 4, 5], stageDepths: [1, 2, 1], downsample: 'stride', head: 'dense', featureDim: 6 },
+  'stride + dense head': {
+    ...CLASSIFIER_PRESETS.tiny,
+    stageWidths: [3, 4, 5],
+    stageDepths: [1, 2, 1],
+    downsample: 'stride',
+    head: 'dense',
+    featureDim: 6,
+  },
 };
 
 function manifestFor(cfg: ClassifierConfig): ClassifierManifest {
@@ -75,7 +87,10 @@ describe('classifier network', () => {
             const kinks: Value[] = [];
             const out = classify(w.at(''), cfg, x, { kinks, train });
             // Guards: leaky-ReLU inputs and max-pool margins; a step across a kink shrinks ε.
-            return { out: add(reduceSum(mul(out.features, cf)), reduceSum(mul(out.logits, cl))), guards: kinks };
+            return {
+              out: add(reduceSum(mul(out.features, cf)), reduceSum(mul(out.logits, cl))),
+              guards: kinks,
+            };
           },
           { x: randomTensor([2, 1, 8, 8], 5, { dtype: 'float32' }) },
           // float32: ORT has no double Conv. Richardson at ε = 1e-2 leaves rounding ≈1e-5.
@@ -95,15 +110,22 @@ describe('classifier network', () => {
         const x = input('x', [3, 1, 8, 8]);
         const big = input('big', [1, 3]);
         const o = classify(w.at(''), cfg, x);
-        return { inputs: [x, big], outputs: [o.logits, o.probs, logSoftmax(big)], outputNames: ['logits', 'probs', 'ls'] };
+        return {
+          inputs: [x, big],
+          outputs: [o.logits, o.probs, logSoftmax(big)],
+          outputNames: ['logits', 'probs', 'ls'],
+        };
       })(),
     });
-    const [logits, probs, ls] = await exe.run(randomTensor([3, 1, 8, 8], 7, { dtype: 'float32' }), Tensor.float32([1, 3], [1000, 0, -1000]));
+    const [logits, probs, ls] = await exe.run(
+      randomTensor([3, 1, 8, 8], 7, { dtype: 'float32' }),
+      Tensor.float32([1, 3], [1000, 0, -1000]),
+    );
     for (let i = 0; i < 3; i++) {
       const row = Array.from(logits.f32.subarray(3 * i, 3 * i + 3));
       const m = Math.max(...row);
       const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
-      row.forEach((v, j) => expect(probs.f32[3 * i + j]).toBeCloseTo(Math.exp(v - m) / z, 6));
+      for (const [j, v] of row.entries()) expect(probs.f32[3 * i + j]).toBeCloseTo(Math.exp(v - m) / z, 6);
     }
     expect(Array.from(ls.f32)).toEqual([0, -1000, -2000]);
   });
@@ -113,7 +135,10 @@ describe('classifier network', () => {
     const c = new Classifier(manifestFor(cfg), randomWeights(cfg, 8));
     const small = randomTensor([2, 1, 6, 6], 9, { dtype: 'float32' });
     const padded = Tensor.float32([2, 1, 8, 8], new Array(128).fill(-1));
-    for (let n = 0; n < 2; n++) for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) padded.data[n * 64 + (y + 1) * 8 + x + 1] = (small.data as Float32Array)[n * 36 + y * 6 + x];
+    for (let n = 0; n < 2; n++)
+      for (let y = 0; y < 6; y++)
+        for (let x = 0; x < 6; x++)
+          padded.data[n * 64 + (y + 1) * 8 + x + 1] = (small.data as Float32Array)[n * 36 + y * 6 + x];
     const a = await predict(c, small);
     const b = await predict(c, padded);
     expect(maxAbsDiff(a.logits.f32, b.logits.f32)).toBeLessThan(1e-5);
@@ -121,7 +146,10 @@ describe('classifier network', () => {
 
   it('config inference from weights recovers stages, head and classes', () => {
     for (const cfg of [...Object.values(CASES), CLASSIFIER_PRESETS.fmnist32]) {
-      const inferred = inferClassifierConfig(new Weights(initClassifierWeights(cfg, 0)), { resolution: cfg.resolution, downsample: cfg.downsample });
+      const inferred = inferClassifierConfig(new Weights(initClassifierWeights(cfg, 0)), {
+        resolution: cfg.resolution,
+        downsample: cfg.downsample,
+      });
       const r = resolveClassifier(cfg);
       expect(inferred).toMatchObject({
         inChannels: cfg.inChannels,
@@ -149,7 +177,9 @@ describe('classifier bundle', () => {
         expect([...back.tensors.keys()].sort()).toEqual([...c.tensors.keys()].sort());
         for (const [k, t] of c.tensors) {
           expect(back.tensors.get(k)!.shape).toEqual(t.shape);
-          expect(Array.from(back.tensors.get(k)!.data as ArrayLike<number | bigint>)).toEqual(Array.from(t.data as ArrayLike<number | bigint>));
+          expect(Array.from(back.tensors.get(k)!.data as ArrayLike<number | bigint>)).toEqual(
+            Array.from(t.data as ArrayLike<number | bigint>),
+          );
         }
         const x = randomTensor([5, 1, 8, 8], 11, { dtype: 'float32' });
         const [p1, p2] = [await predict(c, x, { batchSize: 2 }), await predict(back, x, { batchSize: 5 })];

@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RandomState } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { FASHION_MNIST_ROOT, loadFashionMnist } from '../../src/data/fashionMnist.js';
 import { readClassifierBundle } from '../../src/models/classifier/bundle.js';
 import type { ClassifierConfig } from '../../src/models/classifier/config.js';
 import { argmaxRows, predict } from '../../src/models/classifier/predict.js';
-import { RandomState } from '../../src/core/rng.js';
 import { clearSessionCache } from '../../src/runtime/compile.js';
 import { trainClassifier } from '../../src/train/classifier.js';
 import { augmentInto } from '../../src/train/classifierAugment.js';
@@ -18,17 +18,39 @@ afterAll(clearSessionCache);
 const haveData = existsSync(join(FASHION_MNIST_ROOT, 'train-labels-idx1-ubyte.gz'));
 
 /** A few thousand parameters: 32×32 grey, stride downsampling, dense 32-d features. */
-const SMALL: Partial<ClassifierConfig> = { stageWidths: [8, 16], stageDepths: [1, 1], downsample: 'stride', head: 'dense', featureDim: 32 };
+const SMALL: Partial<ClassifierConfig> = {
+  stageWidths: [8, 16],
+  stageDepths: [1, 1],
+  downsample: 'stride',
+  head: 'dense',
+  featureDim: 32,
+};
 
 /** Images seen by the test run: the first 1000 training images, twice. */
-const RUN = { epochs: 2, batch: 50, lr: 3e-3, warmupSteps: 0, network: SMALL, subset: 1000, logKimg: 0.5 } as const;
+const RUN = {
+  epochs: 2,
+  batch: 50,
+  lr: 3e-3,
+  warmupSteps: 0,
+  network: SMALL,
+  subset: 1000,
+  logKimg: 0.5,
+} as const;
 
 describe.skipIf(!haveData)('classifier training on Fashion-MNIST (small subset)', () => {
   it('learns well above chance, writes a readable bundle, and a resumed run ends bit-identical', async () => {
-    const [train, test] = await Promise.all([loadFashionMnist('train', { limit: 1000 }), loadFashionMnist('test', { limit: 500 })]);
+    const [train, test] = await Promise.all([
+      loadFashionMnist('train', { limit: 1000 }),
+      loadFashionMnist('test', { limit: 500 }),
+    ]);
     const dir = await mkdtemp(join(tmpdir(), 'latentlab-clf-train-'));
     try {
-      const straight = await trainClassifier({ dataset: train, testset: test, outdir: join(dir, 'a'), ...RUN });
+      const straight = await trainClassifier({
+        dataset: train,
+        testset: test,
+        outdir: join(dir, 'a'),
+        ...RUN,
+      });
       expect(straight.status).toBe('completed');
       expect(straight.history.map((h) => h.epoch)).toEqual([1, 2]);
       // Chance is 10%; 1000 images × 2 epochs of this small net reach ~65-70%.
@@ -55,13 +77,31 @@ describe.skipIf(!haveData)('classifier training on Fashion-MNIST (small subset)'
         onMessage: (line) => line.startsWith('epoch 1.00') && controller.abort(),
       });
       expect(first.status).toBe('interrupted');
-      const resumed = await trainClassifier({ dataset: train, testset: test, outdir: join(dir, 'b'), ...RUN, resume: true });
+      const resumed = await trainClassifier({
+        dataset: train,
+        testset: test,
+        outdir: join(dir, 'b'),
+        ...RUN,
+        resume: true,
+      });
       expect(resumed.status).toBe('completed');
-      const [a, b] = await Promise.all([readClassifierBundle(straight.files.bundle), readClassifierBundle(resumed.files.bundle)]);
+      const [a, b] = await Promise.all([
+        readClassifierBundle(straight.files.bundle),
+        readClassifierBundle(resumed.files.bundle),
+      ]);
       expect(b.manifest.contentHash).toBe(a.manifest.contentHash);
       expect(resumed.history.map((h) => h.testAccuracy)).toEqual(straight.history.map((h) => h.testAccuracy));
       // Other settings on resume are refused.
-      await expect(trainClassifier({ dataset: train, testset: test, outdir: join(dir, 'b'), ...RUN, lr: 1e-3, resume: true })).rejects.toThrow(/other settings/);
+      await expect(
+        trainClassifier({
+          dataset: train,
+          testset: test,
+          outdir: join(dir, 'b'),
+          ...RUN,
+          lr: 1e-3,
+          resume: true,
+        }),
+      ).rejects.toThrow(/other settings/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

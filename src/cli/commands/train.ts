@@ -3,6 +3,7 @@ import { trainDcgan } from '../../train/index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { loadTrainingData, num, runTrainer, str } from './trainRun.js';
+import { classifierTrainer } from '../../train/classifierCommand.js';
 import { stylegan2Trainer } from './trainStylegan2.js';
 
 /**
@@ -107,7 +108,7 @@ const dcgan: TrainSubcommand = {
 export const TRAINERS: Readonly<Record<string, TrainSubcommand>> = {
   dcgan,
   stylegan2: stylegan2Trainer,
-  // classifier: classifierTrainer,
+  classifier: classifierTrainer,
 };
 
 function allFlags(): FlagSpec[] {

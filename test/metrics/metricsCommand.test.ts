@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/cli/args.js';
+import { metricsCommand } from '../../src/cli/commands/metrics.js';
+import { ArgumentError } from '../../src/core/errors.js';
+import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
+import { writeBundle } from '../../src/formats/bundle.js';
+import { writeClassifierBundle } from '../../src/models/classifier/bundle.js';
+import { Classifier } from '../../src/models/classifier/classifier.js';
+import { CLASSIFIER_PRESETS, type ClassifierConfig } from '../../src/models/classifier/config.js';
+import { initClassifierWeights } from '../../src/models/classifier/init.js';
+import { inferDcganGenerator } from '../../src/models/dcgan/config.js';
+import { DCGAN_PRESETS, dcganInitialStateDicts } from '../../src/models/dcgan/init.js';
+import { GanModel } from '../../src/models/ganModel.js';
+import { dcganDims, hashTensors } from '../../src/models/manifest.js';
+import { Weights } from '../../src/nn/weights.js';
+import { clearSessionCache } from '../../src/runtime/compile.js';
+
+afterAll(clearSessionCache);
+
+const haveData = existsSync(join(FASHION_MNIST_ROOT, 't10k-images-idx3-ubyte.gz'));
+const created = '2024-01-01T00:00:00.000Z';
+
+async function run(argv: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  await metricsCommand.run(parseArgs(argv, metricsCommand.flags, 'metrics'), (l) => lines.push(l));
+  return lines;
+}
+
+describe('latentlab metrics', () => {
+  it('refuses a missing or unknown metric and foreign flags', async () => {
+    await expect(run([])).rejects.toThrow(/which metric/);
+    await expect(run(['fid'])).rejects.toBeInstanceOf(ArgumentError);
+    await expect(run(['fcd', '--classifier', 'x'])).rejects.toThrow(/--model is required|no such/);
+  });
+
+  it.skipIf(!haveData)('fcd: a grey 32×32 generator against the Fashion-MNIST test split', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'latentlab-metrics-'));
+    try {
+      const { netG } = dcganInitialStateDicts({ ...DCGAN_PRESETS.tiny, nc: 1 }, 1);
+      const g = inferDcganGenerator(new Weights(netG));
+      const model = new GanModel(
+        {
+          format: 'latentlab-bundle',
+          version: 1,
+          name: 'tiny-dcgan',
+          architecture: 'dcgan',
+          generator: g,
+          ...dcganDims(g),
+          provenance: { format: 'random-init', source: 'test', created },
+          contentHash: hashTensors({ G: netG }),
+          weightsDtype: 'float32',
+        },
+        netG,
+      );
+      await writeBundle(join(dir, 'gen'), model);
+      const cfg: ClassifierConfig = {
+        ...CLASSIFIER_PRESETS.fmnist32,
+        stageWidths: [4, 8],
+        stageDepths: [1, 1],
+        featureDim: 16,
+      };
+      const clf = new Classifier(
+        {
+          format: 'latentlab-classifier',
+          version: 1,
+          name: 'tiny-clf',
+          config: cfg,
+          labelNames: Array.from({ length: 10 }, (_, i) => String(i)),
+          inputRange: [-1, 1],
+          resolution: 32,
+          channels: 1,
+          testAccuracy: null,
+          provenance: { format: 'random-init', source: 'test', created },
+          contentHash: '',
+        },
+        initClassifierWeights(cfg, 2),
+      );
+      await writeClassifierBundle(join(dir, 'clf'), clf);
+      const json = join(dir, 'fcd.json');
+      const lines = await run([
+        'fcd',
+        '--model',
+        join(dir, 'gen'),
+        '--classifier',
+        join(dir, 'clf'),
+        '--num',
+        '64',
+        '--ref-num',
+        '300',
+        '--batch',
+        '32',
+        '--json',
+        json,
+      ]);
+      expect(lines[1]).toMatch(/^fcd \d+\.\d{4} /);
+      const record = JSON.parse(await readFile(json, 'utf8'));
+      expect(record).toMatchObject({
+        metric: 'fcd',
+        num: 64,
+        referenceNum: 300,
+        reference: 'fashion-mnist-test',
+      });
+      expect(record.value).toBeGreaterThan(0);
+      expect(record.value).toBeCloseTo(record.meanTerm + record.covTerm, 9);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
