@@ -14,6 +14,7 @@ const commands: readonly Command[] = [
   importCommand,
   exportCommand,
   trainCommand,
+  metricsCommand,
   infoCommand,
   selftestCommand,
 ];
