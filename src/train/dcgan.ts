@@ -1,11 +1,9 @@
-import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.js';
 import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
 import { writeBundle } from '../formats/bundle.js';
-import { makeGrid, toImages, writePng } from '../formats/image.js';
 import {
   type DcganDiscriminatorConfig,
   type DcganGeneratorConfig,
@@ -31,6 +29,7 @@ import {
   type TrainGraph,
   trainableKeys,
 } from './dcganPrograms.js';
+import { fakesPath, writeGrid, writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import type { ProgressDisplay } from './progress.js';
 import { type RunFiles, runFiles } from './run.js';
@@ -280,24 +279,12 @@ export class DcganTrainer implements TrainingTask {
   }
 
   async sample(p: Readonly<TrainingProgress>): Promise<void> {
-    const images = toImages(await this.samples());
-    const name = `fakes-${String(p.imagesSeen).padStart(9, '0')}.png`;
-    await writePng(
-      join(this.files.samples, name),
-      makeGrid(images, Math.ceil(Math.sqrt(images.length)), 1, 255),
-    );
+    await writeGrid(fakesPath(this.files.samples, p.imagesSeen), await this.samples());
   }
 
   /** The first grid's worth of training images. */
   async writeReals(): Promise<void> {
-    const n = Math.min(this.fixedZ.shape[0], this.sampler.size);
-    const { channels: c, resolution: r } = this.dataset;
-    const t = Tensor.float32([n, c, r, r]);
-    for (let i = 0; i < n; i++) t.data.set(this.dataset.image(i), i * c * r * r);
-    await writePng(
-      join(this.files.samples, 'reals.png'),
-      makeGrid(toImages(t), Math.ceil(Math.sqrt(n)), 1, 255),
-    );
+    await writeRealsGrid(this.files.samples, this.dataset, this.fixedZ.shape[0]);
   }
 
   /** The current networks as a latentlab bundle (eval-mode netG + netD, training facts). */

@@ -5,9 +5,7 @@ import {
   DcganTrainer,
   type DcganTrainOptions,
 } from './dcgan.js';
-import { TrainingLog } from './log.js';
-import { type LoopResult, runTrainingLoop } from './loop.js';
-import { checkResumeConfig, openRun, type RunFiles, runFiles } from './run.js';
+import { type FolderRunResult, openRunChecked, runFiles, runInFolder } from './run.js';
 
 function resolveConfig(o: DcganTrainOptions): DcganTrainConfig {
   const ds = o.dataset;
@@ -44,11 +42,7 @@ function resolveConfig(o: DcganTrainOptions): DcganTrainConfig {
   return config;
 }
 
-export interface DcganRunResult extends LoopResult {
-  files: RunFiles;
-  /** Mean training throughput over this process's steps. */
-  imgPerSec: number;
-}
+export type DcganRunResult = FolderRunResult;
 
 /**
  * Trains (or with `resume`, continues) a DCGAN into `outdir`: checkpoint.safetensors, log.jsonl,
@@ -58,39 +52,10 @@ export interface DcganRunResult extends LoopResult {
 export async function trainDcgan(o: DcganTrainOptions): Promise<DcganRunResult> {
   const config = resolveConfig(o);
   const files = runFiles(o.outdir);
-  const loaded = await openRun<DcganCheckpointState>(files, o.resume ?? false);
-  if (loaded) {
-    if (loaded.fallbackReason) o.onMessage?.(`using ${loaded.path}: ${loaded.fallbackReason}`);
-    checkResumeConfig(
-      loaded.checkpoint.state.config as unknown as Record<string, unknown>,
-      config as unknown as Record<string, unknown>,
-      loaded.path,
-    );
-  }
+  const loaded = await openRunChecked<DcganCheckpointState>(files, o.resume ?? false, 'dcgan', config, o.onMessage);
   const trainer = await DcganTrainer.create(config, o.dataset, o, loaded?.checkpoint, loaded?.path);
   try {
-    const start = loaded?.checkpoint.state.progress;
-    if (!start) await trainer.writeReals();
-    const log = await TrainingLog.open(files.log, { resumeStep: start?.step });
-    const snapKimg = o.snapKimg ?? o.kimg / 10;
-    const t0 = performance.now();
-    const result = await runTrainingLoop(trainer, {
-      totalKimg: o.kimg,
-      start,
-      snapshotKimg: snapKimg,
-      sampleKimg: o.sampleKimg ?? snapKimg,
-      logKimg: o.logKimg,
-      checkpointSeconds: o.checkpointSeconds,
-      signal: o.signal,
-      log,
-      display: o.display ?? undefined,
-      plotPath: files.plot,
-      onMessage: o.onMessage,
-      onStep: o.onStep,
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const images = result.progress.imagesSeen - (start?.imagesSeen ?? 0);
-    return { ...result, files, imgPerSec: seconds > 0 ? images / seconds : 0 };
+    return await runInFolder(trainer, files, loaded?.checkpoint.state.progress, o);
   } finally {
     await trainer.release();
   }

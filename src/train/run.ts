@@ -2,6 +2,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import { type LoadedCheckpoint, loadLatestCheckpoint, previousPath } from './checkpoint.js';
+import { TrainingLog } from './log.js';
+import { type LoopOptions, type LoopResult, runTrainingLoop, type TrainingTask } from './loop.js';
+import type { TrainingProgress } from './types.js';
 
 /**
  * The files of a training run folder, shared by every trainer so runs look alike:
@@ -75,4 +78,78 @@ export function checkResumeConfig(
       `--resume: ${file} was trained with other settings (${diffs.join('; ')}); use the original flags`,
     );
   }
+}
+
+/** Options of a run folder's loop that every trainer passes through unchanged. */
+export interface FolderLoopOptions {
+  kimg: number;
+  snapKimg?: number;
+  sampleKimg?: number;
+  logKimg?: number;
+  checkpointSeconds?: number;
+  signal?: AbortSignal;
+  display?: LoopOptions['display'] | null;
+  onMessage?: (line: string) => void;
+  onStep?: LoopOptions['onStep'];
+}
+
+export interface FolderRunResult extends LoopResult {
+  files: RunFiles;
+  /** Mean training throughput over this process's steps. */
+  imgPerSec: number;
+}
+
+/**
+ * Opens a run folder for a trainer of `kind`: a fresh run refuses an existing one; a resumed run
+ * loads the newest readable checkpoint and checks it was made by the same trainer and settings.
+ */
+export async function openRunChecked<S extends { config: object; kind?: string }>(
+  files: RunFiles,
+  resume: boolean,
+  kind: string,
+  config: object,
+  onMessage?: (line: string) => void,
+): Promise<LoadedCheckpoint<S> | null> {
+  const loaded = await openRun<S>(files, resume);
+  if (!loaded) return null;
+  if (loaded.fallbackReason) onMessage?.(`using ${loaded.path}: ${loaded.fallbackReason}`);
+  const savedKind = loaded.checkpoint.state.kind;
+  if (savedKind !== undefined && savedKind !== kind) {
+    throw new ArgumentError(`--resume: ${loaded.path} is a ${savedKind} checkpoint, not ${kind}`);
+  }
+  checkResumeConfig(loaded.checkpoint.state.config as Record<string, unknown>, config as Record<string, unknown>, loaded.path);
+  return loaded;
+}
+
+/**
+ * Runs a trainer's task in its folder: the reals grid on a fresh start, log.jsonl, the loop with
+ * snapshots every `snapKimg` (default kimg/10), and the throughput of this process.
+ */
+export async function runInFolder(
+  task: TrainingTask & { writeReals?(): Promise<void> },
+  files: RunFiles,
+  start: TrainingProgress | undefined,
+  o: FolderLoopOptions,
+): Promise<FolderRunResult> {
+  if (!start) await task.writeReals?.();
+  const log = await TrainingLog.open(files.log, { resumeStep: start?.step });
+  const snapKimg = o.snapKimg ?? o.kimg / 10;
+  const t0 = performance.now();
+  const result = await runTrainingLoop(task, {
+    totalKimg: o.kimg,
+    start,
+    snapshotKimg: snapKimg,
+    sampleKimg: o.sampleKimg ?? snapKimg,
+    logKimg: o.logKimg,
+    checkpointSeconds: o.checkpointSeconds,
+    signal: o.signal,
+    log,
+    display: o.display ?? undefined,
+    plotPath: files.plot,
+    onMessage: o.onMessage,
+    onStep: o.onStep,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const images = result.progress.imagesSeen - (start?.imagesSeen ?? 0);
+  return { ...result, files, imgPerSec: seconds > 0 ? images / seconds : 0 };
 }

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
 import { writeBundle } from '../formats/bundle.js';
@@ -12,15 +11,9 @@ import { type GeneratorConfig, resolveGenerator } from '../models/stylegan2/conf
 import type { DiscriminatorConfig } from '../models/stylegan2/discriminator.js';
 import { channelTable, initDiscriminator, initGenerator } from '../models/stylegan2/init.js';
 import { saveCheckpoint } from './checkpoint.js';
-import { TrainingLog } from './log.js';
-import {
-  type LoopOptions,
-  type LoopResult,
-  runTrainingLoop,
-  type StepResult,
-  type TrainingTask,
-} from './loop.js';
-import { checkResumeConfig, openRun, type RunFiles, runFiles } from './run.js';
+import { writeRealsGrid } from './grids.js';
+import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
+import { type FolderRunResult, openRunChecked, type RunFiles, runFiles, runInFolder } from './run.js';
 import { defaultStyleGAN2Options, StyleGAN2Trainer, type StyleGAN2TrainerJson } from './stylegan2.js';
 import type { TrainingProgress } from './types.js';
 
@@ -210,17 +203,7 @@ class StyleGAN2Task implements TrainingTask {
   }
 
   async writeReals(): Promise<void> {
-    const n = Math.min(this.opts.gridSize ?? 64, this.opts.dataset.size);
-    const reals: Tensor[] = [];
-    const { channels: c, resolution: r } = this.opts.dataset;
-    const { Tensor } = await import('../core/tensor.js');
-    const t = Tensor.float32([n, c, r, r]);
-    for (let i = 0; i < n; i++) t.data.set(this.opts.dataset.image(i), i * c * r * r);
-    reals.push(t);
-    await writePng(
-      join(this.files.samples, 'reals.png'),
-      makeGrid(toImages(t), Math.ceil(Math.sqrt(n)), 1, 255),
-    );
+    await writeRealsGrid(this.files.samples, this.opts.dataset, this.opts.gridSize ?? 64);
   }
 
   async snapshot(p: Readonly<TrainingProgress>): Promise<void> {
@@ -241,10 +224,7 @@ class StyleGAN2Task implements TrainingTask {
   }
 }
 
-export interface StyleGAN2RunResult extends LoopResult {
-  files: RunFiles;
-  imgPerSec: number;
-}
+export type StyleGAN2RunResult = FolderRunResult;
 
 /**
  * Trains (or with `resume`, continues) a StyleGAN2 into `outdir` (checkpoint, log.jsonl, losses.png,
@@ -253,19 +233,13 @@ export interface StyleGAN2RunResult extends LoopResult {
 export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2RunResult> {
   const config = resolveConfig(o);
   const files = runFiles(o.outdir);
-  const loaded = await openRun<CheckpointState>(files, o.resume ?? false);
-  if (loaded) {
-    if (loaded.fallbackReason) o.onMessage?.(`using ${loaded.path}: ${loaded.fallbackReason}`);
-    if (loaded.checkpoint.state.kind !== 'stylegan2')
-      throw new ArgumentError(
-        `--resume: ${loaded.path} is a ${String(loaded.checkpoint.state.kind)} checkpoint, not stylegan2`,
-      );
-    checkResumeConfig(
-      loaded.checkpoint.state.config as unknown as Record<string, unknown>,
-      config as unknown as Record<string, unknown>,
-      loaded.path,
-    );
-  }
+  const loaded = await openRunChecked<CheckpointState>(
+    files,
+    o.resume ?? false,
+    'stylegan2',
+    config,
+    o.onMessage,
+  );
   const nets = networkConfigs(config);
   const opts = {
     ...defaultStyleGAN2Options(config.batch),
@@ -289,28 +263,7 @@ export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2R
   }
   const task = new StyleGAN2Task(trainer, sampler, config, nets.g, nets.d, files, o);
   try {
-    const start = loaded?.checkpoint.state.progress;
-    if (!start) await task.writeReals();
-    const log = await TrainingLog.open(files.log, { resumeStep: start?.step });
-    const snapKimg = o.snapKimg ?? o.kimg / 10;
-    const t0 = performance.now();
-    const result = await runTrainingLoop(task, {
-      totalKimg: o.kimg,
-      start,
-      snapshotKimg: snapKimg,
-      sampleKimg: o.sampleKimg ?? snapKimg,
-      logKimg: o.logKimg,
-      checkpointSeconds: o.checkpointSeconds,
-      signal: o.signal,
-      log,
-      display: o.display ?? undefined,
-      plotPath: files.plot,
-      onMessage: o.onMessage,
-      onStep: o.onStep,
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const images = result.progress.imagesSeen - (start?.imagesSeen ?? 0);
-    return { ...result, files, imgPerSec: seconds > 0 ? images / seconds : 0 };
+    return await runInFolder(task, files, loaded?.checkpoint.state.progress, o);
   } finally {
     await trainer.release();
   }
