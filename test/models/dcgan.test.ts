@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomState } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -20,21 +19,13 @@ import { dcganDiscriminate, dcganGenerate } from '../../src/models/dcgan/network
 import { applyRunningStats, type BatchStatsSink } from '../../src/nn/batchnorm.js';
 import { Weights } from '../../src/nn/weights.js';
 import { clearSessionCache, compile } from '../../src/runtime/compile.js';
+import { FIXTURES, haveFixtures, maxAbsDiff } from '../fixtures.js';
 
-const FIXTURES =
-  process.env.LATENTLAB_FIXTURES ?? fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 const CASE = `${FIXTURES}/D_dcgan_64`;
-
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  let m = 0;
-  for (let i = 0; i < a.size; i++) m = Math.max(m, Math.abs(Number(a.data[i]) - Number(b.data[i])));
-  return m;
-}
 
 afterAll(clearSessionCache);
 
-describe.skipIf(!existsSync(CASE))('DCGAN vs pytorch/examples (fixture D)', () => {
+describe.skipIf(!haveFixtures('D_dcgan_64'))('DCGAN vs pytorch/examples (fixture D)', () => {
   const manifest = existsSync(CASE)
     ? JSON.parse(readFileSync(`${CASE}/manifest.json`, 'utf8'))
     : { files: {} };

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomState } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -14,84 +13,80 @@ import { inferVggConfig, vggTapNames } from '../../src/models/vgg/config.js';
 import { imagenetNormalize, maxPool2d, vggFeatures } from '../../src/models/vgg/features.js';
 import { Weights } from '../../src/nn/weights.js';
 import { clearSessionCache, compile } from '../../src/runtime/compile.js';
+import { FIXTURES, haveFixtures, maxAbsDiff } from '../fixtures.js';
 
-const FIXTURES =
-  process.env.LATENTLAB_FIXTURES ?? fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 const CASE = `${FIXTURES}/E_vgg16_features_fp16`;
-
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  let m = 0;
-  for (let i = 0; i < a.size; i++) m = Math.max(m, Math.abs(Number(a.data[i]) - Number(b.data[i])));
-  return m;
-}
 
 afterAll(clearSessionCache);
 
-describe.skipIf(!existsSync(CASE))('VGG16 features vs torchvision (fixture E, fp16 weights)', () => {
-  const manifest = existsSync(CASE)
-    ? JSON.parse(readFileSync(`${CASE}/manifest.json`, 'utf8'))
-    : { files: {}, config: { taps: {} } };
-  const taps = Object.keys(manifest.config.taps) as string[]; // relu1_1, relu1_2, relu3_2, relu4_2
-  let weights: Weights;
-  const ref: Record<string, Tensor> = {};
+describe.skipIf(!haveFixtures('E_vgg16_features_fp16'))(
+  'VGG16 features vs torchvision (fixture E, fp16 weights)',
+  () => {
+    const manifest = existsSync(CASE)
+      ? JSON.parse(readFileSync(`${CASE}/manifest.json`, 'utf8'))
+      : { files: {}, config: { taps: {} } };
+    const taps = Object.keys(manifest.config.taps) as string[]; // relu1_1, relu1_2, relu3_2, relu4_2
+    let weights: Weights;
+    const ref: Record<string, Tensor> = {};
 
-  beforeAll(async () => {
-    const file = 'vgg16_features_fp16.pth';
-    weights = new Weights(stateDictFrom(await loadTorchFile(`${CASE}/${file}`), file), 'constant', file);
-    for (const name of Object.keys(manifest.files)) {
-      if (name.endsWith('.npy')) ref[name.slice(0, -4)] = await loadNpy(`${CASE}/${name}`);
-    }
-  });
+    beforeAll(async () => {
+      const file = 'vgg16_features_fp16.pth';
+      weights = new Weights(stateDictFrom(await loadTorchFile(`${CASE}/${file}`), file), 'constant', file);
+      for (const name of Object.keys(manifest.files)) {
+        if (name.endsWith('.npy')) ref[name.slice(0, -4)] = await loadNpy(`${CASE}/${name}`);
+      }
+    });
 
-  it('reads VGG16 layout: 13 convs, 5 blocks, torchvision indices', () => {
-    expect(weights.tensor('features.0.weight').dtype).toBe('float16');
-    const cfg = inferVggConfig(weights);
-    expect(cfg.layers.length).toBe(13);
-    expect(cfg.layers.map((l) => l.name).join(' ')).toBe(
-      'conv1_1 conv1_2 conv2_1 conv2_2 conv3_1 conv3_2 conv3_3 conv4_1 conv4_2 conv4_3 conv5_1 conv5_2 conv5_3',
-    );
-    const reluIndex = Object.fromEntries(cfg.layers.map((l) => [l.relu, l.reluIndex]));
-    for (const [tap, index] of Object.entries(manifest.config.taps)) expect(reluIndex[tap], tap).toBe(index);
-    expect(cfg.layers.filter((l) => l.pool).map((l) => l.pool)).toEqual([
-      'pool1',
-      'pool2',
-      'pool3',
-      'pool4',
-      'pool5',
-    ]);
-  });
-
-  it('relu taps match within suggested_atol', async () => {
-    const cfg = inferVggConfig(weights);
-    const x = ref.x_normalized;
-    const prog = trace({ x: { shape: x.shape } }, ({ x }) =>
-      vggFeatures(weights.at('features'), cfg, x, taps),
-    );
-    const out = await (await compile(prog)).runNamed({ x });
-    for (const tap of taps) {
-      const file = `feat_${tap}.npy`;
-      const err = maxAbsDiff(out[tap], ref[`feat_${tap}`]);
-      console.log(
-        `E ${tap}: max abs err ${err.toExponential(2)} (atol ${manifest.files[file].suggested_atol})`,
+    it('reads VGG16 layout: 13 convs, 5 blocks, torchvision indices', () => {
+      expect(weights.tensor('features.0.weight').dtype).toBe('float16');
+      const cfg = inferVggConfig(weights);
+      expect(cfg.layers.length).toBe(13);
+      expect(cfg.layers.map((l) => l.name).join(' ')).toBe(
+        'conv1_1 conv1_2 conv2_1 conv2_2 conv3_1 conv3_2 conv3_3 conv4_1 conv4_2 conv4_3 conv5_1 conv5_2 conv5_3',
       );
-      expect(err, tap).toBeLessThanOrEqual(manifest.files[file].suggested_atol);
-    }
-  });
+      const reluIndex = Object.fromEntries(cfg.layers.map((l) => [l.relu, l.reluIndex]));
+      for (const [tap, index] of Object.entries(manifest.config.taps))
+        expect(reluIndex[tap], tap).toBe(index);
+      expect(cfg.layers.filter((l) => l.pool).map((l) => l.pool)).toEqual([
+        'pool1',
+        'pool2',
+        'pool3',
+        'pool4',
+        'pool5',
+      ]);
+    });
 
-  it('imagenetNormalize reproduces x_normalized from img01', async () => {
-    const prog = trace({ x: { shape: ref.img01.shape } }, ({ x }) => imagenetNormalize(x));
-    const [y] = await (await compile(prog)).run(ref.img01);
-    expect(maxAbsDiff(y, ref.x_normalized)).toBeLessThan(1e-6);
-    const signed = trace({ x: { shape: ref.img01.shape } }, ({ x }) => imagenetNormalize(x, 'signed'));
-    const s = Tensor.float32(
-      ref.img01.shape,
-      Array.from(ref.img01.data as Float32Array, (v) => 2 * v - 1),
-    );
-    const [y2] = await (await compile(signed)).run(s);
-    expect(maxAbsDiff(y2, ref.x_normalized)).toBeLessThan(1e-5);
-  });
-});
+    it('relu taps match within suggested_atol', async () => {
+      const cfg = inferVggConfig(weights);
+      const x = ref.x_normalized;
+      const prog = trace({ x: { shape: x.shape } }, ({ x }) =>
+        vggFeatures(weights.at('features'), cfg, x, taps),
+      );
+      const out = await (await compile(prog)).runNamed({ x });
+      for (const tap of taps) {
+        const file = `feat_${tap}.npy`;
+        const err = maxAbsDiff(out[tap], ref[`feat_${tap}`]);
+        console.log(
+          `E ${tap}: max abs err ${err.toExponential(2)} (atol ${manifest.files[file].suggested_atol})`,
+        );
+        expect(err, tap).toBeLessThanOrEqual(manifest.files[file].suggested_atol);
+      }
+    });
+
+    it('imagenetNormalize reproduces x_normalized from img01', async () => {
+      const prog = trace({ x: { shape: ref.img01.shape } }, ({ x }) => imagenetNormalize(x));
+      const [y] = await (await compile(prog)).run(ref.img01);
+      expect(maxAbsDiff(y, ref.x_normalized)).toBeLessThan(1e-6);
+      const signed = trace({ x: { shape: ref.img01.shape } }, ({ x }) => imagenetNormalize(x, 'signed'));
+      const s = Tensor.float32(
+        ref.img01.shape,
+        Array.from(ref.img01.data as Float32Array, (v) => 2 * v - 1),
+      );
+      const [y2] = await (await compile(signed)).run(s);
+      expect(maxAbsDiff(y2, ref.x_normalized)).toBeLessThan(1e-5);
+    });
+  },
+);
 
 describe('maxPool2d as Reshape + ReduceMax', () => {
   const [N, C, H, W] = [2, 3, 7, 6]; // odd height: the last row is dropped, as MaxPool2d(2, 2)
