@@ -7,6 +7,7 @@ import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
 import { metricsCommand } from './commands/metrics.js';
 import { selftestCommand } from './commands/selftest.js';
+import { startCommand } from './commands/start.js';
 import { trainCommand } from './commands/train.js';
 
 const commands: readonly Command[] = [
@@ -17,6 +18,7 @@ const commands: readonly Command[] = [
   metricsCommand,
   infoCommand,
   selftestCommand,
+  startCommand,
 ];
 
 function help(): string {
@@ -28,7 +30,6 @@ function help(): string {
     '',
     'commands:',
     verbs,
-    '  start        What `npm start` runs (until the studio lands: this help and the engine self-test)',
     '',
     'global flags: --debug (print stack traces), --threads N (ONNX Runtime threads)',
   ].join('\n');
@@ -51,12 +52,6 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
       out(help());
-      return 0;
-    }
-    if (verb === 'start') {
-      out(help());
-      out('');
-      await selftestCommand.run({ flags: {}, positionals: [] }, out);
       return 0;
     }
     const cmd = commands.find((c) => c.name === verb);
