@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'latentlab-ctrlc-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('latentlab train under Ctrl-C', () => {
+  it('a terminal Ctrl-C (SIGINT to the whole process group) saves a checkpoint and exits cleanly', async () => {
+    const outdir = join(tmp, 'run');
+    const child = spawn(
+      process.execPath,
+      [`${ROOT}/bin/latentlab.js`, 'train', 'dcgan', '--data', 'fashion-mnist', '--channels', '1', '--subset', '256', '--kimg', '1000', '--batch', '16', '--ngf', '8', '--ndf', '8', '--outdir', outdir, '--quiet', '--threads', '1'],
+      { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stdout += d;
+    });
+    // Wait until training has taken steps (the reals grid is written before the first step).
+    const t0 = Date.now();
+    while (!existsSync(join(outdir, 'samples', 'reals.png')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(-child.pid!, 'SIGINT'); // what a terminal does: the whole foreground group
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stdout).toBe(0);
+    expect(stdout).toMatch(/stopped at [\d.]+ kimg; checkpoint/);
+    expect(existsSync(join(outdir, 'checkpoint.safetensors'))).toBe(true);
+    expect(readFileSync(join(outdir, 'checkpoint.safetensors')).length).toBeGreaterThan(1000);
+  });
+});
