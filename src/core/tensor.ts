@@ -120,7 +120,7 @@ export function float32ToHalf(values: Float32Array): Uint16Array {
     f[0] = values[i];
     const x = u[0];
     const sign = (x >>> 16) & 0x8000;
-    let exp = ((x >>> 23) & 0xff) - 127 + 15;
+    const exp = ((x >>> 23) & 0xff) - 127 + 15;
     let mant = x & 0x7fffff;
     if (((x >>> 23) & 0xff) === 0xff) {
       out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
@@ -148,7 +148,6 @@ export function float32ToHalf(values: Float32Array): Uint16Array {
     const rem = mant & 0x1fff;
     if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
     out[i] = sign | h;
-    exp = 0;
   }
   return out;
 }
