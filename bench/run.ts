@@ -1,18 +1,34 @@
 /**
  * npm run bench -- [--only <names>] [--threads N] [--rounds N] [--seconds S] [--json out.json]
- *                  [--first-call-reps N] [--profile] [--variants]
+ *                  [--first-call-reps N] [--profile] [--variants] [--fresh-outputs]
+ *                  [--wait-quiet S]
  *
  *   --only      comma-separated case names or prefixes (e.g. `stackA,modconv.bwdx,ceiling`); `*` globs.
  *               The ceiling and the probe are always measured (ratios need them).
  *   --threads   intra-op threads (also exported as LATENTLAB_THREADS); default 2.
- *   --rounds    interleaved timing rounds (default 12; stops early past --seconds, after 4).
+ *   --rounds    calm interleaved timing rounds wanted (default 10). Rounds go on until that many were
+ *               calm (probe conv within 85 % of its best and < 20 % CPU used by other processes),
+ *               at most 40 rounds, and no new round starts after --seconds (default 100).
  *   --profile   also profile every selected program with ORT's profiler (per-op time, bench-local session).
- *   --variants  also time alternative backward recipes (bench/variants.ts) on the same shapes.
+ *   --variants  also time alternative backward recipes (bench/variants.ts) on the same shapes, after
+ *               checking that each computes the same outputs as its base program, and the cost of
+ *               switching between sessions (bench/switching.ts).
+ *   --wait-quiet  before the first-call and the throughput phases, wait up to S seconds (default 10)
+ *               for other processes to leave the CPUs (< 10 % load over 1 s); 0 skips the check.
+ *   LATENTLAB_SPIN=1  ORT workers spin between ops (src/runtime's default is off); the harness then
+ *               pauses 120 ms before each variant so the previous session's spinning workers are idle.
+ *   --fresh-outputs  time the plain `exe.run` path (new output arrays every call) instead of writing
+ *               into preallocated outputs; the ceiling is always timed both ways.
+ *
+ * Takes about 40 s (default) to 90 s (--variants) on a calm 2-vCPU machine; longer when the host is noisy
+ * (rounds stop starting after --seconds, default 100).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { Tensor } from '../src/core/tensor.js';
 import { compile } from '../src/runtime/compile.js';
 import { ceilingCase, engineCases, type ProgramCase, probeCase } from './engine.js';
+import { modelCases } from './models.js';
 import { measureFirstCalls } from './firstcall.js';
 import {
   DEFAULT_ROUNDS,
@@ -20,11 +36,14 @@ import {
   formatBuild,
   formatRounds,
   measureRounds,
+  pct,
   type RoundReport,
   type Timed,
+  waitQuiet,
 } from './harness.js';
 import { formatProfile, profileProgram } from './profile.js';
-import { variantCases } from './variants.js';
+import { formatSwitching, measureSwitching } from './switching.js';
+import { checkVariant, variantCases } from './variants.js';
 
 interface Args {
   only?: string[];
@@ -35,6 +54,8 @@ interface Args {
   firstCallReps: number;
   profile: boolean;
   variants: boolean;
+  freshOutputs: boolean;
+  waitQuiet: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -45,6 +66,8 @@ function parseArgs(argv: string[]): Args {
     firstCallReps: 3,
     profile: false,
     variants: false,
+    freshOutputs: false,
+    waitQuiet: 10,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -70,10 +93,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--first-call-reps') a.firstCallReps = int(v());
     else if (k === '--profile') a.profile = true;
     else if (k === '--variants') a.variants = true;
+    else if (k === '--fresh-outputs') a.freshOutputs = true;
+    else if (k === '--wait-quiet') a.waitQuiet = Number(v());
     else if (k === '--help' || k === '-h') {
-      console.log(
-        'npm run bench -- [--only a,b] [--threads 2] [--rounds 12] [--seconds 100] [--json out.json] [--first-call-reps 3] [--profile] [--variants]',
-      );
+      const doc = readFileSync(new URL(import.meta.url), 'utf8');
+      console.log(doc.slice(doc.indexOf('npm run bench'), doc.indexOf('*/')).replace(/^ \* ?/gm, ''));
       process.exit(0);
     } else throw new Error(`unknown argument '${k}' (try --help)`);
   }
@@ -88,9 +112,16 @@ function matches(name: string, patterns: readonly string[]): boolean {
   });
 }
 
-async function toTimed(c: ProgramCase, threads: number): Promise<Timed> {
+/**
+ * Wraps a compiled case as a timed thunk. `prealloc`: outputs are written into buffers allocated once
+ * (`runNamed(feeds, into)`, what training and projection loops do), so a call is the graph's compute
+ * plus feeding; `fresh`: every call gets new output arrays from the runtime (the plain `exe.run` path),
+ * which adds allocation, page faults and a copy per output byte.
+ */
+async function toTimed(c: ProgramCase, threads: number, outputs: 'prealloc' | 'fresh'): Promise<Timed> {
   const exe = await compile(c.build(), { threads });
   const feeds = c.feeds();
+  const into = Object.fromEntries(exe.outputs.map((o) => [o.name, Tensor.zeros(o.dtype, o.shape)]));
   return {
     name: c.name,
     group: c.group,
@@ -98,7 +129,7 @@ async function toTimed(c: ProgramCase, threads: number): Promise<Timed> {
     flops: c.flops,
     target: c.target,
     note: c.note,
-    run: () => exe.runNamed(feeds),
+    run: outputs === 'prealloc' ? () => exe.runNamed(feeds, into) : () => exe.runNamed(feeds),
   };
 }
 
@@ -107,8 +138,16 @@ async function main(): Promise<void> {
   process.env.LATENTLAB_THREADS = String(args.threads);
   const started = performance.now();
 
-  let cases = engineCases();
-  if (args.variants) cases.push(...variantCases());
+  let cases = [...engineCases(), ...(await modelCases())];
+  if (args.variants) {
+    // Each variant goes right after its base case (same table section).
+    for (const v of variantCases()) {
+      const at = cases.findIndex((c) => v.name.startsWith(`${c.name}.`));
+      let end = at + 1;
+      while (end < cases.length && cases[end].name.startsWith(`${cases[at].name}.`)) end++;
+      cases.splice(at < 0 ? cases.length : end, 0, v);
+    }
+  }
   if (args.only) {
     const only = args.only;
     cases = cases.filter((c) => c.name === 'ceiling' || matches(c.name, only));
@@ -116,13 +155,26 @@ async function main(): Promise<void> {
   if (!cases.some((c) => c.name === 'ceiling')) cases.unshift(ceilingCase());
   const probe = probeCase();
 
+  const spinning = process.env.LATENTLAB_SPIN === '1';
   console.log(
-    `latentlab bench: ${cases.length} cases, threads ${args.threads}, ${cpus()[0]?.model ?? '?'} x${availableParallelism()}, ` +
-      `node ${process.version}`,
+    `latentlab bench: ${cases.length} cases, threads ${args.threads}, ORT spinning ${spinning ? 'on' : 'off'}, ` +
+      `${cpus()[0]?.model ?? '?'} x${availableParallelism()}, node ${process.version}`,
   );
   console.log('FLOPs = 2*MACs of the convolutions; fwd+bwd(x) = 2x fwd conv FLOPs, +weight grad = 3x.\n');
 
+  const quiet = async (phase: string) => {
+    if (args.waitQuiet <= 0) return;
+    const t = performance.now();
+    const load = await waitQuiet(args.waitQuiet);
+    const waited = ((performance.now() - t) / 1000).toFixed(0);
+    if (load >= 0.1)
+      console.log(
+        `(${phase}: other processes still use ${pct(load)} of the CPUs after ${waited} s; figures will be noisy)`,
+      );
+  };
+
   // (d) first: the first repetition of the first program pays ORT's one-time initialisation.
+  if (args.firstCallReps > 0) await quiet('first calls');
   const firstCalls =
     args.firstCallReps > 0
       ? await measureFirstCalls(cases, { threads: args.threads, reps: args.firstCallReps })
@@ -135,16 +187,50 @@ async function main(): Promise<void> {
     console.log('');
   }
 
+  const checks: { name: string; relErr: number }[] = [];
+  for (const v of cases) {
+    const base =
+      cases.find((c) => v.name.startsWith(`${c.name}.`)) ??
+      engineCases().find((c) => v.name.startsWith(`${c.name}.`));
+    if (base) checks.push({ name: v.name, relErr: await checkVariant(base, v, args.threads) });
+  }
+  if (checks.length) {
+    console.log('variants against their base programs: max |diff| / max |base| over all outputs');
+    for (const c of checks) console.log(`  ${c.name}: ${c.relErr.toExponential(1)}`);
+    console.log('');
+  }
+
+  const outputs = args.freshOutputs ? 'fresh' : 'prealloc';
   const timed: Timed[] = [];
-  for (const c of cases) timed.push(await toTimed(c, args.threads));
-  const probeTimed = await toTimed(probe, args.threads);
+  for (const c of cases) {
+    timed.push(await toTimed(c, args.threads, outputs));
+    if (c.name === 'ceiling') {
+      // The other output mode, for information: what output handling costs on an 8 MiB output.
+      const other = outputs === 'prealloc' ? 'fresh' : 'prealloc';
+      const t = await toTimed(c, args.threads, other);
+      timed.push({
+        ...t,
+        name: `ceiling.${other}`,
+        label: `same, ${other} outputs (info)`,
+        target: undefined,
+      });
+    }
+  }
+  const probeTimed = await toTimed(probe, args.threads, outputs);
+  await quiet('throughput');
   const report: RoundReport = await measureRounds(timed, probeTimed, 'ceiling', {
     ...DEFAULT_ROUNDS,
     rounds: args.rounds,
     maxSeconds: args.seconds,
-    onRound: (r, g, s) =>
-      process.stderr.write(`  round ${r + 1}: probe ${g.toFixed(0)} GFLOP/s, ${s.toFixed(0)} s\n`),
+    // With spinning on, the previous session's workers would still be burning the cores.
+    settleMs: spinning ? DEFAULT_ROUNDS.settleMs : 0,
+    onRound: (r, g, s, other) =>
+      process.stderr.write(
+        `  round ${r + 1}: probe ${g.toFixed(0)} GFLOP/s, other load ${pct(other)}, ${s.toFixed(0)} s\n`,
+      ),
   });
+
+  const switching = args.variants ? await measureSwitching(args.threads) : [];
 
   const profiles: { name: string; text: string; rows: unknown }[] = [];
   if (args.profile) {
@@ -159,15 +245,18 @@ async function main(): Promise<void> {
   );
   console.log(formatRounds(report));
   for (const s of report.stats) if (s.note) console.log(`  note: ${s.name}: ${s.note}`);
+  if (switching.length) console.log(`\n${formatSwitching(switching)}`);
   for (const p of profiles) console.log(`\n${p.text}`);
 
   const misses = [
     ...report.stats.filter((s) => s.pass === false).map((s) => s.name),
-    ...firstCalls.filter((b) => !b.pass).map((b) => `${b.name} first call`),
+    // The < 1 s first-call target is the engine's (issue 2); model graphs carry megabytes of weights.
+    ...firstCalls.filter((b) => !b.pass && !b.name.startsWith('gen')).map((b) => `${b.name} first call`),
   ];
   console.log(
-    `\ntargets: fwd >= 80% of ceiling, fwd+bwd(x) >= 40%, first call < ${FIRST_CALL_TARGET_MS / 1000} s -> ` +
-      (misses.length ? `MISS: ${misses.join(', ')}` : 'all pass'),
+    `\ntargets: fwd >= 80% of ceiling, fwd+bwd(x) >= 40%, engine first call < ${FIRST_CALL_TARGET_MS / 1000} s, 256 generation >= 70% -> ` +
+      (misses.length ? `MISS: ${misses.join(', ')}` : 'all pass') +
+      (report.probe.calm.some(Boolean) ? '' : ' (throughput targets judged on contended rounds only)'),
   );
   const total = (performance.now() - started) / 1000;
   console.log(`total ${total.toFixed(0)} s`);
@@ -176,14 +265,18 @@ async function main(): Promise<void> {
     const out = {
       date: new Date().toISOString(),
       threads: args.threads,
+      spinning,
       cpu: cpus()[0]?.model,
       node: process.version,
       flops: '2*MACs of convolutions; fwd+bwd(x) = 2x, +weights = 3x forward conv FLOPs',
       rounds: report.rounds,
       seconds: report.seconds,
       probe: report.probe,
+      otherLoad: report.otherLoad,
       throughput: report.stats,
       firstCall: firstCalls,
+      variantChecks: checks,
+      switching,
       profiles: profiles.map((p) => ({ name: p.name, ops: p.rows })),
       totalSeconds: total,
     };
