@@ -2,7 +2,8 @@
  * Engine cases, all measured in one run on the same shapes:
  *  (a) a 4-layer 3×3 conv stack (Conv + bias + LeakyReLU 0.2): shape A = N8 C64 32², shape B = N16 C128 16²;
  *  (b) a StyleGAN2 modulated-conv block N4 C128 32² 3×3 (styles from an affine of w[N,512], demodulation,
- *      noise, bias, lrelu·√2): the non-fused path (x·s → shared conv → ·d) and the fused grouped path;
+ *      noise, bias, lrelu·√2) through src/nn's modulatedConv2d: the non-fused path (x·s → shared conv
+ *      → ·d) and the fused grouped path;
  *  (c) the ceiling: one plain Conv N16 C128 32² 3×3 with its weight as an initializer.
  * Each of (a) and (b) comes as forward, forward+backward w.r.t. the input with constant weights, and
  * forward+backward w.r.t. input and weights (weights fed as graph inputs, training-style).
@@ -16,12 +17,13 @@
 import type { Tensor } from '../src/core/tensor.js';
 import { grad } from '../src/graph/autodiff.js';
 import { conv2d } from '../src/graph/ops/conv.js';
-import { add, leakyRelu, mul, rsqrt, square } from '../src/graph/ops/elementwise.js';
-import { gemm, matmul } from '../src/graph/ops/matmul.js';
-import { reshape, transpose } from '../src/graph/ops/movement.js';
+import { add, leakyRelu, mul } from '../src/graph/ops/elementwise.js';
+import { gemm } from '../src/graph/ops/matmul.js';
+import { reshape } from '../src/graph/ops/movement.js';
 import { reduceSum } from '../src/graph/ops/reduce.js';
 import { type Program, trace } from '../src/graph/program.js';
 import { constant, type Value } from '../src/graph/value.js';
+import { modulatedConv2d } from '../src/nn/modconv.js';
 import { full, uniform, weight } from './data.js';
 import type { Target } from './harness.js';
 
@@ -195,33 +197,22 @@ function styles(wlat: Value, p: ModParams, wDim: number): Value {
   return add(mul(gemm(wlat, p.A, { transB: true }), 1 / Math.sqrt(wDim)), p.bA);
 }
 
-function epilogue(y: Value, noise: Value, p: ModParams, c: number): Value {
-  const z = add(add(y, mul(noise, p.strength)), reshape(p.bias, [1, c, 1, 1]));
-  return mul(leakyRelu(z, 0.2), Math.SQRT2);
-}
-
-/** Non-fused modconv (NVIDIA's fused_modconv=False): x·s → conv with the shared weight → ·d. */
-export function modconvNonFused(x: Value, wlat: Value, noise: Value, p: ModParams, m: ModShape): Value {
-  const { n, c } = m;
+/**
+ * The block through the library's own layer (src/nn/modconv.ts), so the bench times what latentlab runs:
+ * path 'shared' = non-fused (x·s → conv with the shared weight → ·d, NVIDIA's fused_modconv=False),
+ * 'grouped' = fused (per-sample modulated, demodulated weights, one conv with group = N).
+ */
+export function modconvBlock(
+  x: Value,
+  wlat: Value,
+  noise: Value,
+  p: ModParams,
+  m: ModShape,
+  path: 'shared' | 'grouped',
+): Value {
   const s = styles(wlat, p, m.wDim);
-  const y = conv2d(mul(x, reshape(s, [n, c, 1, 1])), p.W, undefined, { padding: 1 });
-  const wsq = reduceSum(square(p.W), [2, 3]); // [Cout, Cin]
-  const d = rsqrt(add(matmul(square(s), transpose(wsq, [1, 0])), 1e-8)); // [N, Cout]
-  return epilogue(mul(y, reshape(d, [n, c, 1, 1])), noise, p, c);
-}
-
-/** Fused modconv (fused_modconv=True): per-sample modulated, demodulated weights, one grouped conv. */
-export function modconvFused(x: Value, wlat: Value, noise: Value, p: ModParams, m: ModShape): Value {
-  const { n, c, hw } = m;
-  const s = styles(wlat, p, m.wDim);
-  const wm = mul(reshape(p.W, [1, c, c, 3, 3]), reshape(s, [n, 1, c, 1, 1])); // [N, Cout, Cin, 3, 3]
-  const d = rsqrt(add(reduceSum(square(wm), [2, 3, 4]), 1e-8)); // [N, Cout]
-  const wd = mul(wm, reshape(d, [n, c, 1, 1, 1]));
-  const y = conv2d(reshape(x, [1, n * c, hw, hw]), reshape(wd, [n * c, c, 3, 3]), undefined, {
-    padding: 1,
-    groups: n,
-  });
-  return epilogue(reshape(y, [n, c, hw, hw]), noise, p, c);
+  const y = modulatedConv2d(x, p.W, s, { padding: 1, path, noise: mul(noise, p.strength) });
+  return mul(leakyRelu(add(y, reshape(p.bias, [1, m.c, 1, 1])), 0.2), Math.SQRT2);
 }
 
 export function modCase(
@@ -256,7 +247,6 @@ export function modCase(
     if (train) Object.assign(f, P);
     return f;
   });
-  const fn = path === 'modconv' ? modconvNonFused : modconvFused;
   const build = () =>
     trace(specs, (ins) => {
       const p: ModParams = train
@@ -268,7 +258,7 @@ export function modCase(
             bias: constant(P.bias),
             strength: constant(P.strength),
           };
-      const y = fn(ins.x, ins.wlat, ins.noise, p, m);
+      const y = modconvBlock(ins.x, ins.wlat, ins.noise, p, m, path === 'modconv' ? 'shared' : 'grouped');
       if (mode === 'fwd') return { y };
       const loss = reduceSum(mul(y, ins.r));
       const wrt = train ? [ins.x, ins.wlat, p.W, p.A, p.bA, p.bias, p.strength] : [ins.x, ins.wlat];

@@ -5,7 +5,7 @@
 import { lower, serialize } from '../src/onnx/model.js';
 import { compile } from '../src/runtime/compile.js';
 import type { ProgramCase } from './engine.js';
-import { type BuildTiming, FIRST_CALL_TARGET_MS, now } from './harness.js';
+import { type BuildTiming, FIRST_CALL_TARGET_MS, median, now } from './harness.js';
 
 export interface FirstCallOptions {
   threads: number;
@@ -41,7 +41,8 @@ async function once(c: ProgramCase, threads: number) {
 
 /**
  * Times the first call of every case `reps` times, round-robin (so a noisy window hits them all). The
- * first repetition of the first case also pays ORT's environment initialisation: it is flagged `cold`.
+ * first repetition of the first case also pays the process's one-time costs (ORT environment, V8
+ * warm-up): it is flagged `cold`, and that extra is added to the others' worst for a cold estimate.
  */
 export async function measureFirstCalls(
   cases: readonly ProgramCase[],
@@ -60,11 +61,16 @@ export async function measureFirstCalls(
       all.get(c.name)!.push(t);
     }
   }
+  // What the first program of a process pays once (ORT environment, V8 warm-up of the tracer), added to
+  // every other program's slowest repetition for a cold-process estimate.
+  const firstReps = coldName ? all.get(coldName)!.map((x) => x.firstCallMs) : [];
+  const processInitMs = firstReps.length > 1 ? Math.max(0, coldMs - median(firstReps.slice(1))) : 0;
   const out: BuildTiming[] = [];
   for (const c of cases) {
     const reps = all.get(c.name)!;
     const best = reps.reduce((a, b) => (b.firstCallMs < a.firstCallMs ? b : a));
     const worst = Math.max(...reps.map((x) => x.firstCallMs));
+    const coldEstimateMs = c.name === coldName ? Math.max(worst, coldMs) : worst + processInitMs;
     out.push({
       name: c.name,
       group: c.group,
@@ -72,9 +78,11 @@ export async function measureFirstCalls(
       ...best,
       firstCallWorstMs: worst,
       firstCallAll: reps.map((x) => x.firstCallMs),
-      pass: worst < FIRST_CALL_TARGET_MS,
+      coldEstimateMs,
+      processInitMs,
+      cold: c.name === coldName,
+      pass: coldEstimateMs < FIRST_CALL_TARGET_MS,
     });
-    if (c.name === coldName) out[out.length - 1].cold = coldMs === worst; // the worst figure includes ORT init
   }
   return out;
 }

@@ -9,6 +9,8 @@
  * most of the drift, and the probe marks the rounds that are not to be trusted.
  */
 
+import { readFileSync } from 'node:fs';
+
 /** A pass/miss target on a figure. */
 export interface Target {
   /** Minimum ratio to the ceiling's GFLOP/s (0.8 = 80 %). */
@@ -31,26 +33,43 @@ export interface Timed {
 }
 
 export interface RoundOptions {
+  /** Calm rounds wanted: rounds go on until this many were calm (or the time or round cap is hit). */
   rounds: number;
   /** Stop starting new rounds after this many seconds (at least `minRounds` run). */
   maxSeconds: number;
   minRounds: number;
+  /** Hard cap on rounds, calm or not. */
+  maxRounds: number;
+  /** After a noisy round, wait up to this many seconds for other processes to go quiet. */
+  quietWait: number;
+  /**
+   * Pause before each variant's calls, ms. With ORT's allow_spinning on, intra-op workers spin for
+   * tens of ms after a run (each session has its own pool), so the session timed next would share the
+   * 2 cores with the previous one's spinning workers: measured up to 2x slower. Not needed when off.
+   */
+  settleMs: number;
   /** Aim for about this much time per variant per round (calls are repeated up to it). */
   perVariantMs: number;
   maxCalls: number;
   /** A round is noisy when its probe runs below calmFactor × the best probe GFLOP/s. */
   calmFactor: number;
   /** Called after every round (progress line). */
-  onRound?: (r: number, probeGflops: number, seconds: number) => void;
+  onRound?: (r: number, probeGflops: number, seconds: number, otherLoad: number) => void;
+  /** A round is also noisy when other processes used more than this share of the CPUs during it. */
+  maxOtherLoad: number;
 }
 
 export const DEFAULT_ROUNDS: RoundOptions = {
-  rounds: 12,
+  rounds: 10,
   maxSeconds: 100,
   minRounds: 4,
+  maxRounds: 40,
+  quietWait: 4,
+  settleMs: 120,
   perVariantMs: 60,
   maxCalls: 6,
   calmFactor: 0.85,
+  maxOtherLoad: 0.2,
 };
 
 export interface Stats {
@@ -79,11 +98,15 @@ export interface Stats {
 export interface RoundReport {
   stats: Stats[];
   probe: { flops: number; roundGflops: number[]; bestGflops: number; calm: boolean[] };
+  /** Per round: share of the CPUs used by other processes and hypervisor steal (Linux; NaN elsewhere). */
+  otherLoad: number[];
   rounds: number;
   seconds: number;
 }
 
 export const now = (): number => performance.now();
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function median(xs: readonly number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -96,6 +119,52 @@ export function min(xs: readonly number[]): number {
   let m = Number.POSITIVE_INFINITY;
   for (const x of xs) if (Number.isFinite(x) && x < m) m = x;
   return Number.isFinite(m) ? m : Number.NaN;
+}
+
+/** A CPU-time sample: machine-wide jiffies from /proc/stat and this process's own CPU time. */
+interface CpuSample {
+  busy: number;
+  total: number;
+  ownUs: number;
+}
+
+const JIFFY_US = 10_000; // USER_HZ = 100 on Linux
+
+function cpuSample(): CpuSample | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    // user nice system idle iowait irq softirq steal
+    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    const u = process.cpuUsage();
+    return { busy: total - v[3] - v[4], total, ownUs: u.user + u.system };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Share of the machine's CPU capacity used by anything but this process (other processes, the
+ * hypervisor's steal) between two samples: 0.5 on a 2-core machine = one core busy elsewhere.
+ */
+export function otherLoad(a: CpuSample | null, b: CpuSample | null): number {
+  if (!a || !b || b.total === a.total) return Number.NaN;
+  const other = (b.busy - a.busy) * JIFFY_US - (b.ownUs - a.ownUs);
+  return Math.max(0, other / ((b.total - a.total) * JIFFY_US));
+}
+
+/**
+ * Waits until other processes leave the CPUs alone (other load below `threshold` over a 1 s window),
+ * at most `maxSeconds`. Returns the last window's load (NaN when it cannot be measured).
+ */
+export async function waitQuiet(maxSeconds: number, threshold = 0.1): Promise<number> {
+  const end = now() + maxSeconds * 1000;
+  for (;;) {
+    const a = cpuSample();
+    await sleep(1000);
+    const load = otherLoad(a, cpuSample());
+    if (!(load >= threshold) || now() >= end) return load;
+  }
 }
 
 async function fastest(fn: () => Promise<unknown>, calls: number): Promise<number> {
@@ -123,6 +192,7 @@ export async function measureRounds(
   const calls = new Map<string, number>();
   for (const it of items) {
     await it.run();
+    await sleep(opts.settleMs);
     const t = await fastest(it.run, 1);
     calls.set(
       it.name,
@@ -133,26 +203,55 @@ export async function measureRounds(
 
   const roundMs = new Map<string, number[]>(items.map((it) => [it.name, []]));
   const probeMs: number[] = [];
+  const others: number[] = [];
   const t0 = now();
+  const elapsed = () => (now() - t0) / 1000;
   let r = 0;
-  for (; r < opts.rounds; r++) {
-    if (r >= opts.minRounds && (now() - t0) / 1000 > opts.maxSeconds) break;
+  let calmSoFar = 0;
+  let bestProbeMs = Number.POSITIVE_INFINITY;
+  let lastNoisy = false;
+  for (; r < opts.maxRounds; r++) {
+    if (calmSoFar >= opts.rounds) break;
+    if (r >= opts.minRounds && elapsed() > opts.maxSeconds) break;
+    if (lastNoisy && opts.quietWait > 0) {
+      await waitQuiet(
+        Math.min(opts.quietWait, Math.max(0, opts.maxSeconds - elapsed())),
+        opts.maxOtherLoad / 2,
+      );
+    }
+    const cpu0 = cpuSample();
+    await sleep(opts.settleMs);
     const pStart = await fastest(probe.run, 3);
     const n = items.length;
     for (let k = 0; k < n; k++) {
       const it = items[(k + r) % n]; // rotate the order: no variant always runs right after the probe
+      await sleep(opts.settleMs);
       roundMs.get(it.name)!.push(await fastest(it.run, calls.get(it.name)!));
     }
+    await sleep(opts.settleMs);
     const pEnd = await fastest(probe.run, 3);
     // The slower of the two probes marks the round: a slowdown anywhere in it shows at one end or the other.
-    probeMs.push(Math.max(pStart, pEnd));
-    opts.onRound?.(r, probe.flops / Math.max(pStart, pEnd) / 1e6, (now() - t0) / 1000);
+    const pMs = Math.max(pStart, pEnd);
+    probeMs.push(pMs);
+    others.push(otherLoad(cpu0, cpuSample()));
+    // Provisional calm test against the best probe so far (the final one, below, uses the best overall).
+    bestProbeMs = Math.min(bestProbeMs, pMs);
+    lastNoisy = pMs > bestProbeMs / opts.calmFactor || others[others.length - 1] > opts.maxOtherLoad;
+    if (!lastNoisy) calmSoFar++;
+    opts.onRound?.(
+      r,
+      probe.flops / Math.max(pStart, pEnd) / 1e6,
+      (now() - t0) / 1000,
+      others[others.length - 1],
+    );
   }
   const seconds = (now() - t0) / 1000;
 
   const probeGflops = probeMs.map((ms) => probe.flops / ms / 1e6);
   const bestProbe = Math.max(...probeGflops);
-  const calm = probeGflops.map((g) => g >= opts.calmFactor * bestProbe);
+  const calm = probeGflops.map(
+    (g, i) => g >= opts.calmFactor * bestProbe && !(others[i] > opts.maxOtherLoad),
+  );
   const anyCalm = calm.some(Boolean);
   const pick = (xs: number[]) => xs.filter((_, i) => !anyCalm || calm[i]);
 
@@ -186,6 +285,7 @@ export async function measureRounds(
   return {
     stats,
     probe: { flops: probe.flops, roundGflops: probeGflops, bestGflops: bestProbe, calm },
+    otherLoad: others,
     rounds: r,
     seconds,
   };
@@ -213,8 +313,12 @@ export interface BuildTiming {
   firstCallWorstMs: number;
   /** every repetition of the first call */
   firstCallAll: number[];
-  /** first call of the first program in this process: includes ORT's library initialisation */
+  /** the first program timed in this process: its first repetition paid the process's one-time costs */
   cold?: boolean;
+  /** one-time process costs (ORT environment, V8 warm-up): first program's cold rep minus its median rep */
+  processInitMs: number;
+  /** slowest repetition plus processInitMs (for the first program: its cold rep): a fresh process's first call */
+  coldEstimateMs: number;
   pass?: boolean;
 }
 
@@ -282,8 +386,16 @@ export function formatRounds(rep: RoundReport): string {
   const probeLine =
     `probe conv: best ${f1(rep.probe.bestGflops)} GFLOP/s; per round ` +
     rep.probe.roundGflops.map((g, i) => `${g.toFixed(0)}${rep.probe.calm[i] ? '' : '*'}`).join(' ') +
-    ` (* = noisy round, below ${pct(DEFAULT_ROUNDS.calmFactor)} of best; ${calmCount}/${rep.rounds} calm)`;
-  return `${table(head, rows)}\n${probeLine}\n${rep.rounds} rounds in ${rep.seconds.toFixed(1)} s`;
+    ` (* = noisy round: probe below ${pct(DEFAULT_ROUNDS.calmFactor)} of best, or other load high; ${calmCount}/${rep.rounds} calm)`;
+  const other = rep.otherLoad.some(Number.isFinite)
+    ? `\nCPU used by other processes per round: ${rep.otherLoad.map((x) => pct(x)).join(' ')} (noisy above ${pct(DEFAULT_ROUNDS.maxOtherLoad)})`
+    : '';
+  const warn =
+    calmCount === 0
+      ? '\nWARNING: no calm round. Figures are contended; ratios are biased towards short calls (they dodge ' +
+        'preemption more often than the long ceiling call). Re-run when the machine is idle, or with --threads 1.'
+      : '';
+  return `${table(head, rows)}\n${probeLine}${other}\n${rep.rounds} rounds in ${rep.seconds.toFixed(1)} s${warn}`;
 }
 
 export function formatBuild(rows: readonly BuildTiming[]): string {
@@ -301,7 +413,7 @@ export function formatBuild(rows: readonly BuildTiming[]): string {
     '',
   ];
   const body = rows.map((b) => [
-    `${b.name}${b.cold ? ' (worst: +ORT init)' : ''}`,
+    `${b.name}${b.cold ? ' (first: cold)' : ''}`,
     String(b.nodes),
     (b.modelBytes / 1024).toFixed(0),
     f1(b.traceMs),
@@ -310,8 +422,15 @@ export function formatBuild(rows: readonly BuildTiming[]): string {
     f1(b.firstRunMs),
     f1(b.firstCallMs),
     f1(b.firstCallWorstMs),
+    f1(b.coldEstimateMs),
     `< ${FIRST_CALL_TARGET_MS / 1000} s`,
     b.pass ? 'pass' : 'MISS',
   ]);
-  return table(head, body);
+  const init = rows[0]?.processInitMs;
+  const foot =
+    init === undefined
+      ? ''
+      : `\none-time process cost (ORT environment + V8 warm-up, from the first program's cold repetition): ${f1(init)} ms; ` +
+        'cold est = worst + that (the first program: its cold repetition). Pass/miss on cold est.';
+  return table(head, body) + foot;
 }
