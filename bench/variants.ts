@@ -86,7 +86,7 @@ export function withVariant<T>(tags: readonly VariantTag[], fn: () => T): T {
   if (tags.includes('lreluout')) {
     lrelu.vjp = (args) =>
       args.attrs.alpha >= 0
-        ? [where(greater(args.out, 0), args.g, mul(args.g, args.attrs.alpha))]
+        ? [where(greater(args.out, 0), args.g, mul(args.g, Math.fround(args.attrs.alpha)))]
         : origLrelu(args);
   }
   try {
