@@ -1,9 +1,10 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.js';
 import { float32ToHalf, Tensor } from '../core/tensor.js';
 import { GanModel } from '../models/ganModel.js';
 import { type BundleManifest, hashTensors } from '../models/manifest.js';
+import { writeFilesAtomically } from './atomicFiles.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 export const MANIFEST_FILE = 'model.json';
@@ -43,18 +44,10 @@ export async function writeBundle(dir: string, model: GanModel, opts: { dtype?: 
   const all = new Map<string, Tensor>();
   for (const [k, t] of g) all.set(`G/${k}`, t);
   if (d) for (const [k, t] of d) all.set(`D/${k}`, t);
-  await mkdir(dir, { recursive: true });
-  const tmpWeights = join(dir, `.${WEIGHTS_FILE}.tmp`);
-  const tmpManifest = join(dir, `.${MANIFEST_FILE}.tmp`);
-  try {
-    await writeFile(tmpWeights, writeSafetensors(all, { format: 'latentlab-bundle', contentHash: manifest.contentHash }));
-    await writeFile(tmpManifest, `${JSON.stringify(manifest, null, 2)}\n`);
-    await rename(tmpWeights, join(dir, WEIGHTS_FILE));
-    await rename(tmpManifest, join(dir, MANIFEST_FILE));
-  } finally {
-    await rm(tmpWeights, { force: true });
-    await rm(tmpManifest, { force: true });
-  }
+  await writeFilesAtomically(dir, [
+    { name: WEIGHTS_FILE, data: writeSafetensors(all, { format: 'latentlab-bundle', contentHash: manifest.contentHash }) },
+    { name: MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
+  ]);
   return manifest;
 }
 

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFilesAtomically } from '../../formats/atomicFiles.js';
 import { CheckpointError } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { readSafetensors, writeSafetensors } from '../../formats/safetensors.js';
@@ -21,21 +22,10 @@ export function classifierHash(tensors: ReadonlyMap<string, Tensor>): string {
  */
 export async function writeClassifierBundle(dir: string, c: Classifier): Promise<ClassifierManifest> {
   const manifest: ClassifierManifest = { ...c.manifest, contentHash: classifierHash(c.tensors) };
-  await mkdir(dir, { recursive: true });
-  const tmpWeights = join(dir, `.${WEIGHTS_FILE}.tmp`);
-  const tmpManifest = join(dir, `.${MANIFEST_FILE}.tmp`);
-  try {
-    await writeFile(
-      tmpWeights,
-      writeSafetensors(c.tensors, { format: CLASSIFIER_FORMAT, contentHash: manifest.contentHash }),
-    );
-    await writeFile(tmpManifest, `${JSON.stringify(manifest, null, 2)}\n`);
-    await rename(tmpWeights, join(dir, WEIGHTS_FILE));
-    await rename(tmpManifest, join(dir, MANIFEST_FILE));
-  } finally {
-    await rm(tmpWeights, { force: true });
-    await rm(tmpManifest, { force: true });
-  }
+  await writeFilesAtomically(dir, [
+    { name: WEIGHTS_FILE, data: writeSafetensors(c.tensors, { format: CLASSIFIER_FORMAT, contentHash: manifest.contentHash }) },
+    { name: MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
+  ]);
   return manifest;
 }
 
