@@ -11,9 +11,8 @@ import {
   inferDcganGenerator,
 } from '../models/dcgan/config.js';
 import { dcganInitialStateDicts } from '../models/dcgan/init.js';
-import { GanModel } from '../models/ganModel.js';
+import type { GanModel } from '../models/ganModel.js';
 import { sampleZ } from '../models/generate.js';
-import { type BundleManifest, dcganDims, hashTensors } from '../models/manifest.js';
 import { runningStatsOf, updateRunningStats } from '../nn/batchnorm.js';
 import { Weights } from '../nn/weights.js';
 import { Adam } from '../optim/adam.js';
@@ -32,7 +31,7 @@ import {
 import { fakesPath, writeGrid, writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import type { ProgressDisplay } from './progress.js';
-import { type RunFiles, runFiles } from './run.js';
+import { type RunFiles, runFiles, trainedModel } from './run.js';
 import type { TrainingProgress } from './types.js';
 
 /**
@@ -291,31 +290,8 @@ export class DcganTrainer implements TrainingTask {
   model(p: Readonly<TrainingProgress>): GanModel {
     const g = new Map(this.g);
     const d = new Map(this.d);
-    const manifest: BundleManifest = {
-      format: 'latentlab-bundle',
-      version: 1,
-      name: `dcgan-${this.dataset.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${this.config.resolution}`,
-      architecture: 'dcgan',
-      generator: this.gCfg,
-      discriminator: this.dCfg,
-      ...dcganDims(this.gCfg),
-      ...(this.dataset.labelNames.length ? { labels: [...this.dataset.labelNames] } : {}),
-      provenance: {
-        format: 'latentlab-train',
-        source: 'latentlab train dcgan',
-        created: new Date().toISOString(),
-        training: {
-          command: this.opts.command ?? null,
-          kimg: p.imagesSeen / 1000,
-          step: p.step,
-          seconds: Math.round(p.seconds * 10) / 10,
-          ...this.config,
-        },
-      },
-      contentHash: hashTensors({ G: g, D: d }),
-      weightsDtype: 'float32',
-    };
-    return new GanModel(manifest, g, d);
+    const info = { trainer: 'dcgan' as const, dataset: this.dataset, resolution: this.config.resolution, generator: this.gCfg, discriminator: this.dCfg, command: this.opts.command, config: this.config };
+    return trainedModel(info, p, g, d);
   }
 
   async snapshot(p: Readonly<TrainingProgress>): Promise<void> {

@@ -4,6 +4,11 @@ import { ArgumentError } from '../core/errors.js';
 import { type LoadedCheckpoint, loadLatestCheckpoint, previousPath } from './checkpoint.js';
 import { TrainingLog } from './log.js';
 import { type LoopOptions, type LoopResult, runTrainingLoop, type TrainingTask } from './loop.js';
+import type { Tensor } from '../core/tensor.js';
+import type { DcganGeneratorConfig } from '../models/dcgan/config.js';
+import { GanModel } from '../models/ganModel.js';
+import { type BundleManifest, dcganDims, hashTensors, stylegan2Dims } from '../models/manifest.js';
+import type { GeneratorConfig } from '../models/stylegan2/config.js';
 import type { TrainingProgress } from './types.js';
 
 /**
@@ -152,4 +157,43 @@ export async function runInFolder(
   const seconds = (performance.now() - t0) / 1000;
   const images = result.progress.imagesSeen - (start?.imagesSeen ?? 0);
   return { ...result, files, imgPerSec: seconds > 0 ? images / seconds : 0 };
+}
+
+/** What a trainer knows when it writes a bundle of the networks it is training. */
+export interface TrainedModelInfo {
+  trainer: 'dcgan' | 'stylegan2';
+  dataset: { name: string; labelNames: readonly string[] };
+  resolution: number;
+  generator: BundleManifest['generator'];
+  discriminator: BundleManifest['discriminator'];
+  /** Which generator copy the bundle holds (G_ema for StyleGAN2). */
+  network?: string;
+  command?: string;
+  /** The run's settings, recorded in provenance.training. */
+  config: object;
+}
+
+/** The networks being trained as a latentlab bundle, with the training facts in its provenance. */
+export function trainedModel(info: TrainedModelInfo, p: Readonly<TrainingProgress>, g: Map<string, Tensor>, d: Map<string, Tensor>): GanModel {
+  const dims = info.trainer === 'stylegan2' ? stylegan2Dims(info.generator as GeneratorConfig) : dcganDims(info.generator as DcganGeneratorConfig);
+  const manifest: BundleManifest = {
+    format: 'latentlab-bundle',
+    version: 1,
+    name: `${info.trainer}-${info.dataset.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${info.resolution}`,
+    architecture: info.trainer,
+    generator: info.generator,
+    discriminator: info.discriminator,
+    ...dims,
+    ...(info.dataset.labelNames.length ? { labels: [...info.dataset.labelNames] } : {}),
+    provenance: {
+      format: 'latentlab-train',
+      source: `latentlab train ${info.trainer}`,
+      ...(info.network ? { network: info.network } : {}),
+      created: new Date().toISOString(),
+      training: { command: info.command ?? null, kimg: p.imagesSeen / 1000, step: p.step, seconds: Math.round(p.seconds * 10) / 10, ...info.config },
+    },
+    contentHash: hashTensors({ G: g, D: d }),
+    weightsDtype: 'float32',
+  };
+  return new GanModel(manifest, g, d);
 }

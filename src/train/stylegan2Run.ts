@@ -4,16 +4,15 @@ import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
 import { writeBundle } from '../formats/bundle.js';
 import { makeGrid, toImages, writePng } from '../formats/image.js';
-import { GanModel } from '../models/ganModel.js';
+import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
-import { type BundleManifest, hashTensors, stylegan2Dims } from '../models/manifest.js';
 import { type GeneratorConfig, resolveGenerator } from '../models/stylegan2/config.js';
 import type { DiscriminatorConfig } from '../models/stylegan2/discriminator.js';
 import { channelTable, initDiscriminator, initGenerator } from '../models/stylegan2/init.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
-import { type FolderRunResult, openRunChecked, type RunFiles, runFiles, runInFolder } from './run.js';
+import { type FolderRunResult, openRunChecked, type RunFiles, runFiles, runInFolder, trainedModel } from './run.js';
 import { defaultStyleGAN2Options, StyleGAN2Trainer, type StyleGAN2TrainerJson } from './stylegan2.js';
 import type { TrainingProgress } from './types.js';
 
@@ -158,33 +157,8 @@ class StyleGAN2Task implements TrainingTask {
   model(p: Readonly<TrainingProgress>): GanModel {
     const g = new Map([...this.trainer.gEma].map(([k, t]) => [k, t.clone()]));
     const d = new Map([...this.trainer.d].map(([k, t]) => [k, t.clone()]));
-    const ds = this.opts.dataset;
-    const manifest: BundleManifest = {
-      format: 'latentlab-bundle',
-      version: 1,
-      name: `stylegan2-${ds.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${this.config.resolution}`,
-      architecture: 'stylegan2',
-      generator: this.gCfg,
-      discriminator: this.dCfg,
-      ...stylegan2Dims(this.gCfg),
-      ...(ds.labelNames.length ? { labels: [...ds.labelNames] } : {}),
-      provenance: {
-        format: 'latentlab-train',
-        source: 'latentlab train stylegan2',
-        network: 'G_ema',
-        created: new Date().toISOString(),
-        training: {
-          command: this.opts.command ?? null,
-          kimg: p.imagesSeen / 1000,
-          step: p.step,
-          seconds: Math.round(p.seconds * 10) / 10,
-          ...this.config,
-        },
-      },
-      contentHash: hashTensors({ G: g, D: d }),
-      weightsDtype: 'float32',
-    };
-    return new GanModel(manifest, g, d);
+    const info = { trainer: 'stylegan2' as const, dataset: this.opts.dataset, resolution: this.config.resolution, generator: this.gCfg, discriminator: this.dCfg, network: 'G_ema', command: this.opts.command, config: this.config };
+    return trainedModel(info, p, g, d);
   }
 
   async sample(p: Readonly<TrainingProgress>): Promise<void> {
