@@ -8,9 +8,9 @@ export interface SessionOptions {
   /** ORT graph optimisation level; default 'all' (pre-packs constant conv weights). */
   optimization?: OptimizationLevel;
   /**
-   * Let ORT's worker threads spin-wait between ops. Faster on an idle machine, much slower when the
-   * cores are shared (measured 2x slower DCGAN training on a busy 2-core machine). Default: off,
-   * or LATENTLAB_SPIN=1.
+   * Let ORT's worker threads spin-wait between ops. Measured here: with spinning, DCGAN training ran
+   * 2x slower on a busy 2-core machine and a session run right after two others took 1.8-2.35x
+   * longer; without it, no cost was found. Default: off, or LATENTLAB_SPIN=1.
    */
   spinning?: boolean;
 }
