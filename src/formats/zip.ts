@@ -1,6 +1,7 @@
 import { crc32, inflateRawSync } from 'node:zlib';
 import { FormatError } from '../core/errors.js';
 import { asBytes } from './rawTensor.js';
+import { EOCD_SIZE, SIG_CENTRAL, SIG_EOCD, SIG_EOCD64, SIG_EOCD64_LOCATOR, SIG_LOCAL } from './zipFormat.js';
 
 /**
  * A minimal ZIP reader for torch checkpoints (.pt/.pth) and numpy .npz files (writer: zipWrite.ts).
@@ -8,12 +9,6 @@ import { asBytes } from './rawTensor.js';
  * against the archive itself before allocating anything.
  */
 
-const SIG_LOCAL = 0x04034b50;
-const SIG_CENTRAL = 0x02014b50;
-const SIG_EOCD = 0x06054b50;
-const SIG_EOCD64 = 0x06064b50;
-const SIG_EOCD64_LOCATOR = 0x07064b50;
-const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
 /** deflate cannot expand by more than ~1032:1; anything beyond is a lie (or a bomb). */
 const MAX_DEFLATE_RATIO = 1032;

@@ -1,14 +1,9 @@
 import { crc32, deflateRawSync } from 'node:zlib';
 import { FormatError } from '../core/errors.js';
+import { EOCD_SIZE, SIG_CENTRAL, SIG_EOCD, SIG_EOCD64, SIG_EOCD64_LOCATOR, SIG_LOCAL } from './zipFormat.js';
 
 /** A ZIP writer (stored or deflate entries, ZIP64 where needed) for .npz files and tests. */
 
-const SIG_LOCAL = 0x04034b50;
-const SIG_CENTRAL = 0x02014b50;
-const SIG_EOCD = 0x06054b50;
-const SIG_EOCD64 = 0x06064b50;
-const SIG_EOCD64_LOCATOR = 0x07064b50;
-const EOCD_SIZE = 22;
 
 export interface ZipInput {
   name: string;

@@ -2,7 +2,7 @@ import { ArgumentError } from '../../index.js';
 import { trainDcgan } from '../../train/index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { loadTrainingData, num, runTrainer, str } from './trainRun.js';
+import { GAN_DATA_FLAGS, loadTrainingData, num, runTrainer, str } from './trainRun.js';
 import { classifierTrainer } from '../../train/classifierCommand.js';
 import { stylegan2Trainer } from './trainStylegan2.js';
 
@@ -51,9 +51,7 @@ const dcgan: TrainSubcommand = {
   usage:
     'latentlab train dcgan --data fashion-mnist|DIR --outdir DIR --kimg N [--batch 64] [--resolution 32] [--ngf 64 --ndf 64] [--snap-kimg K] [--resume] [--seed S]',
   flags: [
-    { name: 'data', type: 'string', help: "'fashion-mnist' or a folder of images (sub-folders = classes)" },
-    { name: 'resolution', type: 'number', help: 'image side, a power of two >= 8 (default 32)' },
-    { name: 'channels', type: 'number', help: 'image folders: 1 or 3 (default 3; fashion-mnist is 1)' },
+    ...GAN_DATA_FLAGS,
     { name: 'nz', type: 'number', help: 'DCGAN latent size (default 100)' },
     { name: 'ngf', type: 'number', help: 'DCGAN generator width (default 64)' },
     { name: 'ndf', type: 'number', help: 'DCGAN discriminator width (default 64)' },

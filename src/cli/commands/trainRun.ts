@@ -2,7 +2,14 @@ import { resolve } from 'node:path';
 import { type ImageDataset, loadFashionMnist, loadImageFolder } from '../../data/index.js';
 import { ArgumentError } from '../../index.js';
 import { abortOnSignals, formatDuration, ProgressDisplay } from '../../train/index.js';
-import type { ParsedFlags } from '../args.js';
+import type { FlagSpec, ParsedFlags } from '../args.js';
+
+/** The data flags of the GAN trainers (dcgan, stylegan2). */
+export const GAN_DATA_FLAGS: readonly FlagSpec[] = [
+  { name: 'data', type: 'string', help: "'fashion-mnist' or a folder of images (sub-folders = classes)" },
+  { name: 'resolution', type: 'number', help: 'image side, a power of two >= 8 (default 32)' },
+  { name: 'channels', type: 'number', help: 'image folders: 1 or 3 (default 3; fashion-mnist is 1)' },
+];
 
 /** What every trainer's run function takes from the command line (see COMMON_FLAGS in train.ts). */
 export interface CommonRunOptions {

@@ -1,6 +1,6 @@
 import { trainStyleGAN2 } from '../../train/stylegan2Run.js';
 import type { TrainSubcommand } from './train.js';
-import { loadTrainingData, num, runTrainer, str } from './trainRun.js';
+import { GAN_DATA_FLAGS, loadTrainingData, num, runTrainer, str } from './trainRun.js';
 
 export const stylegan2Trainer: TrainSubcommand = {
   name: 'stylegan2',
@@ -8,9 +8,7 @@ export const stylegan2Trainer: TrainSubcommand = {
   usage:
     'latentlab train stylegan2 --data fashion-mnist|DIR --outdir DIR --kimg N [--batch 32] [--z-dim 128] [--map 2] [--cbase 4096 --cmax 128] [--gamma 0.01] [--resume]',
   flags: [
-    { name: 'data', type: 'string', help: "'fashion-mnist' or a folder of images (sub-folders = classes)" },
-    { name: 'resolution', type: 'number', help: 'image side, a power of two >= 8 (default 32)' },
-    { name: 'channels', type: 'number', help: 'image folders: 1 or 3 (default 3; fashion-mnist is 1)' },
+    ...GAN_DATA_FLAGS,
     { name: 'z-dim', type: 'number', help: 'z and w size (default 128)' },
     { name: 'map', type: 'number', help: 'mapping layers (default 2, as ADA --cfg auto)' },
     {
