@@ -27,6 +27,10 @@ export type { DiscriminatorConfig } from './models/stylegan2/discriminator.js';
 export type { NoiseMode } from './models/stylegan2/synthesis.js';
 export { classLabels, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, synthesize, type SynthesisRunOptions } from './models/generate.js';
 
+// latent codes (z / w / w+ with truncation, classes and noise) and their lossless files
+export * from './latent/latent.js';
+export { decodeLatent, encodeLatent, LATENT_EXTENSION, loadLatent, type LoadLatentOptions, saveLatent } from './latent/file.js';
+
 // formats
 export { loadModel, type LoadOptions } from './formats/loadModel.js';
 export { readBundle, writeBundle } from './formats/bundle.js';
