@@ -55,3 +55,20 @@ export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './
 export { generatedImages } from './metrics/generated.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
+
+// directions: InterFaceGAN, conditional, GANSpace, SeFa, Jacobian; direction files; edits
+export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd } from './directions/direction.js';
+export { type EditOptions, type EditUnits, editStep, editWs, editZ } from './directions/editCodes.js';
+export { edit, type LatentEditOptions } from './directions/edit.js';
+export { type Attribute, type Boundary, type BoundaryOptions, boundarySet, interfacegan, type InterfaceganOptions, trainBoundary } from './directions/interfacegan.js';
+export { attributeScores, type LabelledSamples, sampleLabelled } from './directions/labelled.js';
+export { fitLinearSvm, type LinearSvm, type LinearSvmOptions, svmAccuracy } from './directions/svm.js';
+export { conditionalDirection, type ConditionalResult } from './directions/conditional.js';
+export { ganspace, type GanspaceOptions, type PcaResult, principalComponents, StreamingCovariance } from './directions/ganspace.js';
+export { eigvecMatrix, sefa, type SefaOptions, type SefaResult } from './directions/sefa.js';
+export { jacobianDirections, type JacobianDirections, type JacobianDirectionsOptions, jacobianProducts } from './directions/jacobian.js';
+export { readDirections, type ReadDirectionsOptions, writeDirections } from './directions/files.js';
+export { readScores, type ScoreTable } from './directions/scores.js';
+export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, evaluateDirections } from './directions/evaluate.js';
+export { withMeasuredSigma } from './directions/sigma.js';
+export { encodeGif, type GifOptions, writeGif } from './formats/gif.js';

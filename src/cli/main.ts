@@ -9,6 +9,8 @@ import { metricsCommand } from './commands/metrics.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
 import { trainCommand } from './commands/train.js';
+import { directionsCommand } from './commands/directions.js';
+import { editCommand } from './commands/edit.js';
 
 const commands: readonly Command[] = [
   generateCommand,
@@ -19,6 +21,8 @@ const commands: readonly Command[] = [
   infoCommand,
   selftestCommand,
   startCommand,
+  directionsCommand,
+  editCommand,
 ];
 
 function help(): string {

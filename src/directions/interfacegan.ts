@@ -2,6 +2,10 @@ import { ArgumentError, ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import { RandomState } from '../core/rng.js';
 import type { Tensor } from '../core/tensor.js';
+import type { Classifier } from '../models/classifier/classifier.js';
+import type { GanModel } from '../models/ganModel.js';
+import { type DirectionSet, type DirectionSpace, makeDirectionSet, projectedStd } from './direction.js';
+import { attributeScores, type LabelledSamples, sampleLabelled } from './labelled.js';
 import { type LinearSvmOptions, fitLinearSvm, svmAccuracy } from './svm.js';
 
 export interface BoundaryOptions {
@@ -84,4 +88,93 @@ export function trainBoundary(codes: Tensor, scores: ArrayLike<number>, opts: Bo
     counts: { positive: kept, negative: kept, train: trainRows.length, val: valRows.length },
     svm: { epochs: svm.epochs, converged: svm.converged, supportVectors: svm.supportVectors, c },
   };
+}
+
+export interface Attribute {
+  name: string;
+  /** Classifier classes whose summed probability is the attribute (scores from a file: unused). */
+  classes?: number[];
+  /** One score per latent (from a file); when absent the classifier scores the attribute. */
+  scores?: ArrayLike<number>;
+}
+
+export interface BoundarySetOptions extends BoundaryOptions {
+  space: DirectionSpace;
+  model?: { name: string; contentHash: string };
+  /** Provenance extras (sample count, seeds, psi...). */
+  source?: Record<string, unknown>;
+}
+
+/**
+ * One boundary per attribute over the same latent codes [N, dim], as a direction set whose sigma
+ * is the codes' std along each normal (so 'sigma' edits move by the sampled spread).
+ */
+export function boundarySet(codes: Tensor, attributes: readonly Attribute[], o: BoundarySetOptions): { set: DirectionSet; boundaries: Boundary[] } {
+  if (!attributes.length) throw new ArgumentError('InterFaceGAN: give at least one attribute');
+  const boundaries = attributes.map((a) => {
+    if (!a.scores) throw new ArgumentError(`InterFaceGAN: attribute '${a.name}' has no scores`);
+    return trainBoundary(codes, a.scores, o);
+  });
+  const rows = boundaries.map((b) => b.normal);
+  const draft = makeDirectionSet(rows, { space: o.space, provenance: { method: 'interfacegan' } });
+  const sigma = projectedStd(codes, draft.vectors);
+  const set = makeDirectionSet(rows, {
+    space: o.space,
+    labels: attributes.map((a) => a.name),
+    sigma,
+    intercept: boundaries.map((b) => b.intercept),
+    model: o.model,
+    provenance: {
+      method: 'interfacegan',
+      ratio: o.ratio ?? 0.02,
+      split: o.split ?? 0.7,
+      ...o.source,
+      attributes: attributes.map((a, i) => ({
+        name: a.name,
+        classes: a.classes ?? null,
+        valAccuracy: boundaries[i].valAccuracy,
+        trainAccuracy: boundaries[i].trainAccuracy,
+        remainingAccuracy: boundaries[i].remainingAccuracy,
+        counts: boundaries[i].counts,
+        svm: boundaries[i].svm,
+      })),
+    },
+  });
+  return { set, boundaries };
+}
+
+export interface InterfaceganOptions extends BoundaryOptions {
+  /** Latents sampled (seeds firstSeed..). */
+  num?: number;
+  firstSeed?: number;
+  /** Boundaries in W (default) or Z. */
+  space?: DirectionSpace;
+  psi?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * InterFaceGAN on a generator: sample latents, label each image with the classifier (an
+ * attribute = a class or a group of classes, scored by its log-probability), then one linear-SVM
+ * boundary per attribute (see trainBoundary).
+ */
+export async function interfacegan(
+  model: GanModel,
+  classifier: Classifier,
+  attributes: readonly Attribute[],
+  o: InterfaceganOptions = {},
+): Promise<{ set: DirectionSet; boundaries: Boundary[]; samples: LabelledSamples }> {
+  const num = o.num ?? 20_000;
+  const space = o.space ?? 'w';
+  const samples = await sampleLabelled(model, classifier, { num, firstSeed: o.firstSeed, psi: o.psi, onProgress: o.onProgress });
+  const codes = space === 'w' ? samples.w : samples.z;
+  if (!codes) throw new ArgumentError(`InterFaceGAN: ${model.name} has no W space; use space 'z'`);
+  const scored = attributes.map((a) => ({ ...a, scores: a.scores ?? attributeScores(samples, a.classes ?? []) }));
+  const { set, boundaries } = boundarySet(codes, scored, {
+    ...o,
+    space,
+    model: { name: model.name, contentHash: model.manifest.contentHash },
+    source: { samples: num, firstSeed: o.firstSeed ?? 0, psi: o.psi ?? 1, classifier: classifier.name, score: 'log p(attribute classes)' },
+  });
+  return { set, boundaries, samples };
 }
