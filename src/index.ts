@@ -72,3 +72,6 @@ export { readScores, type ScoreTable } from './directions/scores.js';
 export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, evaluateDirections } from './directions/evaluate.js';
 export { withMeasuredSigma } from './directions/sigma.js';
 export { encodeGif, type GifOptions, writeGif } from './formats/gif.js';
+export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
+export { perceptualPathLength, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
+export { conditioning, type ConditioningOptions, type ConditioningResult } from './metrics/conditioning.js';
