@@ -15,7 +15,7 @@ const pixels: PairDistance = {
     const size = a.size / n;
     return Float64Array.from({ length: n }, (_, i) => {
       let s = 0;
-      for (let j = 0; j < size; j++) s += (a.data[i * size + j] - b.data[i * size + j]) ** 2;
+      for (let j = 0; j < size; j++) s += (Number(a.data[i * size + j]) - Number(b.data[i * size + j])) ** 2;
       return s;
     });
   },
