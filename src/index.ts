@@ -73,5 +73,5 @@ export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, e
 export { withMeasuredSigma } from './directions/sigma.js';
 export { encodeGif, type GifOptions, writeGif } from './formats/gif.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
-export { perceptualPathLength, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
+export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
 export { conditioning, type ConditioningOptions, type ConditioningResult } from './metrics/conditioning.js';

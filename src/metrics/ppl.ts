@@ -39,6 +39,8 @@ export interface PplResult {
   epsilon: number;
   sampling: 'full' | 'end';
   distance: string;
+  /** d / ε² per pair, in sampling order (pairs, t and seed are shared by Z and W runs). */
+  samples: Float64Array;
 }
 
 /** NVIDIA's slerp on unit-normalised rows (stylegan2-ada metrics/perceptual_path_length.py). */
@@ -162,5 +164,41 @@ export async function perceptualPathLength(model: GanModel, distance: PairDistan
     epsilon: eps,
     sampling,
     distance: distance.name,
+    samples: dist,
   };
+}
+
+export interface PplDifference {
+  /** a.value − b.value. */
+  difference: number;
+  /** 95 % paired-bootstrap interval of the difference (the same pairs resampled for both). */
+  ci95: [number, number];
+  /** Fraction of bootstrap resamples with a ≤ b. */
+  pNotGreater: number;
+}
+
+/**
+ * Paired comparison of two PPL runs over the same (z0, z1, t) pairs — same seed, num and sampling,
+ * e.g. Z vs W: resampling pair indices jointly removes the shared pair-to-pair variance.
+ */
+export function pplDifference(a: PplResult, b: PplResult, reps = 1000, seed = 0): PplDifference {
+  const n = a.samples.length;
+  if (b.samples.length !== n || a.sampling !== b.sampling || a.epsilon !== b.epsilon)
+    throw new ArgumentError('pplDifference: the runs must share num, sampling and epsilon (and seed)');
+  const rng = new RandomState(seed + 2);
+  const diffs = new Float64Array(reps);
+  const sa = new Float64Array(n);
+  const sb = new Float64Array(n);
+  let notGreater = 0;
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(rng.randomSample() * n);
+      sa[i] = a.samples[k];
+      sb[i] = b.samples[k];
+    }
+    diffs[r] = filteredMean(sa).mean - filteredMean(sb).mean;
+    if (diffs[r] <= 0) notGreater++;
+  }
+  diffs.sort();
+  return { difference: a.value - b.value, ci95: [percentile(diffs, 2.5, 'lower'), percentile(diffs, 97.5, 'higher')], pNotGreater: notGreater / reps };
 }

@@ -57,9 +57,11 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
   });
 
   it('metrics ppl and conditioning print values with intervals; bad flags are refused by name', () => {
-    const p = latentlab('metrics', 'ppl', '--model', G, '--classifier', C, '--space', 'w', '--num', '20', '--batch', '20');
+    const p = latentlab('metrics', 'ppl', '--model', G, '--classifier', C, '--num', '20', '--batch', '20');
     expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/ppl_z_full [\d.]+ {2}95% CI \[[\d.]+, [\d.]+\]/);
     expect(p.stdout).toMatch(/ppl_w_full [\d.]+ {2}95% CI \[[\d.]+, [\d.]+\]/);
+    expect(p.stdout).toMatch(/ppl_z - ppl_w -?[\d.]+ {2}paired 95% CI/);
     const c = latentlab('metrics', 'conditioning', '--model', G, '--num', '4', '--directions', '2');
     expect(c.code).toBe(0);
     expect(c.stdout).toMatch(/mean [\d.]+ {2}std [\d.]+ {2}cv [\d.]+/);

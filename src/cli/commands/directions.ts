@@ -171,7 +171,15 @@ const conditionalSubcommand: Subcommand = {
       labels: [label],
       layers: primary.set.layers,
       model: primary.set.model,
-      provenance: { method: 'conditional', primary: primary.set.labels[primary.index], conditions: conds.map((c) => c.set.labels[c.index]), cosineBefore: r.cosineBefore, cosineAfter: r.cosineAfter },
+      provenance: {
+        method: 'conditional',
+        primary: primary.set.labels[primary.index],
+        conditions: conds.map((c) => c.set.labels[c.index]),
+        cosineBefore: r.cosineBefore,
+        cosineAfter: r.cosineAfter,
+        // The primary's attribute (its classes) stays the target when the result is evaluated.
+        attributes: [(primary.set.provenance.attributes as unknown[] | undefined)?.[primary.index] ?? { name: label, classes: null }],
+      },
     });
     const modelPath = optionalString(flags, 'model');
     const measured = modelPath ? await withMeasuredSigma(await loadModel(modelPath), set, { num: integer(flags, 'sigma-samples', 10000, where, 2) }) : set;

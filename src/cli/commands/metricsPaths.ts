@@ -6,6 +6,7 @@ import {
   loadModel,
   type PairDistance,
   perceptualPathLength,
+  pplDifference,
   readClassifierBundle,
   vggDistance,
 } from '../../index.js';
@@ -27,10 +28,10 @@ export const pplMetric: MetricSubcommand = {
   name: 'ppl',
   summary: 'Perceptual path length (Z slerp / W lerp, epsilon 1e-4) with a bootstrap confidence interval',
   usage:
-    'latentlab metrics ppl --model M --space z|w (--classifier C | --vgg vgg16.pth) [--num 10000] [--sampling full|end] [--epsilon 1e-4] [--json FILE]',
+    'latentlab metrics ppl --model M [--space z|w|both] (--classifier C | --vgg vgg16.pth) [--num 10000] [--sampling full|end] [--epsilon 1e-4] [--json FILE]',
   flags: [
     { name: 'model', type: 'string', help: 'generator: bundle folder or checkpoint' },
-    { name: 'space', type: 'string', help: 'z (slerp) | w (lerp); StyleGAN2 default w' },
+    { name: 'space', type: 'string', help: 'z (slerp) | w (lerp) | both (same pairs, paired difference); StyleGAN2 default both' },
     { name: 'classifier', type: 'string', help: 'classifier bundle: distance = squared L2 of its features' },
     { name: 'vgg', type: 'string', help: 'torchvision VGG16 state_dict (.pth): LPIPS-style distance' },
     { name: 'num', type: 'number', help: 'path samples (default 10000)' },
@@ -43,8 +44,9 @@ export const pplMetric: MetricSubcommand = {
   async run(flags, out) {
     const where = 'metrics ppl';
     const model = await loadModel(requireString(flags, 'model', where));
-    const space = String(flags.space ?? (model.architecture === 'stylegan2' ? 'w' : 'z'));
-    if (space !== 'z' && space !== 'w') throw new ArgumentError(`${where}: --space must be z or w, got '${space}'`);
+    const spaceFlag = String(flags.space ?? (model.architecture === 'stylegan2' ? 'both' : 'z'));
+    if (spaceFlag !== 'z' && spaceFlag !== 'w' && spaceFlag !== 'both') throw new ArgumentError(`${where}: --space must be z, w or both, got '${spaceFlag}'`);
+    const spaces: ('z' | 'w')[] = spaceFlag === 'both' ? ['z', 'w'] : [spaceFlag];
     const sampling = String(flags.sampling ?? 'full');
     if (sampling !== 'full' && sampling !== 'end') throw new ArgumentError(`${where}: --sampling must be full or end, got '${sampling}'`);
     const vgg = optionalString(flags, 'vgg');
@@ -52,24 +54,38 @@ export const pplMetric: MetricSubcommand = {
     if (!vgg === !clf) throw new ArgumentError(`${where}: give exactly one of --classifier and --vgg`);
     const distance: PairDistance = vgg ? await vggDistance(vgg) : classifierDistance(await readClassifierBundle(clf!));
     const num = integer(flags, 'num', 10000, where, 10);
-    out(`PPL in ${space.toUpperCase()} (${space === 'z' ? 'slerp' : 'lerp'}, ${sampling}) of ${model.name}: ${num} samples, distance ${distance.name}`);
-    const t0 = performance.now();
-    const r = await perceptualPathLength(model, distance, {
-      space,
-      num,
-      sampling,
-      epsilon: number(flags, 'epsilon', 1e-4, where),
-      seed: integer(flags, 'seed', 0, where),
-      batchSize: integer(flags, 'batch', 100, where, 1),
-      onProgress: progress(out, 'pairs'),
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    out(
-      `ppl_${space}_${sampling} ${r.value.toFixed(2)}  95% CI [${r.ci95[0].toFixed(2)}, ${r.ci95[1].toFixed(2)}]  (stderr ${r.stderr.toFixed(2)}; median ${r.median.toFixed(2)}; unfiltered mean ${r.rawMean.toFixed(2)}; ${r.kept}/${r.num} kept; ${seconds.toFixed(0)} s)`,
-    );
+    const seed = integer(flags, 'seed', 0, where);
+    const results = [];
+    for (const space of spaces) {
+      out(`PPL in ${space.toUpperCase()} (${space === 'z' ? 'slerp' : 'lerp'}, ${sampling}) of ${model.name}: ${num} samples, distance ${distance.name}`);
+      const t0 = performance.now();
+      const r = await perceptualPathLength(model, distance, {
+        space,
+        num,
+        sampling,
+        epsilon: number(flags, 'epsilon', 1e-4, where),
+        seed,
+        batchSize: integer(flags, 'batch', 100, where, 1),
+        onProgress: progress(out, 'pairs'),
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      out(
+        `ppl_${space}_${sampling} ${r.value.toFixed(2)}  95% CI [${r.ci95[0].toFixed(2)}, ${r.ci95[1].toFixed(2)}]  (stderr ${r.stderr.toFixed(2)}; median ${r.median.toFixed(2)}; unfiltered mean ${r.rawMean.toFixed(2)}; ${r.kept}/${r.num} kept; ${seconds.toFixed(0)} s)`,
+      );
+      const { samples: _samples, ...summary } = r;
+      results.push({ ...summary, seconds, result: r });
+    }
+    let paired = null;
+    if (results.length === 2) {
+      paired = pplDifference(results[0].result, results[1].result, 1000, seed);
+      out(
+        `ppl_z - ppl_w ${paired.difference.toFixed(2)}  paired 95% CI [${paired.ci95[0].toFixed(2)}, ${paired.ci95[1].toFixed(2)}]  (same pairs and t; ${(100 * paired.pNotGreater).toFixed(1)} % of resamples have Z <= W)`,
+      );
+    }
     const json = optionalString(flags, 'json');
     if (json) {
-      await writeFile(json, `${JSON.stringify({ metric: 'ppl', model: String(flags.model), ...r, seconds }, null, 2)}\n`);
+      const runs = results.map(({ result: _r, ...rest }) => rest);
+      await writeFile(json, `${JSON.stringify({ metric: 'ppl', model: String(flags.model), runs, paired }, null, 2)}\n`);
       out(`wrote ${json}`);
     }
   },
