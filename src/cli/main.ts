@@ -5,6 +5,7 @@ import { exportCommand } from './commands/exportModel.js';
 import { generateCommand } from './commands/generate.js';
 import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
+import { interpolateCommand } from './commands/interpolate.js';
 import { metricsCommand } from './commands/metrics.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
@@ -19,6 +20,7 @@ const commands: readonly Command[] = [
   infoCommand,
   selftestCommand,
   startCommand,
+  interpolateCommand,
 ];
 
 function help(): string {
