@@ -94,7 +94,7 @@ export const editCommand: Command = {
       const base = join(outdir, safeName(label));
       await writePng(`${base}.png`, makeGrid(cells, strengths.length, factor));
       out(
-        `${label}: ${n} latents x strengths ${strengths.map((s) => +s.toFixed(3)).join(', ')} (${String(used.units)}, 1 unit = ${Number(used.scale).toFixed(4)}; ws rows ${used.layers ? `${(used.layers as number[])[0]}-${(used.layers as number[])[1] - 1}` : 'z'}) -> ${base}.png`,
+        `${label}: ${n} latents x strengths ${strengths.map((s) => +s.toFixed(3)).join(', ')} (${String(used.units)}, 1 unit = ${Number(used.scale).toFixed(4)}; ${used.layers ? `ws rows ${(used.layers as number[])[0]}-${(used.layers as number[])[1] - 1}` : set.space === 'z' ? 'in z' : 'every ws row'}) -> ${base}.png`,
       );
       if (flags.gif) {
         const order = [...strengths.keys(), ...[...strengths.keys()].reverse().slice(1, -1)];
