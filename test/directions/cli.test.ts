@@ -36,9 +36,12 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
     const set = await readDirections(join(dir, 'scores.npy'));
     expect(set.vectors.shape).toEqual([2, 4]);
     expect(Math.abs(set.vectors.data[0])).toBeGreaterThan(0.9);
-    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--directions', dirs, '--num', '8', '--strength', '2');
+    // --components is a list here and a count for sefa / ganspace / jacobian: both must parse.
+    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--directions', dirs, '--components', 'Trouser,Bag', '--num', '8', '--strength', '2');
+    expect(e.stderr).toBe('');
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/^Trouser\s+(-?\d\.\d{3}\s+){10}/m);
+    expect(e.stdout).not.toMatch(/^shoes/m);
   });
 
   it('edit writes grids, GIFs and latents; ganspace, sefa and jacobian write readable files', async () => {
