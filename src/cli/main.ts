@@ -6,6 +6,7 @@ import { generateCommand } from './commands/generate.js';
 import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
 import { metricsCommand } from './commands/metrics.js';
+import { projectCommand } from './commands/project.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
 import { trainCommand } from './commands/train.js';
@@ -19,6 +20,7 @@ const commands: readonly Command[] = [
   infoCommand,
   selftestCommand,
   startCommand,
+  projectCommand,
 ];
 
 function help(): string {
