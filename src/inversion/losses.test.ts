@@ -47,7 +47,7 @@ describe('noise regulariser', () => {
     for (let i = 0; i < n; i++) {
       const want = sizes.reduce((s, r, m) => s + referenceNoiseReg(Float64Array.from(maps[m].data.subarray(i * r * r, (i + 1) * r * r)), r), 0);
       // float32 graph vs float64 loops: relative 1e-4 is far above float32 accumulation error over 1024 terms.
-      expect(Math.abs(reg.data[i] - want)).toBeLessThanOrEqual(1e-4 * want);
+      expect(Math.abs(Number(reg.data[i]) - want)).toBeLessThanOrEqual(1e-4 * want);
     }
     await exe.release();
   });
