@@ -16,6 +16,8 @@ import { projectCommand } from './commands/project.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
 import { trainCommand } from './commands/train.js';
+import { directionsCommand } from './commands/directions.js';
+import { editCommand } from './commands/edit.js';
 
 const commands: readonly Command[] = [
   generateCommand,
@@ -33,6 +35,8 @@ const commands: readonly Command[] = [
   noiseCommand,
   latentCommand,
   projectCommand,
+  directionsCommand,
+  editCommand,
 ];
 
 function help(): string {
