@@ -55,3 +55,12 @@ export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './
 export { generatedImages } from './metrics/generated.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
+
+// inversion: encoder (image -> W+), its bundles and training; image quality metrics
+export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/encode.js';
+export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';
+export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './inversion/encoderConfig.js';
+export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
+export { type ImageQuality, imageQuality, meanQuality } from './metrics/imageQuality.js';
+export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
+export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
