@@ -64,3 +64,4 @@ export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
 export { type ImageQuality, imageQuality, meanQuality } from './metrics/imageQuality.js';
 export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
+export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';

@@ -9,6 +9,7 @@ import { metricsCommand } from './commands/metrics.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
 import { trainCommand } from './commands/train.js';
+import { encodeCommand } from './commands/encode.js';
 
 const commands: readonly Command[] = [
   generateCommand,
@@ -19,6 +20,7 @@ const commands: readonly Command[] = [
   infoCommand,
   selftestCommand,
   startCommand,
+  encodeCommand,
 ];
 
 function help(): string {
