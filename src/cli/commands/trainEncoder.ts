@@ -25,6 +25,9 @@ export const encoderTrainer: TrainSubcommand = {
     { name: 'w-feature', type: 'number', help: 'encoder: weight of the classifier-feature MSE (default 0.1)' },
     { name: 'mixing', type: 'number', help: 'style-mixing probability (default 0.9)' },
     { name: 'row-noise', type: 'number', help: 'encoder: std of per-row W+ offsets, in units of the w spread (default 0.2)' },
+    { name: 'cbase', type: 'number', help: 'channel base: channels at res r = min(cbase/r, cmax) (encoder default 1024)' },
+    { name: 'cmax', type: 'number', help: 'channel maximum (default 128)' },
+    { name: 'hidden', type: 'number', help: 'encoder: width of the dense layer before the W+ head (default 256)' },
     { name: 'name', type: 'string', help: 'bundle name' },
     { name: 'fp16', type: 'boolean', help: 'encoder: store the bundle weights as float16 (half the size)' },
     { name: 'eval-images', type: 'number', help: 'encoder: test images for the PSNR/SSIM at each snapshot (default 100)' },
@@ -75,10 +78,11 @@ export const encoderTrainer: TrainSubcommand = {
         name: typeof flags.name === 'string' ? flags.name : undefined,
         bundleDtype: flags.fp16 ? 'float16' : 'float32',
         evalImages: optionalNumber(flags, 'eval-images'),
+        network: { channelBase: optionalNumber(flags, 'cbase'), channelMax: optionalNumber(flags, 'cmax'), hidden: optionalNumber(flags, 'hidden') },
       });
       const last = r.history[r.history.length - 1];
       if (last) ctx.out(`test reconstruction (${last.images} images): PSNR ${last.psnr.toFixed(2)} dB, SSIM ${last.ssim.toFixed(4)}`);
-      return r;
+      return { ...r, tryCommand: `latentlab encode IMAGE|DIR --encoder ${r.files.bundle} --model ${str(flags, 'model')} --outdir OUT` };
     });
   },
 };
