@@ -98,3 +98,12 @@ export { withMeasuredSigma } from './directions/sigma.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
 export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
 export { conditioning, type ConditioningOptions, type ConditioningResult } from './metrics/conditioning.js';
+// inversion: encoder (image -> W+), its bundles and training; image quality metrics
+export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/encode.js';
+export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';
+export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './inversion/encoderConfig.js';
+export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
+export { type ImageQuality, imageQuality, meanQuality } from './metrics/imageQuality.js';
+export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
+export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
+export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';

@@ -18,6 +18,7 @@ import { startCommand } from './commands/start.js';
 import { trainCommand } from './commands/train.js';
 import { directionsCommand } from './commands/directions.js';
 import { editCommand } from './commands/edit.js';
+import { encodeCommand } from './commands/encode.js';
 
 const commands: readonly Command[] = [
   generateCommand,
@@ -37,6 +38,7 @@ const commands: readonly Command[] = [
   projectCommand,
   directionsCommand,
   editCommand,
+  encodeCommand,
 ];
 
 function help(): string {
