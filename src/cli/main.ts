@@ -8,6 +8,7 @@ import { infoCommand } from './commands/info.js';
 import { metricsCommand } from './commands/metrics.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
+import { studioCommand } from './commands/studio.js';
 import { trainCommand } from './commands/train.js';
 
 const commands: readonly Command[] = [
@@ -19,6 +20,7 @@ const commands: readonly Command[] = [
   infoCommand,
   selftestCommand,
   startCommand,
+  studioCommand,
 ];
 
 function help(): string {

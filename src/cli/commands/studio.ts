@@ -1,0 +1,58 @@
+import { fileURLToPath } from 'node:url';
+import { ArgumentError } from '../../index.js';
+import type { Command } from '../command.js';
+
+const SHIPPED_MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
+
+/** `latentlab studio` (and `npm start`): the web app over the library, on 127.0.0.1 by default. */
+export const studioCommand: Command = {
+  name: 'studio',
+  summary: 'Serve the studio web app: explore, project and edit latents in a browser (npm start)',
+  usage: 'latentlab studio [--host 127.0.0.1] [--port 7860] [--workspace DIR] [--models DIR[,DIR...]] [--concurrency N]',
+  flags: [
+    { name: 'host', type: 'string', help: 'address to bind (127.0.0.1 keeps it on this machine)', default: '127.0.0.1' },
+    { name: 'port', type: 'number', help: 'port (0 picks a free one)', default: 7860 },
+    { name: 'workspace', type: 'string', help: 'folder for latents, images and job results (kept across restarts)', default: 'studio-workspace' },
+    { name: 'models', type: 'string', help: 'comma-separated model folders (bundles, or folders of bundles); more may follow as arguments', default: SHIPPED_MODELS },
+    { name: 'concurrency', type: 'number', help: 'jobs (projections, exports) running at once', default: 1 },
+    { name: 'upload-limit', type: 'number', help: 'largest upload in MiB', default: 8 },
+    { name: 'build-only', type: 'boolean', help: 'build the web app and exit' },
+  ],
+  async run({ flags, positionals }, out) {
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ArgumentError(`--port must be 0..65535, got ${flags.port}`);
+    const concurrency = Number(flags.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ArgumentError(`--concurrency must be an integer 1..64, got ${flags.concurrency}`);
+    const uploadMiB = Number(flags['upload-limit']);
+    if (!(uploadMiB > 0 && uploadMiB <= 1024)) throw new ArgumentError(`--upload-limit must be in (0, 1024] MiB, got ${uploadMiB}`);
+    // loaded here so other commands do not pay for fastify and vite at start-up
+    const { ensureWebBuild } = await import('../../studio/server/webBuild.js');
+    const { buildStudio } = await import('../../studio/server/app.js');
+    const webRoot = await ensureWebBuild({ force: Boolean(flags['build-only']), log: out });
+    if (flags['build-only']) return;
+    const modelDirs = [...String(flags.models).split(','), ...positionals].map((d) => d.trim()).filter(Boolean);
+    const studio = await buildStudio({
+      workspace: String(flags.workspace),
+      modelDirs,
+      concurrency,
+      uploadLimit: Math.round(uploadMiB * (1 << 20)),
+      webRoot,
+    });
+    const names = studio.models.list().map((m) => m.name);
+    if (!names.length) out(`warning: no model bundles found in ${modelDirs.join(', ')}`);
+    const address = await studio.app.listen({ host: String(flags.host), port });
+    const url = address.replace('://[::1]', '://localhost');
+    out(`latentlab studio: ${url}/`);
+    out(`  models: ${names.join(', ') || 'none'}; workspace: ${studio.workspace.root}; jobs at once: ${concurrency}`);
+    out('  Ctrl-C stops it (running jobs are cancelled; finished results stay in the workspace)');
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void studio.app.close().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  },
+};

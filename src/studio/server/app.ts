@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { LatentlabError } from '../../index.js';
+import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
+import { studioJobKinds } from './jobKinds.js';
+import { ModelRegistry, UnknownModel } from './modelRegistry.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerWorkspaceRoutes } from './routes/workspaceFiles.js';
+import { Workspace } from './workspace.js';
+
+export interface StudioOptions {
+  /** Folder for latents, images, job results and uploads (created if missing). */
+  workspace: string;
+  /** Folders holding model bundles (or bundles themselves); the workspace's models/ is always added. */
+  modelDirs: readonly string[];
+  /** Jobs running at once (default 1). */
+  concurrency?: number;
+  /** Jobs waiting before submissions get 429 (default 64). */
+  maxQueued?: number;
+  /** Largest accepted upload in bytes (default 8 MiB). */
+  uploadLimit?: number;
+  /** The built web app (index.html + assets); the API works without it. */
+  webRoot?: string | null;
+  /** fastify's logger (off by default; the CLI prints its own lines). */
+  logger?: boolean;
+}
+
+export interface Studio {
+  app: FastifyInstance;
+  workspace: Workspace;
+  models: ModelRegistry;
+  jobs: JobQueue;
+}
+
+/** The HTTP status a thrown error maps to: 4xx for what the client got wrong, 500 for our faults. */
+function statusOf(err: FastifyError | Error): number {
+  if (err instanceof UnknownModel || err instanceof UnknownJob) return 404;
+  if (err instanceof QueueFull) return 429;
+  if (err instanceof LatentlabError) return 400;
+  const code = (err as FastifyError).statusCode;
+  if ((err as FastifyError).validation) return 400;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+}
+
+/** Builds the studio server (not listening yet: call `app.listen`, or `app.inject` in tests). */
+export async function buildStudio(opts: StudioOptions): Promise<Studio> {
+  const workspace = new Workspace(opts.workspace);
+  await workspace.init();
+  const models = new ModelRegistry([...opts.modelDirs, workspace.dir('models')]);
+  const kinds = studioJobKinds({ models });
+  const jobs = new JobQueue(workspace, kinds, { concurrency: opts.concurrency, maxQueued: opts.maxQueued });
+  await jobs.recover();
+
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1 << 20 });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = statusOf(err);
+    if (status >= 500) req.log.error(err);
+    const message = err.validation ? `invalid request: ${err.message}` : err.message;
+    void reply.status(status).send({ error: message, statusCode: status });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 });
+  });
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: opts.uploadLimit ?? 8 << 20, files: 1, fields: 8, fieldSize: 1 << 16 },
+  });
+
+  const studio: Studio = { app, workspace, models, jobs };
+  app.get('/api/health', async () => ({ ok: true, models: models.list().length, concurrency: jobs.concurrency, running: jobs.active }));
+  registerModelRoutes(studio);
+  registerJobRoutes(studio, kinds);
+  registerWorkspaceRoutes(studio);
+
+  const webRoot = opts.webRoot;
+  if (webRoot && existsSync(join(webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: 'index.html', wildcard: false });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply.type('text/html').send('<!doctype html><p>latentlab studio: the web app is not built. Run <code>npm run studio:build</code>; the API is at <a href="/api/models">/api/models</a>.</p>'),
+    );
+  }
+  app.addHook('onClose', async () => {
+    await jobs.close();
+    await models.close();
+  });
+  return studio;
+}

@@ -1,0 +1,66 @@
+// JSON schemas of the studio API (fastify validates bodies with them: a mismatch is a 400 naming the field).
+
+export const MODEL_NAME = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$' } as const;
+export const FILE_NAME = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$' } as const;
+/** A path relative to the workspace (traversal is refused again by Workspace.resolve). */
+export const WORKSPACE_PATH = { type: 'string', minLength: 1, maxLength: 400 } as const;
+
+const seed = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
+
+/** The seed-latent fields shared by grids, renders, saves and jobs. */
+export const seedSpecProperties = {
+  psi: { type: 'number', minimum: -2, maximum: 2, default: 1 },
+  cutoff: { anyOf: [{ type: 'integer', minimum: 1, maximum: 64 }, { type: 'null' }], default: null },
+  noiseMode: { type: 'string', enum: ['const', 'random', 'none'], default: 'const' },
+  noiseSeed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0 },
+  classIndex: { type: 'integer', minimum: 0, maximum: 100000 },
+} as const;
+
+export function seedsArray(maxItems: number) {
+  return { type: 'array', items: seed, minItems: 1, maxItems } as const;
+}
+
+export const gridBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'seeds'],
+  properties: {
+    model: MODEL_NAME,
+    seeds: seedsArray(64),
+    ...seedSpecProperties,
+    columns: { type: 'integer', minimum: 1, maximum: 16, default: 8 },
+    scale: { type: 'integer', minimum: 1, maximum: 16, default: 4 },
+  },
+} as const;
+
+export const renderBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'seed'],
+  properties: {
+    model: MODEL_NAME,
+    seed,
+    ...seedSpecProperties,
+    scale: { type: 'integer', minimum: 1, maximum: 16, default: 8 },
+  },
+} as const;
+
+export const renderSeedsJobBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'seeds'],
+  properties: {
+    model: MODEL_NAME,
+    seeds: seedsArray(2048),
+    ...seedSpecProperties,
+    scale: { type: 'integer', minimum: 1, maximum: 16, default: 1 },
+  },
+} as const;
+
+export const jobIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[a-z0-9]{1,16}-[a-f0-9]{6}$' } },
+} as const;
+
+export const modelParams = { type: 'object', required: ['name'], properties: { name: MODEL_NAME } } as const;

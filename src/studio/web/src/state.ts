@@ -1,0 +1,24 @@
+import type { ModelSummary, NoiseMode, SeedFields } from './api.js';
+import { Store } from './store.js';
+
+export interface StudioState {
+  models: ModelSummary[];
+  model: ModelSummary | null;
+  /** The seed grid's seeds, in the CLI's range syntax. */
+  seedsText: string;
+  psi: number;
+  noiseMode: NoiseMode;
+  noiseSeed: number;
+  /** The seed whose latent the latent view shows. */
+  selectedSeed: number | null;
+}
+
+export type StudioStore = Store<StudioState>;
+
+export function createStore(): StudioStore {
+  return new Store<StudioState>({ models: [], model: null, seedsText: '0-31', psi: 0.7, noiseMode: 'const', noiseSeed: 0, selectedSeed: null });
+}
+
+export function seedFields(s: StudioState): SeedFields {
+  return { psi: s.psi, cutoff: null, noiseMode: s.noiseMode, noiseSeed: s.noiseSeed };
+}
