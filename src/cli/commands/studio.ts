@@ -16,6 +16,7 @@ export const studioCommand: Command = {
     { name: 'models', type: 'string', help: 'comma-separated model folders (bundles, or folders of bundles); more may follow as arguments', default: SHIPPED_MODELS },
     { name: 'concurrency', type: 'number', help: 'jobs (projections, exports) running at once', default: 1 },
     { name: 'upload-limit', type: 'number', help: 'largest upload in MiB', default: 8 },
+    { name: 'build', type: 'boolean', help: 'rebuild the web app first when its sources changed (--no-build serves the last build)', default: true },
     { name: 'build-only', type: 'boolean', help: 'build the web app and exit' },
   ],
   async run({ flags, positionals }, out) {
@@ -26,9 +27,9 @@ export const studioCommand: Command = {
     const uploadMiB = Number(flags['upload-limit']);
     if (!(uploadMiB > 0 && uploadMiB <= 1024)) throw new ArgumentError(`--upload-limit must be in (0, 1024] MiB, got ${uploadMiB}`);
     // loaded here so other commands do not pay for fastify and vite at start-up
-    const { ensureWebBuild } = await import('../../studio/server/webBuild.js');
+    const { ensureWebBuild, WEB_BUILD } = await import('../../studio/server/webBuild.js');
     const { buildStudio } = await import('../../studio/server/app.js');
-    const webRoot = await ensureWebBuild({ force: Boolean(flags['build-only']), log: out });
+    const webRoot = flags.build || flags['build-only'] ? await ensureWebBuild({ force: Boolean(flags['build-only']), log: out }) : WEB_BUILD;
     if (flags['build-only']) return;
     const modelDirs = [...String(flags.models).split(','), ...positionals].map((d) => d.trim()).filter(Boolean);
     const studio = await buildStudio({

@@ -8,6 +8,7 @@ import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
 import { registerJobRoutes } from './routes/jobs.js';
+import { registerLatentRoutes } from './routes/latents.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerWorkspaceRoutes } from './routes/workspaceFiles.js';
 import { Workspace } from './workspace.js';
@@ -55,7 +56,8 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const jobs = new JobQueue(workspace, kinds, { concurrency: opts.concurrency, maxQueued: opts.maxQueued });
   await jobs.recover();
 
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1 << 20 });
+  // removeAdditional off: an unknown field is a client mistake worth a 400, not something to drop silently
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1 << 20, ajv: { customOptions: { removeAdditional: false } } });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = statusOf(err);
     if (status >= 500) req.log.error(err);
@@ -73,6 +75,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   app.get('/api/health', async () => ({ ok: true, models: models.list().length, concurrency: jobs.concurrency, running: jobs.active }));
   registerModelRoutes(studio);
   registerJobRoutes(studio, kinds);
+  registerLatentRoutes(studio);
   registerWorkspaceRoutes(studio);
 
   const webRoot = opts.webRoot;

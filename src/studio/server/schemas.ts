@@ -33,15 +33,32 @@ export const gridBody = {
   },
 } as const;
 
+/** One latent to render: a seed (with the seed fields) or a saved latent file (and a row of it). */
 export const renderBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['model', 'seed'],
+  required: ['model'],
   properties: {
     model: MODEL_NAME,
     seed,
+    latent: WORKSPACE_PATH,
+    row: { type: 'integer', minimum: 0 },
     ...seedSpecProperties,
     scale: { type: 'integer', minimum: 1, maximum: 16, default: 8 },
+  },
+} as const;
+
+export const saveLatentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'seed', 'name'],
+  properties: {
+    model: MODEL_NAME,
+    seed,
+    name: FILE_NAME,
+    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w+' },
+    overwrite: { type: 'boolean', default: false },
+    ...seedSpecProperties,
   },
 } as const;
 

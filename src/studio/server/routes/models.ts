@@ -1,10 +1,10 @@
 import type { Studio } from '../app.js';
 import { generateCommand, gridPng, renderSeeds, type SeedSpec } from '../render.js';
-import { gridBody, modelParams, renderBody } from '../schemas.js';
+import { gridBody, modelParams } from '../schemas.js';
 
 type SeedFields = Omit<SeedSpec, 'seeds'>;
 
-/** Model list and info, seed grids and single renders (PNG, with the equivalent CLI command in a header). */
+/** Model list and info, and seed grids (PNG, with the equivalent CLI command in a header). */
 export function registerModelRoutes({ app, models }: Studio): void {
   app.get('/api/models', async () => models.list());
 
@@ -16,14 +16,5 @@ export function registerModelRoutes({ app, models }: Studio): void {
     const images = await renderSeeds(await models.get(name), spec);
     const command = generateCommand(info.path, info.architecture, spec, 'out/grid', { grid: true, upscale: scale });
     return reply.type('image/png').header('x-latentlab-command', command).send(await gridPng(images, columns, scale));
-  });
-
-  app.post<{ Body: SeedFields & { model: string; seed: number; scale: number } }>('/api/render', { schema: { body: renderBody } }, async (req, reply) => {
-    const { model: name, seed, scale, ...rest } = req.body;
-    const info = models.info(name);
-    const spec: SeedSpec = { ...rest, seeds: [seed] };
-    const images = await renderSeeds(await models.get(name), spec);
-    const command = generateCommand(info.path, info.architecture, spec, 'out/seed', { upscale: scale });
-    return reply.type('image/png').header('x-latentlab-command', command).send(await gridPng(images, 1, scale));
   });
 }
