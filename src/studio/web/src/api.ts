@@ -29,6 +29,15 @@ export interface SeedFields {
   noiseSeed: number;
 }
 
+export interface SavedLatent {
+  path: string;
+  image?: string;
+  model?: string;
+  space?: string;
+  rows?: number;
+  error?: string;
+}
+
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 export interface JobProgress {
   step: number;
@@ -92,7 +101,9 @@ export async function postImage(url: string, body: unknown, signal?: AbortSignal
 export const api = {
   models: () => getJson<ModelSummary[]>('/api/models'),
   grid: (body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number }, signal?: AbortSignal) => postImage('/api/grid', body, signal),
-  render: (body: SeedFields & { model: string; seed: number; scale: number }, signal?: AbortSignal) => postImage('/api/render', body, signal),
+  render: (body: Partial<SeedFields> & { model: string; seed?: number; latent?: string; scale: number }, signal?: AbortSignal) => postImage('/api/render', body, signal),
+  saveLatent: (body: SeedFields & { model: string; seed: number; name: string; space: 'z' | 'w' | 'w+' }) => postJson<{ path: string; image: string }>('/api/latents', body),
+  latents: () => getJson<SavedLatent[]>('/api/latents'),
   jobs: () => getJson<JobRecord[]>('/api/jobs'),
   submitJob: (kind: string, params: Record<string, unknown>) => postJson<JobRecord>(`/api/jobs/${kind}`, params),
   cancelJob: (id: string) => postJson<JobRecord>(`/api/jobs/${id}/cancel`, {}),

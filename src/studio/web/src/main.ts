@@ -3,6 +3,7 @@ import { select } from './components/controls.js';
 import { h } from './dom.js';
 import { jobsPanel } from './panels/jobs.js';
 import { latentViewPanel } from './panels/latentView.js';
+import { savedLatentsPanel } from './panels/savedLatents.js';
 import { seedGridPanel } from './panels/seedGrid.js';
 import { createStore } from './state.js';
 
@@ -25,11 +26,11 @@ async function main(): Promise<void> {
     value: models[0].name,
     testId: 'model-picker',
     options: models.map((m) => ({ value: m.name, text: describe(m) })),
-    onChange: (name) => store.set({ model: models.find((m) => m.name === name) ?? null }),
+    onChange: (name) => store.set({ model: models.find((m) => m.name === name) ?? null, selectedFile: null }),
   });
   root.append(
     h('header', {}, h('h1', {}, 'latentlab studio'), picker.el),
-    h('main', {}, h('div', { class: 'column' }, seedGridPanel(store)), h('div', { class: 'column' }, latentViewPanel(store), jobsPanel(store))),
+    h('main', {}, h('div', { class: 'column' }, seedGridPanel(store), savedLatentsPanel(store)), h('div', { class: 'column' }, latentViewPanel(store), jobsPanel(store))),
   );
   document.body.dataset.ready = 'true';
 }

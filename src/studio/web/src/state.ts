@@ -11,12 +11,16 @@ export interface StudioState {
   noiseSeed: number;
   /** The seed whose latent the latent view shows. */
   selectedSeed: number | null;
+  /** A saved latent file (workspace path) shown instead of the seed, when set. */
+  selectedFile: string | null;
+  /** Bumped when a latent is saved, so lists reload. */
+  savedVersion: number;
 }
 
 export type StudioStore = Store<StudioState>;
 
 export function createStore(): StudioStore {
-  return new Store<StudioState>({ models: [], model: null, seedsText: '0-31', psi: 0.7, noiseMode: 'const', noiseSeed: 0, selectedSeed: null });
+  return new Store<StudioState>({ models: [], model: null, seedsText: '0-31', psi: 0.7, noiseMode: 'const', noiseSeed: 0, selectedSeed: null, selectedFile: null, savedVersion: 0 });
 }
 
 export function seedFields(s: StudioState): SeedFields {

@@ -1,5 +1,5 @@
 import { api, type NoiseMode } from '../api.js';
-import { copyCommand, panel, select, slider, statusLine } from '../components/controls.js';
+import { copyCommand, panel, select, slider, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { h } from '../dom.js';
 import { seedFields, type StudioStore } from '../state.js';
@@ -37,12 +37,50 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     noiseSeed.set(s.noiseSeed);
     noiseSeed.el.classList.toggle('hidden', s.noiseMode !== 'random');
   });
-  store.watch(['model'], (s) => stylegan.classList.toggle('hidden', s.model?.architecture !== 'stylegan2'));
-  store.watch(['model', 'selectedSeed', 'psi', 'noiseMode', 'noiseSeed'], (s) => {
+  // save the selected seed's latent (w+ codes after truncation, with its noise settings) to the workspace
+  const name = textField({ label: 'name', value: '', placeholder: 'e.g. boot-12', testId: 'latent-name' });
+  const space = select<'z' | 'w' | 'w+'>({
+    label: 'space',
+    value: 'w+',
+    testId: 'latent-space',
+    options: [
+      { value: 'w+', text: 'W+' },
+      { value: 'w', text: 'W' },
+      { value: 'z', text: 'z' },
+    ],
+    onChange: () => {},
+  });
+  const save = h('button', { type: 'button', 'data-testid': 'latent-save' }, 'save latent');
+  save.addEventListener('click', async () => {
+    const s = store.get();
     if (!s.model || s.selectedSeed === null) return;
+    const chosen = name.input.value.trim() || `seed${s.selectedSeed}`;
+    try {
+      const r = await api.saveLatent({ model: s.model.name, seed: s.selectedSeed, name: chosen, space: s.model.architecture === 'stylegan2' ? space.input.value as 'w+' : 'z', ...seedFields(s) });
+      status.info(`saved ${r.path}`);
+      store.set({ savedVersion: s.savedVersion + 1 });
+    } catch (e) {
+      status.error((e as Error).message);
+    }
+  });
+  const saveRow = h('div', { class: 'row' }, name.el, space.el, save);
+
+  store.watch(['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'noiseSeed'], (s) => {
+    if (!s.model) return;
+    const fromFile = s.selectedFile !== null;
+    saveRow.classList.toggle('hidden', fromFile);
+    stylegan.classList.toggle('hidden', fromFile || s.model.architecture !== 'stylegan2');
+    space.el.classList.toggle('hidden', s.model.architecture !== 'stylegan2');
+    if (fromFile) {
+      title.textContent = `${s.model.name} · ${s.selectedFile}`;
+      command.set('');
+      void request((signal) => api.render({ model: s.model!.name, latent: s.selectedFile!, scale: SCALE }, signal));
+      return;
+    }
+    if (s.selectedSeed === null) return;
     title.textContent = `${s.model.name} · seed ${s.selectedSeed}`;
     const body = { model: s.model.name, seed: s.selectedSeed, ...seedFields(s), scale: SCALE };
     void request((signal) => api.render(body, signal));
   });
-  return panel('Latent', 'panel-latent', title, img, stylegan, status.el, command.el).el;
+  return panel('Latent', 'panel-latent', title, img, stylegan, saveRow, status.el, command.el).el;
 }

@@ -32,7 +32,7 @@ export function seedGridPanel(store: StudioStore): HTMLElement {
     const rows = Math.ceil(seeds.length / COLUMNS);
     const row = Math.floor((e.offsetY / img.clientHeight) * rows);
     const seed = seeds[row * COLUMNS + col];
-    if (seed !== undefined) store.set({ selectedSeed: seed });
+    if (seed !== undefined) store.set({ selectedSeed: seed, selectedFile: null });
   });
 
   store.watch(['model', 'seedsText', 'psi', 'noiseMode', 'noiseSeed'], (s) => {
@@ -48,6 +48,7 @@ export function seedGridPanel(store: StudioStore): HTMLElement {
     void request((signal) => api.grid({ model, seeds, ...seedFields(s), columns: COLUMNS, scale: SCALE }, signal));
   });
 
+  store.watch(['psi'], (s) => psi.set(s.psi));
   store.watch(['model'], (s) => psi.el.classList.toggle('hidden', s.model?.architecture !== 'stylegan2'));
   return panel('Seeds', 'panel-seeds', h('div', { class: 'row' }, seedsField.el, generate), psi.el, img, status.el, command.el).el;
 }
