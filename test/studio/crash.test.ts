@@ -16,11 +16,15 @@ afterAll(() => {
 
 /** Starts `latentlab studio` on a free port; resolves with its URL once it prints it. */
 function startStudio(workspace: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/latentlab.js'), 'studio', '--port', '0', '--workspace', workspace, '--no-build'], {
-    cwd: ROOT,
-    env: { ...process.env, LATENTLAB_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/latentlab.js'), 'studio', '--port', '0', '--workspace', workspace, '--no-build'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LATENTLAB_THREADS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -35,7 +39,12 @@ function startStudio(workspace: string): Promise<{ child: ChildProcess; url: str
 }
 
 async function api<T>(url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    url,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -52,7 +61,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 
 async function hashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of (await readdir(dir)).sort()) out[name] = createHash('sha256').update(await readFile(join(dir, name))).digest('hex');
+  for (const name of (await readdir(dir)).sort())
+    out[name] = createHash('sha256')
+      .update(await readFile(join(dir, name)))
+      .digest('hex');
   return out;
 }
 
@@ -61,13 +73,23 @@ describe('studio server killed mid-job', () => {
     const workspace = await tempWorkspace();
     const first = await startStudio(workspace);
     const model = 'fmnist-stylegan2';
-    const done = await api<JobRecord>(`${first.url}/api/jobs/render-seeds`, { model, seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], psi: 0.7 });
-    await until('the first job', async () => ((await api<JobRecord>(`${first.url}/api/jobs/${done.id}`)).state === 'done' ? true : undefined));
+    const done = await api<JobRecord>(`${first.url}/api/jobs/render-seeds`, {
+      model,
+      seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      psi: 0.7,
+    });
+    await until('the first job', async () =>
+      (await api<JobRecord>(`${first.url}/api/jobs/${done.id}`)).state === 'done' ? true : undefined,
+    );
     await api(`${first.url}/api/latents`, { model, seed: 5, psi: 0.6, name: 'keeper' });
     const savedJob = await hashes(join(workspace, 'jobs', done.id));
     const savedLatents = await hashes(join(workspace, 'latents'));
 
-    const long = await api<JobRecord>(`${first.url}/api/jobs/render-seeds`, { model, seeds: Array.from({ length: 2048 }, (_, i) => i), scale: 4 });
+    const long = await api<JobRecord>(`${first.url}/api/jobs/render-seeds`, {
+      model,
+      seeds: Array.from({ length: 2048 }, (_, i) => i),
+      scale: 4,
+    });
     const queued = await api<JobRecord>(`${first.url}/api/jobs/render-seeds`, { model, seeds: [1] });
     await until('the long job to be part-way', async () => {
       const p = (await api<JobRecord>(`${first.url}/api/jobs/${long.id}`)).progress;
@@ -81,7 +103,12 @@ describe('studio server killed mid-job', () => {
     const second = await startStudio(workspace);
     const jobs = await api<JobRecord[]>(`${second.url}/api/jobs`);
     const byId = new Map(jobs.map((j) => [j.id, j]));
-    expect(byId.get(done.id)).toMatchObject({ state: 'done', files: Object.keys(savedJob).filter((f) => f !== 'job.json').map((f) => `jobs/${done.id}/${f}`) });
+    expect(byId.get(done.id)).toMatchObject({
+      state: 'done',
+      files: Object.keys(savedJob)
+        .filter((f) => f !== 'job.json')
+        .map((f) => `jobs/${done.id}/${f}`),
+    });
     expect(await hashes(join(workspace, 'jobs', done.id))).toEqual(savedJob);
     expect(await hashes(join(workspace, 'latents'))).toEqual(savedLatents);
     for (const id of [long.id, queued.id]) {
@@ -90,7 +117,11 @@ describe('studio server killed mid-job', () => {
     }
     expect(existsSync(join(workspace, '.partial', long.id))).toBe(false);
     // the restarted server still works on the saved latent
-    const res = await fetch(`${second.url}/api/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, latent: 'latents/keeper.latent.safetensors', scale: 1 }) });
+    const res = await fetch(`${second.url}/api/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, latent: 'latents/keeper.latent.safetensors', scale: 1 }),
+    });
     expect([res.status, res.headers.get('content-type')]).toEqual([200, 'image/png']);
     second.child.kill('SIGTERM');
     expect(await new Promise((r) => second.child.once('exit', r))).toBe(0);

@@ -1,10 +1,12 @@
 // The studio in Debian's Chromium (playwright-core, executablePath /usr/bin/chromium; no browser is ever
 // downloaded): open it, generate a grid, open a latent, move a slider and see the image change, save the
 // latent, run an export job and watch its progress. Screenshots go to test-artefacts/studio/.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/studio/server/app.js';
 import { ensureWebBuild } from '../../src/studio/server/webBuild.js';
@@ -13,32 +15,31 @@ import { ROOT, testStudio } from './helpers.js';
 const CHROMIUM = process.env.LATENTLAB_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artefacts', 'studio');
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium missing on CI: ${CHROMIUM} (apt-get install chromium)`);
+if (!haveChromium && process.env.CI)
+  throw new Error(`Chromium missing on CI: ${CHROMIUM} (apt-get install chromium)`);
 
 let studio: Studio;
 let browser: Browser;
 let page: Page;
 let url: string;
 
-/** A digest of an <img>'s decoded pixels, read in the page through a canvas. */
+/** An <img>'s PNG (fetched inside the page from its blob: URL): size and a digest of its decoded pixels. */
 async function pixelDigest(selector: string): Promise<string> {
-  return page.locator(selector).evaluate(async (img: HTMLImageElement) => {
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth;
-    c.height = img.naturalHeight;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const data = ctx.getImageData(0, 0, c.width, c.height).data;
-    const hash = await crypto.subtle.digest('SHA-256', data);
-    return `${c.width}x${c.height}:${[...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-  });
+  const src = (await page.locator(selector).getAttribute('src'))!;
+  const bytes = await page.evaluate(
+    async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())),
+    src,
+  );
+  const { data, info } = await sharp(Buffer.from(bytes)).raw().toBuffer({ resolveWithObject: true });
+  return `${info.width}x${info.height}:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** Waits until the <img> has shown a newer response than `after` (imageRequests bumps data-version). */
 async function nextVersion(testId: string, after: number): Promise<number> {
   const loc = page.getByTestId(testId);
-  await expect.poll(async () => Number((await loc.getAttribute('data-version')) ?? 0), { timeout: 30_000 }).toBeGreaterThan(after);
+  await expect
+    .poll(async () => Number((await loc.getAttribute('data-version')) ?? 0), { timeout: 30_000 })
+    .toBeGreaterThan(after);
   return Number(await loc.getAttribute('data-version'));
 }
 
@@ -62,7 +63,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect.poll(() => page.getByTestId('model-picker').inputValue()).toBe('fmnist-stylegan2');
     await nextVersion('seed-grid', 0);
     expect(await pixelDigest('[data-testid="seed-grid"]')).toMatch(/^768x384:/); // 32 seeds, 8 columns, 32 px × 3
-    await expect.poll(() => page.getByTestId('grid-command-text').textContent()).toContain('--seeds 0-31 --trunc 0.7');
+    await expect
+      .poll(() => page.getByTestId('grid-command-text').textContent())
+      .toContain('--seeds 0-31 --trunc 0.7');
     await page.screenshot({ path: join(SHOTS, '1-grid.png'), fullPage: true });
   });
 
@@ -88,7 +91,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await nextVersion('latent-image', v1);
     const after = await pixelDigest('[data-testid="latent-image"]');
     expect(after).not.toBe(before);
-    await expect.poll(() => page.getByTestId('latent-command-text').textContent()).toContain('--seeds 110 --trunc 0');
+    await expect
+      .poll(() => page.getByTestId('latent-command-text').textContent())
+      .toContain('--seeds 110 --trunc 0');
     await page.screenshot({ path: join(SHOTS, '2-latent-psi0.png'), fullPage: true });
   });
 
@@ -103,7 +108,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('export-seeds').fill('0-199');
     await page.getByTestId('export-start').click();
     const job = page.getByTestId('job').first();
-    await expect.poll(() => job.locator('progress').evaluate((p: HTMLProgressElement) => p.value), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await job.locator('progress').getAttribute('value')), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, '3-job-running.png'), fullPage: true });
     await expect.poll(() => job.getByTestId('job-state').textContent(), { timeout: 60_000 }).toBe('done');
     await expect.poll(() => job.locator('img.thumb').count()).toBe(1);

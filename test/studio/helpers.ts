@@ -13,7 +13,12 @@ export async function tempWorkspace(): Promise<string> {
 
 /** A studio on the shipped models with a fresh (or given) workspace, not listening (use app.inject). */
 export async function testStudio(opts: Partial<StudioOptions> = {}): Promise<Studio> {
-  return buildStudio({ workspace: opts.workspace ?? (await tempWorkspace()), modelDirs: [SHIPPED_MODELS], webRoot: null, ...opts });
+  return buildStudio({
+    workspace: opts.workspace ?? (await tempWorkspace()),
+    modelDirs: [SHIPPED_MODELS],
+    webRoot: null,
+    ...opts,
+  });
 }
 
 /** Parses a server-sent-event stream into [event, data] pairs. */

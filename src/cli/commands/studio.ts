@@ -8,30 +8,59 @@ const SHIPPED_MODELS = fileURLToPath(new URL('../../../models/', import.meta.url
 export const studioCommand: Command = {
   name: 'studio',
   summary: 'Serve the studio web app: explore, project and edit latents in a browser (npm start)',
-  usage: 'latentlab studio [--host 127.0.0.1] [--port 7860] [--workspace DIR] [--models DIR[,DIR...]] [--concurrency N]',
+  usage:
+    'latentlab studio [--host 127.0.0.1] [--port 7860] [--workspace DIR] [--models DIR[,DIR...]] [--concurrency N]',
   flags: [
-    { name: 'host', type: 'string', help: 'address to bind (127.0.0.1 keeps it on this machine)', default: '127.0.0.1' },
+    {
+      name: 'host',
+      type: 'string',
+      help: 'address to bind (127.0.0.1 keeps it on this machine)',
+      default: '127.0.0.1',
+    },
     { name: 'port', type: 'number', help: 'port (0 picks a free one)', default: 7860 },
-    { name: 'workspace', type: 'string', help: 'folder for latents, images and job results (kept across restarts)', default: 'studio-workspace' },
-    { name: 'models', type: 'string', help: 'comma-separated model folders (bundles, or folders of bundles); more may follow as arguments', default: SHIPPED_MODELS },
+    {
+      name: 'workspace',
+      type: 'string',
+      help: 'folder for latents, images and job results (kept across restarts)',
+      default: 'studio-workspace',
+    },
+    {
+      name: 'models',
+      type: 'string',
+      help: 'comma-separated model folders (bundles, or folders of bundles); more may follow as arguments',
+      default: SHIPPED_MODELS,
+    },
     { name: 'concurrency', type: 'number', help: 'jobs (projections, exports) running at once', default: 1 },
     { name: 'upload-limit', type: 'number', help: 'largest upload in MiB', default: 8 },
-    { name: 'build', type: 'boolean', help: 'rebuild the web app first when its sources changed (--no-build serves the last build)', default: true },
+    {
+      name: 'build',
+      type: 'boolean',
+      help: 'rebuild the web app first when its sources changed (--no-build serves the last build)',
+      default: true,
+    },
     { name: 'build-only', type: 'boolean', help: 'build the web app and exit' },
   ],
   async run({ flags, positionals }, out) {
     const port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ArgumentError(`--port must be 0..65535, got ${flags.port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new ArgumentError(`--port must be 0..65535, got ${flags.port}`);
     const concurrency = Number(flags.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ArgumentError(`--concurrency must be an integer 1..64, got ${flags.concurrency}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new ArgumentError(`--concurrency must be an integer 1..64, got ${flags.concurrency}`);
     const uploadMiB = Number(flags['upload-limit']);
-    if (!(uploadMiB > 0 && uploadMiB <= 1024)) throw new ArgumentError(`--upload-limit must be in (0, 1024] MiB, got ${uploadMiB}`);
+    if (!(uploadMiB > 0 && uploadMiB <= 1024))
+      throw new ArgumentError(`--upload-limit must be in (0, 1024] MiB, got ${uploadMiB}`);
     // loaded here so other commands do not pay for fastify and vite at start-up
     const { ensureWebBuild, WEB_BUILD } = await import('../../studio/server/webBuild.js');
     const { buildStudio } = await import('../../studio/server/app.js');
-    const webRoot = flags.build || flags['build-only'] ? await ensureWebBuild({ force: Boolean(flags['build-only']), log: out }) : WEB_BUILD;
+    const webRoot =
+      flags.build || flags['build-only']
+        ? await ensureWebBuild({ force: Boolean(flags['build-only']), log: out })
+        : WEB_BUILD;
     if (flags['build-only']) return;
-    const modelDirs = [...String(flags.models).split(','), ...positionals].map((d) => d.trim()).filter(Boolean);
+    const modelDirs = [...String(flags.models).split(','), ...positionals]
+      .map((d) => d.trim())
+      .filter(Boolean);
     const studio = await buildStudio({
       workspace: String(flags.workspace),
       modelDirs,
@@ -44,7 +73,9 @@ export const studioCommand: Command = {
     const address = await studio.app.listen({ host: String(flags.host), port });
     const url = address.replace('://[::1]', '://localhost');
     out(`latentlab studio: ${url}/`);
-    out(`  models: ${names.join(', ') || 'none'}; workspace: ${studio.workspace.root}; jobs at once: ${concurrency}`);
+    out(
+      `  models: ${names.join(', ') || 'none'}; workspace: ${studio.workspace.root}; jobs at once: ${concurrency}`,
+    );
     out('  Ctrl-C stops it (running jobs are cancelled; finished results stay in the workspace)');
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -22,8 +22,10 @@ export interface StudioOptions {
   concurrency?: number;
   /** Jobs waiting before submissions get 429 (default 64). */
   maxQueued?: number;
-  /** Largest accepted upload in bytes (default 8 MiB). */
+  /** Largest accepted image upload in bytes (default 8 MiB). */
   uploadLimit?: number;
+  /** Largest accepted checkpoint upload (model import) in bytes (default 1 GiB). */
+  checkpointLimit?: number;
   /** The built web app (index.html + assets); the API works without it. */
   webRoot?: string | null;
   /** fastify's logger (off by default; the CLI prints its own lines). */
@@ -35,6 +37,7 @@ export interface Studio {
   workspace: Workspace;
   models: ModelRegistry;
   jobs: JobQueue;
+  limits: { image: number; checkpoint: number };
 }
 
 /** The HTTP status a thrown error maps to: 4xx for what the client got wrong, 500 for our faults. */
@@ -52,12 +55,16 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const workspace = new Workspace(opts.workspace);
   await workspace.init();
   const models = new ModelRegistry([...opts.modelDirs, workspace.dir('models')]);
-  const kinds = studioJobKinds({ models });
+  const kinds = studioJobKinds({ models, workspace });
   const jobs = new JobQueue(workspace, kinds, { concurrency: opts.concurrency, maxQueued: opts.maxQueued });
   await jobs.recover();
 
   // removeAdditional off: an unknown field is a client mistake worth a 400, not something to drop silently
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1 << 20, ajv: { customOptions: { removeAdditional: false } } });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1 << 20,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = statusOf(err);
     if (status >= 500) req.log.error(err);
@@ -65,14 +72,23 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     void reply.status(status).send({ error: message, statusCode: status });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 });
+    void reply
+      .status(404)
+      .send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 });
   });
+  const limits = { image: opts.uploadLimit ?? 8 << 20, checkpoint: opts.checkpointLimit ?? 1 << 30 };
+  // the global limit is the larger one; each route enforces its own (see routes/workspaceFiles.ts)
   await app.register(fastifyMultipart, {
-    limits: { fileSize: opts.uploadLimit ?? 8 << 20, files: 1, fields: 8, fieldSize: 1 << 16 },
+    limits: { fileSize: Math.max(limits.image, limits.checkpoint), files: 1, fields: 8, fieldSize: 1 << 16 },
   });
 
-  const studio: Studio = { app, workspace, models, jobs };
-  app.get('/api/health', async () => ({ ok: true, models: models.list().length, concurrency: jobs.concurrency, running: jobs.active }));
+  const studio: Studio = { app, workspace, models, jobs, limits };
+  app.get('/api/health', async () => ({
+    ok: true,
+    models: models.list().length,
+    concurrency: jobs.concurrency,
+    running: jobs.active,
+  }));
   registerModelRoutes(studio);
   registerJobRoutes(studio, kinds);
   registerLatentRoutes(studio);
@@ -83,7 +99,11 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: 'index.html', wildcard: false });
   } else {
     app.get('/', async (_req, reply) =>
-      reply.type('text/html').send('<!doctype html><p>latentlab studio: the web app is not built. Run <code>npm run studio:build</code>; the API is at <a href="/api/models">/api/models</a>.</p>'),
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><p>latentlab studio: the web app is not built. Run <code>npm run studio:build</code>; the API is at <a href="/api/models">/api/models</a>.</p>',
+        ),
     );
   }
   app.addHook('onClose', async () => {

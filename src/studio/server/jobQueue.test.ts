@@ -58,7 +58,9 @@ describe('JobQueue', () => {
     const { q, ws } = await queue(1);
     const a = await q.submit('steps', { steps: 50, ms: 10 });
     const b = await q.submit('steps', { steps: 1, ms: 1 });
-    await new Promise<void>((r) => q.subscribe(a.id, (e) => e.type === 'progress' && e.progress.step === 2 && r()));
+    await new Promise<void>((r) =>
+      q.subscribe(a.id, (e) => e.type === 'progress' && e.progress.step === 2 && r()),
+    );
     q.cancel(b.id);
     q.cancel(a.id);
     const [ra, rb] = await Promise.all([q.wait(a.id), q.wait(b.id)]);
@@ -91,7 +93,13 @@ describe('JobQueue', () => {
     const { q, ws } = await queue(1);
     const done = await q.wait((await q.submit('steps', { steps: 2, ms: 1 })).id);
     // what kill -9 mid-job leaves: a partial folder with a request and some output
-    const rec: JobRecord = { id: 'zzzz-abcdef', kind: 'steps', params: { steps: 9 }, state: 'running', createdAt: new Date().toISOString() };
+    const rec: JobRecord = {
+      id: 'zzzz-abcdef',
+      kind: 'steps',
+      params: { steps: 9 },
+      state: 'running',
+      createdAt: new Date().toISOString(),
+    };
     await mkdir(join(ws.dir('.partial'), rec.id, 'out'), { recursive: true });
     await writeFile(join(ws.dir('.partial'), rec.id, 'request.json'), JSON.stringify(rec));
     await writeFile(join(ws.dir('.partial'), rec.id, 'out', 'step0.txt'), '0');

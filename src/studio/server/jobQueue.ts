@@ -52,7 +52,8 @@ export class JobCancelled extends LatentlabError {}
 export class QueueFull extends LatentlabError {}
 export class UnknownJob extends LatentlabError {}
 
-export type JobEvent = { type: 'state'; job: JobRecord } | { type: 'progress'; id: string; progress: JobProgress };
+export type JobEvent =
+  { type: 'state'; job: JobRecord } | { type: 'progress'; id: string; progress: JobProgress };
 
 export interface JobQueueOptions {
   /** Jobs running at once (each runs ONNX Runtime sessions; default 1). */
@@ -85,14 +86,17 @@ export class JobQueue {
   ) {
     this.concurrency = opts.concurrency ?? 1;
     this.maxQueued = opts.maxQueued ?? 64;
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ArgumentError(`concurrency must be a positive integer, got ${this.concurrency}`);
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1)
+      throw new ArgumentError(`concurrency must be a positive integer, got ${this.concurrency}`);
   }
 
   /** Loads finished jobs from jobs/ and marks jobs a killed process left in .partial/ as interrupted. */
   async recover(): Promise<void> {
     for (const id of await readdir(this.workspace.dir('jobs'))) {
       try {
-        const rec = JSON.parse(await readFile(join(this.workspace.dir('jobs'), id, 'job.json'), 'utf8')) as JobRecord;
+        const rec = JSON.parse(
+          await readFile(join(this.workspace.dir('jobs'), id, 'job.json'), 'utf8'),
+        ) as JobRecord;
         if (rec.id === id) this.jobs.set(id, rec);
       } catch {
         // not a job folder (or one whose job.json is missing): not ours to list
@@ -121,11 +125,20 @@ export class JobQueue {
 
   async submit(kind: string, params: Record<string, unknown>): Promise<JobRecord> {
     const def = this.kinds[kind];
-    if (!def) throw new ArgumentError(`unknown job kind '${kind}' (known: ${Object.keys(this.kinds).join(', ')})`);
-    if (this.waiting.length >= this.maxQueued) throw new QueueFull(`the job queue is full (${this.maxQueued} waiting); cancel some or try later`);
+    if (!def)
+      throw new ArgumentError(`unknown job kind '${kind}' (known: ${Object.keys(this.kinds).join(', ')})`);
+    if (this.waiting.length >= this.maxQueued)
+      throw new QueueFull(`the job queue is full (${this.maxQueued} waiting); cancel some or try later`);
     const { command } = await def.prepare(params);
     const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const rec: JobRecord = { id, kind, params, state: 'queued', createdAt: new Date().toISOString(), command };
+    const rec: JobRecord = {
+      id,
+      kind,
+      params,
+      state: 'queued',
+      createdAt: new Date().toISOString(),
+      command,
+    };
     const dir = this.partialDir(id);
     await mkdir(dir, { recursive: true });
     await writeFileAtomic(join(dir, 'request.json'), JSON.stringify(rec, null, 2));
@@ -140,7 +153,6 @@ export class JobQueue {
     return rec;
   }
 
-
   get(id: string): JobRecord {
     const rec = this.jobs.get(id);
     if (!rec) throw new UnknownJob(`no job '${id}'`);
@@ -148,7 +160,9 @@ export class JobQueue {
   }
 
   list(): JobRecord[] {
-    return [...this.jobs.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+    return [...this.jobs.values()].sort((a, b) =>
+      a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1,
+    );
   }
 
   /** Jobs running now (for tests and the status line). */
@@ -231,7 +245,12 @@ export class JobQueue {
       await this.finish(rec, 'done', result);
     } catch (err) {
       const cancelled = err instanceof JobCancelled || controller.signal.aborted;
-      await this.finish(rec, cancelled ? 'cancelled' : 'failed', undefined, cancelled ? 'cancelled while running' : (err as Error).message);
+      await this.finish(
+        rec,
+        cancelled ? 'cancelled' : 'failed',
+        undefined,
+        cancelled ? 'cancelled while running' : (err as Error).message,
+      );
     } finally {
       this.controllers.delete(rec.id);
       this.running--;
@@ -247,7 +266,10 @@ export class JobQueue {
     try {
       if (state === 'done') {
         const out = join(partial, 'out');
-        rec.files = (await readdir(out)).filter((n) => !n.startsWith('.')).sort().map((n) => `jobs/${rec.id}/${n}`);
+        rec.files = (await readdir(out))
+          .filter((n) => !n.startsWith('.'))
+          .sort()
+          .map((n) => `jobs/${rec.id}/${n}`);
         await rename(out, dest);
       } else {
         await mkdir(dest, { recursive: true });

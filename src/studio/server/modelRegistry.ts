@@ -59,13 +59,16 @@ export class ModelRegistry {
       const candidates = readManifest(dir) ? [dir] : readdirSync(dir).map((n) => join(dir, n));
       for (const c of candidates.sort()) {
         const manifest = readManifest(c);
-        if (manifest && !this.bundles.has(manifest.name)) this.bundles.set(manifest.name, { dir: c, manifest });
+        if (manifest && !this.bundles.has(manifest.name))
+          this.bundles.set(manifest.name, { dir: c, manifest });
       }
     }
   }
 
   list(): ModelSummary[] {
-    return [...this.bundles.keys()].sort((a, b) => this.rank(a) - this.rank(b) || a.localeCompare(b)).map((n) => this.info(n));
+    return [...this.bundles.keys()]
+      .sort((a, b) => this.rank(a) - this.rank(b) || a.localeCompare(b))
+      .map((n) => this.info(n));
   }
 
   /** StyleGAN2 models first: they have W space, so every panel works on them. */
@@ -79,7 +82,10 @@ export class ModelRegistry {
 
   info(name: string): ModelSummary {
     const b = this.bundles.get(name);
-    if (!b) throw new UnknownModel(`unknown model '${name}' (available: ${[...this.bundles.keys()].join(', ') || 'none'})`);
+    if (!b)
+      throw new UnknownModel(
+        `unknown model '${name}' (available: ${[...this.bundles.keys()].join(', ') || 'none'})`,
+      );
     const m = b.manifest;
     return {
       name: m.name,

@@ -25,27 +25,51 @@ export interface SeedSpec {
   classIndex?: number;
 }
 
-export const SEED_SPEC_DEFAULTS: Omit<SeedSpec, 'seeds'> = { psi: 1, cutoff: null, noiseMode: 'const', noiseSeed: 0 };
+export const SEED_SPEC_DEFAULTS: Omit<SeedSpec, 'seeds'> = {
+  psi: 1,
+  cutoff: null,
+  noiseMode: 'const',
+  noiseSeed: 0,
+};
 
 /**
  * Images [N, C, R, R] for seeds exactly as `latentlab generate` draws them (same z, ws, noise).
  * `noise` passes explicit maps (a slice of `makeNoise` for the whole list when a job renders in parts).
  */
-export async function renderSeeds(model: GanModel, spec: SeedSpec, batchSize = 8, noise?: Record<string, Tensor>): Promise<Tensor<'float32'>> {
+export async function renderSeeds(
+  model: GanModel,
+  spec: SeedSpec,
+  batchSize = 8,
+  noise?: Record<string, Tensor>,
+): Promise<Tensor<'float32'>> {
   const z = sampleZ(model, spec.seeds);
   if (model.architecture !== 'stylegan2') return synthesize(model, z, { batchSize });
-  if (model.cDim && spec.classIndex === undefined) throw new ArgumentError(`${model.name} is conditional: pass a class`);
-  const c = model.cDim ? classLabels(model, spec.seeds.map(() => spec.classIndex!)) : undefined;
+  if (model.cDim && spec.classIndex === undefined)
+    throw new ArgumentError(`${model.name} is conditional: pass a class`);
+  const c = model.cDim
+    ? classLabels(
+        model,
+        spec.seeds.map(() => spec.classIndex!),
+      )
+    : undefined;
   const ws = await mapZ(model, z, { psi: spec.psi, cutoff: spec.cutoff, c });
   return synthesize(model, ws, { noiseMode: spec.noiseMode, noiseSeed: spec.noiseSeed, noise, batchSize });
 }
 
 /** Rows [start, start + count) of every noise map. */
-export function noiseRows(maps: Record<string, Tensor>, start: number, count: number): Record<string, Tensor> {
+export function noiseRows(
+  maps: Record<string, Tensor>,
+  start: number,
+  count: number,
+): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(maps)) {
     const row = t.size / t.shape[0];
-    out[name] = new Tensor('float32', [count, ...t.shape.slice(1)], t.toFloat32().data.slice(start * row, (start + count) * row));
+    out[name] = new Tensor(
+      'float32',
+      [count, ...t.shape.slice(1)],
+      t.toFloat32().data.slice(start * row, (start + count) * row),
+    );
   }
   return out;
 }
@@ -59,7 +83,7 @@ export async function gridPng(images: Tensor, columns: number, scale: number): P
 /** [0,1,2,3,7] -> '0-3,7' (NVIDIA's num_range syntax, which the CLI parses back). */
 export function formatSeeds(seeds: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < seeds.length; ) {
+  for (let i = 0; i < seeds.length;) {
     let j = i;
     while (j + 1 < seeds.length && seeds[j + 1] === seeds[j] + 1) j++;
     parts.push(j > i ? `${seeds[i]}-${seeds[j]}` : `${seeds[i]}`);
@@ -74,13 +98,20 @@ export function shellWord(s: string): string {
 }
 
 /** The `latentlab generate` command that writes the same images. */
-export function generateCommand(modelPath: string, architecture: string, spec: SeedSpec, outdir: string, extra: { grid?: boolean; upscale?: number } = {}): string {
+export function generateCommand(
+  modelPath: string,
+  architecture: string,
+  spec: SeedSpec,
+  outdir: string,
+  extra: { grid?: boolean; upscale?: number } = {},
+): string {
   const args = ['npx', 'latentlab', 'generate', '--model', modelPath, '--seeds', formatSeeds(spec.seeds)];
   if (architecture === 'stylegan2') {
     if (spec.psi !== 1) args.push('--trunc', String(spec.psi));
     if (spec.cutoff !== null) args.push('--trunc-cutoff', String(spec.cutoff));
     if (spec.noiseMode !== 'const') args.push('--noise-mode', spec.noiseMode);
-    if (spec.noiseMode === 'random' && spec.noiseSeed !== 0) args.push('--noise-seed', String(spec.noiseSeed));
+    if (spec.noiseMode === 'random' && spec.noiseSeed !== 0)
+      args.push('--noise-seed', String(spec.noiseSeed));
     if (spec.classIndex !== undefined) args.push('--class', String(spec.classIndex));
   }
   if (extra.grid) args.push('--grid');

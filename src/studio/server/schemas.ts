@@ -81,3 +81,14 @@ export const jobIdParams = {
 } as const;
 
 export const modelParams = { type: 'object', required: ['name'], properties: { name: MODEL_NAME } } as const;
+
+export const importModelJobBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['file', 'name'],
+  properties: {
+    file: WORKSPACE_PATH,
+    name: MODEL_NAME,
+    network: { type: 'string', enum: ['G_ema', 'G', 'g_ema', 'g'] },
+  },
+} as const;

@@ -29,7 +29,9 @@ export function webBuildIsStale(): boolean {
  * Builds the web app with Vite when its sources are newer than the build (or `force`); returns the
  * folder to serve. Without sources (an installed package) the shipped build is used as is.
  */
-export async function ensureWebBuild(opts: { force?: boolean; log?: (line: string) => void } = {}): Promise<string> {
+export async function ensureWebBuild(
+  opts: { force?: boolean; log?: (line: string) => void } = {},
+): Promise<string> {
   if (!existsSync(WEB_SOURCE) || !(opts.force || webBuildIsStale())) return WEB_BUILD;
   const { build } = await import('vite');
   const started = Date.now();
@@ -39,7 +41,13 @@ export async function ensureWebBuild(opts: { force?: boolean; log?: (line: strin
     base: './',
     logLevel: 'warn',
     cacheDir: join(tmpdir(), 'latentlab-vite-cache'),
-    build: { outDir: WEB_BUILD, emptyOutDir: true, target: 'es2022', sourcemap: true, reportCompressedSize: false },
+    build: {
+      outDir: WEB_BUILD,
+      emptyOutDir: true,
+      target: 'es2022',
+      sourcemap: true,
+      reportCompressedSize: false,
+    },
   });
   opts.log?.(`built the studio web app in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${WEB_BUILD}`);
   return WEB_BUILD;

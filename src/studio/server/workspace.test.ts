@@ -29,7 +29,8 @@ describe('Workspace.resolve', () => {
 
   it('checks client-chosen names', () => {
     expect(Workspace.checkName('shoe-3_v2.latent')).toBe('shoe-3_v2.latent');
-    for (const bad of ['../x', 'a/b', '.x', '', 'a b', 'x'.repeat(101)]) expect(() => Workspace.checkName(bad)).toThrow(ArgumentError);
+    for (const bad of ['../x', 'a/b', '.x', '', 'a b', 'x'.repeat(101)])
+      expect(() => Workspace.checkName(bad)).toThrow(ArgumentError);
   });
 });
 

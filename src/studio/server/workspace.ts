@@ -34,19 +34,24 @@ export class Workspace {
    * '..' escapes, NUL bytes and hidden segments (the .partial folder is the server's own).
    */
   resolve(rel: string): string {
-    if (typeof rel !== 'string' || rel.length === 0 || rel.length > 400) throw new ArgumentError('path: expected a non-empty relative path');
+    if (typeof rel !== 'string' || rel.length === 0 || rel.length > 400)
+      throw new ArgumentError('path: expected a non-empty relative path');
     if (rel.includes('\0')) throw new ArgumentError('path: NUL byte');
-    if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw new ArgumentError(`path '${rel}' must be relative to the workspace`);
+    if (isAbsolute(rel) || /^[A-Za-z]:/.test(rel))
+      throw new ArgumentError(`path '${rel}' must be relative to the workspace`);
     const abs = resolve(this.root, rel);
     const inside = relative(this.root, abs);
-    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new ArgumentError(`path '${rel}' is outside the workspace`);
-    if (inside.split(sep).some((seg) => seg.startsWith('.'))) throw new ArgumentError(`path '${rel}' names a hidden file`);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
+      throw new ArgumentError(`path '${rel}' is outside the workspace`);
+    if (inside.split(sep).some((seg) => seg.startsWith('.')))
+      throw new ArgumentError(`path '${rel}' names a hidden file`);
     return abs;
   }
 
   /** A name chosen by a client (a latent's, an image's) checked against SAFE_NAME. */
   static checkName(name: string, what = 'name'): string {
-    if (!SAFE_NAME.test(name)) throw new ArgumentError(`${what} '${name}' must match ${SAFE_NAME} (letters, digits, '-', '_', '.')`);
+    if (!SAFE_NAME.test(name))
+      throw new ArgumentError(`${what} '${name}' must match ${SAFE_NAME} (letters, digits, '-', '_', '.')`);
     return name;
   }
 

@@ -8,13 +8,27 @@ type SeedFields = Omit<SeedSpec, 'seeds'>;
 export function registerModelRoutes({ app, models }: Studio): void {
   app.get('/api/models', async () => models.list());
 
-  app.get<{ Params: { name: string } }>('/api/models/:name', { schema: { params: modelParams } }, async (req) => models.info(req.params.name));
+  app.get<{ Params: { name: string } }>(
+    '/api/models/:name',
+    { schema: { params: modelParams } },
+    async (req) => models.info(req.params.name),
+  );
 
-  app.post<{ Body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number } }>('/api/grid', { schema: { body: gridBody } }, async (req, reply) => {
-    const { model: name, columns, scale, ...spec } = req.body;
-    const info = models.info(name);
-    const images = await renderSeeds(await models.get(name), spec);
-    const command = generateCommand(info.path, info.architecture, spec, 'out/grid', { grid: true, upscale: scale });
-    return reply.type('image/png').header('x-latentlab-command', command).send(await gridPng(images, columns, scale));
-  });
+  app.post<{ Body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number } }>(
+    '/api/grid',
+    { schema: { body: gridBody } },
+    async (req, reply) => {
+      const { model: name, columns, scale, ...spec } = req.body;
+      const info = models.info(name);
+      const images = await renderSeeds(await models.get(name), spec);
+      const command = generateCommand(info.path, info.architecture, spec, 'out/grid', {
+        grid: true,
+        upscale: scale,
+      });
+      return reply
+        .type('image/png')
+        .header('x-latentlab-command', command)
+        .send(await gridPng(images, columns, scale));
+    },
+  );
 }

@@ -83,8 +83,18 @@ export async function getJson<T>(url: string): Promise<T> {
 }
 
 export async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return (await (await check(res)).json()) as T;
+}
+
+async function uploadFile<T>(url: string, file: File): Promise<T> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return (await (await check(await fetch(url, { method: 'POST', body: form }))).json()) as T;
 }
 
 /** A PNG from the API as an object URL, with the CLI command the server says makes the same image. */
@@ -94,30 +104,57 @@ export interface RenderedImage {
 }
 
 export async function postImage(url: string, body: unknown, signal?: AbortSignal): Promise<RenderedImage> {
-  const res = await check(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal }));
-  return { url: URL.createObjectURL(await res.blob()), command: res.headers.get('x-latentlab-command') ?? '' };
+  const res = await check(
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    }),
+  );
+  return {
+    url: URL.createObjectURL(await res.blob()),
+    command: res.headers.get('x-latentlab-command') ?? '',
+  };
 }
 
 export const api = {
   models: () => getJson<ModelSummary[]>('/api/models'),
-  grid: (body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number }, signal?: AbortSignal) => postImage('/api/grid', body, signal),
-  render: (body: Partial<SeedFields> & { model: string; seed?: number; latent?: string; scale: number }, signal?: AbortSignal) => postImage('/api/render', body, signal),
-  saveLatent: (body: SeedFields & { model: string; seed: number; name: string; space: 'z' | 'w' | 'w+' }) => postJson<{ path: string; image: string }>('/api/latents', body),
+  grid: (
+    body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number },
+    signal?: AbortSignal,
+  ) => postImage('/api/grid', body, signal),
+  render: (
+    body: Partial<SeedFields> & { model: string; seed?: number; latent?: string; scale: number },
+    signal?: AbortSignal,
+  ) => postImage('/api/render', body, signal),
+  saveLatent: (body: SeedFields & { model: string; seed: number; name: string; space: 'z' | 'w' | 'w+' }) =>
+    postJson<{ path: string; image: string }>('/api/latents', body),
   latents: () => getJson<SavedLatent[]>('/api/latents'),
   jobs: () => getJson<JobRecord[]>('/api/jobs'),
-  submitJob: (kind: string, params: Record<string, unknown>) => postJson<JobRecord>(`/api/jobs/${kind}`, params),
+  submitJob: (kind: string, params: Record<string, unknown>) =>
+    postJson<JobRecord>(`/api/jobs/${kind}`, params),
   cancelJob: (id: string) => postJson<JobRecord>(`/api/jobs/${id}/cancel`, {}),
+  uploadCheckpoint: (file: File) =>
+    uploadFile<{ path: string; size: number }>('/api/uploads/checkpoint', file),
+  uploadImage: (file: File) =>
+    uploadFile<{ path: string; width: number; height: number }>('/api/uploads', file),
   fileUrl: (path: string) => `/api/files/${path.split('/').map(encodeURIComponent).join('/')}`,
 };
 
 /** Follows a job's server-sent events until it ends. Returns a function that stops listening. */
-export function watchJob(id: string, on: { state?: (job: JobRecord) => void; progress?: (p: JobProgress) => void }): () => void {
+export function watchJob(
+  id: string,
+  on: { state?: (job: JobRecord) => void; progress?: (p: JobProgress) => void },
+): () => void {
   const source = new EventSource(`/api/jobs/${id}/events`);
   source.addEventListener('state', (e) => {
     const job = JSON.parse((e as MessageEvent<string>).data) as JobRecord;
     on.state?.(job);
     if (!['queued', 'running'].includes(job.state)) source.close();
   });
-  source.addEventListener('progress', (e) => on.progress?.(JSON.parse((e as MessageEvent<string>).data) as JobProgress));
+  source.addEventListener('progress', (e) =>
+    on.progress?.(JSON.parse((e as MessageEvent<string>).data) as JobProgress),
+  );
   return () => source.close();
 }

@@ -1,6 +1,7 @@
 import { api, type ModelSummary } from './api.js';
 import { select } from './components/controls.js';
 import { h } from './dom.js';
+import { importModelPanel } from './panels/importModel.js';
 import { jobsPanel } from './panels/jobs.js';
 import { latentViewPanel } from './panels/latentView.js';
 import { savedLatentsPanel } from './panels/savedLatents.js';
@@ -26,15 +27,29 @@ async function main(): Promise<void> {
     value: models[0].name,
     testId: 'model-picker',
     options: models.map((m) => ({ value: m.name, text: describe(m) })),
-    onChange: (name) => store.set({ model: models.find((m) => m.name === name) ?? null, selectedFile: null }),
+    onChange: (name) =>
+      store.set({ model: store.get().models.find((m) => m.name === name) ?? null, selectedFile: null }),
   });
+  store.watch(['models', 'model'], (s) => {
+    picker.input.replaceChildren(
+      ...s.models.map((m) => h('option', { value: m.name, selected: m.name === s.model?.name }, describe(m))),
+    );
+  });
+  const jobs = jobsPanel(store);
   root.append(
     h('header', {}, h('h1', {}, 'latentlab studio'), picker.el),
-    h('main', {}, h('div', { class: 'column' }, seedGridPanel(store), savedLatentsPanel(store)), h('div', { class: 'column' }, latentViewPanel(store), jobsPanel(store))),
+    h(
+      'main',
+      {},
+      h('div', { class: 'column' }, seedGridPanel(store), savedLatentsPanel(store)),
+      h('div', { class: 'column' }, latentViewPanel(store), jobs.el, importModelPanel(store, jobs)),
+    ),
   );
   document.body.dataset.ready = 'true';
 }
 
 void main().catch((e: Error) => {
-  document.getElementById('app')!.append(h('p', { class: 'status error' }, `studio failed to start: ${e.message}`));
+  document
+    .getElementById('app')!
+    .append(h('p', { class: 'status error' }, `studio failed to start: ${e.message}`));
 });

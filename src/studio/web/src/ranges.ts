@@ -1,7 +1,10 @@
 /** NVIDIA's num_range, as the CLI parses it: '0-7,42' -> [0..7, 42]; throws with a message on bad input. */
 export function parseSeeds(text: string, max = 64): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new Error(`'${part}' is not a seed or a range like 0-7`);
     const a = Number(m[1]);

@@ -20,7 +20,17 @@ export interface StudioState {
 export type StudioStore = Store<StudioState>;
 
 export function createStore(): StudioStore {
-  return new Store<StudioState>({ models: [], model: null, seedsText: '0-31', psi: 0.7, noiseMode: 'const', noiseSeed: 0, selectedSeed: null, selectedFile: null, savedVersion: 0 });
+  return new Store<StudioState>({
+    models: [],
+    model: null,
+    seedsText: '0-31',
+    psi: 0.7,
+    noiseMode: 'const',
+    noiseSeed: 0,
+    selectedSeed: null,
+    selectedFile: null,
+    savedVersion: 0,
+  });
 }
 
 export function seedFields(s: StudioState): SeedFields {

@@ -1,10 +1,26 @@
 import { h } from '../dom.js';
 
 /** A labelled range input showing its value; `onInput` fires while dragging. */
-export function slider(opts: { label: string; min: number; max: number; step: number; value: number; testId?: string; format?: (v: number) => string; onInput: (v: number) => void }): { el: HTMLElement; input: HTMLInputElement; set(v: number): void } {
+export function slider(opts: {
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+  testId?: string;
+  format?: (v: number) => string;
+  onInput: (v: number) => void;
+}): { el: HTMLElement; input: HTMLInputElement; set(v: number): void } {
   const fmt = opts.format ?? ((v: number) => String(v));
   const out = h('output', {}, fmt(opts.value));
-  const input = h('input', { type: 'range', min: String(opts.min), max: String(opts.max), step: String(opts.step), value: String(opts.value), 'data-testid': opts.testId });
+  const input = h('input', {
+    type: 'range',
+    min: String(opts.min),
+    max: String(opts.max),
+    step: String(opts.step),
+    value: String(opts.value),
+    'data-testid': opts.testId,
+  });
   input.addEventListener('input', () => {
     out.textContent = fmt(Number(input.value));
     opts.onInput(Number(input.value));
@@ -21,15 +37,36 @@ export function slider(opts: { label: string; min: number; max: number; step: nu
 }
 
 /** A labelled <select>. */
-export function select<T extends string>(opts: { label: string; options: readonly { value: T; text: string }[]; value: T; testId?: string; onChange: (v: T) => void }): { el: HTMLElement; input: HTMLSelectElement } {
-  const input = h('select', { 'data-testid': opts.testId }, ...opts.options.map((o) => h('option', { value: o.value, selected: o.value === opts.value }, o.text)));
+export function select<T extends string>(opts: {
+  label: string;
+  options: readonly { value: T; text: string }[];
+  value: T;
+  testId?: string;
+  onChange: (v: T) => void;
+}): { el: HTMLElement; input: HTMLSelectElement } {
+  const input = h(
+    'select',
+    { 'data-testid': opts.testId },
+    ...opts.options.map((o) => h('option', { value: o.value, selected: o.value === opts.value }, o.text)),
+  );
   input.addEventListener('change', () => opts.onChange(input.value as T));
   return { el: h('label', { class: 'field' }, h('span', { class: 'label' }, opts.label), input), input };
 }
 
 /** A labelled text input. */
-export function textField(opts: { label: string; value: string; placeholder?: string; testId?: string; onChange?: (v: string) => void }): { el: HTMLElement; input: HTMLInputElement } {
-  const input = h('input', { type: 'text', value: opts.value, placeholder: opts.placeholder, 'data-testid': opts.testId });
+export function textField(opts: {
+  label: string;
+  value: string;
+  placeholder?: string;
+  testId?: string;
+  onChange?: (v: string) => void;
+}): { el: HTMLElement; input: HTMLInputElement } {
+  const input = h('input', {
+    type: 'text',
+    value: opts.value,
+    placeholder: opts.placeholder,
+    'data-testid': opts.testId,
+  });
   if (opts.onChange) input.addEventListener('change', () => opts.onChange!(input.value));
   return { el: h('label', { class: 'field' }, h('span', { class: 'label' }, opts.label), input), input };
 }
@@ -37,7 +74,16 @@ export function textField(opts: { label: string; value: string; placeholder?: st
 /** "copy as CLI command": copies the command and shows it, so it can be read and selected by hand too. */
 export function copyCommand(testId?: string): { el: HTMLElement; set(command: string): void } {
   const code = h('code', { class: 'command', 'data-testid': testId ? `${testId}-text` : undefined });
-  const button = h('button', { class: 'secondary', type: 'button', 'data-testid': testId, title: 'copy the CLI command that makes the same result' }, 'copy as CLI command');
+  const button = h(
+    'button',
+    {
+      class: 'secondary',
+      type: 'button',
+      'data-testid': testId,
+      title: 'copy the CLI command that makes the same result',
+    },
+    'copy as CLI command',
+  );
   button.addEventListener('click', async () => {
     const text = code.textContent ?? '';
     try {
@@ -63,9 +109,16 @@ export function copyCommand(testId?: string): { el: HTMLElement; set(command: st
 }
 
 /** A titled panel. */
-export function panel(title: string, testId: string, ...body: (Node | null)[]): { el: HTMLElement; body: HTMLElement } {
+export function panel(
+  title: string,
+  testId: string,
+  ...body: (Node | null)[]
+): { el: HTMLElement; body: HTMLElement } {
   const content = h('div', { class: 'panel-body' }, ...body);
-  return { el: h('section', { class: 'panel', 'data-testid': testId }, h('h2', {}, title), content), body: content };
+  return {
+    el: h('section', { class: 'panel', 'data-testid': testId }, h('h2', {}, title), content),
+    body: content,
+  };
 }
 
 /** A progress bar with a caption. */
@@ -83,7 +136,12 @@ export function progressBar(): { el: HTMLElement; set(step: number, total: numbe
 }
 
 /** One line of status or error text for a panel. */
-export function statusLine(): { el: HTMLElement; info(text: string): void; error(text: string): void; clear(): void } {
+export function statusLine(): {
+  el: HTMLElement;
+  info(text: string): void;
+  error(text: string): void;
+  clear(): void;
+} {
   const el = h('p', { class: 'status', role: 'status' });
   return {
     el,

@@ -4,7 +4,11 @@ import type { RenderedImage } from '../api.js';
  * Runs image requests for one <img>, newest wins: a request started while another is in flight
  * aborts the older one, so dragging a slider never shows a stale frame last.
  */
-export function imageRequests(img: HTMLImageElement, onShown: (r: RenderedImage) => void, onError: (e: Error) => void): (make: (signal: AbortSignal) => Promise<RenderedImage>) => Promise<void> {
+export function imageRequests(
+  img: HTMLImageElement,
+  onShown: (r: RenderedImage) => void,
+  onError: (e: Error) => void,
+): (make: (signal: AbortSignal) => Promise<RenderedImage>) => Promise<void> {
   let current: AbortController | null = null;
   let shownUrl: string | null = null;
   return async (make) => {

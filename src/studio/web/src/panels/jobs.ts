@@ -5,15 +5,26 @@ import { parseSeeds } from '../ranges.js';
 import { seedFields, type StudioStore } from '../state.js';
 
 /** One job: state, live progress over SSE, cancel, result files and its CLI command. */
-function jobRow(job: JobRecord): HTMLElement {
+function jobRow(job: JobRecord, onEnd?: (job: JobRecord) => void): HTMLElement {
   const bar = progressBar();
   const state = h('span', { class: `badge ${job.state}`, 'data-testid': 'job-state' }, job.state);
   const cancel = h('button', { type: 'button', class: 'secondary', 'data-testid': 'job-cancel' }, 'cancel');
   const files = h('div', { class: 'job-files' });
   const command = copyCommand();
   const error = h('p', { class: 'status error' });
-  const row = h('div', { class: 'job', 'data-testid': 'job', dataset: { id: job.id } }, h('div', { class: 'row' }, h('strong', {}, job.kind), state, cancel), bar.el, error, files, command.el);
-  cancel.addEventListener('click', () => void api.cancelJob(job.id).catch((e: Error) => (error.textContent = e.message)));
+  const row = h(
+    'div',
+    { class: 'job', 'data-testid': 'job', dataset: { id: job.id } },
+    h('div', { class: 'row' }, h('strong', {}, job.kind), state, cancel),
+    bar.el,
+    error,
+    files,
+    command.el,
+  );
+  cancel.addEventListener(
+    'click',
+    () => void api.cancelJob(job.id).catch((e: Error) => (error.textContent = e.message)),
+  );
   const draw = (j: JobRecord) => {
     state.textContent = j.state;
     state.className = `badge ${j.state}`;
@@ -23,16 +34,43 @@ function jobRow(job: JobRecord): HTMLElement {
     error.textContent = j.error ?? '';
     command.set(j.command ?? '');
     const shown = (j.files ?? []).filter((f) => f.endsWith('grid.png') || f.endsWith('.gif'));
-    clear(files, ...shown.map((f) => h('a', { href: api.fileUrl(f), target: '_blank' }, h('img', { src: api.fileUrl(f), class: 'pixelated thumb', alt: f }))));
-    if (j.files?.length) files.append(h('span', { class: 'caption' }, `${j.files.length} files in the workspace: ${j.files[0].split('/').slice(0, 2).join('/')}/`));
+    clear(
+      files,
+      ...shown.map((f) =>
+        h(
+          'a',
+          { href: api.fileUrl(f), target: '_blank' },
+          h('img', { src: api.fileUrl(f), class: 'pixelated thumb', alt: f }),
+        ),
+      ),
+    );
+    if (j.files?.length)
+      files.append(
+        h(
+          'span',
+          { class: 'caption' },
+          `${j.files.length} files in the workspace: ${j.files[0].split('/').slice(0, 2).join('/')}/`,
+        ),
+      );
   };
   draw(job);
-  if (['queued', 'running'].includes(job.state)) watchJob(job.id, { state: draw, progress: (p) => bar.set(p.step, p.total, p.message) });
+  const ended = (j: JobRecord) => {
+    draw(j);
+    if (!['queued', 'running'].includes(j.state)) onEnd?.(j);
+  };
+  if (['queued', 'running'].includes(job.state))
+    watchJob(job.id, { state: ended, progress: (p) => bar.set(p.step, p.total, p.message) });
   return row;
 }
 
+export interface JobsPanel {
+  el: HTMLElement;
+  /** Shows a job submitted elsewhere (an import, a projection); `onEnd` runs when it finishes. */
+  add(job: JobRecord, onEnd?: (job: JobRecord) => void): void;
+}
+
 /** The job queue: start an image export of many seeds, watch every job's progress, cancel. */
-export function jobsPanel(store: StudioStore): HTMLElement {
+export function jobsPanel(store: StudioStore): JobsPanel {
   const status = statusLine();
   const list = h('div', { class: 'jobs', 'data-testid': 'job-list' });
   const seeds = textField({ label: 'seeds', value: '0-255', testId: 'export-seeds' });
@@ -41,13 +79,33 @@ export function jobsPanel(store: StudioStore): HTMLElement {
     const s = store.get();
     if (!s.model) return;
     try {
-      const job = await api.submitJob('render-seeds', { model: s.model.name, seeds: parseSeeds(seeds.input.value, 2048), ...seedFields(s), scale: 1 });
+      const job = await api.submitJob('render-seeds', {
+        model: s.model.name,
+        seeds: parseSeeds(seeds.input.value, 2048),
+        ...seedFields(s),
+        scale: 1,
+      });
       list.prepend(jobRow(job));
       status.clear();
     } catch (e) {
       status.error((e as Error).message);
     }
   });
-  void api.jobs().then((jobs) => list.append(...jobs.map(jobRow)), (e: Error) => status.error(e.message));
-  return panel('Jobs', 'panel-jobs', h('p', { class: 'hint' }, 'Long work runs in the server’s job queue; results are saved in the workspace and survive a restart.'), h('div', { class: 'row' }, seeds.el, start), status.el, list).el;
+  void api.jobs().then(
+    (jobs) => list.append(...jobs.map((j) => jobRow(j))),
+    (e: Error) => status.error(e.message),
+  );
+  const el = panel(
+    'Jobs',
+    'panel-jobs',
+    h(
+      'p',
+      { class: 'hint' },
+      'Long work runs in the server’s job queue; results are saved in the workspace and survive a restart.',
+    ),
+    h('div', { class: 'row' }, seeds.el, start),
+    status.el,
+    list,
+  ).el;
+  return { el, add: (job, onEnd) => list.prepend(jobRow(job, onEnd)) };
 }

@@ -12,9 +12,22 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
   const command = copyCommand('latent-command');
   const img = h('img', { class: 'latent pixelated', alt: 'selected latent', 'data-testid': 'latent-image' });
   const title = h('p', { class: 'latent-title', 'data-testid': 'latent-title' }, 'pick a seed in the grid');
-  const request = imageRequests(img, (r) => command.set(r.command), (e) => status.error(e.message));
+  const request = imageRequests(
+    img,
+    (r) => command.set(r.command),
+    (e) => status.error(e.message),
+  );
 
-  const psi = slider({ label: 'truncation ψ', min: 0, max: 1.5, step: 0.05, value: store.get().psi, testId: 'latent-psi', format: (v) => v.toFixed(2), onInput: (v) => store.set({ psi: v }) });
+  const psi = slider({
+    label: 'truncation ψ',
+    min: 0,
+    max: 1.5,
+    step: 0.05,
+    value: store.get().psi,
+    testId: 'latent-psi',
+    format: (v) => v.toFixed(2),
+    onInput: (v) => store.set({ psi: v }),
+  });
   const noiseMode = select<NoiseMode>({
     label: 'noise',
     value: store.get().noiseMode,
@@ -26,9 +39,23 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     ],
     onChange: (v) => store.set({ noiseMode: v }),
   });
-  const noiseSeed = slider({ label: 'noise seed', min: 0, max: 99, step: 1, value: store.get().noiseSeed, testId: 'noise-seed', onInput: (v) => store.set({ noiseSeed: v }) });
-  const resample = h('button', { type: 'button', class: 'secondary', 'data-testid': 'noise-resample' }, 'resample noise');
-  resample.addEventListener('click', () => store.set({ noiseMode: 'random', noiseSeed: (store.get().noiseSeed + 1) % 100 }));
+  const noiseSeed = slider({
+    label: 'noise seed',
+    min: 0,
+    max: 99,
+    step: 1,
+    value: store.get().noiseSeed,
+    testId: 'noise-seed',
+    onInput: (v) => store.set({ noiseSeed: v }),
+  });
+  const resample = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'noise-resample' },
+    'resample noise',
+  );
+  resample.addEventListener('click', () =>
+    store.set({ noiseMode: 'random', noiseSeed: (store.get().noiseSeed + 1) % 100 }),
+  );
   const stylegan = h('div', { class: 'controls' }, psi.el, noiseMode.el, noiseSeed.el, resample);
 
   store.watch(['psi'], (s) => psi.set(s.psi));
@@ -56,7 +83,13 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     if (!s.model || s.selectedSeed === null) return;
     const chosen = name.input.value.trim() || `seed${s.selectedSeed}`;
     try {
-      const r = await api.saveLatent({ model: s.model.name, seed: s.selectedSeed, name: chosen, space: s.model.architecture === 'stylegan2' ? space.input.value as 'w+' : 'z', ...seedFields(s) });
+      const r = await api.saveLatent({
+        model: s.model.name,
+        seed: s.selectedSeed,
+        name: chosen,
+        space: s.model.architecture === 'stylegan2' ? (space.input.value as 'w+') : 'z',
+        ...seedFields(s),
+      });
       status.info(`saved ${r.path}`);
       store.set({ savedVersion: s.savedVersion + 1 });
     } catch (e) {
@@ -74,7 +107,9 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     if (fromFile) {
       title.textContent = `${s.model.name} · ${s.selectedFile}`;
       command.set('');
-      void request((signal) => api.render({ model: s.model!.name, latent: s.selectedFile!, scale: SCALE }, signal));
+      void request((signal) =>
+        api.render({ model: s.model!.name, latent: s.selectedFile!, scale: SCALE }, signal),
+      );
       return;
     }
     if (s.selectedSeed === null) return;

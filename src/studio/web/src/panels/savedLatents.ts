@@ -16,9 +16,24 @@ export function savedLatentsPanel(store: StudioStore): HTMLElement {
           ...mine.map((l) => {
             const item = h(
               'button',
-              { type: 'button', class: 'saved-latent secondary', title: `${l.path} (${l.space}, ${l.rows} row(s))`, 'data-testid': 'saved-latent' },
-              l.image ? h('img', { src: `${api.fileUrl(l.image)}?v=${s.savedVersion}`, class: 'pixelated thumb', alt: l.path }) : null,
-              h('span', { class: 'caption' }, l.path.replace(/^latents\//, '').replace(/\.latent\.safetensors$/, '')),
+              {
+                type: 'button',
+                class: 'saved-latent secondary',
+                title: `${l.path} (${l.space}, ${l.rows} row(s))`,
+                'data-testid': 'saved-latent',
+              },
+              l.image
+                ? h('img', {
+                    src: `${api.fileUrl(l.image)}?v=${s.savedVersion}`,
+                    class: 'pixelated thumb',
+                    alt: l.path,
+                  })
+                : null,
+              h(
+                'span',
+                { class: 'caption' },
+                l.path.replace(/^latents\//, '').replace(/\.latent\.safetensors$/, ''),
+              ),
             );
             item.addEventListener('click', () => store.set({ selectedFile: l.path }));
             return item;

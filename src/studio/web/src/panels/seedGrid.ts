@@ -22,8 +22,22 @@ export function seedGridPanel(store: StudioStore): HTMLElement {
     },
     (e) => status.error(e.message),
   );
-  const seedsField = textField({ label: 'seeds', value: store.get().seedsText, testId: 'seeds-input', onChange: (v) => store.set({ seedsText: v }) });
-  const psi = slider({ label: 'truncation ψ', min: 0, max: 1.5, step: 0.05, value: store.get().psi, testId: 'psi-slider', format: (v) => v.toFixed(2), onInput: (v) => store.set({ psi: v }) });
+  const seedsField = textField({
+    label: 'seeds',
+    value: store.get().seedsText,
+    testId: 'seeds-input',
+    onChange: (v) => store.set({ seedsText: v }),
+  });
+  const psi = slider({
+    label: 'truncation ψ',
+    min: 0,
+    max: 1.5,
+    step: 0.05,
+    value: store.get().psi,
+    testId: 'psi-slider',
+    format: (v) => v.toFixed(2),
+    onInput: (v) => store.set({ psi: v }),
+  });
   const generate = h('button', { type: 'button', 'data-testid': 'generate' }, 'generate');
   generate.addEventListener('click', () => store.set({ seedsText: seedsField.input.value }));
 
@@ -45,10 +59,20 @@ export function seedGridPanel(store: StudioStore): HTMLElement {
     }
     status.info('rendering…');
     const model = s.model.name;
-    void request((signal) => api.grid({ model, seeds, ...seedFields(s), columns: COLUMNS, scale: SCALE }, signal));
+    void request((signal) =>
+      api.grid({ model, seeds, ...seedFields(s), columns: COLUMNS, scale: SCALE }, signal),
+    );
   });
 
   store.watch(['psi'], (s) => psi.set(s.psi));
   store.watch(['model'], (s) => psi.el.classList.toggle('hidden', s.model?.architecture !== 'stylegan2'));
-  return panel('Seeds', 'panel-seeds', h('div', { class: 'row' }, seedsField.el, generate), psi.el, img, status.el, command.el).el;
+  return panel(
+    'Seeds',
+    'panel-seeds',
+    h('div', { class: 'row' }, seedsField.el, generate),
+    psi.el,
+    img,
+    status.el,
+    command.el,
+  ).el;
 }
