@@ -455,3 +455,33 @@ describe('studio API: model import', () => {
     ]);
   });
 });
+
+describe('studio API: cross-site protection', () => {
+  it('refuses a foreign Host (DNS rebinding) and cross-origin browser requests', async () => {
+    const rebound = await studio.app.inject({
+      method: 'GET',
+      url: '/api/models',
+      headers: { host: 'evil.example:7860' },
+    });
+    expect([rebound.statusCode, rebound.json().error]).toEqual([
+      403,
+      expect.stringMatching(/host 'evil.example:7860'/),
+    ]);
+    const crossSite = await studio.app.inject({
+      method: 'POST',
+      url: '/api/jobs/render-seeds',
+      headers: { origin: 'https://evil.example' },
+      payload: { model: SG2, seeds: [1] },
+    });
+    expect([crossSite.statusCode, crossSite.json().error]).toEqual([
+      403,
+      expect.stringMatching(/cross-origin/),
+    ]);
+    const sameSite = await studio.app.inject({
+      method: 'GET',
+      url: '/api/health',
+      headers: { host: '127.0.0.1:7860', origin: 'http://127.0.0.1:7860' },
+    });
+    expect(sameSite.statusCode).toBe(200);
+  });
+});

@@ -61,7 +61,12 @@ export const studioCommand: Command = {
     const modelDirs = [...String(flags.models).split(','), ...positionals]
       .map((d) => d.trim())
       .filter(Boolean);
+    const host = String(flags.host);
+    const { LOOPBACK_HOSTS } = await import('../../studio/server/app.js');
+    // bound beyond loopback, the person chose who may connect: accept any Host then
+    const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
     const studio = await buildStudio({
+      allowedHosts: loopback ? LOOPBACK_HOSTS : [],
       workspace: String(flags.workspace),
       modelDirs,
       concurrency,
@@ -70,7 +75,7 @@ export const studioCommand: Command = {
     });
     const names = studio.models.list().map((m) => m.name);
     if (!names.length) out(`warning: no model bundles found in ${modelDirs.join(', ')}`);
-    const address = await studio.app.listen({ host: String(flags.host), port });
+    const address = await studio.app.listen({ host, port });
     const url = address.replace('://[::1]', '://localhost');
     out(`latentlab studio: ${url}/`);
     out(

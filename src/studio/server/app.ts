@@ -30,6 +30,18 @@ export interface StudioOptions {
   webRoot?: string | null;
   /** fastify's logger (off by default; the CLI prints its own lines). */
   logger?: boolean;
+  /**
+   * Host names the server answers to (default: localhost, 127.0.0.1, [::1]). Requests naming another Host
+   * get 403: a web page elsewhere cannot reach the studio through DNS rebinding. Empty: accept any.
+   */
+  allowedHosts?: readonly string[];
+}
+
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The host name of a Host header or an Origin URL, without the port ('[::1]:80' -> '[::1]'). */
+function hostName(value: string): string {
+  return value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : value.split(':')[0];
 }
 
 export interface Studio {
@@ -70,6 +82,33 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     if (status >= 500) req.log.error(err);
     const message = err.validation ? `invalid request: ${err.message}` : err.message;
     void reply.status(status).send({ error: message, statusCode: status });
+  });
+  // Cross-site protection for a server on the user's own machine: only our Host names, and a browser
+  // request from another origin (a page elsewhere posting to 127.0.0.1) is refused before it does anything.
+  const allowed = new Set(opts.allowedHosts ?? LOOPBACK_HOSTS);
+  app.addHook('onRequest', async (req, reply) => {
+    const host = req.headers.host ?? '';
+    if (allowed.size && !allowed.has(hostName(host))) {
+      return reply
+        .status(403)
+        .send({
+          error: `host '${host}' is not served here (start with --host to allow it)`,
+          statusCode: 403,
+        });
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let sameOrigin = false;
+      try {
+        sameOrigin = new URL(origin).host === host;
+      } catch {
+        sameOrigin = false;
+      }
+      if (!sameOrigin)
+        return reply
+          .status(403)
+          .send({ error: `cross-origin request from ${origin} refused`, statusCode: 403 });
+    }
   });
   app.setNotFoundHandler((req, reply) => {
     void reply

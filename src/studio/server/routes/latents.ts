@@ -108,14 +108,12 @@ export function registerLatentRoutes(studio: Studio): void {
       await gridPng(await renderLatent(model, latent), 1, 4),
     );
     await writeFileAtomic(file, encodeLatent(latent));
-    return reply
-      .status(201)
-      .send({
-        path: `latents/${name}${LATENT_EXTENSION}`,
-        image: `latents/${name}.png`,
-        space,
-        model: model.name,
-      });
+    return reply.status(201).send({
+      path: `latents/${name}${LATENT_EXTENSION}`,
+      image: `latents/${name}.png`,
+      space,
+      model: model.name,
+    });
   });
 
   app.get('/api/latents', async () => {

@@ -61,15 +61,13 @@ export function registerWorkspaceRoutes({ app, workspace, limits }: Studio): voi
     const png = await encodePng(img);
     const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.png`;
     await writeFileAtomic(join(workspace.dir('uploads'), name), png);
-    return reply
-      .status(201)
-      .send({
-        path: `uploads/${name}`,
-        width: img.width,
-        height: img.height,
-        channels: img.channels,
-        original: part.filename,
-      });
+    return reply.status(201).send({
+      path: `uploads/${name}`,
+      width: img.width,
+      height: img.height,
+      channels: img.channels,
+      original: part.filename,
+    });
   });
 
   /**
