@@ -98,7 +98,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {
-      let sameOrigin = false;
+      let sameOrigin: boolean;
       try {
         sameOrigin = new URL(origin).host === host;
       } catch {
