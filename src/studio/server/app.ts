@@ -89,12 +89,10 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host ?? '';
     if (allowed.size && !allowed.has(hostName(host))) {
-      return reply
-        .status(403)
-        .send({
-          error: `host '${host}' is not served here (start with --host to allow it)`,
-          statusCode: 403,
-        });
+      return reply.status(403).send({
+        error: `host '${host}' is not served here (start with --host to allow it)`,
+        statusCode: 403,
+      });
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {

@@ -1,6 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { type BundleManifest, type GanModel, LatentlabError, loadModel } from '../../index.js';
+import {
+  type BundleManifest,
+  type Classifier,
+  type GanModel,
+  LatentlabError,
+  loadModel,
+  readClassifierBundle,
+} from '../../index.js';
 
 export class UnknownModel extends LatentlabError {}
 
@@ -23,13 +30,18 @@ export interface ModelSummary {
   path: string;
 }
 
-function readManifest(dir: string): BundleManifest | null {
+function readFormat(dir: string): string | null {
   try {
-    const m = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as BundleManifest;
-    return m.format === 'latentlab-bundle' ? m : null;
+    return (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { format?: string }).format ?? null;
   } catch {
     return null;
   }
+}
+
+function readManifest(dir: string): BundleManifest | null {
+  return readFormat(dir) === 'latentlab-bundle'
+    ? (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as BundleManifest)
+    : null;
 }
 
 /** A CLI-friendly spelling of a folder: relative to the working directory when it lies inside it. */
@@ -46,6 +58,9 @@ export function cliPath(abs: string): string {
 export class ModelRegistry {
   private readonly bundles = new Map<string, { dir: string; manifest: BundleManifest }>();
   private readonly loaded = new Map<string, Promise<GanModel>>();
+  /** The first classifier bundle found (the Fashion-MNIST feature loss, attribute labels). */
+  private classifierDir: string | null = null;
+  private classifierLoaded: Promise<Classifier> | null = null;
 
   constructor(private readonly dirs: readonly string[]) {
     this.rescan();
@@ -56,8 +71,13 @@ export class ModelRegistry {
     for (const d of this.dirs) {
       const dir = resolve(d);
       if (!existsSync(dir)) continue;
-      const candidates = readManifest(dir) ? [dir] : readdirSync(dir).map((n) => join(dir, n));
+      const candidates = readFormat(dir)
+        ? [dir]
+        : readdirSync(dir)
+            .filter((n) => !n.startsWith('.'))
+            .map((n) => join(dir, n));
       for (const c of candidates.sort()) {
+        if (!this.classifierDir && readFormat(c) === 'latentlab-classifier') this.classifierDir = c;
         const manifest = readManifest(c);
         if (manifest && !this.bundles.has(manifest.name))
           this.bundles.set(manifest.name, { dir: c, manifest });
@@ -113,6 +133,20 @@ export class ModelRegistry {
       p.catch(() => this.loaded.delete(name));
     }
     return p;
+  }
+
+  /** The classifier bundle's folder, when the model folders hold one. */
+  classifierPath(): string | null {
+    return this.classifierDir;
+  }
+
+  async classifier(): Promise<Classifier> {
+    if (!this.classifierDir)
+      throw new UnknownModel(
+        'no classifier bundle in the model folders (latentlab train classifier makes one)',
+      );
+    this.classifierLoaded ??= readClassifierBundle(this.classifierDir);
+    return this.classifierLoaded;
   }
 
   async close(): Promise<void> {

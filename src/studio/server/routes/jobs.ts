@@ -55,14 +55,20 @@ export function registerJobRoutes({ app, jobs }: Studio, kinds: Record<string, S
         res.end();
         return;
       }
+      // a comment line now and then keeps idle connections (long projections) open through proxies
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      const stop = () => {
+        clearInterval(heartbeat);
+        off();
+      };
       const off = jobs.subscribe(rec.id, (e) => {
         send(e);
         if (e.type === 'state' && FINAL.has(e.job.state)) {
-          off();
+          stop();
           res.end();
         }
       });
-      req.raw.on('close', off);
+      req.raw.on('close', stop);
     },
   );
 }
