@@ -31,6 +31,22 @@ export { classLabels, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, s
 export * from './latent/latent.js';
 export { decodeLatent, encodeLatent, LATENT_EXTENSION, loadLatent, type LoadLatentOptions, saveLatent } from './latent/file.js';
 
+// latent exploration: interpolation, style mixing, arithmetic, truncation and noise, imports, figures
+export * from './latent/interpolate.js';
+export * from './latent/layerRanges.js';
+export * from './latent/mix.js';
+export * from './latent/truncation.js';
+export * from './latent/noise.js';
+export * from './latent/arithmetic.js';
+export * from './latent/attributes.js';
+export * from './latent/importers.js';
+export * from './latent/sources.js';
+export * from './latent/figure.js';
+export * from './latent/smoothness.js';
+export { encodeGif, type GifOptions, writeGif } from './formats/gif.js';
+export { VIDEO_EXTENSIONS, VideoEncoderMissing, type VideoOptions, writeVideo } from './formats/video.js';
+export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
+
 // formats
 export { loadModel, type LoadOptions } from './formats/loadModel.js';
 export { readBundle, writeBundle } from './formats/bundle.js';

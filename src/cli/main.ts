@@ -5,6 +5,12 @@ import { exportCommand } from './commands/exportModel.js';
 import { generateCommand } from './commands/generate.js';
 import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
+import { interpolateCommand } from './commands/interpolate.js';
+import { arithCommand } from './commands/arith.js';
+import { mixCommand } from './commands/mix.js';
+import { truncationCommand } from './commands/truncation.js';
+import { noiseCommand } from './commands/noise.js';
+import { latentCommand } from './commands/latent.js';
 import { metricsCommand } from './commands/metrics.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
@@ -20,6 +26,12 @@ const commands: readonly Command[] = [
   infoCommand,
   selftestCommand,
   startCommand,
+  interpolateCommand,
+  arithCommand,
+  mixCommand,
+  truncationCommand,
+  noiseCommand,
+  latentCommand,
   studioCommand,
 ];
 
