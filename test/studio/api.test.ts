@@ -485,3 +485,84 @@ describe('studio API: cross-site protection', () => {
     expect(sameSite.statusCode).toBe(200);
   });
 });
+
+describe('studio API: exploration', () => {
+  it('resamples noise in a layer range: the image changes, deterministically per seed, and names the noise command', async () => {
+    const render = (extra: object) =>
+      studio.app.inject({
+        method: 'POST',
+        url: '/api/render',
+        payload: { model: SG2, seed: 4, scale: 1, ...extra },
+      });
+    const [plain, a, b, c] = await Promise.all([
+      render({}),
+      render({ resampleNoise: { layers: 'fine', seed: 1 } }),
+      render({ resampleNoise: { layers: 'fine', seed: 1 } }),
+      render({ resampleNoise: { layers: 'fine', seed: 2 } }),
+    ]);
+    expect([plain, a, b, c].map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    const px = await Promise.all([plain, a, b, c].map((r) => pixels(r.rawPayload)));
+    expect(px[1].data.equals(px[2].data)).toBe(true);
+    expect(px[1].data.equals(px[0].data)).toBe(false);
+    expect(px[1].data.equals(px[3].data)).toBe(false);
+    expect(a.headers['x-latentlab-command']).toBe(
+      'npx latentlab noise --model models/fmnist-stylegan2 --seeds 4 --layers fine --count 1 --seed 1 --outdir out/noise',
+    );
+    const bad = await render({ resampleNoise: { layers: '0-99', seed: 1 } });
+    expect([bad.statusCode, bad.json().error]).toEqual([400, expect.stringMatching(/out of range/)]);
+  });
+
+  it('draws the style-mixing matrix with its seeds as labels', async () => {
+    const res = await studio.app.inject({
+      method: 'POST',
+      url: '/api/mix',
+      payload: { model: SG2, rows: [1, 2], cols: [3, 4, 5], layers: 'coarse', scale: 1 },
+    });
+    expect(res.statusCode).toBe(200);
+    const { width, height } = await pixels(res.rawPayload);
+    // 4 columns x 3 rows of 32 px cells with 2 px gaps, plus a label band above and beside
+    expect(width).toBeGreaterThan(4 * 32 + 3 * 2);
+    expect(height).toBeGreaterThan(3 * 32 + 2 * 2);
+    expect(res.headers['x-latentlab-command']).toBe(
+      'npx latentlab mix --model models/fmnist-stylegan2 --rows 1-2 --cols 3-5 --layers coarse --upscale 1 --outdir out/mix',
+    );
+    const dcgan = await studio.app.inject({
+      method: 'POST',
+      url: '/api/mix',
+      payload: { model: 'fmnist-dcgan', rows: [1], cols: [2] },
+    });
+    expect([dcgan.statusCode, dcgan.json().error]).toEqual([400, expect.stringMatching(/needs a StyleGAN2/)]);
+  });
+
+  it('interpolates between a seed and a saved latent, and exports the path as a GIF job', async () => {
+    const keys = [{ seed: 1 }, { latent: 'latents/shoe-7.latent.safetensors' }, { seed: 9 }];
+    const strip = await studio.app.inject({
+      method: 'POST',
+      url: '/api/interpolate',
+      payload: { model: SG2, keys, steps: 4, scale: 1 },
+    });
+    expect(strip.statusCode).toBe(200);
+    expect(strip.headers['x-latentlab-frames']).toBe('9'); // 2 segments x 4 frames + the last keyframe
+    expect(strip.headers['x-latentlab-command']).toMatch(
+      /^npx latentlab interpolate --model models\/fmnist-stylegan2 --keys 1,\S+\/latents\/shoe-7\.latent\.safetensors,9 --steps 4 --upscale 1 --outdir out\/interpolate$/,
+    );
+    const job = await studio.app.inject({
+      method: 'POST',
+      url: '/api/jobs/interpolate-gif',
+      payload: { model: SG2, keys, steps: 4, scale: 2, fps: 10 },
+    });
+    expect(job.statusCode).toBe(202);
+    const rec = await studio.jobs.wait((job.json() as JobRecord).id);
+    expect([rec.state, rec.error]).toEqual(['done', undefined]);
+    const gif = await readFile(join(workspace, 'jobs', rec.id, 'interpolation.gif'));
+    expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    const meta = await sharp(gif, { animated: true }).metadata();
+    expect([meta.pages, meta.width, meta.pageHeight]).toEqual([9, 64, 64]);
+    const missing = await studio.app.inject({
+      method: 'POST',
+      url: '/api/interpolate',
+      payload: { model: SG2, keys: [{ seed: 1 }, { latent: 'latents/nope.latent.safetensors' }] },
+    });
+    expect(missing.statusCode).toBe(400);
+  });
+});

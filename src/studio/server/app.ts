@@ -7,6 +7,7 @@ import { LatentlabError } from '../../index.js';
 import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
+import { registerExploreRoutes } from './routes/explore.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerLatentRoutes } from './routes/latents.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -129,6 +130,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   registerModelRoutes(studio);
   registerJobRoutes(studio, kinds);
   registerLatentRoutes(studio);
+  registerExploreRoutes(studio);
   registerWorkspaceRoutes(studio);
 
   const webRoot = opts.webRoot;

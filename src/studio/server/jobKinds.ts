@@ -11,6 +11,7 @@ import {
   upscale,
   writeBundle,
 } from '../../index.js';
+import { interpolateGifJob } from './interpolateGifJob.js';
 import type { JobKind } from './jobQueue.js';
 import { cliPath, type ModelRegistry } from './modelRegistry.js';
 import { generateCommand, noiseRows, renderSeeds, type SeedSpec, shellWord } from './render.js';
@@ -150,5 +151,9 @@ function importModelJob({ models, workspace }: JobDeps): StudioJobKind {
 }
 
 export function studioJobKinds(deps: JobDeps): Record<string, StudioJobKind> {
-  return { 'render-seeds': renderSeedsJob(deps), 'import-model': importModelJob(deps) };
+  return {
+    'render-seeds': renderSeedsJob(deps),
+    'import-model': importModelJob(deps),
+    'interpolate-gif': interpolateGifJob(deps),
+  };
 }

@@ -1,83 +1,97 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ArgumentError,
   decodeLatent,
   encodeLatent,
   LATENT_EXTENSION,
   type Latent,
   latentFromSeeds,
   type LatentSpace,
+  noiseVariations,
+  parseLayerRange,
   renderLatent,
-  selectRows,
 } from '../../../index.js';
 import type { Studio } from '../app.js';
-import { generateCommand, gridPng, type SeedSpec } from '../render.js';
+import { cliSource, type LatentRef, resolveLatent, type SeedFields, seedFieldsOf } from '../latentRefs.js';
+import { generateCommand, gridPng, shellWord } from '../render.js';
 import { renderBody, saveLatentBody } from '../schemas.js';
 import { Workspace, writeFileAtomic } from '../workspace.js';
 
-type SeedFields = Omit<SeedSpec, 'seeds'>;
-export type RenderRequest = Partial<SeedFields> & {
-  model: string;
-  seed?: number;
-  latent?: string;
-  row?: number;
-  scale: number;
-};
+export type RenderRequest = Partial<SeedFields> &
+  LatentRef & {
+    model: string;
+    scale: number;
+    /** Fresh noise in the layers of these ws rows ('fine', '0-3'), drawn from RandomState(seed). */
+    resampleNoise?: { layers: string; seed: number };
+  };
 
-/** Reads a latent file named by a workspace path (traversal-checked), for `model`. */
-async function readWorkspaceLatent({ workspace }: Studio, path: string): Promise<Latent> {
-  if (!path.endsWith(LATENT_EXTENSION))
-    throw new ArgumentError(`latent: '${path}' is not a ${LATENT_EXTENSION} file`);
-  const abs = workspace.resolve(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(abs);
-  } catch {
-    throw new ArgumentError(`latent: no file '${path}' in the workspace`);
+/** The latent a render request describes, and the CLI command that renders the same image. */
+export async function requestedLatent(
+  studio: Studio,
+  b: RenderRequest,
+): Promise<{ latent: Latent; command: string }> {
+  const info = studio.models.info(b.model);
+  const model = await studio.models.get(b.model);
+  const fields = seedFieldsOf(b);
+  let latent = await resolveLatent(studio.workspace, model, b, fields);
+  const modelArgs = ['--model', info.path];
+  let command =
+    b.seed !== undefined
+      ? generateCommand(info.path, info.architecture, { ...fields, seeds: [b.seed] }, 'out/seed', {
+          upscale: b.scale,
+        })
+      : [
+          'npx',
+          'latentlab',
+          'latent',
+          'render',
+          ...modelArgs,
+          cliSource(studio.workspace, b),
+          '--outdir',
+          'out/latent',
+        ]
+          .map(shellWord)
+          .join(' ');
+  if (b.resampleNoise) {
+    const layers = parseLayerRange(model, b.resampleNoise.layers);
+    latent = (await noiseVariations(model, latent, { count: 1, layers, seed: b.resampleNoise.seed })).latent;
+    const args = [
+      'npx',
+      'latentlab',
+      'noise',
+      ...modelArgs,
+      ...(b.seed !== undefined ? ['--seeds', String(b.seed)] : ['--keys', cliSource(studio.workspace, b)]),
+    ];
+    if (b.seed !== undefined && fields.psi !== 1) args.push('--trunc', String(fields.psi));
+    args.push(
+      '--layers',
+      b.resampleNoise.layers,
+      '--count',
+      '1',
+      '--seed',
+      String(b.resampleNoise.seed),
+      '--outdir',
+      'out/noise',
+    );
+    command = args.map(shellWord).join(' ');
   }
-  return decodeLatent(bytes, path);
+  return { latent, command };
 }
 
 /**
- * Latents: render one (from a seed or a saved file), save one to latents/<name>.latent.safetensors with a
- * PNG beside it, list the saved ones.
+ * Latents: render one (from a seed or a saved file, optionally with noise resampled in a layer range), save
+ * one to latents/<name>.latent.safetensors with a PNG beside it, list the saved ones.
  */
 export function registerLatentRoutes(studio: Studio): void {
   const { app, models, workspace } = studio;
 
   app.post<{ Body: RenderRequest }>('/api/render', { schema: { body: renderBody } }, async (req, reply) => {
-    const b = req.body;
-    const info = models.info(b.model);
-    const model = await models.get(b.model);
-    let latent: Latent;
-    let command = '';
-    if ((b.seed === undefined) === (b.latent === undefined))
-      throw new ArgumentError('render: pass exactly one of seed and latent');
-    if (b.seed !== undefined) {
-      const spec: SeedSpec = {
-        psi: b.psi ?? 1,
-        cutoff: b.cutoff ?? null,
-        noiseMode: b.noiseMode ?? 'const',
-        noiseSeed: b.noiseSeed ?? 0,
-        seeds: [b.seed],
-      };
-      latent = await latentFromSeeds(model, [b.seed], {
-        psi: spec.psi,
-        cutoff: spec.cutoff,
-        noiseMode: spec.noiseMode,
-        noiseSeed: spec.noiseSeed,
-      });
-      command = generateCommand(info.path, info.architecture, spec, 'out/seed', { upscale: b.scale });
-    } else {
-      latent = await readWorkspaceLatent(studio, b.latent!);
-      if (b.row !== undefined) latent = selectRows(latent, [b.row]);
-    }
-    const images = await renderLatent(model, latent);
+    const { latent, command } = await requestedLatent(studio, req.body);
+    const images = await renderLatent(await models.get(req.body.model), latent);
     return reply
       .type('image/png')
       .header('x-latentlab-command', command)
-      .send(await gridPng(images, 8, b.scale));
+      .send(await gridPng(images, 8, req.body.scale));
   });
 
   app.post<{

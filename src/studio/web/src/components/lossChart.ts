@@ -1,10 +1,20 @@
 import { h } from '../dom.js';
 
 /** A small line chart of a loss per step (log scale), redrawn as points arrive. */
-export function lossChart(opts: { width?: number; height?: number; testId?: string } = {}): { el: HTMLElement; push(step: number, loss: number): void; reset(): void; points(): number } {
+export function lossChart(opts: { width?: number; height?: number; testId?: string } = {}): {
+  el: HTMLElement;
+  push(step: number, loss: number): void;
+  reset(): void;
+  points(): number;
+} {
   const width = opts.width ?? 320;
   const height = opts.height ?? 120;
-  const canvas = h('canvas', { width: String(width), height: String(height), class: 'chart', 'data-testid': opts.testId });
+  const canvas = h('canvas', {
+    width: String(width),
+    height: String(height),
+    class: 'chart',
+    'data-testid': opts.testId,
+  });
   const caption = h('span', { class: 'caption' });
   const data: [number, number][] = [];
   let queued = false;

@@ -4,14 +4,39 @@ import { h } from '../dom.js';
  * A drawing surface: white strokes on black (Fashion-MNIST's look). `toBlobs` returns the drawing and a
  * mask that is white where strokes were drawn, for a projection whose loss counts only there.
  */
-export function sketchCanvas(opts: { size?: number; testId?: string } = {}): { el: HTMLElement; canvas: HTMLCanvasElement; clear(): void; isEmpty(): boolean; toBlobs(): Promise<{ image: Blob; mask: Blob }> } {
+export function sketchCanvas(opts: { size?: number; testId?: string } = {}): {
+  el: HTMLElement;
+  canvas: HTMLCanvasElement;
+  clear(): void;
+  isEmpty(): boolean;
+  toBlobs(): Promise<{ image: Blob; mask: Blob }>;
+} {
   const size = opts.size ?? 256;
-  const canvas = h('canvas', { width: String(size), height: String(size), class: 'sketch', 'data-testid': opts.testId });
+  const canvas = h('canvas', {
+    width: String(size),
+    height: String(size),
+    class: 'sketch',
+    'data-testid': opts.testId,
+  });
   const mask = document.createElement('canvas');
   mask.width = size;
   mask.height = size;
-  const brush = h('input', { type: 'range', min: '4', max: '40', step: '1', value: '16', title: 'brush size' });
-  const ink = h('input', { type: 'range', min: '0', max: '255', step: '1', value: '255', title: 'brightness' });
+  const brush = h('input', {
+    type: 'range',
+    min: '4',
+    max: '40',
+    step: '1',
+    value: '16',
+    title: 'brush size',
+  });
+  const ink = h('input', {
+    type: 'range',
+    min: '0',
+    max: '255',
+    step: '1',
+    value: '255',
+    title: 'brightness',
+  });
   let drawing = false;
   let empty = true;
   let last: [number, number] | null = null;
@@ -62,9 +87,22 @@ export function sketchCanvas(opts: { size?: number; testId?: string } = {}): { e
     last = null;
   });
   fill();
-  const blob = (c: HTMLCanvasElement) => new Promise<Blob>((resolve, reject) => c.toBlob((b) => (b ? resolve(b) : reject(new Error('could not encode the sketch'))), 'image/png'));
+  const blob = (c: HTMLCanvasElement) =>
+    new Promise<Blob>((resolve, reject) =>
+      c.toBlob((b) => (b ? resolve(b) : reject(new Error('could not encode the sketch'))), 'image/png'),
+    );
   return {
-    el: h('div', { class: 'sketch-box' }, canvas, h('div', { class: 'row' }, h('label', { class: 'field' }, h('span', { class: 'label' }, 'brush'), brush), h('label', { class: 'field' }, h('span', { class: 'label' }, 'ink'), ink))),
+    el: h(
+      'div',
+      { class: 'sketch-box' },
+      canvas,
+      h(
+        'div',
+        { class: 'row' },
+        h('label', { class: 'field' }, h('span', { class: 'label' }, 'brush'), brush),
+        h('label', { class: 'field' }, h('span', { class: 'label' }, 'ink'), ink),
+      ),
+    ),
     canvas,
     clear: fill,
     isEmpty: () => empty,
