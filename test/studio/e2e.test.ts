@@ -95,6 +95,8 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .poll(() => page.getByTestId('latent-command-text').textContent())
       .toContain('--seeds 110 --trunc 0');
     await page.screenshot({ path: join(SHOTS, '2-latent-psi0.png'), fullPage: true });
+    for (let i = 0; i < 14; i++) await page.keyboard.press('ArrowRight'); // back to ψ = 0.70 in steps of 0.05
+    await expect.poll(() => page.locator('[data-testid="latent-psi"] + output').textContent()).toBe('0.70');
   });
 
   it('saves the latent to the workspace and lists it', async () => {
@@ -104,6 +106,52 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     expect(existsSync(join(studio.workspace.root, 'latents', 'boot-110.latent.safetensors'))).toBe(true);
   });
 
+  it('resamples the noise of the fine layers and sees the image change', async () => {
+    const v = Number(await page.getByTestId('latent-image').getAttribute('data-version'));
+    const before = await pixelDigest('[data-testid="latent-image"]');
+    await page.getByTestId('noise-layers').selectOption('fine');
+    await page.getByTestId('noise-resample').click();
+    await nextVersion('latent-image', v);
+    expect(await pixelDigest('[data-testid="latent-image"]')).not.toBe(before);
+    await expect
+      .poll(() => page.getByTestId('latent-command-text').textContent())
+      .toContain('latentlab noise');
+    await page.getByTestId('noise-reset').click();
+  });
+
+  it('interpolates between two latents and exports the path as a GIF', async () => {
+    await page.getByTestId('interp-add').click(); // seed 110, the shown latent
+    const grid = page.getByTestId('seed-grid');
+    const box = (await grid.boundingBox())!;
+    await grid.click({ position: { x: (0.5 * box.width) / 8, y: box.height * 0.25 } }); // seed 100
+    await expect.poll(() => page.getByTestId('latent-title').textContent()).toContain('seed 100');
+    await page.getByTestId('interp-add').click();
+    await page.getByTestId('interp-preview').click();
+    await nextVersion('interp-strip', 0);
+    await expect
+      .poll(() => page.getByTestId('interp-command-text').textContent())
+      .toContain('latentlab interpolate');
+    await page.getByTestId('interp-gif').click();
+    const job = page.getByTestId('job').first();
+    await expect.poll(() => job.locator('strong').textContent()).toBe('interpolate-gif');
+    await expect.poll(() => job.getByTestId('job-state').textContent(), { timeout: 60_000 }).toBe('done');
+    const gifSrc = await job.locator('img.thumb').getAttribute('src');
+    expect(gifSrc).toMatch(/interpolation\.gif$/);
+    const gif = await page.evaluate(
+      async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer()).subarray(0, 6)),
+      gifSrc!,
+    );
+    expect(String.fromCharCode(...gif)).toBe('GIF89a');
+    await page.getByTestId('panel-interp').screenshot({ path: join(SHOTS, '3-interpolation.png') });
+  });
+
+  it('draws the style-mixing matrix', async () => {
+    await page.getByTestId('mix-go').click();
+    await nextVersion('mix-image', 0);
+    await expect.poll(() => page.getByTestId('mix-command-text').textContent()).toContain('--layers coarse');
+    await page.getByTestId('panel-mix').screenshot({ path: join(SHOTS, '4-style-mixing.png') });
+  });
+
   it('runs an export job and shows its progress and result', async () => {
     await page.getByTestId('export-seeds').fill('0-199');
     await page.getByTestId('export-start').click();
@@ -111,9 +159,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect
       .poll(async () => Number(await job.locator('progress').getAttribute('value')), { timeout: 30_000 })
       .toBeGreaterThan(0);
-    await page.screenshot({ path: join(SHOTS, '3-job-running.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '5-job-running.png'), fullPage: true });
     await expect.poll(() => job.getByTestId('job-state').textContent(), { timeout: 60_000 }).toBe('done');
     await expect.poll(() => job.locator('img.thumb').count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, '4-job-done.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '6-job-done.png'), fullPage: true });
   });
 });

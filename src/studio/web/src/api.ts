@@ -38,6 +38,22 @@ export interface SavedLatent {
   error?: string;
 }
 
+/** A latent as the API names it: a seed (drawn with the request's seed fields) or a saved latent file. */
+export interface LatentRef {
+  seed?: number;
+  latent?: string;
+}
+
+export interface InterpolationRequest extends SeedFields {
+  model: string;
+  keys: LatentRef[];
+  steps: number;
+  method?: 'lerp' | 'slerp' | 'spline';
+  loop: boolean;
+  layers?: string;
+  scale: number;
+}
+
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 export interface JobProgress {
   step: number;
@@ -91,9 +107,9 @@ export async function postJson<T>(url: string, body: unknown): Promise<T> {
   return (await (await check(res)).json()) as T;
 }
 
-async function uploadFile<T>(url: string, file: File): Promise<T> {
+async function uploadFile<T>(url: string, file: Blob, name = (file as File).name ?? 'upload'): Promise<T> {
   const form = new FormData();
-  form.append('file', file, file.name);
+  form.append('file', file, name);
   return (await (await check(await fetch(url, { method: 'POST', body: form }))).json()) as T;
 }
 
@@ -125,9 +141,16 @@ export const api = {
     signal?: AbortSignal,
   ) => postImage('/api/grid', body, signal),
   render: (
-    body: Partial<SeedFields> & { model: string; seed?: number; latent?: string; scale: number },
+    body: Partial<SeedFields> &
+      LatentRef & { model: string; scale: number; resampleNoise?: { layers: string; seed: number } },
     signal?: AbortSignal,
   ) => postImage('/api/render', body, signal),
+  mix: (
+    body: SeedFields & { model: string; rows: number[]; cols: number[]; layers: string; scale: number },
+    signal?: AbortSignal,
+  ) => postImage('/api/mix', body, signal),
+  interpolate: (body: InterpolationRequest, signal?: AbortSignal) =>
+    postImage('/api/interpolate', body, signal),
   saveLatent: (body: SeedFields & { model: string; seed: number; name: string; space: 'z' | 'w' | 'w+' }) =>
     postJson<{ path: string; image: string }>('/api/latents', body),
   latents: () => getJson<SavedLatent[]>('/api/latents'),
@@ -137,8 +160,8 @@ export const api = {
   cancelJob: (id: string) => postJson<JobRecord>(`/api/jobs/${id}/cancel`, {}),
   uploadCheckpoint: (file: File) =>
     uploadFile<{ path: string; size: number }>('/api/uploads/checkpoint', file),
-  uploadImage: (file: File) =>
-    uploadFile<{ path: string; width: number; height: number }>('/api/uploads', file),
+  uploadImage: (file: Blob, name = 'image.png') =>
+    uploadFile<{ path: string; width: number; height: number }>('/api/uploads', file, name),
   fileUrl: (path: string) => `/api/files/${path.split('/').map(encodeURIComponent).join('/')}`,
 };
 

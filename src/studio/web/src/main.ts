@@ -2,10 +2,12 @@ import { api, type ModelSummary } from './api.js';
 import { select } from './components/controls.js';
 import { h } from './dom.js';
 import { importModelPanel } from './panels/importModel.js';
+import { interpolationPanel } from './panels/interpolation.js';
 import { jobsPanel } from './panels/jobs.js';
 import { latentViewPanel } from './panels/latentView.js';
 import { savedLatentsPanel } from './panels/savedLatents.js';
 import { seedGridPanel } from './panels/seedGrid.js';
+import { styleMixPanel } from './panels/styleMix.js';
 import { createStore } from './state.js';
 
 function describe(m: ModelSummary): string {
@@ -41,7 +43,14 @@ async function main(): Promise<void> {
     h(
       'main',
       {},
-      h('div', { class: 'column' }, seedGridPanel(store), savedLatentsPanel(store)),
+      h(
+        'div',
+        { class: 'column' },
+        seedGridPanel(store),
+        savedLatentsPanel(store),
+        interpolationPanel(store, jobs),
+        styleMixPanel(store),
+      ),
       h('div', { class: 'column' }, latentViewPanel(store), jobs.el, importModelPanel(store, jobs)),
     ),
   );

@@ -1,4 +1,4 @@
-import type { ModelSummary, NoiseMode, SeedFields } from './api.js';
+import type { LatentRef, ModelSummary, NoiseMode, SeedFields } from './api.js';
 import { Store } from './store.js';
 
 export interface StudioState {
@@ -15,6 +15,8 @@ export interface StudioState {
   selectedFile: string | null;
   /** Bumped when a latent is saved, so lists reload. */
   savedVersion: number;
+  /** Fresh noise in the layers of a ws-row range of the shown latent (StyleGAN2), or none. */
+  noiseResample: { layers: string; seed: number } | null;
 }
 
 export type StudioStore = Store<StudioState>;
@@ -30,9 +32,24 @@ export function createStore(): StudioStore {
     selectedSeed: null,
     selectedFile: null,
     savedVersion: 0,
+    noiseResample: null,
   });
 }
 
 export function seedFields(s: StudioState): SeedFields {
   return { psi: s.psi, cutoff: null, noiseMode: s.noiseMode, noiseSeed: s.noiseSeed };
 }
+
+/** The shown latent as an API reference (a saved file wins over the seed). */
+export function currentRef(s: StudioState): LatentRef | null {
+  if (s.selectedFile) return { latent: s.selectedFile };
+  return s.selectedSeed === null ? null : { seed: s.selectedSeed };
+}
+
+/** ws-row ranges the layer selectors offer (the CLI's --layers names). */
+export const LAYER_CHOICES = [
+  { value: 'all', text: 'all layers' },
+  { value: 'coarse', text: 'coarse (4–8 px)' },
+  { value: 'middle', text: 'middle (16–32 px)' },
+  { value: 'fine', text: 'fine (≥ 64 px; top rows on small models)' },
+] as const;

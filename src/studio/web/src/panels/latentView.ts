@@ -2,7 +2,7 @@ import { api, type NoiseMode } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { h } from '../dom.js';
-import { seedFields, type StudioStore } from '../state.js';
+import { currentRef, LAYER_CHOICES, seedFields, type StudioStore } from '../state.js';
 
 const SCALE = 8;
 
@@ -48,21 +48,43 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     testId: 'noise-seed',
     onInput: (v) => store.set({ noiseSeed: v }),
   });
+  // resample the noise of one layer range only (the rest keeps the stored maps): what noise does at each scale
+  const noiseLayers = select<string>({
+    label: 'resample noise in',
+    value: 'fine',
+    testId: 'noise-layers',
+    options: LAYER_CHOICES,
+    onChange: () => {},
+  });
   const resample = h(
     'button',
     { type: 'button', class: 'secondary', 'data-testid': 'noise-resample' },
-    'resample noise',
+    'resample',
   );
   resample.addEventListener('click', () =>
-    store.set({ noiseMode: 'random', noiseSeed: (store.get().noiseSeed + 1) % 100 }),
+    store.set({
+      noiseResample: { layers: noiseLayers.input.value, seed: (store.get().noiseResample?.seed ?? 0) + 1 },
+    }),
   );
-  const stylegan = h('div', { class: 'controls' }, psi.el, noiseMode.el, noiseSeed.el, resample);
+  const keepNoise = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'noise-reset' },
+    'stored noise',
+  );
+  keepNoise.addEventListener('click', () => store.set({ noiseResample: null }));
+  const stylegan = h(
+    'div',
+    { class: 'controls' },
+    psi.el,
+    noiseMode.el,
+    noiseSeed.el,
+    h('div', { class: 'row' }, noiseLayers.el, resample, keepNoise),
+  );
 
   store.watch(['psi'], (s) => psi.set(s.psi));
   store.watch(['noiseMode', 'noiseSeed'], (s) => {
     noiseMode.input.value = s.noiseMode;
     noiseSeed.set(s.noiseSeed);
-    noiseSeed.el.classList.toggle('hidden', s.noiseMode !== 'random');
   });
   // save the selected seed's latent (w+ codes after truncation, with its noise settings) to the workspace
   const name = textField({ label: 'name', value: '', placeholder: 'e.g. boot-12', testId: 'latent-name' });
@@ -98,24 +120,29 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
   });
   const saveRow = h('div', { class: 'row' }, name.el, space.el, save);
 
-  store.watch(['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'noiseSeed'], (s) => {
-    if (!s.model) return;
-    const fromFile = s.selectedFile !== null;
-    saveRow.classList.toggle('hidden', fromFile);
-    stylegan.classList.toggle('hidden', fromFile || s.model.architecture !== 'stylegan2');
-    space.el.classList.toggle('hidden', s.model.architecture !== 'stylegan2');
-    if (fromFile) {
-      title.textContent = `${s.model.name} · ${s.selectedFile}`;
-      command.set('');
-      void request((signal) =>
-        api.render({ model: s.model!.name, latent: s.selectedFile!, scale: SCALE }, signal),
-      );
-      return;
-    }
-    if (s.selectedSeed === null) return;
-    title.textContent = `${s.model.name} · seed ${s.selectedSeed}`;
-    const body = { model: s.model.name, seed: s.selectedSeed, ...seedFields(s), scale: SCALE };
-    void request((signal) => api.render(body, signal));
-  });
+  store.watch(
+    ['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'noiseSeed', 'noiseResample'],
+    (s) => {
+      const ref = currentRef(s);
+      if (!s.model || !ref) return;
+      const fromFile = ref.latent !== undefined;
+      const sg2 = s.model.architecture === 'stylegan2';
+      saveRow.classList.toggle('hidden', fromFile);
+      stylegan.classList.toggle('hidden', !sg2);
+      for (const el of [psi.el, noiseMode.el]) el.classList.toggle('hidden', fromFile);
+      noiseSeed.el.classList.toggle('hidden', fromFile || s.noiseMode !== 'random');
+      space.el.classList.toggle('hidden', !sg2);
+      const noiseNote = s.noiseResample ? ` · ${s.noiseResample.layers} noise #${s.noiseResample.seed}` : '';
+      title.textContent = `${s.model.name} · ${fromFile ? ref.latent : `seed ${ref.seed}`}${noiseNote}`;
+      const body = {
+        model: s.model.name,
+        ...ref,
+        ...(fromFile ? {} : seedFields(s)),
+        scale: SCALE,
+        resampleNoise: sg2 && s.noiseResample ? s.noiseResample : undefined,
+      };
+      void request((signal) => api.render(body, signal));
+    },
+  );
   return panel('Latent', 'panel-latent', title, img, stylegan, saveRow, status.el, command.el).el;
 }
