@@ -2,7 +2,7 @@ import { ArgumentError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { makeGrid, type RgbImage, toImages, upscale } from '../formats/image.js';
 import type { GanModel } from '../models/ganModel.js';
-import { GLYPH_ADVANCE, GLYPH_HEIGHT, glyph, textWidth } from '../train/font.js';
+import { GLYPH_ADVANCE, GLYPH_HEIGHT, glyph, textWidth } from '../formats/font.js';
 import { type Latent, renderLatent, selectRows } from './latent.js';
 
 export type Progress = (done: number, total: number) => void;
