@@ -31,7 +31,13 @@ export const studioCommand: Command = {
       default: SHIPPED_MODELS,
     },
     { name: 'concurrency', type: 'number', help: 'jobs (projections, exports) running at once', default: 1 },
-    { name: 'upload-limit', type: 'number', help: 'largest upload in MiB', default: 8 },
+    { name: 'upload-limit', type: 'number', help: 'largest image upload in MiB', default: 8 },
+    {
+      name: 'import-limit',
+      type: 'number',
+      help: 'largest checkpoint upload (model import) in MiB',
+      default: 1024,
+    },
     {
       name: 'build',
       type: 'boolean',
@@ -47,9 +53,14 @@ export const studioCommand: Command = {
     const concurrency = Number(flags.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
       throw new ArgumentError(`--concurrency must be an integer 1..64, got ${flags.concurrency}`);
-    const uploadMiB = Number(flags['upload-limit']);
-    if (!(uploadMiB > 0 && uploadMiB <= 1024))
-      throw new ArgumentError(`--upload-limit must be in (0, 1024] MiB, got ${uploadMiB}`);
+    const mib = (name: string, max: number) => {
+      const v = Number(flags[name]);
+      if (!(v > 0 && v <= max))
+        throw new ArgumentError(`--${name} must be in (0, ${max}] MiB, got ${flags[name]}`);
+      return Math.round(v * (1 << 20));
+    };
+    const uploadLimit = mib('upload-limit', 1024);
+    const checkpointLimit = mib('import-limit', 16384);
     // loaded here so other commands do not pay for fastify and vite at start-up
     const { ensureWebBuild, WEB_BUILD } = await import('../../studio/server/webBuild.js');
     const { buildStudio } = await import('../../studio/server/app.js');
@@ -70,12 +81,24 @@ export const studioCommand: Command = {
       workspace: String(flags.workspace),
       modelDirs,
       concurrency,
-      uploadLimit: Math.round(uploadMiB * (1 << 20)),
+      uploadLimit,
+      checkpointLimit,
       webRoot,
     });
     const names = studio.models.list().map((m) => m.name);
     if (!names.length) out(`warning: no model bundles found in ${modelDirs.join(', ')}`);
-    const address = await studio.app.listen({ host, port });
+    let address: string;
+    try {
+      address = await studio.app.listen({ host, port });
+    } catch (err) {
+      await studio.app.close();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        throw new ArgumentError(`port ${port} on ${host} is in use: pass --port N (0 picks a free one)`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+        throw new ArgumentError(`cannot listen on ${host}: ${(err as Error).message}`);
+      throw err;
+    }
     const url = address.replace('://[::1]', '://localhost');
     out(`latentlab studio: ${url}/`);
     out(
