@@ -71,3 +71,12 @@ export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './
 export { generatedImages } from './metrics/generated.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
+
+// inversion: projecting images into a latent space (optimisation; encoders build on `project`'s init)
+export { type ProjectOptions, type ProjectionResult, project, type StepInfo } from './inversion/projector.js';
+export { activeTerms, type FeatureNets, IMAGE2STYLEGAN_LAYERS, LOSS_TERMS, type LossTerm, type LossWeights, noiseRegularization, renormalizeNoise, type VggNet } from './inversion/losses.js';
+export { latentStats, type LatentStats, noiseLayers, type ProjectionSpec, projectionExecutable, projectionProgram } from './inversion/program.js';
+export { featureDistances, mse01, psnrFromMse, type ReconstructionMetrics, reconstructionMetrics, ssim } from './inversion/metrics.js';
+export { DEFAULT_MAX_PIXELS, readMask, readTarget, type TargetOptions } from './inversion/target.js';
+export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions } from './inversion/files.js';
+export { loadVggNet } from './inversion/vggNet.js';

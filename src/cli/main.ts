@@ -12,6 +12,7 @@ import { truncationCommand } from './commands/truncation.js';
 import { noiseCommand } from './commands/noise.js';
 import { latentCommand } from './commands/latent.js';
 import { metricsCommand } from './commands/metrics.js';
+import { projectCommand } from './commands/project.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
 import { studioCommand } from './commands/studio.js';
@@ -32,6 +33,7 @@ const commands: readonly Command[] = [
   truncationCommand,
   noiseCommand,
   latentCommand,
+  projectCommand,
   studioCommand,
 ];
 
