@@ -15,6 +15,7 @@ import { metricsCommand } from './commands/metrics.js';
 import { projectCommand } from './commands/project.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
+import { studioCommand } from './commands/studio.js';
 import { trainCommand } from './commands/train.js';
 import { directionsCommand } from './commands/directions.js';
 import { editCommand } from './commands/edit.js';
@@ -39,6 +40,7 @@ const commands: readonly Command[] = [
   directionsCommand,
   editCommand,
   encodeCommand,
+  studioCommand,
 ];
 
 function help(): string {
