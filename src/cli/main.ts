@@ -23,24 +23,24 @@ import { encodeCommand } from './commands/encode.js';
 
 const commands: readonly Command[] = [
   generateCommand,
-  importCommand,
-  exportCommand,
-  trainCommand,
-  metricsCommand,
-  infoCommand,
-  selftestCommand,
-  startCommand,
   interpolateCommand,
-  arithCommand,
   mixCommand,
   truncationCommand,
   noiseCommand,
+  arithCommand,
   latentCommand,
   projectCommand,
+  encodeCommand,
   directionsCommand,
   editCommand,
-  encodeCommand,
+  trainCommand,
+  metricsCommand,
+  importCommand,
+  exportCommand,
+  infoCommand,
   studioCommand,
+  startCommand,
+  selftestCommand,
 ];
 
 function help(): string {
