@@ -72,6 +72,14 @@ export { generatedImages } from './metrics/generated.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
 
+// inversion: projecting images into a latent space (optimisation; encoders build on `project`'s init)
+export { type ProjectOptions, type ProjectionResult, project, type StepInfo } from './inversion/projector.js';
+export { activeTerms, type FeatureNets, IMAGE2STYLEGAN_LAYERS, LOSS_TERMS, type LossTerm, type LossWeights, noiseRegularization, renormalizeNoise, type VggNet } from './inversion/losses.js';
+export { latentStats, type LatentStats, noiseLayers, type ProjectionSpec, projectionExecutable, projectionProgram } from './inversion/program.js';
+export { featureDistances, mse01, psnrFromMse, type ReconstructionMetrics, reconstructionMetrics, ssim } from './inversion/metrics.js';
+export { DEFAULT_MAX_PIXELS, readMask, readTarget, type TargetOptions } from './inversion/target.js';
+export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions } from './inversion/files.js';
+export { loadVggNet } from './inversion/vggNet.js';
 // directions: InterFaceGAN, conditional, GANSpace, SeFa, Jacobian; direction files; edits
 export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd } from './directions/direction.js';
 export { type EditOptions, type EditUnits, editStep, editWs, editZ } from './directions/editCodes.js';
@@ -90,3 +98,12 @@ export { withMeasuredSigma } from './directions/sigma.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
 export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
 export { conditioning, type ConditioningOptions, type ConditioningResult } from './metrics/conditioning.js';
+// inversion: encoder (image -> W+), its bundles and training; image quality metrics
+export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/encode.js';
+export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';
+export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './inversion/encoderConfig.js';
+export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
+export { type ImageQuality, imageQuality, meanQuality } from './metrics/imageQuality.js';
+export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
+export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
+export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';

@@ -125,7 +125,7 @@ export async function readImage(path: string | Uint8Array, opts: ReadImageOption
   try {
     let pipe = sharp(path, { limitInputPixels: opts.maxPixels ?? 40_000_000 }).rotate();
     if (opts.size) pipe = pipe.resize(opts.size, opts.size, { fit: 'cover', position: 'centre' });
-    pipe = opts.channels === 1 ? pipe.grayscale() : pipe.removeAlpha();
+    pipe = opts.channels === 1 ? pipe.removeAlpha().grayscale() : pipe.removeAlpha();
     if (opts.channels === 3) pipe = pipe.toColourspace('srgb');
     const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
     let channels = info.channels as 1 | 3 | 4;

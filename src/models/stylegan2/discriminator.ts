@@ -74,8 +74,12 @@ export function minibatchStd(x: Value, groupSize: number, numChannels: number): 
   return concat([x, tiled], 1);
 }
 
-/** D(img, c) -> logits [N, 1], stylegan2-ada-pytorch's Discriminator. */
-export function discriminate(p: Scope, cfg: DiscriminatorConfig, img: Value, c: Value | null = null): Value {
+/**
+ * D(img, c) -> logits [N, 1], stylegan2-ada-pytorch's Discriminator. `features`, when given, receives
+ * each block's output (highest resolution first, before the minibatch-std layer): per-image feature
+ * maps for a discriminator-feature loss.
+ */
+export function discriminate(p: Scope, cfg: DiscriminatorConfig, img: Value, c: Value | null = null, features?: Value[]): Value {
   const r = cfg.imgResolution;
   if (img.rank !== 4 || img.shape[1] !== cfg.imgChannels || img.shape[2] !== r || img.shape[3] !== r) {
     throw new ShapeError(`discriminator: image should be [N, ${cfg.imgChannels}, ${r}, ${r}], got ${formatShape(img.shape)}`);
@@ -100,6 +104,7 @@ export function discriminate(p: Scope, cfg: DiscriminatorConfig, img: Value, c: 
       x = convLayer(b.at('conv0'), x!, { clamp });
       x = convLayer(b.at('conv1'), x, { down: 2, clamp, filter: f });
     }
+    features?.push(x!);
   }
   const e = p.at('b4');
   if (cfg.architecture === 'skip') x = add(x!, convLayer(e.at('fromrgb'), image!, { clamp }));

@@ -1,0 +1,222 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { ArgumentError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import { makeGrid, toImages, upscale, type RgbImage, writePng } from '../formats/image.js';
+import { LATENT_EXTENSION, saveLatent } from '../latent/file.js';
+import type { Classifier } from '../models/classifier/classifier.js';
+import type { GanModel } from '../models/ganModel.js';
+import { reconstructionMetrics, type ReconstructionMetrics } from './metrics.js';
+import { type ProjectOptions, type ProjectionResult, project } from './projector.js';
+import { readTarget } from './target.js';
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.tif', '.tiff', '.avif']);
+
+/** A target file, or a folder's image files (sorted by name; sub-folders are not searched). */
+export async function listTargets(path: string): Promise<string[]> {
+  let s;
+  try {
+    s = await stat(path);
+  } catch {
+    throw new ArgumentError(`target ${path} does not exist`);
+  }
+  if (!s.isDirectory()) return [path];
+  const files = (await readdir(path)).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).sort();
+  if (!files.length) throw new ArgumentError(`${path} holds no images (${[...IMAGE_EXTENSIONS].join(' ')})`);
+  const names = new Map<string, string>();
+  for (const f of files) {
+    const n = stem(f);
+    if (names.has(n)) throw new ArgumentError(`${path}: ${names.get(n)} and ${f} would write the same outputs (${n}.*); rename one`);
+    names.set(n, f);
+  }
+  return files.map((f) => join(path, f));
+}
+
+function stem(file: string): string {
+  return basename(file, extname(file));
+}
+
+/** The files written for one target, relative to the output folder. */
+export function outputNames(name: string): { latent: string; reconstruction: string; target: string; metrics: string; frames: string } {
+  return {
+    latent: `${name}${LATENT_EXTENSION}`,
+    reconstruction: `${name}.png`,
+    target: `${name}.target.png`,
+    metrics: `${name}.metrics.json`,
+    frames: `${name}.frames`,
+  };
+}
+
+export interface ProjectFilesOptions extends Omit<ProjectOptions, 'onStep' | 'frameEvery' | 'mask'> {
+  outdir: string;
+  /** Images projected together (Adam: independent, one program run per step). Default 1. */
+  batchSize?: number;
+  maxPixels?: number;
+  /** [1, 1, R, R] mask applied to every target. */
+  mask?: Tensor;
+  /** Classifier for the metrics' feature distance. */
+  metricsClassifier?: Classifier;
+  /** Keep a progress frame (target | reconstruction) every this many steps in `<name>.frames/`. 0 = none. */
+  framesEvery?: number;
+  /** Skip targets whose metrics file exists (default true); false re-projects them. */
+  resume?: boolean;
+  onProgress?: (p: FilesProgress) => void;
+}
+
+export interface FilesProgress {
+  /** Targets finished (projected, skipped or failed) so far, and in all. */
+  done: number;
+  total: number;
+  /** Targets in the running batch. */
+  names: string[];
+  step: number;
+  numSteps: number;
+  loss: number;
+}
+
+export interface ProjectedFile {
+  source: string;
+  name: string;
+  status: 'projected' | 'skipped' | 'failed';
+  /** Why a target failed (unreadable, too large...). */
+  error?: string;
+  metrics?: ReconstructionMetrics;
+  seconds?: number;
+}
+
+interface Loaded {
+  source: string;
+  name: string;
+  target: Tensor<'float32'>;
+}
+
+/**
+ * Projects image files and writes, per target `<name>`: `<name>.latent.safetensors` (codes + noise
+ * maps, lossless), `<name>.png` (reconstruction), `<name>.target.png` (the prepared target),
+ * `<name>.metrics.json` (MSE, PSNR, SSIM, feature distance, losses, settings) and optionally
+ * `<name>.frames/`. Each target's files are staged in a hidden folder and renamed into place only
+ * when all exist (the metrics file last, which marks the target done), so an interrupted or failed
+ * target leaves nothing behind and a rerun resumes after the last finished one.
+ */
+export async function projectFiles(model: GanModel, sources: readonly string[], opts: ProjectFilesOptions): Promise<ProjectedFile[]> {
+  const { outdir } = opts;
+  await mkdir(outdir, { recursive: true });
+  const batchSize = opts.batchSize ?? 1;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`batch size must be a positive integer, got ${batchSize}`);
+  const results: ProjectedFile[] = [];
+  const pending: Loaded[] = [];
+  await removeStaleStaging(outdir);
+  const flush = async () => {
+    if (!pending.length) return;
+    const batch = pending.splice(0);
+    results.push(...(await projectBatch(model, batch, opts, results.length, sources.length)));
+  };
+  for (const source of sources) {
+    const name = stem(source);
+    if (opts.resume !== false && existsSync(join(outdir, outputNames(name).metrics))) {
+      results.push({ source, name, status: 'skipped' });
+      continue;
+    }
+    let target: Tensor<'float32'>;
+    try {
+      target = await readTarget(source, model, { maxPixels: opts.maxPixels });
+    } catch (err) {
+      results.push({ source, name, status: 'failed', error: (err as Error).message });
+      continue;
+    }
+    pending.push({ source, name, target });
+    if (pending.length === batchSize) await flush();
+  }
+  await flush();
+  return results;
+}
+
+async function removeStaleStaging(outdir: string): Promise<void> {
+  for (const f of await readdir(outdir)) if (f.startsWith('.') && f.includes('.partial-')) await rm(join(outdir, f), { recursive: true, force: true });
+}
+
+function stack(ts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
+  const out = Tensor.float32([ts.length, ...ts[0].shape.slice(1)]);
+  ts.forEach((t, i) => out.data.set(t.data, i * t.size));
+  return out;
+}
+
+async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFilesOptions, done: number, total: number): Promise<ProjectedFile[]> {
+  const target = stack(batch.map((b) => b.target));
+  const n = batch.length;
+  const frames: RgbImage[][] = batch.map(() => []);
+  const zoom = Math.max(1, Math.floor(256 / model.resolution));
+  const targets = toImages(target).map((im) => upscale(im, zoom));
+  const names = batch.map((b) => b.name);
+  const mask = opts.mask ? stack(Array.from({ length: n }, () => opts.mask!.toFloat32())) : undefined;
+  let result: ProjectionResult;
+  try {
+    result = await project(model, target, {
+      ...opts,
+      mask,
+      frameEvery: opts.framesEvery || undefined,
+      onStep: ({ step, numSteps, loss, image }) => {
+        opts.onProgress?.({ done, total, names, step, numSteps, loss });
+        if (image) toImages(image).forEach((im, i) => frames[i].push(makeGrid([targets[i], upscale(im, zoom)], 2, 0)));
+      },
+    });
+  } catch (err) {
+    // A batch that cannot be projected (e.g. it diverged) fails its targets, not the run.
+    if (!(err instanceof ArgumentError)) throw err;
+    return batch.map((b) => ({ source: b.source, name: b.name, status: 'failed' as const, error: err.message }));
+  }
+  const metrics = await reconstructionMetrics(result.images, target, opts.metricsClassifier);
+  const recon = toImages(result.images);
+  const out: ProjectedFile[] = [];
+  for (let i = 0; i < n; i++) {
+    const { source, name } = batch[i];
+    const files = outputNames(name);
+    const staging = join(opts.outdir, `.${name}.partial-${process.pid}`);
+    try {
+      await mkdir(staging, { recursive: true });
+      await saveLatent(join(staging, files.latent), rowOfLatent(result, i, n, source));
+      await writePng(join(staging, files.reconstruction), recon[i]);
+      await writePng(join(staging, files.target), toImages(batch[i].target)[0]);
+      if (frames[i].length) for (let f = 0; f < frames[i].length; f++) await writePng(join(staging, files.frames, `frame${String(f).padStart(4, '0')}.png`), frames[i][f]);
+      const seconds = result.seconds / n;
+      const record = {
+        source,
+        model: { name: model.name, contentHash: model.manifest.contentHash },
+        space: result.latent.space,
+        provenance: result.latent.provenance,
+        steps: result.steps,
+        seconds,
+        loss: result.loss[i],
+        terms: Object.fromEntries(Object.entries(result.terms).map(([k, v]) => [k, v![i]])),
+        metrics: metrics[i],
+        files: { ...files, frames: frames[i].length ? files.frames : null },
+      };
+      await writeFile(join(staging, files.metrics), `${JSON.stringify(record, null, 2)}\n`);
+      for (const f of [files.frames, files.latent, files.reconstruction, files.target, files.metrics]) {
+        if (!existsSync(join(staging, f))) continue;
+        await rm(join(opts.outdir, f), { recursive: true, force: true });
+        await rename(join(staging, f), join(opts.outdir, f));
+      }
+      out.push({ source, name, status: 'projected', metrics: metrics[i], seconds });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+function rowOfLatent(r: ProjectionResult, i: number, n: number, source: string) {
+  const rows = (t: Tensor<'float32'>) => {
+    const size = t.size / n;
+    return Tensor.float32([1, ...t.shape.slice(1)], t.data.slice(i * size, (i + 1) * size));
+  };
+  const l = r.latent;
+  return {
+    ...l,
+    codes: rows(l.codes),
+    classes: l.classes ? [l.classes[i]] : undefined,
+    noise: l.noise ? Object.fromEntries(Object.entries(l.noise).map(([k, v]) => [k, rows(v)])) : undefined,
+    provenance: { ...l.provenance, source: basename(source) },
+  };
+}
