@@ -16,8 +16,11 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
     const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attributes', 'Trouser,shoes=Sandal+Sneaker+Ankle boot,Bag', '--num', '400', '--ratio', '0.1', '--out', dirs);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Trouser\s+val acc [\d.]+ %/);
-    expect(r.stdout).toMatch(/shoes\s+val acc/);
+    // 400 samples keep 40 per side (28 train / 12 val each). Chance is 50 %; trousers and shoes are
+    // separable in W (97-100 % with 20k samples), so anything under 75 % means labelling or SVM broke.
+    const acc = (name: string) => Number(new RegExp(`${name}\\s+val acc ([\\d.]+) %`).exec(r.stdout)?.[1]);
+    expect(acc('Trouser')).toBeGreaterThanOrEqual(75);
+    expect(acc('shoes')).toBeGreaterThanOrEqual(75);
     const c = latentlab('directions', 'conditional', '--primary', `${dirs}#Trouser`, '--condition', `${dirs}#shoes,${dirs}#Bag`, '--model', G, '--sigma-samples', '500', '--out', join(dir, 'cond.safetensors'));
     expect(c.code).toBe(0);
     const after = [...c.stdout.matchAll(/after (\S+)/g)].map((m) => Math.abs(Number(m[1])));
