@@ -51,6 +51,11 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
     const e = latentlab('edit', '--model', G, '--directions', dirs, '--component', 'Trouser,Bag', '--seeds', '0-1', '--strengths', '-2:2:3', '--layers', '0-3', '--gif', '--save-latents', '--outdir', join(dir, 'edit'));
     expect(e.code).toBe(0);
     for (const f of ['Trouser.png', 'Trouser.gif', 'Bag.png', 'Trouser.latent.safetensors']) expect(existsSync(join(dir, 'edit', f))).toBe(true);
+    // Projected images as start latents (a few projector steps: this checks the plumbing, not the fit).
+    const pr = latentlab('edit', '--model', G, '--directions', dirs, '--component', 'shoes', '--project', join(dir, 'edit', 'Bag.png'), '--project-steps', '5', '--strengths', '0,2', '--upscale', '1', '--outdir', join(dir, 'proj'));
+    expect(pr.stderr).toBe('');
+    expect(pr.stdout).toMatch(/projected 1 image\(s\) in 5 steps/);
+    expect(existsSync(join(dir, 'proj', 'shoes.png'))).toBe(true);
     const g = latentlab('directions', 'ganspace', '--model', G, '--num', '3000', '--components', '6', '--out', join(dir, 'pca.npz'));
     expect(g.code).toBe(0);
     expect((await readDirections(join(dir, 'pca.npz'))).sigma).toHaveLength(6);
