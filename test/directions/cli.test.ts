@@ -39,6 +39,9 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
     const set = await readDirections(join(dir, 'scores.npy'));
     expect(set.vectors.shape).toEqual([2, 4]);
     expect(Math.abs(set.vectors.data[0])).toBeGreaterThan(0.9);
+    const info = latentlab('directions', 'info', join(dir, 'scores.npy'));
+    expect(info.code).toBe(0);
+    expect(info.stdout).toContain('2 W-space direction(s) of dimension 4, method import');
     // --components is a list here and a count for sefa / ganspace / jacobian: both must parse.
     const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--directions', dirs, '--components', 'Trouser,Bag', '--num', '8', '--strength', '2');
     expect(e.stderr).toBe('');
