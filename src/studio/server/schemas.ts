@@ -153,3 +153,22 @@ export const interpolateGifJobBody = {
     fps: { type: 'integer', minimum: 1, maximum: 60, default: 24 },
   },
 } as const;
+
+/** Projection of an uploaded image (and optional mask) into a latent space. */
+export const projectJobBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'image'],
+  properties: {
+    model: MODEL_NAME,
+    image: WORKSPACE_PATH,
+    mask: WORKSPACE_PATH,
+    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w' },
+    optimizer: { type: 'string', enum: ['adam', 'lbfgs'], default: 'adam' },
+    steps: { type: 'integer', minimum: 1, maximum: 5000, default: 300 },
+    loss: { type: 'string', enum: ['pixel', 'pixel+classifier', 'pixel+discriminator'], default: 'pixel' },
+    prior: { type: 'number', minimum: 0, maximum: 100, default: 0 },
+    noise: { type: 'boolean', default: true },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 303 },
+  },
+} as const;
