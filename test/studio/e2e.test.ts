@@ -152,6 +152,55 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('panel-mix').screenshot({ path: join(SHOTS, '4-style-mixing.png') });
   });
 
+  it('projects an uploaded image with live progress, then opens the result to edit', async () => {
+    const target = await studio.app.inject({
+      method: 'POST',
+      url: '/api/render',
+      payload: { model: 'fmnist-stylegan2', seed: 12, psi: 0.7, scale: 1 },
+    });
+    await page
+      .getByTestId('project-file')
+      .setInputFiles({ name: 'shoe.png', mimeType: 'image/png', buffer: target.rawPayload });
+    await page.getByTestId('project-steps').focus();
+    await page.keyboard.press('Home'); // 10 steps
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight'); // 60 steps
+    await page.getByTestId('project-start').click();
+    const panelEl = page.getByTestId('panel-project');
+    // progress arrives while it runs: the bar moves, the chart gets points, frames replace the image
+    await expect
+      .poll(async () => Number(await panelEl.locator('progress').getAttribute('value')), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('project-frame').getAttribute('src'), { timeout: 30_000 })
+      .toMatch(/^data:image\/png;base64,/);
+    await expect
+      .poll(() => panelEl.locator('.chart-box .caption').textContent(), { timeout: 30_000 })
+      .toMatch(/^loss \S+ at step \d+/);
+    await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, '5-projection.png') });
+    await expect.poll(() => page.getByTestId('project-edit').isVisible(), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('project-edit').click();
+    await expect
+      .poll(() => page.getByTestId('latent-title').textContent())
+      .toContain('projected.latent.safetensors');
+  });
+
+  it('projects a sketch under its mask', async () => {
+    await page.getByTestId('project-source').selectOption('sketch');
+    const canvas = page.getByTestId('sketch');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.8, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.8, { steps: 8 });
+    await page.mouse.up();
+    await page.getByTestId('project-start').click();
+    await expect
+      .poll(() => page.getByTestId('project-command-text').textContent(), { timeout: 30_000 })
+      .toMatch(/--prior 0\.01 --mask \S+uploads\/[0-9a-f]+\.png$/);
+    await expect.poll(() => page.getByTestId('project-edit').isVisible(), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, '6-sketch-projection.png') });
+  });
+
   it('runs an export job and shows its progress and result', async () => {
     await page.getByTestId('export-seeds').fill('0-199');
     await page.getByTestId('export-start').click();
@@ -159,9 +208,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect
       .poll(async () => Number(await job.locator('progress').getAttribute('value')), { timeout: 30_000 })
       .toBeGreaterThan(0);
-    await page.screenshot({ path: join(SHOTS, '5-job-running.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '7-job-running.png'), fullPage: true });
     await expect.poll(() => job.getByTestId('job-state').textContent(), { timeout: 60_000 }).toBe('done');
     await expect.poll(() => job.locator('img.thumb').count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, '6-job-done.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '8-job-done.png'), fullPage: true });
   });
 });

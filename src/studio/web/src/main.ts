@@ -5,6 +5,7 @@ import { importModelPanel } from './panels/importModel.js';
 import { interpolationPanel } from './panels/interpolation.js';
 import { jobsPanel } from './panels/jobs.js';
 import { latentViewPanel } from './panels/latentView.js';
+import { projectionPanel } from './panels/projection.js';
 import { savedLatentsPanel } from './panels/savedLatents.js';
 import { seedGridPanel } from './panels/seedGrid.js';
 import { styleMixPanel } from './panels/styleMix.js';
@@ -51,7 +52,14 @@ async function main(): Promise<void> {
         interpolationPanel(store, jobs),
         styleMixPanel(store),
       ),
-      h('div', { class: 'column' }, latentViewPanel(store), jobs.el, importModelPanel(store, jobs)),
+      h(
+        'div',
+        { class: 'column' },
+        latentViewPanel(store),
+        projectionPanel(store),
+        jobs.el,
+        importModelPanel(store, jobs),
+      ),
     ),
   );
   document.body.dataset.ready = 'true';
