@@ -17,24 +17,30 @@ import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
 import { studioCommand } from './commands/studio.js';
 import { trainCommand } from './commands/train.js';
+import { directionsCommand } from './commands/directions.js';
+import { editCommand } from './commands/edit.js';
+import { encodeCommand } from './commands/encode.js';
 
 const commands: readonly Command[] = [
   generateCommand,
-  importCommand,
-  exportCommand,
-  trainCommand,
-  metricsCommand,
-  infoCommand,
-  selftestCommand,
-  startCommand,
   interpolateCommand,
-  arithCommand,
   mixCommand,
   truncationCommand,
   noiseCommand,
+  arithCommand,
   latentCommand,
   projectCommand,
+  encodeCommand,
+  directionsCommand,
+  editCommand,
+  trainCommand,
+  metricsCommand,
+  importCommand,
+  exportCommand,
+  infoCommand,
   studioCommand,
+  startCommand,
+  selftestCommand,
 ];
 
 function help(): string {
