@@ -11,6 +11,7 @@ import {
   upscale,
   writeBundle,
 } from '../../index.js';
+import { directionsJob } from './directionsJob.js';
 import { interpolateGifJob } from './interpolateGifJob.js';
 import type { JobKind } from './jobQueue.js';
 import { projectJob } from './projectJob.js';
@@ -157,5 +158,6 @@ export function studioJobKinds(deps: JobDeps): Record<string, StudioJobKind> {
     'import-model': importModelJob(deps),
     'interpolate-gif': interpolateGifJob(deps),
     project: projectJob(deps),
+    directions: directionsJob(deps),
   };
 }

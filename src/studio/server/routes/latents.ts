@@ -12,6 +12,7 @@ import {
   renderLatent,
 } from '../../../index.js';
 import type { Studio } from '../app.js';
+import { applyEdits, type EditRequest, editCommand } from '../edits.js';
 import { cliSource, type LatentRef, resolveLatent, type SeedFields, seedFieldsOf } from '../latentRefs.js';
 import { generateCommand, gridPng, shellWord } from '../render.js';
 import { renderBody, saveLatentBody } from '../schemas.js';
@@ -21,6 +22,8 @@ export type RenderRequest = Partial<SeedFields> &
   LatentRef & {
     model: string;
     scale: number;
+    /** Directions to move along, in order (after the latent is drawn or read, before noise resampling). */
+    edits?: EditRequest[];
     /** Fresh noise in the layers of these ws rows ('fine', '0-3'), drawn from RandomState(seed). */
     resampleNoise?: { layers: string; seed: number };
   };
@@ -52,6 +55,10 @@ export async function requestedLatent(
         ]
           .map(shellWord)
           .join(' ');
+  if (b.edits?.length) {
+    latent = await applyEdits(studio.workspace, model, latent, b.edits);
+    command = editCommand(studio.workspace, info, b, fields, b.edits);
+  }
   if (b.resampleNoise) {
     const layers = parseLayerRange(model, b.resampleNoise.layers);
     latent = (await noiseVariations(model, latent, { count: 1, layers, seed: b.resampleNoise.seed })).latent;
