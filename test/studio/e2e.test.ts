@@ -25,13 +25,20 @@ let url: string;
 
 /** An <img>'s PNG (fetched inside the page from its blob: URL): size and a digest of its decoded pixels. */
 async function pixelDigest(selector: string): Promise<string> {
-  const src = (await page.locator(selector).getAttribute('src'))!;
-  const bytes = await page.evaluate(
-    async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())),
-    src,
-  );
-  const { data, info } = await sharp(Buffer.from(bytes)).raw().toBuffer({ resolveWithObject: true });
-  return `${info.width}x${info.height}:${createHash('sha256').update(data).digest('hex')}`;
+  // a newer render may revoke the blob: URL between reading src and fetching it; read again then
+  for (let attempt = 0; ; attempt++) {
+    const src = (await page.locator(selector).getAttribute('src'))!;
+    try {
+      const bytes = await page.evaluate(
+        async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())),
+        src,
+      );
+      const { data, info } = await sharp(Buffer.from(bytes)).raw().toBuffer({ resolveWithObject: true });
+      return `${info.width}x${info.height}:${createHash('sha256').update(data).digest('hex')}`;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
 }
 
 /** Waits until the <img> has shown a newer response than `after` (imageRequests bumps data-version). */
@@ -152,6 +159,30 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('panel-mix').screenshot({ path: join(SHOTS, '4-style-mixing.png') });
   });
 
+  it('discovers SeFa directions; a direction slider and the layer range change the image and the PCA path', async () => {
+    await page.getByTestId('discover-sefa').click();
+    await expect.poll(() => page.getByTestId('direction-0').count(), { timeout: 60_000 }).toBe(1);
+    const v0 = Number(await page.getByTestId('latent-image').getAttribute('data-version'));
+    const before = await pixelDigest('[data-testid="latent-image"]');
+    const pcaBefore = await page.getByTestId('pca-canvas').getAttribute('data-current');
+    await page.getByTestId('direction-0').focus();
+    await page.keyboard.press('End'); // +5 sigma along sefa0
+    const v1 = await nextVersion('latent-image', v0);
+    const edited = await pixelDigest('[data-testid="latent-image"]');
+    expect(edited).not.toBe(before);
+    await expect
+      .poll(() => page.getByTestId('latent-command-text').textContent())
+      .toMatch(/latentlab edit .* --component 0 .* --strengths 5 /);
+    await expect.poll(() => page.getByTestId('pca-canvas').getAttribute('data-current')).not.toBe(pcaBefore);
+    await page.getByTestId('layers-to').selectOption('1'); // only ws rows 0-1 (4 px)
+    await nextVersion('latent-image', v1);
+    expect(await pixelDigest('[data-testid="latent-image"]')).not.toBe(edited);
+    await expect.poll(() => page.getByTestId('latent-command-text').textContent()).toContain('--layers 0-1');
+    await page.getByTestId('panel-directions').screenshot({ path: join(SHOTS, '5-directions.png') });
+    await page.getByTestId('panel-pca').screenshot({ path: join(SHOTS, '6-pca.png') });
+    await page.getByTestId('directions-reset').click();
+  });
+
   it('projects an uploaded image with live progress, then opens the result to edit', async () => {
     const target = await studio.app.inject({
       method: 'POST',
@@ -176,7 +207,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect
       .poll(() => panelEl.locator('.chart-box .caption').textContent(), { timeout: 30_000 })
       .toMatch(/^loss \S+ at step \d+/);
-    await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, '5-projection.png') });
+    await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, '7-projection.png') });
     await expect.poll(() => page.getByTestId('project-edit').isVisible(), { timeout: 60_000 }).toBe(true);
     await page.getByTestId('project-edit').click();
     await expect
@@ -198,7 +229,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .poll(() => page.getByTestId('project-command-text').textContent(), { timeout: 30_000 })
       .toMatch(/--prior 0\.01 --mask \S+uploads\/[0-9a-f]+\.png$/);
     await expect.poll(() => page.getByTestId('project-edit').isVisible(), { timeout: 60_000 }).toBe(true);
-    await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, '6-sketch-projection.png') });
+    await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, '8-sketch-projection.png') });
   });
 
   it('runs an export job and shows its progress and result', async () => {
@@ -208,9 +239,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect
       .poll(async () => Number(await job.locator('progress').getAttribute('value')), { timeout: 30_000 })
       .toBeGreaterThan(0);
-    await page.screenshot({ path: join(SHOTS, '7-job-running.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '9-job-running.png'), fullPage: true });
     await expect.poll(() => job.getByTestId('job-state').textContent(), { timeout: 60_000 }).toBe('done');
     await expect.poll(() => job.locator('img.thumb').count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, '8-job-done.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '10-job-done.png'), fullPage: true });
   });
 });

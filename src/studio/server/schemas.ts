@@ -71,20 +71,6 @@ export const renderBody = {
   },
 } as const;
 
-export const saveLatentBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['model', 'seed', 'name'],
-  properties: {
-    model: MODEL_NAME,
-    seed,
-    name: FILE_NAME,
-    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w+' },
-    overwrite: { type: 'boolean', default: false },
-    ...seedSpecProperties,
-  },
-} as const;
-
 export const renderSeedsJobBody = {
   type: 'object',
   additionalProperties: false,
@@ -208,5 +194,18 @@ export const pcaBody = {
   properties: {
     ...renderBody.properties,
     samples: { type: 'integer', minimum: 100, maximum: 20000, default: 2000 },
+  },
+} as const;
+
+/** Save a latent: what a render request describes, under a name; seeds are drawn into `space`. */
+export const saveLatentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'name'],
+  properties: {
+    ...renderBody.properties,
+    name: FILE_NAME,
+    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w+' },
+    overwrite: { type: 'boolean', default: false },
   },
 } as const;

@@ -101,41 +101,44 @@ export function registerLatentRoutes(studio: Studio): void {
       .send(await gridPng(images, 8, req.body.scale));
   });
 
-  app.post<{
-    Body: SeedFields & { model: string; seed: number; name: string; space: LatentSpace; overwrite: boolean };
-  }>('/api/latents', { schema: { body: saveLatentBody } }, async (req, reply) => {
-    const b = req.body;
-    const name = Workspace.checkName(b.name, 'latent name');
-    const model = await models.get(b.model);
-    const space = model.architecture === 'dcgan' ? 'z' : b.space;
-    const latent = await latentFromSeeds(model, [b.seed], {
-      space,
-      psi: b.psi,
-      cutoff: b.cutoff,
-      noiseMode: b.noiseMode,
-      noiseSeed: b.noiseSeed,
-    });
-    const file = join(workspace.dir('latents'), `${name}${LATENT_EXTENSION}`);
-    const exists = await readFile(file).then(
-      () => true,
-      () => false,
-    );
-    if (exists && !b.overwrite)
-      return reply
-        .status(409)
-        .send({ error: `latent '${name}' exists; pass overwrite to replace it`, statusCode: 409 });
-    await writeFileAtomic(
-      join(workspace.dir('latents'), `${name}.png`),
-      await gridPng(await renderLatent(model, latent), 1, 4),
-    );
-    await writeFileAtomic(file, encodeLatent(latent));
-    return reply.status(201).send({
-      path: `latents/${name}${LATENT_EXTENSION}`,
-      image: `latents/${name}.png`,
-      space,
-      model: model.name,
-    });
-  });
+  /**
+   * Saves the latent a render request describes (a seed drawn into `space`, or a file, with edits and
+   * noise applied) as latents/<name>.latent.safetensors, with its PNG beside it.
+   */
+  app.post<{ Body: RenderRequest & { name: string; space: LatentSpace; overwrite: boolean } }>(
+    '/api/latents',
+    { schema: { body: saveLatentBody } },
+    async (req, reply) => {
+      const b = req.body;
+      const name = Workspace.checkName(b.name, 'latent name');
+      const model = await models.get(b.model);
+      const space = model.architecture === 'dcgan' ? 'z' : b.space;
+      const plainSeed = b.seed !== undefined && !b.edits?.length && !b.resampleNoise;
+      const latent = plainSeed
+        ? await latentFromSeeds(model, [b.seed!], { space, ...seedFieldsOf(b) })
+        : (await requestedLatent(studio, b)).latent;
+      const file = join(workspace.dir('latents'), `${name}${LATENT_EXTENSION}`);
+      const exists = await readFile(file).then(
+        () => true,
+        () => false,
+      );
+      if (exists && !b.overwrite)
+        return reply
+          .status(409)
+          .send({ error: `latent '${name}' exists; pass overwrite to replace it`, statusCode: 409 });
+      await writeFileAtomic(
+        join(workspace.dir('latents'), `${name}.png`),
+        await gridPng(await renderLatent(model, latent), 1, 4),
+      );
+      await writeFileAtomic(file, encodeLatent(latent));
+      return reply.status(201).send({
+        path: `latents/${name}${LATENT_EXTENSION}`,
+        image: `latents/${name}.png`,
+        space: latent.space,
+        model: model.name,
+      });
+    },
+  );
 
   app.get('/api/latents', async () => {
     const files = await workspace.list('latents', LATENT_EXTENSION);

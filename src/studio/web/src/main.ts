@@ -1,10 +1,12 @@
 import { api, type ModelSummary } from './api.js';
 import { select } from './components/controls.js';
 import { h } from './dom.js';
+import { directionsPanel } from './panels/directions.js';
 import { importModelPanel } from './panels/importModel.js';
 import { interpolationPanel } from './panels/interpolation.js';
 import { jobsPanel } from './panels/jobs.js';
 import { latentViewPanel } from './panels/latentView.js';
+import { pcaScatterPanel } from './panels/pcaScatter.js';
 import { projectionPanel } from './panels/projection.js';
 import { savedLatentsPanel } from './panels/savedLatents.js';
 import { seedGridPanel } from './panels/seedGrid.js';
@@ -31,7 +33,12 @@ async function main(): Promise<void> {
     testId: 'model-picker',
     options: models.map((m) => ({ value: m.name, text: describe(m) })),
     onChange: (name) =>
-      store.set({ model: store.get().models.find((m) => m.name === name) ?? null, selectedFile: null }),
+      store.set({
+        model: store.get().models.find((m) => m.name === name) ?? null,
+        selectedFile: null,
+        edits: [],
+        noiseResample: null,
+      }),
   });
   store.watch(['models', 'model'], (s) => {
     picker.input.replaceChildren(
@@ -56,10 +63,10 @@ async function main(): Promise<void> {
         'div',
         { class: 'column' },
         latentViewPanel(store),
-        projectionPanel(store),
-        jobs.el,
-        importModelPanel(store, jobs),
+        directionsPanel(store, jobs),
+        pcaScatterPanel(store),
       ),
+      h('div', { class: 'column' }, projectionPanel(store), jobs.el, importModelPanel(store, jobs)),
     ),
   );
   document.body.dataset.ready = 'true';
