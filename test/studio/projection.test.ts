@@ -4,9 +4,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  decodeLatent,
+  Encoder,
+  encoderConfigFor,
+  type EncoderManifest,
+  initEncoderWeights,
+  loadModel,
+  writeEncoderBundle,
+} from '../../src/index.js';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobProgress, JobRecord } from '../../src/studio/server/jobQueue.js';
-import { tempWorkspace, testStudio } from './helpers.js';
+import { SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
 
 const SG2 = 'fmnist-stylegan2';
 let studio: Studio;
@@ -48,7 +57,25 @@ const project = (extra: object) =>
 
 beforeAll(async () => {
   workspace = await tempWorkspace();
-  studio = await testStudio({ workspace, concurrency: 2 });
+  // an encoder bundle for the shipped StyleGAN2 (random weights: enough to prove the hybrid's plumbing)
+  const encoders = await tempWorkspace();
+  const model = await loadModel(join(SHIPPED_MODELS, SG2));
+  const cfg = encoderConfigFor(model, { channelMax: 16, hidden: 32 });
+  const tensors = initEncoderWeights(cfg, model.g.get('mapping.w_avg')!.toFloat32().data, 0, 0.1);
+  const manifest: EncoderManifest = {
+    format: 'latentlab-encoder',
+    version: 1,
+    name: 'test-encoder',
+    config: cfg,
+    generator: { name: model.name, contentHash: model.manifest.contentHash },
+    inputRange: [-1, 1],
+    provenance: { format: 'random-init', source: 'test', created: new Date(0).toISOString() },
+    contentHash: '',
+    weightsDtype: 'float32',
+  };
+  await writeEncoderBundle(join(encoders, 'test-encoder'), new Encoder(manifest, tensors));
+  await model.release();
+  studio = await testStudio({ workspace, concurrency: 2, modelDirs: [SHIPPED_MODELS, encoders] });
   // the target: an image the generator made (seed 12, psi 0.7), so a good projection exists
   const img = await studio.app.inject({
     method: 'POST',
@@ -155,6 +182,48 @@ describe('studio projection jobs', () => {
     await studio.app.inject({ method: 'POST', url: `/api/jobs/${long.id}/cancel` });
     const rec = await studio.jobs.wait(long.id);
     expect([rec.state, rec.files]).toEqual(['cancelled', []]);
+  });
+
+  it('starts from the encoder’s guess (hybrid inversion) or from a saved latent', async () => {
+    const models = (await studio.app.inject({ method: 'GET', url: '/api/models' })).json() as {
+      name: string;
+      encoder: string | null;
+    }[];
+    expect(models.find((m) => m.name === SG2)!.encoder).toMatch(/test-encoder$/);
+    expect(models.find((m) => m.name === 'fmnist-dcgan')!.encoder).toBeNull();
+    const inW = await project({ init: 'encoder', steps: 5 });
+    expect([inW.statusCode, inW.json().error]).toEqual([400, expect.stringMatching(/latents are W\+/)]);
+    const hybrid = (await project({ init: 'encoder', space: 'w+', steps: 5 })).json() as JobRecord;
+    expect(hybrid.command).toMatch(
+      /^npx latentlab encode \S+\.png --encoder \S+test-encoder --model models\/fmnist-stylegan2 --outdir out\/encode && npx latentlab project .* --init out\/encode\/[0-9a-f]{16}\.latent\.safetensors$/,
+    );
+    const done = await studio.jobs.wait(hybrid.id);
+    expect([done.state, done.error]).toEqual(['done', undefined]);
+    const latent = decodeLatent(
+      await readFile(join(workspace, 'jobs', done.id, 'projected.latent.safetensors')),
+    );
+    expect(latent.provenance).toMatchObject({ kind: 'projection', init: 'encoder' });
+    const again = (
+      await project({
+        init: 'latent',
+        initLatent: `jobs/${done.id}/projected.latent.safetensors`,
+        space: 'w+',
+        steps: 5,
+      })
+    ).json() as JobRecord;
+    expect(again.command).toContain(`--init `);
+    const rec = await studio.jobs.wait(again.id);
+    expect(rec.state).toBe('done');
+    expect(
+      decodeLatent(await readFile(join(workspace, 'jobs', rec.id, 'projected.latent.safetensors')))
+        .provenance,
+    ).toMatchObject({ init: 'projection' });
+    const dcgan = await studio.app.inject({
+      method: 'POST',
+      url: '/api/jobs/project',
+      payload: { model: 'fmnist-dcgan', image: target, space: 'z', init: 'encoder' },
+    });
+    expect([dcgan.statusCode, dcgan.json().error]).toEqual([400, expect.stringMatching(/no encoder bundle/)]);
   });
 
   it('refuses projections of missing files, DCGAN in W, and paths outside the workspace', async () => {

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import {
   ArgumentError,
+  encode,
   encodeLatent,
   encodePng,
   type FeatureNets,
+  type Latent,
   type LossWeights,
   makeGrid,
   project,
@@ -15,6 +17,7 @@ import {
 } from '../../index.js';
 import type { JobContext } from './jobQueue.js';
 import type { JobDeps, StudioJobKind } from './jobKinds.js';
+import { readWorkspaceLatent } from './latentRefs.js';
 import { cliPath } from './modelRegistry.js';
 import { shellWord } from './render.js';
 import { projectJobBody } from './schemas.js';
@@ -36,6 +39,9 @@ interface ProjectParams {
   prior: number;
   noise: boolean;
   seed: number;
+  /** Starting point: w_avg (NVIDIA), the encoder's guess (hybrid inversion) or a saved latent. */
+  init: 'mean' | 'encoder' | 'latent';
+  initLatent?: string;
 }
 
 function lossWeights(p: ProjectParams, isStyleGan: boolean): LossWeights {
@@ -57,7 +63,7 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
   return {
     summary: 'project an image into the latent space (latentlab project)',
     schema: projectJobBody,
-    prepare(raw) {
+    async prepare(raw) {
       const p = raw as unknown as ProjectParams;
       const info = models.info(p.model);
       for (const f of [p.image, p.mask])
@@ -67,6 +73,43 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
         throw new ArgumentError(`project: ${p.model} is a DCGAN; its only space is z`);
       if (p.loss === 'pixel+classifier' && !models.classifierPath())
         throw new ArgumentError('project: no classifier bundle in the model folders');
+      if (p.init === 'encoder' && !info.encoder)
+        throw new ArgumentError(`project: no encoder bundle for ${p.model} in the model folders`);
+      if (p.init === 'encoder' && p.space !== 'w+')
+        throw new ArgumentError(`project: the encoder's latents are W+; project in w+ (got ${p.space})`);
+      if (p.init === 'latent' && (!p.initLatent || !existsSync(workspace.resolve(p.initLatent))))
+        throw new ArgumentError('project: init latent: give an existing workspace latent file');
+      if (p.init === 'latent') {
+        const from = await readWorkspaceLatent(workspace, await models.get(p.model), p.initLatent!);
+        const fits = from.space === p.space || p.space === 'w+' || (p.space === 'w' && from.space === 'z');
+        if (!fits)
+          throw new ArgumentError(
+            `project: cannot start a ${p.space} projection from a ${from.space} latent (project in w+)`,
+          );
+      }
+      const target = cliPath(workspace.resolve(p.image));
+      const before: string[] = [];
+      let initFile: string | null = p.init === 'latent' ? cliPath(workspace.resolve(p.initLatent!)) : null;
+      if (p.init === 'encoder') {
+        // the CLI's hybrid: encode first, then project from the encoder's latent
+        before.push(
+          [
+            'npx',
+            'latentlab',
+            'encode',
+            target,
+            '--encoder',
+            info.encoder!,
+            '--model',
+            info.path,
+            '--outdir',
+            'out/encode',
+          ]
+            .map(shellWord)
+            .join(' '),
+        );
+        initFile = `out/encode/${basename(p.image, extname(p.image))}.latent.safetensors`;
+      }
       const args = [
         'npx',
         'latentlab',
@@ -74,7 +117,7 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
         '--model',
         info.path,
         '--target',
-        cliPath(workspace.resolve(p.image)),
+        target,
         '--outdir',
         'out/project',
       ];
@@ -90,7 +133,8 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
       if (p.loss === 'pixel+discriminator') args.push('--disc-weight', '1');
       if (p.prior > 0) args.push('--prior', String(p.prior));
       if (p.mask) args.push('--mask', cliPath(workspace.resolve(p.mask)));
-      return { command: args.map(shellWord).join(' ') };
+      if (initFile) args.push('--init', initFile);
+      return { command: [...before, args.map(shellWord).join(' ')].join(' && ') };
     },
     async run(raw, ctx: JobContext) {
       const p = raw as unknown as ProjectParams;
@@ -100,6 +144,11 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
       const nets: FeatureNets = {};
       if (p.loss === 'pixel+classifier') nets.classifier = await models.classifier();
       const frameEvery = Math.max(1, Math.ceil(p.steps / MAX_FRAMES));
+      let init: Latent | undefined;
+      if (p.init === 'encoder') init = await encode(await models.encoderFor(model), model, target);
+      if (p.init === 'latent') init = await readWorkspaceLatent(workspace, model, p.initLatent!);
+      if (init && init.codes.shape[0] !== 1)
+        throw new ArgumentError(`project: the init latent holds ${init.codes.shape[0]} rows; give one`);
       const history: number[] = [];
       let pending: Promise<void> = Promise.resolve();
       const result = await project(model, target, {
@@ -110,6 +159,7 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
         losses: lossWeights(p, model.architecture === 'stylegan2'),
         nets,
         mask,
+        init,
         seed: p.seed,
         frameEvery,
         onStep: ({ step, numSteps, loss, image }) => {

@@ -170,6 +170,8 @@ export const projectJobBody = {
     prior: { type: 'number', minimum: 0, maximum: 100, default: 0 },
     noise: { type: 'boolean', default: true },
     seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 303 },
+    init: { type: 'string', enum: ['mean', 'encoder', 'latent'], default: 'mean' },
+    initLatent: WORKSPACE_PATH,
   },
 } as const;
 

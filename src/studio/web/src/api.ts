@@ -19,6 +19,8 @@ export interface ModelSummary {
   labels?: string[];
   layers: LayerRow[];
   path: string;
+  /** An encoder bundle trained for this model, when there is one (hybrid inversion starts from its guess). */
+  encoder: string | null;
 }
 
 export type NoiseMode = 'const' | 'random' | 'none';

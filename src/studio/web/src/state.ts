@@ -58,9 +58,7 @@ export const LAYER_CHOICES = [
 ] as const;
 
 /** Everything the API needs to draw the shown latent: reference, seed fields, edits and noise. */
-export function renderRequest(
-  s: StudioState,
-):
+export function renderRequest(s: StudioState):
   | (LatentRef &
       Partial<SeedFields> & {
         model: string;

@@ -68,6 +68,19 @@ export function projectionPanel(store: StudioStore): HTMLElement {
     ],
     onChange: () => {},
   });
+  const init = select<string>({
+    label: 'start from',
+    value: 'mean',
+    testId: 'project-init',
+    options: [
+      { value: 'mean', text: 'the mean w (NVIDIA)' },
+      { value: 'encoder', text: 'the encoder’s guess (W+)' },
+      { value: 'latent', text: 'the shown saved latent' },
+    ],
+    onChange: (v) => {
+      if (v === 'encoder') space.input.value = 'w+';
+    },
+  });
   const steps = slider({
     label: 'steps',
     min: 10,
@@ -125,6 +138,8 @@ export function projectionPanel(store: StudioStore): HTMLElement {
         steps: Number(steps.input.value),
         loss: loss.input.value,
         prior: mask ? 0.01 : 0,
+        init: init.input.value,
+        initLatent: init.input.value === 'latent' ? (s.selectedFile ?? undefined) : undefined,
       };
       job = await api.submitJob('project', params);
       command.set(job.command ?? '');
@@ -169,6 +184,7 @@ export function projectionPanel(store: StudioStore): HTMLElement {
     h('div', { class: 'row' }, source.el, file),
     sketch.el,
     h('div', { class: 'row' }, space.el, optimizer.el, loss.el),
+    init.el,
     h('div', { class: 'row' }, steps.el, start, cancel),
     bar.el,
     h(
