@@ -232,6 +232,20 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, '8-sketch-projection.png') });
   });
 
+  it('switches to the DCGAN: the grid redraws in z, StyleGAN2-only panels hide', async () => {
+    const v = Number(await page.getByTestId('seed-grid').getAttribute('data-version'));
+    await page.getByTestId('model-picker').selectOption('fmnist-dcgan');
+    await nextVersion('seed-grid', v);
+    await expect
+      .poll(() => page.getByTestId('grid-command-text').textContent())
+      .toContain('--model models/fmnist-dcgan');
+    for (const id of ['panel-directions', 'panel-pca', 'panel-mix'])
+      expect(await page.getByTestId(id).isVisible()).toBe(false);
+    await expect.poll(() => page.getByTestId('project-space').isDisabled()).toBe(true);
+    await page.getByTestId('model-picker').selectOption('fmnist-stylegan2');
+    await expect.poll(() => page.getByTestId('panel-directions').isVisible()).toBe(true);
+  });
+
   it('runs an export job and shows its progress and result', async () => {
     await page.getByTestId('export-seeds').fill('0-199');
     await page.getByTestId('export-start').click();
