@@ -1,5 +1,6 @@
 // Studio API, continued: model import (upload + job through the safe unpickler), cross-site protection,
 // exploration (noise resampling, style mixing, interpolation strips and GIF jobs).
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -10,6 +11,9 @@ import { FIXTURES, haveFixtures } from '../fixtures.js';
 import { tempWorkspace, testStudio } from './helpers.js';
 
 const SG2 = 'fmnist-stylegan2';
+/** ffmpeg is a Debian package CI installs (.ci/apt-packages); without it the MP4 half of a test is skipped. */
+const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version']).status === 0;
+if (!HAVE_FFMPEG && process.env.CI) throw new Error('ffmpeg missing on CI');
 
 function multipart(
   field: string,
@@ -228,7 +232,7 @@ describe('studio API: exploration', () => {
     const job = await studio.app.inject({
       method: 'POST',
       url: '/api/jobs/interpolate-gif',
-      payload: { model: SG2, keys, steps: 4, scale: 2, fps: 10 },
+      payload: { model: SG2, keys, steps: 4, scale: 2, fps: 10, video: HAVE_FFMPEG ? 'mp4' : 'none' },
     });
     expect(job.statusCode).toBe(202);
     const rec = await studio.jobs.wait((job.json() as JobRecord).id);
@@ -237,6 +241,12 @@ describe('studio API: exploration', () => {
     expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
     const meta = await sharp(gif, { animated: true }).metadata();
     expect([meta.pages, meta.width, meta.pageHeight]).toEqual([9, 64, 64]);
+    if (HAVE_FFMPEG) {
+      // an MP4 beside it: an ISO-BMFF file ('ftyp' box first)
+      const mp4 = await readFile(join(workspace, 'jobs', rec.id, 'interpolation.mp4'));
+      expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
+      expect(rec.command).toContain('--video out/interpolate/interpolation.mp4');
+    }
     const missing = await studio.app.inject({
       method: 'POST',
       url: '/api/interpolate',

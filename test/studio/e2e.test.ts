@@ -1,6 +1,7 @@
 // The studio in Debian's Chromium (playwright-core, executablePath /usr/bin/chromium; no browser is ever
 // downloaded): open it, generate a grid, open a latent, move a slider and see the image change, save the
 // latent, run an export job and watch its progress. Screenshots go to test-artefacts/studio/.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { ROOT, testStudio } from './helpers.js';
 const CHROMIUM = process.env.LATENTLAB_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artefacts', 'studio');
 const haveChromium = existsSync(CHROMIUM);
+const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!haveChromium && process.env.CI)
   throw new Error(`Chromium missing on CI: ${CHROMIUM} (apt-get install chromium)`);
 
@@ -138,6 +140,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('interp-command-text').textContent())
       .toContain('latentlab interpolate');
+    if (HAVE_FFMPEG) await page.getByTestId('interp-video').selectOption('mp4');
     await page.getByTestId('interp-gif').click();
     const job = page.getByTestId('job').first();
     await expect.poll(() => job.locator('strong').textContent()).toBe('interpolate-gif');
@@ -149,6 +152,8 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       gifSrc!,
     );
     expect(String.fromCharCode(...gif)).toBe('GIF89a');
+    if (HAVE_FFMPEG)
+      expect(await job.locator('video.thumb').getAttribute('src')).toMatch(/interpolation\.mp4$/);
     await page.getByTestId('panel-interp').screenshot({ path: join(SHOTS, '3-interpolation.png') });
   });
 

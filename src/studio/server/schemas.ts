@@ -151,6 +151,7 @@ export const interpolateGifJobBody = {
     ...interpolationProperties,
     scale: { type: 'integer', minimum: 1, maximum: 16, default: 4 },
     fps: { type: 'integer', minimum: 1, maximum: 60, default: 24 },
+    video: { type: 'string', enum: ['none', 'mp4', 'webm'], default: 'none' },
   },
 } as const;
 
