@@ -54,7 +54,7 @@ export const LAYER_CHOICES = [
   { value: 'all', text: 'all layers' },
   { value: 'coarse', text: 'coarse (4–8 px)' },
   { value: 'middle', text: 'middle (16–32 px)' },
-  { value: 'fine', text: 'fine (≥ 64 px; top rows on small models)' },
+  { value: 'fine', text: 'fine (64 px and up, or the top rows)' },
 ] as const;
 
 /** Everything the API needs to draw the shown latent: reference, seed fields, edits and noise. */
