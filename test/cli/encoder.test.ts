@@ -38,7 +38,7 @@ describe.skipIf(!haveData)('latentlab train encoder / encode', () => {
     expect(readdirSync(out).sort()).toEqual(['compare.png', 'metrics.json', 'seed0003.latent.safetensors', 'seed0003.png', 'seed0004.latent.safetensors', 'seed0004.png']);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.images).toHaveLength(2);
-    for (const m of metrics.images) for (const k of ['mse', 'psnr', 'ssim', 'featureMse']) expect(Number.isFinite(m[k]), k).toBe(true);
+    for (const m of metrics.images) for (const k of ['mse', 'psnr', 'ssim', 'featureDistance']) expect(Number.isFinite(m[k]), k).toBe(true);
     const model = await loadModel('models/fmnist-stylegan2');
     const latent = await loadLatent(join(out, 'seed0003.latent.safetensors'), model);
     expect(latent.space).toBe('w+');

@@ -6,13 +6,12 @@ import {
   encodeAndProject,
   HYBRID_DEFAULTS,
   type Latent,
-  imageQuality,
   LATENT_EXTENSION,
   listImageFiles,
   loadModel,
   makeGrid,
-  meanQuality,
-  predict,
+  type ReconstructionMetrics,
+  reconstructionMetrics,
   readClassifierBundle,
   readEncoderBundle,
   readImageInputs,
@@ -27,16 +26,10 @@ import {
 } from '../../index.js';
 import type { Command } from '../command.js';
 
-/** Mean squared difference of classifier features per image row. */
-function featureMse(a: Tensor, b: Tensor): number[] {
-  const [n, d] = a.shape;
-  const fa = a.toFloat32().data;
-  const fb = b.toFloat32().data;
-  return Array.from({ length: n }, (_, i) => {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += (fa[i * d + k] - fb[i * d + k]) ** 2;
-    return s / d;
-  });
+/** Means of the per-image metrics (PSNR averaged in dB, as papers report it). */
+function meanMetrics(m: readonly ReconstructionMetrics[]): ReconstructionMetrics {
+  const mean = (f: (q: ReconstructionMetrics) => number) => m.reduce((s, q) => s + f(q), 0) / m.length;
+  return { mse: mean((q) => q.mse), psnr: mean((q) => q.psnr), ssim: mean((q) => q.ssim), featureDistance: m[0].featureDistance === null ? null : mean((q) => q.featureDistance!) };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -54,7 +47,7 @@ export const encodeCommand: Command = {
     { name: 'encoder', type: 'string', help: 'encoder bundle folder', default: 'models/fmnist-encoder' },
     { name: 'model', type: 'string', help: 'StyleGAN2 bundle the codes are for', default: 'models/fmnist-stylegan2' },
     { name: 'classifier', type: 'string', help: "classifier bundle for the feature distance ('none' to skip)", default: 'models/fmnist-classifier' },
-    { name: 'outdir', type: 'string', help: 'output folder: <name>.latent.safetensors, <name>.png, compare.png, metrics.json' },
+    { name: 'outdir', type: 'string', help: 'output folder: <name>.latent.safetensors, <name>.png, compare.png, metrics.json (MSE on [0, 1], PSNR, SSIM, feature distance)' },
     { name: 'steps', type: 'number', help: 'hybrid: refine the encoder output with N projector steps (Adam, W+, noise maps)', default: 0 },
     { name: 'lr', type: 'number', help: `hybrid: initial learning rate (default ${HYBRID_DEFAULTS.initialLearningRate})` },
     { name: 'feature-weight', type: 'number', help: 'hybrid: classifier feature loss weight (default 0.05 with a classifier)' },
@@ -84,7 +77,7 @@ export const encodeCommand: Command = {
     const t0 = performance.now();
     let latent: Latent;
     let recon: Tensor;
-    let encoderQuality: ReturnType<typeof imageQuality> | null = null;
+    let encoderQuality: ReconstructionMetrics[] | null = null;
     if (steps === 0) {
       latent = await encode(encoder, model, targets, { batchSize: Number(flags.batch), onWarning: warn, provenance: { sources: stems } });
       recon = await renderLatent(model, latent, { batchSize: Number(flags.batch) });
@@ -102,11 +95,10 @@ export const encodeCommand: Command = {
       });
       latent = { ...r.latent, provenance: { ...r.latent.provenance, sources: stems } };
       recon = r.images;
-      encoderQuality = imageQuality(await renderLatent(model, r.encoded, { batchSize: Number(flags.batch) }), targets);
+      encoderQuality = await reconstructionMetrics(await renderLatent(model, r.encoded, { batchSize: Number(flags.batch) }), targets, useClf);
     }
     const seconds = (performance.now() - t0) / 1000;
-    const quality = imageQuality(recon, targets);
-    const features = useClf ? featureMse((await predict(useClf, recon)).features, (await predict(useClf, targets)).features) : null;
+    const quality = await reconstructionMetrics(recon, targets, useClf);
     const reconImages = toImages(recon).map((im) => upscale(im, factor));
     const targetImages = toImages(targets).map((im) => upscale(im, factor));
     for (let i = 0; i < files.length; i++) {
@@ -114,21 +106,21 @@ export const encodeCommand: Command = {
       await writePng(join(outdir, `${stems[i]}.png`), reconImages[i]);
     }
     await writePng(join(outdir, 'compare.png'), makeGrid([...targetImages, ...reconImages], files.length, factor, 255));
-    const perImage = files.map((f, i) => ({ file: f, latent: `${stems[i]}${LATENT_EXTENSION}`, ...quality[i], ...(features ? { featureMse: features[i] } : {}), ...(encoderQuality ? { encoderOnly: encoderQuality[i] } : {}) }));
-    const mean = meanQuality(quality);
+    const perImage = files.map((f, i) => ({ file: f, latent: `${stems[i]}${LATENT_EXTENSION}`, ...quality[i], ...(encoderQuality ? { encoderOnly: encoderQuality[i] } : {}) }));
+    const mean = meanMetrics(quality);
     const report = {
       encoder: { name: encoder.name, contentHash: encoder.manifest.contentHash },
       model: { name: model.name, contentHash: model.manifest.contentHash },
       method: steps === 0 ? 'encoder' : `hybrid: encoder + ${steps} projector steps (W+)`,
       secondsPerImage: seconds / files.length,
-      mean: { ...mean, ...(features ? { featureMse: features.reduce((a, b) => a + b, 0) / features.length } : {}) },
+      mean,
       images: perImage,
     };
     await mkdir(outdir, { recursive: true });
     const tmp = join(outdir, '.metrics.json.tmp');
     await writeFile(tmp, `${JSON.stringify(report, null, 2)}\n`);
     await rename(tmp, join(outdir, 'metrics.json'));
-    const how = steps === 0 ? '' : ` (+${steps} projector steps; encoder alone ${meanQuality(encoderQuality!).psnr.toFixed(2)} dB)`;
+    const how = steps === 0 ? '' : ` (+${steps} projector steps; encoder alone ${meanMetrics(encoderQuality!).psnr.toFixed(2)} dB)`;
     out(`encoded ${files.length} image(s)${how} into ${outdir}: mean PSNR ${mean.psnr.toFixed(2)} dB, SSIM ${mean.ssim.toFixed(4)} (${(1000 * report.secondsPerImage).toFixed(1)} ms/image)`);
   },
 };
