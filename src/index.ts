@@ -103,7 +103,7 @@ export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/e
 export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';
 export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './inversion/encoderConfig.js';
 export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
-export { type ImageQuality, imageQuality, meanQuality } from './metrics/imageQuality.js';
 export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';
+export { encodeAndProject, HYBRID_DEFAULTS, type HybridOptions, type HybridResult } from './inversion/hybrid.js';

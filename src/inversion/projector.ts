@@ -88,6 +88,8 @@ async function initialState(model: GanModel, n: number, space: LatentSpace, opts
     else if (space === 'w' && init.space === 'z') codes = rows(firstRow(await toWs(model, init)));
     else throw new ArgumentError(`cannot start a ${space} projection from a ${init.space} latent`);
     if (init.noise) for (const [k, v] of Object.entries(init.noise)) noise[k] = rows(v).clone();
+    // A const-noise latent (an encoder's output, seeds) renders with the stored maps: start from them.
+    else if (init.noiseMode === 'const' && model.architecture === 'stylegan2') noise = storedNoise(model, n, noiseNames);
   } else if (model.architecture === 'dcgan') codes = Tensor.float32([n, model.dcgan().nz]);
   else if (space === 'z') codes = repeatRows(stats.zNearest.reshape([1, ...stats.zNearest.shape]), n);
   else if (space === 'w') codes = repeatRows(stats.wAvg.reshape([1, ...stats.wAvg.shape]), n);
@@ -101,6 +103,17 @@ async function initialState(model: GanModel, n: number, space: LatentSpace, opts
     noise = fresh;
   } else noise = {};
   return { codes: codes.clone(), noise };
+}
+
+/** The generator's noise_const buffers as explicit maps [N, 1, r, r] (what noise mode 'const' renders with). */
+function storedNoise(model: GanModel, n: number, layers: readonly { name: string; resolution: number }[]): Record<string, Tensor<'float32'>> {
+  const maps: Record<string, Tensor<'float32'>> = {};
+  for (const l of layers) {
+    const buffer = model.g.get(`${l.name}.noise_const`);
+    if (!buffer) continue;
+    maps[l.name] = repeatRows(buffer.toFloat32().reshape([1, 1, l.resolution, l.resolution]), n);
+  }
+  return maps;
 }
 
 function repeatRows(t: Tensor<'float32'>, n: number): Tensor<'float32'> {

@@ -12,7 +12,7 @@ import { stackImages } from '../inversion/encode.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
-import { imageQuality, meanQuality } from '../metrics/imageQuality.js';
+import { reconstructionMetrics } from '../inversion/metrics.js';
 import { Adam } from '../optim/adam.js';
 import { compile, type Executable } from '../runtime/compile.js';
 import { type AdamJsonState, type Checkpoint, packAdam, saveCheckpoint, unpackAdam } from './checkpoint.js';
@@ -257,11 +257,13 @@ export class EncoderTrainer implements TrainingTask {
     await writePng(join(this.files.samples, `recon-${String(p.imagesSeen).padStart(9, '0')}.png`), makeGrid(rows, GRID_COLUMNS, 1, 255));
   }
 
-  /** Reconstruction quality on the first `evalImages` test images. */
+  /** Reconstruction quality on the first `evalImages` test images (the projector's metrics: MSE on [0, 1], PSNR, SSIM). */
   async evaluate(): Promise<{ images: number; mse: number; psnr: number; ssim: number }> {
     const x = this.testImages(this.opts.evalImages ?? 100);
     const { recon } = await this.reconstruct(x);
-    return { images: x.shape[0], ...meanQuality(imageQuality(recon, x)) };
+    const m = await reconstructionMetrics(recon, x);
+    const mean = (f: (q: (typeof m)[number]) => number) => m.reduce((s, q) => s + f(q), 0) / m.length;
+    return { images: x.shape[0], mse: mean((q) => q.mse), psnr: mean((q) => q.psnr), ssim: mean((q) => q.ssim) };
   }
 
   encoder(p: Readonly<TrainingProgress>): Encoder {

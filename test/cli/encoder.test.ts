@@ -38,12 +38,23 @@ describe.skipIf(!haveData)('latentlab train encoder / encode', () => {
     expect(readdirSync(out).sort()).toEqual(['compare.png', 'metrics.json', 'seed0003.latent.safetensors', 'seed0003.png', 'seed0004.latent.safetensors', 'seed0004.png']);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.images).toHaveLength(2);
-    for (const m of metrics.images) for (const k of ['mse', 'psnr', 'ssim', 'featureMse']) expect(Number.isFinite(m[k]), k).toBe(true);
+    for (const m of metrics.images) for (const k of ['mse', 'psnr', 'ssim', 'featureDistance']) expect(Number.isFinite(m[k]), k).toBe(true);
     const model = await loadModel('models/fmnist-stylegan2');
     const latent = await loadLatent(join(out, 'seed0003.latent.safetensors'), model);
     expect(latent.space).toBe('w+');
     expect(latent.codes.shape).toEqual([1, 8, 128]);
     expect(latent.provenance).toMatchObject({ kind: 'encoder', sources: ['seed0003', 'seed0004'] });
+
+    // Hybrid: the shipped encoder + 3 projector steps.
+    const hybrid = latentlab('encode', join(inputs, 'seed0003.png'), '--outdir', join(tmp, 'hybrid'), '--steps', '3');
+    expect(hybrid.code).toBe(0);
+    expect(hybrid.stdout).toMatch(/encoded 1 image\(s\) \(\+3 projector steps; encoder alone [\d.]+ dB\)/);
+    const hm = JSON.parse(readFileSync(join(tmp, 'hybrid', 'metrics.json'), 'utf8'));
+    expect(hm.method).toMatch(/hybrid/);
+    expect(hm.images[0].encoderOnly.psnr).toBeGreaterThan(15);
+    const refined = await loadLatent(join(tmp, 'hybrid', 'seed0003.latent.safetensors'), model);
+    expect(refined.provenance).toMatchObject({ kind: 'projection', init: 'encoder' });
+    expect(Object.keys(refined.noise ?? {})).toHaveLength(7);
 
     // A corrupt input is refused by name and nothing is written.
     writeFileSync(join(inputs, 'broken.png'), 'not a png');
