@@ -62,7 +62,7 @@ export const projectCommand: Command = {
     { name: 'target', type: 'string', help: 'an image, or a folder of images (resumable batch)' },
     { name: 'outdir', type: 'string', help: 'output folder (per image: NAME.latent.safetensors, NAME.png, NAME.target.png, NAME.metrics.json)' },
     { name: 'space', type: 'string', help: 'w (NVIDIA), w+ or z; DCGAN: z' },
-    { name: 'noise', type: 'boolean', help: 'optimise the noise maps too (StyleGAN2; --no-noise keeps the stored ones)', default: true },
+    { name: 'noise', type: 'boolean', help: 'optimise the noise maps too (StyleGAN2; default with adam, not lbfgs; --no-noise keeps the stored ones)' },
     { name: 'optimizer', type: 'string', help: 'adam (NVIDIA schedule) or lbfgs (strong Wolfe)', default: 'adam' },
     { name: 'steps', type: 'number', help: 'Adam steps / L-BFGS iterations', default: 1000 },
     { name: 'lr', type: 'number', help: 'initial learning rate (Adam)', default: 0.1 },
@@ -99,6 +99,7 @@ export const projectCommand: Command = {
     const steps = Number(flags.steps);
     if (!Number.isInteger(steps) || steps < 1) throw new ArgumentError(`--steps must be a positive integer, got ${steps}`);
 
+    const optimizeNoise = flags.noise === undefined ? optimizer === 'adam' : Boolean(flags.noise);
     const sources = await listTargets(String(targetPath));
     const model = await loadModel(String(flags.model));
     const nets: FeatureNets = {};
@@ -117,7 +118,7 @@ export const projectCommand: Command = {
       vgg: nets.vgg ? nonNegative(flags, 'vgg-weight') : 0,
       classifier: featureWeight,
       discriminator: nonNegative(flags, 'disc-weight'),
-      noise: model.architecture === 'stylegan2' && flags.noise ? nonNegative(flags, 'noise-reg') : 0,
+      noise: model.architecture === 'stylegan2' && optimizeNoise ? nonNegative(flags, 'noise-reg') : 0,
       prior: nonNegative(flags, 'prior'),
     };
     const mask = flags.mask ? await readMask(String(flags.mask), model.resolution) : undefined;
@@ -130,7 +131,7 @@ export const projectCommand: Command = {
     const results = await projectFiles(model, sources, {
       outdir: String(flags.outdir),
       space: space as LatentSpace | undefined,
-      optimizeNoise: Boolean(flags.noise),
+      optimizeNoise,
       optimizer,
       numSteps: steps,
       initialLearningRate: Number(flags.lr),
