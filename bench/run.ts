@@ -13,6 +13,8 @@
  *   --variants  also time alternative backward recipes (bench/variants.ts) on the same shapes, after
  *               checking that each computes the same outputs as its base program, and the cost of
  *               switching between sessions (bench/switching.ts).
+ *   --training-rounds N  interleaved rounds of the training-step section (e) (default 5; 0 skips it):
+ *               DCGAN and StyleGAN2 trainers at the shipped configs, and peer_bench.py's `train` shapes.
  *   --wait-quiet  before the first-call and the throughput phases, wait up to S seconds (default 10)
  *               for other processes to leave the CPUs (< 10 % load over 1 s); 0 skips the check.
  *   LATENTLAB_SPIN=1  ORT workers spin between ops (src/runtime's default is off); the harness then
@@ -44,6 +46,7 @@ import {
 } from './harness.js';
 import { formatProfile, profileProgram } from './profile.js';
 import { formatSwitching, measureSwitching } from './switching.js';
+import { formatTraining, measureTraining, type TrainingRow, trainingCases } from './training.js';
 import { checkVariant, variantCases } from './variants.js';
 
 interface Args {
@@ -57,6 +60,7 @@ interface Args {
   variants: boolean;
   freshOutputs: boolean;
   waitQuiet: number;
+  trainingRounds: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -69,6 +73,7 @@ function parseArgs(argv: string[]): Args {
     variants: false,
     freshOutputs: false,
     waitQuiet: 10,
+    trainingRounds: 5,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -96,6 +101,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--variants') a.variants = true;
     else if (k === '--fresh-outputs') a.freshOutputs = true;
     else if (k === '--wait-quiet') a.waitQuiet = Number(v());
+    else if (k === '--training-rounds') a.trainingRounds = int(v());
     else if (k === '--help' || k === '-h') {
       const doc = readFileSync(new URL(import.meta.url), 'utf8');
       console.log(doc.slice(doc.indexOf('npm run bench'), doc.indexOf('*/')).replace(/^ \* ?/gm, ''));
@@ -231,6 +237,16 @@ async function main(): Promise<void> {
       ),
   });
 
+  let training: TrainingRow[] = [];
+  const trainingWanted =
+    args.trainingRounds > 0 && (!args.only || args.only.some((p) => p.startsWith('train')));
+  if (trainingWanted) {
+    await quiet('training');
+    const tc = await trainingCases(args.threads);
+    training = await measureTraining(tc, args.trainingRounds);
+    for (const c of tc) await c.close();
+  }
+
   const switching = args.variants ? await measureSwitching(args.threads) : [];
 
   const profiles: { name: string; text: string; rows: unknown }[] = [];
@@ -246,6 +262,12 @@ async function main(): Promise<void> {
   );
   console.log(formatRounds(report));
   for (const s of report.stats) if (s.note) console.log(`  note: ${s.name}: ${s.note}`);
+  if (training.length) {
+    console.log(
+      `\n(e) training steps, threads ${args.threads}: images/s = batch / step time (${args.trainingRounds} interleaved rounds)`,
+    );
+    console.log(formatTraining(training));
+  }
   if (switching.length) console.log(`\n${formatSwitching(switching)}`);
   for (const p of profiles) console.log(`\n${p.text}`);
 
@@ -278,6 +300,7 @@ async function main(): Promise<void> {
       firstCall: firstCalls,
       variantChecks: checks,
       switching,
+      training,
       profiles: profiles.map((p) => ({ name: p.name, ops: p.rows })),
       totalSeconds: total,
     };

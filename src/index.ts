@@ -31,6 +31,22 @@ export { classLabels, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, s
 export * from './latent/latent.js';
 export { decodeLatent, encodeLatent, LATENT_EXTENSION, loadLatent, type LoadLatentOptions, saveLatent } from './latent/file.js';
 
+// latent exploration: interpolation, style mixing, arithmetic, truncation and noise, imports, figures
+export * from './latent/interpolate.js';
+export * from './latent/layerRanges.js';
+export * from './latent/mix.js';
+export * from './latent/truncation.js';
+export * from './latent/noise.js';
+export * from './latent/arithmetic.js';
+export * from './latent/attributes.js';
+export * from './latent/importers.js';
+export * from './latent/sources.js';
+export * from './latent/figure.js';
+export * from './latent/smoothness.js';
+export { encodeGif, type GifOptions, writeGif } from './formats/gif.js';
+export { VIDEO_EXTENSIONS, VideoEncoderMissing, type VideoOptions, writeVideo } from './formats/video.js';
+export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
+
 // formats
 export { loadModel, type LoadOptions } from './formats/loadModel.js';
 export { readBundle, writeBundle } from './formats/bundle.js';
@@ -64,3 +80,30 @@ export { featureDistances, mse01, psnrFromMse, type ReconstructionMetrics, recon
 export { DEFAULT_MAX_PIXELS, readMask, readTarget, type TargetOptions } from './inversion/target.js';
 export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions } from './inversion/files.js';
 export { loadVggNet } from './inversion/vggNet.js';
+// directions: InterFaceGAN, conditional, GANSpace, SeFa, Jacobian; direction files; edits
+export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd } from './directions/direction.js';
+export { type EditOptions, type EditUnits, editStep, editWs, editZ } from './directions/editCodes.js';
+export { edit, type LatentEditOptions } from './directions/edit.js';
+export { type Attribute, type Boundary, type BoundaryOptions, boundarySet, interfacegan, type InterfaceganOptions, trainBoundary } from './directions/interfacegan.js';
+export { attributeScores, type LabelledSamples, sampleLabelled } from './directions/labelled.js';
+export { fitLinearSvm, type LinearSvm, type LinearSvmOptions, svmAccuracy } from './directions/svm.js';
+export { conditionalDirection, type ConditionalResult } from './directions/conditional.js';
+export { ganspace, type GanspaceOptions, type PcaResult, principalComponents, StreamingCovariance } from './directions/ganspace.js';
+export { eigvecMatrix, sefa, type SefaOptions, type SefaResult } from './directions/sefa.js';
+export { jacobianDirections, type JacobianDirections, type JacobianDirectionsOptions, jacobianProducts } from './directions/jacobian.js';
+export { readDirections, type ReadDirectionsOptions, writeDirections } from './directions/files.js';
+export { readScores, type ScoreTable } from './directions/scores.js';
+export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, evaluateDirections } from './directions/evaluate.js';
+export { withMeasuredSigma } from './directions/sigma.js';
+export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
+export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
+export { conditioning, type ConditioningOptions, type ConditioningResult } from './metrics/conditioning.js';
+// inversion: encoder (image -> W+), its bundles and training; image quality metrics
+export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/encode.js';
+export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';
+export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './inversion/encoderConfig.js';
+export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
+export { type ImageQuality, imageQuality, meanQuality } from './metrics/imageQuality.js';
+export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
+export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
+export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';

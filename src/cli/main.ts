@@ -5,22 +5,42 @@ import { exportCommand } from './commands/exportModel.js';
 import { generateCommand } from './commands/generate.js';
 import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
+import { interpolateCommand } from './commands/interpolate.js';
+import { arithCommand } from './commands/arith.js';
+import { mixCommand } from './commands/mix.js';
+import { truncationCommand } from './commands/truncation.js';
+import { noiseCommand } from './commands/noise.js';
+import { latentCommand } from './commands/latent.js';
 import { metricsCommand } from './commands/metrics.js';
 import { projectCommand } from './commands/project.js';
 import { selftestCommand } from './commands/selftest.js';
 import { startCommand } from './commands/start.js';
+import { studioCommand } from './commands/studio.js';
 import { trainCommand } from './commands/train.js';
+import { directionsCommand } from './commands/directions.js';
+import { editCommand } from './commands/edit.js';
+import { encodeCommand } from './commands/encode.js';
 
 const commands: readonly Command[] = [
   generateCommand,
-  importCommand,
-  exportCommand,
+  interpolateCommand,
+  mixCommand,
+  truncationCommand,
+  noiseCommand,
+  arithCommand,
+  latentCommand,
+  projectCommand,
+  encodeCommand,
+  directionsCommand,
+  editCommand,
   trainCommand,
   metricsCommand,
+  importCommand,
+  exportCommand,
   infoCommand,
-  selftestCommand,
+  studioCommand,
   startCommand,
-  projectCommand,
+  selftestCommand,
 ];
 
 function help(): string {

@@ -1,7 +1,7 @@
 import { ArgumentError } from '../core/errors.js';
 import type { RgbImage } from '../formats/image.js';
 import { writePng } from '../formats/image.js';
-import { GLYPH_ADVANCE, GLYPH_HEIGHT, glyph, textWidth } from './font.js';
+import { GLYPH_ADVANCE, GLYPH_HEIGHT, glyph, textWidth } from '../formats/font.js';
 import type { LogRecord } from './types.js';
 
 /** An RGB colour, 0–255 per channel. */

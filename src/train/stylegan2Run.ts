@@ -98,7 +98,7 @@ function resolveConfig(o: StyleGAN2RunOptions): StyleGAN2TrainConfig {
   return c;
 }
 
-function networkConfigs(c: StyleGAN2TrainConfig): { g: GeneratorConfig; d: DiscriminatorConfig } {
+export function networkConfigs(c: StyleGAN2TrainConfig): { g: GeneratorConfig; d: DiscriminatorConfig } {
   const channels = channelTable(c.resolution, c.channelBase, c.channelMax);
   return {
     g: {

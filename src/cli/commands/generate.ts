@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import {
   ArgumentError,
   classLabels,
+  latentFromSeeds,
   loadModel,
   makeGrid,
   mapZ,
   sampleZ,
+  saveLatent,
   synthesize,
   toImages,
   upscale,
@@ -35,6 +37,7 @@ export const generateCommand: Command = {
     { name: 'upscale', type: 'number', help: 'nearest-neighbour upscaling factor of the PNGs', default: 1 },
     { name: 'batch', type: 'number', help: 'images per ONNX Runtime call', default: 8 },
     { name: 'outdir', type: 'string', help: 'output folder' },
+    { name: 'save-latent', type: 'string', help: 'also write the seeds as a latent file (.latent.safetensors)' },
   ],
   async run({ flags }, out) {
     if (!flags.model) throw new ArgumentError('generate: --model is required');
@@ -78,6 +81,18 @@ export const generateCommand: Command = {
     if (flags.grid) {
       await writePng(join(outdir, 'grid.png'), makeGrid(images, undefined, factor));
       out(`wrote ${join(outdir, 'grid.png')}`);
+    }
+    if (flags['save-latent'] !== undefined) {
+      const sg2 = model.architecture === 'stylegan2';
+      const latent = await latentFromSeeds(model, seeds, {
+        psi: sg2 ? Number(flags.trunc) : 1,
+        cutoff: sg2 && flags['trunc-cutoff'] !== undefined ? Number(flags['trunc-cutoff']) : null,
+        classes: model.cDim ? seeds.map(() => Number(flags.class)) : undefined,
+        noiseMode: sg2 ? (noiseMode as 'const') : 'none',
+        noiseSeed: noiseMode === 'random' ? Number(flags['noise-seed']) : undefined,
+      });
+      await saveLatent(String(flags['save-latent']), latent);
+      out(`wrote ${String(flags['save-latent'])} (${seeds.length} z latents; render with 'latentlab latent render')`);
     }
   },
 };

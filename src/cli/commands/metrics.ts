@@ -6,6 +6,7 @@ import { generatedImages } from '../../metrics/generated.js';
 import { readClassifierBundle } from '../../models/classifier/bundle.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
+import { conditioningMetric, pplMetric } from './metricsPaths.js';
 
 /**
  * `latentlab metrics <metric> [flags]`: one verb, one entry per metric in METRICS. A metric lists
@@ -119,6 +120,8 @@ const fcdMetric: MetricSubcommand = {
 /** Metrics by subcommand name; 'ppl' and 'conditioning' register here. */
 export const METRICS: Readonly<Record<string, MetricSubcommand>> = {
   fcd: fcdMetric,
+  ppl: pplMetric,
+  conditioning: conditioningMetric,
 };
 
 function allFlags(): FlagSpec[] {

@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { GAN_DATA_FLAGS, loadTrainingData, num, runTrainer, str } from './trainRun.js';
 import { classifierTrainer } from '../../train/classifierCommand.js';
 import { stylegan2Trainer } from './trainStylegan2.js';
+import { encoderTrainer } from './trainEncoder.js';
 
 /**
  * `latentlab train <network> ...`: one verb, one subcommand per trainer. A trainer registers a
@@ -107,6 +108,7 @@ export const TRAINERS: Readonly<Record<string, TrainSubcommand>> = {
   dcgan,
   stylegan2: stylegan2Trainer,
   classifier: classifierTrainer,
+  encoder: encoderTrainer,
 };
 
 function allFlags(): FlagSpec[] {

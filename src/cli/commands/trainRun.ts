@@ -29,6 +29,8 @@ interface RunOutcome {
   progress: { imagesSeen: number; step: number; seconds: number };
   files: { bundle: string; checkpoint: string };
   imgPerSec: number;
+  /** What to try with the bundle (default: generate from it). */
+  tryCommand?: string;
 }
 
 export function num(flags: ParsedFlags, name: string): number {
@@ -76,7 +78,7 @@ export async function runTrainer(
         `done: ${kimgDone} kimg, ${r.progress.step} steps, ${formatDuration(r.progress.seconds)} in all (${r.imgPerSec.toFixed(1)} img/s here)`,
       );
       ctx.out(
-        `model bundle: ${r.files.bundle}  (try: latentlab generate --model ${r.files.bundle} --seeds 0-15 --grid --outdir OUT)`,
+        `model bundle: ${r.files.bundle}  (try: ${r.tryCommand ?? `latentlab generate --model ${r.files.bundle} --seeds 0-15 --grid --outdir OUT`})`,
       );
     } else {
       ctx.out(

@@ -1,0 +1,192 @@
+/**
+ * npm run bench:peer -- [--nvidia DIR] [--python /usr/bin/python3] [--threads N] [--rounds N] [--seconds S]
+ *
+ * latentlab against PyTorch on this machine, interleaved in one sitting (the VM's speed swings):
+ *   - DCGAN training step at the shipped fmnist-dcgan config vs bench/peer/dcgan_torch.py (pytorch/examples
+ *     main.py's iteration on the same layer table);
+ *   - with --nvidia <checkout of NVlabs/stylegan2-ada-pytorch>: ../shared/tools/peer_bench.py on fixture-A
+ *     shapes (generation batch 1/8, projector step, G+D training step) vs our same-shape programs.
+ * Each round runs every latentlab case, then every peer once; per case the best round counts on both sides
+ * (what peer_bench.py reports), and ratios = latentlab / peer. Needs Debian's python3-torch; use
+ * libopenblas0-pthread for torch's BLAS (Debian's default reference BLAS makes torch several times slower).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Tensor } from '../src/core/tensor.js';
+import { input } from '../src/graph/value.js';
+import { loadModel } from '../src/formats/loadModel.js';
+import { mapToW, broadcastWs } from '../src/models/stylegan2/mapping.js';
+import { synthesize } from '../src/models/stylegan2/synthesis.js';
+import { compile, type Executable } from '../src/runtime/compile.js';
+import { reduceMean, square, sub } from '../src/graph/index.js';
+import { grad } from '../src/graph/autodiff.js';
+import { Weights } from '../src/nn/weights.js';
+import { table } from './harness.js';
+import { measureTraining, trainingCases } from './training.js';
+
+const run = promisify(execFile);
+const FIXTURE_A = '../shared/fixtures/A_nvidia_sg2ada_uncond32/network-snapshot-000000.pkl';
+const PEER_BENCH = '../shared/tools/peer_bench.py';
+
+interface Args {
+  nvidia?: string;
+  python: string;
+  threads: number;
+  rounds: number;
+  seconds: number;
+}
+
+function parse(argv: string[]): Args {
+  const a: Args = { python: '/usr/bin/python3', threads: 2, rounds: 3, seconds: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = argv[++i];
+    if (k === '--nvidia') a.nvidia = v;
+    else if (k === '--python') a.python = v;
+    else if (k === '--threads') a.threads = Number(v);
+    else if (k === '--rounds') a.rounds = Number(v);
+    else if (k === '--seconds') a.seconds = Number(v);
+    else throw new Error(`unknown argument ${k}`);
+  }
+  return a;
+}
+
+/** Best-of rate of `fn` over `seconds` (after two warm-up calls), items per second. */
+async function bestRate(fn: () => Promise<unknown>, items: number, seconds: number): Promise<number> {
+  await fn();
+  await fn();
+  let best = Infinity;
+  const end = performance.now() + seconds * 1000;
+  for (let n = 0; performance.now() < end || n < 3; n++) {
+    const t0 = performance.now();
+    await fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (items * 1000) / best;
+}
+
+/** Our fixture-A programs with peer_bench's shapes: G(z) const noise at batch 1 and 8; one projector step. */
+async function fixtureAPrograms(
+  threads: number,
+): Promise<{ name: string; items: number; run: () => Promise<unknown> }[]> {
+  const m = await loadModel(FIXTURE_A);
+  const cfg = m.stylegan2();
+  const w = new Weights(m.g, 'constant', 'A');
+  const out: { name: string; items: number; run: () => Promise<unknown> }[] = [];
+  for (const b of [1, 8]) {
+    const z = input('z', [b, cfg.zDim]);
+    const img = synthesize(
+      w.at('synthesis'),
+      cfg,
+      broadcastWs(w.at('mapping'), cfg, mapToW(w.at('mapping'), cfg, z)),
+      { noiseMode: 'const' },
+    );
+    const exe: Executable = await compile({ inputs: [z], outputs: [img], outputNames: ['img'] }, { threads });
+    const feeds = {
+      z: Tensor.float32(
+        [b, cfg.zDim],
+        Array.from({ length: b * cfg.zDim }, (_, i) => Math.sin(i)),
+      ),
+    };
+    out.push({ name: `gen b${b}`, items: b, run: () => exe.runNamed(feeds) });
+  }
+  const ws = input('ws', [1, cfg.numWs, cfg.wDim]);
+  const target = input('target', [1, cfg.imgChannels, cfg.imgResolution, cfg.imgResolution]);
+  const img = synthesize(w.at('synthesis'), cfg, ws, { noiseMode: 'const' });
+  const loss = reduceMean(square(sub(img, target)));
+  const [g] = grad(loss, [ws]);
+  const proj = await compile({ inputs: [ws, target], outputs: [g], outputNames: ['g'] }, { threads });
+  const pFeeds = {
+    ws: Tensor.float32(
+      [1, cfg.numWs, cfg.wDim],
+      Array.from({ length: cfg.numWs * cfg.wDim }, (_, i) => Math.cos(i)),
+    ),
+    target: Tensor.float32([1, cfg.imgChannels, cfg.imgResolution, cfg.imgResolution]),
+  };
+  out.push({ name: 'proj b1', items: 1, run: () => proj.runNamed(pFeeds) });
+  return out;
+}
+
+async function main(): Promise<void> {
+  const a = parse(process.argv.slice(2));
+  process.env.LATENTLAB_THREADS = String(a.threads);
+  const ours = new Map<string, number>();
+  const theirs = new Map<string, number>();
+  const keep = (m: Map<string, number>, k: string, v: number) => m.set(k, Math.max(m.get(k) ?? 0, v));
+  const tc = await trainingCases(a.threads);
+  const withNvidia = !!a.nvidia && existsSync(FIXTURE_A) && existsSync(PEER_BENCH);
+  const programs = withNvidia ? await fixtureAPrograms(a.threads) : [];
+  const tmp = await mkdtemp(join(tmpdir(), 'peer-'));
+  for (let r = 0; r < a.rounds; r++) {
+    process.stderr.write(`round ${r + 1}/${a.rounds}\n`);
+    for (const row of await measureTraining(tc, 1, 3)) keep(ours, `train ${row.name}`, row.bestImgPerSec);
+    for (const p of programs) keep(ours, `A ${p.name}`, await bestRate(p.run, p.items, a.seconds));
+    const dj = join(tmp, 'dcgan.json');
+    await run(a.python, [
+      'bench/peer/dcgan_torch.py',
+      '--threads',
+      String(a.threads),
+      '--seconds',
+      String(a.seconds),
+      '--json',
+      dj,
+    ]);
+    keep(theirs, 'train dcgan.fmnist', JSON.parse(readFileSync(dj, 'utf8')).best);
+    if (withNvidia) {
+      const pj = join(tmp, 'peer.json');
+      await run(
+        a.python,
+        [
+          PEER_BENCH,
+          '--nvidia',
+          a.nvidia!,
+          '--threads',
+          String(a.threads),
+          '--configs',
+          'A',
+          '--seconds',
+          String(a.seconds),
+          '--json',
+          pj,
+        ],
+        {
+          maxBuffer: 1 << 24,
+        },
+      );
+      for (const row of JSON.parse(readFileSync(pj, 'utf8')).rows as {
+        what: string;
+        batch: number;
+        per_s: number;
+      }[]) {
+        const key = row.what === 'train' ? 'train sg2.A' : `A ${row.what} b${row.batch}`;
+        keep(theirs, key, row.per_s);
+      }
+    }
+  }
+  for (const c of tc) await c.close();
+  await rm(tmp, { recursive: true, force: true });
+  const rows = [...ours.keys()]
+    .filter((k) => theirs.has(k))
+    .map((k) => [
+      k,
+      ours.get(k)!.toFixed(1),
+      theirs.get(k)!.toFixed(1),
+      `${(ours.get(k)! / theirs.get(k)!).toFixed(2)}x`,
+    ]);
+  console.log(
+    `latentlab vs PyTorch, threads ${a.threads}, best of ${a.rounds} interleaved rounds (items/s: images, or steps for proj)`,
+  );
+  console.log(table(['case', 'latentlab', 'pytorch', 'ratio'], rows));
+  const extra = [...ours.keys()].filter((k) => !theirs.has(k));
+  if (extra.length)
+    console.log(`latentlab only: ${extra.map((k) => `${k} ${ours.get(k)!.toFixed(1)}/s`).join(', ')}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { ArgumentError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import type { GanModel } from '../models/ganModel.js';
+import { mapZ, sampleZ } from '../models/generate.js';
+import { type DirectionSet, projectedStd } from './direction.js';
+
+/**
+ * The set with sigma measured: the std of `num` sampled latents (seeds firstSeed..; W = mapped z,
+ * untruncated) projected on each direction. Any direction can then be edited in 'sigma' units.
+ */
+export async function withMeasuredSigma(model: GanModel, set: DirectionSet, o: { num?: number; firstSeed?: number } = {}): Promise<DirectionSet> {
+  const num = o.num ?? 10_000;
+  if (!Number.isInteger(num) || num < 2) throw new ArgumentError(`sigma: needs at least 2 samples, got ${num}`);
+  const seeds = Array.from({ length: num }, (_, i) => (o.firstSeed ?? 0) + i);
+  const z = sampleZ(model, seeds);
+  let samples: Tensor = z;
+  if (set.space === 'w') {
+    const cfg = model.stylegan2();
+    const ws = await mapZ(model, z, { batchSize: 1000 });
+    const w = Tensor.float32([num, cfg.wDim]);
+    for (let i = 0; i < num; i++) w.data.set(ws.data.subarray(i * cfg.numWs * cfg.wDim, i * cfg.numWs * cfg.wDim + cfg.wDim), i * cfg.wDim);
+    samples = w;
+  }
+  if (samples.shape[1] !== set.vectors.shape[1])
+    throw new ArgumentError(`sigma: ${model.name}'s ${set.space.toUpperCase()} is ${samples.shape[1]}-d, the directions ${set.vectors.shape[1]}-d`);
+  return { ...set, sigma: projectedStd(samples, set.vectors), provenance: { ...set.provenance, sigmaSamples: num } };
+}

@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { LatentlabError } from '../../index.js';
+import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
+import { studioJobKinds } from './jobKinds.js';
+import { ModelRegistry, UnknownModel } from './modelRegistry.js';
+import { registerExploreRoutes } from './routes/explore.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerLatentRoutes } from './routes/latents.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerWorkspaceRoutes } from './routes/workspaceFiles.js';
+import { Workspace } from './workspace.js';
+
+export interface StudioOptions {
+  /** Folder for latents, images, job results and uploads (created if missing). */
+  workspace: string;
+  /** Folders holding model bundles (or bundles themselves); the workspace's models/ is always added. */
+  modelDirs: readonly string[];
+  /** Jobs running at once (default 1). */
+  concurrency?: number;
+  /** Jobs waiting before submissions get 429 (default 64). */
+  maxQueued?: number;
+  /** Largest accepted image upload in bytes (default 8 MiB). */
+  uploadLimit?: number;
+  /** Largest accepted checkpoint upload (model import) in bytes (default 1 GiB). */
+  checkpointLimit?: number;
+  /** The built web app (index.html + assets); the API works without it. */
+  webRoot?: string | null;
+  /** fastify's logger (off by default; the CLI prints its own lines). */
+  logger?: boolean;
+  /**
+   * Host names the server answers to (default: localhost, 127.0.0.1, [::1]). Requests naming another Host
+   * get 403: a web page elsewhere cannot reach the studio through DNS rebinding. Empty: accept any.
+   */
+  allowedHosts?: readonly string[];
+}
+
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The host name of a Host header or an Origin URL, without the port ('[::1]:80' -> '[::1]'). */
+function hostName(value: string): string {
+  return value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : value.split(':')[0];
+}
+
+export interface Studio {
+  app: FastifyInstance;
+  workspace: Workspace;
+  models: ModelRegistry;
+  jobs: JobQueue;
+  limits: { image: number; checkpoint: number };
+}
+
+/** The HTTP status a thrown error maps to: 4xx for what the client got wrong, 500 for our faults. */
+function statusOf(err: FastifyError | Error): number {
+  if (err instanceof UnknownModel || err instanceof UnknownJob) return 404;
+  if (err instanceof QueueFull) return 429;
+  if (err instanceof LatentlabError) return 400;
+  const code = (err as FastifyError).statusCode;
+  if ((err as FastifyError).validation) return 400;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+}
+
+/** Builds the studio server (not listening yet: call `app.listen`, or `app.inject` in tests). */
+export async function buildStudio(opts: StudioOptions): Promise<Studio> {
+  const workspace = new Workspace(opts.workspace);
+  await workspace.init();
+  const models = new ModelRegistry([...opts.modelDirs, workspace.dir('models')]);
+  const kinds = studioJobKinds({ models, workspace });
+  const jobs = new JobQueue(workspace, kinds, { concurrency: opts.concurrency, maxQueued: opts.maxQueued });
+  await jobs.recover();
+
+  // removeAdditional off: an unknown field is a client mistake worth a 400, not something to drop silently
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1 << 20,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = statusOf(err);
+    if (status >= 500) req.log.error(err);
+    const message = err.validation ? `invalid request: ${err.message}` : err.message;
+    void reply.status(status).send({ error: message, statusCode: status });
+  });
+  // Cross-site protection for a server on the user's own machine: only our Host names, and a browser
+  // request from another origin (a page elsewhere posting to 127.0.0.1) is refused before it does anything.
+  const allowed = new Set(opts.allowedHosts ?? LOOPBACK_HOSTS);
+  app.addHook('onRequest', async (req, reply) => {
+    const host = req.headers.host ?? '';
+    if (allowed.size && !allowed.has(hostName(host))) {
+      return reply.status(403).send({
+        error: `host '${host}' is not served here (start with --host to allow it)`,
+        statusCode: 403,
+      });
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let sameOrigin: boolean;
+      try {
+        sameOrigin = new URL(origin).host === host;
+      } catch {
+        sameOrigin = false;
+      }
+      if (!sameOrigin)
+        return reply
+          .status(403)
+          .send({ error: `cross-origin request from ${origin} refused`, statusCode: 403 });
+    }
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .status(404)
+      .send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 });
+  });
+  const limits = { image: opts.uploadLimit ?? 8 << 20, checkpoint: opts.checkpointLimit ?? 1 << 30 };
+  // the global limit is the larger one; each route enforces its own (see routes/workspaceFiles.ts)
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: Math.max(limits.image, limits.checkpoint), files: 1, fields: 8, fieldSize: 1 << 16 },
+  });
+
+  const studio: Studio = { app, workspace, models, jobs, limits };
+  app.get('/api/health', async () => ({
+    ok: true,
+    models: models.list().length,
+    concurrency: jobs.concurrency,
+    running: jobs.active,
+  }));
+  registerModelRoutes(studio);
+  registerJobRoutes(studio, kinds);
+  registerLatentRoutes(studio);
+  registerExploreRoutes(studio);
+  registerWorkspaceRoutes(studio);
+
+  const webRoot = opts.webRoot;
+  if (webRoot && existsSync(join(webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: 'index.html', wildcard: false });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><p>latentlab studio: the web app is not built. Run <code>npm run studio:build</code>; the API is at <a href="/api/models">/api/models</a>.</p>',
+        ),
+    );
+  }
+  app.addHook('onClose', async () => {
+    await jobs.close();
+    await models.close();
+  });
+  return studio;
+}

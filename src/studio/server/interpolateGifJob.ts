@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { encodeGif, encodeLatent, encodePng, imagesOf, labelledGrid, renderFrames } from '../../index.js';
+import type { JobDeps, StudioJobKind } from './jobKinds.js';
+import { type InterpolateRequest, interpolationPath } from './routes/explore.js';
+import { shellWord } from './render.js';
+import { interpolateGifJobBody } from './schemas.js';
+import { writeFileAtomic } from './workspace.js';
+
+type GifParams = InterpolateRequest & { fps: number };
+
+/**
+ * 'interpolate-gif': the interpolation path between keyframes rendered frame by frame (progress per batch)
+ * into interpolation.gif, with path.png (the strip) and path.latent.safetensors (every frame's latent).
+ */
+export function interpolateGifJob(deps: JobDeps): StudioJobKind {
+  return {
+    summary: 'an interpolation between keyframes as an animated GIF (latentlab interpolate --gif)',
+    schema: interpolateGifJobBody,
+    async prepare(raw) {
+      const p = raw as unknown as GifParams;
+      const { args } = await interpolationPath(deps, p);
+      args.push('--gif', 'out/interpolate/interpolation.gif', '--fps', String(p.fps));
+      return { command: args.map(shellWord).join(' ') };
+    },
+    async run(raw, ctx) {
+      const p = raw as unknown as GifParams;
+      const { model, path } = await interpolationPath(deps, p);
+      const n = path.latent.codes.shape[0];
+      ctx.report({ step: 0, total: n, message: `rendering ${n} frames` });
+      const images = await renderFrames(model, path.latent, {
+        onProgress: (done, total) => {
+          ctx.checkCancelled();
+          ctx.report({ step: done, total, message: `${done}/${total} frames` });
+        },
+      });
+      const frames = imagesOf(images, p.scale);
+      await writeFileAtomic(join(ctx.dir, 'interpolation.gif'), encodeGif(frames, { delayMs: 1000 / p.fps }));
+      await writeFileAtomic(
+        join(ctx.dir, 'path.png'),
+        await encodePng(labelledGrid(frames, { columns: Math.min(frames.length, 16) })),
+      );
+      await writeFileAtomic(join(ctx.dir, 'path.latent.safetensors'), encodeLatent(path.latent));
+      return { gif: 'interpolation.gif', strip: 'path.png', latent: 'path.latent.safetensors', frames: n };
+    },
+  };
+}

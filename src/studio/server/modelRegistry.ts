@@ -1,0 +1,157 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import {
+  type BundleManifest,
+  type Classifier,
+  type GanModel,
+  LatentlabError,
+  loadModel,
+  readClassifierBundle,
+} from '../../index.js';
+
+export class UnknownModel extends LatentlabError {}
+
+/** What the model picker shows: the manifest's facts, no weights. */
+export interface ModelSummary {
+  name: string;
+  architecture: BundleManifest['architecture'];
+  resolution: number;
+  channels: number;
+  zDim: number;
+  wDim: number | null;
+  numWs: number | null;
+  cDim: number;
+  labels?: string[];
+  /** Synthesis layers (StyleGAN2): name, kind, resolution and ws row, for layer-range selectors. */
+  layers: BundleManifest['layers'];
+  contentHash: string;
+  provenance: BundleManifest['provenance'];
+  /** The bundle folder as the CLI would name it (relative to the working directory when inside it). */
+  path: string;
+}
+
+function readFormat(dir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { format?: string }).format ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function readManifest(dir: string): BundleManifest | null {
+  return readFormat(dir) === 'latentlab-bundle'
+    ? (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as BundleManifest)
+    : null;
+}
+
+/** A CLI-friendly spelling of a folder: relative to the working directory when it lies inside it. */
+export function cliPath(abs: string): string {
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') ? rel : abs;
+}
+
+/**
+ * The generators the studio offers: every latentlab bundle found in the model folders (a folder is
+ * either a bundle itself or holds bundles one level down). Models load on first use and stay loaded,
+ * so their compiled programs are reused across requests.
+ */
+export class ModelRegistry {
+  private readonly bundles = new Map<string, { dir: string; manifest: BundleManifest }>();
+  private readonly loaded = new Map<string, Promise<GanModel>>();
+  /** The first classifier bundle found (the Fashion-MNIST feature loss, attribute labels). */
+  private classifierDir: string | null = null;
+  private classifierLoaded: Promise<Classifier> | null = null;
+
+  constructor(private readonly dirs: readonly string[]) {
+    this.rescan();
+  }
+
+  /** Re-reads the model folders (after an import); already-loaded models stay loaded. */
+  rescan(): void {
+    for (const d of this.dirs) {
+      const dir = resolve(d);
+      if (!existsSync(dir)) continue;
+      const candidates = readFormat(dir)
+        ? [dir]
+        : readdirSync(dir)
+            .filter((n) => !n.startsWith('.'))
+            .map((n) => join(dir, n));
+      for (const c of candidates.sort()) {
+        if (!this.classifierDir && readFormat(c) === 'latentlab-classifier') this.classifierDir = c;
+        const manifest = readManifest(c);
+        if (manifest && !this.bundles.has(manifest.name))
+          this.bundles.set(manifest.name, { dir: c, manifest });
+      }
+    }
+  }
+
+  list(): ModelSummary[] {
+    return [...this.bundles.keys()]
+      .sort((a, b) => this.rank(a) - this.rank(b) || a.localeCompare(b))
+      .map((n) => this.info(n));
+  }
+
+  /** StyleGAN2 models first: they have W space, so every panel works on them. */
+  private rank(name: string): number {
+    return this.bundles.get(name)!.manifest.architecture === 'stylegan2' ? 0 : 1;
+  }
+
+  has(name: string): boolean {
+    return this.bundles.has(name);
+  }
+
+  info(name: string): ModelSummary {
+    const b = this.bundles.get(name);
+    if (!b)
+      throw new UnknownModel(
+        `unknown model '${name}' (available: ${[...this.bundles.keys()].join(', ') || 'none'})`,
+      );
+    const m = b.manifest;
+    return {
+      name: m.name,
+      architecture: m.architecture,
+      resolution: m.dims.resolution,
+      channels: m.dims.channels,
+      zDim: m.dims.z,
+      wDim: m.dims.w,
+      numWs: m.dims.numWs,
+      cDim: m.dims.c,
+      labels: m.labels,
+      layers: m.layers,
+      contentHash: m.contentHash,
+      provenance: m.provenance,
+      path: cliPath(b.dir),
+    };
+  }
+
+  async get(name: string): Promise<GanModel> {
+    this.info(name);
+    let p = this.loaded.get(name);
+    if (!p) {
+      p = loadModel(this.bundles.get(name)!.dir);
+      this.loaded.set(name, p);
+      p.catch(() => this.loaded.delete(name));
+    }
+    return p;
+  }
+
+  /** The classifier bundle's folder, when the model folders hold one. */
+  classifierPath(): string | null {
+    return this.classifierDir;
+  }
+
+  async classifier(): Promise<Classifier> {
+    if (!this.classifierDir)
+      throw new UnknownModel(
+        'no classifier bundle in the model folders (latentlab train classifier makes one)',
+      );
+    this.classifierLoaded ??= readClassifierBundle(this.classifierDir);
+    return this.classifierLoaded;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.loaded.values()];
+    this.loaded.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => null))?.release()));
+  }
+}

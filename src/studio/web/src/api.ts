@@ -1,0 +1,183 @@
+// Typed client of the studio's JSON API (src/studio/server). Errors carry the server's message.
+
+export interface LayerRow {
+  name: string;
+  kind: 'conv' | 'torgb';
+  resolution: number;
+  wsIndex: number;
+}
+
+export interface ModelSummary {
+  name: string;
+  architecture: 'stylegan2' | 'dcgan';
+  resolution: number;
+  channels: number;
+  zDim: number;
+  wDim: number | null;
+  numWs: number | null;
+  cDim: number;
+  labels?: string[];
+  layers: LayerRow[];
+  path: string;
+}
+
+export type NoiseMode = 'const' | 'random' | 'none';
+export interface SeedFields {
+  psi: number;
+  cutoff: number | null;
+  noiseMode: NoiseMode;
+  noiseSeed: number;
+}
+
+export interface SavedLatent {
+  path: string;
+  image?: string;
+  model?: string;
+  space?: string;
+  rows?: number;
+  error?: string;
+}
+
+/** A latent as the API names it: a seed (drawn with the request's seed fields) or a saved latent file. */
+export interface LatentRef {
+  seed?: number;
+  latent?: string;
+}
+
+export interface InterpolationRequest extends SeedFields {
+  model: string;
+  keys: LatentRef[];
+  steps: number;
+  method?: 'lerp' | 'slerp' | 'spline';
+  loop: boolean;
+  layers?: string;
+  scale: number;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export interface JobProgress {
+  step: number;
+  total: number;
+  message?: string;
+  [key: string]: unknown;
+}
+export interface JobRecord {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+  state: JobState;
+  createdAt: string;
+  progress?: JobProgress;
+  error?: string;
+  result?: unknown;
+  files?: string[];
+  command?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function check(res: Response): Promise<Response> {
+  if (res.ok) return res;
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    message = ((await res.json()) as { error?: string }).error ?? message;
+  } catch {
+    // not JSON: keep the status line
+  }
+  throw new ApiError(res.status, message);
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  return (await (await check(await fetch(url))).json()) as T;
+}
+
+export async function postJson<T>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await (await check(res)).json()) as T;
+}
+
+async function uploadFile<T>(url: string, file: Blob, name = (file as File).name ?? 'upload'): Promise<T> {
+  const form = new FormData();
+  form.append('file', file, name);
+  return (await (await check(await fetch(url, { method: 'POST', body: form }))).json()) as T;
+}
+
+/** A PNG from the API as an object URL, with the CLI command the server says makes the same image. */
+export interface RenderedImage {
+  url: string;
+  command: string;
+}
+
+export async function postImage(url: string, body: unknown, signal?: AbortSignal): Promise<RenderedImage> {
+  const res = await check(
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    }),
+  );
+  return {
+    url: URL.createObjectURL(await res.blob()),
+    command: res.headers.get('x-latentlab-command') ?? '',
+  };
+}
+
+export const api = {
+  models: () => getJson<ModelSummary[]>('/api/models'),
+  grid: (
+    body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number },
+    signal?: AbortSignal,
+  ) => postImage('/api/grid', body, signal),
+  render: (
+    body: Partial<SeedFields> &
+      LatentRef & { model: string; scale: number; resampleNoise?: { layers: string; seed: number } },
+    signal?: AbortSignal,
+  ) => postImage('/api/render', body, signal),
+  mix: (
+    body: SeedFields & { model: string; rows: number[]; cols: number[]; layers: string; scale: number },
+    signal?: AbortSignal,
+  ) => postImage('/api/mix', body, signal),
+  interpolate: (body: InterpolationRequest, signal?: AbortSignal) =>
+    postImage('/api/interpolate', body, signal),
+  saveLatent: (body: SeedFields & { model: string; seed: number; name: string; space: 'z' | 'w' | 'w+' }) =>
+    postJson<{ path: string; image: string }>('/api/latents', body),
+  latents: () => getJson<SavedLatent[]>('/api/latents'),
+  jobs: () => getJson<JobRecord[]>('/api/jobs'),
+  submitJob: (kind: string, params: Record<string, unknown>) =>
+    postJson<JobRecord>(`/api/jobs/${kind}`, params),
+  cancelJob: (id: string) => postJson<JobRecord>(`/api/jobs/${id}/cancel`, {}),
+  uploadCheckpoint: (file: File) =>
+    uploadFile<{ path: string; size: number }>('/api/uploads/checkpoint', file),
+  uploadImage: (file: Blob, name = 'image.png') =>
+    uploadFile<{ path: string; width: number; height: number }>('/api/uploads', file, name),
+  fileUrl: (path: string) => `/api/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+};
+
+/** Follows a job's server-sent events until it ends. Returns a function that stops listening. */
+export function watchJob(
+  id: string,
+  on: { state?: (job: JobRecord) => void; progress?: (p: JobProgress) => void },
+): () => void {
+  const source = new EventSource(`/api/jobs/${id}/events`);
+  source.addEventListener('state', (e) => {
+    const job = JSON.parse((e as MessageEvent<string>).data) as JobRecord;
+    on.state?.(job);
+    if (!['queued', 'running'].includes(job.state)) source.close();
+  });
+  source.addEventListener('progress', (e) =>
+    on.progress?.(JSON.parse((e as MessageEvent<string>).data) as JobProgress),
+  );
+  return () => source.close();
+}

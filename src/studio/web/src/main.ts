@@ -1,0 +1,64 @@
+import { api, type ModelSummary } from './api.js';
+import { select } from './components/controls.js';
+import { h } from './dom.js';
+import { importModelPanel } from './panels/importModel.js';
+import { interpolationPanel } from './panels/interpolation.js';
+import { jobsPanel } from './panels/jobs.js';
+import { latentViewPanel } from './panels/latentView.js';
+import { savedLatentsPanel } from './panels/savedLatents.js';
+import { seedGridPanel } from './panels/seedGrid.js';
+import { styleMixPanel } from './panels/styleMix.js';
+import { createStore } from './state.js';
+
+function describe(m: ModelSummary): string {
+  const space = m.architecture === 'stylegan2' ? `W/W+ ${m.numWs}×${m.wDim}` : `z ${m.zDim}`;
+  return `${m.name} — ${m.architecture}, ${m.resolution}×${m.resolution}×${m.channels}, ${space}`;
+}
+
+async function main(): Promise<void> {
+  const root = document.getElementById('app')!;
+  const store = createStore();
+  const models = await api.models();
+  if (!models.length) {
+    root.append(h('p', { class: 'status error' }, 'No models found: start the studio with --models DIR.'));
+    return;
+  }
+  store.set({ models, model: models[0], selectedSeed: 0 });
+  const picker = select({
+    label: 'model',
+    value: models[0].name,
+    testId: 'model-picker',
+    options: models.map((m) => ({ value: m.name, text: describe(m) })),
+    onChange: (name) =>
+      store.set({ model: store.get().models.find((m) => m.name === name) ?? null, selectedFile: null }),
+  });
+  store.watch(['models', 'model'], (s) => {
+    picker.input.replaceChildren(
+      ...s.models.map((m) => h('option', { value: m.name, selected: m.name === s.model?.name }, describe(m))),
+    );
+  });
+  const jobs = jobsPanel(store);
+  root.append(
+    h('header', {}, h('h1', {}, 'latentlab studio'), picker.el),
+    h(
+      'main',
+      {},
+      h(
+        'div',
+        { class: 'column' },
+        seedGridPanel(store),
+        savedLatentsPanel(store),
+        interpolationPanel(store, jobs),
+        styleMixPanel(store),
+      ),
+      h('div', { class: 'column' }, latentViewPanel(store), jobs.el, importModelPanel(store, jobs)),
+    ),
+  );
+  document.body.dataset.ready = 'true';
+}
+
+void main().catch((e: Error) => {
+  document
+    .getElementById('app')!
+    .append(h('p', { class: 'status error' }, `studio failed to start: ${e.message}`));
+});

@@ -1,0 +1,148 @@
+import { api, type NoiseMode } from '../api.js';
+import { copyCommand, panel, select, slider, statusLine, textField } from '../components/controls.js';
+import { imageRequests } from '../components/imageRequest.js';
+import { h } from '../dom.js';
+import { currentRef, LAYER_CHOICES, seedFields, type StudioStore } from '../state.js';
+
+const SCALE = 8;
+
+/** The selected latent, large: truncation and noise controls, and its CLI command. */
+export function latentViewPanel(store: StudioStore): HTMLElement {
+  const status = statusLine();
+  const command = copyCommand('latent-command');
+  const img = h('img', { class: 'latent pixelated', alt: 'selected latent', 'data-testid': 'latent-image' });
+  const title = h('p', { class: 'latent-title', 'data-testid': 'latent-title' }, 'pick a seed in the grid');
+  const request = imageRequests(
+    img,
+    (r) => command.set(r.command),
+    (e) => status.error(e.message),
+  );
+
+  const psi = slider({
+    label: 'truncation ψ',
+    min: 0,
+    max: 1.5,
+    step: 0.05,
+    value: store.get().psi,
+    testId: 'latent-psi',
+    format: (v) => v.toFixed(2),
+    onInput: (v) => store.set({ psi: v }),
+  });
+  const noiseMode = select<NoiseMode>({
+    label: 'noise',
+    value: store.get().noiseMode,
+    testId: 'noise-mode',
+    options: [
+      { value: 'const', text: 'const (stored maps)' },
+      { value: 'random', text: 'random (seeded)' },
+      { value: 'none', text: 'none' },
+    ],
+    onChange: (v) => store.set({ noiseMode: v }),
+  });
+  const noiseSeed = slider({
+    label: 'noise seed',
+    min: 0,
+    max: 99,
+    step: 1,
+    value: store.get().noiseSeed,
+    testId: 'noise-seed',
+    onInput: (v) => store.set({ noiseSeed: v }),
+  });
+  // resample the noise of one layer range only (the rest keeps the stored maps): what noise does at each scale
+  const noiseLayers = select<string>({
+    label: 'resample noise in',
+    value: 'fine',
+    testId: 'noise-layers',
+    options: LAYER_CHOICES,
+    onChange: () => {},
+  });
+  const resample = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'noise-resample' },
+    'resample',
+  );
+  resample.addEventListener('click', () =>
+    store.set({
+      noiseResample: { layers: noiseLayers.input.value, seed: (store.get().noiseResample?.seed ?? 0) + 1 },
+    }),
+  );
+  const keepNoise = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'noise-reset' },
+    'stored noise',
+  );
+  keepNoise.addEventListener('click', () => store.set({ noiseResample: null }));
+  const stylegan = h(
+    'div',
+    { class: 'controls' },
+    psi.el,
+    noiseMode.el,
+    noiseSeed.el,
+    h('div', { class: 'row' }, noiseLayers.el, resample, keepNoise),
+  );
+
+  store.watch(['psi'], (s) => psi.set(s.psi));
+  store.watch(['noiseMode', 'noiseSeed'], (s) => {
+    noiseMode.input.value = s.noiseMode;
+    noiseSeed.set(s.noiseSeed);
+  });
+  // save the selected seed's latent (w+ codes after truncation, with its noise settings) to the workspace
+  const name = textField({ label: 'name', value: '', placeholder: 'e.g. boot-12', testId: 'latent-name' });
+  const space = select<'z' | 'w' | 'w+'>({
+    label: 'space',
+    value: 'w+',
+    testId: 'latent-space',
+    options: [
+      { value: 'w+', text: 'W+' },
+      { value: 'w', text: 'W' },
+      { value: 'z', text: 'z' },
+    ],
+    onChange: () => {},
+  });
+  const save = h('button', { type: 'button', 'data-testid': 'latent-save' }, 'save latent');
+  save.addEventListener('click', async () => {
+    const s = store.get();
+    if (!s.model || s.selectedSeed === null) return;
+    const chosen = name.input.value.trim() || `seed${s.selectedSeed}`;
+    try {
+      const r = await api.saveLatent({
+        model: s.model.name,
+        seed: s.selectedSeed,
+        name: chosen,
+        space: s.model.architecture === 'stylegan2' ? (space.input.value as 'w+') : 'z',
+        ...seedFields(s),
+      });
+      status.info(`saved ${r.path}`);
+      store.set({ savedVersion: s.savedVersion + 1 });
+    } catch (e) {
+      status.error((e as Error).message);
+    }
+  });
+  const saveRow = h('div', { class: 'row' }, name.el, space.el, save);
+
+  store.watch(
+    ['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'noiseSeed', 'noiseResample'],
+    (s) => {
+      const ref = currentRef(s);
+      if (!s.model || !ref) return;
+      const fromFile = ref.latent !== undefined;
+      const sg2 = s.model.architecture === 'stylegan2';
+      saveRow.classList.toggle('hidden', fromFile);
+      stylegan.classList.toggle('hidden', !sg2);
+      for (const el of [psi.el, noiseMode.el]) el.classList.toggle('hidden', fromFile);
+      noiseSeed.el.classList.toggle('hidden', fromFile || s.noiseMode !== 'random');
+      space.el.classList.toggle('hidden', !sg2);
+      const noiseNote = s.noiseResample ? ` · ${s.noiseResample.layers} noise #${s.noiseResample.seed}` : '';
+      title.textContent = `${s.model.name} · ${fromFile ? ref.latent : `seed ${ref.seed}`}${noiseNote}`;
+      const body = {
+        model: s.model.name,
+        ...ref,
+        ...(fromFile ? {} : seedFields(s)),
+        scale: SCALE,
+        resampleNoise: sg2 && s.noiseResample ? s.noiseResample : undefined,
+      };
+      void request((signal) => api.render(body, signal));
+    },
+  );
+  return panel('Latent', 'panel-latent', title, img, stylegan, saveRow, status.el, command.el).el;
+}

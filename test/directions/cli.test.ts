@@ -1,0 +1,72 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readDirections } from '../../src/directions/files.js';
+import { latentlab } from '../cli/run.js';
+
+const G = 'models/fmnist-stylegan2';
+const C = 'models/fmnist-classifier';
+
+describe('latentlab directions / edit / metrics ppl|conditioning (shipped models, small sizes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latentlab-directions-'));
+  const dirs = join(dir, 'ifg.safetensors');
+
+  it('interfacegan (classifier-labelled) then conditional: cosine with the conditions < 1e-6', () => {
+    const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attributes', 'Trouser,shoes=Sandal+Sneaker+Ankle boot,Bag', '--num', '400', '--ratio', '0.1', '--out', dirs);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Trouser\s+val acc [\d.]+ %/);
+    expect(r.stdout).toMatch(/shoes\s+val acc/);
+    const c = latentlab('directions', 'conditional', '--primary', `${dirs}#Trouser`, '--condition', `${dirs}#shoes,${dirs}#Bag`, '--model', G, '--sigma-samples', '500', '--out', join(dir, 'cond.safetensors'));
+    expect(c.code).toBe(0);
+    const after = [...c.stdout.matchAll(/after (\S+)/g)].map((m) => Math.abs(Number(m[1])));
+    expect(after).toHaveLength(2);
+    for (const a of after) expect(a).toBeLessThan(1e-6);
+  });
+
+  it('interfacegan from a score file, then eval prints the disentanglement matrix', async () => {
+    // codes: 60 random 4-d points; score = first coordinate, so the boundary normal is axis 0.
+    const rows = Array.from({ length: 60 }, (_, i) => [Math.sin(i * 1.3), Math.cos(i * 0.7), Math.sin(i * 2.9), Math.cos(i * 5.1)]);
+    const { saveNpy, Tensor } = await import('../../src/index.js');
+    await saveNpy(join(dir, 'codes.npy'), Tensor.float32([60, 4], rows.flat()));
+    writeFileSync(join(dir, 'scores.csv'), `axis0,noise\n${rows.map((r, i) => `${r[0]},${Math.sin(i * 12.345)}`).join('\n')}\n`);
+    const r = latentlab('directions', 'interfacegan', '--codes', join(dir, 'codes.npy'), '--scores', join(dir, 'scores.csv'), '--ratio', '0.25', '--out', join(dir, 'scores.npy'));
+    expect(r.code).toBe(0);
+    const set = await readDirections(join(dir, 'scores.npy'));
+    expect(set.vectors.shape).toEqual([2, 4]);
+    expect(Math.abs(set.vectors.data[0])).toBeGreaterThan(0.9);
+    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--directions', dirs, '--num', '8', '--strength', '2');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/^Trouser\s+(-?\d\.\d{3}\s+){10}/m);
+  });
+
+  it('edit writes grids, GIFs and latents; ganspace, sefa and jacobian write readable files', async () => {
+    const e = latentlab('edit', '--model', G, '--directions', dirs, '--component', 'Trouser,Bag', '--seeds', '0-1', '--strengths', '-2:2:3', '--layers', '0-3', '--gif', '--save-latents', '--outdir', join(dir, 'edit'));
+    expect(e.code).toBe(0);
+    for (const f of ['Trouser.png', 'Trouser.gif', 'Bag.png', 'Trouser.latent.safetensors']) expect(existsSync(join(dir, 'edit', f))).toBe(true);
+    const g = latentlab('directions', 'ganspace', '--model', G, '--num', '3000', '--components', '6', '--out', join(dir, 'pca.npz'));
+    expect(g.code).toBe(0);
+    expect((await readDirections(join(dir, 'pca.npz'))).sigma).toHaveLength(6);
+    const s = latentlab('directions', 'sefa', '--model', G, '--layers', '0-3', '--components', '4', '--sigma-samples', '500', '--out', join(dir, 'sefa.safetensors'));
+    expect(s.code).toBe(0);
+    expect(s.stdout).toContain('b4.conv1, b8.conv0, b8.conv1, b16.conv0');
+    const j = latentlab('directions', 'jacobian', '--model', G, '--seed', '3', '--components', '2', '--sigma-samples', '0', '--out', join(dir, 'jac.safetensors'));
+    expect(j.code).toBe(0);
+    expect(j.stdout).toMatch(/jac0\s+singular value/);
+  });
+
+  it('metrics ppl and conditioning print values with intervals; bad flags are refused by name', () => {
+    const p = latentlab('metrics', 'ppl', '--model', G, '--classifier', C, '--num', '20', '--batch', '20');
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/ppl_z_full [\d.]+ {2}95% CI \[[\d.]+, [\d.]+\]/);
+    expect(p.stdout).toMatch(/ppl_w_full [\d.]+ {2}95% CI \[[\d.]+, [\d.]+\]/);
+    expect(p.stdout).toMatch(/ppl_z - ppl_w -?[\d.]+ {2}paired 95% CI/);
+    const c = latentlab('metrics', 'conditioning', '--model', G, '--num', '4', '--directions', '2');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/mean [\d.]+ {2}std [\d.]+ {2}cv [\d.]+/);
+    const bad = latentlab('directions', 'sefa', '--model', G, '--classifier', C, '--out', join(dir, 'x.safetensors'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--classifier is not a sefa flag');
+  });
+});
