@@ -11,6 +11,8 @@ import {
   loadModel,
   loadVggNet,
   type LossWeights,
+  VIDEO_FORMATS,
+  type VideoFormat,
   projectFiles,
   readClassifierBundle,
   readMask,
@@ -79,7 +81,8 @@ export const projectCommand: Command = {
     { name: 'mask', type: 'string', help: 'mask image: the loss counts only where it is bright (e.g. sketch strokes)' },
     { name: 'init', type: 'string', help: 'start from a latent file (e.g. an encoder output) instead of w_avg' },
     { name: 'any-model', type: 'boolean', help: 'accept an --init latent saved for other weights of the same shape' },
-    { name: 'video', type: 'boolean', help: 'keep progress frames (target | reconstruction) in NAME.frames/' },
+    { name: 'video', type: 'boolean', help: 'write a progress video of target | reconstruction (NAME.gif)' },
+    { name: 'video-format', type: 'string', help: 'gif, mp4 or webm (need ffmpeg), frames (NAME.frames/*.png)', default: 'gif' },
     { name: 'video-every', type: 'number', help: 'steps between progress frames', default: 10 },
     { name: 'batch', type: 'number', help: 'images optimised together (Adam)', default: 1 },
     { name: 'w-avg-samples', type: 'number', help: 'mapped samples for w_avg and w_std', default: 10000 },
@@ -126,6 +129,8 @@ export const projectCommand: Command = {
     if (init && init.codes.shape[0] !== 1) throw new ArgumentError(`--init ${flags.init} holds ${init.codes.shape[0]} latents; pass a file with one`);
     const videoEvery = Number(flags['video-every']);
     if (flags.video && !(Number.isInteger(videoEvery) && videoEvery >= 1)) throw new ArgumentError('--video-every must be a positive integer');
+    const videoFormat = String(flags['video-format']) as VideoFormat;
+    if (!VIDEO_FORMATS.includes(videoFormat)) throw new ArgumentError(`--video-format must be ${VIDEO_FORMATS.join(', ')}; got '${videoFormat}'`);
 
     const progress = progressPrinter(process.stderr);
     const results = await projectFiles(model, sources, {
@@ -146,6 +151,7 @@ export const projectCommand: Command = {
       maxPixels: Number(flags['max-pixels']),
       metricsClassifier: classifier,
       framesEvery: flags.video ? videoEvery : 0,
+      videoFormat,
       resume: !flags.force,
       onProgress: (p) => progress.update(p),
     });
