@@ -97,7 +97,7 @@ export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, e
 export { withMeasuredSigma } from './directions/sigma.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
 export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
-export { conditioning, type ConditioningOptions, type ConditioningResult } from './metrics/conditioning.js';
+export { conditioning, type ConditioningOptions, type ConditioningResult, latentGradients } from './metrics/conditioning.js';
 // inversion: encoder (image -> W+), its bundles and training; image quality metrics
 export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/encode.js';
 export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';

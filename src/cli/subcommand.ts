@@ -13,8 +13,14 @@ export interface Subcommand {
 
 /** A verb whose first positional picks a subcommand; flags are the union, checked per subcommand. */
 export function verbWithSubcommands(name: string, summary: string, subs: readonly Subcommand[]): Command {
+  // One flag list for the parser: a name two subcommands type differently is parsed as a string
+  // and converted for the subcommand that runs (e.g. --components: a count for sefa, a list for eval).
   const seen = new Map<string, FlagSpec>();
-  for (const f of subs.flatMap((s) => s.flags)) if (!seen.has(f.name)) seen.set(f.name, { ...f, default: undefined });
+  for (const f of subs.flatMap((s) => s.flags)) {
+    const prev = seen.get(f.name);
+    if (!prev) seen.set(f.name, { ...f, default: undefined });
+    else if (prev.type !== f.type) seen.set(f.name, { ...prev, type: 'string', help: `${prev.help} / ${f.help}` });
+  }
   return {
     name,
     summary: `${summary} (${subs.map((s) => s.name).join(', ')})`,
@@ -31,7 +37,15 @@ export function verbWithSubcommands(name: string, summary: string, subs: readonl
       for (const [k, v] of Object.entries(flags))
         if (v !== undefined && !accepted.has(k)) throw new ArgumentError(`${name} ${which}: --${k} is not a ${which} flag`);
       const withDefaults: ParsedFlags = { ...flags };
-      for (const f of sub.flags) if (withDefaults[f.name] === undefined && f.default !== undefined) withDefaults[f.name] = f.default;
+      for (const f of sub.flags) {
+        const v = withDefaults[f.name];
+        if (v === undefined && f.default !== undefined) withDefaults[f.name] = f.default;
+        else if (f.type === 'number' && typeof v === 'string') {
+          const n = Number(v);
+          if (v.trim() === '' || !Number.isFinite(n)) throw new ArgumentError(`${name} ${which}: --${f.name} expects a number, got '${v}'`);
+          withDefaults[f.name] = n;
+        }
+      }
       await sub.run(withDefaults, out, rest);
     },
   };

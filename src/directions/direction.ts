@@ -101,9 +101,10 @@ export function projectedStd(samples: Tensor, vectors: Tensor): number[] {
     throw new ShapeError(`projectedStd: samples ${formatShape(samples.shape)} and directions ${formatShape(vectors.shape)} must be [N, D] and [K, D]`);
   if (n < 2) throw new ArgumentError(`projectedStd: needs at least 2 samples, got ${n}`);
   const out: number[] = [];
-  const x = samples.data as ArrayLike<number>;
+  const x = samples.toFloat64().data;
+  const rows = vectors.toFloat64().data;
   for (let r = 0; r < k; r++) {
-    const v = unit(vectors.toFloat64().data.subarray(r * dim, (r + 1) * dim), `direction ${r}`);
+    const v = unit(rows.subarray(r * dim, (r + 1) * dim), `direction ${r}`);
     let s = 0;
     let s2 = 0;
     for (let i = 0; i < n; i++) {

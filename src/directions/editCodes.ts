@@ -33,12 +33,17 @@ export function editStep(set: DirectionSet, opts: EditOptions = {}): { step: Flo
   return { step: v.map((x) => x * scale), index, units, scale };
 }
 
-/** Resolves and checks a ws row range against numWs. */
-export function editRows(set: DirectionSet, numWs: number, layers?: [number, number] | null): [number, number] {
-  const r = layers === undefined ? (set.layers ?? [0, numWs]) : (layers ?? [0, numWs]);
+/** Checks a ws row range [start, end) against numWs (null = every row). */
+export function checkRows(range: [number, number] | null, numWs: number, what = 'edit'): [number, number] {
+  const r = range ?? [0, numWs];
   if (!(Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] >= 0 && r[1] <= numWs && r[0] < r[1]))
-    throw new ArgumentError(`edit: layer range [${r[0]}, ${r[1]}) is not inside ws rows [0, ${numWs})`);
+    throw new ArgumentError(`${what}: layer range [${r[0]}, ${r[1]}) is not inside ws rows [0, ${numWs})`);
   return r;
+}
+
+/** The rows an edit touches: the explicit range, else the set's default, else every row. */
+export function editRows(set: DirectionSet, numWs: number, layers?: [number, number] | null): [number, number] {
+  return checkRows(layers === undefined ? set.layers : layers, numWs);
 }
 
 /** ws [N, numWs, wDim] + strength · step on rows [start, end) of every sample. */

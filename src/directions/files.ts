@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { FormatError } from '../core/errors.js';
+import { ArgumentError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { loadNpy, loadNpz, loadSafetensors, loadTorchFile, saveNpy, saveNpz, saveSafetensors } from '../formats/files.js';
 import { asTensor } from '../formats/numpyPickle.js';
@@ -77,6 +78,7 @@ export interface ReadDirectionsOptions {
 
 /** Reads a direction file, choosing the format by extension. */
 export async function readDirections(file: string, opts: ReadDirectionsOptions = {}): Promise<DirectionSet> {
+  if (!existsSync(file)) throw new ArgumentError(`${file}: no such direction file`);
   const space = opts.space ?? 'w';
   const ext = extname(file).toLowerCase();
   if (ext === '.npy') {

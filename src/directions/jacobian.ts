@@ -11,7 +11,7 @@ import type { GanModel } from '../models/ganModel.js';
 import { synthesize as sg2Synthesize } from '../models/stylegan2/synthesis.js';
 import { compile } from '../runtime/compile.js';
 import { type DirectionSet, makeDirectionSet } from './direction.js';
-import { editRows } from './editCodes.js';
+import { checkRows } from './editCodes.js';
 
 /**
  * Products with the generator's Jacobian J = ∂image/∂δ at ws0, where the latent moves as
@@ -38,7 +38,7 @@ export async function jacobianProducts(model: GanModel, ws0: Tensor, o: Jacobian
   const cfg = model.stylegan2();
   if (ws0.rank !== 3 || ws0.shape[0] !== 1 || ws0.shape[1] !== cfg.numWs || ws0.shape[2] !== cfg.wDim)
     throw new ShapeError(`jacobian: the latent must be ws [1, ${cfg.numWs}, ${cfg.wDim}], got ${formatShape(ws0.shape)}`);
-  const [start, end] = o.layers ? editRows({ layers: o.layers } as DirectionSet, cfg.numWs, o.layers) : [0, cfg.numWs];
+  const [start, end] = checkRows(o.layers ?? null, cfg.numWs, 'jacobian');
   const b = o.batch ?? 8;
   const { numWs, wDim } = cfg;
   const imgShape = [b, model.imgChannels, model.resolution, model.resolution];

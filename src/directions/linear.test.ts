@@ -155,5 +155,6 @@ describe('edits and direction files', () => {
     expect(npy.vectors.shape).toEqual([1, 3]);
     expect(Array.from(npy.vectors.data)).toEqual(Array.from(one.vectors.data));
     await expect(writeDirections(join(dir, 'd.npz'), set)).rejects.toThrow(/lat_stdev/);
+    await expect(readDirections(join(dir, 'missing.npy'))).rejects.toThrow(/missing.npy: no such direction file/);
   });
 });

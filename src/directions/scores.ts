@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { FormatError } from '../core/errors.js';
+import { ArgumentError, FormatError } from '../core/errors.js';
 
 /** Attribute scores per latent, read from a file: one column per attribute, one row per latent. */
 export interface ScoreTable {
@@ -70,6 +71,7 @@ function parseJson(text: string, file: string): ScoreTable {
 
 /** Reads a .csv (header row of attribute names) or .json score file. */
 export async function readScores(file: string): Promise<ScoreTable> {
+  if (!existsSync(file)) throw new ArgumentError(`${file}: no such score file`);
   const text = await readFile(file, 'utf8');
   const ext = extname(file).toLowerCase();
   if (ext === '.csv') return parseCsv(text, file);

@@ -1,4 +1,5 @@
-import { ArgumentError } from '../core/errors.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { formatShape } from '../core/shape.js';
 import { RandomState } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import { vjp } from '../graph/autodiff.js';
@@ -34,6 +35,26 @@ export interface ConditioningResult {
 }
 
 /**
+ * Jᵀy = ∂⟨G(ws), y⟩/∂ws for a batch: ws [B, numWs, wDim], y [B, C, R, R] → [B, numWs, wDim]
+ * (const noise). One compiled program per batch size.
+ */
+export async function latentGradients(model: GanModel, ws: Tensor, y: Tensor): Promise<Tensor<'float32'>> {
+  const cfg = model.stylegan2();
+  const b = ws.shape[0];
+  const imgShape = [b, model.imgChannels, model.resolution, model.resolution];
+  if (ws.rank !== 3 || ws.shape[1] !== cfg.numWs || ws.shape[2] !== cfg.wDim || y.shape.join() !== imgShape.join())
+    throw new ShapeError(`latentGradients: ws ${formatShape(ws.shape)} and y ${formatShape(y.shape)} should be [B, ${cfg.numWs}, ${cfg.wDim}] and ${formatShape(imgShape)}`);
+  const exe = await model.program(`latentGradients:${b}`, () => {
+    const wsIn = input('ws', ws.shape);
+    const yIn = input('y', imgShape);
+    const img = sg2Synthesize(model.generatorWeights().at('synthesis'), cfg, wsIn, { noiseMode: 'const' });
+    const [g] = vjp([img], [yIn], [wsIn]);
+    return compile({ inputs: [wsIn, yIn], outputs: [g], outputNames: ['g'] });
+  });
+  return (await exe.runNamed({ ws: ws.toFloat32(), y: y.toFloat32() })).g.toFloat32();
+}
+
+/**
  * The well-conditioning check of StyleGAN2's path-length regulariser: for a random image-space
  * direction y ~ N(0, I)/√(H·W) at ws, the length of Jᵀy = ∂⟨G(ws), y⟩/∂ws, as NVIDIA measures it
  * (squared gradient summed over w's dimension, averaged over ws rows, square root). A
@@ -49,13 +70,6 @@ export async function conditioning(model: GanModel, o: ConditioningOptions = {})
   const { numWs, wDim } = cfg;
   const r = model.resolution;
   const imgShape = [b, model.imgChannels, r, r];
-  const exe = await model.program(`conditioning:${b}`, () => {
-    const ws = input('ws', [b, numWs, wDim]);
-    const y = input('y', imgShape);
-    const img = sg2Synthesize(model.generatorWeights().at('synthesis'), cfg, ws, { noiseMode: 'const' });
-    const [g] = vjp([img], [y], [ws]);
-    return compile({ inputs: [ws, y], outputs: [g], outputNames: ['g'] });
-  });
   const seeds = Array.from({ length: num }, (_, i) => (o.firstSeed ?? 0) + i);
   const ws = await mapZ(model, sampleZ(model, seeds), { psi: o.psi ?? 1, batchSize: 500 });
   const rng = new RandomState(o.seed ?? 0);
@@ -74,7 +88,7 @@ export async function conditioning(model: GanModel, o: ConditioningOptions = {})
       const noise = rng.randn(ySize);
       for (let t = 0; t < ySize; t++) yFeed.data[q * ySize + t] = noise[t] * scale;
     });
-    const g = (await exe.runNamed({ ws: wsFeed, y: yFeed })).g.toFloat32().data;
+    const g = (await latentGradients(model, wsFeed, yFeed)).data;
     part.forEach(([i], q) => {
       let acc = 0;
       for (let t = 0; t < per; t++) acc += g[q * per + t] ** 2;

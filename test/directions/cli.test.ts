@@ -16,8 +16,11 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
     const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attributes', 'Trouser,shoes=Sandal+Sneaker+Ankle boot,Bag', '--num', '400', '--ratio', '0.1', '--out', dirs);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Trouser\s+val acc [\d.]+ %/);
-    expect(r.stdout).toMatch(/shoes\s+val acc/);
+    // 400 samples keep 40 per side (28 train / 12 val each). Chance is 50 %; trousers and shoes are
+    // separable in W (97-100 % with 20k samples), so anything under 75 % means labelling or SVM broke.
+    const acc = (name: string) => Number(new RegExp(`${name}\\s+val acc ([\\d.]+) %`).exec(r.stdout)?.[1]);
+    expect(acc('Trouser')).toBeGreaterThanOrEqual(75);
+    expect(acc('shoes')).toBeGreaterThanOrEqual(75);
     const c = latentlab('directions', 'conditional', '--primary', `${dirs}#Trouser`, '--condition', `${dirs}#shoes,${dirs}#Bag`, '--model', G, '--sigma-samples', '500', '--out', join(dir, 'cond.safetensors'));
     expect(c.code).toBe(0);
     const after = [...c.stdout.matchAll(/after (\S+)/g)].map((m) => Math.abs(Number(m[1])));
@@ -36,15 +39,26 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
     const set = await readDirections(join(dir, 'scores.npy'));
     expect(set.vectors.shape).toEqual([2, 4]);
     expect(Math.abs(set.vectors.data[0])).toBeGreaterThan(0.9);
-    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--directions', dirs, '--num', '8', '--strength', '2');
+    const info = latentlab('directions', 'info', join(dir, 'scores.npy'));
+    expect(info.code).toBe(0);
+    expect(info.stdout).toContain('2 W-space direction(s) of dimension 4, method import');
+    // --components is a list here and a count for sefa / ganspace / jacobian: both must parse.
+    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--directions', dirs, '--components', 'Trouser,Bag', '--num', '8', '--strength', '2');
+    expect(e.stderr).toBe('');
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/^Trouser\s+(-?\d\.\d{3}\s+){10}/m);
+    expect(e.stdout).not.toMatch(/^shoes/m);
   });
 
   it('edit writes grids, GIFs and latents; ganspace, sefa and jacobian write readable files', async () => {
     const e = latentlab('edit', '--model', G, '--directions', dirs, '--component', 'Trouser,Bag', '--seeds', '0-1', '--strengths', '-2:2:3', '--layers', '0-3', '--gif', '--save-latents', '--outdir', join(dir, 'edit'));
     expect(e.code).toBe(0);
     for (const f of ['Trouser.png', 'Trouser.gif', 'Bag.png', 'Trouser.latent.safetensors']) expect(existsSync(join(dir, 'edit', f))).toBe(true);
+    // Projected images as start latents (a few projector steps: this checks the plumbing, not the fit).
+    const pr = latentlab('edit', '--model', G, '--directions', dirs, '--component', 'shoes', '--project', join(dir, 'edit', 'Bag.png'), '--project-steps', '5', '--strengths', '0,2', '--upscale', '1', '--outdir', join(dir, 'proj'));
+    expect(pr.stderr).toBe('');
+    expect(pr.stdout).toMatch(/projected 1 image\(s\) in 5 steps/);
+    expect(existsSync(join(dir, 'proj', 'shoes.png'))).toBe(true);
     const g = latentlab('directions', 'ganspace', '--model', G, '--num', '3000', '--components', '6', '--out', join(dir, 'pca.npz'));
     expect(g.code).toBe(0);
     expect((await readDirections(join(dir, 'pca.npz'))).sigma).toHaveLength(6);

@@ -190,6 +190,29 @@ const conditionalSubcommand: Subcommand = {
   },
 };
 
+const infoSubcommand: Subcommand = {
+  name: 'info',
+  summary: 'Print what a direction file holds (any supported format)',
+  usage: 'latentlab directions info FILE [--space w|z]',
+  flags: [{ name: 'space', type: 'string', help: 'space of imported formats: w | z', default: 'w' }],
+  async run(flags, out, positionals) {
+    const [file, ...extra] = positionals;
+    if (!file || extra.length) throw new ArgumentError('directions info: give one direction file');
+    const space = String(flags.space);
+    if (space !== 'w' && space !== 'z') throw new ArgumentError(`directions info: --space must be w or z, got '${space}'`);
+    const set = await readDirections(file, { space });
+    const [k, dim] = set.vectors.shape;
+    const { method, ...rest } = set.provenance;
+    out(`${file}: ${k} ${space.toUpperCase()}-space direction(s) of dimension ${dim}, method ${method}${set.model ? `, model ${set.model.name} (${set.model.contentHash.slice(0, 12)})` : ''}`);
+    out(`layers: ${set.layers ? `ws rows ${set.layers[0]}-${set.layers[1] - 1}` : 'all'}${set.mean ? '; has a mean' : ''}`);
+    set.labels.forEach((label, i) =>
+      out(`  ${String(i).padStart(3)} ${label.padEnd(16)} sigma ${set.sigma[i] === null ? '-' : set.sigma[i]!.toFixed(4)}${set.intercept ? `  intercept ${set.intercept[i].toFixed(4)}` : ''}`),
+    );
+    const brief = Object.entries(rest).filter(([, v]) => typeof v !== 'object' || v === null);
+    if (brief.length) out(`provenance: ${brief.map(([key, v]) => `${key}=${String(v)}`).join(', ')}`);
+  },
+};
+
 export const directionsCommand: Command = verbWithSubcommands('directions', 'Find semantic directions and evaluate them', [
   interfaceganSubcommand,
   conditionalSubcommand,
@@ -197,4 +220,5 @@ export const directionsCommand: Command = verbWithSubcommands('directions', 'Fin
   sefaSubcommand,
   jacobianSubcommand,
   evalSubcommand,
+  infoSubcommand,
 ]);

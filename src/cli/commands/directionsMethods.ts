@@ -77,12 +77,17 @@ export const sefaSubcommand: Subcommand = {
     { name: 'model', type: 'string', help: 'generator bundle or checkpoint' },
     { name: 'preset', type: 'string', help: "genforce (conv layers, unit rows) | rosinality (closed_form_factorization.py)", default: 'genforce' },
     { name: 'layers', type: 'string', help: 'ws rows whose layers join, inclusive, e.g. 0-3 (default all)' },
+    { name: 'include', type: 'string', help: 'override the preset: conv | conv+torgb | conv+first-torgb' },
+    { name: 'normalize', type: 'boolean', help: 'override the preset: unit-normalise each affine row (--no-normalize: raw)' },
     { name: 'components', type: 'number', help: 'directions kept (default all)' },
     { name: 'sigma-samples', type: 'number', help: 'W samples to measure sigma (0: skip)', default: 10000 },
     { name: 'out', type: 'string', help: 'direction file (.safetensors, .npy)' },
   ],
   async run(flags, out) {
     const where = 'directions sefa';
+    const include = optionalString(flags, 'include');
+    if (include !== undefined && include !== 'conv' && include !== 'conv+torgb' && include !== 'conv+first-torgb')
+      throw new ArgumentError(`${where}: --include must be conv, conv+torgb or conv+first-torgb, got '${include}'`);
     const file = requireString(flags, 'out', where);
     const model = await loadModel(requireString(flags, 'model', where));
     const preset = String(flags.preset);
@@ -90,9 +95,12 @@ export const sefaSubcommand: Subcommand = {
     const r = sefa(model, {
       preset,
       layers: layerRange(flags, where),
+      include,
+      normalize: typeof flags.normalize === 'boolean' ? flags.normalize : undefined,
       components: flags.components === undefined ? undefined : integer(flags, 'components', 1, where, 1),
     });
-    out(`SeFa (${preset}) over ${r.layerNames.join(', ')}`);
+    const normalized = r.set.provenance.normalize === true;
+    out(`SeFa (${preset}${normalized ? ', unit affine rows' : ', raw weights'}) over ${r.layerNames.join(', ')}`);
     const samples = integer(flags, 'sigma-samples', 10000, where);
     const set = samples ? await withMeasuredSigma(model, r.set, { num: samples }) : r.set;
     listComponents(set, r.eigenvalues, 'eigenvalue', out);

@@ -4,6 +4,10 @@ import {
   concatLatents,
   directionIndex,
   edit,
+  type GanModel,
+  project,
+  readTarget,
+  Tensor,
   type EditUnits,
   type Latent,
   latentFromSeeds,
@@ -24,6 +28,18 @@ import type { Command } from '../command.js';
 import { parseRange } from '../ranges.js';
 import { integer, layerRange, number, optionalString, requireString, strengthList } from '../subcommand.js';
 
+/** Projects image files into W (NVIDIA's projector: w and noise maps) as the start latents of a sweep. */
+async function projectImages(model: GanModel, files: string[], numSteps: number, out: (line: string) => void): Promise<Latent> {
+  const targets = await Promise.all(files.map((f) => readTarget(f, model)));
+  const size = targets[0].size;
+  const batch = Tensor.float32([targets.length, ...targets[0].shape.slice(1)]);
+  targets.forEach((t, i) => batch.data.set(t.data, i * size));
+  const t0 = performance.now();
+  const r = await project(model, batch, { space: model.architecture === 'dcgan' ? 'z' : 'w', numSteps });
+  out(`projected ${files.length} image(s) in ${numSteps} steps (${((performance.now() - t0) / 1000).toFixed(0)} s), final loss ${r.loss.map((l) => l.toFixed(4)).join(', ')}`);
+  return r.latent;
+}
+
 function safeName(label: string): string {
   return label.replace(/[^A-Za-z0-9_.-]+/g, '_');
 }
@@ -32,13 +48,15 @@ export const editCommand: Command = {
   name: 'edit',
   summary: 'Sweep edit strength along directions on seeds or latent files: grids and GIFs',
   usage:
-    'latentlab edit --model M --directions dirs.safetensors [--component Trouser,Bag] (--seeds 0-7 | --latent x.latent.safetensors) [--strengths -3:3:7] [--units sigma] [--layers 0-3] --outdir DIR [--gif]',
+    'latentlab edit --model M --directions dirs.safetensors [--component Trouser,Bag] (--seeds 0-7 | --latent x.latent.safetensors | --project a.png,b.png) [--strengths -3:3:7] [--units sigma] [--layers 0-3] --outdir DIR [--gif]',
   flags: [
     { name: 'model', type: 'string', help: 'generator bundle or checkpoint' },
     { name: 'directions', type: 'string', help: 'direction file (.safetensors, InterFaceGAN .npy, GANSpace .npz, factor.pt, e4e .pt)' },
     { name: 'component', type: 'string', help: 'directions of the file to sweep: labels or indices, comma-separated', default: '0' },
     { name: 'seeds', type: 'string', help: 'start latents by seed, e.g. 0-7' },
     { name: 'latent', type: 'string', help: 'start latents from a latent file (seeds, projections, encoders)' },
+    { name: 'project', type: 'string', help: 'start latents by projecting images (comma-separated paths) into W' },
+    { name: 'project-steps', type: 'number', help: 'projection steps for --project (NVIDIA: 1000)', default: 500 },
     { name: 'trunc', type: 'number', help: 'truncation psi for --seeds', default: 1 },
     { name: 'noise-mode', type: 'string', help: 'const | random | none (for --seeds)', default: 'const' },
     { name: 'strengths', type: 'string', help: "'from:to:steps' or a list", default: '-3:3:7' },
@@ -65,10 +83,13 @@ export const editCommand: Command = {
     const factor = integer(flags, 'upscale', 4, where, 1);
     const seedsText = optionalString(flags, 'seeds');
     const latentFile = optionalString(flags, 'latent');
-    if (!seedsText === !latentFile) throw new ArgumentError('edit: give exactly one of --seeds and --latent');
+    const images = optionalString(flags, 'project');
+    if ([seedsText, latentFile, images].filter(Boolean).length !== 1) throw new ArgumentError('edit: give exactly one of --seeds, --latent and --project');
     const noiseMode = String(flags['noise-mode']);
     if (!['const', 'random', 'none'].includes(noiseMode)) throw new ArgumentError(`edit: --noise-mode must be const, random or none, got '${noiseMode}'`);
-    const start: Latent = latentFile
+    const start: Latent = images
+      ? await projectImages(model, images.split(',').map((f) => f.trim()), integer(flags, 'project-steps', 500, where, 1), out)
+      : latentFile
       ? await loadLatent(latentFile, model)
       : await latentFromSeeds(model, parseRange(seedsText!), {
           space: model.architecture === 'dcgan' || set.space === 'z' ? 'z' : 'w',

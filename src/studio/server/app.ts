@@ -7,6 +7,7 @@ import { LatentlabError } from '../../index.js';
 import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
+import { registerDirectionRoutes } from './routes/directions.js';
 import { registerExploreRoutes } from './routes/explore.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerLatentRoutes } from './routes/latents.js';
@@ -131,6 +132,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   registerJobRoutes(studio, kinds);
   registerLatentRoutes(studio);
   registerExploreRoutes(studio);
+  registerDirectionRoutes(studio);
   registerWorkspaceRoutes(studio);
 
   const webRoot = opts.webRoot;

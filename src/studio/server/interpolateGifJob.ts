@@ -1,16 +1,25 @@
 import { join } from 'node:path';
-import { encodeGif, encodeLatent, encodePng, imagesOf, labelledGrid, renderFrames } from '../../index.js';
+import {
+  encodeGif,
+  encodeLatent,
+  encodePng,
+  imagesOf,
+  labelledGrid,
+  renderFrames,
+  writeVideo,
+} from '../../index.js';
 import type { JobDeps, StudioJobKind } from './jobKinds.js';
 import { type InterpolateRequest, interpolationPath } from './routes/explore.js';
 import { shellWord } from './render.js';
 import { interpolateGifJobBody } from './schemas.js';
 import { writeFileAtomic } from './workspace.js';
 
-type GifParams = InterpolateRequest & { fps: number };
+type GifParams = InterpolateRequest & { fps: number; video: 'none' | 'mp4' | 'webm' };
 
 /**
  * 'interpolate-gif': the interpolation path between keyframes rendered frame by frame (progress per batch)
- * into interpolation.gif, with path.png (the strip) and path.latent.safetensors (every frame's latent).
+ * into interpolation.gif (and .mp4 / .webm when asked), with path.png (the strip) and path.latent.safetensors
+ * (every frame's latent).
  */
 export function interpolateGifJob(deps: JobDeps): StudioJobKind {
   return {
@@ -20,6 +29,7 @@ export function interpolateGifJob(deps: JobDeps): StudioJobKind {
       const p = raw as unknown as GifParams;
       const { args } = await interpolationPath(deps, p);
       args.push('--gif', 'out/interpolate/interpolation.gif', '--fps', String(p.fps));
+      if (p.video !== 'none') args.push('--video', `out/interpolate/interpolation.${p.video}`);
       return { command: args.map(shellWord).join(' ') };
     },
     async run(raw, ctx) {
@@ -35,12 +45,21 @@ export function interpolateGifJob(deps: JobDeps): StudioJobKind {
       });
       const frames = imagesOf(images, p.scale);
       await writeFileAtomic(join(ctx.dir, 'interpolation.gif'), encodeGif(frames, { delayMs: 1000 / p.fps }));
+      // MP4 / WebM through ffmpeg (a clear VideoEncoderMissing failure where it is not installed)
+      if (p.video !== 'none')
+        await writeVideo(join(ctx.dir, `interpolation.${p.video}`), frames, { fps: p.fps });
       await writeFileAtomic(
         join(ctx.dir, 'path.png'),
         await encodePng(labelledGrid(frames, { columns: Math.min(frames.length, 16) })),
       );
       await writeFileAtomic(join(ctx.dir, 'path.latent.safetensors'), encodeLatent(path.latent));
-      return { gif: 'interpolation.gif', strip: 'path.png', latent: 'path.latent.safetensors', frames: n };
+      return {
+        gif: 'interpolation.gif',
+        video: p.video === 'none' ? null : `interpolation.${p.video}`,
+        strip: 'path.png',
+        latent: 'path.latent.safetensors',
+        frames: n,
+      };
     },
   };
 }

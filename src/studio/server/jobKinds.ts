@@ -11,8 +11,10 @@ import {
   upscale,
   writeBundle,
 } from '../../index.js';
+import { directionsJob } from './directionsJob.js';
 import { interpolateGifJob } from './interpolateGifJob.js';
 import type { JobKind } from './jobQueue.js';
+import { projectJob } from './projectJob.js';
 import { cliPath, type ModelRegistry } from './modelRegistry.js';
 import { generateCommand, noiseRows, renderSeeds, type SeedSpec, shellWord } from './render.js';
 import { importModelJobBody, renderSeedsJobBody } from './schemas.js';
@@ -155,5 +157,7 @@ export function studioJobKinds(deps: JobDeps): Record<string, StudioJobKind> {
     'render-seeds': renderSeedsJob(deps),
     'import-model': importModelJob(deps),
     'interpolate-gif': interpolateGifJob(deps),
+    project: projectJob(deps),
+    directions: directionsJob(deps),
   };
 }

@@ -3,10 +3,13 @@ import { join, relative, resolve } from 'node:path';
 import {
   type BundleManifest,
   type Classifier,
+  type Encoder,
+  ENCODER_FORMAT,
   type GanModel,
   LatentlabError,
   loadModel,
   readClassifierBundle,
+  readEncoderBundle,
 } from '../../index.js';
 
 export class UnknownModel extends LatentlabError {}
@@ -28,6 +31,8 @@ export interface ModelSummary {
   provenance: BundleManifest['provenance'];
   /** The bundle folder as the CLI would name it (relative to the working directory when inside it). */
   path: string;
+  /** An encoder bundle trained for this generator (its folder, CLI spelling), when the model folders hold one. */
+  encoder: string | null;
 }
 
 function readFormat(dir: string): string | null {
@@ -61,6 +66,9 @@ export class ModelRegistry {
   /** The first classifier bundle found (the Fashion-MNIST feature loss, attribute labels). */
   private classifierDir: string | null = null;
   private classifierLoaded: Promise<Classifier> | null = null;
+  /** Encoder bundles by the content hash of the generator they were trained for. */
+  private readonly encoderDirs = new Map<string, string>();
+  private readonly encoders = new Map<string, Promise<Encoder>>();
 
   constructor(private readonly dirs: readonly string[]) {
     this.rescan();
@@ -77,7 +85,17 @@ export class ModelRegistry {
             .filter((n) => !n.startsWith('.'))
             .map((n) => join(dir, n));
       for (const c of candidates.sort()) {
-        if (!this.classifierDir && readFormat(c) === 'latentlab-classifier') this.classifierDir = c;
+        const format = readFormat(c);
+        if (!this.classifierDir && format === 'latentlab-classifier') this.classifierDir = c;
+        if (format === ENCODER_FORMAT) {
+          const generator = (
+            JSON.parse(readFileSync(join(c, 'model.json'), 'utf8')) as {
+              generator?: { contentHash?: string };
+            }
+          ).generator;
+          if (generator?.contentHash && !this.encoderDirs.has(generator.contentHash))
+            this.encoderDirs.set(generator.contentHash, c);
+        }
         const manifest = readManifest(c);
         if (manifest && !this.bundles.has(manifest.name))
           this.bundles.set(manifest.name, { dir: c, manifest });
@@ -121,6 +139,7 @@ export class ModelRegistry {
       contentHash: m.contentHash,
       provenance: m.provenance,
       path: cliPath(b.dir),
+      encoder: this.encoderDirs.has(m.contentHash) ? cliPath(this.encoderDirs.get(m.contentHash)!) : null,
     };
   }
 
@@ -147,6 +166,22 @@ export class ModelRegistry {
       );
     this.classifierLoaded ??= readClassifierBundle(this.classifierDir);
     return this.classifierLoaded;
+  }
+
+  /** The encoder trained for `model` (refused when the model folders hold none). */
+  async encoderFor(model: GanModel): Promise<Encoder> {
+    const dir = this.encoderDirs.get(model.manifest.contentHash);
+    if (!dir)
+      throw new UnknownModel(
+        `no encoder bundle for ${model.name} in the model folders (latentlab train encoder makes one)`,
+      );
+    let p = this.encoders.get(dir);
+    if (!p) {
+      p = readEncoderBundle(dir);
+      this.encoders.set(dir, p);
+      p.catch(() => this.encoders.delete(dir));
+    }
+    return p;
   }
 
   async close(): Promise<void> {

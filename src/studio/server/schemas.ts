@@ -36,6 +36,19 @@ export const gridBody = {
   },
 } as const;
 
+/** One edit of a render: direction `component` of a direction file, `strength` in its units, on ws rows [start, end). */
+export const editItem = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['directions', 'component', 'strength'],
+  properties: {
+    directions: WORKSPACE_PATH,
+    component: { type: 'integer', minimum: 0, maximum: 4096 },
+    strength: { type: 'number', minimum: -100, maximum: 100 },
+    layers: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 64 }, minItems: 2, maxItems: 2 },
+  },
+} as const;
+
 /** One latent to render: a seed (with the seed fields) or a saved latent file (and a row of it). */
 export const renderBody = {
   type: 'object',
@@ -48,26 +61,13 @@ export const renderBody = {
     row: { type: 'integer', minimum: 0 },
     ...seedSpecProperties,
     scale: { type: 'integer', minimum: 1, maximum: 16, default: 8 },
+    edits: { type: 'array', items: editItem, maxItems: 16 },
     resampleNoise: {
       type: 'object',
       additionalProperties: false,
       required: ['layers', 'seed'],
       properties: { layers: LAYER_SPEC, seed: { type: 'integer', minimum: 0, maximum: 4294967295 } },
     },
-  },
-} as const;
-
-export const saveLatentBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['model', 'seed', 'name'],
-  properties: {
-    model: MODEL_NAME,
-    seed,
-    name: FILE_NAME,
-    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w+' },
-    overwrite: { type: 'boolean', default: false },
-    ...seedSpecProperties,
   },
 } as const;
 
@@ -151,5 +151,64 @@ export const interpolateGifJobBody = {
     ...interpolationProperties,
     scale: { type: 'integer', minimum: 1, maximum: 16, default: 4 },
     fps: { type: 'integer', minimum: 1, maximum: 60, default: 24 },
+    video: { type: 'string', enum: ['none', 'mp4', 'webm'], default: 'none' },
+  },
+} as const;
+
+/** Projection of an uploaded image (and optional mask) into a latent space. */
+export const projectJobBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'image'],
+  properties: {
+    model: MODEL_NAME,
+    image: WORKSPACE_PATH,
+    mask: WORKSPACE_PATH,
+    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w' },
+    optimizer: { type: 'string', enum: ['adam', 'lbfgs'], default: 'adam' },
+    steps: { type: 'integer', minimum: 1, maximum: 5000, default: 300 },
+    loss: { type: 'string', enum: ['pixel', 'pixel+classifier', 'pixel+discriminator'], default: 'pixel' },
+    prior: { type: 'number', minimum: 0, maximum: 100, default: 0 },
+    noise: { type: 'boolean', default: true },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 303 },
+    init: { type: 'string', enum: ['mean', 'encoder', 'latent'], default: 'mean' },
+    initLatent: WORKSPACE_PATH,
+  },
+} as const;
+
+/** Direction discovery on a StyleGAN2 model. */
+export const directionsJobBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'method'],
+  properties: {
+    model: MODEL_NAME,
+    method: { type: 'string', enum: ['sefa', 'ganspace', 'interfacegan'] },
+    components: { type: 'integer', minimum: 1, maximum: 512, default: 16 },
+    num: { type: 'integer', minimum: 100, maximum: 200000, default: 5000 },
+  },
+} as const;
+
+/** The W-space PCA scatter: `samples` sampled w on pc0/pc1, and the latent of a render request with its edit path. */
+export const pcaBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model'],
+  properties: {
+    ...renderBody.properties,
+    samples: { type: 'integer', minimum: 100, maximum: 20000, default: 2000 },
+  },
+} as const;
+
+/** Save a latent: what a render request describes, under a name; seeds are drawn into `space`. */
+export const saveLatentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'name'],
+  properties: {
+    ...renderBody.properties,
+    name: FILE_NAME,
+    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w+' },
+    overwrite: { type: 'boolean', default: false },
   },
 } as const;

@@ -4,7 +4,15 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { ArgumentError } from '../../index.js';
 
 /** Folders of a studio workspace; everything the studio writes lives under one of them. */
-export const WORKSPACE_DIRS = ['latents', 'images', 'jobs', 'uploads', 'models', '.partial'] as const;
+export const WORKSPACE_DIRS = [
+  'latents',
+  'images',
+  'jobs',
+  'uploads',
+  'models',
+  'directions',
+  '.partial',
+] as const;
 export type WorkspaceDir = (typeof WORKSPACE_DIRS)[number];
 
 /** File and folder names a client may choose: letters, digits, '-', '_', '.', no leading dot. */

@@ -12,6 +12,7 @@ import {
   renderLatent,
 } from '../../../index.js';
 import type { Studio } from '../app.js';
+import { applyEdits, type EditRequest, editCommand } from '../edits.js';
 import { cliSource, type LatentRef, resolveLatent, type SeedFields, seedFieldsOf } from '../latentRefs.js';
 import { generateCommand, gridPng, shellWord } from '../render.js';
 import { renderBody, saveLatentBody } from '../schemas.js';
@@ -21,6 +22,8 @@ export type RenderRequest = Partial<SeedFields> &
   LatentRef & {
     model: string;
     scale: number;
+    /** Directions to move along, in order (after the latent is drawn or read, before noise resampling). */
+    edits?: EditRequest[];
     /** Fresh noise in the layers of these ws rows ('fine', '0-3'), drawn from RandomState(seed). */
     resampleNoise?: { layers: string; seed: number };
   };
@@ -52,6 +55,10 @@ export async function requestedLatent(
         ]
           .map(shellWord)
           .join(' ');
+  if (b.edits?.length) {
+    latent = await applyEdits(studio.workspace, model, latent, b.edits);
+    command = editCommand(studio.workspace, info, b, fields, b.edits);
+  }
   if (b.resampleNoise) {
     const layers = parseLayerRange(model, b.resampleNoise.layers);
     latent = (await noiseVariations(model, latent, { count: 1, layers, seed: b.resampleNoise.seed })).latent;
@@ -94,41 +101,44 @@ export function registerLatentRoutes(studio: Studio): void {
       .send(await gridPng(images, 8, req.body.scale));
   });
 
-  app.post<{
-    Body: SeedFields & { model: string; seed: number; name: string; space: LatentSpace; overwrite: boolean };
-  }>('/api/latents', { schema: { body: saveLatentBody } }, async (req, reply) => {
-    const b = req.body;
-    const name = Workspace.checkName(b.name, 'latent name');
-    const model = await models.get(b.model);
-    const space = model.architecture === 'dcgan' ? 'z' : b.space;
-    const latent = await latentFromSeeds(model, [b.seed], {
-      space,
-      psi: b.psi,
-      cutoff: b.cutoff,
-      noiseMode: b.noiseMode,
-      noiseSeed: b.noiseSeed,
-    });
-    const file = join(workspace.dir('latents'), `${name}${LATENT_EXTENSION}`);
-    const exists = await readFile(file).then(
-      () => true,
-      () => false,
-    );
-    if (exists && !b.overwrite)
-      return reply
-        .status(409)
-        .send({ error: `latent '${name}' exists; pass overwrite to replace it`, statusCode: 409 });
-    await writeFileAtomic(
-      join(workspace.dir('latents'), `${name}.png`),
-      await gridPng(await renderLatent(model, latent), 1, 4),
-    );
-    await writeFileAtomic(file, encodeLatent(latent));
-    return reply.status(201).send({
-      path: `latents/${name}${LATENT_EXTENSION}`,
-      image: `latents/${name}.png`,
-      space,
-      model: model.name,
-    });
-  });
+  /**
+   * Saves the latent a render request describes (a seed drawn into `space`, or a file, with edits and
+   * noise applied) as latents/<name>.latent.safetensors, with its PNG beside it.
+   */
+  app.post<{ Body: RenderRequest & { name: string; space: LatentSpace; overwrite: boolean } }>(
+    '/api/latents',
+    { schema: { body: saveLatentBody } },
+    async (req, reply) => {
+      const b = req.body;
+      const name = Workspace.checkName(b.name, 'latent name');
+      const model = await models.get(b.model);
+      const space = model.architecture === 'dcgan' ? 'z' : b.space;
+      const plainSeed = b.seed !== undefined && !b.edits?.length && !b.resampleNoise;
+      const latent = plainSeed
+        ? await latentFromSeeds(model, [b.seed!], { space, ...seedFieldsOf(b) })
+        : (await requestedLatent(studio, b)).latent;
+      const file = join(workspace.dir('latents'), `${name}${LATENT_EXTENSION}`);
+      const exists = await readFile(file).then(
+        () => true,
+        () => false,
+      );
+      if (exists && !b.overwrite)
+        return reply
+          .status(409)
+          .send({ error: `latent '${name}' exists; pass overwrite to replace it`, statusCode: 409 });
+      await writeFileAtomic(
+        join(workspace.dir('latents'), `${name}.png`),
+        await gridPng(await renderLatent(model, latent), 1, 4),
+      );
+      await writeFileAtomic(file, encodeLatent(latent));
+      return reply.status(201).send({
+        path: `latents/${name}${LATENT_EXTENSION}`,
+        image: `latents/${name}.png`,
+        space: latent.space,
+        model: model.name,
+      });
+    },
+  );
 
   app.get('/api/latents', async () => {
     const files = await workspace.list('latents', LATENT_EXTENSION);

@@ -12,6 +12,8 @@ import { writeFileAtomic } from '../workspace.js';
 const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.gif': 'image/gif',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
   '.json': 'application/json',
   '.jsonl': 'application/x-ndjson',
   '.safetensors': 'application/octet-stream',

@@ -19,6 +19,8 @@ export interface ModelSummary {
   labels?: string[];
   layers: LayerRow[];
   path: string;
+  /** An encoder bundle trained for this model, when there is one (hybrid inversion starts from its guess). */
+  encoder: string | null;
 }
 
 export type NoiseMode = 'const' | 'random' | 'none';
@@ -42,6 +44,33 @@ export interface SavedLatent {
 export interface LatentRef {
   seed?: number;
   latent?: string;
+}
+
+/** One direction edit: component of a direction file, strength (sigma units when known), ws rows [start, end). */
+export interface EditRequest {
+  directions: string;
+  component: number;
+  strength: number;
+  layers?: [number, number];
+}
+
+export interface DirectionFile {
+  path: string;
+  method?: string;
+  space?: 'z' | 'w';
+  labels?: string[];
+  layers?: [number, number] | null;
+  sigma?: boolean;
+  model?: string | null;
+  error?: string;
+}
+
+export interface PcaView {
+  explained: number[];
+  points: [number, number][];
+  path: [number, number][];
+  current: [number, number];
+  samples: number;
 }
 
 export interface InterpolationRequest extends SeedFields {
@@ -113,6 +142,16 @@ async function uploadFile<T>(url: string, file: Blob, name = (file as File).name
   return (await (await check(await fetch(url, { method: 'POST', body: form }))).json()) as T;
 }
 
+async function postJsonSignal<T>(url: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  return (await (await check(res)).json()) as T;
+}
+
 /** A PNG from the API as an object URL, with the CLI command the server says makes the same image. */
 export interface RenderedImage {
   url: string;
@@ -151,8 +190,13 @@ export const api = {
   ) => postImage('/api/mix', body, signal),
   interpolate: (body: InterpolationRequest, signal?: AbortSignal) =>
     postImage('/api/interpolate', body, signal),
-  saveLatent: (body: SeedFields & { model: string; seed: number; name: string; space: 'z' | 'w' | 'w+' }) =>
-    postJson<{ path: string; image: string }>('/api/latents', body),
+  directions: (model: string) =>
+    getJson<DirectionFile[]>(`/api/directions?model=${encodeURIComponent(model)}`),
+  pca: (body: object, signal?: AbortSignal) => postJsonSignal<PcaView>('/api/pca', body, signal),
+  saveLatent: (
+    body: Partial<SeedFields> &
+      LatentRef & { model: string; name: string; space: 'z' | 'w' | 'w+'; edits?: EditRequest[] },
+  ) => postJson<{ path: string; image: string }>('/api/latents', body),
   latents: () => getJson<SavedLatent[]>('/api/latents'),
   jobs: () => getJson<JobRecord[]>('/api/jobs'),
   submitJob: (kind: string, params: Record<string, unknown>) =>

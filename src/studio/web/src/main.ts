@@ -1,10 +1,13 @@
 import { api, type ModelSummary } from './api.js';
 import { select } from './components/controls.js';
 import { h } from './dom.js';
+import { directionsPanel } from './panels/directions.js';
 import { importModelPanel } from './panels/importModel.js';
 import { interpolationPanel } from './panels/interpolation.js';
 import { jobsPanel } from './panels/jobs.js';
 import { latentViewPanel } from './panels/latentView.js';
+import { pcaScatterPanel } from './panels/pcaScatter.js';
+import { projectionPanel } from './panels/projection.js';
 import { savedLatentsPanel } from './panels/savedLatents.js';
 import { seedGridPanel } from './panels/seedGrid.js';
 import { styleMixPanel } from './panels/styleMix.js';
@@ -30,7 +33,12 @@ async function main(): Promise<void> {
     testId: 'model-picker',
     options: models.map((m) => ({ value: m.name, text: describe(m) })),
     onChange: (name) =>
-      store.set({ model: store.get().models.find((m) => m.name === name) ?? null, selectedFile: null }),
+      store.set({
+        model: store.get().models.find((m) => m.name === name) ?? null,
+        selectedFile: null,
+        edits: [],
+        noiseResample: null,
+      }),
   });
   store.watch(['models', 'model'], (s) => {
     picker.input.replaceChildren(
@@ -51,7 +59,14 @@ async function main(): Promise<void> {
         interpolationPanel(store, jobs),
         styleMixPanel(store),
       ),
-      h('div', { class: 'column' }, latentViewPanel(store), jobs.el, importModelPanel(store, jobs)),
+      h(
+        'div',
+        { class: 'column' },
+        latentViewPanel(store),
+        directionsPanel(store, jobs),
+        pcaScatterPanel(store),
+      ),
+      h('div', { class: 'column' }, projectionPanel(store), jobs.el, importModelPanel(store, jobs)),
     ),
   );
   document.body.dataset.ready = 'true';

@@ -1,4 +1,4 @@
-import type { LatentRef, ModelSummary, NoiseMode, SeedFields } from './api.js';
+import type { EditRequest, LatentRef, ModelSummary, NoiseMode, SeedFields } from './api.js';
 import { Store } from './store.js';
 
 export interface StudioState {
@@ -17,6 +17,8 @@ export interface StudioState {
   savedVersion: number;
   /** Fresh noise in the layers of a ws-row range of the shown latent (StyleGAN2), or none. */
   noiseResample: { layers: string; seed: number } | null;
+  /** Direction edits applied to the shown latent (the sliders that are not at 0). */
+  edits: EditRequest[];
 }
 
 export type StudioStore = Store<StudioState>;
@@ -33,6 +35,7 @@ export function createStore(): StudioStore {
     selectedFile: null,
     savedVersion: 0,
     noiseResample: null,
+    edits: [],
   });
 }
 
@@ -51,5 +54,26 @@ export const LAYER_CHOICES = [
   { value: 'all', text: 'all layers' },
   { value: 'coarse', text: 'coarse (4–8 px)' },
   { value: 'middle', text: 'middle (16–32 px)' },
-  { value: 'fine', text: 'fine (≥ 64 px; top rows on small models)' },
+  { value: 'fine', text: 'fine (64 px and up, or the top rows)' },
 ] as const;
+
+/** Everything the API needs to draw the shown latent: reference, seed fields, edits and noise. */
+export function renderRequest(s: StudioState):
+  | (LatentRef &
+      Partial<SeedFields> & {
+        model: string;
+        edits?: EditRequest[];
+        resampleNoise?: { layers: string; seed: number };
+      })
+  | null {
+  const ref = currentRef(s);
+  if (!s.model || !ref) return null;
+  const sg2 = s.model.architecture === 'stylegan2';
+  return {
+    model: s.model.name,
+    ...ref,
+    ...(ref.latent !== undefined ? {} : seedFields(s)),
+    edits: sg2 && s.edits.length ? s.edits : undefined,
+    resampleNoise: sg2 && s.noiseResample ? s.noiseResample : undefined,
+  };
+}

@@ -59,7 +59,18 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel): HTMLEle
     'add the shown latent',
   );
   const preview = h('button', { type: 'button', 'data-testid': 'interp-preview' }, 'preview');
-  const gif = h('button', { type: 'button', 'data-testid': 'interp-gif' }, 'export GIF');
+  const video = select<string>({
+    label: 'export',
+    value: 'none',
+    testId: 'interp-video',
+    options: [
+      { value: 'none', text: 'GIF' },
+      { value: 'mp4', text: 'GIF + MP4' },
+      { value: 'webm', text: 'GIF + WebM' },
+    ],
+    onChange: () => {},
+  });
+  const gif = h('button', { type: 'button', 'data-testid': 'interp-gif' }, 'export');
   const request = imageRequests(
     img,
     (r) => (command.set(r.command), status.clear()),
@@ -110,8 +121,8 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel): HTMLEle
     const b = body();
     if (!b) return;
     try {
-      jobs.add(await api.submitJob('interpolate-gif', { ...b, scale: 4, fps: 12 }));
-      status.info('exporting the GIF (see Jobs)');
+      jobs.add(await api.submitJob('interpolate-gif', { ...b, scale: 4, fps: 12, video: video.input.value }));
+      status.info('exporting (see Jobs)');
     } catch (e) {
       status.error((e as Error).message);
     }
@@ -132,8 +143,8 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel): HTMLEle
       layers.el,
       h('label', { class: 'field' }, loop, h('span', {}, 'loop')),
       preview,
-      gif,
     ),
+    h('div', { class: 'row' }, video.el, gif),
     img,
     status.el,
     command.el,

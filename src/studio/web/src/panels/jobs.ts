@@ -33,15 +33,23 @@ function jobRow(job: JobRecord, onEnd?: (job: JobRecord) => void): HTMLElement {
     if (j.state === 'done') bar.set(1, 1, j.progress?.message ?? 'done');
     error.textContent = j.error ?? '';
     command.set(j.command ?? '');
-    const shown = (j.files ?? []).filter((f) => f.endsWith('grid.png') || f.endsWith('.gif'));
+    const shown = (j.files ?? []).filter((f) => /(grid\.png|\.gif|\.mp4|\.webm)$/.test(f));
     clear(
       files,
       ...shown.map((f) =>
-        h(
-          'a',
-          { href: api.fileUrl(f), target: '_blank' },
-          h('img', { src: api.fileUrl(f), class: 'pixelated thumb', alt: f }),
-        ),
+        /\.(mp4|webm)$/.test(f)
+          ? h('video', {
+              src: api.fileUrl(f),
+              class: 'pixelated thumb',
+              controls: true,
+              loop: true,
+              muted: true,
+            })
+          : h(
+              'a',
+              { href: api.fileUrl(f), target: '_blank' },
+              h('img', { src: api.fileUrl(f), class: 'pixelated thumb', alt: f }),
+            ),
       ),
     );
     if (j.files?.length)

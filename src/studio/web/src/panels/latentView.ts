@@ -2,7 +2,7 @@ import { api, type NoiseMode } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { h } from '../dom.js';
-import { currentRef, LAYER_CHOICES, seedFields, type StudioStore } from '../state.js';
+import { LAYER_CHOICES, renderRequest, type StudioStore } from '../state.js';
 
 const SCALE = 8;
 
@@ -102,15 +102,16 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
   const save = h('button', { type: 'button', 'data-testid': 'latent-save' }, 'save latent');
   save.addEventListener('click', async () => {
     const s = store.get();
-    if (!s.model || s.selectedSeed === null) return;
-    const chosen = name.input.value.trim() || `seed${s.selectedSeed}`;
+    const req = renderRequest(s);
+    if (!s.model || !req) return;
+    const edited = s.edits.length ? '-edited' : '';
+    const chosen =
+      name.input.value.trim() || (req.seed !== undefined ? `seed${req.seed}${edited}` : `latent${edited}`);
     try {
       const r = await api.saveLatent({
-        model: s.model.name,
-        seed: s.selectedSeed,
+        ...req,
         name: chosen,
         space: s.model.architecture === 'stylegan2' ? (space.input.value as 'w+') : 'z',
-        ...seedFields(s),
       });
       status.info(`saved ${r.path}`);
       store.set({ savedVersion: s.savedVersion + 1 });
@@ -121,27 +122,24 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
   const saveRow = h('div', { class: 'row' }, name.el, space.el, save);
 
   store.watch(
-    ['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'noiseSeed', 'noiseResample'],
+    ['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'noiseSeed', 'noiseResample', 'edits'],
     (s) => {
-      const ref = currentRef(s);
-      if (!s.model || !ref) return;
-      const fromFile = ref.latent !== undefined;
+      const req = renderRequest(s);
+      if (!s.model || !req) return;
+      const fromFile = req.latent !== undefined;
       const sg2 = s.model.architecture === 'stylegan2';
-      saveRow.classList.toggle('hidden', fromFile);
       stylegan.classList.toggle('hidden', !sg2);
       for (const el of [psi.el, noiseMode.el]) el.classList.toggle('hidden', fromFile);
       noiseSeed.el.classList.toggle('hidden', fromFile || s.noiseMode !== 'random');
-      space.el.classList.toggle('hidden', !sg2);
-      const noiseNote = s.noiseResample ? ` · ${s.noiseResample.layers} noise #${s.noiseResample.seed}` : '';
-      title.textContent = `${s.model.name} · ${fromFile ? ref.latent : `seed ${ref.seed}`}${noiseNote}`;
-      const body = {
-        model: s.model.name,
-        ...ref,
-        ...(fromFile ? {} : seedFields(s)),
-        scale: SCALE,
-        resampleNoise: sg2 && s.noiseResample ? s.noiseResample : undefined,
-      };
-      void request((signal) => api.render(body, signal));
+      space.el.classList.toggle('hidden', !sg2 || fromFile || s.edits.length > 0);
+      const notes = [
+        s.noiseResample ? `${s.noiseResample.layers} noise #${s.noiseResample.seed}` : '',
+        s.edits.length ? `${s.edits.length} edit(s)` : '',
+      ].filter(Boolean);
+      title.textContent = [`${s.model.name}`, fromFile ? req.latent : `seed ${req.seed}`, ...notes].join(
+        ' · ',
+      );
+      void request((signal) => api.render({ ...req, scale: SCALE }, signal));
     },
   );
   return panel('Latent', 'panel-latent', title, img, stylegan, saveRow, status.el, command.el).el;
