@@ -7,7 +7,7 @@
  *
  * Rows: StyleGAN2 W / W+ / Z with Adam (NVIDIA's schedule) and with L-BFGS, DCGAN Z with Adam and
  * L-BFGS. Every row uses the CLI's default loss (pixel MSE + classifier features, plus NVIDIA's noise
- * regulariser with optimised noise maps for StyleGAN2). Adam projects `--batch` images per program run
+ * regulariser with optimised noise maps for StyleGAN2 with Adam; L-BFGS keeps the stored maps). Adam projects `--batch` images per program run
  * (they do not interact), so seconds/image = batch time / batch; L-BFGS runs one image at a time.
  * Encoder and hybrid rows plug in as more `Row`s (an `init` latent per image).
  */
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       space: row.space,
       optimizer: row.optimizer,
       numSteps: args.steps,
-      losses: { mse: 1, classifier: args.featureWeight, noise: row.model === 'sg2' ? 1e5 : 0 },
+      losses: { mse: 1, classifier: args.featureWeight, noise: row.model === 'sg2' && row.optimizer === 'adam' ? 1e5 : 0 },
       nets: { classifier },
     };
     const metrics: ReconstructionMetrics[] = [];

@@ -78,7 +78,7 @@ export { activeTerms, type FeatureNets, IMAGE2STYLEGAN_LAYERS, LOSS_TERMS, type 
 export { latentStats, type LatentStats, noiseLayers, type ProjectionSpec, projectionExecutable, projectionProgram } from './inversion/program.js';
 export { featureDistances, mse01, psnrFromMse, type ReconstructionMetrics, reconstructionMetrics, ssim } from './inversion/metrics.js';
 export { DEFAULT_MAX_PIXELS, readMask, readTarget, type TargetOptions } from './inversion/target.js';
-export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions } from './inversion/files.js';
+export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions, VIDEO_FORMATS, type VideoFormat } from './inversion/files.js';
 export { loadVggNet } from './inversion/vggNet.js';
 // directions: InterFaceGAN, conditional, GANSpace, SeFa, Jacobian; direction files; edits
 export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd } from './directions/direction.js';

@@ -3,7 +3,9 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { writeGif } from '../formats/gif.js';
 import { makeGrid, toImages, upscale, type RgbImage, writePng } from '../formats/image.js';
+import { writeVideo } from '../formats/video.js';
 import { LATENT_EXTENSION, saveLatent } from '../latent/file.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
@@ -38,14 +40,24 @@ function stem(file: string): string {
 }
 
 /** The files written for one target, relative to the output folder. */
-export function outputNames(name: string): { latent: string; reconstruction: string; target: string; metrics: string; frames: string } {
+export function outputNames(name: string, video: VideoFormat = 'gif'): { latent: string; reconstruction: string; target: string; metrics: string; video: string } {
   return {
     latent: `${name}${LATENT_EXTENSION}`,
     reconstruction: `${name}.png`,
     target: `${name}.target.png`,
     metrics: `${name}.metrics.json`,
-    frames: `${name}.frames`,
+    video: video === 'frames' ? `${name}.frames` : `${name}.${video}`,
   };
+}
+
+/** Progress video: an animated GIF (no dependencies), MP4/WebM (needs ffmpeg) or a folder of PNG frames. */
+export type VideoFormat = 'gif' | 'mp4' | 'webm' | 'frames';
+export const VIDEO_FORMATS: readonly VideoFormat[] = ['gif', 'mp4', 'webm', 'frames'];
+
+async function writeProgress(path: string, frames: readonly RgbImage[], format: VideoFormat): Promise<void> {
+  if (format === 'gif') await writeGif(path, frames, { delayMs: 100 }); // 10 fps, as NVIDIA's proj.mp4
+  else if (format === 'frames') for (let f = 0; f < frames.length; f++) await writePng(join(path, `frame${String(f).padStart(4, '0')}.png`), frames[f]);
+  else await writeVideo(path, frames, { fps: 10 });
 }
 
 export interface ProjectFilesOptions extends Omit<ProjectOptions, 'onStep' | 'frameEvery' | 'mask'> {
@@ -57,8 +69,10 @@ export interface ProjectFilesOptions extends Omit<ProjectOptions, 'onStep' | 'fr
   mask?: Tensor;
   /** Classifier for the metrics' feature distance. */
   metricsClassifier?: Classifier;
-  /** Keep a progress frame (target | reconstruction) every this many steps in `<name>.frames/`. 0 = none. */
+  /** Keep a progress frame (target | reconstruction) every this many steps for the progress video. 0 = none. */
   framesEvery?: number;
+  /** Default 'gif'. */
+  videoFormat?: VideoFormat;
   /** Skip targets whose metrics file exists (default true); false re-projects them. */
   resume?: boolean;
   onProgress?: (p: FilesProgress) => void;
@@ -94,8 +108,8 @@ interface Loaded {
 /**
  * Projects image files and writes, per target `<name>`: `<name>.latent.safetensors` (codes + noise
  * maps, lossless), `<name>.png` (reconstruction), `<name>.target.png` (the prepared target),
- * `<name>.metrics.json` (MSE, PSNR, SSIM, feature distance, losses, settings) and optionally
- * `<name>.frames/`. Each target's files are staged in a hidden folder and renamed into place only
+ * `<name>.metrics.json` (MSE, PSNR, SSIM, feature distance, losses, settings) and optionally a
+ * progress video `<name>.gif` (or .mp4 / .webm / .frames/). Each target's files are staged in a hidden folder and renamed into place only
  * when all exist (the metrics file last, which marks the target done), so an interrupted or failed
  * target leaves nothing behind and a rerun resumes after the last finished one.
  */
@@ -171,14 +185,14 @@ async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFiles
   const out: ProjectedFile[] = [];
   for (let i = 0; i < n; i++) {
     const { source, name } = batch[i];
-    const files = outputNames(name);
+    const files = outputNames(name, opts.videoFormat);
     const staging = join(opts.outdir, `.${name}.partial-${process.pid}`);
     try {
       await mkdir(staging, { recursive: true });
       await saveLatent(join(staging, files.latent), rowOfLatent(result, i, n, source));
       await writePng(join(staging, files.reconstruction), recon[i]);
       await writePng(join(staging, files.target), toImages(batch[i].target)[0]);
-      if (frames[i].length) for (let f = 0; f < frames[i].length; f++) await writePng(join(staging, files.frames, `frame${String(f).padStart(4, '0')}.png`), frames[i][f]);
+      if (frames[i].length) await writeProgress(join(staging, files.video), frames[i], opts.videoFormat ?? 'gif');
       const seconds = result.seconds / n;
       const record = {
         source,
@@ -190,10 +204,10 @@ async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFiles
         loss: result.loss[i],
         terms: Object.fromEntries(Object.entries(result.terms).map(([k, v]) => [k, v![i]])),
         metrics: metrics[i],
-        files: { ...files, frames: frames[i].length ? files.frames : null },
+        files: { ...files, video: frames[i].length ? files.video : null },
       };
       await writeFile(join(staging, files.metrics), `${JSON.stringify(record, null, 2)}\n`);
-      for (const f of [files.frames, files.latent, files.reconstruction, files.target, files.metrics]) {
+      for (const f of [files.video, files.latent, files.reconstruction, files.target, files.metrics]) {
         if (!existsSync(join(staging, f))) continue;
         await rm(join(opts.outdir, f), { recursive: true, force: true });
         await rename(join(staging, f), join(opts.outdir, f));

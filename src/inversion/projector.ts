@@ -13,7 +13,11 @@ import { featureExecutable, latentStats, noiseLayers, type ProjectionSpec, proje
 export interface ProjectOptions {
   /** Default 'w' (NVIDIA) for StyleGAN2, 'z' for DCGAN. */
   space?: LatentSpace;
-  /** Optimise the StyleGAN2 noise maps too (NVIDIA does). Default true for StyleGAN2. */
+  /**
+   * Optimise the StyleGAN2 noise maps too. Default: with Adam (NVIDIA does); not with L-BFGS, whose
+   * quasi-Newton model otherwise spends its iterations on the 1e5 noise penalty of fresh random maps
+   * (measured on a Fashion-MNIST test image, 200 iterations in W: 13.8 dB with the maps, 29.3 dB without).
+   */
   optimizeNoise?: boolean;
   /** Default 'adam' (NVIDIA's schedule); 'lbfgs' runs strong-Wolfe L-BFGS (one image at a time). */
   optimizer?: 'adam' | 'lbfgs';
@@ -170,7 +174,7 @@ export async function project(model: GanModel, target: Tensor, opts: ProjectOpti
   const nets = opts.nets ?? {};
   const terms = activeTerms(model, opts.losses ?? defaultLosses(model, nets), nets);
   const space = opts.space ?? (model.architecture === 'dcgan' ? 'z' : 'w');
-  const optimizeNoise = model.architecture === 'stylegan2' && (opts.optimizeNoise ?? true);
+  const optimizeNoise = model.architecture === 'stylegan2' && (opts.optimizeNoise ?? (opts.optimizer ?? 'adam') === 'adam');
   const numSteps = opts.numSteps ?? NVIDIA_PROJECTOR_DEFAULTS.numSteps;
   if (!Number.isInteger(numSteps) || numSteps < 1) throw new ArgumentError(`numSteps must be a positive integer, got ${numSteps}`);
   const stats = await latentStats(model, opts.wAvgSamples ?? 10_000);

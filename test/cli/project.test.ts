@@ -30,8 +30,8 @@ describe('latentlab project', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/projected 2, skipped 0 \(already done\), failed 0/);
     for (const name of ['a_grey32', 'b_rgb48x40']) {
-      for (const f of [`${name}.latent.safetensors`, `${name}.png`, `${name}.target.png`, `${name}.metrics.json`]) expect(existsSync(join(out, f)), f).toBe(true);
-      expect(readdirSync(join(out, `${name}.frames`)).length).toBe(3); // steps 0, 4 and the last
+      for (const f of [`${name}.latent.safetensors`, `${name}.png`, `${name}.target.png`, `${name}.metrics.json`, `${name}.gif`]) expect(existsSync(join(out, f)), f).toBe(true);
+      expect(readFileSync(join(out, `${name}.gif`)).subarray(0, 6).toString()).toBe('GIF89a');
       const metrics = JSON.parse(readFileSync(join(out, `${name}.metrics.json`), 'utf8'));
       expect(Object.keys(metrics.metrics).sort()).toEqual(['featureDistance', 'mse', 'psnr', 'ssim']);
       expect(metrics.metrics.psnr).toBeGreaterThan(5);

@@ -74,6 +74,7 @@ describe.skipIf(!have)('projector on fixture A (NVIDIA weights) with NVIDIA defa
       // error (and for ReLU kinks to be rare); 2% covers both at eps = 1e-2.
       const eps = 1e-2;
       const numeric = ((await loss(name, dir, eps)) - (await loss(name, dir, -eps))) / (2 * eps);
+      if (process.env.LATENTLAB_GRADCHECK_TABLE) console.log(`${name}: analytic ${analytic}, numeric ${numeric}, rel ${Math.abs(numeric - analytic) / Math.abs(analytic)}`);
       expect(Math.abs(numeric - analytic), `${name}: analytic ${analytic}, numeric ${numeric}`).toBeLessThanOrEqual(0.02 * Math.abs(analytic) + 1e-3);
       expect(Math.abs(analytic)).toBeGreaterThan(0);
     }

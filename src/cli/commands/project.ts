@@ -11,6 +11,8 @@ import {
   loadModel,
   loadVggNet,
   type LossWeights,
+  VIDEO_FORMATS,
+  type VideoFormat,
   projectFiles,
   readClassifierBundle,
   readMask,
@@ -62,7 +64,7 @@ export const projectCommand: Command = {
     { name: 'target', type: 'string', help: 'an image, or a folder of images (resumable batch)' },
     { name: 'outdir', type: 'string', help: 'output folder (per image: NAME.latent.safetensors, NAME.png, NAME.target.png, NAME.metrics.json)' },
     { name: 'space', type: 'string', help: 'w (NVIDIA), w+ or z; DCGAN: z' },
-    { name: 'noise', type: 'boolean', help: 'optimise the noise maps too (StyleGAN2; --no-noise keeps the stored ones)', default: true },
+    { name: 'noise', type: 'boolean', help: 'optimise the noise maps too (StyleGAN2; default with adam, not lbfgs; --no-noise keeps the stored ones)' },
     { name: 'optimizer', type: 'string', help: 'adam (NVIDIA schedule) or lbfgs (strong Wolfe)', default: 'adam' },
     { name: 'steps', type: 'number', help: 'Adam steps / L-BFGS iterations', default: 1000 },
     { name: 'lr', type: 'number', help: 'initial learning rate (Adam)', default: 0.1 },
@@ -79,7 +81,8 @@ export const projectCommand: Command = {
     { name: 'mask', type: 'string', help: 'mask image: the loss counts only where it is bright (e.g. sketch strokes)' },
     { name: 'init', type: 'string', help: 'start from a latent file (e.g. an encoder output) instead of w_avg' },
     { name: 'any-model', type: 'boolean', help: 'accept an --init latent saved for other weights of the same shape' },
-    { name: 'video', type: 'boolean', help: 'keep progress frames (target | reconstruction) in NAME.frames/' },
+    { name: 'video', type: 'boolean', help: 'write a progress video of target | reconstruction (NAME.gif)' },
+    { name: 'video-format', type: 'string', help: 'gif, mp4 or webm (need ffmpeg), frames (NAME.frames/*.png)', default: 'gif' },
     { name: 'video-every', type: 'number', help: 'steps between progress frames', default: 10 },
     { name: 'batch', type: 'number', help: 'images optimised together (Adam)', default: 1 },
     { name: 'w-avg-samples', type: 'number', help: 'mapped samples for w_avg and w_std', default: 10000 },
@@ -99,6 +102,7 @@ export const projectCommand: Command = {
     const steps = Number(flags.steps);
     if (!Number.isInteger(steps) || steps < 1) throw new ArgumentError(`--steps must be a positive integer, got ${steps}`);
 
+    const optimizeNoise = flags.noise === undefined ? optimizer === 'adam' : Boolean(flags.noise);
     const sources = await listTargets(String(targetPath));
     const model = await loadModel(String(flags.model));
     const nets: FeatureNets = {};
@@ -117,7 +121,7 @@ export const projectCommand: Command = {
       vgg: nets.vgg ? nonNegative(flags, 'vgg-weight') : 0,
       classifier: featureWeight,
       discriminator: nonNegative(flags, 'disc-weight'),
-      noise: model.architecture === 'stylegan2' && flags.noise ? nonNegative(flags, 'noise-reg') : 0,
+      noise: model.architecture === 'stylegan2' && optimizeNoise ? nonNegative(flags, 'noise-reg') : 0,
       prior: nonNegative(flags, 'prior'),
     };
     const mask = flags.mask ? await readMask(String(flags.mask), model.resolution) : undefined;
@@ -125,12 +129,14 @@ export const projectCommand: Command = {
     if (init && init.codes.shape[0] !== 1) throw new ArgumentError(`--init ${flags.init} holds ${init.codes.shape[0]} latents; pass a file with one`);
     const videoEvery = Number(flags['video-every']);
     if (flags.video && !(Number.isInteger(videoEvery) && videoEvery >= 1)) throw new ArgumentError('--video-every must be a positive integer');
+    const videoFormat = String(flags['video-format']) as VideoFormat;
+    if (!VIDEO_FORMATS.includes(videoFormat)) throw new ArgumentError(`--video-format must be ${VIDEO_FORMATS.join(', ')}; got '${videoFormat}'`);
 
     const progress = progressPrinter(process.stderr);
     const results = await projectFiles(model, sources, {
       outdir: String(flags.outdir),
       space: space as LatentSpace | undefined,
-      optimizeNoise: Boolean(flags.noise),
+      optimizeNoise,
       optimizer,
       numSteps: steps,
       initialLearningRate: Number(flags.lr),
@@ -145,6 +151,7 @@ export const projectCommand: Command = {
       maxPixels: Number(flags['max-pixels']),
       metricsClassifier: classifier,
       framesEvery: flags.video ? videoEvery : 0,
+      videoFormat,
       resume: !flags.force,
       onProgress: (p) => progress.update(p),
     });
