@@ -1,9 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.js';
 import { float32ToHalf, Tensor } from '../core/tensor.js';
-import { writeFilesAtomically } from '../formats/atomicFiles.js';
-import { readSafetensors, writeSafetensors } from '../formats/safetensors.js';
+import { readTensorBundle, writeTensorBundle } from '../formats/tensorBundle.js';
 import type { GanModel } from '../models/ganModel.js';
 import { hashTensors, type Provenance } from '../models/manifest.js';
 import { Weights } from '../nn/weights.js';
@@ -11,8 +8,6 @@ import type { Executable } from '../runtime/compile.js';
 import { type EncoderConfig, encoderFitsModel, type ResolvedEncoder, resolveEncoder } from './encoderConfig.js';
 
 export const ENCODER_FORMAT = 'latentlab-encoder';
-const MANIFEST_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.safetensors';
 
 /** model.json of an encoder bundle (format `latentlab-encoder`), after the classifier bundle. */
 export interface EncoderManifest {
@@ -114,50 +109,12 @@ export async function writeEncoderBundle(
       ? new Map([...values].map(([k, t]) => [k, new Tensor('float16', t.shape, float32ToHalf(t.toFloat32().data))]))
       : values;
   const manifest: EncoderManifest = { ...e.manifest, contentHash: encoderHash(values), weightsDtype: dtype };
-  await writeFilesAtomically(dir, [
-    { name: WEIGHTS_FILE, data: writeSafetensors(stored, { format: ENCODER_FORMAT, contentHash: manifest.contentHash }) },
-    { name: MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
-  ]);
+  await writeTensorBundle(dir, manifest, stored);
   return manifest;
 }
 
 /** Reads an encoder bundle, upcasting float16, and checks the weights against the manifest's hash. */
 export async function readEncoderBundle(dir: string): Promise<Encoder> {
-  const manifestPath = join(dir, MANIFEST_FILE);
-  let manifest: EncoderManifest;
-  try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
-  } catch (err) {
-    const missing = await stat(dir).then(
-      () => false,
-      () => true,
-    );
-    throw new CheckpointError(
-      missing ? dir : manifestPath,
-      missing ? 'no such folder' : `cannot read the encoder manifest: ${(err as Error).message}`,
-    );
-  }
-  if (manifest.format !== ENCODER_FORMAT || manifest.version !== 1) {
-    throw new CheckpointError(
-      manifestPath,
-      `not a ${ENCODER_FORMAT} v1 bundle (format ${String(manifest.format)}, version ${String(manifest.version)})`,
-    );
-  }
-  const weightsPath = join(dir, WEIGHTS_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(weightsPath);
-  } catch (err) {
-    throw new CheckpointError(weightsPath, `cannot read the weights: ${(err as Error).message}`);
-  }
-  const raw = readSafetensors(bytes, { file: weightsPath }).tensors;
-  const tensors = new Map([...raw].map(([k, t]) => [k, t.dtype === 'float32' ? t : t.toFloat32()]));
-  const hash = encoderHash(tensors);
-  if (hash !== manifest.contentHash) {
-    throw new CheckpointError(
-      weightsPath,
-      `content hash ${hash.slice(0, 12)}… does not match the manifest's ${String(manifest.contentHash).slice(0, 12)}…`,
-    );
-  }
+  const { manifest, tensors } = await readTensorBundle<EncoderManifest>(dir, ENCODER_FORMAT, 'encoder', encoderHash);
   return new Encoder(manifest, tensors);
 }
