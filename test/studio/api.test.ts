@@ -18,30 +18,9 @@ import {
 import type { InjectOptions } from 'fastify';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobRecord } from '../../src/studio/server/jobQueue.js';
-import { parseSse, SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
+import { multipart, parseSse, pixels, SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
 
 const SG2 = 'fmnist-stylegan2';
-
-function multipart(
-  field: string,
-  filename: string,
-  type: string,
-  bytes: Uint8Array,
-): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = '----latentlabTestBoundary';
-  const head = `--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="${filename}"\r\ncontent-type: ${type}\r\n\r\n`;
-  const payload = Buffer.concat([
-    Buffer.from(head),
-    Buffer.from(bytes),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
-async function pixels(png: Buffer): Promise<{ width: number; height: number; data: Buffer }> {
-  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data };
-}
 
 let studio: Studio;
 let workspace: string;

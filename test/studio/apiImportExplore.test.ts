@@ -8,33 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobRecord } from '../../src/studio/server/jobQueue.js';
 import { FIXTURES, haveFixtures } from '../fixtures.js';
-import { tempWorkspace, testStudio } from './helpers.js';
+import { multipart, pixels, tempWorkspace, testStudio } from './helpers.js';
 
 const SG2 = 'fmnist-stylegan2';
 /** ffmpeg is a Debian package CI installs (.ci/apt-packages); without it the MP4 half of a test is skipped. */
 const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!HAVE_FFMPEG && process.env.CI) throw new Error('ffmpeg missing on CI');
-
-function multipart(
-  field: string,
-  filename: string,
-  type: string,
-  bytes: Uint8Array,
-): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = '----latentlabTestBoundary';
-  const head = `--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="${filename}"\r\ncontent-type: ${type}\r\n\r\n`;
-  const payload = Buffer.concat([
-    Buffer.from(head),
-    Buffer.from(bytes),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
-async function pixels(png: Buffer): Promise<{ width: number; height: number; data: Buffer }> {
-  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data };
-}
 
 let studio: Studio;
 let workspace: string;

@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { buildStudio, type Studio, type StudioOptions } from '../../src/studio/server/app.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,4 +33,27 @@ export function parseSse(text: string): { event: string; data: unknown }[] {
       const data = lines.find((l) => l.startsWith('data: '))?.slice(6) ?? 'null';
       return { event, data: JSON.parse(data) as unknown };
     });
+}
+
+/** A multipart/form-data body with one file field, for fastify.inject. */
+export function multipart(
+  field: string,
+  filename: string,
+  type: string,
+  bytes: Uint8Array,
+): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = '----latentlabTestBoundary';
+  const head = `--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="${filename}"\r\ncontent-type: ${type}\r\n\r\n`;
+  const payload = Buffer.concat([
+    Buffer.from(head),
+    Buffer.from(bytes),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/** Raw pixels of a PNG response. */
+export async function pixels(png: Buffer): Promise<{ width: number; height: number; data: Buffer }> {
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data };
 }
