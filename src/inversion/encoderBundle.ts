@@ -4,6 +4,7 @@ import { readTensorBundle, writeTensorBundle } from '../formats/tensorBundle.js'
 import type { GanModel } from '../models/ganModel.js';
 import { hashTensors, type Provenance } from '../models/manifest.js';
 import { Weights } from '../nn/weights.js';
+import { ProgramCache } from '../runtime/programCache.js';
 import type { Executable } from '../runtime/compile.js';
 import { type EncoderConfig, encoderFitsModel, type ResolvedEncoder, resolveEncoder } from './encoderConfig.js';
 
@@ -29,7 +30,7 @@ export interface EncoderManifest {
 
 /** A loaded encoder: manifest, float32 weights by key, and a cache of compiled programs. */
 export class Encoder {
-  private readonly programs = new Map<string, Promise<Executable>>();
+  private readonly programs = new ProgramCache();
   private constWeights?: Weights;
   readonly config: ResolvedEncoder;
 
@@ -52,13 +53,7 @@ export class Encoder {
 
   /** A compiled program cached under `key`. */
   program(key: string, make: () => Promise<Executable>): Promise<Executable> {
-    let p = this.programs.get(key);
-    if (!p) {
-      p = make();
-      this.programs.set(key, p);
-      p.catch(() => this.programs.delete(key));
-    }
-    return p;
+    return this.programs.get(key, make);
   }
 
   /**
@@ -75,9 +70,7 @@ export class Encoder {
   }
 
   async release(): Promise<void> {
-    const all = [...this.programs.values()];
-    this.programs.clear();
-    await Promise.all(all.map(async (p) => (await p).release().catch(() => {})));
+    await this.programs.release();
   }
 }
 

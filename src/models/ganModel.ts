@@ -1,6 +1,7 @@
 import { ArgumentError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { Weights } from '../nn/weights.js';
+import { ProgramCache } from '../runtime/programCache.js';
 import type { Executable } from '../runtime/compile.js';
 import type { DcganGeneratorConfig } from './dcgan/config.js';
 import type { BundleManifest } from './manifest.js';
@@ -12,7 +13,7 @@ import type { DiscriminatorConfig } from './stylegan2/discriminator.js';
  * It caches compiled programs per shape and option set, so repeated calls cost one ORT run.
  */
 export class GanModel {
-  private readonly programs = new Map<string, Promise<Executable>>();
+  private readonly programs = new ProgramCache();
   private gConst?: Weights;
   private dConst?: Weights;
 
@@ -78,18 +79,10 @@ export class GanModel {
 
   /** Compiles (once) the program named by `key`. */
   program(key: string, make: () => Promise<Executable>): Promise<Executable> {
-    let p = this.programs.get(key);
-    if (!p) {
-      p = make();
-      this.programs.set(key, p);
-      p.catch(() => this.programs.delete(key));
-    }
-    return p;
+    return this.programs.get(key, make);
   }
 
   async release(): Promise<void> {
-    const all = [...this.programs.values()];
-    this.programs.clear();
-    await Promise.all(all.map(async (p) => (await p).release().catch(() => {})));
+    await this.programs.release();
   }
 }

@@ -1,5 +1,6 @@
 import type { Tensor } from '../../core/tensor.js';
 import { Weights } from '../../nn/weights.js';
+import { ProgramCache } from '../../runtime/programCache.js';
 import type { Executable } from '../../runtime/compile.js';
 import type { Provenance } from '../manifest.js';
 import { type ClassifierConfig, type ResolvedClassifier, resolveClassifier } from './config.js';
@@ -30,7 +31,7 @@ export interface ClassifierManifest {
  * (ORT pre-packs them); compiled programs are cached per key, as in GanModel.
  */
 export class Classifier {
-  private readonly programs = new Map<string, Promise<Executable>>();
+  private readonly programs = new ProgramCache();
   private constWeights?: Weights;
   readonly config: ResolvedClassifier;
 
@@ -61,12 +62,11 @@ export class Classifier {
 
   /** A compiled program cached under `key` (e.g. `predict:64x32`). */
   program(key: string, make: () => Promise<Executable>): Promise<Executable> {
-    let p = this.programs.get(key);
-    if (!p) {
-      p = make();
-      this.programs.set(key, p);
-      p.catch(() => this.programs.delete(key));
-    }
-    return p;
+    return this.programs.get(key, make);
+  }
+
+  /** Frees the compiled sessions (the classifier stays usable: programs recompile on demand). */
+  async release(): Promise<void> {
+    await this.programs.release();
   }
 }
