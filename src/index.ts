@@ -21,7 +21,9 @@ export { Weights, Scope, type ParamMode } from './nn/weights.js';
 
 // models
 export { GanModel } from './models/ganModel.js';
-export type { BundleManifest, Provenance, LayerRow, Architecture } from './models/manifest.js';
+export type { BundleManifest, EvaluationRecord, Provenance, LayerRow, Architecture } from './models/manifest.js';
+export { currentEvaluation } from './models/manifest.js';
+export { generatorCard, provenanceLines } from './models/card.js';
 export type { GeneratorConfig, ResolvedGenerator, SynthesisLayerInfo } from './models/stylegan2/config.js';
 export type { DiscriminatorConfig } from './models/stylegan2/discriminator.js';
 export type { NoiseMode } from './models/stylegan2/synthesis.js';
@@ -49,7 +51,7 @@ export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
 
 // formats
 export { loadModel, type LoadOptions } from './formats/loadModel.js';
-export { readBundle, writeBundle } from './formats/bundle.js';
+export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './formats/bundle.js';
 export { exportOnnx, type ExportedGraph } from './formats/onnxExport.js';
 export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
 export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, loadTorchFile, loadNvidiaPickle } from './formats/files.js';

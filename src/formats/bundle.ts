@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.js';
 import { float32ToHalf, Tensor } from '../core/tensor.js';
 import { GanModel } from '../models/ganModel.js';
-import { type BundleManifest, hashTensors } from '../models/manifest.js';
+import { type BundleManifest, currentEvaluation, type EvaluationRecord, hashTensors } from '../models/manifest.js';
 import { writeFilesAtomically } from './atomicFiles.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
@@ -41,6 +41,10 @@ export async function writeBundle(dir: string, model: GanModel, opts: { dtype?: 
   const dtype = opts.dtype ?? model.manifest.weightsDtype ?? 'float32';
   const { g, d } = storedTensors(model, dtype);
   const manifest: BundleManifest = { ...model.manifest, weightsDtype: dtype, contentHash: hashTensors({ G: g, D: d }) };
+  // Measurements of other weights (a copy's float16 rounding, a newer snapshot) do not carry over.
+  const evaluation = currentEvaluation(manifest);
+  if (Object.keys(evaluation).length) manifest.evaluation = evaluation;
+  else delete manifest.evaluation;
   const all = new Map<string, Tensor>();
   for (const [k, t] of g) all.set(`G/${k}`, t);
   if (d) for (const [k, t] of d) all.set(`D/${k}`, t);
@@ -51,8 +55,8 @@ export async function writeBundle(dir: string, model: GanModel, opts: { dtype?: 
   return manifest;
 }
 
-/** Reads a bundle folder and checks that the weights are the ones the manifest names. */
-export async function readBundle(dir: string): Promise<GanModel> {
+/** Reads and checks a bundle's model.json without its weights. */
+export async function readBundleManifest(dir: string): Promise<BundleManifest> {
   const manifestPath = join(dir, MANIFEST_FILE);
   let manifest: BundleManifest;
   try {
@@ -63,6 +67,31 @@ export async function readBundle(dir: string): Promise<GanModel> {
   if (manifest.format !== 'latentlab-bundle' || manifest.version !== 1) {
     throw new CheckpointError(manifestPath, `not a latentlab bundle v1 (format ${String(manifest.format)}, version ${String(manifest.version)})`);
   }
+  return manifest;
+}
+
+/**
+ * Adds measurements to a bundle's card (model.json `evaluation`, replacing records of the same
+ * metric); the weights are untouched. Every record must name the bundle's current weights.
+ */
+export async function recordEvaluation(dir: string, records: Readonly<Record<string, EvaluationRecord>>): Promise<BundleManifest> {
+  const manifest = await readBundleManifest(dir);
+  for (const [metric, r] of Object.entries(records)) {
+    if (r.modelHash !== manifest.contentHash) {
+      throw new CheckpointError(
+        join(dir, MANIFEST_FILE),
+        `the ${metric} record was measured on weights ${r.modelHash.slice(0, 12)}…, this bundle holds ${manifest.contentHash.slice(0, 12)}…`,
+      );
+    }
+  }
+  const updated: BundleManifest = { ...manifest, evaluation: { ...currentEvaluation(manifest), ...records } };
+  await writeFilesAtomically(dir, [{ name: MANIFEST_FILE, data: `${JSON.stringify(updated, null, 2)}\n` }]);
+  return updated;
+}
+
+/** Reads a bundle folder and checks that the weights are the ones the manifest names. */
+export async function readBundle(dir: string): Promise<GanModel> {
+  const manifest = await readBundleManifest(dir);
   const weightsPath = join(dir, WEIGHTS_FILE);
   let bytes: Uint8Array;
   try {

@@ -3,7 +3,7 @@ import { formatShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier/classifier.js';
-import { predict } from '../models/classifier/predict.js';
+import { type Predictions, predict } from '../models/classifier/predict.js';
 import { traceSqrtProduct } from './linalg.js';
 import { type FeatureStats, FeatureStatsAccumulator } from './stats.js';
 
@@ -44,6 +44,8 @@ export interface FeatureOptions {
   limit?: number;
   /** Called after each batch with the images done so far. */
   onProgress?: (done: number) => void;
+  /** Called with each batch's predictions (e.g. to measure class confidence in the same pass). */
+  onPredictions?: (p: Predictions) => void;
 }
 
 function isDataset(s: ImageSource): s is ImageDataset {
@@ -111,7 +113,9 @@ export async function classifierFeatureStats(
         `FCD: ${c.name} was trained on ${c.manifest.resolution}px images, got ${images.shape[2]}px`,
       );
     }
-    acc.add((await predict(c, images, { batchSize })).features);
+    const p = await predict(c, images, { batchSize });
+    acc.add(p.features);
+    opts.onPredictions?.(p);
     opts.onProgress?.(acc.count);
   }
   return acc.finish();

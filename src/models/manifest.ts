@@ -48,6 +48,30 @@ export interface BundleManifest {
   contentHash: string;
   /** Storage dtype of the weights file; float16 bundles are upcast on load. */
   weightsDtype: 'float32' | 'float16';
+  /** The card's measurements by metric name ('fcd', 'classifierConfidence', ...): `metrics ... --record`. */
+  evaluation?: Record<string, EvaluationRecord>;
+}
+
+/** One measurement of a bundle's weights, kept in its model.json. */
+export interface EvaluationRecord {
+  value: number;
+  /** The contentHash of the weights measured: a record survives only with those weights. */
+  modelHash: string;
+  /** How it was measured (the command line, flags included). */
+  command: string;
+  /** Generated images measured. */
+  num: number;
+  /** The classifier whose features or probabilities define the metric. */
+  classifier?: { name: string; contentHash: string };
+  /** Companion numbers: terms of the metric, the reference set's value... */
+  details?: Record<string, number | string>;
+  /** ISO time of the measurement. */
+  measured: string;
+}
+
+/** The records of `evaluation` that were measured on the weights `contentHash` names. */
+export function currentEvaluation(m: Pick<BundleManifest, 'evaluation' | 'contentHash'>): Record<string, EvaluationRecord> {
+  return Object.fromEntries(Object.entries(m.evaluation ?? {}).filter(([, r]) => r.modelHash === m.contentHash));
 }
 
 /** A stable hash of named tensors (sorted by name), so the same weights hash the same in any file. */

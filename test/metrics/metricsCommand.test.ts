@@ -7,7 +7,8 @@ import { parseArgs } from '../../src/cli/args.js';
 import { metricsCommand } from '../../src/cli/commands/metrics.js';
 import { ArgumentError } from '../../src/core/errors.js';
 import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
-import { writeBundle } from '../../src/formats/bundle.js';
+import { readBundleManifest, writeBundle } from '../../src/formats/bundle.js';
+import { modelCard } from '../../src/cli/commands/modelCard.js';
 import { writeClassifierBundle } from '../../src/models/classifier/bundle.js';
 import { Classifier } from '../../src/models/classifier/classifier.js';
 import { CLASSIFIER_PRESETS, type ClassifierConfig } from '../../src/models/classifier/config.js';
@@ -95,8 +96,11 @@ describe('latentlab metrics', () => {
         '32',
         '--json',
         json,
+        '--record',
       ]);
       expect(lines[1]).toMatch(/^fcd \d+\.\d{4} /);
+      expect(lines[2]).toMatch(/^classifier confidence 0\.\d{3} \(reference images 0\.\d{3}\); above 0\.9: /);
+      expect(lines[3]).toMatch(/^predicted classes: 0 \d+\.\d %, 1 /);
       const record = JSON.parse(await readFile(json, 'utf8'));
       expect(record).toMatchObject({
         metric: 'fcd',
@@ -106,6 +110,20 @@ describe('latentlab metrics', () => {
       });
       expect(record.value).toBeGreaterThan(0);
       expect(record.value).toBeCloseTo(record.meanTerm + record.covTerm, 9);
+      const shares: number[] = record.confidence.classShares;
+      expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      expect(record.confidence.n).toBe(64);
+      expect(record.referenceConfidence.n).toBe(300);
+      // --record: the same numbers on the bundle's card, bound to its weights, and shown by `info`.
+      const card = (await readBundleManifest(join(dir, 'gen'))).evaluation!;
+      expect(card.fcd).toMatchObject({ value: record.value, num: 64, modelHash: model.manifest.contentHash });
+      expect(card.fcd.classifier?.name).toBe('tiny-clf');
+      expect(card.classifierConfidence.value).toBe(record.confidence.meanTopProbability);
+      const info = await modelCard(join(dir, 'gen'));
+      expect(info).toContain(`  fcd ${record.value.toFixed(2)} (64 images, tiny-clf; ${card.fcd.measured.slice(0, 10)})`);
+      await expect(
+        run(['fcd', '--model', join(dir, 'gen', 'weights.safetensors'), '--classifier', join(dir, 'clf'), '--record']),
+      ).rejects.toThrow(/--record writes into a bundle folder/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -246,6 +246,10 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .toContain('--model models/fmnist-dcgan');
     for (const id of ['panel-directions', 'panel-pca', 'panel-mix'])
       expect(await page.getByTestId(id).isVisible()).toBe(false);
+    await page.getByTestId('model-card').locator('summary').click();
+    await expect.poll(() => page.getByTestId('model-card').textContent()).toMatch(/fmnist-dcgan: dcgan[\s\S]*fcd \d/);
+    await page.screenshot({ path: join(SHOTS, '9-model-card.png') });
+    await page.getByTestId('model-card').locator('summary').click();
     await expect.poll(() => page.getByTestId('project-space').isDisabled()).toBe(true);
     await page.getByTestId('model-picker').selectOption('fmnist-stylegan2');
     await expect.poll(() => page.getByTestId('panel-directions').isVisible()).toBe(true);

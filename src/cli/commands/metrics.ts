@@ -1,6 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadFashionMnist } from '../../data/fashionMnist.js';
-import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
+import { MANIFEST_FILE, recordEvaluation } from '../../formats/bundle.js';
+import { ArgumentError, type EvaluationRecord, loadModel, type NoiseMode } from '../../index.js';
+import { type ClassConfidence, ClassConfidenceAccumulator } from '../../metrics/confidence.js';
 import { classifierFeatureStats, frechetDistance } from '../../metrics/fcd.js';
 import { generatedImages } from '../../metrics/generated.js';
 import { readClassifierBundle } from '../../models/classifier/bundle.js';
@@ -38,7 +42,7 @@ const fcdMetric: MetricSubcommand = {
   summary:
     "Fréchet classifier distance between a generator's images and a test set, in a classifier's feature space",
   usage:
-    'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist] [--trunc 1] [--seed-start 0] [--json FILE]',
+    'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist] [--trunc 1] [--seed-start 0] [--json FILE] [--record]',
   flags: [
     { name: 'model', type: 'string', help: 'generator: bundle folder or checkpoint (.pkl, .pt, .pth)' },
     { name: 'classifier', type: 'string', help: 'classifier bundle folder (e.g. models/fmnist-classifier)' },
@@ -50,8 +54,12 @@ const fcdMetric: MetricSubcommand = {
     { name: 'noise-mode', type: 'string', help: 'const | random | none (default const)' },
     { name: 'batch', type: 'number', help: 'images per ONNX Runtime call (default 100)' },
     { name: 'json', type: 'string', help: 'also write the result as JSON to this file' },
+    { name: 'record', type: 'boolean', help: "write FCD and class confidence into the bundle's card (model.json)" },
   ],
   async run(flags, out) {
+    const modelPath = str(flags, 'model', 'fcd');
+    if (flags.record && !(existsSync(modelPath) && statSync(modelPath).isDirectory() && existsSync(join(modelPath, MANIFEST_FILE))))
+      throw new ArgumentError(`metrics fcd: --record writes into a bundle folder's ${MANIFEST_FILE}; ${modelPath} is not one (latentlab import makes one)`);
     const num = int(flags, 'num', 10_000, 'fcd', 2);
     const batchSize = int(flags, 'batch', 100, 'fcd', 1);
     const firstSeed = int(flags, 'seed-start', 0, 'fcd');
@@ -63,7 +71,7 @@ const fcdMetric: MetricSubcommand = {
     if (data !== 'fashion-mnist')
       throw new ArgumentError(`metrics fcd: --data must be fashion-mnist, got '${data}'`);
     const classifier = await readClassifierBundle(str(flags, 'classifier', 'fcd'));
-    const model = await loadModel(str(flags, 'model', 'fcd'));
+    const model = await loadModel(modelPath);
     if (model.imgChannels !== classifier.config.inChannels) {
       throw new ArgumentError(
         `metrics fcd: ${model.name} makes ${model.imgChannels}-channel images, ${classifier.name} reads ${classifier.config.inChannels}`,
@@ -88,13 +96,21 @@ const fcdMetric: MetricSubcommand = {
       noiseMode: noiseMode as NoiseMode,
       batchSize,
     });
-    const fake = await classifierFeatureStats(classifier, images, { batchSize });
-    const real = await classifierFeatureStats(classifier, reference, { batchSize, limit: refNum });
+    const k = classifier.config.numClasses;
+    const fakeConf = new ClassConfidenceAccumulator(k);
+    const realConf = new ClassConfidenceAccumulator(k);
+    const fake = await classifierFeatureStats(classifier, images, { batchSize, onPredictions: (p) => fakeConf.add(p.probs) });
+    const real = await classifierFeatureStats(classifier, reference, { batchSize, limit: refNum, onPredictions: (p) => realConf.add(p.probs) });
     const r = frechetDistance(fake, real);
+    const [cf, cr] = [fakeConf.finish(), realConf.finish()];
     const seconds = (performance.now() - t0) / 1000;
     out(
       `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${seconds.toFixed(1)} s)`,
     );
+    out(
+      `classifier confidence ${cf.meanTopProbability.toFixed(3)} (reference images ${cr.meanTopProbability.toFixed(3)}); above ${cf.threshold}: ${pct(cf.confidentShare)} (reference ${pct(cr.confidentShare)})`,
+    );
+    out(`predicted classes: ${classShares(cf, classifier.labelNames)}`);
     if (typeof flags.json === 'string') {
       const record = {
         metric: 'fcd',
@@ -110,12 +126,44 @@ const fcdMetric: MetricSubcommand = {
         firstSeed,
         noiseMode,
         seconds,
+        confidence: cf,
+        referenceConfidence: cr,
       };
       await writeFile(flags.json, `${JSON.stringify(record, null, 2)}\n`);
       out(`wrote ${flags.json}`);
     }
+    if (flags.record) {
+      const common = {
+        modelHash: model.manifest.contentHash,
+        command: [
+          `latentlab metrics fcd --model ${modelPath} --classifier ${String(flags.classifier)} --num ${num}`,
+          `--trunc ${psi} --seed-start ${firstSeed} --noise-mode ${noiseMode} --ref-num ${real.n}`,
+        ].join(' '),
+        num: fake.n,
+        classifier: { name: classifier.name, contentHash: classifier.manifest.contentHash },
+        measured: new Date().toISOString(),
+      };
+      const records: Record<string, EvaluationRecord> = {
+        fcd: { ...common, value: r.value, details: { meanTerm: r.meanTerm, covTerm: r.covTerm, reference: reference.name, referenceNum: real.n } },
+        classifierConfidence: {
+          ...common,
+          value: cf.meanTopProbability,
+          details: { confidentShare: cf.confidentShare, threshold: cf.threshold, reference: cr.meanTopProbability },
+        },
+      };
+      await recordEvaluation(modelPath, records);
+      out(`recorded fcd and classifierConfidence in ${join(modelPath, MANIFEST_FILE)}`);
+    }
   },
 };
+
+function pct(share: number): string {
+  return `${(100 * share).toFixed(1)} %`;
+}
+
+function classShares(c: ClassConfidence, labels: readonly string[]): string {
+  return c.classShares.map((s, i) => `${labels[i] ?? i} ${pct(s)}`).join(', ');
+}
 
 /** Metrics by subcommand name; 'ppl' and 'conditioning' register here. */
 export const METRICS: Readonly<Record<string, MetricSubcommand>> = {

@@ -6,6 +6,7 @@ import {
   type Encoder,
   ENCODER_FORMAT,
   type GanModel,
+  generatorCard,
   LatentlabError,
   loadModel,
   readClassifierBundle,
@@ -33,6 +34,8 @@ export interface ModelSummary {
   path: string;
   /** An encoder bundle trained for this generator (its folder, CLI spelling), when the model folders hold one. */
   encoder: string | null;
+  /** The model card as `latentlab info` prints it: training facts, measurements of these weights. */
+  card: string[];
 }
 
 function readFormat(dir: string): string | null {
@@ -140,6 +143,7 @@ export class ModelRegistry {
       provenance: m.provenance,
       path: cliPath(b.dir),
       encoder: this.encoderDirs.has(m.contentHash) ? cliPath(this.encoderDirs.get(m.contentHash)!) : null,
+      card: generatorCard(m),
     };
   }
 

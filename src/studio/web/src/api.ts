@@ -21,6 +21,8 @@ export interface ModelSummary {
   path: string;
   /** An encoder bundle trained for this model, when there is one (hybrid inversion starts from its guess). */
   encoder: string | null;
+  /** The model card (`latentlab info`): training facts and measurements of these weights, a line each. */
+  card: string[];
 }
 
 export type NoiseMode = 'const' | 'random' | 'none';

@@ -40,14 +40,18 @@ async function main(): Promise<void> {
         noiseResample: null,
       }),
   });
+  // The model card: first line as the summary, the rest (source, training, evaluation) on opening.
+  const card = h('details', { class: 'model-card', 'data-testid': 'model-card' });
   store.watch(['models', 'model'], (s) => {
     picker.input.replaceChildren(
       ...s.models.map((m) => h('option', { value: m.name, selected: m.name === s.model?.name }, describe(m))),
     );
+    const lines = s.model?.card ?? [];
+    card.replaceChildren(h('summary', {}, 'model card'), h('pre', {}, lines.join('\n')));
   });
   const jobs = jobsPanel(store);
   root.append(
-    h('header', {}, h('h1', {}, 'latentlab studio'), picker.el),
+    h('header', {}, h('h1', {}, 'latentlab studio'), picker.el, card),
     h(
       'main',
       {},
