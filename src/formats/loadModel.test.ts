@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../core/errors.js';
 import { GanModel } from '../models/ganModel.js';
-import { dcganDims, hashTensors } from '../models/manifest.js';
+import { dcganDims, type EvaluationRecord, hashTensors } from '../models/manifest.js';
 import { inferDcganGenerator } from '../models/dcgan/config.js';
 import { DCGAN_PRESETS, dcganInitialStateDicts } from '../models/dcgan/init.js';
 import { Weights } from '../nn/weights.js';
-import { writeBundle } from './bundle.js';
+import { readBundle, readBundleManifest, recordEvaluation, WEIGHTS_FILE, writeBundle } from './bundle.js';
 import { loadModel } from './loadModel.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentlab-load-'));
@@ -58,5 +58,49 @@ describe('loadModel', () => {
     const { copyFileSync } = await import('node:fs');
     copyFileSync(join(other, 'weights.safetensors'), join(dir, 'weights.safetensors'));
     await expect(loadModel(dir)).rejects.toThrow(/content hash .* does not match the manifest/);
+  });
+});
+
+const record = (modelHash: string, value: number): EvaluationRecord => ({
+  value,
+  modelHash,
+  command: 'latentlab metrics fcd ...',
+  num: 64,
+  measured: new Date(0).toISOString(),
+});
+
+describe('bundle evaluation records (the card in model.json)', () => {
+  it('adds and replaces records without touching the weights', async () => {
+    const dir = join(tmp, 'a');
+    const written = await writeBundle(dir, tinyDcgan());
+    const weights = readFileSync(join(dir, WEIGHTS_FILE));
+    await recordEvaluation(dir, { fcd: record(written.contentHash, 12.5) });
+    await recordEvaluation(dir, { fcd: record(written.contentHash, 11), other: record(written.contentHash, 0.9) });
+    const m = await readBundleManifest(dir);
+    expect(m.evaluation?.fcd.value).toBe(11);
+    expect(m.evaluation?.other.value).toBe(0.9);
+    expect(readFileSync(join(dir, WEIGHTS_FILE)).equals(weights)).toBe(true);
+    expect((await readBundle(dir)).manifest.contentHash).toBe(written.contentHash);
+  });
+
+  it('refuses a record of other weights, naming both hashes', async () => {
+    const dir = join(tmp, 'b');
+    const written = await writeBundle(dir, tinyDcgan());
+    const bad = recordEvaluation(dir, { fcd: record('f'.repeat(64), 1) });
+    await expect(bad).rejects.toBeInstanceOf(CheckpointError);
+    await expect(bad).rejects.toThrow(new RegExp(`ffffffffffff.*${written.contentHash.slice(0, 12)}`));
+    await expect(recordEvaluation(join(tmp, 'missing'), {})).rejects.toThrow(/cannot read the bundle manifest/);
+  });
+
+  it('drops records when the weights change (a float16 copy is other weights)', async () => {
+    const dir = join(tmp, 'c');
+    const written = await writeBundle(dir, tinyDcgan());
+    await recordEvaluation(dir, { fcd: record(written.contentHash, 3) });
+    const model = await readBundle(dir);
+    const same = await writeBundle(join(tmp, 'c-copy'), model);
+    expect(same.evaluation?.fcd.value).toBe(3);
+    const half = await writeBundle(join(tmp, 'c-half'), model, { dtype: 'float16' });
+    expect(half.contentHash).not.toBe(written.contentHash);
+    expect(half.evaluation).toBeUndefined();
   });
 });

@@ -41,7 +41,9 @@ export class ClassConfidenceAccumulator {
   add(probs: Tensor, rows = probs.shape[0]): void {
     const k = this.numClasses;
     if (probs.rank !== 2 || probs.shape[1] !== k || rows > probs.shape[0])
-      throw new ShapeError(`class confidence: expected probabilities [>=${rows}, ${k}], got ${formatShape(probs.shape)}`);
+      throw new ShapeError(
+        `class confidence: expected probabilities [>=${rows}, ${k}], got ${formatShape(probs.shape)}`,
+      );
     const p = probs.data as ArrayLike<number>;
     for (let i = 0; i < rows; i++) {
       let best = 0;

@@ -1,4 +1,9 @@
-import { type BundleManifest, currentEvaluation, type EvaluationRecord, type Provenance } from './manifest.js';
+import {
+  type BundleManifest,
+  currentEvaluation,
+  type EvaluationRecord,
+  type Provenance,
+} from './manifest.js';
 
 /**
  * A model's card as lines of text (CLI `info`, the studio's model card): what the network is, where
@@ -15,7 +20,8 @@ export function generatorCard(m: BundleManifest): string[] {
   ];
   const evaluation = Object.entries(currentEvaluation(m));
   const stale = Object.keys(m.evaluation ?? {}).length - evaluation.length;
-  if (evaluation.length) lines.push('evaluation:', ...evaluation.map(([k, r]) => `  ${evaluationLine(k, r)}`));
+  if (evaluation.length)
+    lines.push('evaluation:', ...evaluation.map(([k, r]) => `  ${evaluationLine(k, r)}`));
   if (stale > 0) lines.push(`(${stale} recorded measurement(s) of other weights not shown)`);
   return lines;
 }
@@ -39,7 +45,8 @@ export function provenanceLines(p: Provenance): string[] {
 function evaluationLine(metric: string, r: EvaluationRecord): string {
   const value = Math.abs(r.value) >= 1 ? r.value.toFixed(2) : r.value.toFixed(4);
   const by = r.classifier ? `, ${r.classifier.name}` : '';
-  const reference = typeof r.details?.reference === 'number' ? `; reference images ${r.details.reference.toFixed(4)}` : '';
+  const reference =
+    typeof r.details?.reference === 'number' ? `; reference images ${r.details.reference.toFixed(4)}` : '';
   return `${metric} ${value} (${r.num} images${by}${reference}; ${r.measured.slice(0, 10)})`;
 }
 

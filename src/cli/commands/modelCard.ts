@@ -1,7 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE } from '../../formats/bundle.js';
-import { CheckpointError, type ClassifierManifest, type EncoderManifest, generatorCard, loadModel, provenanceLines } from '../../index.js';
+import {
+  CheckpointError,
+  type ClassifierManifest,
+  type EncoderManifest,
+  generatorCard,
+  loadModel,
+  provenanceLines,
+} from '../../index.js';
 
 /**
  * The card of a model folder or checkpoint, as lines: what the network is, where its weights came
@@ -35,7 +42,12 @@ function classifierCard(m: ClassifierManifest): string[] {
 }
 
 function encoderCard(m: EncoderManifest): string[] {
-  const history = (m.provenance.training?.history ?? []) as { kimg: number; psnr: number; ssim: number; images: number }[];
+  const history = (m.provenance.training?.history ?? []) as {
+    kimg: number;
+    psnr: number;
+    ssim: number;
+    images: number;
+  }[];
   const last = history.at(-1);
   return [
     `${m.name}: encoder image → W+ ${m.config.numWs}×${m.config.wDim}, ${m.config.resolution}×${m.config.resolution}×${m.config.imgChannels}`,
@@ -43,8 +55,9 @@ function encoderCard(m: EncoderManifest): string[] {
     `weights: ${m.weightsDtype}, content hash ${m.contentHash.slice(0, 16)}…`,
     ...provenanceLines(m.provenance),
     ...(last
-      ? [`test reconstruction at ${last.kimg} kimg (${last.images} images, encoder alone): PSNR ${last.psnr.toFixed(2)} dB, SSIM ${last.ssim.toFixed(4)}`]
+      ? [
+          `test reconstruction at ${last.kimg} kimg (${last.images} images, encoder alone): PSNR ${last.psnr.toFixed(2)} dB, SSIM ${last.ssim.toFixed(4)}`,
+        ]
       : []),
   ];
 }
-
