@@ -32,6 +32,7 @@ import { fakesPath, writeGrid, writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import type { ProgressDisplay } from './progress.js';
 import { type RunFiles, runFiles, trainedModel } from './run.js';
+import { SnapshotFcd, type SnapshotFcdOptions } from './snapshotFcd.js';
 import type { TrainingProgress } from './types.js';
 
 /**
@@ -97,6 +98,8 @@ export interface DcganTrainOptions {
   command?: string;
   /** ORT intra-op threads. */
   threads?: number;
+  /** Measure FCD at every snapshot (metric-fcd.jsonl, and on the snapshot bundle's card). */
+  snapshotFcd?: SnapshotFcdOptions;
 }
 
 /** The JSON half of a DCGAN checkpoint. */
@@ -138,6 +141,7 @@ export class DcganTrainer implements TrainingTask {
   /** Parameter feeds by graph input name; Adam updates these tensors in place. */
   private readonly feeds: Record<string, Tensor> = {};
   private readonly fixedZ: Tensor<'float32'>;
+  private readonly fcd: SnapshotFcd | null;
 
   private constructor(
     readonly config: DcganTrainConfig,
@@ -155,6 +159,7 @@ export class DcganTrainer implements TrainingTask {
     readonly dataset: ImageDataset,
   ) {
     this.files = runFiles(opts.outdir);
+    this.fcd = opts.snapshotFcd ? new SnapshotFcd(opts.snapshotFcd, opts.outdir, opts.command) : null;
     this.gParams = trainableKeys(g);
     this.dParams = trainableKeys(d);
     const hp = { lr: config.lr, betas: config.betas };
@@ -295,7 +300,14 @@ export class DcganTrainer implements TrainingTask {
   }
 
   async snapshot(p: Readonly<TrainingProgress>): Promise<void> {
-    await writeBundle(this.files.bundle, this.model(p));
+    const model = this.model(p);
+    await writeBundle(this.files.bundle, model);
+    if (!this.fcd) return;
+    try {
+      this.opts.onMessage?.(await this.fcd.measure(model, this.files.bundle, p));
+    } finally {
+      await model.release();
+    }
   }
 
   checkpointData(p: Readonly<TrainingProgress>): Checkpoint<DcganCheckpointState> {

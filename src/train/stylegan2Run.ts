@@ -14,6 +14,7 @@ import { writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import { type FolderRunResult, openRunChecked, type RunFiles, runFiles, runInFolder, trainedModel } from './run.js';
 import { defaultStyleGAN2Options, StyleGAN2Trainer, type StyleGAN2TrainerJson } from './stylegan2.js';
+import { SnapshotFcd, type SnapshotFcdOptions } from './snapshotFcd.js';
 import type { TrainingProgress } from './types.js';
 
 /** Settings that define a StyleGAN2 run (a resumed run must use the same). */
@@ -54,6 +55,8 @@ export interface StyleGAN2RunOptions
   command?: string;
   /** Cells in the sample grid (seeds 0..n-1 through G_ema). */
   gridSize?: number;
+  /** Measure FCD at every snapshot (metric-fcd.jsonl, and on the snapshot bundle's card). */
+  snapshotFcd?: SnapshotFcdOptions;
 }
 
 interface CheckpointState extends StyleGAN2TrainerJson {
@@ -130,6 +133,8 @@ export function networkConfigs(c: StyleGAN2TrainConfig): { g: GeneratorConfig; d
 
 /** StyleGAN2 as a TrainingTask: data, trainer, grids, bundles and checkpoints. */
 class StyleGAN2Task implements TrainingTask {
+  private readonly fcd: SnapshotFcd | null;
+
   constructor(
     readonly trainer: StyleGAN2Trainer,
     readonly sampler: BatchSampler,
@@ -138,7 +143,9 @@ class StyleGAN2Task implements TrainingTask {
     readonly dCfg: DiscriminatorConfig,
     readonly files: RunFiles,
     readonly opts: StyleGAN2RunOptions,
-  ) {}
+  ) {
+    this.fcd = opts.snapshotFcd ? new SnapshotFcd(opts.snapshotFcd, files.outdir, opts.command) : null;
+  }
 
   async step(): Promise<StepResult> {
     const batch = this.sampler.next();
@@ -181,7 +188,14 @@ class StyleGAN2Task implements TrainingTask {
   }
 
   async snapshot(p: Readonly<TrainingProgress>): Promise<void> {
-    await writeBundle(this.files.bundle, this.model(p));
+    const model = this.model(p);
+    await writeBundle(this.files.bundle, model);
+    if (!this.fcd) return;
+    try {
+      this.opts.onMessage?.(await this.fcd.measure(model, this.files.bundle, p));
+    } finally {
+      await model.release();
+    }
   }
 
   async saveCheckpoint(p: Readonly<TrainingProgress>): Promise<void> {

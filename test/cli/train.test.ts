@@ -36,3 +36,25 @@ describe('latentlab train under Ctrl-C', () => {
     expect(readFileSync(join(outdir, 'checkpoint.safetensors')).length).toBeGreaterThan(1000);
   });
 });
+
+describe('latentlab train --fcd-classifier (FCD at every snapshot, as NVIDIA --metrics)', () => {
+  it('writes metric-fcd.jsonl and the FCD on each snapshot bundle card, bound to its weights', async () => {
+    const outdir = join(tmp, 'fcd-run');
+    const argv = [`${ROOT}/bin/latentlab.js`, 'train', 'dcgan', '--data', 'fashion-mnist', '--channels', '1', '--subset', '64', '--kimg', '0.064', '--snap-kimg', '0.032', '--batch', '16', '--ngf', '8', '--ndf', '8', '--outdir', outdir, '--quiet', '--threads', '1', '--fcd-classifier', 'models/fmnist-classifier', '--fcd-num', '64'];
+    const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stdout).toBe(0);
+    expect(stdout).toMatch(/kimg 0\.032: FCD \d+\.\d\d, classifier confidence 0\.\d{3} \(64 images vs fashion-mnist-test; /);
+    const lines = readFileSync(join(outdir, 'metric-fcd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.kimg)).toEqual([0.032, 0.064]);
+    for (const l of lines) expect(l).toMatchObject({ num: 64, reference: 'fashion-mnist-test', classifier: 'classifier-fashion-mnist-32' });
+    // The last snapshot bundle carries its own measurement on its card.
+    const card = JSON.parse(readFileSync(join(outdir, 'bundle', 'model.json'), 'utf8'));
+    expect(card.evaluation.fcd.value).toBe(lines[1].fcd);
+    expect(card.evaluation.fcd.modelHash).toBe(card.contentHash);
+    expect(card.evaluation.classifierConfidence.value).toBe(lines[1].confidence);
+  });
+});

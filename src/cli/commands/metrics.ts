@@ -3,10 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadFashionMnist } from '../../data/fashionMnist.js';
 import { MANIFEST_FILE, recordEvaluation } from '../../formats/bundle.js';
-import { ArgumentError, type EvaluationRecord, loadModel, type NoiseMode } from '../../index.js';
-import { type ClassConfidence, ClassConfidenceAccumulator } from '../../metrics/confidence.js';
-import { classifierFeatureStats, frechetDistance } from '../../metrics/fcd.js';
-import { generatedImages } from '../../metrics/generated.js';
+import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
+import type { ClassConfidence } from '../../metrics/confidence.js';
+import { fcdRecords, generatorFcd, referenceStats } from '../../metrics/generatorFcd.js';
 import { readClassifierBundle } from '../../models/classifier/bundle.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
@@ -88,24 +87,11 @@ const fcdMetric: MetricSubcommand = {
     out(
       `FCD: ${num} images of ${model.name} (psi ${psi}) against ${Math.min(refNum, reference.size)} ${reference.name} images, features of ${classifier.name} (${classifier.featureDim}-d)`,
     );
-    const t0 = performance.now();
-    const images = generatedImages(model, {
-      num,
-      firstSeed,
-      psi,
-      noiseMode: noiseMode as NoiseMode,
-      batchSize,
-    });
-    const k = classifier.config.numClasses;
-    const fakeConf = new ClassConfidenceAccumulator(k);
-    const realConf = new ClassConfidenceAccumulator(k);
-    const fake = await classifierFeatureStats(classifier, images, { batchSize, onPredictions: (p) => fakeConf.add(p.probs) });
-    const real = await classifierFeatureStats(classifier, reference, { batchSize, limit: refNum, onPredictions: (p) => realConf.add(p.probs) });
-    const r = frechetDistance(fake, real);
-    const [cf, cr] = [fakeConf.finish(), realConf.finish()];
-    const seconds = (performance.now() - t0) / 1000;
+    const refStats = await referenceStats(classifier, reference, reference.name, { batchSize, limit: refNum });
+    const r = await generatorFcd(model, classifier, refStats, { num, firstSeed, psi, noiseMode: noiseMode as NoiseMode, batchSize });
+    const [cf, cr] = [r.confidence, refStats.confidence];
     out(
-      `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${seconds.toFixed(1)} s)`,
+      `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${r.seconds.toFixed(1)} s)`,
     );
     out(
       `classifier confidence ${cf.meanTopProbability.toFixed(3)} (reference images ${cr.meanTopProbability.toFixed(3)}); above ${cf.threshold}: ${pct(cf.confidentShare)} (reference ${pct(cr.confidentShare)})`,
@@ -119,13 +105,13 @@ const fcdMetric: MetricSubcommand = {
         covTerm: r.covTerm,
         model: String(flags.model),
         classifier: String(flags.classifier),
-        num: fake.n,
+        num: r.num,
         reference: reference.name,
-        referenceNum: real.n,
+        referenceNum: refStats.stats.n,
         psi,
         firstSeed,
         noiseMode,
-        seconds,
+        seconds: r.seconds,
         confidence: cf,
         referenceConfidence: cr,
       };
@@ -133,25 +119,11 @@ const fcdMetric: MetricSubcommand = {
       out(`wrote ${flags.json}`);
     }
     if (flags.record) {
-      const common = {
-        modelHash: model.manifest.contentHash,
-        command: [
-          `latentlab metrics fcd --model ${modelPath} --classifier ${String(flags.classifier)} --num ${num}`,
-          `--trunc ${psi} --seed-start ${firstSeed} --noise-mode ${noiseMode} --ref-num ${real.n}`,
-        ].join(' '),
-        num: fake.n,
-        classifier: { name: classifier.name, contentHash: classifier.manifest.contentHash },
-        measured: new Date().toISOString(),
-      };
-      const records: Record<string, EvaluationRecord> = {
-        fcd: { ...common, value: r.value, details: { meanTerm: r.meanTerm, covTerm: r.covTerm, reference: reference.name, referenceNum: real.n } },
-        classifierConfidence: {
-          ...common,
-          value: cf.meanTopProbability,
-          details: { confidentShare: cf.confidentShare, threshold: cf.threshold, reference: cr.meanTopProbability },
-        },
-      };
-      await recordEvaluation(modelPath, records);
+      const command = [
+        `latentlab metrics fcd --model ${modelPath} --classifier ${String(flags.classifier)} --num ${num}`,
+        `--trunc ${psi} --seed-start ${firstSeed} --noise-mode ${noiseMode} --ref-num ${refStats.stats.n}`,
+      ].join(' ');
+      await recordEvaluation(modelPath, fcdRecords(r, model, classifier, command));
       out(`recorded fcd and classifierConfidence in ${join(modelPath, MANIFEST_FILE)}`);
     }
   },

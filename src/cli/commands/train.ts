@@ -2,7 +2,7 @@ import { ArgumentError } from '../../index.js';
 import { trainDcgan } from '../../train/index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { GAN_DATA_FLAGS, loadTrainingData, num, runTrainer, str } from './trainRun.js';
+import { GAN_DATA_FLAGS, GAN_METRIC_FLAGS, loadTrainingData, num, runTrainer, snapshotFcdFromFlags, str } from './trainRun.js';
 import { classifierTrainer } from '../../train/classifierCommand.js';
 import { stylegan2Trainer } from './trainStylegan2.js';
 import { encoderTrainer } from './trainEncoder.js';
@@ -53,6 +53,7 @@ const dcgan: TrainSubcommand = {
     'latentlab train dcgan --data fashion-mnist|DIR --outdir DIR --kimg N [--batch 64] [--resolution 32] [--ngf 64 --ndf 64] [--snap-kimg K] [--resume] [--seed S]',
   flags: [
     ...GAN_DATA_FLAGS,
+    ...GAN_METRIC_FLAGS,
     { name: 'nz', type: 'number', help: 'DCGAN latent size (default 100)' },
     { name: 'ngf', type: 'number', help: 'DCGAN generator width (default 64)' },
     { name: 'ndf', type: 'number', help: 'DCGAN discriminator width (default 64)' },
@@ -82,9 +83,11 @@ const dcgan: TrainSubcommand = {
     ctx.out(
       `training DCGAN ${dataset.resolution}×${dataset.resolution}×${dataset.channels} on ${dataset.name} (${dataset.size} images) into ${str(flags, 'outdir')}`,
     );
+    const snapshotFcd = await snapshotFcdFromFlags(flags, dataset, dataName);
     await runTrainer(flags, ctx, (common) =>
       trainDcgan({
         ...common,
+        snapshotFcd,
         dataset,
         dataName,
         batch: num(flags, 'batch'),

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { type ImageDataset, loadFashionMnist, loadImageFolder } from '../../data/index.js';
-import { ArgumentError } from '../../index.js';
+import { ArgumentError, readClassifierBundle } from '../../index.js';
 import { abortOnSignals, formatDuration, ProgressDisplay } from '../../train/index.js';
+import type { SnapshotFcdOptions } from '../../train/snapshotFcd.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 
 /** The data flags of the GAN trainers (dcgan, stylegan2). */
@@ -10,6 +11,46 @@ export const GAN_DATA_FLAGS: readonly FlagSpec[] = [
   { name: 'resolution', type: 'number', help: 'image side, a power of two >= 8 (default 32)' },
   { name: 'channels', type: 'number', help: 'image folders: 1 or 3 (default 3; fashion-mnist is 1)' },
 ];
+
+/** FCD at every snapshot (dcgan, stylegan2), as NVIDIA's --metrics. */
+export const GAN_METRIC_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'fcd-classifier',
+    type: 'string',
+    help: 'classifier bundle: FCD + class confidence at every snapshot (metric-fcd.jsonl, bundle card)',
+  },
+  { name: 'fcd-num', type: 'number', help: 'generated images per snapshot FCD (default 10000)' },
+];
+
+/**
+ * The snapshot FCD of `--fcd-classifier`: against Fashion-MNIST's test split (as `metrics fcd`) or,
+ * for an image folder, against its own training images (as NVIDIA's fid50k_full).
+ */
+export async function snapshotFcdFromFlags(
+  flags: ParsedFlags,
+  dataset: ImageDataset,
+  dataName: string,
+): Promise<SnapshotFcdOptions | undefined> {
+  const dir = flags['fcd-classifier'];
+  if (dir === undefined) {
+    if (flags['fcd-num'] !== undefined) throw new ArgumentError('train: --fcd-num needs --fcd-classifier');
+    return undefined;
+  }
+  const n = flags['fcd-num'] ?? 10_000;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 2)
+    throw new ArgumentError(`train: --fcd-num must be an integer >= 2, got ${String(n)}`);
+  const classifier = await readClassifierBundle(str(flags, 'fcd-classifier'));
+  const want = `${classifier.config.inChannels}-channel ${classifier.manifest.resolution}px`;
+  if (classifier.config.inChannels !== dataset.channels || classifier.manifest.resolution !== dataset.resolution)
+    throw new ArgumentError(
+      `train: --fcd-classifier ${classifier.name} reads ${want} images; the run makes ${dataset.channels}-channel ${dataset.resolution}px ones`,
+    );
+  if (dataName === 'fashion-mnist') {
+    const reference = await loadFashionMnist('test', { pad: 32 });
+    return { classifier, reference, referenceName: reference.name, num: n };
+  }
+  return { classifier, reference: dataset, referenceName: `${dataset.name} (training images)`, num: n };
+}
 
 /** What every trainer's run function takes from the command line (see COMMON_FLAGS in train.ts). */
 export interface CommonRunOptions {

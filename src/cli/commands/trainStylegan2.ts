@@ -1,6 +1,6 @@
 import { trainStyleGAN2 } from '../../train/stylegan2Run.js';
 import type { TrainSubcommand } from './train.js';
-import { GAN_DATA_FLAGS, loadTrainingData, num, runTrainer, str } from './trainRun.js';
+import { GAN_DATA_FLAGS, GAN_METRIC_FLAGS, loadTrainingData, num, runTrainer, snapshotFcdFromFlags, str } from './trainRun.js';
 
 export const stylegan2Trainer: TrainSubcommand = {
   name: 'stylegan2',
@@ -9,6 +9,7 @@ export const stylegan2Trainer: TrainSubcommand = {
     'latentlab train stylegan2 --data fashion-mnist|DIR --outdir DIR --kimg N [--batch 32] [--z-dim 128] [--map 2] [--cbase 4096 --cmax 128] [--gamma 0.01] [--resume]',
   flags: [
     ...GAN_DATA_FLAGS,
+    ...GAN_METRIC_FLAGS,
     { name: 'z-dim', type: 'number', help: 'z and w size (default 128)' },
     { name: 'map', type: 'number', help: 'mapping layers (default 2, as ADA --cfg auto)' },
     {
@@ -49,9 +50,11 @@ export const stylegan2Trainer: TrainSubcommand = {
     ctx.out(
       `training StyleGAN2 ${dataset.resolution}×${dataset.resolution}×${dataset.channels} on ${dataset.name} (${dataset.size} images) into ${str(flags, 'outdir')}`,
     );
+    const snapshotFcd = await snapshotFcdFromFlags(flags, dataset, dataName);
     await runTrainer(flags, ctx, (common) =>
       trainStyleGAN2({
         ...common,
+        snapshotFcd,
         dataset,
         dataName,
         batch: num(flags, 'batch'),

@@ -1,0 +1,68 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { recordEvaluation } from '../formats/bundle.js';
+import type { ImageSource } from '../metrics/fcd.js';
+import { fcdRecords, generatorFcd, type ReferenceStats, referenceStats } from '../metrics/generatorFcd.js';
+import type { Classifier } from '../models/classifier/classifier.js';
+import type { GanModel } from '../models/ganModel.js';
+import type { TrainingProgress } from './types.js';
+
+/** FCD at every snapshot, as NVIDIA's `--metrics` (fid50k_full) does with FID. */
+export interface SnapshotFcdOptions {
+  classifier: Classifier;
+  /** Reference images: Fashion-MNIST's test split, or the training images themselves. */
+  reference: ImageSource;
+  referenceName: string;
+  /** Generated images per measurement (seeds 0..num-1, const noise; default 10000). */
+  num?: number;
+}
+
+/** The file the measurements go to, in the run folder. */
+export const SNAPSHOT_FCD_FILE = 'metric-fcd.jsonl';
+
+/**
+ * Measures each snapshot bundle: one JSON line in the run's metric-fcd.jsonl, and the FCD and
+ * classifier-confidence records on the bundle's card. The reference statistics are computed once.
+ * Nothing here draws from the training's random streams, so `--resume` stays exact.
+ */
+export class SnapshotFcd {
+  private reference: Promise<ReferenceStats> | null = null;
+
+  constructor(
+    private readonly o: SnapshotFcdOptions,
+    private readonly outdir: string,
+    private readonly command = 'latentlab train',
+  ) {}
+
+  /** Measures `model` (just written to `bundleDir`); returns the progress line to show. */
+  async measure(model: GanModel, bundleDir: string, p: Readonly<TrainingProgress>): Promise<string> {
+    const { classifier } = this.o;
+    this.reference ??= referenceStats(classifier, this.o.reference, this.o.referenceName);
+    const r = await generatorFcd(model, classifier, await this.reference, {
+      num: this.o.num ?? 10_000,
+      noiseMode: 'const',
+    });
+    const kimg = p.imagesSeen / 1000;
+    const line = {
+      kimg,
+      step: p.step,
+      fcd: r.value,
+      meanTerm: r.meanTerm,
+      covTerm: r.covTerm,
+      confidence: r.confidence.meanTopProbability,
+      confidentShare: r.confidence.confidentShare,
+      num: r.num,
+      reference: r.reference.name,
+      referenceConfidence: r.reference.confidence.meanTopProbability,
+      classifier: classifier.name,
+      modelHash: model.manifest.contentHash,
+      seconds: Math.round(r.seconds * 10) / 10,
+    };
+    await appendFile(join(this.outdir, SNAPSHOT_FCD_FILE), `${JSON.stringify(line)}\n`);
+    await recordEvaluation(
+      bundleDir,
+      fcdRecords(r, model, classifier, `snapshot at ${kimg} kimg of: ${this.command}`),
+    );
+    return `kimg ${Number(kimg.toFixed(3))}: FCD ${r.value.toFixed(2)}, classifier confidence ${line.confidence.toFixed(3)} (${r.num} images vs ${r.reference.name}; ${line.seconds} s)`;
+  }
+}
