@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { metricsCommand } from '../../src/cli/commands/metrics.js';
 import { ArgumentError } from '../../src/core/errors.js';
 import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
 import { readBundleManifest, writeBundle } from '../../src/formats/bundle.js';
+import { writePng } from '../../src/formats/image.js';
 import { modelCard } from '../../src/cli/commands/modelCard.js';
 import { writeClassifierBundle } from '../../src/models/classifier/bundle.js';
 import { Classifier } from '../../src/models/classifier/classifier.js';
@@ -124,6 +125,15 @@ describe('latentlab metrics', () => {
       await expect(
         run(['fcd', '--model', join(dir, 'gen', 'weights.safetensors'), '--classifier', join(dir, 'clf'), '--record']),
       ).rejects.toThrow(/--record writes into a bundle folder/);
+      // An image folder as the reference (e.g. one's own training images).
+      const folder = join(dir, 'refs');
+      await mkdir(folder);
+      for (let i = 0; i < 6; i++)
+        await writePng(join(folder, `${i}.png`), { width: 32, height: 32, channels: 1, data: new Uint8Array(1024).fill(40 * i) });
+      const own = await run(['fcd', '--model', join(dir, 'gen'), '--classifier', join(dir, 'clf'), '--num', '16', '--data', folder]);
+      expect(own[0]).toMatch(/against 6 .* images/);
+      expect(own[1]).toMatch(/^fcd \d+\.\d{4} /);
+      await expect(run(['fcd', '--model', join(dir, 'gen'), '--classifier', join(dir, 'clf'), '--data', join(dir, 'nope')])).rejects.toThrow(/nope/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ImageDataset } from '../../data/dataset.js';
 import { loadFashionMnist } from '../../data/fashionMnist.js';
+import { loadImageFolder } from '../../data/imageFolder.js';
 import { MANIFEST_FILE, recordEvaluation } from '../../formats/bundle.js';
 import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
 import type { ClassConfidence } from '../../metrics/confidence.js';
@@ -41,12 +43,12 @@ const fcdMetric: MetricSubcommand = {
   summary:
     "Fréchet classifier distance between a generator's images and a test set, in a classifier's feature space",
   usage:
-    'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist] [--trunc 1] [--seed-start 0] [--json FILE] [--record]',
+    'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist|DIR] [--trunc 1] [--seed-start 0] [--json FILE] [--record]',
   flags: [
     { name: 'model', type: 'string', help: 'generator: bundle folder or checkpoint (.pkl, .pt, .pth)' },
     { name: 'classifier', type: 'string', help: 'classifier bundle folder (e.g. models/fmnist-classifier)' },
     { name: 'num', type: 'number', help: 'generated images (seeds seed-start..; default 10000)' },
-    { name: 'data', type: 'string', help: "reference images: 'fashion-mnist' (its test split; default)" },
+    { name: 'data', type: 'string', help: "reference images: 'fashion-mnist' (its test split; default) or an image folder" },
     { name: 'ref-num', type: 'number', help: 'use at most this many reference images (default all)' },
     { name: 'trunc', type: 'number', help: 'truncation psi of the generated images (default 1)' },
     { name: 'seed-start', type: 'number', help: 'first seed (default 0)' },
@@ -67,8 +69,6 @@ const fcdMetric: MetricSubcommand = {
       throw new ArgumentError(`metrics fcd: --noise-mode must be const, random or none, got '${noiseMode}'`);
     const psi = flags.trunc === undefined ? 1 : Number(flags.trunc);
     const data = String(flags.data ?? 'fashion-mnist');
-    if (data !== 'fashion-mnist')
-      throw new ArgumentError(`metrics fcd: --data must be fashion-mnist, got '${data}'`);
     const classifier = await readClassifierBundle(str(flags, 'classifier', 'fcd'));
     const model = await loadModel(modelPath);
     if (model.imgChannels !== classifier.config.inChannels) {
@@ -76,12 +76,16 @@ const fcdMetric: MetricSubcommand = {
         `metrics fcd: ${model.name} makes ${model.imgChannels}-channel images, ${classifier.name} reads ${classifier.config.inChannels}`,
       );
     }
-    const pad = classifier.manifest.resolution;
-    if (pad !== 32 && pad !== 28)
-      throw new ArgumentError(
-        `metrics fcd: ${classifier.name} is for ${pad}px images; fashion-mnist is 28 or 32`,
-      );
-    const reference = await loadFashionMnist('test', { pad });
+    const size = classifier.manifest.resolution;
+    let reference: ImageDataset;
+    if (data === 'fashion-mnist') {
+      if (size !== 32 && size !== 28)
+        throw new ArgumentError(`metrics fcd: ${classifier.name} is for ${size}px images; fashion-mnist is 28 or 32`);
+      reference = await loadFashionMnist('test', { pad: size });
+    } else {
+      // An image folder (e.g. the training images, as NVIDIA's fid50k_full), at the classifier's size.
+      reference = await loadImageFolder(data, { size, channels: classifier.config.inChannels as 1 | 3 });
+    }
     const refNum =
       flags['ref-num'] === undefined ? reference.size : int(flags, 'ref-num', reference.size, 'fcd', 2);
     out(
@@ -120,7 +124,7 @@ const fcdMetric: MetricSubcommand = {
     }
     if (flags.record) {
       const command = [
-        `latentlab metrics fcd --model ${modelPath} --classifier ${String(flags.classifier)} --num ${num}`,
+        `latentlab metrics fcd --model ${modelPath} --classifier ${String(flags.classifier)} --data ${data} --num ${num}`,
         `--trunc ${psi} --seed-start ${firstSeed} --noise-mode ${noiseMode} --ref-num ${refStats.stats.n}`,
       ].join(' ');
       await recordEvaluation(modelPath, fcdRecords(r, model, classifier, command));
