@@ -1,11 +1,12 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordEvaluation } from '../formats/bundle.js';
 import type { ImageSource } from '../metrics/fcd.js';
 import { fcdRecords, generatorFcd, type ReferenceStats, referenceStats } from '../metrics/generatorFcd.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
-import type { TrainingProgress } from './types.js';
+import { writeLossPlot } from './plot.js';
+import type { LogRecord, TrainingProgress } from './types.js';
 
 /** FCD at every snapshot, as NVIDIA's `--metrics` (fid50k_full) does with FID. */
 export interface SnapshotFcdOptions {
@@ -17,8 +18,21 @@ export interface SnapshotFcdOptions {
   num?: number;
 }
 
-/** The file the measurements go to, in the run folder. */
+/** The files the measurements go to, in the run folder. */
 export const SNAPSHOT_FCD_FILE = 'metric-fcd.jsonl';
+export const SNAPSHOT_FCD_PLOT = 'fcd.png';
+
+/** Plots FCD and classifier confidence by kimg from a metric-fcd.jsonl (a later line for the same kimg wins). */
+export async function writeFcdPlot(jsonl: string, png: string): Promise<void> {
+  const byKimg = new Map<number, LogRecord>();
+  for (const text of (await readFile(jsonl, 'utf8')).split('\n')) {
+    if (!text.trim()) continue;
+    const l = JSON.parse(text) as { kimg: number; step: number; fcd: number; seconds: number };
+    byKimg.set(l.kimg, { kimg: l.kimg, step: l.step, seconds: l.seconds, imgPerSec: 0, values: { FCD: l.fcd } });
+  }
+  const records = [...byKimg.values()].sort((a, b) => a.kimg - b.kimg);
+  await writeLossPlot(png, records, { title: 'FCD (classifier features) at each snapshot', quantiles: [0, 1] });
+}
 
 /**
  * Measures each snapshot bundle: one JSON line in the run's metric-fcd.jsonl, and the FCD and
@@ -58,7 +72,9 @@ export class SnapshotFcd {
       modelHash: model.manifest.contentHash,
       seconds: Math.round(r.seconds * 10) / 10,
     };
-    await appendFile(join(this.outdir, SNAPSHOT_FCD_FILE), `${JSON.stringify(line)}\n`);
+    const file = join(this.outdir, SNAPSHOT_FCD_FILE);
+    await appendFile(file, `${JSON.stringify(line)}\n`);
+    await writeFcdPlot(file, join(this.outdir, SNAPSHOT_FCD_PLOT));
     await recordEvaluation(
       bundleDir,
       fcdRecords(r, model, classifier, `snapshot at ${kimg} kimg of: ${this.command}`),

@@ -50,6 +50,7 @@ describe('latentlab train --fcd-classifier (FCD at every snapshot, as NVIDIA --m
     expect(stdout).toMatch(/kimg 0\.032: FCD \d+\.\d\d, classifier confidence 0\.\d{3} \(64 images vs fashion-mnist-test; /);
     const lines = readFileSync(join(outdir, 'metric-fcd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.kimg)).toEqual([0.032, 0.064]);
+    expect(readFileSync(join(outdir, 'fcd.png')).subarray(1, 4).toString()).toBe('PNG');
     for (const l of lines) expect(l).toMatchObject({ num: 64, reference: 'fashion-mnist-test', classifier: 'classifier-fashion-mnist-32' });
     // The last snapshot bundle carries its own measurement on its card.
     const card = JSON.parse(readFileSync(join(outdir, 'bundle', 'model.json'), 'utf8'));
