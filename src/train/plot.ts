@@ -121,6 +121,8 @@ export interface PlotOptions {
   /** Clip the y range to these quantiles of all values so a spike does not flatten the rest (default [0.01, 0.99]). */
   quantiles?: readonly [number, number];
   title?: string;
+  /** Also mark every point (sparse series such as per-snapshot metrics). */
+  markers?: boolean;
 }
 
 const AXIS: Rgb = [40, 40, 40];
@@ -187,6 +189,7 @@ export function plotLosses(records: readonly LogRecord[], options: PlotOptions =
       const p: [number, number] = [px(r.kimg), clampY(v)];
       if (prev) raster.line(prev[0], prev[1], p[0], p[1], colour, 2);
       else raster.fillRect(p[0] - 1, p[1] - 1, 2, 2, colour);
+      if (options.markers) raster.fillRect(p[0] - 3, p[1] - 3, 7, 7, colour);
       prev = p;
     }
   });

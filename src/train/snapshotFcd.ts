@@ -31,7 +31,7 @@ export async function writeFcdPlot(jsonl: string, png: string): Promise<void> {
     byKimg.set(l.kimg, { kimg: l.kimg, step: l.step, seconds: l.seconds, imgPerSec: 0, values: { FCD: l.fcd } });
   }
   const records = [...byKimg.values()].sort((a, b) => a.kimg - b.kimg);
-  await writeLossPlot(png, records, { title: 'FCD (classifier features) at each snapshot', quantiles: [0, 1] });
+  await writeLossPlot(png, records, { title: 'FCD (classifier features) at each snapshot', quantiles: [0, 1], markers: true });
 }
 
 /**
