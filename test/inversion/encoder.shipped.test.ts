@@ -14,13 +14,13 @@ import { synthesize } from '../../src/models/generate.js';
 import { clearSessionCache } from '../../src/runtime/compile.js';
 
 /**
- * The shipped encoder (100 kimg) on these 32 generated images measured PSNR 26.70 dB, SSIM 0.871
- * (the w_avg image: 11.29 dB). Thresholds 1 dB / 0.02 below: the numbers depend only on float32
+ * The shipped encoder (100 kimg, for the 440 kimg StyleGAN2) on these 32 generated images measured
+ * PSNR 24.72 dB, SSIM 0.896 (the w_avg image: 9.40 dB). Thresholds 1 dB / 0.02 below: the numbers depend only on float32
  * rounding in ORT's kernels (other builds, thread counts), which moves them by far less; a broken
  * encoder, bundle or loader lands near the w_avg baseline instead.
  */
-const PSNR_THRESHOLD = 25.7;
-const SSIM_THRESHOLD = 0.85;
+const PSNR_THRESHOLD = 23.7;
+const SSIM_THRESHOLD = 0.87;
 let model: GanModel;
 let encoder: Encoder;
 beforeAll(async () => {
