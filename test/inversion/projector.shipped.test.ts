@@ -91,9 +91,11 @@ describe('W+ projection recovers images the shipped StyleGAN2 generated from kno
   it('reaches PSNR >= 30 dB', async () => {
     const latent = await latentFromSeeds(model, [1, 2], { space: 'w+' });
     const target = await renderLatent(model, latent); // const noise, as generated
-    // Pixel MSE in W+ with the stored noise; 300 Adam steps on NVIDIA's lr schedule at lr 0.05 without
-    // the w noise (measured: the default lr 0.1 + w noise leaves seed 1 at 28 dB after 400 steps).
-    const r = await project(model, target, { space: 'w+', optimizeNoise: false, numSteps: 300, initialLearningRate: 0.05, initialNoiseFactor: 0, losses: { mse: 1 } });
+    // Pixel MSE in W+ with the stored noise, 200 L-BFGS iterations from w_avg. Measured on the 440 kimg
+    // model: 51.2 / 47.0 dB. Adam on NVIDIA's schedule (lr 0.05, no w noise) stalls on seed 1 in a local
+    // minimum (23.1 dB after 300 steps, 23.8 after 600; seed 2: 27.1 / 37.7), as it did not on the 140 and
+    // 320 kimg snapshots; the 30 dB bar is NVIDIA's "projection recovers generated images".
+    const r = await project(model, target, { space: 'w+', optimizer: 'lbfgs', optimizeNoise: false, numSteps: 200, losses: { mse: 1 } });
     const m = await reconstructionMetrics(r.images, target, classifier);
     for (const x of m) expect(x.psnr, JSON.stringify(m)).toBeGreaterThanOrEqual(30);
     expect(r.latent.space).toBe('w+');
