@@ -3,7 +3,6 @@ import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
-import { writeBundle } from '../formats/bundle.js';
 import {
   type DcganDiscriminatorConfig,
   type DcganGeneratorConfig,
@@ -32,7 +31,7 @@ import { fakesPath, writeGrid, writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import type { ProgressDisplay } from './progress.js';
 import { type RunFiles, runFiles, trainedModel } from './run.js';
-import { SnapshotFcd, type SnapshotFcdOptions } from './snapshotFcd.js';
+import { SnapshotFcd, type SnapshotFcdOptions, writeSnapshotBundle } from './snapshotFcd.js';
 import type { TrainingProgress } from './types.js';
 
 /**
@@ -300,14 +299,7 @@ export class DcganTrainer implements TrainingTask {
   }
 
   async snapshot(p: Readonly<TrainingProgress>): Promise<void> {
-    const model = this.model(p);
-    await writeBundle(this.files.bundle, model);
-    if (!this.fcd) return;
-    try {
-      this.opts.onMessage?.(await this.fcd.measure(model, this.files.bundle, p));
-    } finally {
-      await model.release();
-    }
+    await writeSnapshotBundle(this.files.bundle, this.model(p), p, this.fcd, this.opts.onMessage);
   }
 
   checkpointData(p: Readonly<TrainingProgress>): Checkpoint<DcganCheckpointState> {

@@ -1,6 +1,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { recordEvaluation } from '../formats/bundle.js';
+import { recordEvaluation, writeBundle } from '../formats/bundle.js';
 import type { ImageSource } from '../metrics/fcd.js';
 import { fcdRecords, generatorFcd, type ReferenceStats, referenceStats } from '../metrics/generatorFcd.js';
 import type { Classifier } from '../models/classifier/classifier.js';
@@ -80,5 +80,22 @@ export class SnapshotFcd {
       fcdRecords(r, model, classifier, `snapshot at ${kimg} kimg of: ${this.command}`),
     );
     return `kimg ${Number(kimg.toFixed(3))}: FCD ${r.value.toFixed(2)}, classifier confidence ${line.confidence.toFixed(3)} (${r.num} images vs ${r.reference.name}; ${line.seconds} s)`;
+  }
+}
+
+/** A trainer's snapshot: the bundle, then (with `fcd`) its measurement, reported through `say`. */
+export async function writeSnapshotBundle(
+  dir: string,
+  model: GanModel,
+  p: Readonly<TrainingProgress>,
+  fcd: SnapshotFcd | null,
+  say?: (line: string) => void,
+): Promise<void> {
+  await writeBundle(dir, model);
+  if (!fcd) return;
+  try {
+    say?.(await fcd.measure(model, dir, p));
+  } finally {
+    await model.release();
   }
 }

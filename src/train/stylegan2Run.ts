@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
-import { writeBundle } from '../formats/bundle.js';
 import { makeGrid, toImages, writePng } from '../formats/image.js';
 import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
@@ -14,7 +13,7 @@ import { writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import { type FolderRunResult, openRunChecked, type RunFiles, runFiles, runInFolder, trainedModel } from './run.js';
 import { defaultStyleGAN2Options, StyleGAN2Trainer, type StyleGAN2TrainerJson } from './stylegan2.js';
-import { SnapshotFcd, type SnapshotFcdOptions } from './snapshotFcd.js';
+import { SnapshotFcd, type SnapshotFcdOptions, writeSnapshotBundle } from './snapshotFcd.js';
 import type { TrainingProgress } from './types.js';
 
 /** Settings that define a StyleGAN2 run (a resumed run must use the same). */
@@ -188,14 +187,7 @@ class StyleGAN2Task implements TrainingTask {
   }
 
   async snapshot(p: Readonly<TrainingProgress>): Promise<void> {
-    const model = this.model(p);
-    await writeBundle(this.files.bundle, model);
-    if (!this.fcd) return;
-    try {
-      this.opts.onMessage?.(await this.fcd.measure(model, this.files.bundle, p));
-    } finally {
-      await model.release();
-    }
+    await writeSnapshotBundle(this.files.bundle, this.model(p), p, this.fcd, this.opts.onMessage);
   }
 
   async saveCheckpoint(p: Readonly<TrainingProgress>): Promise<void> {
