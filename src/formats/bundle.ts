@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.js';
@@ -53,6 +54,11 @@ export async function writeBundle(dir: string, model: GanModel, opts: { dtype?: 
     { name: MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
   ]);
   return manifest;
+}
+
+/** A folder holding a model.json (a generator, classifier or encoder bundle; not yet validated). */
+export function isBundleFolder(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, MANIFEST_FILE));
 }
 
 /** Reads and checks a bundle's model.json without its weights. */

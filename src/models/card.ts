@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import {
   type BundleManifest,
   currentEvaluation,
@@ -34,7 +35,7 @@ export function provenanceLines(p: Provenance): string[] {
     const facts = [
       typeof t.kimg === 'number' ? `${Number(t.kimg.toFixed(3))} kimg` : null,
       typeof t.step === 'number' ? `${t.step} steps` : null,
-      typeof t.seconds === 'number' ? duration(t.seconds) : null,
+      typeof t.seconds === 'number' ? formatDuration(t.seconds) : null,
     ].filter((x) => x !== null);
     if (facts.length) lines.push(`training: ${facts.join(', ')}`);
     if (typeof t.command === 'string') lines.push(`  command: ${t.command}`);
@@ -48,9 +49,4 @@ function evaluationLine(metric: string, r: EvaluationRecord): string {
   const reference =
     typeof r.details?.reference === 'number' ? `; reference images ${r.details.reference.toFixed(4)}` : '';
   return `${metric} ${value} (${r.num} images${by}${reference}; ${r.measured.slice(0, 10)})`;
-}
-
-function duration(seconds: number): string {
-  const m = Math.round(seconds / 60);
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }

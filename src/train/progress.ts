@@ -1,3 +1,6 @@
+import { formatDuration } from '../core/duration.js';
+
+export { formatDuration };
 /**
  * A one-line training status on stderr: `kimg 12.3/100.0  D 0.512  G 2.345  412 img/s  ETA 3m34s`.
  * On a TTY the line is redrawn in place (at most `redrawMs` apart); elsewhere (CI logs, files) it is
@@ -33,16 +36,6 @@ export interface ProgressUpdate {
   imgPerSec: number;
 }
 
-/** `3m34s`, `1h02m`, `45s`; '?' for unknown or infinite. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(s / 3600);
-  if (h < 48) return `${h}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
-}
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);

@@ -1,10 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageDataset } from '../../data/dataset.js';
 import { loadFashionMnist } from '../../data/fashionMnist.js';
 import { loadImageFolder } from '../../data/imageFolder.js';
-import { MANIFEST_FILE, recordEvaluation } from '../../formats/bundle.js';
+import { isBundleFolder, MANIFEST_FILE, recordEvaluation } from '../../formats/bundle.js';
 import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
 import type { ClassConfidence } from '../../metrics/confidence.js';
 import { fcdRecords, generatorFcd, referenceStats } from '../../metrics/generatorFcd.js';
@@ -59,7 +58,7 @@ const fcdMetric: MetricSubcommand = {
   ],
   async run(flags, out) {
     const modelPath = str(flags, 'model', 'fcd');
-    if (flags.record && !(existsSync(modelPath) && statSync(modelPath).isDirectory() && existsSync(join(modelPath, MANIFEST_FILE))))
+    if (flags.record && !isBundleFolder(modelPath))
       throw new ArgumentError(`metrics fcd: --record writes into a bundle folder's ${MANIFEST_FILE}; ${modelPath} is not one (latentlab import makes one)`);
     const num = int(flags, 'num', 10_000, 'fcd', 2);
     const batchSize = int(flags, 'batch', 100, 'fcd', 1);

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_FILE } from '../../formats/bundle.js';
+import { isBundleFolder, MANIFEST_FILE } from '../../formats/bundle.js';
 import {
   CheckpointError,
   type ClassifierManifest,
@@ -18,7 +18,7 @@ import {
  */
 export async function modelCard(path: string): Promise<string[]> {
   const manifestPath = join(path, MANIFEST_FILE);
-  if (existsSync(path) && statSync(path).isDirectory() && existsSync(manifestPath)) {
+  if (isBundleFolder(path)) {
     let m: { format?: string };
     try {
       m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { format?: string };
