@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
 import { makeGrid, toImages, writePng } from '../formats/image.js';
@@ -56,6 +57,12 @@ export interface StyleGAN2RunOptions
   gridSize?: number;
   /** Measure FCD at every snapshot (metric-fcd.jsonl, and on the snapshot bundle's card). */
   snapshotFcd?: SnapshotFcdOptions;
+  /**
+   * Start a fresh run from these networks (NVIDIA's `--resume=network.pkl`): G and G_ema from the model's
+   * generator, D from its discriminator; fresh optimiser state, no EMA ramp-up; kimg counts on from the
+   * model's recorded training kimg. Ignored when `resume` finds a checkpoint.
+   */
+  initFrom?: GanModel;
 }
 
 interface CheckpointState extends StyleGAN2TrainerJson {
@@ -221,8 +228,11 @@ export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2R
     o.onMessage,
   );
   const nets = networkConfigs(config);
+  const init = loaded ? undefined : o.initFrom;
+  const start = init ? initialWeights(init, nets) : undefined;
   const opts = {
     ...defaultStyleGAN2Options(config.batch),
+    ...(init ? { emaRampup: null } : {}),
     lr: config.lr,
     r1Gamma: config.r1Gamma,
     styleMixingProb: config.styleMixingProb,
@@ -231,8 +241,8 @@ export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2R
   const trainer = new StyleGAN2Trainer(
     resolveGenerator(nets.g),
     nets.d,
-    initGenerator(nets.g, config.seed),
-    initDiscriminator(nets.d, config.seed + 1),
+    start?.g ?? initGenerator(nets.g, config.seed),
+    start?.d ?? initDiscriminator(nets.d, config.seed + 1),
     opts,
     config.seed + 2,
   );
@@ -241,10 +251,57 @@ export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2R
     trainer.restore(loaded.checkpoint.groups, loaded.checkpoint.state, loaded.path);
     sampler.setState(loaded.checkpoint.state.sampler);
   }
+  let progress = loaded?.checkpoint.state.progress;
+  if (start) {
+    progress = start.progress;
+    trainer.step = progress.step;
+    trainer.imagesSeen = progress.imagesSeen;
+    o.onMessage?.(`starting from ${init!.name} at ${(progress.imagesSeen / 1000).toFixed(1)} kimg (G and G_ema from its generator, D from its discriminator; fresh Adam state)`);
+  }
   const task = new StyleGAN2Task(trainer, sampler, config, nets.g, nets.d, files, o);
   try {
-    return await runInFolder(task, files, loaded?.checkpoint.state.progress, o);
+    return await runInFolder(task, files, progress, o);
   } finally {
     await trainer.release();
   }
+}
+
+/**
+ * The weights and progress a run started from `model` begins with. Sizes must equal the run's
+ * configuration: the error names the first field that differs.
+ */
+function initialWeights(
+  model: GanModel,
+  nets: { g: GeneratorConfig; d: DiscriminatorConfig },
+): { g: Map<string, Tensor>; d: Map<string, Tensor>; progress: TrainingProgress } {
+  const source = `--resume-from ${model.name}`;
+  if (model.architecture !== 'stylegan2') throw new ArgumentError(`${source}: a ${model.architecture}, not a StyleGAN2`);
+  if (!model.d) throw new ArgumentError(`${source}: the model has no discriminator (a training snapshot or bundle with D is needed)`);
+  const theirs = model.manifest.generator as GeneratorConfig;
+  const misfit = (Object.keys(nets.g) as (keyof GeneratorConfig)[]).find(
+    (k) => JSON.stringify(nets.g[k]) !== JSON.stringify(theirs[k]),
+  );
+  if (misfit)
+    throw new ArgumentError(
+      `${source}: generator ${misfit} is ${JSON.stringify(theirs[misfit])}, the run's flags give ${JSON.stringify(nets.g[misfit])}`,
+    );
+  // The run's own parameter set, filled from the model (float16 bundles widen to float32).
+  const take = (net: string, have: ReadonlyMap<string, Tensor>, need: Map<string, Tensor>) => {
+    for (const [k, t] of need) {
+      const got = have.get(k);
+      if (!got || got.size !== t.size)
+        throw new ArgumentError(`${source}: ${net} tensor '${k}' is ${got ? `[${got.shape.join(', ')}]` : 'missing'}, the run needs [${t.shape.join(', ')}]`);
+      need.set(k, got.toFloat32().clone().reshape(t.shape));
+    }
+    return need;
+  };
+  const g = take('G', model.g, initGenerator(nets.g, 0));
+  const d = take('D', model.d, initDiscriminator(nets.d, 1));
+  const training = model.manifest.provenance.training as { kimg?: number; step?: number; seconds?: number } | undefined;
+  const kimg = training?.kimg ?? 0;
+  return {
+    g,
+    d,
+    progress: { imagesSeen: Math.round(kimg * 1000), step: training?.step ?? 0, seconds: training?.seconds ?? 0 },
+  };
 }

@@ -1,3 +1,4 @@
+import { loadModel } from '../../formats/loadModel.js';
 import { trainStyleGAN2 } from '../../train/stylegan2Run.js';
 import type { TrainSubcommand } from './train.js';
 import { GAN_DATA_FLAGS, GAN_METRIC_FLAGS, loadTrainingData, num, runTrainer, snapshotFcdFromFlags, str } from './trainRun.js';
@@ -6,7 +7,7 @@ export const stylegan2Trainer: TrainSubcommand = {
   name: 'stylegan2',
   summary: "StyleGAN2, NVIDIA's recipe scaled down (logistic loss, lazy R1, style mixing, G EMA)",
   usage:
-    'latentlab train stylegan2 --data fashion-mnist|DIR --outdir DIR --kimg N [--batch 32] [--z-dim 128] [--map 2] [--cbase 4096 --cmax 128] [--gamma 0.01] [--resume]',
+    'latentlab train stylegan2 --data fashion-mnist|DIR --outdir DIR --kimg N [--batch 32] [--z-dim 128] [--map 2] [--cbase 4096 --cmax 128] [--gamma 0.01] [--resume | --resume-from MODEL]',
   flags: [
     ...GAN_DATA_FLAGS,
     ...GAN_METRIC_FLAGS,
@@ -23,6 +24,11 @@ export const stylegan2Trainer: TrainSubcommand = {
     { name: 'mixing', type: 'number', help: 'style-mixing probability (default 0.9)' },
     { name: 'ema-kimg', type: 'number', help: 'G EMA half-life in kimg (default batch*10/32)' },
     { name: 'glr', type: 'number', help: 'Adam learning rate of G and D (default 0.0025)' },
+    {
+      name: 'resume-from',
+      type: 'string',
+      help: "start from a model's G_ema and D (bundle or NVIDIA .pkl; fresh Adam state, as NVIDIA's --resume=PKL); kimg counts on from its card",
+    },
   ],
   defaults: {
     batch: 32,
@@ -51,10 +57,12 @@ export const stylegan2Trainer: TrainSubcommand = {
       `training StyleGAN2 ${dataset.resolution}×${dataset.resolution}×${dataset.channels} on ${dataset.name} (${dataset.size} images) into ${str(flags, 'outdir')}`,
     );
     const snapshotFcd = await snapshotFcdFromFlags(flags, dataset, dataName);
+    const initFrom = flags['resume-from'] === undefined ? undefined : await loadModel(str(flags, 'resume-from'));
     await runTrainer(flags, ctx, (common) =>
       trainStyleGAN2({
         ...common,
         snapshotFcd,
+        initFrom,
         dataset,
         dataName,
         batch: num(flags, 'batch'),
