@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { add, mul, sub } from '../graph/ops/elementwise.js';
 import { expand, reshape } from '../graph/ops/movement.js';
 import type { Program } from '../graph/program.js';
+import { Tensor } from '../core/tensor.js';
 import { input, type Value } from '../graph/value.js';
 import { dcganDiscriminate, dcganGenerate } from '../models/dcgan/networks.js';
 import type { DcganDiscriminatorConfig } from '../models/dcgan/config.js';
@@ -11,6 +12,7 @@ import { discriminate } from '../models/stylegan2/discriminator.js';
 import { mapToW } from '../models/stylegan2/mapping.js';
 import { synthesize } from '../models/stylegan2/synthesis.js';
 import { toOnnx } from '../runtime/compile.js';
+import { writeSafetensors } from './safetensors.js';
 
 export interface ExportedGraph {
   file: string;
@@ -18,6 +20,29 @@ export interface ExportedGraph {
   outputs: { name: string; shape: readonly number[]; dtype: string }[];
   description: string;
 }
+
+/** The model's stored noise maps, fed to synthesis.onnx's noise inputs for NVIDIA's noise_mode='const'. */
+export interface ExportedNoise {
+  file: string;
+  /** Graph input name -> tensor name in `file` (the same name), each [1, 1, r, r] float32: tile it over the batch. */
+  inputs: Record<string, string>;
+  description: string;
+}
+
+export interface OnnxExport {
+  graphs: ExportedGraph[];
+  /** StyleGAN2 only. */
+  noiseConst: ExportedNoise | null;
+}
+
+/** The file beside the graphs holding the const noise maps. */
+export const NOISE_CONST_FILE = 'noise_const.safetensors';
+
+/** How onnx.json tells a runtime to reproduce `latentlab generate` from the graphs. */
+const RECIPE = {
+  z: 'seed -> np.random.RandomState(seed).randn(1, z_dim) cast to float32 (NVIDIA generate.py)',
+  image: 'img [N, C, R, R] -> uint8 = clamp(floor(img * 127.5 + 128), 0, 255) (NVIDIA: (img * 127.5 + 128).clamp(0, 255).to(uint8))',
+};
 
 async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await writeFile(`${path}.tmp`, data);
@@ -36,12 +61,13 @@ function describe(p: Program): Pick<ExportedGraph, 'inputs' | 'outputs'> {
  * Writes standalone ONNX graphs (opset 18, weights as initializers) for any ONNX runtime, plus
  * `onnx.json` describing their inputs and outputs and a copy of the bundle manifest.
  * StyleGAN2: mapping (z[, c], psi -> ws with truncation toward w_avg), synthesis (ws + one explicit
- * noise input per conv layer; feed zeros for noise 'none' or the stored maps for 'const'),
- * discriminator. DCGAN: generator, discriminator.
+ * noise input per conv layer; feed zeros for noise 'none' or the stored maps for 'const', written
+ * to noise_const.safetensors), discriminator. DCGAN: generator, discriminator.
  */
-export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Promise<ExportedGraph[]> {
+export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Promise<OnnxExport> {
   await mkdir(outDir, { recursive: true });
   const graphs: { name: string; program: Program; description: string }[] = [];
+  let noiseConst: ExportedNoise | null = null;
   if (model.architecture === 'stylegan2') {
     const cfg = model.stylegan2();
     const g = model.generatorWeights();
@@ -61,6 +87,20 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Pr
     const noise: Record<string, Value> = {};
     for (const l of cfg.layers) if (l.kind === 'conv') noise[l.name] = input(`noise.${l.name}`, [batch, 1, l.resolution, l.resolution]);
     const img = synthesize(g.at('synthesis'), cfg, wsIn, { noise });
+    const maps: Record<string, Tensor> = {};
+    for (const l of cfg.layers) {
+      if (l.kind !== 'conv') continue;
+      const t = g.at(l.name).tensor('noise_const', [l.resolution, l.resolution]).toFloat32();
+      maps[`noise.${l.name}`] = new Tensor('float32', [1, 1, l.resolution, l.resolution], t.data);
+    }
+    await writeAtomic(join(outDir, NOISE_CONST_FILE), writeSafetensors(maps, { format: 'latentlab-noise-const' }));
+    noiseConst = {
+      file: NOISE_CONST_FILE,
+      inputs: Object.fromEntries(Object.keys(maps).map((k) => [k, k])),
+      description:
+        "the generator's stored noise maps (noise_const buffers): feed them to synthesis.onnx's noise inputs (tiled over the batch) " +
+        "to reproduce noise_mode='const', NVIDIA's default and `latentlab generate`'s; zeros give noise_mode='none', N(0, 1) maps 'random'",
+    };
     graphs.push({
       name: 'synthesis',
       program: { inputs: [wsIn, ...Object.values(noise)], outputs: [img], outputNames: ['img'] },
@@ -93,6 +133,7 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Pr
     written.push({ file, description: gr.description, ...describe(gr.program) });
   }
   await writeAtomic(join(outDir, 'model.json'), `${JSON.stringify(model.manifest, null, 2)}\n`);
-  await writeAtomic(join(outDir, 'onnx.json'), `${JSON.stringify({ opset: 18, batch, graphs: written }, null, 2)}\n`);
-  return written;
+  const description = { opset: 18, batch, graphs: written, noiseConst, recipe: RECIPE };
+  await writeAtomic(join(outDir, 'onnx.json'), `${JSON.stringify(description, null, 2)}\n`);
+  return { graphs: written, noiseConst };
 }

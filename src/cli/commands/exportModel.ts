@@ -16,11 +16,12 @@ export const exportCommand: Command = {
     const batch = Number(flags.batch);
     if (!Number.isInteger(batch) || batch < 1) throw new ArgumentError('--batch must be a positive integer');
     const model = await loadModel(path);
-    const graphs = await exportOnnx(model, String(flags.onnx), batch);
+    const { graphs, noiseConst } = await exportOnnx(model, String(flags.onnx), batch);
     for (const g of graphs)
       out(
         `${g.file}: ${g.inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')} -> ${g.outputs.map((o) => `${o.name}[${o.shape}]`).join(', ')}`,
       );
+    if (noiseConst) out(`${noiseConst.file}: the const noise maps (noise_mode='const') for synthesis.onnx's ${Object.keys(noiseConst.inputs).length} noise inputs`);
     out(`wrote ${graphs.length} graphs + onnx.json + model.json to ${flags.onnx}`);
   },
 };
