@@ -11,6 +11,7 @@ import type { GanModel } from '../models/ganModel.js';
 import { discriminate } from '../models/stylegan2/discriminator.js';
 import { mapToW } from '../models/stylegan2/mapping.js';
 import { synthesize } from '../models/stylegan2/synthesis.js';
+import { Weights } from '../nn/weights.js';
 import { toOnnx } from '../runtime/compile.js';
 import { writeSafetensors } from './safetensors.js';
 
@@ -64,13 +65,22 @@ function describe(p: Program): Pick<ExportedGraph, 'inputs' | 'outputs'> {
  * noise input per conv layer; feed zeros for noise 'none' or the stored maps for 'const', written
  * to noise_const.safetensors), discriminator. DCGAN: generator, discriminator.
  */
-export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Promise<OnnxExport> {
+export interface ExportOnnxOptions {
+  /** Generator weights stored as float16 in the graphs, cast to float32 inside (half the size). */
+  fp16?: boolean;
+  /** Leave out the discriminator (the web export needs only the generator). */
+  generatorOnly?: boolean;
+}
+
+export async function exportOnnx(model: GanModel, outDir: string, batch = 1, opts: ExportOnnxOptions = {}): Promise<OnnxExport> {
+  const generatorWeights = () => (opts.fp16 ? new Weights(model.g, 'constant-fp16', model.name) : model.generatorWeights());
+  const withD = Boolean(model.d) && !opts.generatorOnly;
   await mkdir(outDir, { recursive: true });
   const graphs: { name: string; program: Program; description: string }[] = [];
   let noiseConst: ExportedNoise | null = null;
   if (model.architecture === 'stylegan2') {
     const cfg = model.stylegan2();
-    const g = model.generatorWeights();
+    const g = generatorWeights();
     const z = input('z', [batch, cfg.zDim]);
     const c = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
     const psi = input('psi', [1]);
@@ -106,7 +116,7 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Pr
       program: { inputs: [wsIn, ...Object.values(noise)], outputs: [img], outputNames: ['img'] },
       description: 'ws [N, num_ws, w_dim] + unit-variance noise maps per conv layer (scaled by each layer\'s noise_strength inside) -> img [N, C, R, R] in about [-1, 1]',
     });
-    if (model.d) {
+    if (withD) {
       const x = input('img', [Math.max(batch, 1), cfg.imgChannels, cfg.imgResolution, cfg.imgResolution]);
       const dc = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
       const logits = discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, dc);
@@ -117,10 +127,10 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Pr
     const z = input('z', [batch, cfg.nz]);
     graphs.push({
       name: 'generator',
-      program: { inputs: [z], outputs: [dcganGenerate(model.generatorWeights().at(''), cfg, z)], outputNames: ['img'] },
+      program: { inputs: [z], outputs: [dcganGenerate(generatorWeights().at(''), cfg, z)], outputNames: ['img'] },
       description: 'z [N, nz] -> img [N, nc, R, R] in (-1, 1) (BatchNorm in eval mode)',
     });
-    if (model.d) {
+    if (withD) {
       const x = input('img', [batch, cfg.nc, cfg.imageSize, cfg.imageSize]);
       const p = dcganDiscriminate(model.discriminatorWeights().at(''), model.manifest.discriminator as DcganDiscriminatorConfig, x);
       graphs.push({ name: 'discriminator', program: { inputs: [x], outputs: [p], outputNames: ['prob'] }, description: 'img -> probability [N] (after the sigmoid)' });
@@ -133,7 +143,7 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Pr
     written.push({ file, description: gr.description, ...describe(gr.program) });
   }
   await writeAtomic(join(outDir, 'model.json'), `${JSON.stringify(model.manifest, null, 2)}\n`);
-  const description = { opset: 18, batch, graphs: written, noiseConst, recipe: RECIPE };
+  const description = { opset: 18, batch, weights: opts.fp16 ? 'float16' : 'float32', graphs: written, noiseConst, recipe: RECIPE };
   await writeAtomic(join(outDir, 'onnx.json'), `${JSON.stringify(description, null, 2)}\n`);
   return { graphs: written, noiseConst };
 }

@@ -1,13 +1,16 @@
 import { CheckpointError, ShapeError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
+import { float32ToHalf, Tensor } from '../core/tensor.js';
+import { cast } from '../graph/ops/elementwise.js';
 import { constant, input, type Value } from '../graph/value.js';
 
 /**
  * How parameters enter a graph: as constants (inference, projection: ORT pre-packs them) or as
- * inputs (training: fed each step, their gradients requested).
+ * inputs (training: fed each step, their gradients requested). 'constant-fp16': constants stored as
+ * float16 and cast to float32 in the graph (exports for the web: half the download; tensors under 64
+ * elements, scalars and filters, stay float32).
  */
-export type ParamMode = 'constant' | 'input';
+export type ParamMode = 'constant' | 'input' | 'constant-fp16';
 
 /**
  * A named set of tensors whose keys are checkpoint keys (`synthesis.b32.conv1.affine.bias`).
@@ -44,7 +47,11 @@ export class Weights {
     if (!v) {
       const t = this.tensor(key, shape);
       const asInput = this.mode === 'input' && !this.frozen(key);
-      v = asInput ? input(key, t.shape, 'float32') : constant(t.dtype === 'float32' ? t : t.toFloat32(), key);
+      const f32 = t.dtype === 'float32' ? t : t.toFloat32();
+      if (asInput) v = input(key, t.shape, 'float32');
+      else if (this.mode === 'constant-fp16' && t.size >= 64 && !this.frozen(key))
+        v = cast(constant(new Tensor('float16', t.shape, float32ToHalf(f32.data as Float32Array)), key), 'float32');
+      else v = constant(f32, key);
       this.values.set(key, v);
     }
     return v;
