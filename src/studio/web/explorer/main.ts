@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   const scale = Math.max(1, Math.floor(128 / g.resolution));
   statusLine.textContent = `${g.info.architecture} ${g.resolution}×${g.resolution}, onnxruntime-web ${runtime.device}${runtime.device === 'wasm' ? ` (${runtime.threads} thread${runtime.threads > 1 ? 's' : ''})` : ''}${cfg.fp16 ? ', fp16 weights' : ''}; ${(g.bytes / 1e6).toFixed(1)} MB of graphs loaded in ${(loadMs / 1000).toFixed(1)} s`;
   document.body.dataset.device = runtime.device;
+  document.body.dataset.threads = String(runtime.threads);
 
   // Seed grid
   const start = numberInput('grid-start', 0, { min: '0' });
