@@ -20,7 +20,8 @@ export interface WebExport {
   firstLoadBytes: number;
 }
 
-interface DirectionSetJson {
+/** A direction set as pages use it: per direction the displacement of one unit of strength. */
+export interface DirectionSetJson {
   name: string;
   space: 'z' | 'w';
   labels: string[];
@@ -29,7 +30,7 @@ interface DirectionSetJson {
   layers: [number, number] | null;
 }
 
-async function directionJson(model: GanModel, file: string): Promise<DirectionSetJson> {
+export async function directionJson(model: GanModel, file: string, name = basename(file, extname(file))): Promise<DirectionSetJson> {
   const set = await readDirections(file);
   const dim = set.vectors.shape[1];
   const want = set.space === 'w' ? (model.architecture === 'stylegan2' ? model.stylegan2().wDim : -1) : model.zDim;
@@ -37,7 +38,7 @@ async function directionJson(model: GanModel, file: string): Promise<DirectionSe
   if (set.model && set.model.contentHash !== model.manifest.contentHash) throw new ArgumentError(`${file}: found on ${set.model.name}, not ${model.name}`);
   const steps = set.labels.map((_, i) => editStep(set, { component: i }));
   return {
-    name: basename(file, extname(file)),
+    name,
     space: set.space,
     labels: set.labels,
     steps: steps.map((s) => Array.from(s.step, (v) => Math.fround(v))),

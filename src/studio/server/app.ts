@@ -7,6 +7,7 @@ import { LatentlabError } from '../../index.js';
 import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
+import { registerBrowserComputeRoutes } from './routes/browserCompute.js';
 import { registerDirectionRoutes } from './routes/directions.js';
 import { registerExploreRoutes } from './routes/explore.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -110,6 +111,11 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
           .send({ error: `cross-origin request from ${origin} refused`, statusCode: 403 });
     }
   });
+  // Cross-origin isolation, so onnxruntime-web may run wasm threads (SharedArrayBuffer) in browser mode;
+  // the studio loads nothing from other origins.
+  app.addHook('onSend', async (_req, reply) => {
+    void reply.header('cross-origin-opener-policy', 'same-origin').header('cross-origin-embedder-policy', 'require-corp');
+  });
   app.setNotFoundHandler((req, reply) => {
     void reply
       .status(404)
@@ -134,6 +140,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   registerExploreRoutes(studio);
   registerDirectionRoutes(studio);
   registerWorkspaceRoutes(studio);
+  registerBrowserComputeRoutes(studio);
 
   const webRoot = opts.webRoot;
   if (webRoot && existsSync(join(webRoot, 'index.html'))) {

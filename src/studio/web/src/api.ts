@@ -1,4 +1,5 @@
 // Typed client of the studio's JSON API (src/studio/server). Errors carry the server's message.
+import { tryLocal } from './browserCompute.js';
 
 export interface LayerRow {
   name: string;
@@ -161,6 +162,8 @@ export interface RenderedImage {
 }
 
 export async function postImage(url: string, body: unknown, signal?: AbortSignal): Promise<RenderedImage> {
+  const local = await tryLocal(url, body);
+  if (local) return local;
   const res = await check(
     await fetch(url, {
       method: 'POST',

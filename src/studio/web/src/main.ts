@@ -1,4 +1,5 @@
 import { api, type ModelSummary } from './api.js';
+import { browserComputeToggle } from './browserCompute.js';
 import { select } from './components/controls.js';
 import { h } from './dom.js';
 import { directionsPanel } from './panels/directions.js';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   });
   const jobs = jobsPanel(store);
   root.append(
-    h('header', {}, h('h1', {}, 'latentlab studio'), picker.el, card),
+    h('header', {}, h('h1', {}, 'latentlab studio'), picker.el, card, browserComputeToggle(() => {})),
     h(
       'main',
       {},
