@@ -16,6 +16,9 @@ import { fixtureCase, haveFixtures } from '../fixtures.js';
 import { SHIPPED_MODELS } from '../studio/helpers.js';
 import { haveChromium, CHROMIUM } from './chromium.js';
 import { serveStatic } from './staticServer.js';
+import sharp from 'sharp';
+import { ensureWebBuild } from '../../src/studio/server/webBuild.js';
+import { testStudio } from '../studio/helpers.js';
 
 const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7];
 const tmp = mkdtempSync(join(tmpdir(), 'latentlab-web-'));
@@ -150,6 +153,38 @@ describe.skipIf(!haveChromium)('exported graphs on onnxruntime-web in Chromium',
       await expectSeedsMatch(page, model);
     } finally {
       await close();
+    }
+  });
+
+  it("the studio's compute-in-the-browser mode draws the seed grid in the page with the server's pixels", async () => {
+    const studio = await testStudio({ webRoot: await ensureWebBuild() });
+    const url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
+    const page = await browser.newPage();
+    try {
+      await page.addInitScript("localStorage.setItem('latentlab.browserCompute', 'on')");
+      const graphRequests: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/onnx/') || r.url().includes('/api/grid')) graphRequests.push(new URL(r.url()).pathname);
+      });
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await expect.poll(() => page.getByTestId('browser-compute-status').textContent(), { timeout: 180_000 }).toMatch(/fmnist-stylegan2: wasm × \d+ threads/);
+      expect(await page.evaluate('crossOriginIsolated')).toBe(true); // the studio sends COOP/COEP
+      await expect.poll(async () => (await page.getByTestId('seed-grid').getAttribute('src')) ?? '', { timeout: 60_000 }).toMatch(/^blob:/);
+      expect(graphRequests.filter((p) => p === '/api/grid')).toEqual([]); // the page made it, not the server
+      expect(graphRequests.some((p) => /\/onnx\/[0-9a-f]{64}\/synthesis\.onnx$/.test(p))).toBe(true);
+      const pngs = (await page.evaluate(`(async () => {
+        const local = await (await fetch(document.querySelector('[data-testid="seed-grid"]').src)).arrayBuffer();
+        const server = await (await fetch('/api/grid', { method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'fmnist-stylegan2', seeds: Array.from({ length: 32 }, (_, i) => i), psi: 0.7, cutoff: null, noiseMode: 'const', noiseSeed: 0, columns: 8, scale: 3 }) })).arrayBuffer();
+        return [Array.from(new Uint8Array(local)), Array.from(new Uint8Array(server))];
+      })()`)) as number[][];
+      const [a, b] = await Promise.all(pngs.map((p) => sharp(Buffer.from(p)).removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true })));
+      expect([a.info.width, a.info.height]).toEqual([b.info.width, b.info.height]);
+      expect(maxDiff(new Uint8Array(a.data), new Uint8Array(b.data))).toBeLessThanOrEqual(1);
+    } finally {
+      await page.close();
+      await studio.app.close();
     }
   });
 });
