@@ -90,11 +90,16 @@ async function main(): Promise<void> {
   const studio = await buildStudio({ workspace: join(tmp, 'ws'), modelDirs: [modelDir], webRoot: await ensureWebBuild() });
   const studioUrl = await studio.app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: process.env.LATENTLAB_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-  const rows: string[] = [];
+  const log = (line: string) => console.log(line);
   try {
     for (const m of models) {
       const dirs = join(tmp, `${m.name}.directions.safetensors`);
       await writeDirections(dirs, sefa(m, {}).set);
+      const page = await browser.newPage();
+      await page.goto(studioUrl);
+      const serverMs = await serverMoves(page, m.name, rounds);
+      log(`${m.name}: server round trip (POST /api/render, PNG decoded): median ${median(serverMs).toFixed(1)} ms`);
+      await page.close();
       for (const fp16 of [false, true]) {
         const out = join(tmp, `${m.name}${fp16 ? '-fp16' : ''}`);
         const exp = await exportWeb(m, out, { directions: [dirs], fp16, webgpu: false });
@@ -106,30 +111,24 @@ async function main(): Promise<void> {
           bytes += Number((await r.allHeaders())['content-length'] ?? 0);
         });
         const t0 = Date.now();
-        await page.goto(server.url);
+        await page.goto(`${server.url}?grid=4`);
         await page.waitForSelector('body[data-ready="true"], #status.error', { timeout: 600_000 });
         const firstLoad = Date.now() - t0;
         const threads = await page.locator('body').getAttribute('data-threads');
         const browserMs = fp16 ? [] : await sliderMoves(page, `slider-${m.name}.directions-0`, rounds);
-        rows.push(
-          `${m.name}${fp16 ? ' fp16' : ''}: first load ${(bytes / 1e6).toFixed(1)} MB fetched (${(exp.firstLoadBytes / 1e6).toFixed(1)} MB on disk) in ${(firstLoad / 1000).toFixed(1)} s (16-seed grid + one view included)` +
+        log(
+          `${m.name}${fp16 ? ' fp16' : ''}: first load ${(bytes / 1e6).toFixed(1)} MB fetched (${(exp.firstLoadBytes / 1e6).toFixed(1)} MB on disk) in ${(firstLoad / 1000).toFixed(1)} s (a 4-seed grid + one view rendered)` +
             (browserMs.length ? `; slider move -> pixels, wasm x${threads}: median ${median(browserMs).toFixed(1)} ms` : ''),
         );
         await context.close();
         await server.close();
       }
-      const page = await browser.newPage();
-      await page.goto(studioUrl);
-      const serverMs = await serverMoves(page, m.name, rounds);
-      rows.push(`${m.name}: server round trip (POST /api/render, PNG decoded): median ${median(serverMs).toFixed(1)} ms`);
-      await page.close();
     }
   } finally {
     await browser.close();
     await studio.app.close();
     rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(rows.join('\n'));
 }
 
 await main();

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 
   // Seed grid
   const start = numberInput('grid-start', 0, { min: '0' });
-  const count = numberInput('grid-count', 16, { min: '1', max: '64' });
+  const count = numberInput('grid-count', Number(new URLSearchParams(location.search).get('grid')) || 16, { min: '1', max: '64' });
   const psi = el('input', { type: 'range', min: '0', max: '1.5', step: '0.05', value: '0.7', 'data-testid': 'psi' });
   const psiText = el('span', {}, '0.7');
   const grid = el('canvas', { 'data-testid': 'seed-grid' });
