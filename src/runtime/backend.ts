@@ -16,8 +16,8 @@ export interface SessionOptions {
 }
 
 /**
- * What a runtime must provide: onnxruntime-node implements it here; onnxruntime-web (wasm/WebGPU)
- * can implement the same two methods in the studio.
+ * What a runtime must provide: onnxruntime-node implements it here (ortNode.ts); onnxruntime-web
+ * (wasm/WebGPU) implements it for pages in src/studio/web/src/engine/ortWeb.ts.
  */
 export interface Backend {
   readonly name: string;

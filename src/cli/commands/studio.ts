@@ -44,7 +44,7 @@ export const studioCommand: Command = {
       help: 'rebuild the web app first when its sources changed (--no-build serves the last build)',
       default: true,
     },
-    { name: 'build-only', type: 'boolean', help: 'build the web app and exit' },
+    { name: 'build-only', type: 'boolean', help: 'build the web app and the export --web explorer page, then exit' },
   ],
   async run({ flags, positionals }, out) {
     const port = Number(flags.port);
@@ -68,7 +68,12 @@ export const studioCommand: Command = {
       flags.build || flags['build-only']
         ? await ensureWebBuild({ force: Boolean(flags['build-only']), log: out })
         : WEB_BUILD;
-    if (flags['build-only']) return;
+    if (flags['build-only']) {
+      // the static explorer (`export --web`) ships prebuilt beside the studio app
+      const { ensureExplorerBuild } = await import('../../studio/server/webBuild.js');
+      await ensureExplorerBuild({ force: true, log: out });
+      return;
+    }
     const modelDirs = [...String(flags.models).split(','), ...positionals]
       .map((d) => d.trim())
       .filter(Boolean);
