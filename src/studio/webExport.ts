@@ -47,6 +47,9 @@ export async function directionJson(model: GanModel, file: string, name = basena
   };
 }
 
+/** Sliders per direction set on the explorer page. */
+const SLIDERS = 8;
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
@@ -57,7 +60,13 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  */
 export async function exportWeb(model: GanModel, dir: string, opts: WebExportOptions = {}): Promise<WebExport> {
   if (model.cDim > 0) throw new ArgumentError(`${model.name} is conditional: the explorer page supports unconditional models only`);
-  const directions = await Promise.all((opts.directions ?? []).map((f) => directionJson(model, f)));
+  // the page shows 8 sliders per set: ship those 8 (a 512-direction SeFa set would be 5 MB of JSON)
+  const directions = (await Promise.all((opts.directions ?? []).map((f) => directionJson(model, f)))).map((d) => ({
+    ...d,
+    labels: d.labels.slice(0, SLIDERS),
+    steps: d.steps.slice(0, SLIDERS),
+    units: d.units.slice(0, SLIDERS),
+  }));
   const page = await ensureExplorerBuild({ log: opts.log });
   await mkdir(dir, { recursive: true });
   await cp(page, dir, { recursive: true });
