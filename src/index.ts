@@ -97,6 +97,11 @@ export { readDirections, type ReadDirectionsOptions, writeDirections } from './d
 export { readScores, type ScoreTable } from './directions/scores.js';
 export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, evaluateDirections } from './directions/evaluate.js';
 export { withMeasuredSigma } from './directions/sigma.js';
+export { MEASURE_HELP, MEASURE_NAMES, type MeasureName, measureImages, measureInk } from './directions/measures.js';
+export { type RidgeDirection, ridgeDirection, type RidgeOptions } from './directions/ridge.js';
+export { type AttributeMethod, type AttributeSpec, attributeDirections, type KeepSpec, parseAttributeSpecs, type ScoredAttribute, scoreChunk } from './directions/attributes.js';
+export { type AttributeDiscoveryOptions, discoverAttributeDirections } from './directions/attributeSampling.js';
+export { type AttributeEval, type AttributeEvalOptions, type AttributeEvalRow, directionAttribute, evaluateAttributes } from './directions/attributeEval.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
 export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
 export { conditioning, type ConditioningOptions, type ConditioningResult, latentGradients } from './metrics/conditioning.js';

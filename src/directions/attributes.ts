@@ -1,0 +1,163 @@
+import { ArgumentError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { conditionalDirection } from './conditional.js';
+import { type DirectionSet, type DirectionSpace, makeDirectionSet, projectedStd } from './direction.js';
+import { trainBoundary } from './interfacegan.js';
+import { isMeasureName, MEASURE_NAMES, type MeasureName, measureImages } from './measures.js';
+import { ridgeDirection } from './ridge.js';
+
+/**
+ * An attribute an edit direction is found for: a built-in image measure, a classifier logit
+ * (`logit:Sneaker`), or a column of scores from a file.
+ */
+export interface AttributeSpec {
+  name: string;
+  measure?: MeasureName;
+  /** Class index of a logit attribute and its class name (the judge finds it by name). */
+  logit?: number;
+  className?: string;
+}
+
+/** 'brightness,width,logit:Sneaker' → specs; class names any case, or indices. */
+export function parseAttributeSpecs(text: string, labelNames: readonly string[] = []): AttributeSpec[] {
+  const lower = labelNames.map((n) => n.toLowerCase());
+  const specs = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((token): AttributeSpec => {
+      if (isMeasureName(token)) return { name: token, measure: token };
+      if (token.startsWith('logit:')) {
+        const cls = token.slice(6).trim();
+        let k = lower.indexOf(cls.toLowerCase());
+        if (k < 0 && /^\d+$/.test(cls) && Number(cls) < labelNames.length) k = Number(cls);
+        if (k < 0)
+          throw new ArgumentError(
+            labelNames.length
+              ? `attribute '${token}': '${cls}' is not a class (${labelNames.join(', ')} or 0..${labelNames.length - 1})`
+              : `attribute '${token}': logit attributes need a classifier`,
+          );
+        return { name: `logit:${labelNames[k]}`, logit: k, className: labelNames[k] };
+      }
+      throw new ArgumentError(`unknown attribute '${token}': built-in ${MEASURE_NAMES.join(', ')}, or logit:CLASS`);
+    });
+  if (!specs.length) throw new ArgumentError('give at least one attribute');
+  return specs;
+}
+
+/** Scores of a chunk: out[a][i] for spec a and image i (logit attributes read `logits` [N, K]). */
+export function scoreChunk(specs: readonly AttributeSpec[], images: Tensor, logits: Tensor | null): Float64Array[] {
+  const measures = specs.filter((s) => s.measure).map((s) => s.measure!);
+  const measured = measures.length ? measureImages(images, measures) : [];
+  const n = images.shape[0];
+  return specs.map((s) => {
+    if (s.measure) return measured[measures.indexOf(s.measure)];
+    if (s.logit === undefined) throw new ArgumentError(`attribute '${s.name}' cannot be measured on images (it came from a score file)`);
+    if (!logits) throw new ArgumentError(`attribute '${s.name}' needs classifier logits`);
+    const k = logits.shape[1];
+    if (s.logit >= k) throw new ArgumentError(`attribute '${s.name}': class ${s.logit} of a ${k}-class classifier`);
+    return Float64Array.from({ length: n }, (_, i) => Number(logits.data[i * k + s.logit!]));
+  });
+}
+
+export type AttributeMethod = 'svm' | 'ridge';
+
+export interface AttributeDirectionOptions {
+  method?: AttributeMethod;
+  /** SVM: fraction kept at each end of the score ranking (default 0.02, InterFaceGAN's). */
+  ratio?: number;
+  split?: number;
+  svmC?: number;
+  /** Ridge penalty (see ridgeDirection). */
+  alpha?: number;
+  space: DirectionSpace;
+  model?: { name: string; contentHash: string };
+  source?: Record<string, unknown>;
+}
+
+export interface ScoredAttribute {
+  spec: AttributeSpec;
+  scores: ArrayLike<number>;
+}
+
+export interface KeepSpec {
+  /** Class log-probabilities per class [numClasses][N] and their names ('class' keep); null: none. */
+  classes: { names: readonly string[]; scores: ArrayLike<number>[] } | null;
+  /** Other attributes to keep. */
+  attributes: ScoredAttribute[];
+}
+
+function fit(codes: Tensor, scores: ArrayLike<number>, o: AttributeDirectionOptions): { normal: Float64Array; quality: Record<string, unknown> } {
+  if ((o.method ?? 'svm') === 'ridge') {
+    const r = ridgeDirection(codes, scores, { alpha: o.alpha, split: o.split });
+    return { normal: r.normal, quality: { method: 'ridge', trainR2: r.trainR2, valR2: r.valR2, lambda: r.lambda, counts: r.counts } };
+  }
+  const b = trainBoundary(codes, scores, { ratio: o.ratio, split: o.split, svm: { c: o.svmC ?? 1 } });
+  return {
+    normal: b.normal,
+    quality: { method: 'svm', valAccuracy: b.valAccuracy, trainAccuracy: b.trainAccuracy, remainingAccuracy: b.remainingAccuracy, counts: b.counts },
+  };
+}
+
+function stats(s: ArrayLike<number>): { mean: number; std: number } {
+  let m = 0;
+  for (let i = 0; i < s.length; i++) m += s[i] / s.length;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) v += (s[i] - m) ** 2 / (s.length - 1);
+  return { mean: m, std: Math.sqrt(v) };
+}
+
+/**
+ * One direction per attribute over the same codes [N, dim] (SVM on the score's extremes, as
+ * InterFaceGAN labels, or ridge regression on all scores), each made orthogonal to the directions
+ * of everything in `keep` by the least-squares projection of conditionalDirection: every class
+ * boundary (found the same way from the classifier's log-probabilities; a logit attribute skips its
+ * own class) and every kept attribute other than itself. Sigma is the codes' std along the result.
+ */
+export function attributeDirections(codes: Tensor, attributes: readonly ScoredAttribute[], keep: KeepSpec, o: AttributeDirectionOptions): DirectionSet {
+  if (!attributes.length) throw new ArgumentError('attribute directions: give at least one attribute');
+  const classFits = keep.classes?.scores.map((s) => fit(codes, s, o).normal) ?? [];
+  const keptFits = new Map(keep.attributes.map((a) => [a.spec.name, fit(codes, a.scores, o).normal]));
+  const rows: Float64Array[] = [];
+  const info = attributes.map((a) => {
+    const raw = fit(codes, a.scores, o);
+    const conds: { name: string; normal: Float64Array }[] = [];
+    keep.classes?.names.forEach((name, k) => {
+      if (a.spec.logit !== k) conds.push({ name: `class:${name}`, normal: classFits[k] });
+    });
+    for (const [name, normal] of keptFits) if (name !== a.spec.name) conds.push({ name, normal });
+    const cond = conds.length ? conditionalDirection(raw.normal, conds.map((c) => c.normal)) : null;
+    rows.push(cond ? cond.direction : raw.normal);
+    let cosRaw = 0;
+    const dir = rows[rows.length - 1];
+    for (let j = 0; j < dir.length; j++) cosRaw += dir[j] * raw.normal[j];
+    return {
+      name: a.spec.name,
+      measure: a.spec.measure ?? null,
+      logit: a.spec.logit ?? null,
+      className: a.spec.className ?? null,
+      classes: a.spec.logit === undefined ? null : [a.spec.logit],
+      score: stats(a.scores),
+      ...raw.quality,
+      kept: conds.map((c) => c.name),
+      // How much of the unconditioned direction survives the projection (1 = nothing removed).
+      cosineToUnconditioned: cosRaw,
+    };
+  });
+  const draft = makeDirectionSet(rows, { space: o.space, provenance: { method: 'interfacegan' } });
+  return makeDirectionSet(rows, {
+    space: o.space,
+    labels: attributes.map((a) => a.spec.name),
+    sigma: projectedStd(codes, draft.vectors),
+    model: o.model,
+    provenance: {
+      method: 'interfacegan',
+      attributeMethod: o.method ?? 'svm',
+      ratio: o.ratio ?? 0.02,
+      split: o.split ?? 0.7,
+      keep: [...(keep.classes ? ['class'] : []), ...keep.attributes.map((a) => a.spec.name)],
+      ...o.source,
+      attributes: info,
+    },
+  });
+}
