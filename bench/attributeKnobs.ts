@@ -29,6 +29,9 @@ const { values: a } = parseArgs({
     ratio: { type: 'string', default: '0.02' },
     attributes: { type: 'string', default: [...MEASURE_NAMES, 'logit:Trouser', 'logit:Bag'].join(',') },
     'eval-num': { type: 'string', default: '200' },
+    layers: { type: 'string' },
+    within: { type: 'string', default: 'true' },
+    space: { type: 'string', default: 'w' },
     out: { type: 'string' },
   },
 });
@@ -42,7 +45,11 @@ const set = await discoverAttributeDirections(model, classifier, specs, {
   method: a.method as AttributeMethod,
   ratio: Number(a.ratio),
   keepClasses: a.keep === 'class',
+  withinClass: a.within !== 'false',
+  space: a.space as 'w' | 'z',
 });
+const layers = a.layers ? (a.layers.split('-').map(Number) as [number, number]) : null;
+if (layers) set.layers = [layers[0], layers[1] + 1];
 const tFind = (performance.now() - t0) / 1000;
 const r = await evaluateAttributes(model, judge, set, { num: Number(a['eval-num']), strengths: [1, 2], units: 'sigma' });
 const tEval = (performance.now() - t0) / 1000 - tFind;
@@ -52,7 +59,8 @@ console.log(
 );
 console.log('| attribute | sigma | cos to unconditioned | change at +1σ (std) | class kept +1σ | change at +2σ (std) | class kept +2σ | largest other change at +2σ | passes (≥ 1.5 std, ≥ 90 %) |');
 console.log('|---|---|---|---|---|---|---|---|---|');
-const attrs = set.provenance.attributes as { cosineToUnconditioned: number }[];
+const attrs = set.provenance.attributes as { cosineToUnconditioned: number; valR2?: number; valAccuracy?: number }[];
+console.log(`fit quality: ${attrs.map((q, i) => `${set.labels[i]} ${(q.valR2 ?? q.valAccuracy ?? Number.NaN).toFixed(3)}`).join(', ')}`);
 let passing = 0;
 set.labels.forEach((label, i) => {
   const [one, two] = [1, 2].map((s) => r.rows.find((row) => row.label === label && row.strength === s)!);

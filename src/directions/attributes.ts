@@ -71,8 +71,46 @@ export interface AttributeDirectionOptions {
   /** Ridge penalty (see ridgeDirection). */
   alpha?: number;
   space: DirectionSpace;
+  /** With class keeping: fit on deviations from each (top) class's mean (default true). */
+  withinClass?: boolean;
   model?: { name: string; contentHash: string };
   source?: Record<string, unknown>;
+}
+
+/** Index of the highest-scoring class per sample. */
+function topClasses(scores: readonly ArrayLike<number>[], n: number): Int32Array {
+  const top = new Int32Array(n);
+  for (let i = 0; i < n; i++) for (let c = 1; c < scores.length; c++) if (scores[c][i] > scores[top[i]][i]) top[i] = c;
+  return top;
+}
+
+function centreScores(s: ArrayLike<number>, groups: Int32Array): Float64Array {
+  const sum = new Map<number, [number, number]>();
+  groups.forEach((g, i) => {
+    const e = sum.get(g) ?? [0, 0];
+    e[0] += s[i];
+    e[1]++;
+    sum.set(g, e);
+  });
+  return Float64Array.from(groups, (g, i) => s[i] - sum.get(g)![0] / sum.get(g)![1]);
+}
+
+function centreWithin(codes: Tensor, groups: Int32Array): Tensor<'float64'> {
+  const [n, d] = codes.shape;
+  const x = codes.toFloat64();
+  const out = x.clone();
+  const means = new Map<number, { m: Float64Array; n: number }>();
+  for (let i = 0; i < n; i++) {
+    const e = means.get(groups[i]) ?? { m: new Float64Array(d), n: 0 };
+    for (let j = 0; j < d; j++) e.m[j] += x.data[i * d + j];
+    e.n++;
+    means.set(groups[i], e);
+  }
+  for (let i = 0; i < n; i++) {
+    const e = means.get(groups[i])!;
+    for (let j = 0; j < d; j++) out.data[i * d + j] -= e.m[j] / e.n;
+  }
+  return out;
 }
 
 export interface ScoredAttribute {
@@ -117,10 +155,15 @@ function stats(s: ArrayLike<number>): { mean: number; std: number } {
 export function attributeDirections(codes: Tensor, attributes: readonly ScoredAttribute[], keep: KeepSpec, o: AttributeDirectionOptions): DirectionSet {
   if (!attributes.length) throw new ArgumentError('attribute directions: give at least one attribute');
   const classFits = keep.classes?.scores.map((s) => fit(codes, s, o).normal) ?? [];
-  const keptFits = new Map(keep.attributes.map((a) => [a.spec.name, fit(codes, a.scores, o).normal]));
+  // Within class: attributes are fitted on deviations from their class's mean (codes and scores),
+  // so the direction is what varies the attribute inside a class, not what tells classes apart.
+  const groups = keep.classes && o.withinClass !== false ? topClasses(keep.classes.scores, codes.shape[0]) : null;
+  const wcodes = groups ? centreWithin(codes, groups) : codes;
+  const wscores = (s: ArrayLike<number>) => (groups ? centreScores(s, groups) : s);
+  const keptFits = new Map(keep.attributes.map((a) => [a.spec.name, fit(wcodes, wscores(a.scores), o).normal]));
   const rows: Float64Array[] = [];
   const info = attributes.map((a) => {
-    const raw = fit(codes, a.scores, o);
+    const raw = fit(wcodes, wscores(a.scores), o);
     const conds: { name: string; normal: Float64Array }[] = [];
     keep.classes?.names.forEach((name, k) => {
       if (a.spec.logit !== k) conds.push({ name: `class:${name}`, normal: classFits[k] });
@@ -153,6 +196,7 @@ export function attributeDirections(codes: Tensor, attributes: readonly ScoredAt
     provenance: {
       method: 'interfacegan',
       attributeMethod: o.method ?? 'svm',
+      withinClass: groups !== null,
       ratio: o.ratio ?? 0.02,
       split: o.split ?? 0.7,
       keep: [...(keep.classes ? ['class'] : []), ...keep.attributes.map((a) => a.spec.name)],
