@@ -91,7 +91,7 @@ export { attributeScores, type LabelledSamples, sampleLabelled } from './directi
 export { fitLinearSvm, type LinearSvm, type LinearSvmOptions, svmAccuracy } from './directions/svm.js';
 export { conditionalDirection, type ConditionalResult } from './directions/conditional.js';
 export { ganspace, type GanspaceOptions, type PcaResult, principalComponents, StreamingCovariance } from './directions/ganspace.js';
-export { eigvecMatrix, sefa, type SefaOptions, type SefaResult } from './directions/sefa.js';
+export { eigvecMatrix, SEFA_INCLUDES, SEFA_PRESET_LAYERS, sefa, type SefaInclude, type SefaOptions, type SefaResult } from './directions/sefa.js';
 export { jacobianDirections, type JacobianDirections, type JacobianDirectionsOptions, jacobianProducts } from './directions/jacobian.js';
 export { readDirections, type ReadDirectionsOptions, writeDirections } from './directions/files.js';
 export { readScores, type ScoreTable } from './directions/scores.js';

@@ -11,7 +11,9 @@ import {
   loadModel,
   readClassifierBundle,
   readDirections,
+  SEFA_INCLUDES,
   sefa,
+  type SefaInclude,
   selectRows,
   toWs,
   withMeasuredSigma,
@@ -77,9 +79,9 @@ export const sefaSubcommand: Subcommand = {
   usage: 'latentlab directions sefa --model M [--preset genforce|rosinality] [--layers 0-3] [--components 16] [--sigma-samples 10000] --out sefa.safetensors',
   flags: [
     { name: 'model', type: 'string', help: 'generator bundle or checkpoint' },
-    { name: 'preset', type: 'string', help: "genforce (conv layers, unit rows) | rosinality (closed_form_factorization.py)", default: 'genforce' },
+    { name: 'preset', type: 'string', help: "genforce = genforce/sefa factorize_weight(layer_idx='all'): every conv + the last ToRGB, unit rows | rosinality = closed_form_factorization.py: every conv + the first ToRGB, raw rows", default: 'genforce' },
     { name: 'layers', type: 'string', help: 'ws rows whose layers join, inclusive, e.g. 0-3 (default all)' },
-    { name: 'include', type: 'string', help: 'override the preset: conv | conv+torgb | conv+first-torgb' },
+    { name: 'include', type: 'string', help: 'override the preset: conv | conv+torgb | conv+first-torgb | conv+last-torgb' },
     { name: 'normalize', type: 'boolean', help: 'override the preset: unit-normalise each affine row (--no-normalize: raw)' },
     { name: 'components', type: 'number', help: 'directions kept (default all)' },
     { name: 'sigma-samples', type: 'number', help: 'W samples to measure sigma (0: skip)', default: 10000 },
@@ -88,8 +90,8 @@ export const sefaSubcommand: Subcommand = {
   async run(flags, out) {
     const where = 'directions sefa';
     const include = optionalString(flags, 'include');
-    if (include !== undefined && include !== 'conv' && include !== 'conv+torgb' && include !== 'conv+first-torgb')
-      throw new ArgumentError(`${where}: --include must be conv, conv+torgb or conv+first-torgb, got '${include}'`);
+    if (include !== undefined && !(SEFA_INCLUDES as readonly string[]).includes(include))
+      throw new ArgumentError(`${where}: --include must be one of ${SEFA_INCLUDES.join(', ')}, got '${include}'`);
     const file = requireString(flags, 'out', where);
     const model = await loadModel(requireString(flags, 'model', where));
     const preset = String(flags.preset);
@@ -97,7 +99,7 @@ export const sefaSubcommand: Subcommand = {
     const r = sefa(model, {
       preset,
       layers: layerRange(flags, where),
-      include,
+      include: include as SefaInclude | undefined,
       normalize: typeof flags.normalize === 'boolean' ? flags.normalize : undefined,
       components: flags.components === undefined ? undefined : integer(flags, 'components', 1, where, 1),
     });
