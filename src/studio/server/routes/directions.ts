@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import {
   ArgumentError,
+  type DirectionSet,
   type GanModel,
   type Latent,
   latentFromSeeds,
@@ -67,6 +68,42 @@ async function meanW(model: GanModel, latent: Latent): Promise<Float64Array> {
   return out;
 }
 
+/**
+ * What the direction list shows beside each label: the attribute it was found for (a measure, a
+ * logit, a class) with what it keeps, and the preservation figures `directions eval --record`
+ * stored (own-attribute change in std units and the fraction of seeds keeping their class, per
+ * strength, graded by the named judge).
+ */
+function directionFigures(set: DirectionSet) {
+  const attrs = (set.provenance.attributes as Record<string, unknown>[] | undefined) ?? [];
+  const rec = set.provenance.preservation as
+    | { judge: string; num: number; units: string; byLabel: Record<string, { strength: number; attributeChange: number | null; classKept: number }[]> }
+    | undefined;
+  return {
+    names: set.labels.map((label, i) => {
+      const a = attrs[i];
+      return {
+        label,
+        attribute: a ? (a.measure ?? a.className ?? (Array.isArray(a.classes) ? 'class' : null)) : null,
+        keeps: Array.isArray(a?.kept) ? (a.kept as string[]) : [],
+      };
+    }),
+    preservation: rec
+      ? {
+          judge: rec.judge,
+          num: rec.num,
+          units: rec.units,
+          byLabel: Object.fromEntries(
+            Object.entries(rec.byLabel).map(([label, rows]) => [
+              label,
+              rows.map((r) => ({ strength: r.strength, attributeChange: r.attributeChange, classKept: r.classKept })),
+            ]),
+          ),
+        }
+      : null,
+  };
+}
+
 /** Direction files in the workspace and the W-space PCA scatter with the current latent and its edit path. */
 export function registerDirectionRoutes(studio: Studio): void {
   const { app, models, workspace } = studio;
@@ -92,6 +129,7 @@ export function registerDirectionRoutes(studio: Studio): void {
           layers: set.layers,
           sigma: set.sigma.every((s) => s !== null),
           model: set.model?.name ?? null,
+          ...directionFigures(set),
         });
       } catch (e) {
         out.push({ path, error: (e as Error).message });
