@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import {
   type AttributeMethod,
   discoverAttributeDirections,
+  gradientDirections,
   evaluateAttributes,
   loadModel,
   MEASURE_NAMES,
@@ -31,6 +32,7 @@ const { values: a } = parseArgs({
     'eval-num': { type: 'string', default: '200' },
     layers: { type: 'string' },
     within: { type: 'string', default: 'true' },
+    epsilon: { type: 'string', default: '0.5' },
     space: { type: 'string', default: 'w' },
     out: { type: 'string' },
   },
@@ -40,7 +42,10 @@ const classifier = await readClassifierBundle(a.classifier!);
 const judge = await readClassifierBundle(a.judge!);
 const specs = parseAttributeSpecs(a.attributes!, classifier.labelNames);
 const t0 = performance.now();
-const set = await discoverAttributeDirections(model, classifier, specs, {
+const layers = a.layers ? (a.layers.split('-').map(Number) as [number, number]) : null;
+const set = a.method === 'gradient'
+  ? await gradientDirections(model, classifier, specs, { num: Number(a.num), keepClasses: a.keep === 'class', layers: layers ? [layers[0], layers[1] + 1] : null, epsilon: Number(a.epsilon) })
+  : await discoverAttributeDirections(model, classifier, specs, {
   num: Number(a.num),
   method: a.method as AttributeMethod,
   ratio: Number(a.ratio),
@@ -48,7 +53,6 @@ const set = await discoverAttributeDirections(model, classifier, specs, {
   withinClass: a.within !== 'false',
   space: a.space as 'w' | 'z',
 });
-const layers = a.layers ? (a.layers.split('-').map(Number) as [number, number]) : null;
 if (layers) set.layers = [layers[0], layers[1] + 1];
 const tFind = (performance.now() - t0) / 1000;
 const r = await evaluateAttributes(model, judge, set, { num: Number(a['eval-num']), strengths: [1, 2], units: 'sigma' });
@@ -59,8 +63,8 @@ console.log(
 );
 console.log('| attribute | sigma | cos to unconditioned | change at +1σ (std) | class kept +1σ | change at +2σ (std) | class kept +2σ | largest other change at +2σ | passes (≥ 1.5 std, ≥ 90 %) |');
 console.log('|---|---|---|---|---|---|---|---|---|');
-const attrs = set.provenance.attributes as { cosineToUnconditioned: number; valR2?: number; valAccuracy?: number }[];
-console.log(`fit quality: ${attrs.map((q, i) => `${set.labels[i]} ${(q.valR2 ?? q.valAccuracy ?? Number.NaN).toFixed(3)}`).join(', ')}`);
+const attrs = set.provenance.attributes as { cosineToUnconditioned: number; valR2?: number; valAccuracy?: number; slope?: number }[];
+console.log(`fit quality: ${attrs.map((q, i) => `${set.labels[i]} ${(q.valR2 ?? q.valAccuracy ?? q.slope ?? Number.NaN).toFixed(3)}`).join(', ')}`);
 let passing = 0;
 set.labels.forEach((label, i) => {
   const [one, two] = [1, 2].map((s) => r.rows.find((row) => row.label === label && row.strength === s)!);
