@@ -5,7 +5,7 @@ import type { Classifier } from '../models/classifier/classifier.js';
 import { predict } from '../models/classifier/predict.js';
 import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
-import { type AttributeSpec, scoreChunk } from './attributes.js';
+import { type AttributeSpec, independentConditions, scoreChunk } from './attributes.js';
 import { conditionalDirection } from './conditional.js';
 import { type DirectionSet, makeDirectionSet, projectedStd, unit } from './direction.js';
 import { checkRows } from './editCodes.js';
@@ -106,7 +106,8 @@ export async function gradientDirections(
   const info = specs.map((spec, a) => {
     const mine = conds.filter((c) => c.name !== spec.name && !(spec.className && c.name === `class:${spec.className}`));
     const g = grads[a];
-    const dir = mine.length ? conditionalDirection(g, mine.map((c) => c.g)).direction : unit(g, `gradient of ${spec.name}`);
+    const { independent, dropped } = independentConditions(mine.map((c) => ({ name: c.name, normal: c.g })));
+    const dir = independent.length ? conditionalDirection(g, independent.map((c) => c.normal)).direction : unit(g, `gradient of ${spec.name}`);
     rows.push(dir);
     let along = 0;
     let gn = 0;
@@ -125,6 +126,7 @@ export async function gradientDirections(
       slope: along,
       gradientNorm: Math.sqrt(gn),
       kept: mine.map((c) => c.name),
+      redundant: dropped,
       cosineToUnconditioned: along / Math.sqrt(gn),
     };
   });

@@ -77,6 +77,39 @@ export interface AttributeDirectionOptions {
   source?: Record<string, unknown>;
 }
 
+/**
+ * The conditions, minus those whose part outside the span of the earlier ones is shorter than
+ * `tol` (Gram–Schmidt): two classes told apart by one axis give two boundaries along that axis,
+ * and a near-singular Gram matrix would turn their difference (noise) into a large correction.
+ */
+export function independentConditions<T extends { name: string; normal: Float64Array }>(conds: readonly T[], tol = 0.05): { independent: T[]; dropped: string[] } {
+  const basis: Float64Array[] = [];
+  const independent: T[] = [];
+  const dropped: string[] = [];
+  for (const c of conds) {
+    const r = Float64Array.from(c.normal);
+    let len = 0;
+    for (const v of r) len += v * v;
+    len = Math.sqrt(len);
+    for (let j = 0; j < r.length; j++) r[j] /= len;
+    for (const b of basis) {
+      let p = 0;
+      for (let j = 0; j < r.length; j++) p += r[j] * b[j];
+      for (let j = 0; j < r.length; j++) r[j] -= p * b[j];
+    }
+    let rest = 0;
+    for (const v of r) rest += v * v;
+    rest = Math.sqrt(rest);
+    if (rest < tol) {
+      dropped.push(c.name);
+      continue;
+    }
+    basis.push(r.map((v) => v / rest));
+    independent.push(c);
+  }
+  return { independent, dropped };
+}
+
 /** Index of the highest-scoring class per sample. */
 function topClasses(scores: readonly ArrayLike<number>[], n: number): Int32Array {
   const top = new Int32Array(n);
@@ -169,7 +202,8 @@ export function attributeDirections(codes: Tensor, attributes: readonly ScoredAt
       if (a.spec.logit !== k) conds.push({ name: `class:${name}`, normal: classFits[k] });
     });
     for (const [name, normal] of keptFits) if (name !== a.spec.name) conds.push({ name, normal });
-    const cond = conds.length ? conditionalDirection(raw.normal, conds.map((c) => c.normal)) : null;
+    const { independent, dropped } = independentConditions(conds);
+    const cond = independent.length ? conditionalDirection(raw.normal, independent.map((c) => c.normal)) : null;
     rows.push(cond ? cond.direction : raw.normal);
     let cosRaw = 0;
     const dir = rows[rows.length - 1];
@@ -183,6 +217,8 @@ export function attributeDirections(codes: Tensor, attributes: readonly ScoredAt
       score: stats(a.scores),
       ...raw.quality,
       kept: conds.map((c) => c.name),
+      // Conditions (nearly) in the span of the ones before them add nothing but noise to the solve.
+      redundant: dropped,
       // How much of the unconditioned direction survives the projection (1 = nothing removed).
       cosineToUnconditioned: cosRaw,
     };

@@ -6,6 +6,7 @@ import {
   attributeDirections,
   type DirectionSet,
   discoverAttributeDirections,
+  gradientDirections,
   latentFromSeeds,
   loadModel,
   MEASURE_NAMES,
@@ -20,7 +21,13 @@ import { integer, number, optionalString, requireString } from '../subcommand.js
 /** Flags of `directions interfacegan` for attribute knobs (added to its class-boundary flags). */
 export const ATTRIBUTE_FLAGS = [
   { name: 'attribute', type: 'string', help: `attribute knobs, comma-separated: ${MEASURE_NAMES.join(', ')}, logit:CLASS` },
-  { name: 'method', type: 'string', help: 'attribute knobs: svm (InterFaceGAN: top/bottom --ratio, linear SVM) | ridge (regression on every sample)', default: 'svm' },
+  {
+    name: 'method',
+    type: 'string',
+    help: 'attribute knobs: svm (InterFaceGAN: top/bottom --ratio, linear SVM) | ridge (regression on every sample) | gradient (mean attribute gradient through the generator, W only)',
+    default: 'svm',
+  },
+  { name: 'epsilon', type: 'number', help: 'gradient method: central-difference half-width in W units', default: 0.5 },
   {
     name: 'keep',
     type: 'string',
@@ -37,9 +44,9 @@ function parseKeep(text: string, labelNames: readonly string[]): { classes: bool
   return { classes: parts.includes('class'), attributes: rest.length ? parseAttributeSpecs(rest.join(','), labelNames) : [] };
 }
 
-function methodOf(flags: ParsedFlags, where: string): AttributeMethod {
+function methodOf(flags: ParsedFlags, where: string): AttributeMethod | 'gradient' {
   const m = String(flags.method ?? 'svm');
-  if (m !== 'svm' && m !== 'ridge') throw new ArgumentError(`${where}: --method must be svm or ridge, got '${m}'`);
+  if (m !== 'svm' && m !== 'ridge' && m !== 'gradient') throw new ArgumentError(`${where}: --method must be svm, ridge or gradient, got '${m}'`);
   return m;
 }
 
@@ -70,9 +77,11 @@ export async function attributesFromSeedScores(flags: ParsedFlags, out: (line: s
     if (!c) throw new ArgumentError(`${where}: --keep ${n}: no such column in ${file} (${table.names.join(', ')})`);
     return c;
   });
+  const method = methodOf(flags, where);
+  if (method === 'gradient') throw new ArgumentError(`${where}: --method gradient measures attributes on images; with --scores use svm or ridge`);
   out(`attribute knobs from ${file}: ${columns.length} score column(s) over ${table.rows} seeds, ${space.toUpperCase()} space`);
   return attributeDirections(codes, columns, { classes: null, attributes: keep }, {
-    method: methodOf(flags, where),
+    method,
     ratio: number(flags, 'ratio', 0.02, where),
     split: number(flags, 'split', 0.7, where),
     svmC: number(flags, 'svm-c', 1, where),
@@ -97,6 +106,23 @@ export async function attributesFromSamples(flags: ParsedFlags, out: (line: stri
   out(`attribute knobs: ${num} ${space.toUpperCase()} samples of ${model.name}, ${specs.map((s) => s.name).join(', ')} by ${method}; keeping ${kept.join(', ') || 'nothing'}`);
   const t0 = performance.now();
   let last = 0;
+  const onProgress = (done: number, total: number) => {
+    if (done === total || performance.now() - last > 10_000) {
+      last = performance.now();
+      out(`  scored ${done}/${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  };
+  if (method === 'gradient') {
+    if (space !== 'w') throw new ArgumentError(`${where}: --method gradient works in W`);
+    return gradientDirections(model, classifier, specs, {
+      num,
+      firstSeed: integer(flags, 'seed-start', 0, where),
+      epsilon: number(flags, 'epsilon', 0.5, where),
+      keepClasses: keep.classes,
+      keepAttributes: keep.attributes,
+      onProgress,
+    });
+  }
   return discoverAttributeDirections(model, classifier, specs, {
     num,
     space,
@@ -109,12 +135,7 @@ export async function attributesFromSamples(flags: ParsedFlags, out: (line: stri
     alpha: number(flags, 'alpha', 0.001, where),
     keepClasses: keep.classes,
     keepAttributes: keep.attributes,
-    onProgress: (done, total) => {
-      if (done === total || performance.now() - last > 10_000) {
-        last = performance.now();
-        out(`  scored ${done}/${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-      }
-    },
+    onProgress,
   });
 }
 
@@ -122,7 +143,12 @@ export async function attributesFromSamples(flags: ParsedFlags, out: (line: stri
 export function reportAttributes(set: DirectionSet, out: (line: string) => void): void {
   const attrs = set.provenance.attributes as Record<string, unknown>[];
   attrs.forEach((a, i) => {
-    const q = a.method === 'ridge' ? `val R² ${Number(a.valR2).toFixed(3)}` : `val acc ${(100 * Number(a.valAccuracy)).toFixed(1)} %`;
+    const q =
+      a.method === 'ridge'
+        ? `val R² ${Number(a.valR2).toFixed(3)}`
+        : a.method === 'gradient'
+          ? `slope ${Number(a.slope).toPrecision(3)} per W unit`
+          : `val acc ${(100 * Number(a.valAccuracy)).toFixed(1)} %`;
     const kept = (a.kept as string[]).length;
     out(
       `${String(a.name).padEnd(16)} ${q}  sigma ${set.sigma[i]?.toFixed(4)}  kept ${kept} direction(s), cos to unconditioned ${Number(a.cosineToUnconditioned).toFixed(3)}`,
