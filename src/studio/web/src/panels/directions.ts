@@ -225,13 +225,16 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
     const req = renderRequest(store.get());
     rowsEl.classList.toggle('no-strips', !showStrips.checked);
     if (!req || !showStrips.checked || !file) return;
-    for (const [k, row] of rows.entries()) {
+    // this file's rows as they are now (a new file aborts this loop through drawRows)
+    const p = path();
+    const current = rows;
+    for (const [k, row] of current.entries()) {
       const layers = parseRange((row.el.querySelector('select') as HTMLSelectElement).value);
-      const key = JSON.stringify([req, k, layers, path()]);
+      const key = JSON.stringify([req, k, layers, p]);
       if (row.stripVersion === key) continue;
       try {
         const r = await api.strip(
-          { ...req, directions: path(), component: k, layers, strengths: STRIP, scale: 2 },
+          { ...req, directions: p, component: k, layers, strengths: STRIP, scale: 2 },
           controller.signal,
         );
         if (controller.signal.aborted) return URL.revokeObjectURL(r.url);
@@ -248,6 +251,7 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
   };
 
   const drawRows = () => {
+    stripAbort?.abort();
     file = files.find((f) => f.path === path());
     const count = file?.labels?.length ?? 0;
     rows = Array.from({ length: count }, (_, k) => makeRow(k));

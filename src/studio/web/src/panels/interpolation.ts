@@ -201,6 +201,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
   };
   play.addEventListener('click', () => (playing ? stop() : start()));
   play.disabled = true;
+  const playerRow = h('div', { class: 'row player-row', hidden: true }, player, h('div', { class: 'controls' }, play, fps.el));
 
   let controller: AbortController | null = null;
   let shownUrl: string | null = null;
@@ -251,6 +252,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
       command.set(r.command);
       frames = { img: stripImg, n: r.frames ?? 1 };
       play.disabled = false;
+      playerRow.hidden = false;
       status.info(`${r.frames} frames`);
       start();
     } catch (e) {
@@ -283,6 +285,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
     stop();
     frames = null;
     play.disabled = true;
+    playerRow.hidden = true;
     const choices = layerChoices(s.model);
     clear(layers, ...choices.map((c) => h('option', { value: c.value }, c.text)));
     layers.parentElement?.classList.toggle('hidden', !choices.length);
@@ -311,7 +314,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
       h('label', { class: 'field' }, loop, h('span', {}, 'loop')),
       preview,
     ),
-    h('div', { class: 'row player-row' }, player, h('div', { class: 'controls' }, play, fps.el)),
+    playerRow,
     stripImg,
     h('div', { class: 'row' }, video.el, gif, noVideo),
     status.el,
