@@ -53,10 +53,15 @@ function watch(p: Page): void {
   });
   p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   p.on('requestfailed', (r) => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`);
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED')
+      problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`);
   });
   p.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+    if (r.status() >= 400)
+      void r.text().then(
+        (body) => problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()} ${body}`),
+        () => problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`),
+      );
   });
   p.on('dialog', (d) => void d.accept());
 }
@@ -79,7 +84,10 @@ async function srcDigest(selector: string): Promise<string> {
 
 async function pngSize(selector: string): Promise<string> {
   const src = (await page.locator(selector).getAttribute('src'))!;
-  const bytes = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())), src);
+  const bytes = await page.evaluate(
+    async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())),
+    src,
+  );
   const m = await sharp(Buffer.from(bytes)).metadata();
   return `${m.width}x${m.height}`;
 }
@@ -109,7 +117,12 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     const webRoot = await ensureWebBuild();
     studio = await testStudio({ webRoot, concurrency: 1, ffmpeg: false });
     // direction sets made the quick way (few samples), so the explorer has files from the start
-    const sefa = await studio.jobs.submit('directions', { model: SG2, method: 'sefa', components: 16, num: 200 });
+    const sefa = await studio.jobs.submit('directions', {
+      model: SG2,
+      method: 'sefa',
+      components: 16,
+      num: 200,
+    });
     const ifg = await studio.jobs.submit('directions', { model: SG2, method: 'interfacegan', num: 300 });
     url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
@@ -132,10 +145,14 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await nextVersion('seed-grid', 0);
     await nextVersion('latent-image', 0);
     expect(await pngSize('[data-testid="seed-grid"]')).toBe('768x384'); // 32 seeds, 8 columns, 32 px × 3
-    await expect.poll(() => page.getByTestId('grid-command-text').textContent(), POLL).toContain('--seeds 0-31 --trunc 0.7');
+    await expect
+      .poll(() => page.getByTestId('grid-command-text').textContent(), POLL)
+      .toContain('--seeds 0-31 --trunc 0.7');
     // every <img> that has a source shows it; none without one takes space as a broken icon
     const broken = await page.evaluate(() =>
-      [...document.images].filter((i) => i.getAttribute('src') && i.complete && i.naturalWidth === 0).map((i) => i.alt),
+      [...document.images]
+        .filter((i) => i.getAttribute('src') && i.complete && i.naturalWidth === 0)
+        .map((i) => i.alt),
     );
     expect(broken).toEqual([]);
     const grid = await version('seed-grid');
@@ -143,11 +160,15 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('latent-psi').focus();
     await page.keyboard.press('Home'); // latent ψ = 0
     await nextVersion('latent-image', v);
-    await expect.poll(() => page.getByTestId('latent-command-text').textContent(), POLL).toMatch(/--seeds 0 --trunc 0( |$)/);
+    await expect
+      .poll(() => page.getByTestId('latent-command-text').textContent(), POLL)
+      .toMatch(/--seeds 0 --trunc 0( |$)/);
     await page.waitForTimeout(500);
     expect(await version('seed-grid')).toBe(grid); // the grid did not re-render
     for (let i = 0; i < 14; i++) await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.locator('[data-testid="latent-psi"] + output').textContent(), POLL).toBe('0.70');
+    await expect
+      .poll(() => page.locator('[data-testid="latent-psi"] + output').textContent(), POLL)
+      .toBe('0.70');
     await page.screenshot({ path: join(SHOTS, 'desktop-full.png'), fullPage: true });
   });
 
@@ -167,18 +188,28 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('latent-name').fill('boot-26');
     await page.getByTestId('latent-save').click();
     await expect.poll(() => page.getByTestId('saved-latent').count(), POLL).toBe(2);
-    await page.locator('[data-testid="saved-latent"][data-path="latents/first.latent.safetensors"] [data-testid="saved-rename"]').click();
+    await page
+      .locator(
+        '[data-testid="saved-latent"][data-path="latents/first.latent.safetensors"] [data-testid="saved-rename"]',
+      )
+      .click();
     await page.getByTestId('saved-rename-input').fill('seed-zero');
     await page.getByTestId('saved-rename-input').press('Enter');
     await expect
-      .poll(() => page.locator('[data-testid="saved-latent"][data-path="latents/seed-zero.latent.safetensors"]').count())
+      .poll(() =>
+        page
+          .locator('[data-testid="saved-latent"][data-path="latents/seed-zero.latent.safetensors"]')
+          .count(),
+      )
       .toBe(1);
   });
 
   it('reaches all 10 InterFaceGAN classes by name; a typed value, a strip and a reset', async () => {
     await page.getByTestId('directions-file').selectOption(ifgPath);
     await expect.poll(() => page.locator('[data-testid^="direction-row-"]').count(), POLL).toBe(10);
-    const names = await page.locator('input.dir-name').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    const names = await page
+      .locator('input.dir-name')
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     expect(names).toContain('Bag');
     expect(names[9]).toBe('Ankle boot');
     const before = await settledLatent();
@@ -187,7 +218,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.keyboard.press('End'); // +5 sigma toward "Ankle boot"
     await nextVersion('latent-image', v);
     expect(await settledLatent()).not.toBe(before);
-    await expect.poll(() => page.getByTestId('latent-command-text').textContent(), POLL).toMatch(/latentlab edit .* --component 9 .* --strengths 5 /);
+    await expect
+      .poll(() => page.getByTestId('latent-command-text').textContent(), POLL)
+      .toMatch(/latentlab edit .* --component 9 .* --strengths 5 /);
     await expect.poll(() => page.getByTestId('direction-9-value').inputValue(), POLL).toBe('5');
     await nextVersion('direction-strip-9', 0);
     expect(await pngSize('[data-testid="direction-strip-9"]')).toBe('320x64'); // 5 tiles of 32 px × 2
@@ -196,7 +229,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect.poll(() => page.getByTestId('latent-title').textContent(), POLL).toContain('2 edit(s)');
     await page.getByTestId('direction-3-reset').click();
     await expect.poll(() => page.getByTestId('latent-title').textContent(), POLL).toContain('1 edit(s)');
-    await page.getByTestId('panel-directions').screenshot({ path: join(SHOTS, 'directions-interfacegan.png') });
+    await page
+      .getByTestId('panel-directions')
+      .screenshot({ path: join(SHOTS, 'directions-interfacegan.png') });
     await page.getByTestId('directions-reset').click();
     await expect.poll(() => page.getByTestId('latent-title').textContent(), POLL).not.toContain('edit(s)');
     await page.getByTestId('directions-file').selectOption(sefaPath);
@@ -238,7 +273,9 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     expect(await settledLatent()).not.toBe(before);
     await expect.poll(() => canvas.getAttribute('data-current'), POLL).not.toBe(start);
     const [x0] = start!.split(',').map(Number);
-    await expect.poll(async () => Number((await canvas.getAttribute('data-current'))!.split(',')[0]), POLL).toBeGreaterThan(x0);
+    await expect
+      .poll(async () => Number((await canvas.getAttribute('data-current'))!.split(',')[0]), POLL)
+      .toBeGreaterThan(x0);
     await page.getByTestId('panel-pca').screenshot({ path: join(SHOTS, 'pca-drag.png') });
     await page.getByTestId('undo').click();
   });
@@ -257,19 +294,36 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
   });
 
   it('builds keyframes from saved latents, reorders them, plays the path; no MP4 without ffmpeg', async () => {
-    const formats = await page.getByTestId('interp-video').locator('option').evaluateAll((o) => o.map((e) => (e as HTMLOptionElement).value));
+    const formats = await page
+      .getByTestId('interp-video')
+      .locator('option')
+      .evaluateAll((o) => o.map((e) => (e as HTMLOptionElement).value));
     expect(formats).toEqual(['none']);
     await page.getByTestId('interp-add-saved').selectOption('latents/seed-zero.latent.safetensors');
     await page.getByTestId('interp-add-saved').selectOption('latents/boot-26.latent.safetensors');
     await page.getByTestId('interp-add').click(); // the shown latent (seed 26)
     await expect.poll(() => page.getByTestId('keyframe').count(), POLL).toBe(3);
     await page.getByTestId('keyframe').first().getByTestId('key-right').click();
-    await expect.poll(() => page.getByTestId('keyframe').first().locator('.caption').textContent(), POLL).toBe('1. boot-26');
-    await expect.poll(() => page.getByTestId('keyframe').first().locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth), POLL).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('keyframe').first().locator('.caption').textContent(), POLL)
+      .toBe('1. boot-26');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('keyframe')
+            .first()
+            .locator('img')
+            .evaluate((i) => (i as HTMLImageElement).naturalWidth),
+        POLL,
+      )
+      .toBeGreaterThan(0);
     await page.getByTestId('interp-preview').click();
     await nextVersion('interp-strip', 0);
     const player = page.getByTestId('interp-player');
-    await expect.poll(async () => Number(await player.getAttribute('data-shown')), { timeout: 10_000 }).toBeGreaterThan(3);
+    await expect
+      .poll(async () => Number(await player.getAttribute('data-shown')), { timeout: 10_000 })
+      .toBeGreaterThan(3);
     const f1 = await player.getAttribute('data-frame');
     await page.waitForTimeout(300);
     expect(await player.getAttribute('data-frame')).not.toBe(f1); // still playing
@@ -285,25 +339,43 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('mix-row-latents').selectOption(['latents/boot-26.latent.safetensors']);
     await page.getByTestId('mix-go').click();
     await nextVersion('mix-image', 0);
-    await expect.poll(() => page.getByTestId('mix-command-text').textContent(), POLL).toContain('--row-latents');
+    await expect
+      .poll(() => page.getByTestId('mix-command-text').textContent(), POLL)
+      .toContain('--row-latents');
   });
 
   it('runs two projections as two cards; each cancels its own job', async () => {
-    const target = await studio.app.inject({ method: 'POST', url: '/api/render', payload: { model: SG2, seed: 12, psi: 0.7, scale: 1 } });
-    await page.getByTestId('project-file').setInputFiles({ name: 'shoe.png', mimeType: 'image/png', buffer: target.rawPayload });
+    const target = await studio.app.inject({
+      method: 'POST',
+      url: '/api/render',
+      payload: { model: SG2, seed: 12, psi: 0.7, scale: 1 },
+    });
+    await page
+      .getByTestId('project-file')
+      .setInputFiles({ name: 'shoe.png', mimeType: 'image/png', buffer: target.rawPayload });
     await page.getByTestId('project-steps').focus();
     await page.keyboard.press('End'); // 1000 steps
     await page.getByTestId('project-start').click();
     await expect.poll(() => page.getByTestId('project-card').count(), POLL).toBe(1);
     await page.getByTestId('project-start').click();
     await expect.poll(() => page.getByTestId('project-card').count(), POLL).toBe(2);
-    const [second, first] = [page.getByTestId('project-card').nth(0), page.getByTestId('project-card').nth(1)];
+    const [second, first] = [
+      page.getByTestId('project-card').nth(0),
+      page.getByTestId('project-card').nth(1),
+    ];
     const ids = [await first.getAttribute('data-job'), await second.getAttribute('data-job')];
     expect(ids[0]).not.toBe(ids[1]);
     await expect.poll(() => first.getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
     expect(await second.getAttribute('data-state')).toBe('queued');
-    await expect.poll(() => first.getByTestId('card-metrics').textContent(), { timeout: 30_000 }).toMatch(/^PSNR \d+\.\d\d dB · SSIM 0?\.\d{3}$/);
-    await expect.poll(() => first.getByTestId('card-target').evaluate((i) => (i as HTMLImageElement).naturalWidth), POLL).toBe(128);
+    await expect
+      .poll(() => first.getByTestId('card-metrics').textContent(), { timeout: 30_000 })
+      .toMatch(/^PSNR \d+\.\d\d dB · SSIM 0?\.\d{3}$/);
+    await expect
+      .poll(
+        () => first.getByTestId('card-target').evaluate((i) => (i as HTMLImageElement).naturalWidth),
+        POLL,
+      )
+      .toBe(128);
     await second.getByTestId('card-cancel').click();
     await expect.poll(() => second.getAttribute('data-state'), POLL).toBe('cancelled');
     expect(await first.getAttribute('data-state')).toBe('running');
@@ -318,11 +390,15 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('project-start').click();
     const third = page.getByTestId('project-card').first();
     await expect.poll(() => third.getAttribute('data-state'), { timeout: 90_000 }).toBe('done');
-    await expect.poll(() => third.getByTestId('card-metrics').textContent(), POLL).toMatch(/^PSNR \d+\.\d\d dB/);
+    await expect
+      .poll(() => third.getByTestId('card-metrics').textContent(), POLL)
+      .toMatch(/^PSNR \d+\.\d\d dB/);
     await page.getByTestId('panel-project').screenshot({ path: join(SHOTS, 'projection-cards.png') });
     await third.getByTestId('card-edit').click();
     const id = await third.getAttribute('data-job');
-    await expect.poll(() => page.getByTestId('latent-title').textContent(), POLL).toContain(`jobs/${id}/projected.latent.safetensors`);
+    await expect
+      .poll(() => page.getByTestId('latent-title').textContent(), POLL)
+      .toContain(`jobs/${id}/projected.latent.safetensors`);
     await expect.poll(() => page.getByTestId('saved-projection').count(), POLL).toBe(1);
   });
 
@@ -355,31 +431,54 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
   it('a 1000-seed export shows its grid and links; jobs are paged, titled, deletable', async () => {
     // a few one-image exports, so the list runs past one page
     for (let i = 0; i < 4; i++)
-      await studio.app.inject({ method: 'POST', url: '/api/jobs/render-seeds', payload: { model: SG2, seeds: [i] } });
+      await studio.app.inject({
+        method: 'POST',
+        url: '/api/jobs/render-seeds',
+        payload: { model: SG2, seeds: [i] },
+      });
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     await page.getByTestId('export-seeds').fill('0-999');
     await page.getByTestId('export-start').click();
     const job = page.getByTestId('job').first();
-    await expect.poll(() => job.getByTestId('job-title').textContent(), POLL).toBe('export · 1000 seeds (0-999) · ψ 0.7');
+    await expect
+      .poll(() => job.getByTestId('job-title').textContent(), POLL)
+      .toBe('export · 1000 seeds (0-999) · ψ 0.7');
     await expect.poll(() => job.getByTestId('job-state').textContent(), { timeout: 120_000 }).toBe('done');
     await expect.poll(() => job.locator('img.thumb').count(), POLL).toBe(1);
     await expect.poll(() => job.textContent(), POLL).toContain('grid: the first 256 of 1000 images');
     const zip = await job.getByTestId('job-zip').getAttribute('href');
     const head = await page.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), zip!);
     expect(head).toBe('application/zip');
-    const titles = await page.getByTestId('job-title').allTextContents();
-    expect(new Set(titles.filter((t) => t.startsWith('directions'))).size).toBe(2); // SeFa and InterFaceGAN read apart
     const total = Number((await page.getByTestId('job-pager').textContent())!.match(/of (\d+)/)![1]);
     expect(total).toBeGreaterThan(8);
     expect(await page.getByTestId('job').count()).toBe(8);
     expect(await page.getByTestId('jobs-next').isEnabled()).toBe(true);
     await page.getByTestId('panel-jobs').screenshot({ path: join(SHOTS, 'jobs.png') });
+    await page.getByTestId('jobs-next').click(); // the oldest: the two direction sets, told apart by their titles
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('job-title').allTextContents())
+            .filter((t) => t.startsWith('directions'))
+            .sort(),
+        POLL,
+      )
+      .toEqual([
+        'directions · InterFaceGAN · classes · 300 samples',
+        'directions · SeFa · 16 components · 200 samples',
+      ]);
+    await page.getByTestId('jobs-prev').click();
     const last = page.getByTestId('job').last();
     const lastId = await last.getAttribute('data-id');
     await last.locator('summary').click();
     await last.getByTestId('job-delete').click();
-    await expect.poll(async () => Number((await page.getByTestId('job-pager').textContent())!.match(/of (\d+)/)![1]), POLL).toBe(total - 1);
+    await expect
+      .poll(
+        async () => Number((await page.getByTestId('job-pager').textContent())!.match(/of (\d+)/)![1]),
+        POLL,
+      )
+      .toBe(total - 1);
     expect(existsSync(join(studio.workspace.root, 'jobs', lastId!))).toBe(false);
   });
 
@@ -387,22 +486,32 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     const ranges = await page.getByTestId('noise-layers').locator('option').allTextContents();
     expect(ranges.join('|')).not.toContain('64');
     expect(ranges).toContain('fine (32 px, rows 5–7)');
-    for (const id of PANELS) await page.getByTestId(id).screenshot({ path: join(SHOTS, `desktop-${id}.png`) });
+    for (const id of PANELS)
+      await page.getByTestId(id).screenshot({ path: join(SHOTS, `desktop-${id}.png`) });
     await page.getByTestId('model-picker').selectOption('fmnist-dcgan');
-    await expect.poll(() => page.getByTestId('grid-command-text').textContent(), POLL).toContain('--model models/fmnist-dcgan');
+    await expect
+      .poll(() => page.getByTestId('grid-command-text').textContent(), POLL)
+      .toContain('--model models/fmnist-dcgan');
     const inits = await page.getByTestId('project-init').locator('option').allTextContents();
     expect(inits.join('|')).not.toMatch(/mean w|encoder/);
-    for (const id of ['panel-directions', 'panel-pca', 'panel-mix']) expect(await page.getByTestId(id).isVisible()).toBe(false);
+    for (const id of ['panel-directions', 'panel-pca', 'panel-mix'])
+      expect(await page.getByTestId(id).isVisible()).toBe(false);
     await page.getByTestId('model-picker').selectOption(SG2);
     await expect.poll(() => page.getByTestId('panel-directions').isVisible(), POLL).toBe(true);
   });
 
   it('works at phone width (390x844): nothing wider than the screen; every panel shot', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
     watch(phone);
     await phone.goto(url);
     await phone.waitForSelector('body[data-ready="true"]');
-    await expect.poll(() => phone.getByTestId('latent-image').getAttribute('data-version'), { timeout: 30_000 }).toBeTruthy();
+    await expect
+      .poll(() => phone.getByTestId('latent-image').getAttribute('data-version'), { timeout: 30_000 })
+      .toBeTruthy();
     const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
     expect(wide).toBeLessThanOrEqual(390);
     for (const id of PANELS) await phone.getByTestId(id).screenshot({ path: join(SHOTS, `phone-${id}.png`) });

@@ -39,9 +39,9 @@ export function lossChart(opts: { width?: number; height?: number; testId?: stri
   let total = 0;
   let queued = false;
   const L = 44;
-  const R = 8;
+  const R = 14;
   const T = 8;
-  const B = 24;
+  const B = 30;
 
   const draw = () => {
     queued = false;
@@ -57,11 +57,13 @@ export function lossChart(opts: { width?: number; height?: number; testId?: stri
     ctx.lineTo(width - R, height - B + 0.5);
     ctx.stroke();
     ctx.textAlign = 'center';
-    ctx.fillText('step', (L + width - R) / 2, height - 2);
+    ctx.fillText('step', (L + width - R) / 2, height - 3);
     const maxStep = Math.max(total, data.length ? data[data.length - 1][0] : 1, 1);
     const x = (s: number) => L + ((width - L - R) * s) / maxStep;
-    for (const t of niceTicks(0, maxStep, 4)) {
-      ctx.fillText(String(t), x(t), height - B + 12);
+    const ticks = niceTicks(0, maxStep, 4);
+    for (const t of ticks) {
+      ctx.textAlign = x(t) > width - R - 12 ? 'right' : 'center';
+      ctx.fillText(String(t), Math.min(x(t), width - 1), height - B + 12);
       ctx.beginPath();
       ctx.moveTo(x(t) + 0.5, height - B);
       ctx.lineTo(x(t) + 0.5, height - B + 3);

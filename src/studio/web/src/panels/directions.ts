@@ -224,7 +224,7 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
     stripAbort = controller;
     const req = renderRequest(store.get());
     rowsEl.classList.toggle('no-strips', !showStrips.checked);
-    if (!req || !showStrips.checked || !file) return;
+    if (!req || !showStrips.checked || !file || store.get().model?.architecture !== 'stylegan2') return;
     // this file's rows as they are now (a new file aborts this loop through drawRows)
     const p = path();
     const current = rows;
@@ -327,7 +327,17 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
   store.watch(['model'], (s) => {
     const sg2 = s.model?.architecture === 'stylegan2';
     el.classList.toggle('hidden', !sg2);
-    if (!sg2) return;
+    stripAbort?.abort();
+    clearTimeout(stripTimer);
+    if (!sg2) {
+      // another model's directions cannot move this one: forget them (and their strips)
+      files = [];
+      rows = [];
+      file = undefined;
+      clear(fileSelect);
+      clear(rowsEl);
+      return;
+    }
     void loadFiles().catch((e: Error) => status.error(e.message));
   });
   store.watch(['edits'], syncFromStore);

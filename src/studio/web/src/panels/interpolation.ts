@@ -201,7 +201,12 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
   };
   play.addEventListener('click', () => (playing ? stop() : start()));
   play.disabled = true;
-  const playerRow = h('div', { class: 'row player-row', hidden: true }, player, h('div', { class: 'controls' }, play, fps.el));
+  const playerRow = h(
+    'div',
+    { class: 'row player-row', hidden: true },
+    player,
+    h('div', { class: 'controls' }, play, fps.el),
+  );
 
   let controller: AbortController | null = null;
   let shownUrl: string | null = null;

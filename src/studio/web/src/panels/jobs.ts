@@ -73,7 +73,11 @@ function jobRow(job: JobRecord, remove: (id: string) => void, onEnd?: (job: JobR
   const files = h('div', { class: 'job-files', 'data-testid': 'job-files' });
   const command = copyCommand();
   const error = h('p', { class: 'status error' });
-  const title = h('span', { class: 'job-title', 'data-testid': 'job-title' }, jobTitle(job));
+  const title = h(
+    'span',
+    { class: 'job-title', 'data-testid': 'job-title', title: jobTitle(job) },
+    jobTitle(job),
+  );
   const el = h(
     'details',
     {

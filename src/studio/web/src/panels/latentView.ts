@@ -152,7 +152,8 @@ export function latentViewPanel(store: StudioStore, history: History): HTMLEleme
     });
   });
   const figA = h('figure', { class: 'compare-a' }, imgA, titleA);
-  const figB = h('figure', {}, img, h('figcaption', {}, 'B (shown)'));
+  const captionB = h('figcaption', { hidden: true }, 'B (shown)');
+  const figB = h('figure', {}, img, captionB);
   const views = h('div', { class: 'latent-views' }, figA, figB);
 
   store.watch(['latentPsi'], (s) => psi.set(s.latentPsi));
@@ -170,7 +171,7 @@ export function latentViewPanel(store: StudioStore, history: History): HTMLEleme
   store.watch(['compare'], (s) => {
     const a = s.compare;
     views.classList.toggle('comparing', !!a);
-    figA.hidden = !a;
+    figA.hidden = captionB.hidden = !a;
     swap.hidden = unpin.hidden = !a;
     if (!a) return;
     titleA.textContent = `A: ${refName(a)}${a.edits?.length ? ` · ${a.edits.length} edit(s)` : ''}`;

@@ -55,7 +55,7 @@ function projectionCard(store: StudioStore, job: JobRecord, onEnd: (j: JobRecord
   const card = h(
     'article',
     { class: 'card', 'data-testid': 'project-card', dataset: { job: job.id, state: job.state } },
-    h('header', {}, h('span', { class: 'job-title' }, jobTitle(job)), state, close),
+    h('header', {}, h('span', { class: 'job-title', title: jobTitle(job) }, jobTitle(job)), state, close),
     h(
       'div',
       { class: 'row frames' },
