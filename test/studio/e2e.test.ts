@@ -149,11 +149,13 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .poll(() => page.getByTestId('grid-command-text').textContent(), POLL)
       .toContain('--seeds 0-31 --trunc 0.7');
     // every <img> that has a source shows it; none without one takes space as a broken icon
-    const broken = await page.evaluate(() =>
-      [...document.images]
-        .filter((i) => i.getAttribute('src') && i.complete && i.naturalWidth === 0)
-        .map((i) => i.alt),
-    );
+    const broken = await page
+      .locator('img[src]')
+      .evaluateAll((imgs) =>
+        (imgs as unknown as { complete: boolean; naturalWidth: number; alt: string }[])
+          .filter((i) => i.complete && i.naturalWidth === 0)
+          .map((i) => i.alt),
+      );
     expect(broken).toEqual([]);
     const grid = await version('seed-grid');
     const v = await version('latent-image');
@@ -209,7 +211,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid^="direction-row-"]').count(), POLL).toBe(10);
     const names = await page
       .locator('input.dir-name')
-      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+      .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
     expect(names).toContain('Bag');
     expect(names[9]).toBe('Ankle boot');
     const before = await settledLatent();
@@ -297,7 +299,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     const formats = await page
       .getByTestId('interp-video')
       .locator('option')
-      .evaluateAll((o) => o.map((e) => (e as HTMLOptionElement).value));
+      .evaluateAll((o) => o.map((e) => (e as unknown as { value: string }).value));
     expect(formats).toEqual(['none']);
     await page.getByTestId('interp-add-saved').selectOption('latents/seed-zero.latent.safetensors');
     await page.getByTestId('interp-add-saved').selectOption('latents/boot-26.latent.safetensors');
@@ -314,7 +316,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
             .getByTestId('keyframe')
             .first()
             .locator('img')
-            .evaluate((i) => (i as HTMLImageElement).naturalWidth),
+            .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
         POLL,
       )
       .toBeGreaterThan(0);
@@ -372,7 +374,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .toMatch(/^PSNR \d+\.\d\d dB · SSIM 0?\.\d{3}$/);
     await expect
       .poll(
-        () => first.getByTestId('card-target').evaluate((i) => (i as HTMLImageElement).naturalWidth),
+        () => first.getByTestId('card-target').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
         POLL,
       )
       .toBe(128);
@@ -512,7 +514,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect
       .poll(() => phone.getByTestId('latent-image').getAttribute('data-version'), { timeout: 30_000 })
       .toBeTruthy();
-    const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
+    const wide = await phone.evaluate('document.documentElement.scrollWidth');
     expect(wide).toBeLessThanOrEqual(390);
     for (const id of PANELS) await phone.getByTestId(id).screenshot({ path: join(SHOTS, `phone-${id}.png`) });
     await phone.close();
