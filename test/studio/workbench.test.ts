@@ -54,6 +54,19 @@ describe('studio workbench API', () => {
     expect(zip.rawPayload.includes(Buffer.from(`${job.id}/interpolation.gif`))).toBe(true);
     const del = await studio.app.inject({ method: 'DELETE', url: `/api/jobs/${job.id}` });
     expect(del.statusCode).toBe(200);
+    // a live job is not deleted: it is cancelled first
+    const big = (
+      await post('/api/jobs/render-seeds', { model: SG2, seeds: Array.from({ length: 2048 }, (_, i) => i) })
+    ).json() as JobRecord;
+    const live = await studio.app.inject({ method: 'DELETE', url: `/api/jobs/${big.id}` });
+    expect([live.statusCode, live.json().error]).toEqual([
+      400,
+      expect.stringMatching(/cancel it before deleting/),
+    ]);
+    studio.jobs.cancel(big.id);
+    expect((await studio.jobs.wait(big.id)).state).toBe('cancelled');
+    const cleared = await studio.app.inject({ method: 'DELETE', url: '/api/jobs' });
+    expect(cleared.json().removed).toEqual([big.id]);
     expect(existsSync(join(studio.workspace.root, 'jobs', job.id))).toBe(false);
     expect((await studio.app.inject({ method: 'GET', url: `/api/jobs/${job.id}` })).statusCode).toBe(404);
   });
