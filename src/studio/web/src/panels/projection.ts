@@ -90,6 +90,14 @@ function projectionCard(store: StudioStore, job: JobRecord, onEnd: (j: JobRecord
     }
   };
   draw(job);
+  // a card of a finished projection (after a reload) draws its whole loss history from loss.json
+  const history = (j: JobRecord) => {
+    if (j.state !== 'done' || chart.points() > 0) return;
+    void fetch(api.fileUrl(`jobs/${j.id}/loss.json`))
+      .then((r) => (r.ok ? (r.json() as Promise<{ history: number[] }>) : null))
+      .then((l) => l?.history.forEach((loss, i) => chart.push(i + 1, loss)));
+  };
+  history(job);
   cancel.addEventListener('click', () => {
     cancel.disabled = true;
     void api.cancelJob(job.id).catch((e: Error) => (message.textContent = e.message));

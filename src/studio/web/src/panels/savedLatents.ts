@@ -149,7 +149,13 @@ export function savedLatentsPanel(store: StudioStore): HTMLElement {
       image: `jobs/${j.id}/projected.png`,
       title: `projection ${j.id.slice(-6)}${psnr ? ` · ${psnr.toFixed(1)} dB` : ''}`,
       testId: 'saved-projection',
-      actions: [],
+      actions: [
+        h(
+          'a',
+          { href: api.jobZipUrl(j.id), download: '', class: 'icon', title: 'download the projection (zip)' },
+          '⬇',
+        ),
+      ],
     });
   };
 
