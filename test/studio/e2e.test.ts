@@ -356,7 +356,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .getByTestId('project-file')
       .setInputFiles({ name: 'shoe.png', mimeType: 'image/png', buffer: target.rawPayload });
     await page.getByTestId('project-steps').focus();
-    await page.keyboard.press('End'); // 1000 steps
+    await page.keyboard.press('End'); // 5000 steps: far longer than the checks below take
     await page.getByTestId('project-start').click();
     await expect.poll(() => page.getByTestId('project-card').count(), POLL).toBe(1);
     await page.getByTestId('project-start').click();
@@ -374,7 +374,10 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .toMatch(/^PSNR \d+\.\d\d dB · SSIM 0?\.\d{3}$/);
     await expect
       .poll(
-        () => first.getByTestId('card-target').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+        () =>
+          first
+            .getByTestId('card-target')
+            .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
         POLL,
       )
       .toBe(128);

@@ -151,7 +151,10 @@ describe('studio workbench API', () => {
       scale: 1,
     });
     expect(res.statusCode).toBe(200);
-    expect(res.headers['x-latentlab-command']).toContain('--row-latents');
+    // the CLI's --rows has default seeds: an empty list keeps the rows to the latents
+    expect(res.headers['x-latentlab-command']).toMatch(
+      /--rows '' --row-latents \S+\/latents\/seven\.latent\.safetensors --cols 1-2 --layers coarse /,
+    );
     const none = await post('/api/mix', { model: SG2, cols: [1], layers: 'coarse' });
     expect(none.statusCode).toBe(400);
   });

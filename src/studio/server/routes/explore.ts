@@ -164,13 +164,14 @@ export function registerExploreRoutes(studio: Studio): void {
       }),
     );
     const args = ['npx', 'latentlab', 'mix', '--model', info.path];
-    if (b.rows?.length) args.push('--rows', formatSeeds(b.rows));
+    // the CLI's --rows/--cols have default seeds: an empty list says "only the latents"
+    args.push('--rows', b.rows?.length ? formatSeeds(b.rows) : '');
     if (b.rowLatents?.length)
       args.push(
         '--row-latents',
         b.rowLatents.map((latent) => cliSource(studio.workspace, { latent })).join(','),
       );
-    if (b.cols?.length) args.push('--cols', formatSeeds(b.cols));
+    args.push('--cols', b.cols?.length ? formatSeeds(b.cols) : '');
     if (b.colLatents?.length)
       args.push(
         '--col-latents',

@@ -212,7 +212,7 @@ export function projectionPanel(store: StudioStore): HTMLElement {
   const steps = slider({
     label: 'steps',
     min: 10,
-    max: 1000,
+    max: 5000,
     step: 10,
     value: 200,
     testId: 'project-steps',
