@@ -26,7 +26,7 @@ export function inflatePrefix(
       out = run(raw.subarray(0, c), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: cap });
     } catch (err) {
       if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE')
-        throw new FormatError(`${what}: corrupt compressed data: ${(err as Error).message}`);
+        throw new FormatError(`${what}: corrupt or truncated gzip/deflate data: ${(err as Error).message}`);
       hi = c;
       c = Math.floor((lo + hi) / 2);
       if (c <= lo) throw new FormatError(`${what}: compressed data expands too fast to read ${need} bytes`);
@@ -34,7 +34,7 @@ export function inflatePrefix(
     }
     if (out.length >= need) return new Uint8Array(out.buffer, out.byteOffset, need).slice();
     if (c >= raw.length)
-      throw new FormatError(`${what}: inflates to only ${out.length} bytes, ${need} needed`);
+      throw new FormatError(`${what}: corrupt or truncated gzip/deflate data: inflates to only ${out.length} bytes, ${need} needed`);
     lo = c;
     c = hi === Infinity ? Math.min(raw.length, 2 * c) : Math.floor((lo + hi) / 2);
     if (c <= lo) throw new FormatError(`${what}: compressed data expands too fast to read ${need} bytes`);

@@ -144,7 +144,7 @@ export function stateDictFrom(value: PyValue, file: string, key?: string): Map<s
   for (const [k, x] of v) {
     const t = asTensor(x);
     if (typeof k !== 'string' || !t) {
-      throw new CheckpointError(file, `state dict entry ${describeKey(k)} is ${describePy(x)}, expected a tensor`);
+      throw new CheckpointError(file, `state dict entry ${describeKeys([k])} is ${describePy(x)}, expected a tensor`);
     }
     out.set(k, t);
   }
