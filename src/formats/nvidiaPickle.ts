@@ -171,3 +171,26 @@ function readSnapshotValue(data: Uint8Array, file: string, extra: GlobalTable = 
   if (data.length >= 2 && data[0] === 0x50 && data[1] === 0x4b) return readTorchFile(data, { file, globals });
   return unpickle(data, { file, globals: torchGlobals(globals) }).value;
 }
+
+/** Which NVIDIA generator a network is, from its module class names (networks_stylegan2 / _stylegan3). */
+export interface NvidiaFamily {
+  family: 'stylegan2' | 'stylegan3' | 'other';
+  /** StyleGAN3's config: 'r' (rotation-equivariant, radial 1x1 filters) or 't' (translation). */
+  config?: 'r' | 't';
+}
+
+/**
+ * StyleGAN3 generators have a `SynthesisInput` (Fourier features) and no `SynthesisBlock`;
+ * StyleGAN2(-ADA) ones have `SynthesisBlock`s. Discriminators and other networks are 'other'.
+ */
+export function nvidiaFamily(net: NvidiaNetwork): NvidiaFamily {
+  const names = new Set(net.modules.map((m) => m.className));
+  if (names.has('SynthesisInput') && !names.has('SynthesisBlock')) {
+    // stylegan3-r: train.py passes conv_kernel=1, use_radial_filters=True to the Generator.
+    const radial =
+      net.initKwargs.use_radial_filters === true ||
+      net.modules.some((m) => m.className === 'SynthesisLayer' && !m.attrs.is_torgb && m.attrs.conv_kernel === 1);
+    return { family: 'stylegan3', config: radial ? 'r' : 't' };
+  }
+  return { family: names.has('SynthesisBlock') ? 'stylegan2' : 'other' };
+}
