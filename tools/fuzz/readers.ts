@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { LatentlabError } from '../../src/core/errors.js';
+import { loadModel } from '../../src/formats/loadModel.js';
 import { readIdx } from '../../src/formats/idx.js';
 import { readImage } from '../../src/formats/image.js';
 import { readNpy } from '../../src/formats/npy.js';
@@ -51,8 +55,30 @@ export const READERS = {
   },
 } as const satisfies Record<string, (b: Uint8Array, file: string) => void | Promise<void>>;
 
-export type ReaderName = keyof typeof READERS;
+/**
+ * Not fuzzed by default (slow per input): the whole import path, `loadModel` on the bytes written
+ * to a temporary file named like `file` (.pkl, .pt), as `latentlab import` and the studio run it.
+ */
+export const EXTRA_READERS = {
+  import: async (b: Uint8Array, file: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'latentlab-fuzz-'));
+    const path = join(dir, basename(file));
+    try {
+      writeFileSync(path, b);
+      await loadModel(path);
+    } catch (err) {
+      // name the file as the caller knows it, not the temporary copy
+      if (err instanceof Error) err.message = err.message.split(path).join(file);
+      throw err;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+} as const;
+
+export type ReaderName = keyof typeof READERS | keyof typeof EXTRA_READERS;
 export const READER_NAMES = Object.keys(READERS) as ReaderName[];
+const ALL: Record<string, (b: Uint8Array, file: string) => void | Promise<void>> = { ...READERS, ...EXTRA_READERS };
 
 export type Outcome = 'ok' | 'typed' | 'untyped' | 'hang' | 'rss';
 
@@ -63,7 +89,7 @@ export async function runReader(
   file: string,
 ): Promise<{ outcome: Outcome; message: string }> {
   try {
-    await READERS[reader](bytes, file);
+    await ALL[reader](bytes, file);
     return { outcome: 'ok', message: '' };
   } catch (err) {
     const e = err as Error;

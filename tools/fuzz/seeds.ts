@@ -131,6 +131,10 @@ async function syntheticSeeds(): Promise<Record<ReaderName, Seed[]>> {
       { name: 'a.jpg', bytes: jpg },
     ],
     latent: [{ name: 'a.latent.safetensors', bytes: latent }],
+    import: [
+      { name: 'netG.pth', bytes: torchZip },
+      { name: 'snapshot.pkl', bytes: nv },
+    ],
   };
 }
 
@@ -145,6 +149,7 @@ const FIXTURE_EXT: Record<ReaderName, RegExp> = {
   idx: /-ubyte(\.gz)?$/,
   image: /\.(png|jpe?g|webp)$/,
   latent: /\.latent\.safetensors$/,
+  import: /\.(pkl|pt|pth)$/,
 };
 
 function walk(dir: string, out: string[], depth = 0): void {
