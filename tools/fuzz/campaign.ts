@@ -28,6 +28,8 @@ export interface CampaignOptions {
   out?: string;
   /** Minimisation attempts per finding (default 40). */
   minimize?: number;
+  /** Stop before this time (ms since the epoch); the counts say how many inputs ran. */
+  deadline?: number;
   /** Called after every input (progress). */
   onInput?: (i: number, v: Verdict) => void;
 }
@@ -72,7 +74,7 @@ export async function runCampaign(
   const counts: Counts = { ok: 0, typed: 0, untyped: 0, hang: 0, rss: 0 };
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < opts.n; i++) {
+  for (let i = 0; i < opts.n && !(opts.deadline && Date.now() > opts.deadline); i++) {
     const seed = seeds[i % seeds.length];
     const { bytes, steps } = mutate(r, seed.bytes, reader);
     const file = `fuzz-${reader}-${i}.bin`;

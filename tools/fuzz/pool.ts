@@ -17,13 +17,28 @@ export interface Verdict {
 }
 
 export interface PoolOptions {
-  /** Per-input wall clock (default 5000 ms). */
+  /**
+   * Per-input CPU time of the child (default 5000 ms). CPU rather than wall time, so that a shared,
+   * loaded machine does not turn slow-but-finite inputs into "hangs"; a wall clock of
+   * max(60 s, 12 × this) backs it up for a child that sleeps.
+   */
   timeoutMs?: number;
   /** Per-input RSS limit (default 1 GiB). */
   rssBytes?: number;
 }
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** User + system CPU time of a process in ms (Linux /proc; 0 where unavailable). */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
 
 function rssOf(pid: number): number {
   try {
@@ -53,7 +68,7 @@ export class FuzzPool {
     });
     this.child = child;
     this.ready = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('fuzz worker did not start within 120 s')), 120_000);
+      const t = setTimeout(() => reject(new Error('fuzz worker did not start within 600 s')), 600_000);
       child.once('message', () => {
         clearTimeout(t);
         resolve();
@@ -73,11 +88,18 @@ export class FuzzPool {
   }
 
   async run(reader: ReaderName, bytes: Uint8Array, file: string): Promise<Verdict> {
-    if (!this.child) await this.start();
-    else await this.ready;
+    if (!this.child) {
+      try {
+        await this.start();
+      } catch {
+        this.kill();
+        await this.start(); // a loaded machine can starve one start-up; a second failure is real
+      }
+    } else await this.ready;
     const child = this.child!;
     const id = this.nextId++;
     const t0 = Date.now();
+    const cpu0 = cpuOf(child.pid!);
     let peak = 0;
     const verdict = await new Promise<Verdict>((resolve) => {
       let done = false;
@@ -110,10 +132,13 @@ export class FuzzPool {
         peak = Math.max(peak, rssOf(child.pid!));
         if (peak > this.rssBytes)
           finish({ outcome: 'rss', message: `RSS passed ${(this.rssBytes / 2 ** 20).toFixed(0)} MiB` }, true);
+        else if (cpuOf(child.pid!) - cpu0 > this.timeoutMs)
+          finish({ outcome: 'hang', message: `more than ${this.timeoutMs} ms of CPU without an answer` }, true);
       }, 25);
+      const wall = Math.max(60_000, 12 * this.timeoutMs);
       const timer = setTimeout(
-        () => finish({ outcome: 'hang', message: `no answer within ${this.timeoutMs} ms` }, true),
-        this.timeoutMs,
+        () => finish({ outcome: 'hang', message: `no answer within ${wall} ms of wall-clock time` }, true),
+        wall,
       );
       child.on('message', onMessage);
       child.once('exit', onExit);
