@@ -82,3 +82,10 @@ export class ReadBudget {
     }
   }
 }
+
+/** A short description of a parsed JSON value for error messages (never String() of nested data). */
+export function briefJson(v: unknown, max = 40): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > max ? `${v.slice(0, max)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return Array.isArray(v) ? `an array of ${v.length}` : typeof v === 'object' ? 'an object' : typeof v;
+}
