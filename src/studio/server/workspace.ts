@@ -64,7 +64,12 @@ export class Workspace {
    * exist yet are checked through their existing parent.
    */
   private confine(abs: string, rel: string): string {
-    const root = realpathSync(this.root);
+    let root: string;
+    try {
+      root = realpathSync(this.root);
+    } catch {
+      return abs; // no workspace folder yet: nothing inside it exists, the lexical check is all there is
+    }
     let probe = abs;
     let real: string | undefined;
     while (real === undefined) {
