@@ -116,11 +116,12 @@ export function compile(p: Program, options: CompileOptions = {}): Promise<Execu
     threads: options.threads ?? defaultThreads(),
     optimization: options.optimization ?? 'all',
     spinning: options.spinning ?? process.env.LATENTLAB_SPIN === '1',
+    memoryPattern: options.memoryPattern ?? process.env.LATENTLAB_MEM_PATTERN === '1',
   } as const;
   const g = lower(p.inputs, p.outputs, p.outputNames);
   const bytes = serialize(g);
   const hash = createHash('sha256').update(bytes).digest('hex');
-  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${hash}`;
+  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${resolved.memoryPattern}:${hash}`;
   const hit = options.noCache ? undefined : cache.get(key);
   if (hit) {
     return hit.then((exe) => {
