@@ -47,13 +47,15 @@ export const workerCommand: Command = {
       .map((d) => d.trim())
       .filter(Boolean);
     const { runProjectShard, startQueueWorker } = await import('../../jobs/queue/index.js');
+    // studio --queue sends its jobs as 'studio-job' tasks (the workspace must be visible here at the same path)
+    const { runStudioTask } = await import('../../studio/server/jobWorker.js');
     const worker = await startQueueWorker({
       url: String(flags.queue),
       concurrency,
       modelDirs,
       lockMs: lock * 1000,
       attempts,
-      handlers: { project: runProjectShard },
+      handlers: { project: runProjectShard, 'studio-job': (data, ctx) => runStudioTask(data, ctx) },
       log: (line) => out(`latentlab worker ${process.pid}: ${line}`),
     });
     await new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { LatentlabError, LocalWorkerPool } from '../../index.js';
 import { type JobExecutor, JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
 import { JOB_WORKER_MODULE, type JobWorkerInit } from './jobWorker.js';
+import { queueExecutor } from './queueExecutor.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
 import { registerDirectionRoutes } from './routes/directions.js';
 import { registerExploreRoutes } from './routes/explore.js';
@@ -29,6 +30,8 @@ export interface StudioOptions {
   jobsInline?: boolean;
   /** Memory cap of each job worker process in MiB (default 4096); past it the job fails "out of memory". */
   workerMemoryMb?: number;
+  /** redis://HOST:PORT: jobs go to `latentlab worker`s on this queue (they must see the workspace folder). */
+  queue?: string;
   /** Time limits in ms by job kind, over the kinds' own (import-model: 20 minutes). */
   jobTimeLimits?: Readonly<Record<string, number>>;
   /** Largest accepted image upload in bytes (default 8 MiB). */
@@ -82,16 +85,18 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   // Jobs run in child processes: a runaway job (a hostile checkpoint, a huge export) is killed there, and
   // this process keeps answering. Interactive requests (render, grid, edits) stay in-process (README: Scale out).
   const init: JobWorkerInit = { workspace: workspace.root, modelDirs: opts.modelDirs.map((d) => resolve(d)) };
-  const workers = opts.jobsInline
-    ? null
-    : new LocalWorkerPool({
-        module: JOB_WORKER_MODULE,
-        init,
-        size: opts.concurrency ?? 1,
-        memoryMb: opts.workerMemoryMb,
-      });
-  const execute: JobExecutor | undefined =
-    workers === null
+  const workers =
+    opts.jobsInline || opts.queue
+      ? null
+      : new LocalWorkerPool({
+          module: JOB_WORKER_MODULE,
+          init,
+          size: opts.concurrency ?? 1,
+          memoryMb: opts.workerMemoryMb,
+        });
+  const execute: JobExecutor | undefined = opts.queue
+    ? await queueExecutor(opts.queue, init)
+    : workers === null
       ? undefined
       : (rec, ctx) =>
           workers.run(

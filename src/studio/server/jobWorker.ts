@@ -1,7 +1,7 @@
 // The studio's job runner inside a worker process (src/jobs/workerMain loads this file): the same job kinds
 // as the server, over their own model registry, so models load (and ONNX Runtime runs) only in workers.
 import { fileURLToPath } from 'node:url';
-import { ArgumentError, type JobRunner } from '../../index.js';
+import { ArgumentError, type JobContext, type JobRunner } from '../../index.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry } from './modelRegistry.js';
 import { Workspace } from './workspace.js';
@@ -27,4 +27,21 @@ export function createRunner(init: JobWorkerInit): JobRunner {
     },
     close: () => models.close(),
   };
+}
+
+export interface StudioTask {
+  kind: string;
+  params: Record<string, unknown>;
+  dir: string;
+  init: JobWorkerInit;
+}
+
+const runners = new Map<string, JobRunner>();
+
+/** `latentlab worker`'s handler for 'studio-job' tasks (studio --queue): one runner per workspace. */
+export async function runStudioTask(data: StudioTask, ctx: JobContext): Promise<unknown> {
+  const key = JSON.stringify(data.init);
+  let runner = runners.get(key);
+  if (!runner) runners.set(key, (runner = createRunner(data.init)));
+  return runner.run(data.kind, data.params, { ...ctx, dir: data.dir });
 }
