@@ -46,7 +46,7 @@ export const workerCommand: Command = {
     const modelDirs = [...String(flags.models ?? '').split(','), ...positionals]
       .map((d) => d.trim())
       .filter(Boolean);
-    const { runProjectShard, startQueueWorker } = await import('../../jobs/queue/index.js');
+    const { runGenerateShard, runProjectShard, startQueueWorker } = await import('../../jobs/queue/index.js');
     // studio --queue sends its jobs as 'studio-job' tasks (the workspace must be visible here at the same path)
     const { runStudioTask } = await import('../../studio/server/jobWorker.js');
     const worker = await startQueueWorker({
@@ -55,7 +55,11 @@ export const workerCommand: Command = {
       modelDirs,
       lockMs: lock * 1000,
       attempts,
-      handlers: { project: runProjectShard, 'studio-job': (data, ctx) => runStudioTask(data, ctx) },
+      handlers: {
+        project: runProjectShard,
+        generate: runGenerateShard,
+        'studio-job': (data, ctx) => runStudioTask(data, ctx),
+      },
       log: (line) => out(`latentlab worker ${process.pid}: ${line}`),
     });
     await new Promise<void>((resolve) => {

@@ -1,6 +1,14 @@
 // The distributed pool on BullMQ + Redis. Kept out of src/index.ts so that commands which never touch a
 // queue do not load bullmq and ioredis at start-up; the CLI and studio import this file when --queue is given.
 export { type BundleRef, BundleLocator, bundleRef, ModelUnavailable } from './bundles.js';
+export {
+  generateShards,
+  type GenerateShardData,
+  type GenerateShardOptions,
+  runGenerateShard,
+  seedFile,
+  writeShardFiles,
+} from './generateShards.js';
 export { QUEUE_NAME, queueConnection, redactedUrl } from './connection.js';
 export {
   INLINE_LIMIT,
