@@ -94,6 +94,7 @@ export const studioCommand: Command = {
       queue: flags.queue === undefined ? undefined : String(flags.queue),
     });
     const names = studio.models.list().map((m) => m.name);
+    for (const d of studio.models.missingDirs()) out(`warning: --models folder ${d} does not exist`);
     if (!names.length) out(`warning: no model bundles found in ${modelDirs.join(', ')}`);
     let address: string;
     try {

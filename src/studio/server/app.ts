@@ -9,7 +9,13 @@ import { studioJobKinds } from './jobKinds.js';
 import { JOB_WORKER_MODULE, type JobWorkerInit } from './jobWorker.js';
 import { queueExecutor } from './queueExecutor.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
+import { type Capabilities, probeCapabilities } from './capabilities.js';
+import { registerCapabilityRoutes } from './routes/capabilities.js';
+import { registerDirectionStripRoutes } from './routes/directionStrip.js';
 import { registerDirectionRoutes } from './routes/directions.js';
+import { registerJobAdminRoutes } from './routes/jobAdmin.js';
+import { registerLatentAdminRoutes } from './routes/latentAdmin.js';
+import { registerTargetRoutes } from './routes/targets.js';
 import { registerExploreRoutes } from './routes/explore.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerLatentRoutes } from './routes/latents.js';
@@ -47,6 +53,11 @@ export interface StudioOptions {
    * get 403: a web page elsewhere cannot reach the studio through DNS rebinding. Empty: accept any.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Whether ffmpeg can make MP4/WebM exports. Default: probed once at start (`ffmpeg -version`); pass false
+   * to run as if it were missing (tests), true to skip the probe.
+   */
+  ffmpeg?: boolean;
 }
 
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -64,6 +75,7 @@ export interface Studio {
   /** The worker processes jobs run in (null with jobsInline). */
   workers: LocalWorkerPool | null;
   limits: { image: number; checkpoint: number };
+  capabilities: Capabilities;
 }
 
 /** The HTTP status a thrown error maps to: 4xx for what the client got wrong, 500 for our faults. */
@@ -81,10 +93,15 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const workspace = new Workspace(opts.workspace);
   await workspace.init();
   const models = new ModelRegistry([...opts.modelDirs, workspace.dir('models')]);
-  const kinds = studioJobKinds({ models, workspace });
+  const capabilities = probeCapabilities(opts.ffmpeg, models.missingDirs());
+  const kinds = studioJobKinds({ models, workspace, capabilities });
   // Jobs run in child processes: a runaway job (a hostile checkpoint, a huge export) is killed there, and
   // this process keeps answering. Interactive requests (render, grid, edits) stay in-process (README: Scale out).
-  const init: JobWorkerInit = { workspace: workspace.root, modelDirs: opts.modelDirs.map((d) => resolve(d)) };
+  const init: JobWorkerInit = {
+    workspace: workspace.root,
+    modelDirs: opts.modelDirs.map((d) => resolve(d)),
+    capabilities,
+  };
   const workers =
     opts.jobsInline || opts.queue
       ? null
@@ -163,7 +180,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     limits: { fileSize: Math.max(limits.image, limits.checkpoint), files: 1, fields: 8, fieldSize: 1 << 16 },
   });
 
-  const studio: Studio = { app, workspace, models, jobs, workers, limits };
+  const studio: Studio = { app, workspace, models, jobs, workers, limits, capabilities };
   app.get('/api/health', async () => ({
     ok: true,
     models: models.list().length,
@@ -176,6 +193,11 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   registerExploreRoutes(studio);
   registerDirectionRoutes(studio);
   registerWorkspaceRoutes(studio);
+  registerCapabilityRoutes(studio);
+  registerJobAdminRoutes(studio);
+  registerLatentAdminRoutes(studio);
+  registerTargetRoutes(studio);
+  registerDirectionStripRoutes(studio);
 
   const webRoot = opts.webRoot;
   if (webRoot && existsSync(join(webRoot, 'index.html'))) {

@@ -2,6 +2,7 @@
 // as the server, over their own model registry, so models load (and ONNX Runtime runs) only in workers.
 import { fileURLToPath } from 'node:url';
 import { ArgumentError, type JobContext, type JobRunner } from '../../index.js';
+import type { Capabilities } from './capabilities.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry } from './modelRegistry.js';
 import { Workspace } from './workspace.js';
@@ -12,12 +13,14 @@ export const JOB_WORKER_MODULE = fileURLToPath(import.meta.url);
 export interface JobWorkerInit {
   workspace: string;
   modelDirs: readonly string[];
+  /** The server's probe (ffmpeg), so workers offer what the web app was told. */
+  capabilities?: Capabilities;
 }
 
 export function createRunner(init: JobWorkerInit): JobRunner {
   const workspace = new Workspace(init.workspace);
   const models = new ModelRegistry([...init.modelDirs, workspace.dir('models')]);
-  const kinds = studioJobKinds({ models, workspace });
+  const kinds = studioJobKinds({ models, workspace, capabilities: init.capabilities });
   return {
     async run(kind, params, ctx) {
       const def = kinds[kind];
