@@ -49,6 +49,7 @@ export const workerCommand: Command = {
     const { runGenerateShard, runProjectShard, startQueueWorker } = await import('../../jobs/queue/index.js');
     // studio --queue sends its jobs as 'studio-job' tasks (the workspace must be visible here at the same path)
     const { runStudioTask } = await import('../../studio/server/jobWorker.js');
+    type StudioTask = Parameters<typeof runStudioTask>[0];
     const worker = await startQueueWorker({
       url: String(flags.queue),
       concurrency,
@@ -58,7 +59,7 @@ export const workerCommand: Command = {
       handlers: {
         project: runProjectShard,
         generate: runGenerateShard,
-        'studio-job': (data, ctx) => runStudioTask(data, ctx),
+        'studio-job': (data, ctx) => runStudioTask(data as StudioTask, ctx),
       },
       log: (line) => out(`latentlab worker ${process.pid}: ${line}`),
     });

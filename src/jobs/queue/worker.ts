@@ -6,7 +6,7 @@ import { BundleLocator, ModelUnavailable } from './bundles.js';
 import { cancelKey, QUEUE_NAME, queueConnection, redactedUrl } from './connection.js';
 
 /** Runs one queued task; `locator` finds the bundles it names by content hash. */
-export type TaskHandler = (data: any, ctx: JobContext, locator: BundleLocator) => Promise<unknown>;
+export type TaskHandler = (data: unknown, ctx: JobContext, locator: BundleLocator) => Promise<unknown>;
 
 export interface QueueWorkerOptions {
   /** redis://HOST:PORT (see queueConnection). */
