@@ -78,6 +78,31 @@ export interface Studio {
   capabilities: Capabilities;
 }
 
+/** Keys that would reach an object's prototype if code ever copied a body with plain assignment. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+class BadBody extends Error {
+  readonly statusCode = 400;
+}
+
+/** JSON request bodies: empty is allowed (no body), malformed and prototype keys are 400s. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  let bad: string | undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (PROTOTYPE_KEYS.has(key)) bad ??= key;
+      return v;
+    });
+  } catch (err) {
+    throw new BadBody(`request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (bad !== undefined)
+    throw new BadBody(`request body: the key '${bad}' is not allowed (prototype keys are refused)`);
+  return value;
+}
+
 /** The HTTP status a thrown error maps to: 4xx for what the client got wrong, 500 for our faults. */
 function statusOf(err: FastifyError | Error): number {
   if (err instanceof UnknownModel || err instanceof UnknownJob) return 404;
@@ -136,7 +161,16 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 1 << 20,
-    ajv: { customOptions: { removeAdditional: false } },
+    // coerceTypes off: "seeds": "1" is a client bug worth a 400, not a number
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = statusOf(err);
@@ -149,7 +183,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const allowed = new Set(opts.allowedHosts ?? LOOPBACK_HOSTS);
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host ?? '';
-    if (allowed.size && !allowed.has(hostName(host))) {
+    if (host.trim() === '' || (allowed.size && !allowed.has(hostName(host)))) {
       return reply.status(403).send({
         error: `host '${host}' is not served here (start with --host to allow it)`,
         statusCode: 403,
