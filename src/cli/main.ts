@@ -20,6 +20,7 @@ import { trainCommand } from './commands/train.js';
 import { directionsCommand } from './commands/directions.js';
 import { editCommand } from './commands/edit.js';
 import { encodeCommand } from './commands/encode.js';
+import { workerCommand } from './commands/worker.js';
 
 const commands: readonly Command[] = [
   generateCommand,
@@ -39,6 +40,7 @@ const commands: readonly Command[] = [
   exportCommand,
   infoCommand,
   studioCommand,
+  workerCommand,
   startCommand,
   selftestCommand,
 ];

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { LatentlabError } from '../../index.js';
-import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
+import { LatentlabError, LocalWorkerPool } from '../../index.js';
+import { type JobExecutor, JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
+import { JOB_WORKER_MODULE, type JobWorkerInit } from './jobWorker.js';
+import { queueExecutor } from './queueExecutor.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
 import { type Capabilities, probeCapabilities } from './capabilities.js';
 import { registerCapabilityRoutes } from './routes/capabilities.js';
@@ -30,6 +32,14 @@ export interface StudioOptions {
   concurrency?: number;
   /** Jobs waiting before submissions get 429 (default 64). */
   maxQueued?: number;
+  /** Run jobs in this process instead of worker processes (default false: workers, one per concurrent job). */
+  jobsInline?: boolean;
+  /** Memory cap of each job worker process in MiB (default 4096); past it the job fails "out of memory". */
+  workerMemoryMb?: number;
+  /** redis://HOST:PORT: jobs go to `latentlab worker`s on this queue (they must see the workspace folder). */
+  queue?: string;
+  /** Time limits in ms by job kind, over the kinds' own (import-model: 20 minutes). */
+  jobTimeLimits?: Readonly<Record<string, number>>;
   /** Largest accepted image upload in bytes (default 8 MiB). */
   uploadLimit?: number;
   /** Largest accepted checkpoint upload (model import) in bytes (default 1 GiB). */
@@ -62,6 +72,8 @@ export interface Studio {
   workspace: Workspace;
   models: ModelRegistry;
   jobs: JobQueue;
+  /** The worker processes jobs run in (null with jobsInline). */
+  workers: LocalWorkerPool | null;
   limits: { image: number; checkpoint: number };
   capabilities: Capabilities;
 }
@@ -108,7 +120,41 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const models = new ModelRegistry([...opts.modelDirs, workspace.dir('models')]);
   const capabilities = probeCapabilities(opts.ffmpeg, models.missingDirs());
   const kinds = studioJobKinds({ models, workspace, capabilities });
-  const jobs = new JobQueue(workspace, kinds, { concurrency: opts.concurrency, maxQueued: opts.maxQueued });
+  // Jobs run in child processes: a runaway job (a hostile checkpoint, a huge export) is killed there, and
+  // this process keeps answering. Interactive requests (render, grid, edits) stay in-process (README: Scale out).
+  const init: JobWorkerInit = {
+    workspace: workspace.root,
+    modelDirs: opts.modelDirs.map((d) => resolve(d)),
+    capabilities,
+  };
+  const workers =
+    opts.jobsInline || opts.queue
+      ? null
+      : new LocalWorkerPool({
+          module: JOB_WORKER_MODULE,
+          init,
+          size: opts.concurrency ?? 1,
+          memoryMb: opts.workerMemoryMb,
+        });
+  const execute: JobExecutor | undefined = opts.queue
+    ? await queueExecutor(opts.queue, init)
+    : workers === null
+      ? undefined
+      : (rec, ctx) =>
+          workers.run(
+            {
+              kind: rec.kind,
+              params: rec.params,
+              dir: ctx.dir,
+              timeLimitMs: opts.jobTimeLimits?.[rec.kind] ?? kinds[rec.kind].timeLimitMs,
+            },
+            { signal: ctx.signal, report: ctx.report },
+          );
+  const jobs = new JobQueue(workspace, kinds, {
+    concurrency: opts.concurrency,
+    maxQueued: opts.maxQueued,
+    execute,
+  });
   await jobs.recover();
 
   // removeAdditional off: an unknown field is a client mistake worth a 400, not something to drop silently
@@ -168,7 +214,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     limits: { fileSize: Math.max(limits.image, limits.checkpoint), files: 1, fields: 8, fieldSize: 1 << 16 },
   });
 
-  const studio: Studio = { app, workspace, models, jobs, limits, capabilities };
+  const studio: Studio = { app, workspace, models, jobs, workers, limits, capabilities };
   app.get('/api/health', async () => ({
     ok: true,
     models: models.list().length,
@@ -201,6 +247,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   }
   app.addHook('onClose', async () => {
     await jobs.close();
+    await workers?.close();
     await models.close();
   });
   return studio;
