@@ -115,3 +115,6 @@ export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, tr
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';
 export { encodeAndProject, HYBRID_DEFAULTS, type HybridOptions, type HybridResult } from './inversion/hybrid.js';
+
+// jobs: running a verb somewhere else (local worker processes)
+export * from './jobs/index.js';
