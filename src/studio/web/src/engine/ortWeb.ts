@@ -87,6 +87,7 @@ export async function loadWebRuntime(opts: WebRuntimeOptions = {}): Promise<WebR
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [device],
         graphOptimizationLevel: options.optimization,
+        enableMemPattern: options.memoryPattern,
       });
       return new WebSession(ort, session);
     },
