@@ -5,7 +5,9 @@ import { CheckpointError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { inferDcganDiscriminator, inferDcganGenerator } from '../models/dcgan/config.js';
 import { GanModel } from '../models/ganModel.js';
-import { type BundleManifest, dcganDims, hashTensors, type Provenance, stylegan2Dims } from '../models/manifest.js';
+import { type BundleManifest, dcganDims, hashTensors, type Provenance, stylegan2Dims, stylegan3Dims } from '../models/manifest.js';
+import { resolveSg3, type Sg3GeneratorConfig } from '../models/stylegan3/config.js';
+import { checkSg3ModuleAttrs, checkSg3Weights, isStylegan3StateDict, sg3ConfigFromNvidia } from '../models/stylegan3/fromNvidia.js';
 import { type GeneratorConfig, inferGeneratorConfig } from '../models/stylegan2/config.js';
 import { type DiscriminatorConfig, inferDiscriminatorConfig } from '../models/stylegan2/discriminator.js';
 import { discriminatorHints, generatorHints } from '../models/stylegan2/fromNvidia.js';
@@ -47,7 +49,12 @@ function manifestFor(
   g: ReadonlyMap<string, Tensor>,
   d: ReadonlyMap<string, Tensor> | undefined,
 ): BundleManifest {
-  const dims = architecture === 'stylegan2' ? stylegan2Dims(generator as GeneratorConfig) : dcganDims(generator as never);
+  const dims =
+    architecture === 'stylegan2'
+      ? stylegan2Dims(generator as GeneratorConfig)
+      : architecture === 'stylegan3'
+        ? stylegan3Dims(generator as Sg3GeneratorConfig)
+        : dcganDims(generator as never);
   return {
     format: 'latentlab-bundle',
     version: 1,
@@ -68,13 +75,23 @@ async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptio
   const g = snap.networks.get(network);
   if (!g) throw new CheckpointError(path, `no network '${network}' (found: ${[...snap.networks.keys()].join(', ')})`);
   const gw = new Weights(g.stateDict, 'constant', path);
-  const generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs));
+  const sg3 = isStylegan3StateDict(g.stateDict.keys());
+  let generator: GeneratorConfig | Sg3GeneratorConfig;
+  if (sg3) {
+    // NVlabs/stylegan3 (T or R): the layer table is derived from the config, then checked against
+    // every layer's weights and the attributes NVIDIA's constructors stored in the pickle.
+    generator = sg3ConfigFromNvidia(g, gw);
+    const resolved = resolveSg3(generator);
+    checkSg3Weights(resolved, gw);
+    checkSg3ModuleAttrs(resolved, g, path);
+  } else generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs));
   const dNet = snap.networks.get('D');
   let discriminator: DiscriminatorConfig | undefined;
   if (dNet) discriminator = inferDiscriminatorConfig(new Weights(dNet.stateDict, 'constant', path), discriminatorHints(dNet.initKwargs));
   const name = opts.name ?? basename(path, extname(path));
   const provenance = await sourceInfo(path, bytes, 'nvidia-pkl', network);
-  return new GanModel(manifestFor(name, provenance, 'stylegan2', generator, discriminator, g.stateDict, dNet?.stateDict), g.stateDict, dNet?.stateDict);
+  const arch = sg3 ? 'stylegan3' : 'stylegan2';
+  return new GanModel(manifestFor(name, provenance, arch, generator, discriminator, g.stateDict, dNet?.stateDict), g.stateDict, dNet?.stateDict);
 }
 
 async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
@@ -112,7 +129,7 @@ async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions)
 }
 
 /**
- * Loads a model from a bundle folder or any importable file: NVIDIA stylegan2-ada-pytorch `.pkl`
+ * Loads a model from a bundle folder or any importable file: NVIDIA stylegan2-ada-pytorch / stylegan3 `.pkl`
  * (G_ema by default), rosinality `.pt` (g_ema), pytorch/examples DCGAN `.pth`. Nothing in a file is
  * executed: pickles go through an allow-listed VM.
  */
