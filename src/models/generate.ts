@@ -119,10 +119,10 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
     });
     return img;
   }
+  if (model.architecture === 'stylegan3') return synthesizeSg3Batches(model, latent, opts);
   const cfg = model.stylegan2();
   expectRank('ws', latent, [-1, cfg.numWs, cfg.wDim]);
   const mode = opts.noiseMode ?? 'const';
-  if (model.architecture === 'stylegan3') return synthesizeSg3Batches(model, latent, opts);
   if (opts.transform) throw new ArgumentError(`${model.name} is a StyleGAN2: --translate/--rotate need a StyleGAN3 (its input layer's transform)`);
   const noise = opts.noise ?? (mode === 'random' ? makeNoise(model, n, opts.noiseSeed ?? 0) : undefined);
   const noiseLayers = noise ? Object.keys(noise).sort() : [];
