@@ -9,7 +9,7 @@ import type { DcganDiscriminatorConfig } from '../models/dcgan/config.js';
 import type { GanModel } from '../models/ganModel.js';
 import { discriminate } from '../models/stylegan2/discriminator.js';
 import { mapToW } from '../models/stylegan2/mapping.js';
-import { synthesize } from '../models/stylegan2/synthesis.js';
+import { styleSynthesis } from '../models/styleGraph.js';
 import { toOnnx } from '../runtime/compile.js';
 
 export interface ExportedGraph {
@@ -37,13 +37,15 @@ function describe(p: Program): Pick<ExportedGraph, 'inputs' | 'outputs'> {
  * `onnx.json` describing their inputs and outputs and a copy of the bundle manifest.
  * StyleGAN2: mapping (z[, c], psi -> ws with truncation toward w_avg), synthesis (ws + one explicit
  * noise input per conv layer; feed zeros for noise 'none' or the stored maps for 'const'),
- * discriminator. DCGAN: generator, discriminator.
+ * discriminator. StyleGAN3: the same, its synthesis taking ws + the input transform [3, 3].
+ * DCGAN: generator, discriminator.
  */
 export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Promise<ExportedGraph[]> {
   await mkdir(outDir, { recursive: true });
   const graphs: { name: string; program: Program; description: string }[] = [];
-  if (model.architecture === 'stylegan2') {
-    const cfg = model.stylegan2();
+  if (model.hasWSpace) {
+    const cfg = model.styleSpace();
+    const { imgResolution, imgChannels } = { imgResolution: model.resolution, imgChannels: model.imgChannels };
     const g = model.generatorWeights();
     const z = input('z', [batch, cfg.zDim]);
     const c = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
@@ -58,16 +60,28 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1): Pr
       description: 'z [N, z_dim] (and one-hot c) -> ws [N, num_ws, w_dim]; psi = truncation (1 = none), applied to every row',
     });
     const wsIn = input('ws', [batch, cfg.numWs, cfg.wDim]);
-    const noise: Record<string, Value> = {};
-    for (const l of cfg.layers) if (l.kind === 'conv') noise[l.name] = input(`noise.${l.name}`, [batch, 1, l.resolution, l.resolution]);
-    const img = synthesize(g.at('synthesis'), cfg, wsIn, { noise });
-    graphs.push({
-      name: 'synthesis',
-      program: { inputs: [wsIn, ...Object.values(noise)], outputs: [img], outputNames: ['img'] },
-      description: 'ws [N, num_ws, w_dim] + unit-variance noise maps per conv layer (scaled by each layer\'s noise_strength inside) -> img [N, C, R, R] in about [-1, 1]',
-    });
+    if (model.architecture === 'stylegan3') {
+      // StyleGAN3: no noise inputs; the input layer's transform is an input (gen_images.py's
+      // inv(make_transform(translate, rotate)); the identity for an untransformed image).
+      const transform = input('transform', [3, 3]);
+      const img = styleSynthesis(model, wsIn, { transform });
+      graphs.push({
+        name: 'synthesis',
+        program: { inputs: [wsIn, transform], outputs: [img], outputNames: ['img'] },
+        description: 'ws [N, num_ws, w_dim] + transform [3, 3] (replaces synthesis.input.transform: inv(make_transform(translate, rotate)), identity = none) -> img [N, C, R, R] in about [-1, 1]',
+      });
+    } else {
+      const noise: Record<string, Value> = {};
+      for (const l of model.stylegan2().layers) if (l.kind === 'conv') noise[l.name] = input(`noise.${l.name}`, [batch, 1, l.resolution, l.resolution]);
+      const img = styleSynthesis(model, wsIn, { noise });
+      graphs.push({
+        name: 'synthesis',
+        program: { inputs: [wsIn, ...Object.values(noise)], outputs: [img], outputNames: ['img'] },
+        description: 'ws [N, num_ws, w_dim] + unit-variance noise maps per conv layer (scaled by each layer\'s noise_strength inside) -> img [N, C, R, R] in about [-1, 1]',
+      });
+    }
     if (model.d) {
-      const x = input('img', [Math.max(batch, 1), cfg.imgChannels, cfg.imgResolution, cfg.imgResolution]);
+      const x = input('img', [Math.max(batch, 1), imgChannels, imgResolution, imgResolution]);
       const dc = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
       const logits = discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, dc);
       graphs.push({ name: 'discriminator', program: { inputs: dc ? [x, dc] : [x], outputs: [logits], outputNames: ['logits'] }, description: 'img -> logits [N, 1]' });

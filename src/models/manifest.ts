@@ -28,7 +28,10 @@ export interface LayerRow {
   name: string;
   /** StyleGAN3: 'input' (Fourier features) and 'conv' / 'torgb' for its SynthesisLayers. */
   kind: 'conv' | 'torgb' | 'input';
-  /** StyleGAN2: the block resolution; StyleGAN3: the layer's output sampling rate. */
+  /**
+   * StyleGAN2: the block resolution. StyleGAN3: twice the layer's cutoff frequency, rounded (the image
+   * resolution its frequency band corresponds to), so coarse/middle/fine ranges mean the same thing.
+   */
   resolution: number;
   wsIndex: number;
 }
@@ -104,8 +107,8 @@ export function stylegan3Dims(cfg: Sg3GeneratorConfig): Pick<BundleManifest, 'di
   return {
     dims: { z: cfg.zDim, w: cfg.wDim, c: cfg.cDim, numWs: r.numWs, resolution: cfg.imgResolution, channels: cfg.imgChannels },
     layers: [
-      { name: 'synthesis.input', kind: 'input', resolution: r.input.samplingRate, wsIndex: 0 },
-      ...r.layers.map((l) => ({ name: `synthesis.${l.name}`, kind: l.isTorgb ? ('torgb' as const) : ('conv' as const), resolution: l.outSamplingRate, wsIndex: l.wsIndex })),
+      { name: 'synthesis.input', kind: 'input', resolution: Math.round(2 * r.input.bandwidth), wsIndex: 0 },
+      ...r.layers.map((l) => ({ name: `synthesis.${l.name}`, kind: l.isTorgb ? ('torgb' as const) : ('conv' as const), resolution: Math.round(2 * l.outCutoff), wsIndex: l.wsIndex })),
     ],
   };
 }

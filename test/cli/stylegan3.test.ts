@@ -31,7 +31,7 @@ describe.skipIf(!haveFixtures('F_nvidia_sg3_t32') || !haveFixtures('F_nvidia_sg3
     expect(r.stdout).toMatch(/stylegan3 32x32x3, z 64, w 64, 16 ws, with D/);
     const manifest = JSON.parse(readFileSync(join(bundle, 'model.json'), 'utf8'));
     expect(manifest).toMatchObject({ architecture: 'stylegan3', dims: { numWs: 16, w: 64 }, generator: { convKernel: 3, channelBase: 1024, channelMax: 48 } });
-    expect(manifest.layers[0]).toEqual({ name: 'synthesis.input', kind: 'input', resolution: 16, wsIndex: 0 });
+    expect(manifest.layers[0]).toEqual({ name: 'synthesis.input', kind: 'input', resolution: 4, wsIndex: 0 });
     const info = latentlab('info', bundle);
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toMatch(/StyleGAN3-T \(3x3 convs\), 15 synthesis layers, no noise inputs/);
