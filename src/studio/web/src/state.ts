@@ -1,3 +1,4 @@
+import { hasWSpace } from './api.js';
 import type { EditRequest, LatentRef, ModelSummary, NoiseMode, SeedFields } from './api.js';
 import { Store } from './store.js';
 
@@ -68,7 +69,7 @@ export function renderRequest(s: StudioState):
   | null {
   const ref = currentRef(s);
   if (!s.model || !ref) return null;
-  const sg2 = s.model.architecture === 'stylegan2';
+  const sg2 = hasWSpace(s.model);
   return {
     model: s.model.name,
     ...ref,

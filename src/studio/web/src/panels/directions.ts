@@ -1,4 +1,4 @@
-import { api, type DirectionFile, type EditRequest } from '../api.js';
+import { api, type DirectionFile, type EditRequest, hasWSpace } from '../api.js';
 import { panel, slider, statusLine } from '../components/controls.js';
 import { clear, h } from '../dom.js';
 import type { StudioStore } from '../state.js';
@@ -71,7 +71,7 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
   };
   const loadFiles = async (select?: string) => {
     const s = store.get();
-    if (s.model?.architecture !== 'stylegan2') return;
+    if (!hasWSpace(s.model)) return;
     files = (await api.directions(s.model.name)).filter((f) => !f.error);
     clear(
       fileSelect,
@@ -126,7 +126,7 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
     status.el,
   ).el;
   store.watch(['model'], (s) => {
-    const sg2 = s.model?.architecture === 'stylegan2';
+    const sg2 = hasWSpace(s.model);
     el.classList.toggle('hidden', !sg2);
     if (!sg2) return;
     const rows = Array.from({ length: s.model!.numWs ?? 0 }, (_, i) => i);

@@ -1,4 +1,4 @@
-import { api, type InterpolationRequest, type LatentRef } from '../api.js';
+import { api, type InterpolationRequest, type LatentRef, hasWSpace } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { clear, h } from '../dom.js';
@@ -96,7 +96,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel): HTMLEle
   const body = (): InterpolationRequest | null => {
     const s = store.get();
     if (!s.model || keys.length < 2) return null;
-    const sg2 = s.model.architecture === 'stylegan2';
+    const sg2 = hasWSpace(s.model);
     return {
       model: s.model.name,
       keys: [...keys],
@@ -130,7 +130,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel): HTMLEle
   store.watch(['model'], () => {
     keys.length = 0;
     drawChips();
-    layers.el.classList.toggle('hidden', store.get().model?.architecture !== 'stylegan2');
+    layers.el.classList.toggle('hidden', !hasWSpace(store.get().model));
   });
   return panel(
     'Interpolation',

@@ -1,4 +1,4 @@
-import { api, type PcaView } from '../api.js';
+import { api, type PcaView, hasWSpace } from '../api.js';
 import { panel, statusLine } from '../components/controls.js';
 import { h } from '../dom.js';
 import { renderRequest, type StudioStore } from '../state.js';
@@ -53,7 +53,7 @@ export function pcaScatterPanel(store: StudioStore): HTMLElement {
   const update = () => {
     const s = store.get();
     const req = renderRequest(s);
-    if (!req || s.model?.architecture !== 'stylegan2') return;
+    if (!req || !hasWSpace(s.model)) return;
     controller?.abort();
     const c = new AbortController();
     controller = c;
@@ -63,7 +63,7 @@ export function pcaScatterPanel(store: StudioStore): HTMLElement {
   };
   const el = panel('W space (PCA)', 'panel-pca', canvas, caption, status.el).el;
   store.watch(['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'edits'], (s) => {
-    el.classList.toggle('hidden', s.model?.architecture !== 'stylegan2');
+    el.classList.toggle('hidden', !hasWSpace(s.model));
     clearTimeout(timer);
     timer = window.setTimeout(update, 120);
   });

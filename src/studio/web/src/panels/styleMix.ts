@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, hasWSpace } from '../api.js';
 import { copyCommand, panel, select, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { h } from '../dom.js';
@@ -30,7 +30,7 @@ export function styleMixPanel(store: StudioStore): HTMLElement {
   );
   const draw = () => {
     const s = store.get();
-    if (s.model?.architecture !== 'stylegan2') return;
+    if (!hasWSpace(s.model)) return;
     try {
       const body = {
         model: s.model.name,
@@ -56,6 +56,6 @@ export function styleMixPanel(store: StudioStore): HTMLElement {
     status.el,
     command.el,
   ).el;
-  store.watch(['model'], (s) => el.classList.toggle('hidden', s.model?.architecture !== 'stylegan2'));
+  store.watch(['model'], (s) => el.classList.toggle('hidden', !hasWSpace(s.model)));
   return el;
 }
