@@ -2,7 +2,7 @@ import { CheckpointError } from '../../core/errors.js';
 import type { NvidiaNetwork } from '../../formats/nvidiaPickle.js';
 import type { PlainValue } from '../../formats/pyValue.js';
 import type { Weights } from '../../nn/weights.js';
-import { type ResolvedSg3, resolveSg3, SG3_DEFAULTS, type Sg3GeneratorConfig } from './config.js';
+import { type ResolvedSg3, SG3_DEFAULTS, type Sg3GeneratorConfig } from './config.js';
 
 type Kwargs = Record<string, PlainValue>;
 
