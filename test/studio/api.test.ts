@@ -45,7 +45,9 @@ describe('studio API: models and images', () => {
     // The model card, as `latentlab info` prints it (training facts, FCD recorded on these weights).
     const card = (models[1] as unknown as { card: string[] }).card;
     expect(card[0]).toBe('fmnist-dcgan: dcgan, 32×32×1, z 100');
-    expect(card.some((l) => /^ {2}fcd \d+\.\d\d \(10000 images, classifier-fashion-mnist-32;/.test(l))).toBe(true);
+    expect(card.some((l) => /^ {2}fcd \d+\.\d\d \(10000 images, classifier-fashion-mnist-32;/.test(l))).toBe(
+      true,
+    );
   });
 
   it('draws a seed grid equal to the library call, with the CLI command that makes it', async () => {

@@ -11,6 +11,7 @@ import {
   upscale,
   writeBundle,
 } from '../../index.js';
+import type { Capabilities } from './capabilities.js';
 import { directionsJob } from './directionsJob.js';
 import { interpolateGifJob } from './interpolateGifJob.js';
 import type { JobKind } from './jobQueue.js';
@@ -29,9 +30,13 @@ export interface StudioJobKind extends JobKind {
 export interface JobDeps {
   models: ModelRegistry;
   workspace: Workspace;
+  /** What the server can make (ffmpeg); absent: assume no ffmpeg. */
+  capabilities?: Capabilities;
 }
 
 const BATCH = 8;
+/** At most this many images go into a render job's grid.png (the first ones; all are saved as files). */
+const GRID_MAX = 256;
 
 function seedSpec(p: Record<string, unknown>): SeedSpec {
   return {
@@ -84,13 +89,19 @@ function renderSeedsJob({ models }: JobDeps): StudioJobKind {
             await encodePng(images[i]),
           );
         }
-        if (spec.seeds.length <= 256) tiles.push(...images);
+        // the grid is a contact sheet of the first GRID_MAX images (every image is its own file too)
+        tiles.push(...images.slice(0, Math.max(0, GRID_MAX - tiles.length)));
         const done = Math.min(start + BATCH, spec.seeds.length);
         ctx.report({ step: done, total: spec.seeds.length, message: `${done}/${spec.seeds.length} images` });
       }
       if (tiles.length)
         await writeFileAtomic(join(ctx.dir, 'grid.png'), await encodePng(makeGrid(tiles, undefined, scale)));
-      return { images: spec.seeds.length, grid: tiles.length ? 'grid.png' : null };
+      return {
+        images: spec.seeds.length,
+        grid: tiles.length ? 'grid.png' : null,
+        gridImages: tiles.length,
+        first: `seed${String(spec.seeds[0]).padStart(4, '0')}.png`,
+      };
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   project,
   readMask,
   readTarget,
+  reconstructionMetrics,
   toImages,
   upscale,
 } from '../../index.js';
@@ -167,14 +168,10 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
           if (ctx.signal.aborted) return true;
           // reports go out in step order; a frame's PNG (inline, a data: URL) is encoded off the optimiser's path
           pending = pending.then(async () => {
-            const frame = image
-              ? `data:image/png;base64,${(await encodePng(upscale(toImages(image)[0], 4))).toString('base64')}`
-              : undefined;
-            ctx.report(
-              frame
-                ? { step: step + 1, total: numSteps, loss, frame }
-                : { step: step + 1, total: numSteps, loss },
-            );
+            if (!image) return ctx.report({ step: step + 1, total: numSteps, loss });
+            const frame = `data:image/png;base64,${(await encodePng(upscale(toImages(image)[0], 4))).toString('base64')}`;
+            const [m] = await reconstructionMetrics(image, target);
+            ctx.report({ step: step + 1, total: numSteps, loss, frame, psnr: m.psnr, ssim: m.ssim });
           });
           return false;
         },
@@ -182,6 +179,7 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
       await pending;
       ctx.checkCancelled();
       const recon = toImages(result.images)[0];
+      const [quality] = await reconstructionMetrics(result.images, target);
       await writeFileAtomic(join(ctx.dir, 'projected.png'), await encodePng(upscale(recon, 4)));
       await writeFileAtomic(join(ctx.dir, 'target.png'), await encodePng(upscale(toImages(target)[0], 4)));
       await writeFileAtomic(
@@ -203,6 +201,8 @@ export function projectJob({ models, workspace }: JobDeps): StudioJobKind {
         latent: 'projected.latent.safetensors',
         image: 'projected.png',
         loss: result.loss[0],
+        psnr: quality.psnr,
+        ssim: quality.ssim,
         steps: result.steps,
         seconds: result.seconds,
       };

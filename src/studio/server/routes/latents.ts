@@ -16,7 +16,8 @@ import { applyEdits, type EditRequest, editCommand } from '../edits.js';
 import { cliSource, type LatentRef, resolveLatent, type SeedFields, seedFieldsOf } from '../latentRefs.js';
 import { generateCommand, gridPng, shellWord } from '../render.js';
 import { renderBody, saveLatentBody } from '../schemas.js';
-import { Workspace, writeFileAtomic } from '../workspace.js';
+import { writeFileAtomic } from '../workspace.js';
+import { checkLatentName } from './latentAdmin.js';
 
 export type RenderRequest = Partial<SeedFields> &
   LatentRef & {
@@ -110,7 +111,7 @@ export function registerLatentRoutes(studio: Studio): void {
     { schema: { body: saveLatentBody } },
     async (req, reply) => {
       const b = req.body;
-      const name = Workspace.checkName(b.name, 'latent name');
+      const name = checkLatentName(b.name);
       const model = await models.get(b.model);
       const space = model.architecture === 'dcgan' ? 'z' : b.space;
       const plainSeed = b.seed !== undefined && !b.edits?.length && !b.resampleNoise;

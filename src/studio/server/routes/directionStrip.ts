@@ -1,0 +1,68 @@
+import { renderLatent, Tensor } from '../../../index.js';
+import type { Studio } from '../app.js';
+import { applyEdits } from '../edits.js';
+import { gridPng } from '../render.js';
+import { renderBody, WORKSPACE_PATH } from '../schemas.js';
+import { type RenderRequest, requestedLatent } from './latents.js';
+
+type StripRequest = RenderRequest & {
+  directions: string;
+  component: number;
+  layers?: [number, number];
+  strengths: number[];
+};
+
+/**
+ * POST /api/directions/strip: the shown latent (with its other edits) moved along one direction by each
+ * of `strengths` (sigma units where the set knows them), as one PNG row: GANSpace's per-component strip.
+ */
+export function registerDirectionStripRoutes(studio: Studio): void {
+  studio.app.post<{ Body: StripRequest }>(
+    '/api/directions/strip',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['model', 'directions', 'component', 'strengths'],
+          properties: {
+            ...renderBody.properties,
+            scale: { type: 'integer', minimum: 1, maximum: 8, default: 2 },
+            directions: WORKSPACE_PATH,
+            component: { type: 'integer', minimum: 0, maximum: 4096 },
+            layers: renderBody.properties.edits.items.properties.layers,
+            strengths: {
+              type: 'array',
+              items: { type: 'number', minimum: -100, maximum: 100 },
+              minItems: 1,
+              maxItems: 9,
+            },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const model = await studio.models.get(b.model);
+      // the other edits stay; this direction's own edit is replaced by each strength in turn
+      const others = (b.edits ?? []).filter(
+        (e) => !(e.directions === b.directions && e.component === b.component),
+      );
+      const { latent: base } = await requestedLatent(studio, {
+        ...b,
+        edits: others.length ? others : undefined,
+      });
+      const tiles: Tensor<'float32'>[] = [];
+      for (const strength of b.strengths) {
+        const moved = await applyEdits(studio.workspace, model, base, [
+          { directions: b.directions, component: b.component, strength, layers: b.layers },
+        ]);
+        tiles.push(await renderLatent(model, moved));
+      }
+      const [, c, hgt, wid] = tiles[0].shape;
+      const all = Tensor.float32([tiles.length, c, hgt, wid]);
+      tiles.forEach((t, i) => all.data.set(t.data.subarray(0, c * hgt * wid), i * c * hgt * wid));
+      return reply.type('image/png').send(await gridPng(all, tiles.length, b.scale));
+    },
+  );
+}
