@@ -94,12 +94,18 @@ export { attributeScores, type LabelledSamples, sampleLabelled } from './directi
 export { fitLinearSvm, type LinearSvm, type LinearSvmOptions, svmAccuracy } from './directions/svm.js';
 export { conditionalDirection, type ConditionalResult } from './directions/conditional.js';
 export { ganspace, type GanspaceOptions, type PcaResult, principalComponents, StreamingCovariance } from './directions/ganspace.js';
-export { eigvecMatrix, sefa, type SefaOptions, type SefaResult } from './directions/sefa.js';
+export { eigvecMatrix, SEFA_INCLUDES, SEFA_PRESET_LAYERS, sefa, type SefaInclude, type SefaOptions, type SefaResult } from './directions/sefa.js';
 export { jacobianDirections, type JacobianDirections, type JacobianDirectionsOptions, jacobianProducts } from './directions/jacobian.js';
 export { readDirections, type ReadDirectionsOptions, writeDirections } from './directions/files.js';
 export { readScores, type ScoreTable } from './directions/scores.js';
 export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, evaluateDirections } from './directions/evaluate.js';
 export { withMeasuredSigma } from './directions/sigma.js';
+export { MEASURE_HELP, MEASURE_NAMES, type MeasureName, measureImages, measureInk } from './directions/measures.js';
+export { type RidgeDirection, ridgeDirection, type RidgeOptions } from './directions/ridge.js';
+export { type AttributeMethod, type AttributeSpec, attributeDirections, type KeepSpec, parseAttributeSpecs, type ScoredAttribute, scoreChunk } from './directions/attributes.js';
+export { type AttributeDiscoveryOptions, discoverAttributeDirections } from './directions/attributeSampling.js';
+export { type GradientDirectionOptions, gradientDirections } from './directions/attributeGradient.js';
+export { type AttributeEval, type AttributeEvalOptions, type AttributeEvalRow, directionAttribute, evaluateAttributes } from './directions/attributeEval.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
 export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
 export { conditioning, type ConditioningOptions, type ConditioningResult, latentGradients } from './metrics/conditioning.js';
@@ -112,3 +118,6 @@ export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, tr
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';
 export { encodeAndProject, HYBRID_DEFAULTS, type HybridOptions, type HybridResult } from './inversion/hybrid.js';
+
+// jobs: running a verb somewhere else (local worker processes)
+export * from './jobs/index.js';

@@ -43,6 +43,8 @@ export const generateCommand: Command = {
     { name: 'batch', type: 'number', help: 'images per ONNX Runtime call', default: 8 },
     { name: 'outdir', type: 'string', help: 'output folder' },
     { name: 'save-latent', type: 'string', help: 'also write the seeds as a latent file (.latent.safetensors)' },
+    { name: 'queue', type: 'string', help: 'redis://HOST:PORT: seeds in shards for `latentlab worker`s; this process writes the PNGs (README: Scale out)' },
+    { name: 'shard-size', type: 'number', help: 'seeds per queued task (rounded up to whole --batch)', default: 256 },
   ],
   async run({ flags }, out) {
     if (!flags.model) throw new ArgumentError('generate: --model is required');
@@ -54,6 +56,31 @@ export const generateCommand: Command = {
     if (!Number.isInteger(factor) || factor < 1 || factor > 16)
       throw new ArgumentError('--upscale must be an integer 1..16');
     const seeds = parseRange(String(flags.seeds));
+    if (flags.queue) {
+      for (const f of ['grid', 'save-latent'])
+        if (flags[f] !== undefined && flags[f] !== false) throw new ArgumentError(`generate --queue: --${f} is not supported on the queue yet`);
+      if (noiseMode === 'random') throw new ArgumentError('generate --queue: --noise-mode random draws maps for the whole list; use const or none');
+      const { generateOnQueue } = await import('./generateQueue.js');
+      await generateOnQueue(
+        {
+          url: String(flags.queue),
+          model: String(flags.model),
+          seeds,
+          outdir: String(flags.outdir),
+          shardSize: Number(flags['shard-size']),
+          options: {
+            psi: Number(flags.trunc),
+            cutoff: flags['trunc-cutoff'] === undefined ? null : Number(flags['trunc-cutoff']),
+            classIndex: flags.class === undefined ? null : Number(flags.class),
+            noiseMode: noiseMode as 'const' | 'none',
+            batchSize: Number(flags.batch),
+            upscale: factor,
+          },
+        },
+        out,
+      );
+      return;
+    }
     const model = await loadModel(String(flags.model));
     const outdir = String(flags.outdir);
     const batchSize = Number(flags.batch);

@@ -89,6 +89,7 @@ export const projectCommand: Command = {
     { name: 'seed', type: 'number', help: 'seed of the latent noise and initial noise maps', default: 303 },
     { name: 'max-pixels', type: 'number', help: 'refuse target images with more pixels', default: 40_000_000 },
     { name: 'force', type: 'boolean', help: 're-project targets that already have outputs (default: resume)' },
+    { name: 'queue', type: 'string', help: 'redis://HOST:PORT: one task per target for `latentlab worker`s; this process writes the results (README: Scale out)' },
   ],
   async run({ flags, positionals }, out) {
     const targetPath = flags.target ?? positionals[0];
@@ -108,8 +109,10 @@ export const projectCommand: Command = {
     const nets: FeatureNets = {};
     if (flags.vgg) nets.vgg = await loadVggNet(String(flags.vgg));
     let classifier: Classifier | undefined;
-    if (flags.classifier) classifier = await readClassifierBundle(String(flags.classifier));
-    else if (model.imgChannels === 1 && existsSync(`${SHIPPED_CLASSIFIER}/model.json`)) classifier = await readClassifierBundle(SHIPPED_CLASSIFIER);
+    let classifierPath: string | null = null;
+    if (flags.classifier) classifierPath = String(flags.classifier);
+    else if (model.imgChannels === 1 && existsSync(`${SHIPPED_CLASSIFIER}/model.json`)) classifierPath = SHIPPED_CLASSIFIER;
+    if (classifierPath) classifier = await readClassifierBundle(classifierPath);
     const featureWeight = nonNegative(flags, 'feature-weight') ?? (classifier && classifier.config.inChannels === model.imgChannels ? DEFAULT_FEATURE_WEIGHT : 0);
     if (featureWeight > 0) {
       if (!classifier) throw new ArgumentError('--feature-weight needs --classifier');
@@ -132,6 +135,39 @@ export const projectCommand: Command = {
     const videoFormat = String(flags['video-format']) as VideoFormat;
     if (!VIDEO_FORMATS.includes(videoFormat)) throw new ArgumentError(`--video-format must be ${VIDEO_FORMATS.join(', ')}; got '${videoFormat}'`);
 
+    if (flags.queue) {
+      for (const f of ['vgg', 'mask', 'init', 'video'])
+        if (flags[f]) throw new ArgumentError(`project --queue: --${f} is not supported on the queue yet; run without --queue`);
+      if (Number(flags.batch) !== 1) throw new ArgumentError('project --queue: one target per task; drop --batch');
+      const { projectOnQueue } = await import('./projectQueue.js');
+      await projectOnQueue(
+        {
+          url: String(flags.queue),
+          model: String(flags.model),
+          classifier: classifierPath,
+          options: {
+            space: space as LatentSpace | undefined,
+            optimizeNoise,
+            optimizer,
+            numSteps: steps,
+            initialLearningRate: Number(flags.lr),
+            initialNoiseFactor: Number(flags['w-noise']),
+            losses,
+            wAvgSamples: Number(flags['w-avg-samples']),
+            seed: Number(flags.seed),
+            maxPixels: Number(flags['max-pixels']),
+            framesEvery: 0,
+            videoFormat,
+          },
+          sources,
+          outdir: String(flags.outdir),
+          resume: !flags.force,
+        },
+        out,
+      );
+      await model.release();
+      return;
+    }
     const progress = progressPrinter(process.stderr);
     const results = await projectFiles(model, sources, {
       outdir: String(flags.outdir),

@@ -35,6 +35,8 @@ export interface JobDeps {
 }
 
 const BATCH = 8;
+/** An import reads the checkpoint once and writes a bundle: a 1024px FFHQ pickle takes ~1-2 minutes here. */
+const IMPORT_TIME_LIMIT_MS = 20 * 60_000;
 /** At most this many images go into a render job's grid.png (the first ones; all are saved as files). */
 const GRID_MAX = 256;
 
@@ -115,6 +117,9 @@ function importModelJob({ models, workspace }: JobDeps): StudioJobKind {
   return {
     summary: 'convert a checkpoint (.pkl, .pt, .pth) into a bundle in the workspace (latentlab import)',
     schema: importModelJobBody,
+    // the bundle was renamed into models/ by the worker; the server's registry learns of it here
+    afterDone: () => models.rescan(),
+    timeLimitMs: IMPORT_TIME_LIMIT_MS,
     prepare(p) {
       const file = workspace.resolve(p.file as string);
       if (!existsSync(file)) throw new ArgumentError(`import: no file '${p.file}' in the workspace`);

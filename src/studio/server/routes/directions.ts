@@ -72,6 +72,42 @@ async function meanW(model: GanModel, latent: Latent): Promise<Float64Array> {
 }
 
 /**
+ * What the direction list shows beside each label: the attribute it was found for (a measure, a
+ * logit, a class) with what it keeps, and the preservation figures `directions eval --record`
+ * stored (own-attribute change in std units and the fraction of seeds keeping their class, per
+ * strength, graded by the named judge).
+ */
+function directionFigures(set: DirectionSet) {
+  const attrs = (set.provenance.attributes as Record<string, unknown>[] | undefined) ?? [];
+  const rec = set.provenance.preservation as
+    | { judge: string; num: number; units: string; byLabel: Record<string, { strength: number; attributeChange: number | null; classKept: number }[]> }
+    | undefined;
+  return {
+    names: set.labels.map((label, i) => {
+      const a = attrs[i];
+      return {
+        label,
+        attribute: a ? (a.measure ?? a.className ?? (Array.isArray(a.classes) ? 'class' : null)) : null,
+        keeps: Array.isArray(a?.kept) ? (a.kept as string[]) : [],
+      };
+    }),
+    preservation: rec
+      ? {
+          judge: rec.judge,
+          num: rec.num,
+          units: rec.units,
+          byLabel: Object.fromEntries(
+            Object.entries(rec.byLabel).map(([label, rows]) => [
+              label,
+              rows.map((r) => ({ strength: r.strength, attributeChange: r.attributeChange, classKept: r.classKept })),
+            ]),
+          ),
+        }
+      : null,
+  };
+}
+
+/**
  * Per direction, the share of variance it stands for, where the method knows one: GANSpace's explained
  * variance, SeFa's eigenvalue over the sum of all eigenvalues found; null otherwise (InterFaceGAN).
  */
@@ -148,6 +184,7 @@ export function registerDirectionRoutes(studio: Studio): void {
           sigma: set.sigma.every((s) => s !== null),
           shares: shares(set),
           model: set.model?.name ?? null,
+          ...directionFigures(set),
         });
       } catch (e) {
         out.push({ path, error: (e as Error).message });
