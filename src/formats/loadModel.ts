@@ -83,7 +83,7 @@ function parseAs<T>(path: string, expected: string, read: () => T): T {
   }
 }
 
-const EXPECTED_PKL = 'PyTorch/NVIDIA checkpoint (a stylegan2-ada-pytorch network pickle or a torch.save file)';
+const EXPECTED_PKL = 'PyTorch/NVIDIA checkpoint (a stylegan2-ada-pytorch / stylegan3 network pickle or a torch.save file)';
 const EXPECTED_PT = 'PyTorch checkpoint (torch.save .pt/.pth: rosinality StyleGAN2 or DCGAN)';
 
 async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
@@ -91,16 +91,9 @@ async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptio
   const network = opts.network ?? (snap.networks.has('G_ema') ? 'G_ema' : 'G');
   const g = snap.networks.get(network);
   if (!g) throw new CheckpointError(path, `no network '${network}' (found: ${[...snap.networks.keys()].join(', ')})`);
-  const kind = nvidiaFamily(g);
-  if (kind.family === 'stylegan3') {
-    throw new CheckpointError(
-      path,
-      `'${network}' is a StyleGAN3 generator (config ${kind.config?.toUpperCase()}: SynthesisInput + SynthesisLayer modules); ` +
-        'StyleGAN3 import is not supported yet, only StyleGAN2 / StyleGAN2-ADA pickles',
-    );
-  }
   const gw = new Weights(g.stateDict, 'constant', path);
-  const sg3 = isStylegan3StateDict(g.stateDict.keys());
+  // NVlabs/stylegan3 generators (SynthesisInput + SynthesisLayer modules, or their state dict keys).
+  const sg3 = nvidiaFamily(g).family === 'stylegan3' || isStylegan3StateDict(g.stateDict.keys());
   let generator: GeneratorConfig | Sg3GeneratorConfig;
   if (sg3) {
     // NVlabs/stylegan3 (T or R): the layer table is derived from the config, then checked against
