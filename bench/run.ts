@@ -32,6 +32,7 @@ import { compile } from '../src/runtime/compile.js';
 import { ceilingCase, engineCases, type ProgramCase, probeCase } from './engine.js';
 import { modelCases } from './models.js';
 import { projectionCases } from './projection.js';
+import { stylegan3Cases } from './stylegan3.js';
 import { measureFirstCalls } from './firstcall.js';
 import {
   DEFAULT_ROUNDS,
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   process.env.LATENTLAB_THREADS = String(args.threads);
   const started = performance.now();
 
-  let cases = [...engineCases(), ...(await modelCases()), ...(await projectionCases())];
+  let cases = [...engineCases(), ...(await modelCases()), ...(await projectionCases()), ...stylegan3Cases()];
   if (args.variants) {
     // Each variant goes right after its base case (same table section).
     for (const v of variantCases()) {

@@ -27,6 +27,9 @@ export { generatorCard, provenanceLines } from './models/card.js';
 export type { GeneratorConfig, ResolvedGenerator, SynthesisLayerInfo } from './models/stylegan2/config.js';
 export type { DiscriminatorConfig } from './models/stylegan2/discriminator.js';
 export type { NoiseMode } from './models/stylegan2/synthesis.js';
+export { formatLayerTable, resolveSg3, type ResolvedSg3, type Sg3GeneratorConfig, type Sg3Layer } from './models/stylegan3/config.js';
+export { inputTransform, makeTransform } from './models/stylegan3/synthesis.js';
+export type { StyleSpace } from './models/ganModel.js';
 export { classLabels, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, synthesize, type SynthesisRunOptions } from './models/generate.js';
 
 // latent codes (z / w / w+ with truncation, classes and noise) and their lossless files

@@ -102,7 +102,7 @@ export async function latentsFrom(model: GanModel, flags: ParsedFlags, sources: 
 
 export function layersFrom(model: GanModel, spec: unknown): number[] | undefined {
   if (spec === undefined) return undefined;
-  if (model.architecture !== 'stylegan2') throw new ArgumentError(`${model.name} is a ${model.architecture}: layer ranges need a StyleGAN2`);
+  if (!model.hasWSpace) throw new ArgumentError(`${model.name} is a ${model.architecture}: layer ranges need a StyleGAN2 or StyleGAN3`);
   return parseLayerRange(model, String(spec));
 }
 

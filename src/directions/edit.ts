@@ -41,7 +41,7 @@ export async function edit(latent: Latent, set: DirectionSet, strength: number, 
     const [n, wDim] = latent.codes.shape;
     if (wDim !== dim) throw new ShapeError(`edit: '${set.labels[index]}' is ${dim}-d, the latent's w is ${wDim}-d`);
     const moved = editWs(latent.codes.reshape([n, 1, wDim]), set, strength, { ...opts, layers: [0, 1] });
-    const numWs = opts.model?.stylegan2().numWs;
+    const numWs = opts.model?.styleSpace().numWs;
     provenance.layers = numWs ? [0, numWs] : null; // null: every row
     return { ...latent, codes: moved.reshape([n, wDim]), provenance };
   }

@@ -128,7 +128,7 @@ export async function ganspace(model: GanModel, o: GanspaceOptions = {}): Promis
   const firstSeed = o.firstSeed ?? 0;
   const space = o.space ?? 'w';
   const chunk = o.chunk ?? 10_000;
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   if (cfg.cDim) throw new ArgumentError(`ganspace: ${model.name} is conditional; class-conditional PCA is not supported`);
   const dim = space === 'w' ? cfg.wDim : cfg.zDim;
   const k = o.components ?? Math.min(80, dim);

@@ -8,7 +8,7 @@ import { add, mul } from '../graph/ops/elementwise.js';
 import { unsqueeze } from '../graph/ops/movement.js';
 import { constant, input } from '../graph/value.js';
 import type { GanModel } from '../models/ganModel.js';
-import { synthesize as sg2Synthesize } from '../models/stylegan2/synthesis.js';
+import { styleSynthesis } from '../models/styleGraph.js';
 import { compile } from '../runtime/compile.js';
 import { type DirectionSet, makeDirectionSet } from './direction.js';
 import { checkRows } from './editCodes.js';
@@ -35,7 +35,7 @@ export interface JacobianOptions {
 }
 
 export async function jacobianProducts(model: GanModel, ws0: Tensor, o: JacobianOptions = {}): Promise<JacobianProducts> {
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   if (ws0.rank !== 3 || ws0.shape[0] !== 1 || ws0.shape[1] !== cfg.numWs || ws0.shape[2] !== cfg.wDim)
     throw new ShapeError(`jacobian: the latent must be ws [1, ${cfg.numWs}, ${cfg.wDim}], got ${formatShape(ws0.shape)}`);
   const [start, end] = checkRows(o.layers ?? null, cfg.numWs, 'jacobian');
@@ -51,7 +51,7 @@ export async function jacobianProducts(model: GanModel, ws0: Tensor, o: Jacobian
     const mask = Tensor.float32([1, numWs, 1]);
     for (let r = start; r < end; r++) mask.data[r] = 1;
     const ws = add(base, mul(unsqueeze(delta, [1]), constant(mask)));
-    const img = sg2Synthesize(model.generatorWeights().at('synthesis'), cfg, ws, { noiseMode: 'const' });
+    const img = styleSynthesis(model, ws, { noiseMode: 'const' });
     const [u] = vjp([img], [c], [delta]); // Jᵀc
     const [jv] = vjp([u], [v], [c]); // J·v
     const [jtjv] = vjp([img], [jv], [delta]); // Jᵀ(J·v)
@@ -127,7 +127,7 @@ export interface JacobianDirections {
  * out ordered by singular value. These are the locally most image-changing directions.
  */
 export async function jacobianDirections(model: GanModel, ws0: Tensor, o: JacobianDirectionsOptions = {}): Promise<JacobianDirections> {
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   const k = o.components ?? 8;
   const p = o.oversample ?? 4;
   const block = Math.min(cfg.wDim, k + p);

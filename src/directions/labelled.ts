@@ -48,8 +48,8 @@ export async function sampleLabelled(model: GanModel, classifier: Classifier, o:
   const k = classifier.config.numClasses;
   const seeds = Array.from({ length: num }, (_, i) => firstSeed + i);
   const z = sampleZ(model, seeds);
-  const sg2 = model.architecture === 'stylegan2';
-  const wDim = sg2 ? model.stylegan2().wDim : 0;
+  const sg2 = model.hasWSpace;
+  const wDim = sg2 ? model.styleSpace().wDim : 0;
   const w = sg2 ? Tensor.float32([num, wDim]) : undefined;
   const logProbs = new Float64Array(num * k);
   for (let start = 0; start < num; start += chunk) {

@@ -2,7 +2,9 @@ import { ArgumentError, CheckpointError } from '../core/errors.js';
 import { symmetricEigen } from '../core/linalg.js';
 import { Tensor } from '../core/tensor.js';
 import type { GanModel } from '../models/ganModel.js';
-import type { SynthesisLayerInfo } from '../models/stylegan2/config.js';
+import type { LayerRow } from '../models/manifest.js';
+
+type AffineLayer = Pick<LayerRow, 'name' | 'kind' | 'wsIndex'>;
 import { type DirectionSet, makeDirectionSet } from './direction.js';
 
 export interface SefaOptions {
@@ -42,10 +44,10 @@ export interface SefaResult {
   layerNames: string[];
 }
 
-function selectLayers(layers: readonly SynthesisLayerInfo[], include: NonNullable<SefaOptions['include']>, range: [number, number]): SynthesisLayerInfo[] {
+function selectLayers(layers: readonly AffineLayer[], include: NonNullable<SefaOptions['include']>, range: [number, number]): AffineLayer[] {
   const rgbs = layers.filter((l) => l.kind === 'torgb');
   return layers.filter((l) => {
-    if (l.wsIndex < range[0] || l.wsIndex >= range[1]) return false;
+    if (l.wsIndex < range[0] || l.wsIndex >= range[1] || l.kind === 'input') return false;
     if (l.kind === 'conv') return true;
     if (include === 'conv+torgb') return true;
     if (include === 'conv+first-torgb') return l === rgbs[0];
@@ -60,7 +62,10 @@ function selectLayers(layers: readonly SynthesisLayerInfo[], include: NonNullabl
  * Eigenvectors are defined up to sign; the sign is fixed so the largest entry is positive.
  */
 export function sefa(model: GanModel, o: SefaOptions = {}): SefaResult {
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
+  // StyleGAN3: the SynthesisLayers' affines (L*.affine, ToRGB as 'torgb'); the input layer's affine
+  // predicts a rotation/translation, not styles, and never joins.
+  const layers: readonly AffineLayer[] = cfg.architecture === 'stylegan3' ? model.manifest.layers : model.stylegan2().layers;
   const preset = o.preset ?? 'genforce';
   const include = o.include ?? SEFA_PRESET_LAYERS[preset];
   if (!SEFA_INCLUDES.includes(include)) throw new ArgumentError(`sefa: include must be one of ${SEFA_INCLUDES.join(', ')}, got '${String(include)}'`);
@@ -68,7 +73,7 @@ export function sefa(model: GanModel, o: SefaOptions = {}): SefaResult {
   const range = o.layers ?? [0, cfg.numWs];
   if (!(Number.isInteger(range[0]) && Number.isInteger(range[1]) && range[0] >= 0 && range[1] <= cfg.numWs && range[0] < range[1]))
     throw new ArgumentError(`sefa: layer range [${range[0]}, ${range[1]}) is not inside ws rows [0, ${cfg.numWs})`);
-  const chosen = selectLayers(cfg.layers, include, range);
+  const chosen = selectLayers(layers, include, range);
   if (!chosen.length) throw new ArgumentError(`sefa: no ${include} layer reads ws rows [${range[0]}, ${range[1]})`);
   const d = cfg.wDim;
   const gram = new Float64Array(d * d);

@@ -15,7 +15,7 @@ export async function withMeasuredSigma(model: GanModel, set: DirectionSet, o: {
   const z = sampleZ(model, seeds);
   let samples: Tensor = z;
   if (set.space === 'w') {
-    const cfg = model.stylegan2();
+    const cfg = model.styleSpace();
     const ws = await mapZ(model, z, { batchSize: 1000 });
     const w = Tensor.float32([num, cfg.wDim]);
     for (let i = 0; i < num; i++) w.data.set(ws.data.subarray(i * cfg.numWs * cfg.wDim, i * cfg.numWs * cfg.wDim + cfg.wDim), i * cfg.wDim);

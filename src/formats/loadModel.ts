@@ -5,7 +5,9 @@ import { CheckpointError, LatentlabError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { inferDcganDiscriminator, inferDcganGenerator } from '../models/dcgan/config.js';
 import { GanModel } from '../models/ganModel.js';
-import { type BundleManifest, dcganDims, hashTensors, type Provenance, stylegan2Dims } from '../models/manifest.js';
+import { type BundleManifest, dcganDims, hashTensors, type Provenance, stylegan2Dims, stylegan3Dims } from '../models/manifest.js';
+import { resolveSg3, type Sg3GeneratorConfig } from '../models/stylegan3/config.js';
+import { checkSg3ModuleAttrs, checkSg3Weights, isStylegan3StateDict, sg3ConfigFromNvidia } from '../models/stylegan3/fromNvidia.js';
 import { type GeneratorConfig, inferGeneratorConfig } from '../models/stylegan2/config.js';
 import { type DiscriminatorConfig, inferDiscriminatorConfig } from '../models/stylegan2/discriminator.js';
 import { discriminatorHints, generatorHints } from '../models/stylegan2/fromNvidia.js';
@@ -47,7 +49,12 @@ function manifestFor(
   g: ReadonlyMap<string, Tensor>,
   d: ReadonlyMap<string, Tensor> | undefined,
 ): BundleManifest {
-  const dims = architecture === 'stylegan2' ? stylegan2Dims(generator as GeneratorConfig) : dcganDims(generator as never);
+  const dims =
+    architecture === 'stylegan2'
+      ? stylegan2Dims(generator as GeneratorConfig)
+      : architecture === 'stylegan3'
+        ? stylegan3Dims(generator as Sg3GeneratorConfig)
+        : dcganDims(generator as never);
   return {
     format: 'latentlab-bundle',
     version: 1,
@@ -76,7 +83,7 @@ function parseAs<T>(path: string, expected: string, read: () => T): T {
   }
 }
 
-const EXPECTED_PKL = 'PyTorch/NVIDIA checkpoint (a stylegan2-ada-pytorch network pickle or a torch.save file)';
+const EXPECTED_PKL = 'PyTorch/NVIDIA checkpoint (a stylegan2-ada-pytorch / stylegan3 network pickle or a torch.save file)';
 const EXPECTED_PT = 'PyTorch checkpoint (torch.save .pt/.pth: rosinality StyleGAN2 or DCGAN)';
 
 async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
@@ -84,22 +91,25 @@ async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptio
   const network = opts.network ?? (snap.networks.has('G_ema') ? 'G_ema' : 'G');
   const g = snap.networks.get(network);
   if (!g) throw new CheckpointError(path, `no network '${network}' (found: ${[...snap.networks.keys()].join(', ')})`);
-  const kind = nvidiaFamily(g);
-  if (kind.family === 'stylegan3') {
-    throw new CheckpointError(
-      path,
-      `'${network}' is a StyleGAN3 generator (config ${kind.config?.toUpperCase()}: SynthesisInput + SynthesisLayer modules); ` +
-        'StyleGAN3 import is not supported yet, only StyleGAN2 / StyleGAN2-ADA pickles',
-    );
-  }
   const gw = new Weights(g.stateDict, 'constant', path);
-  const generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs));
+  // NVlabs/stylegan3 generators (SynthesisInput + SynthesisLayer modules, or their state dict keys).
+  const sg3 = nvidiaFamily(g).family === 'stylegan3' || isStylegan3StateDict(g.stateDict.keys());
+  let generator: GeneratorConfig | Sg3GeneratorConfig;
+  if (sg3) {
+    // NVlabs/stylegan3 (T or R): the layer table is derived from the config, then checked against
+    // every layer's weights and the attributes NVIDIA's constructors stored in the pickle.
+    generator = sg3ConfigFromNvidia(g, gw);
+    const resolved = resolveSg3(generator);
+    checkSg3Weights(resolved, gw);
+    checkSg3ModuleAttrs(resolved, g, path);
+  } else generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs));
   const dNet = snap.networks.get('D');
   let discriminator: DiscriminatorConfig | undefined;
   if (dNet) discriminator = inferDiscriminatorConfig(new Weights(dNet.stateDict, 'constant', path), discriminatorHints(dNet.initKwargs));
   const name = opts.name ?? basename(path, extname(path));
   const provenance = await sourceInfo(path, bytes, 'nvidia-pkl', network);
-  return new GanModel(manifestFor(name, provenance, 'stylegan2', generator, discriminator, g.stateDict, dNet?.stateDict), g.stateDict, dNet?.stateDict);
+  const arch = sg3 ? 'stylegan3' : 'stylegan2';
+  return new GanModel(manifestFor(name, provenance, arch, generator, discriminator, g.stateDict, dNet?.stateDict), g.stateDict, dNet?.stateDict);
 }
 
 async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
@@ -137,7 +147,7 @@ async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions)
 }
 
 /**
- * Loads a model from a bundle folder or any importable file: NVIDIA stylegan2-ada-pytorch `.pkl`
+ * Loads a model from a bundle folder or any importable file: NVIDIA stylegan2-ada-pytorch / stylegan3 `.pkl`
  * (G_ema by default), rosinality `.pt` (g_ema), pytorch/examples DCGAN `.pth`. Nothing in a file is
  * executed: pickles go through an allow-listed VM.
  */

@@ -10,7 +10,7 @@ import type { DcganDiscriminatorConfig } from '../models/dcgan/config.js';
 import type { GanModel } from '../models/ganModel.js';
 import { discriminate } from '../models/stylegan2/discriminator.js';
 import { mapToW } from '../models/stylegan2/mapping.js';
-import { synthesize } from '../models/stylegan2/synthesis.js';
+import { styleSynthesis } from '../models/styleGraph.js';
 import { Weights } from '../nn/weights.js';
 import { toOnnx } from '../runtime/compile.js';
 import { writeSafetensors } from './safetensors.js';
@@ -63,7 +63,8 @@ function describe(p: Program): Pick<ExportedGraph, 'inputs' | 'outputs'> {
  * `onnx.json` describing their inputs and outputs and a copy of the bundle manifest.
  * StyleGAN2: mapping (z[, c], psi -> ws with truncation toward w_avg), synthesis (ws + one explicit
  * noise input per conv layer; feed zeros for noise 'none' or the stored maps for 'const', written
- * to noise_const.safetensors), discriminator. DCGAN: generator, discriminator.
+ * to noise_const.safetensors), discriminator. StyleGAN3: the same, its synthesis taking ws + the
+ * input transform [3, 3] (no noise inputs). DCGAN: generator, discriminator.
  */
 export interface ExportOnnxOptions {
   /** Generator weights stored as float16 in the graphs, cast to float32 inside (half the size). */
@@ -78,8 +79,8 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1, opt
   await mkdir(outDir, { recursive: true });
   const graphs: { name: string; program: Program; description: string }[] = [];
   let noiseConst: ExportedNoise | null = null;
-  if (model.architecture === 'stylegan2') {
-    const cfg = model.stylegan2();
+  if (model.hasWSpace) {
+    const cfg = model.styleSpace();
     const g = generatorWeights();
     const z = input('z', [batch, cfg.zDim]);
     const c = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
@@ -94,30 +95,43 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1, opt
       description: 'z [N, z_dim] (and one-hot c) -> ws [N, num_ws, w_dim]; psi = truncation (1 = none), applied to every row',
     });
     const wsIn = input('ws', [batch, cfg.numWs, cfg.wDim]);
-    const noise: Record<string, Value> = {};
-    for (const l of cfg.layers) if (l.kind === 'conv') noise[l.name] = input(`noise.${l.name}`, [batch, 1, l.resolution, l.resolution]);
-    const img = synthesize(g.at('synthesis'), cfg, wsIn, { noise });
-    const maps: Record<string, Tensor> = {};
-    for (const l of cfg.layers) {
-      if (l.kind !== 'conv') continue;
-      const t = g.at(l.name).tensor('noise_const', [l.resolution, l.resolution]).toFloat32();
-      maps[`noise.${l.name}`] = new Tensor('float32', [1, 1, l.resolution, l.resolution], t.data);
+    if (model.architecture === 'stylegan3') {
+      // StyleGAN3: no noise inputs; the input layer's transform is an input (gen_images.py's
+      // inv(make_transform(translate, rotate)); the identity for an untransformed image).
+      const transform = input('transform', [3, 3]);
+      const img = styleSynthesis(model, wsIn, { transform }, g.at('synthesis'));
+      graphs.push({
+        name: 'synthesis',
+        program: { inputs: [wsIn, transform], outputs: [img], outputNames: ['img'] },
+        description: 'ws [N, num_ws, w_dim] + transform [3, 3] (replaces synthesis.input.transform: inv(make_transform(translate, rotate)), identity = none) -> img [N, C, R, R] in about [-1, 1]',
+      });
+    } else {
+      const layers = model.stylegan2().layers;
+      const noise: Record<string, Value> = {};
+      for (const l of layers) if (l.kind === 'conv') noise[l.name] = input(`noise.${l.name}`, [batch, 1, l.resolution, l.resolution]);
+      const img = styleSynthesis(model, wsIn, { noise }, g.at('synthesis'));
+      const maps: Record<string, Tensor> = {};
+      for (const l of layers) {
+        if (l.kind !== 'conv') continue;
+        const t = g.at(l.name).tensor('noise_const', [l.resolution, l.resolution]).toFloat32();
+        maps[`noise.${l.name}`] = new Tensor('float32', [1, 1, l.resolution, l.resolution], t.data);
+      }
+      await writeAtomic(join(outDir, NOISE_CONST_FILE), writeSafetensors(maps, { format: 'latentlab-noise-const' }));
+      noiseConst = {
+        file: NOISE_CONST_FILE,
+        inputs: Object.fromEntries(Object.keys(maps).map((k) => [k, k])),
+        description:
+          "the generator's stored noise maps (noise_const buffers): feed them to synthesis.onnx's noise inputs (tiled over the batch) " +
+          "to reproduce noise_mode='const', NVIDIA's default and `latentlab generate`'s; zeros give noise_mode='none', N(0, 1) maps 'random'",
+      };
+      graphs.push({
+        name: 'synthesis',
+        program: { inputs: [wsIn, ...Object.values(noise)], outputs: [img], outputNames: ['img'] },
+        description: 'ws [N, num_ws, w_dim] + unit-variance noise maps per conv layer (scaled by each layer\'s noise_strength inside) -> img [N, C, R, R] in about [-1, 1]',
+      });
     }
-    await writeAtomic(join(outDir, NOISE_CONST_FILE), writeSafetensors(maps, { format: 'latentlab-noise-const' }));
-    noiseConst = {
-      file: NOISE_CONST_FILE,
-      inputs: Object.fromEntries(Object.keys(maps).map((k) => [k, k])),
-      description:
-        "the generator's stored noise maps (noise_const buffers): feed them to synthesis.onnx's noise inputs (tiled over the batch) " +
-        "to reproduce noise_mode='const', NVIDIA's default and `latentlab generate`'s; zeros give noise_mode='none', N(0, 1) maps 'random'",
-    };
-    graphs.push({
-      name: 'synthesis',
-      program: { inputs: [wsIn, ...Object.values(noise)], outputs: [img], outputNames: ['img'] },
-      description: 'ws [N, num_ws, w_dim] + unit-variance noise maps per conv layer (scaled by each layer\'s noise_strength inside) -> img [N, C, R, R] in about [-1, 1]',
-    });
     if (withD) {
-      const x = input('img', [Math.max(batch, 1), cfg.imgChannels, cfg.imgResolution, cfg.imgResolution]);
+      const x = input('img', [Math.max(batch, 1), model.imgChannels, model.resolution, model.resolution]);
       const dc = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
       const logits = discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, dc);
       graphs.push({ name: 'discriminator', program: { inputs: dc ? [x, dc] : [x], outputs: [logits], outputNames: ['logits'] }, description: 'img -> logits [N, 1]' });

@@ -18,6 +18,8 @@ export interface OpAttrMap {
   Exp: Record<string, never>;
   Log: Record<string, never>;
   Tanh: Record<string, never>;
+  Sin: Record<string, never>;
+  Cos: Record<string, never>;
   Sigmoid: Record<string, never>;
   Softplus: Record<string, never>;
   Relu: Record<string, never>;

@@ -11,7 +11,7 @@ import { mapZ } from '../models/generate.js';
 import type { GanModel } from '../models/ganModel.js';
 import { dcganGenerate } from '../models/dcgan/networks.js';
 import { broadcastWs, mapToW } from '../models/stylegan2/mapping.js';
-import { synthesize } from '../models/stylegan2/synthesis.js';
+import { styleSynthesis } from '../models/styleGraph.js';
 import { compile, type Executable } from '../runtime/compile.js';
 import { type FeatureNets, featureTaps, type LossTerm, LOSS_TERMS, projectionLoss } from './losses.js';
 import { expand } from '../graph/ops/movement.js';
@@ -47,7 +47,7 @@ function codeDims(model: GanModel, space: LatentSpace): number[] {
     if (space !== 'z') throw new ArgumentError(`${model.name} is a DCGAN: it can only be projected into z (got ${space})`);
     return [model.dcgan().nz];
   }
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   if (cfg.cDim > 0) throw new ArgumentError(`${model.name} is conditional: projection supports unconditional models only`);
   return space === 'z' ? [cfg.zDim] : space === 'w' ? [cfg.wDim] : [cfg.numWs, cfg.wDim];
 }
@@ -56,13 +56,13 @@ function codeDims(model: GanModel, space: LatentSpace): number[] {
 function generate(model: GanModel, spec: ProjectionSpec, latent: Value, noise: Record<string, Value>): Value {
   const g = model.generatorWeights();
   if (model.architecture === 'dcgan') return dcganGenerate(g.at(''), model.dcgan(), latent);
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   const n = latent.shape[0];
   let ws: Value;
   if (spec.space === 'w+') ws = latent;
   else if (spec.space === 'w') ws = expand(reshape(latent, [n, 1, cfg.wDim]), [n, cfg.numWs, cfg.wDim]);
   else ws = broadcastWs(g.at('mapping'), cfg, mapToW(g.at('mapping'), cfg, latent), { psi: spec.psi, cutoff: spec.cutoff });
-  return synthesize(g.at('synthesis'), cfg, ws, { noiseMode: 'const', noise });
+  return styleSynthesis(model, ws, { noiseMode: 'const', noise });
 }
 
 /**
@@ -177,7 +177,7 @@ async function computeStats(model: GanModel, samples: number): Promise<LatentSta
     const nz = model.dcgan().nz;
     return { wAvg: Tensor.float32([nz]), wStd: Math.sqrt(nz), zNearest: Tensor.float32([nz]) };
   }
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   const z = Tensor.float32([samples, cfg.zDim], new RandomState(123).standardNormalFloat32([samples, cfg.zDim]));
   const d = cfg.wDim;
   // Mapped 500 at a time, keeping one w row per sample: all 10000 broadcast [numWs, wDim] rows of a

@@ -97,7 +97,7 @@ async function initialState(model: GanModel, n: number, space: LatentSpace, opts
   } else if (model.architecture === 'dcgan') codes = Tensor.float32([n, model.dcgan().nz]);
   else if (space === 'z') codes = repeatRows(stats.zNearest.reshape([1, ...stats.zNearest.shape]), n);
   else if (space === 'w') codes = repeatRows(stats.wAvg.reshape([1, ...stats.wAvg.shape]), n);
-  else codes = repeatRows(broadcastW(stats.wAvg.reshape([1, ...stats.wAvg.shape]), model.stylegan2().numWs), n);
+  else codes = repeatRows(broadcastW(stats.wAvg.reshape([1, ...stats.wAvg.shape]), model.styleSpace().numWs), n);
   if (opts.optimizeNoise ?? model.architecture === 'stylegan2') {
     const fresh: Record<string, Tensor<'float32'>> = {};
     for (const l of noiseNames) {
@@ -291,7 +291,7 @@ class StopProjection extends Error {}
 function priorMean(model: GanModel, space: LatentSpace, wAvg: Tensor<'float32'>): Tensor<'float32'> {
   if (space === 'w') return wAvg;
   if (space === 'z') return Tensor.float32([model.architecture === 'dcgan' ? model.dcgan().nz : model.zDim]);
-  const { numWs, wDim } = model.stylegan2();
+  const { numWs, wDim } = model.styleSpace();
   return broadcastW(wAvg.reshape([1, wDim]), numWs).reshape([numWs, wDim]);
 }
 

@@ -130,7 +130,7 @@ export function latentExpression(model: GanModel, expr: string, bindings: Readon
   const spaces = new Set(names.map((n) => bindings[n].space));
   if (spaces.has('z') && spaces.size > 1) throw new ArgumentError(`expression '${expr}': cannot mix z with w/w+ latents`);
   const space: LatentSpace = spaces.has('w+') ? 'w+' : spaces.has('w') ? 'w' : 'z';
-  const numWs = space === 'w+' ? model.stylegan2().numWs : 1;
+  const numWs = space === 'w+' ? model.styleSpace().numWs : 1;
   const values = new Map<string, Value>();
   for (const name of names) {
     const l = bindings[name];

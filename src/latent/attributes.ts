@@ -91,7 +91,7 @@ export function applyAttribute(model: GanModel, latent: Latent, vector: Float32A
   if (latent.space === 'z' && model.architecture !== 'dcgan') {
     throw new ArgumentError('attribute vectors live in W: make the latent in space w or w+ (e.g. --space w)');
   }
-  const codes = latent.space === 'w' && layers ? broadcastW(latent.codes, model.stylegan2().numWs) : latent.codes;
+  const codes = latent.space === 'w' && layers ? broadcastW(latent.codes, model.styleSpace().numWs) : latent.codes;
   const space = latent.space === 'w' && layers ? 'w+' : latent.space;
   const dim = vector.length;
   const vectors = codes.size / dim;

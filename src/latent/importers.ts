@@ -35,7 +35,7 @@ function fail(file: string, detail: string): never {
 /** Codes of any rank the model accepts: [dim] / [numWs, wDim] (one latent) or [N, dim] / [N, numWs, wDim]. */
 function codesToLatent(model: GanModel, t: Tensor, file: string, opts: ImportLatentOptions, extra: Record<string, unknown> = {}): Latent {
   const codes = t.toFloat32();
-  const sg2 = model.architecture === 'stylegan2' ? model.stylegan2() : null;
+  const sg2 = model.hasWSpace ? model.styleSpace() : null;
   const isWs = (s: readonly number[]) => sg2 !== null && s.length === 2 && s[0] === sg2.numWs && s[1] === sg2.wDim;
   let space: LatentSpace;
   let shaped: Tensor<'float32'>;
@@ -157,6 +157,7 @@ export function materialNoise(model: GanModel, latent: Latent): Record<string, T
   const n = latent.codes.shape[0];
   const random = latent.noiseMode === 'random' ? makeNoise(model, n, latent.noiseSeed ?? 0) : undefined;
   const out: Record<string, Tensor<'float32'>> = {};
+  if (model.architecture !== 'stylegan2') return out; // StyleGAN3 and DCGAN have no noise inputs
   for (const l of model.stylegan2().layers) {
     if (l.kind !== 'conv') continue;
     const r = l.resolution;
@@ -188,10 +189,10 @@ export async function exportLatent(model: GanModel, latent: Latent, path: string
   else if (ext === '.npz') {
     const arrays: Record<string, Tensor> = {};
     if (latent.space === 'z') arrays.z = latent.codes;
-    if (model.architecture === 'stylegan2') arrays.w = await toWs(model, latent);
+    if (model.hasWSpace) arrays.w = await toWs(model, latent);
     bytes = writeNpz(arrays);
   } else if (ext === '.pt' || ext === '.pth') {
-    const ws = model.architecture === 'stylegan2' && latent.space === 'z' ? await toWs(model, latent) : latent.codes;
+    const ws = model.hasWSpace && latent.space === 'z' ? await toWs(model, latent) : latent.codes;
     if ((opts.layout ?? 'rosinality') === 'e4e' || model.architecture === 'dcgan') bytes = writeTorchFile(ws);
     else {
       const noise = materialNoise(model, latent);

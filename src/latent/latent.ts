@@ -54,7 +54,7 @@ export function codeShape(model: GanModel, space: LatentSpace): number[] {
     if (space !== 'z') throw new ArgumentError(`${model.name} is a DCGAN: its only latent space is z (got ${space})`);
     return [model.zDim];
   }
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   if (space === 'z') return [cfg.zDim];
   if (space === 'w') return [cfg.wDim];
   return [cfg.numWs, cfg.wDim];
@@ -146,10 +146,10 @@ export function broadcastW(w: Tensor<'float32'>, numWs: number): Tensor<'float32
   return out;
 }
 
-/** The synthesis input ws [N, numWs, wDim] of a StyleGAN2 latent (z is mapped with its psi and cutoff). */
+/** The synthesis input ws [N, numWs, wDim] of a StyleGAN2/3 latent (z is mapped with its psi and cutoff). */
 export async function toWs(model: GanModel, latent: Latent): Promise<Tensor<'float32'>> {
   checkLatent(model, latent);
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   if (latent.space === 'w+') return latent.codes;
   if (latent.space === 'w') return broadcastW(latent.codes, cfg.numWs);
   return mapZ(model, latent.codes, { psi: latent.psi, cutoff: latent.cutoff, c: labelsFor(model, latent) });

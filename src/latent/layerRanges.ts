@@ -11,7 +11,8 @@ export const NAMED_RANGES: readonly NamedRange[] = ['coarse', 'middle', 'fine', 
  * (a row read by b4.torgb and b8.conv0 styles the 8² convolution, which is what the eye sees).
  */
 export function wsRowResolutions(model: GanModel): number[] {
-  const { numWs, layers } = model.stylegan2();
+  // StyleGAN3's manifest rows carry twice each layer's cutoff as the resolution its band corresponds to.
+  const { numWs, layers } = model.architecture === 'stylegan3' ? { numWs: model.styleSpace().numWs, layers: model.manifest.layers } : model.stylegan2();
   const res: number[] = [];
   for (let row = 0; row < numWs; row++) {
     const conv = layers.find((l) => l.wsIndex === row && l.kind === 'conv');
@@ -46,7 +47,7 @@ export function namedRanges(model: GanModel): Record<NamedRange, number[]> {
  * or several joined by '+' ('coarse+fine'). Rows come back sorted and unique.
  */
 export function parseLayerRange(model: GanModel, spec: string | readonly number[]): number[] {
-  const { numWs } = model.stylegan2();
+  const { numWs } = model.styleSpace();
   const rows = new Set<number>();
   const add = (r: number, text: string) => {
     if (!Number.isInteger(r) || r < 0 || r >= numWs) {
@@ -84,6 +85,7 @@ export function parseLayerRange(model: GanModel, spec: string | readonly number[
 /** Names of the noisy (conv) synthesis layers whose style comes from one of `rows`. */
 export function noiseLayersForRows(model: GanModel, rows: readonly number[]): string[] {
   const set = new Set(rows);
+  if (model.architecture !== 'stylegan2') return [];
   return model
     .stylegan2()
     .layers.filter((l) => l.kind === 'conv' && set.has(l.wsIndex))

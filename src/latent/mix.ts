@@ -12,7 +12,7 @@ import { checkLatent, latentFromCodes, type Latent, toWs } from './latent.js';
 export async function mixStyles(model: GanModel, destination: Latent, source: Latent, layers: readonly number[]): Promise<Latent> {
   checkLatent(model, destination, 'destination');
   checkLatent(model, source, 'source');
-  const { numWs, wDim } = model.stylegan2();
+  const { numWs, wDim } = model.styleSpace();
   const dst = await toWs(model, destination);
   const src = await toWs(model, source);
   const n = dst.shape[0];
@@ -53,7 +53,7 @@ export async function styleMixGrid(model: GanModel, rowLatents: Latent, columnLa
   const columns = columnLatents.codes.shape[0];
   const rowWs = await toWs(model, rowLatents);
   const colWs = await toWs(model, columnLatents);
-  const { numWs, wDim } = model.stylegan2();
+  const { numWs, wDim } = model.styleSpace();
   const size = numWs * wDim;
   const dst = Tensor.float32([rows * columns, numWs, wDim]);
   const src = Tensor.float32([rows * columns, numWs, wDim]);

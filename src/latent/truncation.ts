@@ -13,7 +13,7 @@ export function linspace(from: number, to: number, count: number): number[] {
 /** The model's tracked mean w (`mapping.w_avg`), the centre truncation pulls towards. */
 export function wAverage(model: GanModel): Float32Array {
   const w = model.g.get('mapping.w_avg');
-  const { wDim } = model.stylegan2();
+  const { wDim } = model.styleSpace();
   if (!w || w.size !== wDim) throw new ArgumentError(`${model.name} has no mapping.w_avg [${wDim}]: truncation needs it`);
   return w.toFloat32().data;
 }

@@ -36,7 +36,7 @@ export async function* generatedImages(
     const seeds = Array.from({ length: count }, (_, i) => firstSeed + start + i);
     const z = sampleZ(model, seeds);
     let img: Tensor<'float32'>;
-    if (model.architecture === 'stylegan2') {
+    if (model.hasWSpace) {
       const c = model.cDim
         ? classLabels(
             model,

@@ -88,7 +88,7 @@ export async function perceptualPathLength(model: GanModel, distance: PairDistan
   const batch = o.batchSize ?? 100;
   if (!Number.isInteger(num) || num < 10) throw new ArgumentError(`PPL: num must be an integer >= 10, got ${num}`);
   if (!(eps > 0)) throw new ArgumentError(`PPL: epsilon must be positive, got ${eps}`);
-  if (o.space === 'w' && model.architecture !== 'stylegan2') throw new ArgumentError(`PPL: ${model.name} has no W space`);
+  if (o.space === 'w' && !model.hasWSpace) throw new ArgumentError(`PPL: ${model.name} has no W space`);
   if (model.cDim) throw new ArgumentError(`PPL: conditional models are not supported (${model.name})`);
   const zDim = model.zDim;
   const rng = new RandomState(o.seed ?? 0);
@@ -107,9 +107,9 @@ export async function perceptualPathLength(model: GanModel, distance: PairDistan
         z.data.set(slerp(a, b, ts[i]), i * zDim);
         z.data.set(slerp(a, b, ts[i] + eps), (n + i) * zDim);
       }
-      lat = model.architecture === 'stylegan2' ? await mapZ(model, z, { batchSize: 2 * n }) : z;
+      lat = model.hasWSpace ? await mapZ(model, z, { batchSize: 2 * n }) : z;
     } else {
-      const cfg = model.stylegan2();
+      const cfg = model.styleSpace();
       const both = Tensor.float32([2 * n, zDim]);
       both.data.set(z0);
       both.data.set(z1, n * zDim);

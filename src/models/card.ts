@@ -5,6 +5,7 @@ import {
   type EvaluationRecord,
   type Provenance,
 } from './manifest.js';
+import { formatLayerTable, resolveSg3, type Sg3GeneratorConfig } from './stylegan3/config.js';
 
 /**
  * A model's card as lines of text (CLI `info`, the studio's model card): what the network is, where
@@ -13,12 +14,18 @@ import {
  */
 export function generatorCard(m: BundleManifest): string[] {
   const d = m.dims;
-  const space = m.architecture === 'stylegan2' ? `z ${d.z}, W/W+ ${d.numWs}×${d.w}` : `z ${d.z}`;
+  const space = m.architecture === 'dcgan' ? `z ${d.z}` : `z ${d.z}, W/W+ ${d.numWs}×${d.w}`;
   const lines = [
     `${m.name}: ${m.architecture}, ${d.resolution}×${d.resolution}×${d.channels}, ${space}${d.c ? `, ${d.c} classes` : ''}`,
     `weights: ${m.weightsDtype}, content hash ${m.contentHash.slice(0, 16)}…${m.discriminator ? ' (G and D)' : ' (G only)'}`,
     ...provenanceLines(m.provenance),
   ];
+  if (m.architecture === 'stylegan3') {
+    const r = resolveSg3(m.generator as Sg3GeneratorConfig);
+    const variant = r.convKernel === 1 ? 'R (1x1 convs' : `T (${r.convKernel}x${r.convKernel} convs`;
+    lines.push(`StyleGAN3-${variant}${r.useRadialFilters ? ', radial down-filters' : ''}), ${r.layers.length} synthesis layers, no noise inputs; layer table:`);
+    lines.push(...formatLayerTable(r).map((row) => `  ${row}`));
+  }
   const evaluation = Object.entries(currentEvaluation(m));
   const stale = Object.keys(m.evaluation ?? {}).length - evaluation.length;
   if (evaluation.length)

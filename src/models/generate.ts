@@ -9,7 +9,8 @@ import { dcganDiscriminate, dcganGenerate } from './dcgan/networks.js';
 import type { GanModel } from './ganModel.js';
 import { discriminate as sg2Discriminate } from './stylegan2/discriminator.js';
 import { broadcastWs, mapToW } from './stylegan2/mapping.js';
-import { type NoiseMode, synthesize as sg2Synthesize } from './stylegan2/synthesis.js';
+import type { NoiseMode } from './stylegan2/synthesis.js';
+import { styleSynthesis } from './styleGraph.js';
 
 const DEFAULT_BATCH = 8;
 
@@ -50,7 +51,7 @@ export interface MapOptions {
 
 /** z [N, zDim] -> ws [N, numWs, wDim] through the mapping network (with truncation). */
 export async function mapZ(model: GanModel, z: Tensor, opts: MapOptions = {}): Promise<Tensor<'float32'>> {
-  const cfg = model.stylegan2();
+  const cfg = model.styleSpace();
   expectRank('z', z, [-1, cfg.zDim]);
   if (cfg.cDim > 0 && !opts.c) throw new ArgumentError(`${model.name} is conditional: pass a class label`);
   const n = z.shape[0];
@@ -81,6 +82,11 @@ export interface SynthesisRunOptions {
   noiseSeed?: number;
   path?: 'shared' | 'grouped';
   batchSize?: number;
+  /**
+   * StyleGAN3: replaces the stored `synthesis.input.transform` [3, 3] for this call
+   * (gen_images.py's inv(make_transform(translate, rotate)), see stylegan3/synthesis inputTransform).
+   */
+  transform?: Tensor;
 }
 
 /** Unit-variance noise maps for every noisy layer, drawn from a seeded RandomState. */
@@ -113,9 +119,11 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
     });
     return img;
   }
+  if (model.architecture === 'stylegan3') return synthesizeSg3Batches(model, latent, opts);
   const cfg = model.stylegan2();
   expectRank('ws', latent, [-1, cfg.numWs, cfg.wDim]);
   const mode = opts.noiseMode ?? 'const';
+  if (opts.transform) throw new ArgumentError(`${model.name} is a StyleGAN2: --translate/--rotate need a StyleGAN3 (its input layer's transform)`);
   const noise = opts.noise ?? (mode === 'random' ? makeNoise(model, n, opts.noiseSeed ?? 0) : undefined);
   const noiseLayers = noise ? Object.keys(noise).sort() : [];
   const [img] = await mapBatches(n, opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
@@ -124,11 +132,31 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
       const ws = input('ws', [size, cfg.numWs, cfg.wDim]);
       const maps: Record<string, Value> = {};
       for (const name of noiseLayers) maps[name] = input(`noise:${name}`, [size, 1, ...noise![name].shape.slice(2)]);
-      const img = sg2Synthesize(model.generatorWeights().at('synthesis'), cfg, ws, { noiseMode: mode === 'random' ? 'none' : mode, noise: maps, path: opts.path });
+      const img = styleSynthesis(model, ws, { noiseMode: mode === 'random' ? 'none' : mode, noise: maps, path: opts.path });
       return compile({ inputs: [ws, ...Object.values(maps)], outputs: [img], outputNames: ['img'] });
     });
     const feeds: Record<string, Tensor> = { ws: takeRows(latent, start, count, size) };
     for (const name of noiseLayers) feeds[`noise:${name}`] = takeRows(noise![name], start, count, size);
+    return [(await exe.runNamed(feeds)).img];
+  });
+  return img;
+}
+
+/** StyleGAN3: ws -> images; no noise inputs, an optional input transform fed as a graph input. */
+async function synthesizeSg3Batches(model: GanModel, latent: Tensor, opts: SynthesisRunOptions): Promise<Tensor<'float32'>> {
+  const cfg = model.stylegan3();
+  expectRank('ws', latent, [-1, cfg.numWs, cfg.wDim]);
+  const tf = opts.transform;
+  if (tf) expectRank('transform', tf, [3, 3]);
+  const [img] = await mapBatches(latent.shape[0], opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
+    const exe = await model.program(`sg3:${size}:${tf ? 'tf' : 'stored'}`, () => {
+      const ws = input('ws', [size, cfg.numWs, cfg.wDim]);
+      const transform = tf ? input('transform', [3, 3]) : undefined;
+      const img = styleSynthesis(model, ws, { transform });
+      return compile({ inputs: transform ? [ws, transform] : [ws], outputs: [img], outputNames: ['img'] });
+    });
+    const feeds: Record<string, Tensor> = { ws: takeRows(latent, start, count, size) };
+    if (tf) feeds.transform = tf.toFloat32();
     return [(await exe.runNamed(feeds)).img];
   });
   return img;

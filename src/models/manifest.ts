@@ -4,8 +4,9 @@ import type { DcganDiscriminatorConfig, DcganGeneratorConfig } from './dcgan/con
 import type { GeneratorConfig } from './stylegan2/config.js';
 import { resolveGenerator } from './stylegan2/config.js';
 import type { DiscriminatorConfig } from './stylegan2/discriminator.js';
+import { resolveSg3, type Sg3GeneratorConfig } from './stylegan3/config.js';
 
-export type Architecture = 'stylegan2' | 'dcgan';
+export type Architecture = 'stylegan2' | 'stylegan3' | 'dcgan';
 
 /** Where a model came from: the file it was imported from, or the training run that made it. */
 export interface Provenance {
@@ -25,7 +26,12 @@ export interface Provenance {
 
 export interface LayerRow {
   name: string;
-  kind: 'conv' | 'torgb';
+  /** StyleGAN3: 'input' (Fourier features) and 'conv' / 'torgb' for its SynthesisLayers. */
+  kind: 'conv' | 'torgb' | 'input';
+  /**
+   * StyleGAN2: the block resolution. StyleGAN3: twice the layer's cutoff frequency, rounded (the image
+   * resolution its frequency band corresponds to), so coarse/middle/fine ranges mean the same thing.
+   */
   resolution: number;
   wsIndex: number;
 }
@@ -36,7 +42,7 @@ export interface BundleManifest {
   version: 1;
   name: string;
   architecture: Architecture;
-  generator: GeneratorConfig | DcganGeneratorConfig;
+  generator: GeneratorConfig | Sg3GeneratorConfig | DcganGeneratorConfig;
   discriminator?: DiscriminatorConfig | DcganDiscriminatorConfig;
   dims: { z: number; w: number | null; c: number; numWs: number | null; resolution: number; channels: number };
   /** StyleGAN2: every modulated layer with its resolution and ws row (coarse/middle/fine ranges derive from it). */
@@ -93,6 +99,17 @@ export function stylegan2Dims(cfg: GeneratorConfig): Pick<BundleManifest, 'dims'
   return {
     dims: { z: cfg.zDim, w: cfg.wDim, c: cfg.cDim, numWs: r.numWs, resolution: cfg.imgResolution, channels: cfg.imgChannels },
     layers: r.layers.map((l) => ({ name: l.name, kind: l.kind, resolution: l.resolution, wsIndex: l.wsIndex })),
+  };
+}
+
+export function stylegan3Dims(cfg: Sg3GeneratorConfig): Pick<BundleManifest, 'dims' | 'layers'> {
+  const r = resolveSg3(cfg);
+  return {
+    dims: { z: cfg.zDim, w: cfg.wDim, c: cfg.cDim, numWs: r.numWs, resolution: cfg.imgResolution, channels: cfg.imgChannels },
+    layers: [
+      { name: 'synthesis.input', kind: 'input', resolution: Math.round(2 * r.input.bandwidth), wsIndex: 0 },
+      ...r.layers.map((l) => ({ name: `synthesis.${l.name}`, kind: l.isTorgb ? ('torgb' as const) : ('conv' as const), resolution: Math.round(2 * l.outCutoff), wsIndex: l.wsIndex })),
+    ],
   };
 }
 

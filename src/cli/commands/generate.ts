@@ -11,6 +11,9 @@ import {
   synthesize,
   toImages,
   upscale,
+  type GanModel,
+  inputTransform,
+  type Tensor,
   writePng,
 } from '../../index.js';
 import type { Command } from '../command.js';
@@ -19,14 +22,16 @@ import { parseRange } from '../ranges.js';
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'Generate images from seeds (NVIDIA generate.py conventions)',
-  usage: 'latentlab generate --model M --seeds 0-7,42 [--trunc 0.7] [--grid] --outdir DIR',
+  usage: 'latentlab generate --model M --seeds 0-7,42 [--trunc 0.7] [--translate X,Y --rotate DEG (StyleGAN3)] [--grid] --outdir DIR',
   flags: [
     { name: 'model', type: 'string', help: 'bundle folder or checkpoint (.pkl, .pt, .pth)' },
     { name: 'seeds', type: 'string', help: 'seeds, e.g. 0-7,42', default: '0-7' },
     { name: 'trunc', type: 'number', help: 'truncation psi', default: 1 },
     { name: 'trunc-cutoff', type: 'number', help: 'truncate only the first N ws rows' },
     { name: 'class', type: 'number', help: 'class label for conditional models' },
-    { name: 'noise-mode', type: 'string', help: 'const | random | none', default: 'const' },
+    { name: 'noise-mode', type: 'string', help: 'const | random | none (StyleGAN3 has no noise: ignored)', default: 'const' },
+    { name: 'translate', type: 'string', help: 'StyleGAN3: translate the input, "x,y" (gen_images.py --translate)' },
+    { name: 'rotate', type: 'number', help: 'StyleGAN3: rotate the input by degrees (gen_images.py --rotate)' },
     {
       name: 'noise-seed',
       type: 'number',
@@ -80,8 +85,9 @@ export const generateCommand: Command = {
     const outdir = String(flags.outdir);
     const batchSize = Number(flags.batch);
     const z = sampleZ(model, seeds);
+    const transform = generatorTransform(model, flags.translate, flags.rotate);
     let img;
-    if (model.architecture === 'stylegan2') {
+    if (model.hasWSpace) {
       if (model.cDim && flags.class === undefined)
         throw new ArgumentError(`${model.name} is conditional: pass --class 0..${model.cDim - 1}`);
       const c = model.cDim
@@ -96,6 +102,7 @@ export const generateCommand: Command = {
         noiseMode: noiseMode as 'const',
         noiseSeed: Number(flags['noise-seed']),
         batchSize,
+        transform,
       });
     } else {
       img = await synthesize(model, z, { batchSize });
@@ -110,12 +117,12 @@ export const generateCommand: Command = {
       out(`wrote ${join(outdir, 'grid.png')}`);
     }
     if (flags['save-latent'] !== undefined) {
-      const sg2 = model.architecture === 'stylegan2';
+      const sg2 = model.hasWSpace;
       const latent = await latentFromSeeds(model, seeds, {
         psi: sg2 ? Number(flags.trunc) : 1,
         cutoff: sg2 && flags['trunc-cutoff'] !== undefined ? Number(flags['trunc-cutoff']) : null,
         classes: model.cDim ? seeds.map(() => Number(flags.class)) : undefined,
-        noiseMode: sg2 ? (noiseMode as 'const') : 'none',
+        noiseMode: model.architecture === 'stylegan2' ? (noiseMode as 'const') : 'none',
         noiseSeed: noiseMode === 'random' ? Number(flags['noise-seed']) : undefined,
       });
       await saveLatent(String(flags['save-latent']), latent);
@@ -123,3 +130,23 @@ export const generateCommand: Command = {
     }
   },
 };
+
+/**
+ * StyleGAN3: gen_images.py always copies inv(make_transform(translate, rotate)) into
+ * synthesis.input.transform (the identity by default), so generate does the same.
+ */
+function generatorTransform(model: GanModel, translate: unknown, rotate: unknown): Tensor | undefined {
+  if (model.architecture !== 'stylegan3') {
+    if (translate !== undefined || rotate !== undefined) throw new ArgumentError(`--translate/--rotate need a StyleGAN3; ${model.name} is a ${model.architecture}`);
+    return undefined;
+  }
+  let t: [number, number] = [0, 0];
+  if (translate !== undefined) {
+    const parts = String(translate).split(',').map((v) => Number(v.trim()));
+    if (parts.length !== 2 || parts.some((v) => !Number.isFinite(v))) throw new ArgumentError(`--translate must be "x,y" (two numbers), got '${String(translate)}'`);
+    t = [parts[0], parts[1]];
+  }
+  const angle = rotate === undefined ? 0 : Number(rotate);
+  if (!Number.isFinite(angle)) throw new ArgumentError(`--rotate must be a number of degrees, got '${String(rotate)}'`);
+  return inputTransform(t, angle);
+}

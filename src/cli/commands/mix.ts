@@ -19,7 +19,7 @@ export const mixCommand: Command = {
   ],
   async run({ flags }, out) {
     const model = await modelFrom(flags, 'mix');
-    if (model.architecture !== 'stylegan2') throw new ArgumentError(`mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2`);
+    if (!model.hasWSpace) throw new ArgumentError(`mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2 or StyleGAN3`);
     const outdir = str(flags, 'outdir', 'mix');
     const factor = upscaleFactor(flags);
     const layers = layersFrom(model, flags.layers)!;

@@ -40,7 +40,7 @@ export const startCommand: Command = {
       const model = await loadModel(dir);
       const seeds = Array.from({ length: 16 }, (_, i) => i);
       const z = sampleZ(model, seeds);
-      const latent = model.architecture === 'stylegan2' ? await mapZ(model, z) : z;
+      const latent = model.hasWSpace ? await mapZ(model, z) : z;
       const img = await synthesize(model, latent);
       const path = join(outdir, `${model.name}.png`);
       await writePng(path, upscale(makeGrid(toImages(img), 4, 2, 255), 4));

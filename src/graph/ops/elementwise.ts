@@ -71,6 +71,8 @@ export const elementwiseOps: OpFamily<
   | 'Exp'
   | 'Log'
   | 'Tanh'
+  | 'Sin'
+  | 'Cos'
   | 'Sigmoid'
   | 'Softplus'
   | 'Relu'
@@ -112,6 +114,10 @@ export const elementwiseOps: OpFamily<
   Log: unary('Log', ({ g, inputs: [a] }) => div(g, a)),
   // d tanh(a) = (1 - tanh^2) da
   Tanh: unary('Tanh', ({ g, out }) => mul(g, sub(1, mul(out, out)))),
+  // d sin(a) = cos(a) da
+  Sin: unary('Sin', ({ g, inputs: [a] }) => mul(g, cos(a))),
+  // d cos(a) = -sin(a) da
+  Cos: unary('Cos', ({ g, inputs: [a] }) => neg(mul(g, sin(a)))),
   // d sigmoid(a) = s (1 - s) da
   Sigmoid: unary('Sigmoid', ({ g, out }) => mul(g, mul(out, sub(1, out)))),
   // d softplus(a) = sigmoid(a) da
@@ -187,6 +193,8 @@ export const abs = (a: Value): Value => apply('Abs', [a], NONE);
 export const exp = (a: Value): Value => apply('Exp', [a], NONE);
 export const log = (a: Value): Value => apply('Log', [a], NONE);
 export const tanh = (a: Value): Value => apply('Tanh', [a], NONE);
+export const sin = (a: Value): Value => apply('Sin', [a], NONE);
+export const cos = (a: Value): Value => apply('Cos', [a], NONE);
 export const sigmoid = (a: Value): Value => apply('Sigmoid', [a], NONE);
 export const softplus = (a: Value): Value => apply('Softplus', [a], NONE);
 export const relu = (a: Value): Value => apply('Relu', [a], NONE);

@@ -46,8 +46,11 @@ export function mapToW(p: Scope, cfg: MappingConfig, z: Value | null, c: Value |
   return x;
 }
 
+/** What broadcasting and truncation need of a generator (StyleGAN2 and StyleGAN3 alike). */
+export type WsLayout = Pick<ResolvedGenerator, 'wDim' | 'numWs'>;
+
 /** Broadcasts w [N, wDim] to ws [N, numWs, wDim], truncating toward w_avg as NVIDIA does. */
-export function broadcastWs(p: Scope, cfg: ResolvedGenerator, w: Value, t: TruncationOptions = {}): Value {
+export function broadcastWs(p: Scope, cfg: WsLayout, w: Value, t: TruncationOptions = {}): Value {
   const n = w.shape[0];
   const psi = t.psi ?? 1;
   const rows = (v: Value, count: number) => expand(reshape(v, [n, 1, cfg.wDim]), [n, count, cfg.wDim]);
@@ -59,7 +62,7 @@ export function broadcastWs(p: Scope, cfg: ResolvedGenerator, w: Value, t: Trunc
 }
 
 /** Truncates given ws rows toward w_avg (for W/W+ latents that were not made by broadcastWs). */
-export function truncateWs(p: Scope, cfg: ResolvedGenerator, ws: Value, t: TruncationOptions): Value {
+export function truncateWs(p: Scope, cfg: WsLayout, ws: Value, t: TruncationOptions): Value {
   const psi = t.psi ?? 1;
   if (psi === 1) return ws;
   const [n, numWs] = ws.shape;

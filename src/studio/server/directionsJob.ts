@@ -35,9 +35,9 @@ export function directionsJob({ models }: JobDeps): StudioJobKind {
     prepare(raw) {
       const p = raw as unknown as DirectionsParams;
       const info = models.info(p.model);
-      if (info.architecture !== 'stylegan2')
+      if (info.architecture !== 'stylegan2' && info.architecture !== 'stylegan3')
         throw new ArgumentError(
-          `directions: ${p.model} is a ${info.architecture}; SeFa and GANSpace need a StyleGAN2`,
+          `directions: ${p.model} is a ${info.architecture}; SeFa and GANSpace need a StyleGAN2 or StyleGAN3`,
         );
       const args = ['npx', 'latentlab', 'directions', p.method, '--model', info.path];
       if (p.method === 'interfacegan') {

@@ -124,9 +124,10 @@ export class ModelRegistry {
       .map((n) => this.info(n));
   }
 
-  /** StyleGAN2 models first: they have W space, so every panel works on them. */
+  /** StyleGAN2 models first (every panel works on them), then StyleGAN3 (W space), then the rest. */
   private rank(name: string): number {
-    return this.bundles.get(name)!.manifest.architecture === 'stylegan2' ? 0 : 1;
+    const arch = this.bundles.get(name)!.manifest.architecture;
+    return arch === 'stylegan2' ? 0 : arch === 'stylegan3' ? 1 : 2;
   }
 
   has(name: string): boolean {

@@ -43,7 +43,7 @@ export async function renderSeeds(
   noise?: Record<string, Tensor>,
 ): Promise<Tensor<'float32'>> {
   const z = sampleZ(model, spec.seeds);
-  if (model.architecture !== 'stylegan2') return synthesize(model, z, { batchSize });
+  if (!model.hasWSpace) return synthesize(model, z, { batchSize });
   if (model.cDim && spec.classIndex === undefined)
     throw new ArgumentError(`${model.name} is conditional: pass a class`);
   const c = model.cDim
@@ -106,9 +106,11 @@ export function generateCommand(
   extra: { grid?: boolean; upscale?: number } = {},
 ): string {
   const args = ['npx', 'latentlab', 'generate', '--model', modelPath, '--seeds', formatSeeds(spec.seeds)];
-  if (architecture === 'stylegan2') {
+  if (architecture === 'stylegan2' || architecture === 'stylegan3') {
     if (spec.psi !== 1) args.push('--trunc', String(spec.psi));
     if (spec.cutoff !== null) args.push('--trunc-cutoff', String(spec.cutoff));
+  }
+  if (architecture === 'stylegan2') {
     if (spec.noiseMode !== 'const') args.push('--noise-mode', spec.noiseMode);
     if (spec.noiseMode === 'random' && spec.noiseSeed !== 0)
       args.push('--noise-seed', String(spec.noiseSeed));

@@ -199,7 +199,7 @@ export function registerDirectionRoutes(studio: Studio): void {
     async (req) => {
       const b = req.body;
       const model = await models.get(b.model);
-      if (model.architecture !== 'stylegan2')
+      if (!model.hasWSpace)
         throw new ArgumentError(`pca: ${model.name} is a ${model.architecture}; it has no W space`);
       const { pca, points } = await wPca(model, b.samples);
       const { latent: base } = await requestedLatent(studio, {

@@ -130,9 +130,9 @@ export function registerExploreRoutes(studio: Studio): void {
     const b = req.body;
     const info = models.info(b.model);
     const model = await models.get(b.model);
-    if (model.architecture !== 'stylegan2')
+    if (!model.hasWSpace)
       throw new ArgumentError(
-        `mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2`,
+        `mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2 or StyleGAN3`,
       );
     const fields = seedFieldsOf(b);
     const layers = parseLayerRange(model, b.layers);

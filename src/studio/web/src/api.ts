@@ -10,7 +10,7 @@ export interface LayerRow {
 
 export interface ModelSummary {
   name: string;
-  architecture: 'stylegan2' | 'dcgan';
+  architecture: 'stylegan2' | 'stylegan3' | 'dcgan';
   resolution: number;
   channels: number;
   zDim: number;
@@ -278,4 +278,9 @@ export function watchJob(
     on.progress?.(JSON.parse((e as MessageEvent<string>).data) as JobProgress),
   );
   return () => source.close();
+}
+
+/** Style-based generators (StyleGAN2, StyleGAN3): a mapping network and W/W+ latents. */
+export function hasWSpace<T extends { architecture: string }>(m: T | null | undefined): m is T {
+  return m?.architecture === 'stylegan2' || m?.architecture === 'stylegan3';
 }

@@ -16,7 +16,7 @@ import { styleMixPanel } from './panels/styleMix.js';
 import { createStore } from './state.js';
 
 function describe(m: ModelSummary): string {
-  const space = m.architecture === 'stylegan2' ? `W/W+ ${m.numWs}×${m.wDim}` : `z ${m.zDim}`;
+  const space = m.architecture === 'dcgan' ? `z ${m.zDim}` : `W/W+ ${m.numWs}×${m.wDim}`;
   return `${m.name} — ${m.architecture}, ${m.resolution}×${m.resolution}×${m.channels}, ${space}`;
 }
 

@@ -1,3 +1,4 @@
+import { hasWSpace } from './api.js';
 import type { EditRequest, LatentRef, ModelSummary, NoiseMode, SeedFields } from './api.js';
 import { Store } from './store.js';
 
@@ -94,7 +95,7 @@ const pxText = (res: number[]) => {
  * rows; empty ranges are not offered.
  */
 export function layerChoices(m: ModelSummary | null): { value: string; text: string; rows: number[] }[] {
-  if (!m || m.architecture !== 'stylegan2') return [];
+  if (!hasWSpace(m)) return [];
   const res = rowResolutions(m);
   const fineFrom = m.resolution >= 64 ? 64 : m.resolution;
   const pick = (pred: (r: number) => boolean) => res.flatMap((r, i) => (pred(r) ? [i] : []));
@@ -124,7 +125,7 @@ export type RenderBody = LatentRef &
 export function renderRequest(s: StudioState): RenderBody | null {
   const ref = currentRef(s);
   if (!s.model || !ref) return null;
-  const sg2 = s.model.architecture === 'stylegan2';
+  const sg2 = hasWSpace(s.model);
   return {
     model: s.model.name,
     ...ref,

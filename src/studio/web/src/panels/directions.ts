@@ -1,4 +1,4 @@
-import { api, type DirectionFile, type EditRequest } from '../api.js';
+import { api, type DirectionFile, type EditRequest, hasWSpace } from '../api.js';
 import { panel, statusLine } from '../components/controls.js';
 import { clear, h } from '../dom.js';
 import { layerChoices, renderRequest, type StudioStore } from '../state.js';
@@ -224,7 +224,7 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
     stripAbort = controller;
     const req = renderRequest(store.get());
     rowsEl.classList.toggle('no-strips', !showStrips.checked);
-    if (!req || !showStrips.checked || !file || store.get().model?.architecture !== 'stylegan2') return;
+    if (!req || !showStrips.checked || !file || !hasWSpace(store.get().model)) return;
     // this file's rows as they are now (a new file aborts this loop through drawRows)
     const p = path();
     const current = rows;
@@ -262,7 +262,7 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
   };
   const loadFiles = async (selectPath?: string) => {
     const s = store.get();
-    if (s.model?.architecture !== 'stylegan2') return;
+    if (!hasWSpace(s.model)) return;
     const keep = selectPath ?? path();
     // the PCA plot's own pc0/pc1 file (dragging) goes last
     const isPca = (f: DirectionFile) => /\/pca-w-/.test(f.path);
@@ -325,7 +325,7 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
     status.el,
   ).el;
   store.watch(['model'], (s) => {
-    const sg2 = s.model?.architecture === 'stylegan2';
+    const sg2 = hasWSpace(s.model);
     el.classList.toggle('hidden', !sg2);
     stripAbort?.abort();
     clearTimeout(stripTimer);

@@ -1,4 +1,4 @@
-import { api, type Capabilities, type InterpolationRequest, type LatentRef } from '../api.js';
+import { api, type Capabilities, type InterpolationRequest, type LatentRef, hasWSpace } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine } from '../components/controls.js';
 import { clear, h } from '../dom.js';
 import { currentRef, layerChoices, refName, seedFields, type StudioStore } from '../state.js';
@@ -213,7 +213,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
   const body = (): InterpolationRequest | null => {
     const s = store.get();
     if (!s.model || s.keyframes.length < 2) return null;
-    const sg2 = s.model.architecture === 'stylegan2';
+    const sg2 = hasWSpace(s.model);
     return {
       model: s.model.name,
       keys: [...s.keyframes],

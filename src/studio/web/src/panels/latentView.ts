@@ -1,4 +1,4 @@
-import { api, type NoiseMode } from '../api.js';
+import { api, type NoiseMode, hasWSpace } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { clear, h } from '../dom.js';
@@ -207,7 +207,7 @@ export function latentViewPanel(store: StudioStore, history: History): HTMLEleme
       const r = await api.saveLatent({
         ...req,
         name: chosen,
-        space: s.model.architecture === 'stylegan2' ? (space.input.value as 'w+') : 'z',
+        space: hasWSpace(s.model) ? (space.input.value as 'w+') : 'z',
       });
       status.info(`saved ${r.path}`);
       store.set({ savedVersion: s.savedVersion + 1 });
@@ -232,7 +232,7 @@ export function latentViewPanel(store: StudioStore, history: History): HTMLEleme
       const req = renderRequest(s);
       if (!s.model || !req) return;
       const fromFile = req.latent !== undefined;
-      const sg2 = s.model.architecture === 'stylegan2';
+      const sg2 = hasWSpace(s.model);
       stylegan.classList.toggle('hidden', !sg2);
       for (const el of [psi.el, noiseMode.el]) el.classList.toggle('hidden', fromFile);
       noiseSeed.el.classList.toggle('hidden', fromFile || s.noiseMode !== 'random');

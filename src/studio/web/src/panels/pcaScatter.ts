@@ -1,4 +1,4 @@
-import { api, type EditRequest, type PcaView } from '../api.js';
+import { api, type EditRequest, type PcaView, hasWSpace } from '../api.js';
 import { panel, statusLine } from '../components/controls.js';
 import { h } from '../dom.js';
 import { renderRequest, type StudioStore } from '../state.js';
@@ -144,7 +144,7 @@ export function pcaScatterPanel(store: StudioStore): HTMLElement {
   const update = () => {
     const s = store.get();
     const req = renderRequest(s);
-    if (!req || s.model?.architecture !== 'stylegan2') return;
+    if (!req || !hasWSpace(s.model)) return;
     controller?.abort();
     const c = new AbortController();
     controller = c;
@@ -163,7 +163,7 @@ export function pcaScatterPanel(store: StudioStore): HTMLElement {
   store.watch(
     ['model', 'selectedSeed', 'selectedFile', 'latentPsi', 'noiseMode', 'noiseSeed', 'edits'],
     (s) => {
-      el.classList.toggle('hidden', s.model?.architecture !== 'stylegan2');
+      el.classList.toggle('hidden', !hasWSpace(s.model));
       clearTimeout(timer);
       timer = window.setTimeout(update, 120);
     },

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, hasWSpace } from '../api.js';
 import { copyCommand, panel, slider, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { h } from '../dom.js';
@@ -68,7 +68,7 @@ export function seedGridPanel(store: StudioStore): HTMLElement {
   });
 
   store.watch(['psi'], (s) => psi.set(s.psi));
-  store.watch(['model'], (s) => psi.el.classList.toggle('hidden', s.model?.architecture !== 'stylegan2'));
+  store.watch(['model'], (s) => psi.el.classList.toggle('hidden', !hasWSpace(s.model)));
   return panel(
     'Seeds',
     'panel-seeds',

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, hasWSpace } from '../api.js';
 import { copyCommand, panel, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
 import { clear, h } from '../dom.js';
@@ -41,7 +41,7 @@ export function styleMixPanel(store: StudioStore): HTMLElement {
   const seedsOf = (text: string) => (text.trim() ? parseSeeds(text, 8) : []);
   const draw = () => {
     const s = store.get();
-    if (s.model?.architecture !== 'stylegan2') return;
+    if (!hasWSpace(s.model)) return;
     try {
       const r = seedsOf(rows.input.value);
       const c = seedsOf(cols.input.value);
@@ -88,7 +88,7 @@ export function styleMixPanel(store: StudioStore): HTMLElement {
     command.el,
   ).el;
   store.watch(['model'], (s) => {
-    el.classList.toggle('hidden', s.model?.architecture !== 'stylegan2');
+    el.classList.toggle('hidden', !hasWSpace(s.model));
     const choices = layerChoices(s.model);
     clear(
       layers,
