@@ -133,13 +133,19 @@ export function specKey(spec: ProjectionSpec): string {
 }
 
 /**
- * The compiled projection program (cached on the model by spec). ORT's 'extended' level, not 'all':
- * the NCHWc layout pass adds reordered copies of activations that the backward pass keeps alive
- * (1024x1024 StyleGAN2: peak 4.56 GiB with 'all', 3.74 GiB with 'extended', steps no slower).
+ * The compiled projection program (cached on the model by spec). From 512 px up, ORT's 'extended'
+ * level, not 'all': the NCHWc layout pass adds reordered copies of activations that the backward pass
+ * keeps alive (1024x1024 StyleGAN2: peak 4.56 GiB with 'all', 3.74 GiB with 'extended', steps no
+ * slower). Below that the copies are small, and 'all' keeps the numerics every smaller model's
+ * projections were measured with (the level changes float rounding, and L-BFGS paths with it).
  */
 export function projectionExecutable(model: GanModel, spec: ProjectionSpec): Promise<Executable> {
-  return model.program(specKey(spec), () => compile(projectionProgram(model, spec), { optimization: 'extended' }));
+  const optimization = model.resolution >= LAYOUT_COPIES_MATTER_FROM ? 'extended' : 'all';
+  return model.program(specKey(spec), () => compile(projectionProgram(model, spec), { optimization }));
 }
+
+/** Resolution from which the NCHWc layout copies dominate a projection's memory peak. */
+const LAYOUT_COPIES_MATTER_FROM = 512;
 
 /** The compiled target-feature program, or null when no perceptual term is active. */
 export function featureExecutable(model: GanModel, spec: ProjectionSpec): Promise<Executable> | null {
