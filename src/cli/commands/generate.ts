@@ -1,98 +1,20 @@
 import { join } from 'node:path';
-import {
-  ArgumentError,
-  classLabels,
-  latentFromSeeds,
-  loadModel,
-  makeGrid,
-  mapZ,
-  sampleZ,
-  saveLatent,
-  synthesize,
-  toImages,
-  upscale,
-  writePng,
-} from '../../index.js';
-import type { Command } from '../command.js';
-import { parseRange } from '../ranges.js';
+import { GENERATE_SPEC, type GenerateOptions, generate, loadModel, requireModelPath, resolveGenerateOptions } from '../../index.js';
+import { tableCommand } from '../command.js';
 
-export const generateCommand: Command = {
+export const generateCommand = tableCommand({
   name: 'generate',
-  summary: 'Generate images from seeds (NVIDIA generate.py conventions)',
-  usage: 'latentlab generate --model M --seeds 0-7,42 [--trunc 0.7] [--grid] --outdir DIR',
-  flags: [
-    { name: 'model', type: 'string', help: 'bundle folder or checkpoint (.pkl, .pt, .pth)' },
-    { name: 'seeds', type: 'string', help: 'seeds, e.g. 0-7,42', default: '0-7' },
-    { name: 'trunc', type: 'number', help: 'truncation psi', default: 1 },
-    { name: 'trunc-cutoff', type: 'number', help: 'truncate only the first N ws rows' },
-    { name: 'class', type: 'number', help: 'class label for conditional models' },
-    { name: 'noise-mode', type: 'string', help: 'const | random | none', default: 'const' },
-    {
-      name: 'noise-seed',
-      type: 'number',
-      help: 'seed of the noise maps for --noise-mode random',
-      default: 0,
-    },
-    { name: 'grid', type: 'boolean', help: 'also write grid.png' },
-    { name: 'upscale', type: 'number', help: 'nearest-neighbour upscaling factor of the PNGs', default: 1 },
-    { name: 'batch', type: 'number', help: 'images per ONNX Runtime call', default: 8 },
-    { name: 'outdir', type: 'string', help: 'output folder' },
-    { name: 'save-latent', type: 'string', help: 'also write the seeds as a latent file (.latent.safetensors)' },
-  ],
-  async run({ flags }, out) {
-    if (!flags.model) throw new ArgumentError('generate: --model is required');
-    if (!flags.outdir) throw new ArgumentError('generate: --outdir is required');
-    const noiseMode = String(flags['noise-mode']);
-    if (!['const', 'random', 'none'].includes(noiseMode))
-      throw new ArgumentError(`--noise-mode must be const, random or none, got '${noiseMode}'`);
-    const factor = Number(flags.upscale);
-    if (!Number.isInteger(factor) || factor < 1 || factor > 16)
-      throw new ArgumentError('--upscale must be an integer 1..16');
-    const seeds = parseRange(String(flags.seeds));
-    const model = await loadModel(String(flags.model));
-    const outdir = String(flags.outdir);
-    const batchSize = Number(flags.batch);
-    const z = sampleZ(model, seeds);
-    let img;
-    if (model.architecture === 'stylegan2') {
-      if (model.cDim && flags.class === undefined)
-        throw new ArgumentError(`${model.name} is conditional: pass --class 0..${model.cDim - 1}`);
-      const c = model.cDim
-        ? classLabels(
-            model,
-            seeds.map(() => Number(flags.class)),
-          )
-        : undefined;
-      const cutoff = flags['trunc-cutoff'] === undefined ? null : Number(flags['trunc-cutoff']);
-      const ws = await mapZ(model, z, { psi: Number(flags.trunc), cutoff, c });
-      img = await synthesize(model, ws, {
-        noiseMode: noiseMode as 'const',
-        noiseSeed: Number(flags['noise-seed']),
-        batchSize,
-      });
-    } else {
-      img = await synthesize(model, z, { batchSize });
-    }
-    const images = toImages(img).map((im) => upscale(im, factor));
-    for (let i = 0; i < seeds.length; i++) {
-      await writePng(join(outdir, `seed${String(seeds[i]).padStart(4, '0')}.png`), images[i]);
-    }
-    out(`wrote ${seeds.length} images (${model.resolution}x${model.resolution}) to ${outdir}`);
-    if (flags.grid) {
-      await writePng(join(outdir, 'grid.png'), makeGrid(images, undefined, factor));
-      out(`wrote ${join(outdir, 'grid.png')}`);
-    }
-    if (flags['save-latent'] !== undefined) {
-      const sg2 = model.architecture === 'stylegan2';
-      const latent = await latentFromSeeds(model, seeds, {
-        psi: sg2 ? Number(flags.trunc) : 1,
-        cutoff: sg2 && flags['trunc-cutoff'] !== undefined ? Number(flags['trunc-cutoff']) : null,
-        classes: model.cDim ? seeds.map(() => Number(flags.class)) : undefined,
-        noiseMode: sg2 ? (noiseMode as 'const') : 'none',
-        noiseSeed: noiseMode === 'random' ? Number(flags['noise-seed']) : undefined,
-      });
-      await saveLatent(String(flags['save-latent']), latent);
-      out(`wrote ${String(flags['save-latent'])} (${seeds.length} z latents; render with 'latentlab latent render')`);
-    }
+  summary: 'Generate images from seeds (NVIDIA generate.py conventions; resumable)',
+  usage: 'latentlab generate --model M --seeds 0-7,42 [--trunc 0.7] [--class C] [--grid] --outdir DIR',
+  spec: GENERATE_SPEC,
+  async run(partial, out) {
+    const model = await loadModel(requireModelPath(partial, 'generate'));
+    const o = resolveGenerateOptions(partial as Partial<GenerateOptions>, model);
+    const r = await generate(model, o);
+    const skipped = r.skipped ? `, skipped ${r.skipped} already written` : '';
+    out(`wrote ${r.written} images (${model.resolution}x${model.resolution}) to ${o.outdir}${skipped}`);
+    if (r.grid) out(`wrote ${join(o.outdir, 'grid.png')}`);
+    if (o.saveLatent !== null)
+      out(`wrote ${o.saveLatent} (${o.seeds.length} z latents; render with 'latentlab latent render')`);
   },
-};
+});
