@@ -121,7 +121,8 @@ const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
  * Resolved options -> the argv (verb words first) that resolves back to them: every option whose value
  * is not its fixed default, in table order.
  */
-export function formatOptionArgs(spec: VerbSpec, resolved: Readonly<Record<string, unknown>>): string[] {
+export function formatOptionArgs(spec: VerbSpec, options: object): string[] {
+  const resolved = options as Readonly<Record<string, unknown>>;
   const args = [...spec.words];
   const positional: string[] = [];
   for (const o of spec.options) {
@@ -144,7 +145,9 @@ export function formatOptionArgs(spec: VerbSpec, resolved: Readonly<Record<strin
 }
 
 /** The names (flags) of options whose values differ between two resolved option sets. */
-export function differingOptions(spec: VerbSpec, a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): string[] {
+export function differingOptions(spec: VerbSpec, optionsA: object, optionsB: object): string[] {
+  const a = optionsA as Readonly<Record<string, unknown>>;
+  const b = optionsB as Readonly<Record<string, unknown>>;
   const known = new Set(spec.options.map((o) => o.key));
   const names = spec.options.filter((o) => !same(a[o.key], b[o.key])).map((o) => (o.positional ? o.key : `--${o.flag}`));
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!known.has(k) && !same(a[k], b[k])) names.push(k);
@@ -198,4 +201,9 @@ export function formatOptionHelp(spec: VerbSpec): string {
       return `${head.padEnd(28)} ${o.help}${many}${d}`;
     })
     .join('\n');
+}
+
+/** The command line a user can copy: `npx latentlab <verb> <flags>` for resolved options. */
+export function formatCommand(spec: VerbSpec, resolved: object): string {
+  return shellJoin(['npx', 'latentlab', ...formatOptionArgs(spec, resolved)]);
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
+import { differingOptions, type VerbSpec } from '../core/options.js';
 import { Tensor } from '../core/tensor.js';
 import { writeGif } from '../formats/gif.js';
 import { makeGrid, toImages, upscale, type RgbImage, writePng } from '../formats/image.js';
@@ -75,7 +76,15 @@ export interface ProjectFilesOptions extends Omit<ProjectOptions, 'onStep' | 'fr
   videoFormat?: VideoFormat;
   /** Skip targets whose metrics file exists (default true); false re-projects them. */
   resume?: boolean;
+  /**
+   * The resolved options the outputs depend on: recorded in each metrics file; resuming over a target
+   * recorded with other options (or other weights) is refused, naming the options that differ.
+   */
+  runKey?: { spec: VerbSpec; options: Record<string, unknown>; hash: string };
   onProgress?: (p: FilesProgress) => void;
+  /** Every step of the optimiser (see ProjectOptions.onStep); `image` every `liveFrameEvery` evaluations. */
+  onStep?: ProjectOptions['onStep'];
+  liveFrameEvery?: number;
 }
 
 export interface FilesProgress {
@@ -86,6 +95,8 @@ export interface FilesProgress {
   names: string[];
   step: number;
   numSteps: number;
+  /** Loss evaluations so far (L-BFGS evaluates several times per iteration). */
+  evaluations: number;
   loss: number;
 }
 
@@ -128,7 +139,9 @@ export async function projectFiles(model: GanModel, sources: readonly string[], 
   };
   for (const source of sources) {
     const name = stem(source);
-    if (opts.resume !== false && existsSync(join(outdir, outputNames(name).metrics))) {
+    const metricsFile = join(outdir, outputNames(name).metrics);
+    if (opts.resume !== false && existsSync(metricsFile)) {
+      if (opts.runKey) await checkRecordedKey(metricsFile, model, opts.runKey);
       results.push({ source, name, status: 'skipped' });
       continue;
     }
@@ -144,6 +157,16 @@ export async function projectFiles(model: GanModel, sources: readonly string[], 
   }
   await flush();
   return results;
+}
+
+/** Refuses to resume over outputs made with other options or other weights. */
+async function checkRecordedKey(file: string, model: GanModel, key: NonNullable<ProjectFilesOptions['runKey']>): Promise<void> {
+  const record = JSON.parse(await readFile(file, 'utf8')) as { optionsHash?: string; options?: Record<string, unknown>; model?: { contentHash?: string } };
+  const diff: string[] = [];
+  if (record.model?.contentHash && record.model.contentHash !== model.manifest.contentHash) diff.push('--model (other weights)');
+  if (record.optionsHash !== key.hash) diff.push(...(record.options ? differingOptions(key.spec, record.options, key.options) : ['options not recorded']));
+  if (diff.length)
+    throw new ArgumentError(`${file} was made with other options (${diff.join(', ')}); pass --force to redo it, or choose another --outdir`);
 }
 
 async function removeStaleStaging(outdir: string): Promise<void> {
@@ -169,10 +192,13 @@ async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFiles
     result = await project(model, target, {
       ...opts,
       mask,
-      frameEvery: opts.framesEvery || undefined,
-      onStep: ({ step, numSteps, loss, image }) => {
-        opts.onProgress?.({ done, total, names, step, numSteps, loss });
-        if (image) toImages(image).forEach((im, i) => frames[i].push(makeGrid([targets[i], upscale(im, zoom)], 2, 0)));
+      frameEvery: opts.framesEvery || opts.liveFrameEvery || undefined,
+      onStep: (info) => {
+        const { step, numSteps, evaluations, loss, image } = info;
+        opts.onProgress?.({ done, total, names, step, numSteps, evaluations, loss });
+        // the CLI's progress video (the studio streams its frames through onStep instead)
+        if (image && opts.framesEvery) toImages(image).forEach((im, i) => frames[i].push(makeGrid([targets[i], upscale(im, zoom)], 2, 0)));
+        return opts.onStep?.(info);
       },
     });
   } catch (err) {
@@ -204,6 +230,7 @@ async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFiles
         loss: result.loss[i],
         terms: Object.fromEntries(Object.entries(result.terms).map(([k, v]) => [k, v![i]])),
         metrics: metrics[i],
+        ...(opts.runKey ? { optionsHash: opts.runKey.hash, options: opts.runKey.options } : {}),
         files: { ...files, video: frames[i].length ? files.video : null },
       };
       await writeFile(join(staging, files.metrics), `${JSON.stringify(record, null, 2)}\n`);

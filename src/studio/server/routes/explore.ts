@@ -14,12 +14,27 @@ import {
   parseLayerRange,
   renderFrames,
   styleMixGrid,
+  formatRange as formatSeeds,
+  type ModelFacts,
+  resolveSeedLatentOptions,
+  shellWord,
 } from '../../../index.js';
 import type { Studio } from '../app.js';
 import type { ModelRegistry } from '../modelRegistry.js';
 import type { Workspace } from '../workspace.js';
-import { cliSource, type LatentRef, type SeedFields, seedFieldsOf } from '../latentRefs.js';
-import { formatSeeds, shellWord } from '../render.js';
+import { cliSource, type LatentRef, type SeedFields, seedPartial } from '../latentRefs.js';
+
+/** The seed fields as the library's one rule resolves them (DCGAN: none; conditional: a class required). */
+function seedFieldsOf(b: Partial<SeedFields>, info: ModelFacts): SeedFields {
+  const o = resolveSeedLatentOptions(seedPartial(b), info, 'latents');
+  return {
+    psi: o.trunc,
+    cutoff: o.truncCutoff,
+    noiseMode: o.noiseMode,
+    noiseSeed: o.noiseSeed,
+    classIndex: o.classIndex ?? undefined,
+  };
+}
 import { interpolateBody, mixBody } from '../schemas.js';
 
 export interface MixRequest extends Partial<SeedFields> {
@@ -84,7 +99,7 @@ async function latentsOf(
 export async function interpolationPath(studio: ExploreDeps, b: InterpolateRequest) {
   const info = studio.models.info(b.model);
   const model = await studio.models.get(b.model);
-  const fields = seedFieldsOf(b);
+  const fields = seedFieldsOf(b, info);
   const keys = await latentsOf(studio, model, b.keys, fields);
   const layers = b.layers ? parseLayerRange(model, b.layers) : undefined;
   const path = await interpolate(model, keys, {
@@ -123,7 +138,7 @@ export function registerExploreRoutes(studio: Studio): void {
       throw new ArgumentError(
         `mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2`,
       );
-    const fields = seedFieldsOf(b);
+    const fields = seedFieldsOf(b, info);
     const layers = parseLayerRange(model, b.layers);
     const rowL = await latentsOf(
       studio,
