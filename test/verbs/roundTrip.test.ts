@@ -18,15 +18,31 @@ import {
   type VerbSpec,
 } from '../../src/index.js';
 
-const SG2: ModelFacts & { imgChannels: number } = { name: 'sg2', architecture: 'stylegan2', cDim: 0, imgChannels: 1 };
-const COND: ModelFacts & { imgChannels: number } = { name: 'cond', architecture: 'stylegan2', cDim: 10, imgChannels: 3 };
-const DCGAN: ModelFacts & { imgChannels: number } = { name: 'dc', architecture: 'dcgan', cDim: 0, imgChannels: 1 };
+const SG2: ModelFacts & { imgChannels: number } = {
+  name: 'sg2',
+  architecture: 'stylegan2',
+  cDim: 0,
+  imgChannels: 1,
+};
+const COND: ModelFacts & { imgChannels: number } = {
+  name: 'cond',
+  architecture: 'stylegan2',
+  cDim: 10,
+  imgChannels: 3,
+};
+const DCGAN: ModelFacts & { imgChannels: number } = {
+  name: 'dc',
+  architecture: 'dcgan',
+  cDim: 0,
+  imgChannels: 1,
+};
 
 const rng = new RandomState(20261202);
 const int = (n: number) => Math.floor(rng.randomSample() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
 const maybe = <T>(v: () => T): T | undefined => (int(3) === 0 ? undefined : v());
-const path = () => pick(['models/fmnist-stylegan2', '/tmp/a b/c,d.latent.safetensors', "it's.png", 'x', '-dash']);
+const path = () =>
+  pick(['models/fmnist-stylegan2', '/tmp/a b/c,d.latent.safetensors', "it's.png", 'x', '-dash']);
 const num = () => pick([0, 1, -1, 0.7, 1e5, 0.05, 3, 2.5e-3, -0.125]);
 
 function seedFields(model: ModelFacts) {
@@ -81,7 +97,9 @@ describe('formatArgs -> parseArgs resolves back to the same options', () => {
       const o = resolveRenderOptions(
         {
           model: path(),
-          ...(fromSeed ? { seed: int(1000), ...seedFields(model) } : { latent: path(), row: maybe(() => int(4)) }),
+          ...(fromSeed
+            ? { seed: int(1000), ...seedFields(model) }
+            : { latent: path(), row: maybe(() => int(4)) }),
           space: maybe(() => pick(['z', 'w', 'w+'] as const)),
           edits: maybe(() =>
             Array.from({ length: int(4) }, () => ({
@@ -91,7 +109,9 @@ describe('formatArgs -> parseArgs resolves back to the same options', () => {
               layers: pick([null, [0, 4], [2, 3]] as const),
             })),
           ),
-          resampleNoise: maybe(() => pick([null, { layers: 'fine', seed: int(9) }, { layers: '0-3', seed: 0 }])),
+          resampleNoise: maybe(() =>
+            pick([null, { layers: 'fine', seed: int(9) }, { layers: '0-3', seed: 0 }]),
+          ),
           upscale: maybe(() => 1 + int(8)),
           out: path(),
           saveLatent: maybe(() => pick([null, path()])),
@@ -148,13 +168,22 @@ describe('the defaults are decided once, by the resolver', () => {
   });
 
   it('conditional models need a class, in generate and in render alike; unconditional ones refuse it', () => {
-    expect(() => resolveGenerateOptions({ model: 'm', outdir: 'o' }, COND)).toThrow(/conditional: pass --class 0\.\.9/);
-    expect(() => resolveRenderOptions({ model: 'm', out: 'o.png', seed: 1 }, COND)).toThrow(/conditional: pass --class 0\.\.9/);
-    expect(() => resolveGenerateOptions({ model: 'm', outdir: 'o', classIndex: 2 }, SG2)).toThrow(/unconditional/);
+    expect(() => resolveGenerateOptions({ model: 'm', outdir: 'o' }, COND)).toThrow(
+      /conditional: pass --class 0\.\.9/,
+    );
+    expect(() => resolveRenderOptions({ model: 'm', out: 'o.png', seed: 1 }, COND)).toThrow(
+      /conditional: pass --class 0\.\.9/,
+    );
+    expect(() => resolveGenerateOptions({ model: 'm', outdir: 'o', classIndex: 2 }, SG2)).toThrow(
+      /unconditional/,
+    );
   });
 
   it('parsing fills nothing in: absent flags stay absent', () => {
-    expect(parseOptionArgs(PROJECT_SPEC, ['--model', 'm', '--no-noise'])).toEqual({ model: 'm', noise: false });
+    expect(parseOptionArgs(PROJECT_SPEC, ['--model', 'm', '--no-noise'])).toEqual({
+      model: 'm',
+      noise: false,
+    });
     expect(() => parseOptionArgs(GENERATE_SPEC, ['--bogus'])).toThrow(/unknown flag --bogus/);
   });
 });
