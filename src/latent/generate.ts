@@ -84,7 +84,8 @@ export interface GenerateOptions extends SeedLatentOptions {
   readonly upscale: number;
   /** Images per ONNX Runtime call. */
   readonly batch: number;
-  readonly outdir: string;
+  /** Folder of the PNGs; null: write only the latent file (`saveLatent`). */
+  readonly outdir: string | null;
   /** Also write the seeds as a latent file here. */
   readonly saveLatent: string | null;
   /** Re-render seeds whose PNG exists (default: skip them when the options match). */
@@ -101,8 +102,8 @@ export const GENERATE_SPEC: VerbSpec = {
     { key: 'gridColumns', flag: 'grid-columns', kind: 'number', help: 'columns of grid.png', defaultText: 'ceil(sqrt(N))' },
     { key: 'upscale', flag: 'upscale', kind: 'number', help: 'nearest-neighbour upscaling factor of the PNGs', default: 1 },
     { key: 'batch', flag: 'batch', kind: 'number', help: 'images per ONNX Runtime call', default: 8 },
-    { key: 'outdir', flag: 'outdir', kind: 'string', help: 'output folder' },
-    { key: 'saveLatent', flag: 'save-latent', kind: 'string', help: 'also write the seeds as a latent file (.latent.safetensors)' },
+    { key: 'outdir', flag: 'outdir', kind: 'string', help: 'output folder of the PNGs (optional with --save-latent)' },
+    { key: 'saveLatent', flag: 'save-latent', kind: 'string', help: 'write the seeds as a latent file (.latent.safetensors)' },
     { key: 'force', flag: 'force', kind: 'boolean', help: 're-render seeds already written (default: resume when the options match)', default: false },
   ],
 };
@@ -110,7 +111,7 @@ export const GENERATE_SPEC: VerbSpec = {
 export function resolveGenerateOptions(p: Partial<GenerateOptions>, model: ModelFacts): GenerateOptions {
   const where = 'generate';
   if (!p.model) throw new ArgumentError(`${where}: --model is required`);
-  if (!p.outdir) throw new ArgumentError(`${where}: --outdir is required`);
+  if (!p.outdir && !p.saveLatent) throw new ArgumentError(`${where}: --outdir (or --save-latent) is required`);
   const seeds = [...(p.seeds ?? [0, 1, 2, 3, 4, 5, 6, 7])];
   if (!seeds.length) throw new ArgumentError(`${where}: no seeds`);
   for (const s of seeds) integerIn(s, 0, 2 ** 32 - 1, 'a seed', where);
@@ -124,7 +125,7 @@ export function resolveGenerateOptions(p: Partial<GenerateOptions>, model: Model
     gridColumns,
     upscale: integerIn(p.upscale ?? 1, 1, 16, '--upscale', where),
     batch: integerIn(p.batch ?? 8, 1, 1024, '--batch', where),
-    outdir: p.outdir,
+    outdir: p.outdir ?? null,
     saveLatent: p.saveLatent ?? null,
     force: p.force ?? false,
   };
@@ -225,10 +226,15 @@ export async function generate(
   o: GenerateOptions,
   hooks: { onBatch?: (done: number, total: number) => void; checkCancelled?: () => void } = {},
 ): Promise<GenerateResult> {
-  const run = await checkRunRecord(o.outdir, 'generate', GENERATE_SPEC, outputKey(o), model.manifest.contentHash, o.force);
-  await mkdir(o.outdir, { recursive: true });
+  if (o.outdir === null) {
+    await saveSeedLatent(model, o);
+    return { written: 0, skipped: 0, tiles: [], grid: null };
+  }
+  const outdir = o.outdir;
+  const run = await checkRunRecord(outdir, 'generate', GENERATE_SPEC, outputKey(o), model.manifest.contentHash, o.force);
+  await mkdir(outdir, { recursive: true });
   await run.write();
-  const exists = (s: number) => existsSync(join(o.outdir, seedFileName(s)));
+  const exists = (s: number) => existsSync(join(outdir, seedFileName(s)));
   const tiles: RgbImage[] = [];
   let written = 0;
   let seen = 0;
@@ -238,7 +244,7 @@ export async function generate(
     async (images, seeds) => {
       hooks.checkCancelled?.();
       const up = toImages(images).map((im) => upscale(im, o.upscale));
-      for (let i = 0; i < seeds.length; i++) await writePng(join(o.outdir, seedFileName(seeds[i])), up[i]);
+      for (let i = 0; i < seeds.length; i++) await writePng(join(outdir, seedFileName(seeds[i])), up[i]);
       if (o.grid) tiles.push(...up);
       written += seeds.length;
       seen += seeds.length;
@@ -252,19 +258,23 @@ export async function generate(
     },
   );
   const grid = o.grid ? generateGrid(tiles, o) : null;
-  if (grid) await writePng(join(o.outdir, 'grid.png'), grid);
-  if (o.saveLatent !== null) {
-    const sg2 = model.architecture === 'stylegan2';
-    const latent = await latentFromSeeds(model, o.seeds, {
-      psi: o.trunc,
-      cutoff: o.truncCutoff,
-      classes: model.cDim ? o.seeds.map(() => o.classIndex!) : undefined,
-      noiseMode: sg2 ? o.noiseMode : 'none',
-      noiseSeed: o.noiseMode === 'random' ? o.noiseSeed : undefined,
-    });
-    await saveLatent(o.saveLatent, latent);
-  }
+  if (grid) await writePng(join(outdir, 'grid.png'), grid);
+  await saveSeedLatent(model, o);
   return { written, skipped: o.seeds.length - written, tiles, grid };
+}
+
+/** The seeds as a z latent file (truncation, classes and noise recorded), when `saveLatent` asks. */
+async function saveSeedLatent(model: GanModel, o: GenerateOptions): Promise<void> {
+  if (o.saveLatent === null) return;
+  const sg2 = model.architecture === 'stylegan2';
+  const latent = await latentFromSeeds(model, o.seeds, {
+    psi: o.trunc,
+    cutoff: o.truncCutoff,
+    classes: model.cDim ? o.seeds.map(() => o.classIndex!) : undefined,
+    noiseMode: sg2 ? o.noiseMode : 'none',
+    noiseSeed: o.noiseMode === 'random' ? o.noiseSeed : undefined,
+  });
+  await saveLatent(o.saveLatent, latent);
 }
 
 /** One PNG of the seeds exactly as `generate --grid` writes grid.png (the studio's seed grid). */

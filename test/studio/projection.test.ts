@@ -94,7 +94,7 @@ describe('studio projection jobs', () => {
     expect(res.statusCode).toBe(202);
     const rec0 = res.json() as JobRecord;
     expect(rec0.command).toMatch(
-      /^npx latentlab project --model models\/fmnist-stylegan2 --target \S+uploads\/[0-9a-f]{16}\.png --outdir out\/project --space w\+ --optimizer adam --steps 60$/,
+      /^npx latentlab project --model models\/fmnist-stylegan2 --target \S+uploads\/[0-9a-f]{16}\.png --outdir out\/project --space w\+ --steps 60 --noise --classifier models\/fmnist-classifier$/,
     );
     const progress: JobProgress[] = [];
     if (studio.jobs.get(rec0.id).state !== 'done')
