@@ -196,7 +196,8 @@ export function formatOptionHelp(spec: VerbSpec): string {
   return spec.options
     .map((o) => {
       const head = o.positional ? `  ${o.key.toUpperCase()}` : `  --${o.flag}${o.kind === 'boolean' ? '' : ` <${o.kind === 'custom' || o.kind === 'seeds' ? 'value' : o.kind}>`}`;
-      const d = o.default !== undefined && o.default !== null && o.default !== false ? ` (default: ${Array.isArray(o.default) ? JSON.stringify(o.default) : String(o.default)})` : o.defaultText ? ` (default: ${o.defaultText})` : '';
+      const shown = o.default !== undefined && o.default !== null && o.default !== false && (!Array.isArray(o.default) || o.default.length > 0);
+      const d = o.defaultText ? ` (default: ${o.defaultText})` : shown ? ` (default: ${Array.isArray(o.default) ? JSON.stringify(o.default) : String(o.default)})` : '';
       const many = o.repeat ? ' (repeatable)' : '';
       return `${head.padEnd(28)} ${o.help}${many}${d}`;
     })

@@ -76,7 +76,7 @@ export const PROJECT_SPEC: VerbSpec = {
     { key: 'mse', flag: 'mse', kind: 'number', help: 'pixel MSE weight', default: 1 },
     { key: 'l1', flag: 'l1', kind: 'number', help: 'pixel L1 weight', default: 0 },
     { key: 'vgg', flag: 'vgg', kind: 'string', help: 'torchvision VGG16 state dict (.pth) for the perceptual loss' },
-    { key: 'vggWeight', flag: 'vgg-weight', kind: 'number', help: 'VGG16 perceptual loss weight', defaultText: '1 with --vgg' },
+    { key: 'vggWeight', flag: 'vgg-weight', kind: 'number', help: 'VGG16 perceptual loss weight', default: 0, defaultText: '1 with --vgg' },
     { key: 'classifier', flag: 'classifier', kind: 'string', help: 'classifier bundle: feature loss (--feature-weight) and the feature-distance metric', defaultText: 'the shipped one for 1-channel models' },
     { key: 'featureWeight', flag: 'feature-weight', kind: 'number', help: 'classifier feature loss weight (opt-in; 0.05 is the Fashion-MNIST setting)', default: 0 },
     { key: 'discWeight', flag: 'disc-weight', kind: 'number', help: 'discriminator-feature loss weight (StyleGAN2 with D)', default: 0 },
