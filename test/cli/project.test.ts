@@ -55,7 +55,7 @@ describe('latentlab project', () => {
     const other = latentlab('project', ...QUICK, '--target', targets, '--outdir', out, '--space', 'w', '--seed', '9');
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/made with other options \(--space, --seed\); pass --force/);
-  }, 120_000);
+  }, 300_000); // four CLI processes; generous for a loaded 2-core machine
 
   it('refuses corrupt and over-limit images with a clear message and leaves nothing behind', async () => {
     const bad = join(tmp, 'bad');

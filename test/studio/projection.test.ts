@@ -101,10 +101,13 @@ describe('studio projection jobs', () => {
       studio.jobs.subscribe(rec0.id, (e) => e.type === 'progress' && progress.push(e.progress));
     const rec = await studio.jobs.wait(rec0.id);
     expect([rec.state, rec.error]).toEqual(['done', undefined]);
+    // `latentlab project`'s own outputs (NAME.*, its metrics with the options hash) and the studio's views
+    const stem = target.slice(target.lastIndexOf('/') + 1, -'.png'.length);
+    const cli = ['latent.safetensors', 'metrics.json', 'png', 'target.png'].map((e) => `${stem}.${e}`);
     expect(rec.files).toEqual(
-      ['comparison.png', 'loss.json', 'projected.latent.safetensors', 'projected.png', 'target.png'].map(
-        (f) => `jobs/${rec.id}/${f}`,
-      ),
+      [...cli, 'comparison.png', 'loss.json', 'projected.latent.safetensors', 'projected.png', 'target.png']
+        .map((f) => `jobs/${rec.id}/${f}`)
+        .sort(),
     );
     // every step reported in order, with a loss; frames every ceil(60 / 50) = 2 steps, as PNG data URLs
     expect(progress.map((p) => p.step)).toEqual(
