@@ -34,7 +34,8 @@ export function tableCommand(c: {
     run() {
       throw new Error(`${c.name}: runs through runArgv`);
     },
-    runArgv: (argv, out) => c.run(parseOptionArgs(specOf(argv), argv.slice(specOf(argv).words.length - 1)), out, argv),
+    runArgv: (argv, out) =>
+      c.run(parseOptionArgs(specOf(argv), argv.slice(specOf(argv).words.length - 1)), out, argv),
     flagHelp: () => formatOptionHelp(specOf([])),
   };
 }

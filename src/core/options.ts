@@ -42,7 +42,8 @@ function parseValue(spec: OptionSpec, text: string, where: string): unknown {
   switch (spec.kind) {
     case 'number': {
       const n = text.trim() === '' ? Number.NaN : Number(text);
-      if (!Number.isFinite(n)) throw new ArgumentError(`${where}: --${spec.flag} expects a number, got '${text}'`);
+      if (!Number.isFinite(n))
+        throw new ArgumentError(`${where}: --${spec.flag} expects a number, got '${text}'`);
       return n;
     }
     case 'seeds':
@@ -95,7 +96,8 @@ export function parseOptionArgs(spec: VerbSpec, argv: readonly string[]): Record
     const o = byFlag.get(name);
     if (!o) throw new ArgumentError(`${where}: unknown flag --${name} (see 'latentlab ${where} --help')`);
     if (o.kind === 'boolean') {
-      if (eq >= 0) throw new ArgumentError(`${where}: --${name} is a switch (write --${name} or --no-${name})`);
+      if (eq >= 0)
+        throw new ArgumentError(`${where}: --${name} is a switch (write --${name} or --no-${name})`);
       set(o, !negated);
       continue;
     }
@@ -110,7 +112,9 @@ export function parseOptionArgs(spec: VerbSpec, argv: readonly string[]): Record
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -149,8 +153,11 @@ export function differingOptions(spec: VerbSpec, optionsA: object, optionsB: obj
   const a = optionsA as Readonly<Record<string, unknown>>;
   const b = optionsB as Readonly<Record<string, unknown>>;
   const known = new Set(spec.options.map((o) => o.key));
-  const names = spec.options.filter((o) => !same(a[o.key], b[o.key])).map((o) => (o.positional ? o.key : `--${o.flag}`));
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!known.has(k) && !same(a[k], b[k])) names.push(k);
+  const names = spec.options
+    .filter((o) => !same(a[o.key], b[o.key]))
+    .map((o) => (o.positional ? o.key : `--${o.flag}`));
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+    if (!known.has(k) && !same(a[k], b[k])) names.push(k);
   return names;
 }
 
@@ -195,9 +202,19 @@ export function shellSplit(line: string): string[] {
 export function formatOptionHelp(spec: VerbSpec): string {
   return spec.options
     .map((o) => {
-      const head = o.positional ? `  ${o.key.toUpperCase()}` : `  --${o.flag}${o.kind === 'boolean' ? '' : ` <${o.kind === 'custom' || o.kind === 'seeds' ? 'value' : o.kind}>`}`;
-      const shown = o.default !== undefined && o.default !== null && o.default !== false && (!Array.isArray(o.default) || o.default.length > 0);
-      const d = o.defaultText ? ` (default: ${o.defaultText})` : shown ? ` (default: ${Array.isArray(o.default) ? JSON.stringify(o.default) : String(o.default)})` : '';
+      const head = o.positional
+        ? `  ${o.key.toUpperCase()}`
+        : `  --${o.flag}${o.kind === 'boolean' ? '' : ` <${o.kind === 'custom' || o.kind === 'seeds' ? 'value' : o.kind}>`}`;
+      const shown =
+        o.default !== undefined &&
+        o.default !== null &&
+        o.default !== false &&
+        (!Array.isArray(o.default) || o.default.length > 0);
+      const d = o.defaultText
+        ? ` (default: ${o.defaultText})`
+        : shown
+          ? ` (default: ${Array.isArray(o.default) ? JSON.stringify(o.default) : String(o.default)})`
+          : '';
       const many = o.repeat ? ' (repeatable)' : '';
       return `${head.padEnd(28)} ${o.help}${many}${d}`;
     })

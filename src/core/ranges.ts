@@ -15,7 +15,8 @@ export function parseRange(text: string, what = 'seeds', maxCount = 100_000): nu
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new ArgumentError(`--${what}: range ${part} runs backwards`);
-    if (out.length + (b - a + 1) > maxCount) throw new ArgumentError(`--${what}: more than ${maxCount} values`);
+    if (out.length + (b - a + 1) > maxCount)
+      throw new ArgumentError(`--${what}: more than ${maxCount} values`);
     for (let i = a; i <= b; i++) out.push(i);
   }
   if (!out.length) throw new ArgumentError(`--${what}: no values in '${text}'`);
@@ -25,7 +26,7 @@ export function parseRange(text: string, what = 'seeds', maxCount = 100_000): nu
 /** [0,1,2,3,7] -> '0-3,7' (what `parseRange` reads back, order kept). */
 export function formatRange(values: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < values.length; ) {
+  for (let i = 0; i < values.length;) {
     let j = i;
     while (j + 1 < values.length && values[j + 1] === values[j] + 1) j++;
     parts.push(j > i ? `${values[i]}-${values[j]}` : `${values[i]}`);

@@ -38,12 +38,26 @@ export const SEED_LATENT_OPTIONS: readonly OptionSpec[] = [
   { key: 'trunc', flag: 'trunc', kind: 'number', help: 'truncation psi', default: 1 },
   { key: 'truncCutoff', flag: 'trunc-cutoff', kind: 'number', help: 'truncate only the first N ws rows' },
   { key: 'classIndex', flag: 'class', kind: 'number', help: 'class label (required for conditional models)' },
-  { key: 'noiseMode', flag: 'noise-mode', kind: 'string', help: 'const | random | none', default: 'const', choices: NOISE_MODES },
-  { key: 'noiseSeed', flag: 'noise-seed', kind: 'number', help: 'seed of the noise maps for --noise-mode random', default: 0 },
+  {
+    key: 'noiseMode',
+    flag: 'noise-mode',
+    kind: 'string',
+    help: 'const | random | none',
+    default: 'const',
+    choices: NOISE_MODES,
+  },
+  {
+    key: 'noiseSeed',
+    flag: 'noise-seed',
+    kind: 'number',
+    help: 'seed of the noise maps for --noise-mode random',
+    default: 0,
+  },
 ];
 
 function integerIn(v: number, lo: number, hi: number, what: string, where: string): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new ArgumentError(`${where}: ${what} must be an integer ${lo}..${hi}, got ${v}`);
+  if (!Number.isInteger(v) || v < lo || v > hi)
+    throw new ArgumentError(`${where}: ${what} must be an integer ${lo}..${hi}, got ${v}`);
   return v;
 }
 
@@ -51,9 +65,14 @@ function integerIn(v: number, lo: number, hi: number, what: string, where: strin
  * The one rule for seed latents: DCGAN has no truncation or noise (their options are ignored); a
  * conditional model needs a class and an unconditional one refuses it.
  */
-export function resolveSeedLatentOptions(p: Partial<SeedLatentOptions>, model: ModelFacts, where: string): SeedLatentOptions {
+export function resolveSeedLatentOptions(
+  p: Partial<SeedLatentOptions>,
+  model: ModelFacts,
+  where: string,
+): SeedLatentOptions {
   if (model.architecture === 'dcgan') {
-    if (p.classIndex !== undefined && p.classIndex !== null) throw new ArgumentError(`${where}: ${model.name} is unconditional; --class does not apply`);
+    if (p.classIndex !== undefined && p.classIndex !== null)
+      throw new ArgumentError(`${where}: ${model.name} is unconditional; --class does not apply`);
     return { trunc: 1, truncCutoff: null, classIndex: null, noiseMode: 'const', noiseSeed: 0 };
   }
   const trunc = p.trunc ?? 1;
@@ -61,13 +80,17 @@ export function resolveSeedLatentOptions(p: Partial<SeedLatentOptions>, model: M
   const truncCutoff = p.truncCutoff ?? null;
   if (truncCutoff !== null) integerIn(truncCutoff, 0, 10_000, '--trunc-cutoff', where);
   const noiseMode = p.noiseMode ?? 'const';
-  if (!NOISE_MODES.includes(noiseMode)) throw new ArgumentError(`${where}: --noise-mode must be const, random or none, got '${noiseMode}'`);
-  const noiseSeed = noiseMode === 'random' ? integerIn(p.noiseSeed ?? 0, 0, 2 ** 32 - 1, '--noise-seed', where) : 0;
+  if (!NOISE_MODES.includes(noiseMode))
+    throw new ArgumentError(`${where}: --noise-mode must be const, random or none, got '${noiseMode}'`);
+  const noiseSeed =
+    noiseMode === 'random' ? integerIn(p.noiseSeed ?? 0, 0, 2 ** 32 - 1, '--noise-seed', where) : 0;
   let classIndex = p.classIndex ?? null;
   if (model.cDim > 0) {
-    if (classIndex === null) throw new ArgumentError(`${where}: ${model.name} is conditional: pass --class 0..${model.cDim - 1}`);
+    if (classIndex === null)
+      throw new ArgumentError(`${where}: ${model.name} is conditional: pass --class 0..${model.cDim - 1}`);
     integerIn(classIndex, 0, model.cDim - 1, '--class', where);
-  } else if (classIndex !== null) throw new ArgumentError(`${where}: ${model.name} is unconditional; --class does not apply`);
+  } else if (classIndex !== null)
+    throw new ArgumentError(`${where}: ${model.name} is unconditional; --class does not apply`);
   else classIndex = null;
   return { trunc, truncCutoff, classIndex, noiseMode, noiseSeed };
 }
@@ -96,22 +119,57 @@ export const GENERATE_SPEC: VerbSpec = {
   words: ['generate'],
   options: [
     { key: 'model', flag: 'model', kind: 'string', help: 'bundle folder or checkpoint (.pkl, .pt, .pth)' },
-    { key: 'seeds', flag: 'seeds', kind: 'seeds', help: 'seeds, e.g. 0-7,42', default: [0, 1, 2, 3, 4, 5, 6, 7] },
+    {
+      key: 'seeds',
+      flag: 'seeds',
+      kind: 'seeds',
+      help: 'seeds, e.g. 0-7,42',
+      default: [0, 1, 2, 3, 4, 5, 6, 7],
+    },
     ...SEED_LATENT_OPTIONS,
     { key: 'grid', flag: 'grid', kind: 'boolean', help: 'also write grid.png', default: false },
-    { key: 'gridColumns', flag: 'grid-columns', kind: 'number', help: 'columns of grid.png', defaultText: 'ceil(sqrt(N))' },
-    { key: 'upscale', flag: 'upscale', kind: 'number', help: 'nearest-neighbour upscaling factor of the PNGs', default: 1 },
+    {
+      key: 'gridColumns',
+      flag: 'grid-columns',
+      kind: 'number',
+      help: 'columns of grid.png',
+      defaultText: 'ceil(sqrt(N))',
+    },
+    {
+      key: 'upscale',
+      flag: 'upscale',
+      kind: 'number',
+      help: 'nearest-neighbour upscaling factor of the PNGs',
+      default: 1,
+    },
     { key: 'batch', flag: 'batch', kind: 'number', help: 'images per ONNX Runtime call', default: 8 },
-    { key: 'outdir', flag: 'outdir', kind: 'string', help: 'output folder of the PNGs (optional with --save-latent)' },
-    { key: 'saveLatent', flag: 'save-latent', kind: 'string', help: 'write the seeds as a latent file (.latent.safetensors)' },
-    { key: 'force', flag: 'force', kind: 'boolean', help: 're-render seeds already written (default: resume when the options match)', default: false },
+    {
+      key: 'outdir',
+      flag: 'outdir',
+      kind: 'string',
+      help: 'output folder of the PNGs (optional with --save-latent)',
+    },
+    {
+      key: 'saveLatent',
+      flag: 'save-latent',
+      kind: 'string',
+      help: 'write the seeds as a latent file (.latent.safetensors)',
+    },
+    {
+      key: 'force',
+      flag: 'force',
+      kind: 'boolean',
+      help: 're-render seeds already written (default: resume when the options match)',
+      default: false,
+    },
   ],
 };
 
 export function resolveGenerateOptions(p: Partial<GenerateOptions>, model: ModelFacts): GenerateOptions {
   const where = 'generate';
   if (!p.model) throw new ArgumentError(`${where}: --model is required`);
-  if (!p.outdir && !p.saveLatent) throw new ArgumentError(`${where}: --outdir (or --save-latent) is required`);
+  if (!p.outdir && !p.saveLatent)
+    throw new ArgumentError(`${where}: --outdir (or --save-latent) is required`);
   const seeds = [...(p.seeds ?? [0, 1, 2, 3, 4, 5, 6, 7])];
   if (!seeds.length) throw new ArgumentError(`${where}: no seeds`);
   for (const s of seeds) integerIn(s, 0, 2 ** 32 - 1, 'a seed', where);
@@ -152,27 +210,48 @@ export async function forEachSeedBatch(
     let images: Tensor<'float32'>;
     if (!sg2) images = await synthesize(model, z, { batchSize: o.batch });
     else {
-      const c = model.cDim ? classLabels(model, seeds.map(() => o.classIndex!)) : undefined;
+      const c = model.cDim
+        ? classLabels(
+            model,
+            seeds.map(() => o.classIndex!),
+          )
+        : undefined;
       const ws = await mapZ(model, z, { psi: o.trunc, cutoff: o.truncCutoff, c });
       const noise = allNoise && noiseRows(allNoise, start, seeds.length);
-      images = await synthesize(model, ws, { noiseMode: o.noiseMode, noiseSeed: o.noiseSeed, noise, batchSize: o.batch });
+      images = await synthesize(model, ws, {
+        noiseMode: o.noiseMode,
+        noiseSeed: o.noiseSeed,
+        noise,
+        batchSize: o.batch,
+      });
     }
     await sink(images, seeds, start);
   }
 }
 
 /** Rows [start, start + count) of every noise map. */
-function noiseRows(maps: Record<string, Tensor<'float32'>>, start: number, count: number): Record<string, Tensor<'float32'>> {
+function noiseRows(
+  maps: Record<string, Tensor<'float32'>>,
+  start: number,
+  count: number,
+): Record<string, Tensor<'float32'>> {
   const out: Record<string, Tensor<'float32'>> = {};
   for (const [name, t] of Object.entries(maps)) {
     const row = t.size / t.shape[0];
-    out[name] = new Tensor('float32', [count, ...t.shape.slice(1)], t.data.slice(start * row, (start + count) * row));
+    out[name] = new Tensor(
+      'float32',
+      [count, ...t.shape.slice(1)],
+      t.data.slice(start * row, (start + count) * row),
+    );
   }
   return out;
 }
 
 /** grid.png of `generate`: the tiles row-major, `upscale` pixels apart. */
-export function generateGrid(tiles: readonly RgbImage[], o: Pick<GenerateOptions, 'gridColumns' | 'upscale'>): RgbImage {
+export function generateGrid(
+  tiles: readonly RgbImage[],
+  o: Pick<GenerateOptions, 'gridColumns' | 'upscale'>,
+): RgbImage {
   return makeGrid(tiles, o.gridColumns ?? undefined, o.upscale);
 }
 
@@ -181,7 +260,16 @@ export const RUN_RECORD = 'latentlab-run.json';
 
 /** The options an output depends on (not where it goes, not whether to redo it). */
 function outputKey(o: GenerateOptions): Record<string, unknown> {
-  const { outdir: _o, force: _f, seeds: _s, saveLatent: _l, grid: _g, gridColumns: _c, model: _m, ...rest } = o;
+  const {
+    outdir: _o,
+    force: _f,
+    seeds: _s,
+    saveLatent: _l,
+    grid: _g,
+    gridColumns: _c,
+    model: _m,
+    ...rest
+  } = o;
   return rest;
 }
 
@@ -196,16 +284,26 @@ export interface RunRecord {
  * Resume keyed on options: the outdir's run record must match `key` (and the model), else a resume
  * is refused naming the differing options; `force` replaces the record.
  */
-export async function checkRunRecord(outdir: string, verb: string, spec: VerbSpec, key: Record<string, unknown>, modelHash: string, force: boolean): Promise<{ resume: boolean; write: () => Promise<void> }> {
+export async function checkRunRecord(
+  outdir: string,
+  verb: string,
+  spec: VerbSpec,
+  key: Record<string, unknown>,
+  modelHash: string,
+  force: boolean,
+): Promise<{ resume: boolean; write: () => Promise<void> }> {
   const path = join(outdir, RUN_RECORD);
   const record: RunRecord = { verb, optionsHash: hashOf(key), modelHash, options: key };
   const write = async () => writeFile(path, `${JSON.stringify(record, null, 2)}\n`);
   if (force || !existsSync(path)) return { resume: false, write };
   const old = JSON.parse(await readFile(path, 'utf8')) as RunRecord;
-  if (old.verb === verb && old.optionsHash === record.optionsHash && old.modelHash === modelHash) return { resume: true, write };
+  if (old.verb === verb && old.optionsHash === record.optionsHash && old.modelHash === modelHash)
+    return { resume: true, write };
   const diff = old.modelHash !== modelHash ? ['--model (other weights)'] : [];
   diff.push(...differingOptions(spec, old.options ?? {}, key));
-  throw new ArgumentError(`${verb}: ${outdir} holds outputs made with other options (${diff.join(', ') || old.verb}); pass --force to redo them, or choose another --outdir`);
+  throw new ArgumentError(
+    `${verb}: ${outdir} holds outputs made with other options (${diff.join(', ') || old.verb}); pass --force to redo them, or choose another --outdir`,
+  );
 }
 
 export interface GenerateResult {
@@ -231,7 +329,14 @@ export async function generate(
     return { written: 0, skipped: 0, tiles: [], grid: null };
   }
   const outdir = o.outdir;
-  const run = await checkRunRecord(outdir, 'generate', GENERATE_SPEC, outputKey(o), model.manifest.contentHash, o.force);
+  const run = await checkRunRecord(
+    outdir,
+    'generate',
+    GENERATE_SPEC,
+    outputKey(o),
+    model.manifest.contentHash,
+    o.force,
+  );
   await mkdir(outdir, { recursive: true });
   await run.write();
   const exists = (s: number) => existsSync(join(outdir, seedFileName(s)));
@@ -280,12 +385,17 @@ async function saveSeedLatent(model: GanModel, o: GenerateOptions): Promise<void
 /** One PNG of the seeds exactly as `generate --grid` writes grid.png (the studio's seed grid). */
 export async function generateGridPng(model: GanModel, o: GenerateOptions): Promise<Buffer> {
   const tiles: RgbImage[] = [];
-  await forEachSeedBatch(model, o, (images) => void tiles.push(...toImages(images).map((im) => upscale(im, o.upscale))));
+  await forEachSeedBatch(
+    model,
+    o,
+    (images) => void tiles.push(...toImages(images).map((im) => upscale(im, o.upscale))),
+  );
   return encodePng(generateGrid(tiles, o));
 }
 
 /** The --model of partial options, before the model is loaded (its facts resolve the rest). */
 export function requireModelPath(partial: { model?: unknown }, where: string): string {
-  if (typeof partial.model !== 'string' || !partial.model) throw new ArgumentError(`${where}: --model is required`);
+  if (typeof partial.model !== 'string' || !partial.model)
+    throw new ArgumentError(`${where}: --model is required`);
   return partial.model;
 }

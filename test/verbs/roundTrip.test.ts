@@ -81,7 +81,9 @@ describe('formatArgs -> parseArgs resolves back to the same options', () => {
           upscale: maybe(() => 1 + int(8)),
           batch: maybe(() => 1 + int(16)),
           // no outdir: only the latent file (the README's `generate --save-latent` example)
-          ...(int(4) === 0 ? { saveLatent: path() } : { outdir: path(), saveLatent: maybe(() => pick([null, path()])) }),
+          ...(int(4) === 0
+            ? { saveLatent: path() }
+            : { outdir: path(), saveLatent: maybe(() => pick([null, path()])) }),
           force: maybe(() => int(2) === 0),
         },
         model,

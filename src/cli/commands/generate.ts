@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { GENERATE_SPEC, type GenerateOptions, generate, loadModel, requireModelPath, resolveGenerateOptions } from '../../index.js';
+import {
+  GENERATE_SPEC,
+  type GenerateOptions,
+  generate,
+  loadModel,
+  requireModelPath,
+  resolveGenerateOptions,
+} from '../../index.js';
 import { tableCommand } from '../command.js';
 
 export const generateCommand = tableCommand({
@@ -12,7 +19,8 @@ export const generateCommand = tableCommand({
     const o = resolveGenerateOptions(partial as Partial<GenerateOptions>, model);
     const r = await generate(model, o);
     const skipped = r.skipped ? `, skipped ${r.skipped} already written` : '';
-    if (o.outdir !== null) out(`wrote ${r.written} images (${model.resolution}x${model.resolution}) to ${o.outdir}${skipped}`);
+    if (o.outdir !== null)
+      out(`wrote ${r.written} images (${model.resolution}x${model.resolution}) to ${o.outdir}${skipped}`);
     if (r.grid && o.outdir !== null) out(`wrote ${join(o.outdir, 'grid.png')}`);
     if (o.saveLatent !== null)
       out(`wrote ${o.saveLatent} (${o.seeds.length} z latents; render with 'latentlab latent render')`);

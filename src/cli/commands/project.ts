@@ -19,7 +19,7 @@ function progressPrinter(stream: NodeJS.WriteStream) {
       const now = performance.now();
       if (now - last < (stream.isTTY ? 200 : 30_000) && p.step !== p.numSteps - 1) return;
       last = now;
-      const frac = (p.done + (p.step + 1) / p.numSteps * p.names.length) / p.total;
+      const frac = (p.done + ((p.step + 1) / p.numSteps) * p.names.length) / p.total;
       const eta = frac > 0 ? ((now - started) / 1000) * (1 / frac - 1) : Number.NaN;
       const evals = p.evaluations !== p.step + 1 ? ` (${p.evaluations} evaluations)` : '';
       const line = `[${p.done + p.names.length}/${p.total}] ${p.names.join(',')}  step ${p.step + 1}/${p.numSteps}${evals}  loss ${p.loss.toPrecision(4)}  ETA ${Number.isFinite(eta) ? `${Math.round(eta)}s` : '?'}`;
@@ -33,8 +33,10 @@ function progressPrinter(stream: NodeJS.WriteStream) {
 
 export const projectCommand = tableCommand({
   name: 'project',
-  summary: 'Project images into a latent space (NVIDIA projector: Z/W/W+, noise maps, Adam or L-BFGS, masks; resumable)',
-  usage: 'latentlab project --model M --target IMAGE|FOLDER --outdir DIR [--space w|w+|z] [--optimizer adam|lbfgs] [--steps 1000] [--video] [--force]',
+  summary:
+    'Project images into a latent space (NVIDIA projector: Z/W/W+, noise maps, Adam or L-BFGS, masks; resumable)',
+  usage:
+    'latentlab project --model M --target IMAGE|FOLDER --outdir DIR [--space w|w+|z] [--optimizer adam|lbfgs] [--steps 1000] [--video] [--force]',
   spec: PROJECT_SPEC,
   async run(partial, out) {
     const model = await loadModel(requireModelPath(partial, 'project'));
@@ -48,13 +50,21 @@ export const projectCommand = tableCommand({
     for (const r of done) {
       const m = r.metrics!;
       const fd = m.featureDistance === null ? '' : `  feature distance ${m.featureDistance.toFixed(3)}`;
-      out(`${r.name}: PSNR ${m.psnr.toFixed(2)} dB  SSIM ${m.ssim.toFixed(4)}  MSE ${m.mse.toExponential(3)}${fd}  ${r.seconds!.toFixed(1)} s`);
+      out(
+        `${r.name}: PSNR ${m.psnr.toFixed(2)} dB  SSIM ${m.ssim.toFixed(4)}  MSE ${m.mse.toExponential(3)}${fd}  ${r.seconds!.toFixed(1)} s`,
+      );
     }
     for (const r of failed) out(`${r.name}: FAILED: ${r.error}`);
-    out(`projected ${done.length}, skipped ${skipped} (already done with these options), failed ${failed.length} -> ${o.outdir}`);
+    out(
+      `projected ${done.length}, skipped ${skipped} (already done with these options), failed ${failed.length} -> ${o.outdir}`,
+    );
     if (failed.length) {
       const first = failed[0];
-      throw new ArgumentError(failed.length === 1 && results.length === 1 ? first.error! : `${failed.length} of ${results.length} targets failed (first: ${first.name}: ${first.error})`);
+      throw new ArgumentError(
+        failed.length === 1 && results.length === 1
+          ? first.error!
+          : `${failed.length} of ${results.length} targets failed (first: ${first.name}: ${first.error})`,
+      );
     }
   },
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError } from 'fastify';
 import { LatentlabError } from '../../index.js';
 import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
@@ -13,6 +13,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerLatentRoutes } from './routes/latents.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerWorkspaceRoutes } from './routes/workspaceFiles.js';
+import type { Studio } from './types.js';
 import { Workspace } from './workspace.js';
 
 export interface StudioOptions {
@@ -46,13 +47,7 @@ function hostName(value: string): string {
   return value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : value.split(':')[0];
 }
 
-export interface Studio {
-  app: FastifyInstance;
-  workspace: Workspace;
-  models: ModelRegistry;
-  jobs: JobQueue;
-  limits: { image: number; checkpoint: number };
-}
+export type { Studio } from './types.js';
 
 /** The HTTP status a thrown error maps to: 4xx for what the client got wrong, 500 for our faults. */
 function statusOf(err: FastifyError | Error): number {

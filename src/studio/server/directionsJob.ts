@@ -10,7 +10,7 @@ import {
   shellWord,
 } from '../../index.js';
 import { cliPath } from './modelRegistry.js';
-import type { JobDeps, StudioJobKind } from './jobKinds.js';
+import type { JobDeps, StudioJobKind } from './types.js';
 
 import { directionsJobBody } from './schemas.js';
 

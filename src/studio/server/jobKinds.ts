@@ -13,24 +13,14 @@ import {
 } from '../../index.js';
 import { directionsJob } from './directionsJob.js';
 import { interpolateGifJob } from './interpolateGifJob.js';
-import type { JobKind } from './jobQueue.js';
+import type { JobDeps, StudioJobKind } from './types.js';
 import { projectJob } from './projectJob.js';
-import { cliPath, type ModelRegistry } from './modelRegistry.js';
+import { cliPath } from './modelRegistry.js';
 import { type SeedFields, seedPartial } from './latentRefs.js';
 
 import { importModelJobBody, renderSeedsJobBody } from './schemas.js';
-import type { Workspace } from './workspace.js';
 
-/** A job kind the studio offers: the queue's contract plus the JSON schema of its parameters. */
-export interface StudioJobKind extends JobKind {
-  schema: object;
-  summary: string;
-}
-
-export interface JobDeps {
-  models: ModelRegistry;
-  workspace: Workspace;
-}
+export type { JobDeps, StudioJobKind } from './types.js';
 
 /**
  * 'render-seeds': `latentlab generate --grid` in the job's folder (seedNNNN.png for every seed plus

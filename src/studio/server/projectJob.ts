@@ -23,7 +23,7 @@ import {
   upscale,
 } from '../../index.js';
 import type { JobContext } from './jobQueue.js';
-import type { JobDeps, StudioJobKind } from './jobKinds.js';
+import type { JobDeps, StudioJobKind } from './types.js';
 import { readWorkspaceLatent } from './latentRefs.js';
 import { cliPath, type ModelSummary } from './modelRegistry.js';
 import { projectJobBody } from './schemas.js';

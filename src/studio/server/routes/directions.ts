@@ -10,7 +10,7 @@ import {
   StreamingCovariance,
   toWs,
 } from '../../../index.js';
-import type { Studio } from '../app.js';
+import type { Studio } from '../types.js';
 import { directionSet, type RenderRequest, renderRequest } from '../edits.js';
 import { pcaBody } from '../schemas.js';
 

@@ -9,7 +9,7 @@ import {
   render,
   RENDER_SPEC,
 } from '../../../index.js';
-import type { Studio } from '../app.js';
+import type { Studio } from '../types.js';
 import { type RenderRequest, renderRequest } from '../edits.js';
 import { cliPath } from '../modelRegistry.js';
 import { renderBody, saveLatentBody } from '../schemas.js';

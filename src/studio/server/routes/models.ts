@@ -1,5 +1,5 @@
 import { formatCommand, GENERATE_SPEC, generateGridPng, resolveGenerateOptions } from '../../../index.js';
-import type { Studio } from '../app.js';
+import type { Studio } from '../types.js';
 import { type SeedFields, seedPartial } from '../latentRefs.js';
 import { gridBody, modelParams } from '../schemas.js';
 

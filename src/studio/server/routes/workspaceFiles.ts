@@ -6,7 +6,7 @@ import { basename, extname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArgumentError, encodePng, readImage } from '../../../index.js';
-import type { Studio } from '../app.js';
+import type { Studio } from '../types.js';
 import { writeFileAtomic } from '../workspace.js';
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { JobKind, JobQueue } from './jobQueue.js';
+import type { ModelRegistry } from './modelRegistry.js';
+import type { Workspace } from './workspace.js';
+
+/** What routes and jobs are handed (its own module, so neither imports app.ts or jobKinds.ts back). */
+export interface Studio {
+  app: FastifyInstance;
+  workspace: Workspace;
+  models: ModelRegistry;
+  jobs: JobQueue;
+  limits: { image: number; checkpoint: number };
+}
+
+/** A job kind the studio offers: the queue's contract plus the JSON schema of its parameters. */
+export interface StudioJobKind extends JobKind {
+  schema: object;
+  summary: string;
+}
+
+export interface JobDeps {
+  models: ModelRegistry;
+  workspace: Workspace;
+}
