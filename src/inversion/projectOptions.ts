@@ -46,7 +46,8 @@ export interface ProjectRunOptions {
   readonly mse: number;
   readonly l1: number;
   readonly vgg: string | null;
-  readonly vggWeight: number;
+  /** With `vgg` (default 1); null without it. */
+  readonly vggWeight: number | null;
   /** Classifier bundle: the feature loss (with featureWeight > 0) and the metrics' feature distance. */
   readonly classifier: string | null;
   /** Classifier feature loss weight: 0 by default (NVIDIA's loss is pixel + perceptual only). */
@@ -135,7 +136,6 @@ export const PROJECT_SPEC: VerbSpec = {
       flag: 'vgg-weight',
       kind: 'number',
       help: 'VGG16 perceptual loss weight',
-      default: 0,
       defaultText: '1 with --vgg',
     },
     {
@@ -319,7 +319,7 @@ export function resolveProjectOptions(
     mse: nonNegative(p.mse ?? 1, 'mse'),
     l1: nonNegative(p.l1 ?? 0, 'l1'),
     vgg,
-    vggWeight: vgg ? nonNegative(p.vggWeight ?? 1, 'vgg-weight') : 0,
+    vggWeight: vgg ? nonNegative(p.vggWeight ?? 1, 'vgg-weight') : null,
     classifier,
     featureWeight,
     discWeight,
@@ -385,7 +385,7 @@ export async function projectVerb(
   const losses: LossWeights = {
     mse: o.mse,
     l1: o.l1,
-    vgg: o.vggWeight,
+    vgg: o.vggWeight ?? 0,
     classifier: o.featureWeight,
     discriminator: o.discWeight,
     noise: o.noise ? o.noiseReg : 0,
