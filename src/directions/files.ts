@@ -41,9 +41,17 @@ function numbers(t: Tensor | undefined): number[] | undefined {
   return t ? Array.from(t.toFloat64().data) : undefined;
 }
 
+/** Default labels of imported InterFaceGAN-style boundaries (.npy and e4e / PTI .pt alike). */
+function boundaryLabels(rows: readonly unknown[]): string[] {
+  return rows.map((_, i) => (rows.length === 1 ? 'boundary' : `boundary${i}`));
+}
+
 function fromTorch(value: PyValue, file: string, space: DirectionSpace): DirectionSet {
   const direct = asTensor(value);
-  if (direct) return makeDirectionSet(rowsOf(direct, file, 'direction'), { space, provenance: { method: 'import', file, format: 'e4e-interfacegan-pt' } });
+  if (direct) {
+    const rows = rowsOf(direct, file, 'direction');
+    return makeDirectionSet(rows, { space, labels: boundaryLabels(rows), provenance: { method: 'import', file, format: 'e4e-interfacegan-pt' } });
+  }
   if (!(value instanceof PyDict)) throw new FormatError(`${file}: expected a tensor or a dict of tensors (factor.pt, e4e direction)`);
   const eigvec = asTensor(value.get('eigvec'));
   if (eigvec) {
@@ -83,7 +91,7 @@ export async function readDirections(file: string, opts: ReadDirectionsOptions =
   const ext = extname(file).toLowerCase();
   if (ext === '.npy') {
     const rows = rowsOf(await loadNpy(file), file, 'boundary');
-    return makeDirectionSet(rows, { space, labels: rows.map((_, i) => (rows.length === 1 ? 'boundary' : `boundary${i}`)), provenance: { method: 'import', file, format: 'interfacegan-npy' } });
+    return makeDirectionSet(rows, { space, labels: boundaryLabels(rows), provenance: { method: 'import', file, format: 'interfacegan-npy' } });
   }
   if (ext === '.npz') {
     const arrays = await loadNpz(file);

@@ -17,6 +17,12 @@ export interface LabelledSampleOptions {
   chunk?: number;
   /** Called after each chunk with the number of latents done. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called per chunk with its images [count, C, H, W] (clamped to [-1, 1]), their classifier logits
+   * [count, numClasses] and the index of its first latent: image measures are taken here, so the
+   * images of a run never have to be held at once.
+   */
+  onImages?: (images: Tensor<'float32'>, logits: Tensor<'float32'>, start: number) => void;
 }
 
 export interface LabelledSamples {
@@ -59,6 +65,7 @@ export async function sampleLabelled(model: GanModel, classifier: Classifier, o:
     const d = img.data;
     for (let i = 0; i < d.length; i++) d[i] = Math.min(1, Math.max(-1, d[i]));
     const { logits } = await predict(classifier, img, { batchSize: 100 });
+    o.onImages?.(img, logits, start);
     for (let i = 0; i < count; i++) {
       const row = logits.data.subarray(i * k, (i + 1) * k);
       let m = -Infinity;

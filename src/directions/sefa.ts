@@ -7,8 +7,10 @@ import { type DirectionSet, makeDirectionSet } from './direction.js';
 
 export interface SefaOptions {
   /**
-   * 'genforce' (default): the SeFa paper's code — conv layers' style (affine) weights, each output
-   * unit's weight row normalised to unit length. 'rosinality': closed_form_factorization.py — raw
+   * 'genforce' (default): the SeFa paper's code, genforce/sefa `factorize_weight(layer_idx='all')` —
+   * the style (affine) weights of every layer index 0..num_layers − 1 of its StyleGAN2, which are
+   * all the convs plus, for the last index, `output{idx // 2}`: the LAST ToRGB; each output unit's
+   * weight row normalised to unit length. 'rosinality': closed_form_factorization.py — raw
    * modulation weights of every conv layer plus the first ToRGB (its key filter keeps `to_rgb1`
    * and drops `to_rgbs.*`).
    */
@@ -16,12 +18,21 @@ export interface SefaOptions {
   /** ws rows [start, end) whose layers take part (default all); a layer joins when its wsIndex is inside. */
   layers?: [number, number];
   /** Override the preset: which layer kinds join. */
-  include?: 'conv' | 'conv+torgb' | 'conv+first-torgb';
+  include?: SefaInclude;
   /** Override the preset: normalise each affine output row to unit length. */
   normalize?: boolean;
   /** Directions to keep (default all wDim). */
   components?: number;
 }
+
+export type SefaInclude = 'conv' | 'conv+torgb' | 'conv+first-torgb' | 'conv+last-torgb';
+export const SEFA_INCLUDES: readonly SefaInclude[] = ['conv', 'conv+torgb', 'conv+first-torgb', 'conv+last-torgb'];
+
+/** The layers each preset stacks (for --help, the README and provenance). */
+export const SEFA_PRESET_LAYERS = {
+  genforce: 'conv+last-torgb',
+  rosinality: 'conv+first-torgb',
+} as const satisfies Record<string, SefaInclude>;
 
 export interface SefaResult {
   set: DirectionSet;
@@ -32,12 +43,13 @@ export interface SefaResult {
 }
 
 function selectLayers(layers: readonly SynthesisLayerInfo[], include: NonNullable<SefaOptions['include']>, range: [number, number]): SynthesisLayerInfo[] {
-  const firstRgb = layers.find((l) => l.kind === 'torgb');
+  const rgbs = layers.filter((l) => l.kind === 'torgb');
   return layers.filter((l) => {
     if (l.wsIndex < range[0] || l.wsIndex >= range[1]) return false;
     if (l.kind === 'conv') return true;
     if (include === 'conv+torgb') return true;
-    return include === 'conv+first-torgb' && l === firstRgb;
+    if (include === 'conv+first-torgb') return l === rgbs[0];
+    return include === 'conv+last-torgb' && l === rgbs[rgbs.length - 1];
   });
 }
 
@@ -50,7 +62,8 @@ function selectLayers(layers: readonly SynthesisLayerInfo[], include: NonNullabl
 export function sefa(model: GanModel, o: SefaOptions = {}): SefaResult {
   const cfg = model.stylegan2();
   const preset = o.preset ?? 'genforce';
-  const include = o.include ?? (preset === 'rosinality' ? 'conv+first-torgb' : 'conv');
+  const include = o.include ?? SEFA_PRESET_LAYERS[preset];
+  if (!SEFA_INCLUDES.includes(include)) throw new ArgumentError(`sefa: include must be one of ${SEFA_INCLUDES.join(', ')}, got '${String(include)}'`);
   const normalize = o.normalize ?? preset === 'genforce';
   const range = o.layers ?? [0, cfg.numWs];
   if (!(Number.isInteger(range[0]) && Number.isInteger(range[1]) && range[0] >= 0 && range[1] <= cfg.numWs && range[0] < range[1]))

@@ -18,7 +18,7 @@ export const CLASSIFIER_TRAIN_FLAGS = [
   { name: 'data', type: 'string', help: "training data: 'fashion-mnist' (labelled)" },
   { name: 'epochs', type: 'number', help: 'classifier: passes over the training set (default 8)' },
   { name: 'resolution', type: 'number', help: 'image side (fashion-mnist: 32, the 28×28 images padded)' },
-  { name: 'preset', type: 'string', help: 'classifier network: fmnist32 | tiny (default fmnist32)' },
+  { name: 'preset', type: 'string', help: 'classifier network: fmnist32 | fmnist32pool (the judge variant) | tiny (default fmnist32)' },
   {
     name: 'lr',
     type: 'number',

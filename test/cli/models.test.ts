@@ -22,6 +22,7 @@ describe.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))('import / generate / 
     expect(r.stdout).toMatch(/stylegan2 32x32x3, z 64, w 64, 8 ws, with D/);
     const manifest = JSON.parse(readFileSync(join(bundle, 'model.json'), 'utf8'));
     expect(manifest).toMatchObject({ format: 'latentlab-bundle', architecture: 'stylegan2', dims: { numWs: 8 }, provenance: { format: 'nvidia-pkl', network: 'G_ema' } });
+    expect(manifest.name).toBe('A'); // named after its --out folder (not network-snapshot-000000), as the studio lists it
     const [fromPkl, fromBundle] = await Promise.all([loadModel(A.path('network-snapshot-000000.pkl')), loadModel(bundle)]);
     const z = sampleZ(fromPkl, [0, 1, 2, 3]);
     const a = await synthesize(fromPkl, await mapZ(fromPkl, z));

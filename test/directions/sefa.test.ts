@@ -40,10 +40,17 @@ describe.skipIf(!haveFixtures(C))('SeFa against rosinality closed_form_factoriza
     expect(set.provenance.format).toBe('rosinality-factor');
   });
 
-  it('genforce preset: unit rows, conv layers only; a layer range selects by ws index', async () => {
+  it("genforce preset: unit rows, every conv + the last ToRGB (factorize_weight(layer_idx='all')); a layer range selects by ws index", async () => {
     const model = await loadModel(fx.path('stylegan2_rosinality_32.pt'));
     const all = sefa(model);
+    // genforce stacks one layer per ws index 0..num_layers − 1: layer{i} convs, and output{i // 2}
+    // (the last ToRGB) for the last index.
+    const cfg = model.stylegan2();
+    expect(all.layerNames).toHaveLength(cfg.numWs);
     expect(all.layerNames).not.toContain('b4.torgb');
+    expect(all.layerNames[all.layerNames.length - 1]).toBe(`b${cfg.imgResolution}.torgb`);
+    expect(all.layerNames.filter((n) => n.endsWith('torgb'))).toHaveLength(1);
+    expect(all.set.provenance.include).toBe('conv+last-torgb');
     // With normalised rows the eigenvalues sum to the number of stacked rows (trace of AᵀA).
     const rows = all.layerNames.map((n) => model.g.get(`synthesis.${n}.affine.weight`)!.shape[0]).reduce((a, b) => a + b, 0);
     expect(all.eigenvalues.reduce((a, b) => a + b, 0)).toBeCloseTo(rows, 6);

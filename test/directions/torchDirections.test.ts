@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDirections } from '../../src/directions/files.js';
+import { readDirections, writeDirections } from '../../src/directions/files.js';
 import { f32, pickle, torchZip } from '../formats/pickleBytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latentlab-torchdirs-'));
@@ -21,6 +21,11 @@ describe('e4e / PTI direction .pt files (torch zips built opcode by opcode)', ()
     expect(Array.from(set.vectors.data)).toEqual([0.5, -0.5, 0.5, -0.5]);
     expect(set.space).toBe('w');
     expect(set.provenance.format).toBe('e4e-interfacegan-pt');
+    // The same default label as an InterFaceGAN .npy boundary of the same vector.
+    expect(set.labels).toEqual(['boundary']);
+    const npy = join(dir, 'age.npy');
+    await writeDirections(npy, set);
+    expect((await readDirections(npy)).labels).toEqual(set.labels);
   });
 
   it('a GANSpace PCA dict {comp [K, 1, dim], mean [1, dim], std [K]} (e4e editings/ganspace_pca)', async () => {

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/studio/server/jobQueue.js';
-import { ROOT, tempWorkspace } from './helpers.js';
+import { ROOT, SHIPPED_BUNDLES, tempWorkspace } from './helpers.js';
 
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -18,7 +18,17 @@ afterAll(() => {
 function startStudio(workspace: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/latentlab.js'), 'studio', '--port', '0', '--workspace', workspace, '--no-build'],
+    [
+      join(ROOT, 'bin/latentlab.js'),
+      'studio',
+      '--port',
+      '0',
+      '--workspace',
+      workspace,
+      '--models',
+      SHIPPED_BUNDLES.join(','), // only the shipped bundles, whatever a user added under models/
+      '--no-build',
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, LATENTLAB_THREADS: '1' },

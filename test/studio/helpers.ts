@@ -7,6 +7,16 @@ import { buildStudio, type Studio, type StudioOptions } from '../../src/studio/s
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SHIPPED_MODELS = join(ROOT, 'models');
+/**
+ * The shipped bundles, each named: tests never see bundles a user added under models/ (the README's own
+ * `import ... --out models/my-model` must not break `npm test`).
+ */
+export const SHIPPED_BUNDLES = [
+  'fmnist-stylegan2',
+  'fmnist-dcgan',
+  'fmnist-classifier',
+  'fmnist-encoder',
+].map((n) => join(SHIPPED_MODELS, n));
 
 export async function tempWorkspace(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'latentlab-studio-'));
@@ -16,7 +26,7 @@ export async function tempWorkspace(): Promise<string> {
 export async function testStudio(opts: Partial<StudioOptions> = {}): Promise<Studio> {
   return buildStudio({
     workspace: opts.workspace ?? (await tempWorkspace()),
-    modelDirs: [SHIPPED_MODELS],
+    modelDirs: SHIPPED_BUNDLES,
     webRoot: null,
     ...opts,
   });

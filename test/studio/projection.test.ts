@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobProgress, JobRecord } from '../../src/studio/server/jobQueue.js';
-import { SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
+import { SHIPPED_BUNDLES, SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
 
 const SG2 = 'fmnist-stylegan2';
 let studio: Studio;
@@ -75,7 +75,7 @@ beforeAll(async () => {
   };
   await writeEncoderBundle(join(encoders, 'test-encoder'), new Encoder(manifest, tensors));
   await model.release();
-  studio = await testStudio({ workspace, concurrency: 2, modelDirs: [SHIPPED_MODELS, encoders] });
+  studio = await testStudio({ workspace, concurrency: 2, modelDirs: [...SHIPPED_BUNDLES, encoders] });
   // the target: an image the generator made (seed 12, psi 0.7), so a good projection exists
   const img = await studio.app.inject({
     method: 'POST',

@@ -78,4 +78,26 @@ describe('StyleGAN2 training', () => {
   it('refuses to resume with other settings, naming them', async () => {
     await expect(trainStyleGAN2(options(join(tmp, 'full'), { resume: true, r1Gamma: 1 }))).rejects.toThrow(/r1Gamma: checkpoint 0.01, now 1/);
   });
+
+  it('--resume-from starts from a bundle: its weights, its kimg, fresh Adam; misfit sizes are named', async () => {
+    const source = await loadModel(join(tmp, 'plain', 'bundle'));
+    const r = await trainStyleGAN2(options(join(tmp, 'warm'), { initFrom: source, kimg: 0.288 + 0.032 }));
+    expect(r.status).toBe('completed');
+    expect(r.progress.step).toBe(18 + 2); // counts on from the bundle's 18 steps
+    const ckpt = await loadCheckpoint<{ optimizers: { G: { steps: number[] } } }>(r.files.checkpoint);
+    expect(Math.max(...ckpt.state.optimizers.G.steps)).toBe(2); // fresh Adam: only this run's steps
+    // Two steps from the bundle's weights: close to them (a random init would be far away).
+    const from = source.g.get('synthesis.b32.conv1.weight')!.toFloat32().f32;
+    const now = ckpt.groups.G.get('synthesis.b32.conv1.weight')!.data as Float32Array;
+    let diff = 0;
+    let norm = 0;
+    for (let i = 0; i < from.length; i++) {
+      diff += (now[i] - from[i]) ** 2;
+      norm += from[i] ** 2;
+    }
+    expect(Math.sqrt(diff / norm)).toBeLessThan(0.05);
+    await expect(trainStyleGAN2(options(join(tmp, 'misfit'), { initFrom: source, zDim: 32 }))).rejects.toThrow(
+      /--resume-from .*: generator zDim is 16, the run's flags give 32/,
+    );
+  });
 });

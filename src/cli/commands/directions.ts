@@ -20,6 +20,7 @@ import {
 } from '../../index.js';
 import type { Command } from '../command.js';
 import { integer, number, optionalString, requireString, type Subcommand, verbWithSubcommands } from '../subcommand.js';
+import { ATTRIBUTE_FLAGS, attributesFromSamples, attributesFromSeedScores, reportAttributes } from './directionsAttributes.js';
 import { evalSubcommand, ganspaceSubcommand, jacobianSubcommand, sefaSubcommand } from './directionsMethods.js';
 
 /** 'Trouser,Bag,footwear=Sandal+Sneaker+Ankle boot,3' → attributes; a class is a label (any case) or an index. */
@@ -67,9 +68,9 @@ function report(set: DirectionSet, out: (line: string) => void): void {
 
 const interfaceganSubcommand: Subcommand = {
   name: 'interfacegan',
-  summary: 'Linear-SVM attribute boundaries (InterFaceGAN) labelled by a classifier, or from a score file',
+  summary: 'Linear-SVM boundaries (InterFaceGAN): classes, attribute knobs (image measures, logits) kept within class, or a score file',
   usage:
-    'latentlab directions interfacegan --model M --classifier C --attributes "Trouser,Bag,shoes=Sandal+Sneaker" [--space w] [--num 20000] [--ratio 0.02] --out dirs.safetensors | --codes codes.npy --scores scores.csv --out ...',
+    'latentlab directions interfacegan --model M --classifier C --attributes "Trouser,Bag,shoes=Sandal+Sneaker" [--space w] [--num 20000] [--ratio 0.02] --out dirs.safetensors | --model M --classifier C --attribute brightness,width,logit:Sneaker [--method svm|ridge] [--keep class|ATTR,...|none] --out knobs.safetensors | --codes codes.npy --scores scores.csv --out ... | --model M --scores seeds.csv (a seed column) --out ...',
   flags: [
     { name: 'model', type: 'string', help: 'generator bundle or checkpoint' },
     { name: 'classifier', type: 'string', help: 'classifier bundle that labels the images' },
@@ -83,11 +84,19 @@ const interfaceganSubcommand: Subcommand = {
     { name: 'svm-c', type: 'number', help: 'SVM penalty C', default: 1 },
     { name: 'codes', type: 'string', help: 'instead of sampling: latent codes (.npy [N, dim] or a latent file)' },
     { name: 'scores', type: 'string', help: 'with --codes: .csv / .json scores, one column per attribute' },
+    ...ATTRIBUTE_FLAGS,
     { name: 'out', type: 'string', help: 'direction file (.safetensors, .npy, .npz)' },
   ],
   async run(flags, out) {
     const where = 'directions interfacegan';
     const file = requireString(flags, 'out', where);
+    if (optionalString(flags, 'attribute') || (optionalString(flags, 'scores') && !optionalString(flags, 'codes'))) {
+      const set = optionalString(flags, 'attribute') ? await attributesFromSamples(flags, out, where) : await attributesFromSeedScores(flags, out, where);
+      reportAttributes(set, out);
+      await writeDirections(file, set);
+      out(`wrote ${file}`);
+      return;
+    }
     const opts = { ratio: number(flags, 'ratio', 0.02, where), split: number(flags, 'split', 0.7, where), svm: { c: number(flags, 'svm-c', 1, where) } };
     let set: DirectionSet;
     const codesFile = optionalString(flags, 'codes');

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import {
   ArgumentError,
   type DirectionSet,
+  evaluateAttributes,
   evaluateDirections,
   ganspace,
   jacobianDirections,
@@ -10,12 +11,15 @@ import {
   loadModel,
   readClassifierBundle,
   readDirections,
+  SEFA_INCLUDES,
   sefa,
+  type SefaInclude,
   selectRows,
   toWs,
   withMeasuredSigma,
   writeDirections,
 } from '../../index.js';
+import { preservationRecord, printAttributeEval } from './directionsAttributes.js';
 import { integer, layerRange, number, optionalString, requireString, type Subcommand } from '../subcommand.js';
 
 function progress(out: (line: string) => void, what: string) {
@@ -75,9 +79,9 @@ export const sefaSubcommand: Subcommand = {
   usage: 'latentlab directions sefa --model M [--preset genforce|rosinality] [--layers 0-3] [--components 16] [--sigma-samples 10000] --out sefa.safetensors',
   flags: [
     { name: 'model', type: 'string', help: 'generator bundle or checkpoint' },
-    { name: 'preset', type: 'string', help: "genforce (conv layers, unit rows) | rosinality (closed_form_factorization.py)", default: 'genforce' },
+    { name: 'preset', type: 'string', help: "genforce = genforce/sefa factorize_weight(layer_idx='all'): every conv + the last ToRGB, unit rows | rosinality = closed_form_factorization.py: every conv + the first ToRGB, raw rows", default: 'genforce' },
     { name: 'layers', type: 'string', help: 'ws rows whose layers join, inclusive, e.g. 0-3 (default all)' },
-    { name: 'include', type: 'string', help: 'override the preset: conv | conv+torgb | conv+first-torgb' },
+    { name: 'include', type: 'string', help: 'override the preset: conv | conv+torgb | conv+first-torgb | conv+last-torgb' },
     { name: 'normalize', type: 'boolean', help: 'override the preset: unit-normalise each affine row (--no-normalize: raw)' },
     { name: 'components', type: 'number', help: 'directions kept (default all)' },
     { name: 'sigma-samples', type: 'number', help: 'W samples to measure sigma (0: skip)', default: 10000 },
@@ -86,8 +90,8 @@ export const sefaSubcommand: Subcommand = {
   async run(flags, out) {
     const where = 'directions sefa';
     const include = optionalString(flags, 'include');
-    if (include !== undefined && include !== 'conv' && include !== 'conv+torgb' && include !== 'conv+first-torgb')
-      throw new ArgumentError(`${where}: --include must be conv, conv+torgb or conv+first-torgb, got '${include}'`);
+    if (include !== undefined && !(SEFA_INCLUDES as readonly string[]).includes(include))
+      throw new ArgumentError(`${where}: --include must be one of ${SEFA_INCLUDES.join(', ')}, got '${include}'`);
     const file = requireString(flags, 'out', where);
     const model = await loadModel(requireString(flags, 'model', where));
     const preset = String(flags.preset);
@@ -95,7 +99,7 @@ export const sefaSubcommand: Subcommand = {
     const r = sefa(model, {
       preset,
       layers: layerRange(flags, where),
-      include,
+      include: include as SefaInclude | undefined,
       normalize: typeof flags.normalize === 'boolean' ? flags.normalize : undefined,
       components: flags.components === undefined ? undefined : integer(flags, 'components', 1, where, 1),
     });
@@ -149,11 +153,15 @@ export const jacobianSubcommand: Subcommand = {
 
 export const evalSubcommand: Subcommand = {
   name: 'eval',
-  summary: 'Disentanglement matrix (class-probability change per unit) and feature change, with the classifier',
-  usage: 'latentlab directions eval --model M --classifier C --directions dirs.safetensors [--components a,b] [--num 200] [--strength 2] [--units sigma] [--json FILE]',
+  summary: 'What each direction changes and keeps: own attribute (std units), class kept, other attributes; class-probability matrix',
+  usage:
+    'latentlab directions eval --model M --classifier C [--judge J] --directions dirs.safetensors [--components a,b] [--num 200] [--strength 2] [--strengths 1,2] [--units sigma] [--record] [--json FILE]',
   flags: [
     { name: 'model', type: 'string', help: 'generator bundle or checkpoint' },
-    { name: 'classifier', type: 'string', help: 'classifier bundle' },
+    { name: 'classifier', type: 'string', help: 'classifier bundle for the class-probability matrix (optional with --judge)' },
+    { name: 'judge', type: 'string', help: 'classifier bundle that grades the edits (default --classifier); best one that did not make the labels' },
+    { name: 'strengths', type: 'string', help: 'strengths of the preservation table, comma-separated', default: '1,2' },
+    { name: 'record', type: 'boolean', help: 'store the preservation figures in the direction file (.safetensors) for the studio' },
     { name: 'directions', type: 'string', help: 'direction file' },
     { name: 'components', type: 'string', help: 'labels or indices, comma-separated (default all, at most 16)' },
     { name: 'num', type: 'number', help: 'start latents (seeds seed-start..)', default: 200 },
@@ -167,11 +175,38 @@ export const evalSubcommand: Subcommand = {
   async run(flags, out) {
     const where = 'directions eval';
     const model = await loadModel(requireString(flags, 'model', where));
-    const classifier = await readClassifierBundle(requireString(flags, 'classifier', where));
-    const set = await readDirections(requireString(flags, 'directions', where));
+    const classifierPath = optionalString(flags, 'classifier');
+    const judgePath = optionalString(flags, 'judge') ?? classifierPath;
+    if (!judgePath) throw new ArgumentError(`${where}: give --classifier and/or --judge`);
+    const judge = await readClassifierBundle(judgePath);
+    const dirFile = requireString(flags, 'directions', where);
+    const set = await readDirections(dirFile);
     const units = optionalString(flags, 'units');
     if (units !== undefined && units !== 'sigma' && units !== 'distance') throw new ArgumentError(`${where}: --units must be sigma or distance`);
     const comps = optionalString(flags, 'components')?.split(',').map((s) => s.trim());
+    const strengths = String(flags.strengths ?? '1,2').split(',').map((s) => Number(s.trim()));
+    if (strengths.some((s) => !Number.isFinite(s))) throw new ArgumentError(`${where}: --strengths must be numbers, got '${String(flags.strengths)}'`);
+    const preservation = await evaluateAttributes(model, judge, set, {
+      num: integer(flags, 'num', 200, where, 2),
+      firstSeed: integer(flags, 'seed-start', 1000000, where),
+      strengths,
+      units,
+      components: comps,
+      layers: layerRange(flags, where),
+      psi: number(flags, 'trunc', 1, where),
+    });
+    printAttributeEval(preservation, out);
+    if (flags.record) {
+      if (!dirFile.endsWith('.safetensors')) throw new ArgumentError(`${where}: --record writes into our .safetensors direction files, not ${dirFile}`);
+      await writeDirections(dirFile, preservationRecord(set, preservation));
+      out(`recorded the preservation figures in ${dirFile}`);
+    }
+    if (!classifierPath) {
+      const json = optionalString(flags, 'json');
+      if (json) await writeFile(json, `${JSON.stringify({ directions: dirFile, model: model.name, preservation }, null, 2)}\n`);
+      return;
+    }
+    const classifier = await readClassifierBundle(classifierPath);
     const r = await evaluateDirections(model, classifier, set, {
       num: integer(flags, 'num', 200, where, 2),
       firstSeed: integer(flags, 'seed-start', 1000000, where),
@@ -191,7 +226,7 @@ export const evalSubcommand: Subcommand = {
     }
     const json = optionalString(flags, 'json');
     if (json) {
-      await writeFile(json, `${JSON.stringify({ directions: String(flags.directions), model: model.name, classifier: classifier.name, ...r }, null, 2)}\n`);
+      await writeFile(json, `${JSON.stringify({ directions: String(flags.directions), model: model.name, classifier: classifier.name, ...r, preservation }, null, 2)}\n`);
       out(`wrote ${json}`);
     }
   },

@@ -1,3 +1,4 @@
+import { basename, resolve } from 'node:path';
 import { ArgumentError, loadModel, writeBundle } from '../../index.js';
 import type { Command } from '../command.js';
 
@@ -9,7 +10,7 @@ export const importCommand: Command = {
     { name: 'out', type: 'string', help: 'bundle folder to write' },
     { name: 'network', type: 'string', help: 'which generator of the file (default G_ema / g_ema)' },
     { name: 'discriminator', type: 'string', help: 'DCGAN: netD state dict to include' },
-    { name: 'name', type: 'string', help: 'model name (default: the file name)' },
+    { name: 'name', type: 'string', help: 'model name (default: the --out folder name)' },
     { name: 'fp16', type: 'boolean', help: 'store weights as float16 (half the size)' },
   ],
   async run({ flags, positionals }, out) {
@@ -19,7 +20,8 @@ export const importCommand: Command = {
     const model = await loadModel(file, {
       network: flags.network as string | undefined,
       discriminator: flags.discriminator as string | undefined,
-      name: flags.name as string | undefined,
+      // the model is named after its folder unless --name says otherwise (the studio lists it by that name)
+      name: (flags.name as string | undefined) ?? basename(resolve(String(flags.out))),
     });
     const m = await writeBundle(String(flags.out), model, { dtype: flags.fp16 ? 'float16' : 'float32' });
     const d = m.dims;

@@ -86,6 +86,7 @@ export const studioCommand: Command = {
       webRoot,
     });
     const names = studio.models.list().map((m) => m.name);
+    for (const d of studio.models.missingDirs()) out(`warning: --models folder ${d} does not exist`);
     if (!names.length) out(`warning: no model bundles found in ${modelDirs.join(', ')}`);
     let address: string;
     try {

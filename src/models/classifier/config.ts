@@ -95,6 +95,23 @@ export const CLASSIFIER_PRESETS = {
     head: 'dense',
     featureDim: 128,
   },
+  /**
+   * The judge: a second, architecturally different Fashion-MNIST classifier that grades direction
+   * edits whose labels came from fmnist32. Three stages of widths 16-32-64 at 32/16/8 px, each
+   * closed by a 2×2 max-pool (no strided convs), a dense 96-d feature layer over the 4×4 map.
+   * ≈5 MFLOP (2.6 M multiply-adds) per image forward.
+   */
+  fmnist32pool: {
+    inChannels: 1,
+    resolution: 32,
+    stageWidths: [16, 32, 64],
+    stageDepths: [1, 1, 1],
+    numClasses: 10,
+    lreluSlope: 0.2,
+    downsample: 'maxpool',
+    head: 'dense',
+    featureDim: 96,
+  },
 } as const satisfies Record<string, ClassifierConfig>;
 
 export type ClassifierPreset = keyof typeof CLASSIFIER_PRESETS;

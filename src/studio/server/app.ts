@@ -7,7 +7,13 @@ import { LatentlabError } from '../../index.js';
 import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
+import { probeCapabilities } from './capabilities.js';
+import { registerCapabilityRoutes } from './routes/capabilities.js';
+import { registerDirectionStripRoutes } from './routes/directionStrip.js';
 import { registerDirectionRoutes } from './routes/directions.js';
+import { registerJobAdminRoutes } from './routes/jobAdmin.js';
+import { registerLatentAdminRoutes } from './routes/latentAdmin.js';
+import { registerTargetRoutes } from './routes/targets.js';
 import { registerExploreRoutes } from './routes/explore.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerLatentRoutes } from './routes/latents.js';
@@ -38,6 +44,11 @@ export interface StudioOptions {
    * get 403: a web page elsewhere cannot reach the studio through DNS rebinding. Empty: accept any.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Whether ffmpeg can make MP4/WebM exports. Default: probed once at start (`ffmpeg -version`); pass false
+   * to run as if it were missing (tests), true to skip the probe.
+   */
+  ffmpeg?: boolean;
 }
 
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -64,7 +75,8 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const workspace = new Workspace(opts.workspace);
   await workspace.init();
   const models = new ModelRegistry([...opts.modelDirs, workspace.dir('models')]);
-  const kinds = studioJobKinds({ models, workspace });
+  const capabilities = probeCapabilities(opts.ffmpeg, models.missingDirs());
+  const kinds = studioJobKinds({ models, workspace, capabilities });
   const jobs = new JobQueue(workspace, kinds, { concurrency: opts.concurrency, maxQueued: opts.maxQueued });
   await jobs.recover();
 
@@ -116,7 +128,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     limits: { fileSize: Math.max(limits.image, limits.checkpoint), files: 1, fields: 8, fieldSize: 1 << 16 },
   });
 
-  const studio: Studio = { app, workspace, models, jobs, limits };
+  const studio: Studio = { app, workspace, models, jobs, limits, capabilities };
   app.get('/api/health', async () => ({
     ok: true,
     models: models.list().length,
@@ -129,6 +141,11 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   registerExploreRoutes(studio);
   registerDirectionRoutes(studio);
   registerWorkspaceRoutes(studio);
+  registerCapabilityRoutes(studio);
+  registerJobAdminRoutes(studio);
+  registerLatentAdminRoutes(studio);
+  registerTargetRoutes(studio);
+  registerDirectionStripRoutes(studio);
 
   const webRoot = opts.webRoot;
   if (webRoot && existsSync(join(webRoot, 'index.html'))) {

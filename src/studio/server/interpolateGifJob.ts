@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  ArgumentError,
   encodeGif,
   encodeLatent,
   encodePng,
@@ -28,6 +29,10 @@ export function interpolateGifJob(deps: JobDeps): StudioJobKind {
     schema: interpolateGifJobBody,
     async prepare(raw) {
       const p = raw as unknown as GifParams;
+      if (p.video !== 'none' && !deps.capabilities?.ffmpeg)
+        throw new ArgumentError(
+          `interpolate: ${p.video.toUpperCase()} export needs ffmpeg, which this server did not find at start (GIF works)`,
+        );
       const { args } = await interpolationPath(deps, p);
       args.push('--gif', 'out/interpolate/interpolation.gif', '--fps', String(p.fps));
       if (p.video !== 'none') args.push('--video', `out/interpolate/interpolation.${p.video}`);
@@ -46,9 +51,16 @@ export function interpolateGifJob(deps: JobDeps): StudioJobKind {
       });
       const frames = imagesOf(images, p.scale);
       await writeFileAtomic(join(ctx.dir, 'interpolation.gif'), encodeGif(frames, { delayMs: 1000 / p.fps }));
-      // MP4 / WebM through ffmpeg (a clear VideoEncoderMissing failure where it is not installed)
-      if (p.video !== 'none')
-        await writeVideo(join(ctx.dir, `interpolation.${p.video}`), frames, { fps: p.fps });
+      // MP4 / WebM through ffmpeg: a failure there keeps the GIF and the strip, and says why (no server paths)
+      let videoError: string | null = null;
+      if (p.video !== 'none') {
+        try {
+          await writeVideo(join(ctx.dir, `interpolation.${p.video}`), frames, { fps: p.fps });
+        } catch (e) {
+          ctx.checkCancelled();
+          videoError = `${p.video.toUpperCase()} not made: ${(e as Error).message.split(ctx.dir + '/').join('')}`;
+        }
+      }
       await writeFileAtomic(
         join(ctx.dir, 'path.png'),
         await encodePng(labelledGrid(frames, { columns: Math.min(frames.length, 16) })),
@@ -56,7 +68,8 @@ export function interpolateGifJob(deps: JobDeps): StudioJobKind {
       await writeFileAtomic(join(ctx.dir, 'path.latent.safetensors'), encodeLatent(path.latent));
       return {
         gif: 'interpolation.gif',
-        video: p.video === 'none' ? null : `interpolation.${p.video}`,
+        video: p.video === 'none' || videoError ? null : `interpolation.${p.video}`,
+        videoError,
         strip: 'path.png',
         latent: 'path.latent.safetensors',
         frames: n,

@@ -8,6 +8,7 @@ import {
   generate,
   loadModel,
   resolveGenerateOptions,
+  seedFileName,
   writeBundle,
   shellWord,
 } from '../../index.js';
@@ -56,7 +57,7 @@ function renderSeedsJob({ models }: JobDeps): StudioJobKind {
     async run(p, ctx) {
       const o = options(p);
       const model = await models.get(p.model as string);
-      const r = await generate(
+      await generate(
         model,
         { ...o, outdir: ctx.dir },
         {
@@ -64,7 +65,12 @@ function renderSeedsJob({ models }: JobDeps): StudioJobKind {
           onBatch: (done, total) => ctx.report({ step: done, total, message: `${done}/${total} images` }),
         },
       );
-      return { images: r.written, grid: 'grid.png' };
+      return {
+        images: o.seeds.length,
+        grid: 'grid.png',
+        gridImages: o.seeds.length,
+        first: seedFileName(o.seeds[0]),
+      };
     },
   };
 }

@@ -182,6 +182,18 @@ export class JobQueue {
     return rec;
   }
 
+  /**
+   * Forgets a finished job and deletes its folder jobs/<id>/ (its files with it). A queued or running job
+   * is refused: cancel it first.
+   */
+  async remove(id: string): Promise<void> {
+    const rec = this.get(id);
+    if (!FINAL.includes(rec.state))
+      throw new ArgumentError(`job ${id} is ${rec.state}; cancel it before deleting it`);
+    this.jobs.delete(id);
+    await rm(join(this.workspace.dir('jobs'), id), { recursive: true, force: true });
+  }
+
   /** Resolves when the job reaches a final state. */
   async wait(id: string): Promise<JobRecord> {
     await this.finished.get(id);

@@ -73,15 +73,27 @@ export class ModelRegistry {
   private readonly encoderDirs = new Map<string, string>();
   private readonly encoders = new Map<string, Promise<Encoder>>();
 
+  /** Model folders that did not exist at the last scan (the CLI and the web app warn about them). */
+  private readonly missing = new Set<string>();
+
   constructor(private readonly dirs: readonly string[]) {
     this.rescan();
+  }
+
+  /** The model folders given that do not exist (as given, resolved). */
+  missingDirs(): string[] {
+    return [...this.missing];
   }
 
   /** Re-reads the model folders (after an import); already-loaded models stay loaded. */
   rescan(): void {
     for (const d of this.dirs) {
       const dir = resolve(d);
-      if (!existsSync(dir)) continue;
+      if (!existsSync(dir)) {
+        this.missing.add(cliPath(dir));
+        continue;
+      }
+      this.missing.delete(cliPath(dir));
       const candidates = readFormat(dir)
         ? [dir]
         : readdirSync(dir)

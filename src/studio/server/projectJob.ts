@@ -17,6 +17,7 @@ import {
   projectVerb,
   readImage,
   readTarget,
+  reconstructionMetrics,
   resolveProjectOptions,
   shellJoin,
   toImages,
@@ -127,9 +128,11 @@ export function projectJob(deps: JobDeps): StudioJobKind {
       const info = models.info(p.model);
       const model = await models.get(p.model);
       const partial = projectPartial(p, info, deps);
+      // the target as `project` prepares it (live PSNR / SSIM of the frames; the encoder's input)
+      const targetImage = await readTarget(workspace.resolve(p.image), model);
       if (p.init === 'encoder') {
         // the encoder's guess, saved where the job's folder keeps it, is the projection's --init
-        const target = await readTarget(workspace.resolve(p.image), model);
+        const target = targetImage;
         const file = join(ctx.dir, `encoded${LATENT_EXTENSION}`);
         await writeFileAtomic(
           file,
@@ -150,11 +153,11 @@ export function projectJob(deps: JobDeps): StudioJobKind {
           if (ctx.signal.aborted) return true;
           // reports go out in step order; a frame's PNG (inline, a data: URL) is encoded off the optimiser's path
           pending = pending.then(async () => {
-            const frame = image
-              ? `data:image/png;base64,${(await encodePng(upscale(toImages(image)[0], 4))).toString('base64')}`
-              : undefined;
             const report = { step: step + 1, total: numSteps, evaluations, loss };
-            ctx.report(frame ? { ...report, frame } : report);
+            if (!image) return ctx.report(report);
+            const frame = `data:image/png;base64,${(await encodePng(upscale(toImages(image)[0], 4))).toString('base64')}`;
+            const [m] = await reconstructionMetrics(image, targetImage);
+            ctx.report({ ...report, frame, psnr: m.psnr, ssim: m.ssim });
           });
           return false;
         },
@@ -194,6 +197,7 @@ export function projectJob(deps: JobDeps): StudioJobKind {
         image: 'projected.png',
         loss: record.loss,
         psnr: result.metrics!.psnr,
+        ssim: result.metrics!.ssim,
         steps: record.steps,
         seconds: record.seconds,
       };

@@ -114,11 +114,14 @@ const keyframeRef = {
 export const mixBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['model', 'rows', 'cols'],
+  required: ['model'],
   properties: {
     model: MODEL_NAME,
     rows: seedsArray(8),
     cols: seedsArray(8),
+    /** Saved latents as rows / columns (crossing saved latents), instead of or after the seeds. */
+    rowLatents: { type: 'array', items: WORKSPACE_PATH, maxItems: 8 },
+    colLatents: { type: 'array', items: WORKSPACE_PATH, maxItems: 8 },
     layers: { ...LAYER_SPEC, default: 'coarse' },
     ...seedSpecProperties,
     scale: { type: 'integer', minimum: 1, maximum: 8, default: 2 },
@@ -208,7 +211,8 @@ export const saveLatentBody = {
   required: ['model', 'name'],
   properties: {
     ...renderBody.properties,
-    name: FILE_NAME,
+    // checked by the route (a message that says what is allowed rather than a pattern)
+    name: { type: 'string', minLength: 1, maxLength: 200 },
     space: { type: 'string', enum: ['z', 'w', 'w+'] },
     overwrite: { type: 'boolean' },
   },

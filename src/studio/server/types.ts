@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Capabilities } from './capabilities.js';
 import type { JobKind, JobQueue } from './jobQueue.js';
 import type { ModelRegistry } from './modelRegistry.js';
 import type { Workspace } from './workspace.js';
@@ -10,6 +11,7 @@ export interface Studio {
   models: ModelRegistry;
   jobs: JobQueue;
   limits: { image: number; checkpoint: number };
+  capabilities: Capabilities;
 }
 
 /** A job kind the studio offers: the queue's contract plus the JSON schema of its parameters. */
@@ -21,4 +23,6 @@ export interface StudioJobKind extends JobKind {
 export interface JobDeps {
   models: ModelRegistry;
   workspace: Workspace;
+  /** What the server can make (ffmpeg); absent: assume no ffmpeg. */
+  capabilities?: Capabilities;
 }

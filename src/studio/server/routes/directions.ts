@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import {
   ArgumentError,
+  type DirectionSet,
+  Tensor,
+  writeDirections,
   type GanModel,
   type Latent,
   latentFromSeeds,
@@ -67,6 +71,102 @@ async function meanW(model: GanModel, latent: Latent): Promise<Float64Array> {
   return out;
 }
 
+/**
+ * What the direction list shows beside each label: the attribute it was found for (a measure, a
+ * logit, a class) with what it keeps, and the preservation figures `directions eval --record`
+ * stored (own-attribute change in std units and the fraction of seeds keeping their class, per
+ * strength, graded by the named judge).
+ */
+function directionFigures(set: DirectionSet) {
+  const attrs = (set.provenance.attributes as Record<string, unknown>[] | undefined) ?? [];
+  const rec = set.provenance.preservation as
+    | {
+        judge: string;
+        num: number;
+        units: string;
+        byLabel: Record<string, { strength: number; attributeChange: number | null; classKept: number }[]>;
+      }
+    | undefined;
+  return {
+    names: set.labels.map((label, i) => {
+      const a = attrs[i];
+      return {
+        label,
+        attribute: a ? (a.measure ?? a.className ?? (Array.isArray(a.classes) ? 'class' : null)) : null,
+        keeps: Array.isArray(a?.kept) ? (a.kept as string[]) : [],
+      };
+    }),
+    preservation: rec
+      ? {
+          judge: rec.judge,
+          num: rec.num,
+          units: rec.units,
+          byLabel: Object.fromEntries(
+            Object.entries(rec.byLabel).map(([label, rows]) => [
+              label,
+              rows.map((r) => ({
+                strength: r.strength,
+                attributeChange: r.attributeChange,
+                classKept: r.classKept,
+              })),
+            ]),
+          ),
+        }
+      : null,
+  };
+}
+
+/**
+ * Per direction, the share of variance it stands for, where the method knows one: GANSpace's explained
+ * variance, SeFa's eigenvalue over the sum of all eigenvalues found; null otherwise (InterFaceGAN).
+ */
+function shares(set: DirectionSet): number[] | null {
+  const p = set.provenance;
+  if (p.method === 'ganspace' && Array.isArray(p.explainedVariance)) return p.explainedVariance as number[];
+  if (p.method === 'sefa' && Array.isArray(p.eigenvalues)) {
+    const ev = p.eigenvalues as number[];
+    const total = ev.reduce((a, b) => a + Math.max(b, 0), 0);
+    return total > 0 ? ev.map((e) => Math.max(e, 0) / total) : null;
+  }
+  return null;
+}
+
+/**
+ * The W-space PCA of the scatter as a direction file (pc0, pc1 with sigma = their stdev), written once per
+ * model and sample count into directions/: dragging the latent on the plot becomes edits along them.
+ */
+async function pcaDirections(
+  studio: Studio,
+  model: GanModel,
+  pca: PcaResult,
+  samples: number,
+): Promise<string> {
+  const path = `directions/pca-w-${model.name}-${samples}.safetensors`;
+  const file = studio.workspace.resolve(path);
+  if (existsSync(file)) return path;
+  const wDim = pca.mean.length;
+  const vectors = Tensor.float32([2, wDim]);
+  for (let k = 0; k < 2; k++)
+    for (let j = 0; j < wDim; j++) vectors.data[k * wDim + j] = pca.components[k][j];
+  const set: DirectionSet = {
+    space: 'w',
+    vectors,
+    labels: ['pc0', 'pc1'],
+    sigma: [pca.stdev[0], pca.stdev[1]],
+    layers: null,
+    model: { name: model.name, contentHash: model.manifest.contentHash },
+    provenance: {
+      method: 'ganspace',
+      samples,
+      firstSeed: 0,
+      space: 'w',
+      explainedVariance: pca.explained.slice(0, 2),
+    },
+  };
+  await writeDirections(file, set);
+  return path;
+}
+
 /** Direction files in the workspace and the W-space PCA scatter with the current latent and its edit path. */
 export function registerDirectionRoutes(studio: Studio): void {
   const { app, models, workspace } = studio;
@@ -91,7 +191,9 @@ export function registerDirectionRoutes(studio: Studio): void {
           labels: set.labels,
           layers: set.layers,
           sigma: set.sigma.every((s) => s !== null),
+          shares: shares(set),
           model: set.model?.name ?? null,
+          ...directionFigures(set),
         });
       } catch (e) {
         out.push({ path, error: (e as Error).message });
@@ -128,6 +230,7 @@ export function registerDirectionRoutes(studio: Studio): void {
         points,
         path,
         current: path[path.length - 1],
+        directions: await pcaDirections(studio, model, pca, b.samples),
       };
     },
   );

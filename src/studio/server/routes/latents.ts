@@ -13,7 +13,8 @@ import type { Studio } from '../types.js';
 import { type RenderRequest, renderRequest } from '../edits.js';
 import { cliPath } from '../modelRegistry.js';
 import { renderBody, saveLatentBody } from '../schemas.js';
-import { Workspace, writeFileAtomic } from '../workspace.js';
+import { writeFileAtomic } from '../workspace.js';
+import { checkLatentName } from './latentAdmin.js';
 
 /**
  * Latents: render one (from a seed or a saved file, edited along several directions, optionally with noise
@@ -45,7 +46,7 @@ export function registerLatentRoutes(studio: Pick<Studio, 'app' | 'models' | 'wo
     { schema: { body: saveLatentBody } },
     async (req, reply) => {
       const b = req.body;
-      const name = Workspace.checkName(b.name, 'latent name');
+      const name = checkLatentName(b.name);
       const model = await models.get(b.model);
       const file = join(workspace.dir('latents'), `${name}${LATENT_EXTENSION}`);
       const image = join(workspace.dir('latents'), `${name}.png`);

@@ -63,8 +63,17 @@ export interface DirectionFile {
   labels?: string[];
   layers?: [number, number] | null;
   sigma?: boolean;
+  /** Per direction, its share of variance (GANSpace explained variance, SeFa eigenvalue share), if known. */
+  shares?: number[] | null;
   model?: string | null;
   error?: string;
+}
+
+/** What the server can make (GET /api/capabilities). */
+export interface Capabilities {
+  ffmpeg: boolean;
+  videoFormats: ('gif' | 'mp4' | 'webm')[];
+  missingModelDirs: string[];
 }
 
 export interface PcaView {
@@ -73,6 +82,9 @@ export interface PcaView {
   path: [number, number][];
   current: [number, number];
   samples: number;
+  stdev: number[];
+  /** The plot's pc0/pc1 as a direction file: dragging the latent edits along it. */
+  directions: string;
 }
 
 export interface InterpolationRequest extends SeedFields {
@@ -138,6 +150,10 @@ export async function postJson<T>(url: string, body: unknown): Promise<T> {
   return (await (await check(res)).json()) as T;
 }
 
+async function send<T>(method: string, url: string): Promise<T> {
+  return (await (await check(await fetch(url, { method }))).json()) as T;
+}
+
 async function uploadFile<T>(url: string, file: Blob, name = (file as File).name ?? 'upload'): Promise<T> {
   const form = new FormData();
   form.append('file', file, name);
@@ -158,6 +174,8 @@ async function postJsonSignal<T>(url: string, body: unknown, signal?: AbortSigna
 export interface RenderedImage {
   url: string;
   command: string;
+  /** Frames in an interpolation strip (x-latentlab-frames), when the response says. */
+  frames?: number;
 }
 
 export async function postImage(url: string, body: unknown, signal?: AbortSignal): Promise<RenderedImage> {
@@ -172,6 +190,7 @@ export async function postImage(url: string, body: unknown, signal?: AbortSignal
   return {
     url: URL.createObjectURL(await res.blob()),
     command: res.headers.get('x-latentlab-command') ?? '',
+    frames: res.headers.has('x-latentlab-frames') ? Number(res.headers.get('x-latentlab-frames')) : undefined,
   };
 }
 
@@ -183,13 +202,37 @@ export const api = {
   ) => postImage('/api/grid', body, signal),
   render: (
     body: Partial<SeedFields> &
-      LatentRef & { model: string; scale: number; resampleNoise?: { layers: string; seed: number } },
+      LatentRef & {
+        model: string;
+        scale: number;
+        edits?: EditRequest[];
+        resampleNoise?: { layers: string; seed: number };
+      },
     signal?: AbortSignal,
   ) => postImage('/api/render', body, signal),
   mix: (
-    body: SeedFields & { model: string; rows: number[]; cols: number[]; layers: string; scale: number },
+    body: SeedFields & {
+      model: string;
+      rows?: number[];
+      cols?: number[];
+      rowLatents?: string[];
+      colLatents?: string[];
+      layers: string;
+      scale: number;
+    },
     signal?: AbortSignal,
   ) => postImage('/api/mix', body, signal),
+  strip: (body: object, signal?: AbortSignal) => postImage('/api/directions/strip', body, signal),
+  targetPreview: (model: string, image: string, signal?: AbortSignal) =>
+    postImage('/api/targets/preview', { model, image, scale: 4 }, signal),
+  capabilities: () => getJson<Capabilities>('/api/capabilities'),
+  deleteJob: (id: string) => send<{ removed: string[] }>('DELETE', `/api/jobs/${id}`),
+  clearJobs: () => send<{ removed: string[] }>('DELETE', '/api/jobs'),
+  jobZipUrl: (id: string) => `/api/jobs/${id}/zip`,
+  renameLatent: (path: string, name: string) =>
+    postJson<{ path: string; image: string }>('/api/latents/rename', { path, name }),
+  deleteLatent: (path: string) =>
+    send<{ removed: string }>('DELETE', `/api/latents?path=${encodeURIComponent(path)}`),
   interpolate: (body: InterpolationRequest, signal?: AbortSignal) =>
     postImage('/api/interpolate', body, signal),
   directions: (model: string) =>
@@ -197,7 +240,13 @@ export const api = {
   pca: (body: object, signal?: AbortSignal) => postJsonSignal<PcaView>('/api/pca', body, signal),
   saveLatent: (
     body: Partial<SeedFields> &
-      LatentRef & { model: string; name: string; space: 'z' | 'w' | 'w+'; edits?: EditRequest[] },
+      LatentRef & {
+        model: string;
+        name: string;
+        space: 'z' | 'w' | 'w+';
+        edits?: EditRequest[];
+        resampleNoise?: { layers: string; seed: number };
+      },
   ) => postJson<{ path: string; image: string }>('/api/latents', body),
   latents: () => getJson<SavedLatent[]>('/api/latents'),
   jobs: () => getJson<JobRecord[]>('/api/jobs'),

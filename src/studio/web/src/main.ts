@@ -1,6 +1,7 @@
 import { api, type ModelSummary } from './api.js';
 import { select } from './components/controls.js';
 import { h } from './dom.js';
+import { createHistory } from './history.js';
 import { directionsPanel } from './panels/directions.js';
 import { importModelPanel } from './panels/importModel.js';
 import { interpolationPanel } from './panels/interpolation.js';
@@ -21,12 +22,23 @@ function describe(m: ModelSummary): string {
 async function main(): Promise<void> {
   const root = document.getElementById('app')!;
   const store = createStore();
-  const models = await api.models();
+  const [models, caps] = await Promise.all([api.models(), api.capabilities()]);
+  const warnings = caps.missingModelDirs.map((d) =>
+    h(
+      'p',
+      { class: 'status error', 'data-testid': 'warning' },
+      `--models folder ${d} does not exist; nothing was loaded from it`,
+    ),
+  );
   if (!models.length) {
-    root.append(h('p', { class: 'status error' }, 'No models found: start the studio with --models DIR.'));
+    root.append(
+      ...warnings,
+      h('p', { class: 'status error' }, 'No models found: start the studio with --models DIR.'),
+    );
     return;
   }
   store.set({ models, model: models[0], selectedSeed: 0 });
+  const history = createHistory(store);
   const picker = select({
     label: 'model',
     value: models[0].name,
@@ -38,6 +50,7 @@ async function main(): Promise<void> {
         selectedFile: null,
         edits: [],
         noiseResample: null,
+        compare: null,
       }),
   });
   // The model card: first line as the summary, the rest (source, training, evaluation) on opening.
@@ -52,6 +65,7 @@ async function main(): Promise<void> {
   const jobs = jobsPanel(store);
   root.append(
     h('header', {}, h('h1', {}, 'latentlab studio'), picker.el, card),
+    ...warnings,
     h(
       'main',
       {},
@@ -60,13 +74,13 @@ async function main(): Promise<void> {
         { class: 'column' },
         seedGridPanel(store),
         savedLatentsPanel(store),
-        interpolationPanel(store, jobs),
+        interpolationPanel(store, jobs, caps),
         styleMixPanel(store),
       ),
       h(
         'div',
         { class: 'column' },
-        latentViewPanel(store),
+        latentViewPanel(store, history),
         directionsPanel(store, jobs),
         pcaScatterPanel(store),
       ),

@@ -1,8 +1,11 @@
 import { h } from '../dom.js';
 
+const UNDO_DEPTH = 30;
+
 /**
- * A drawing surface: white strokes on black (Fashion-MNIST's look). `toBlobs` returns the drawing and a
- * mask that is white where strokes were drawn, for a projection whose loss counts only there.
+ * A drawing surface: strokes on black (Fashion-MNIST's look), with brush size, ink brightness, an eraser,
+ * undo and clear. `toBlobs` returns the drawing and a mask that is white where strokes were drawn (the eraser
+ * takes strokes back out of it), for a projection whose loss counts only there.
  */
 export function sketchCanvas(opts: { size?: number; testId?: string } = {}): {
   el: HTMLElement;
@@ -12,22 +15,24 @@ export function sketchCanvas(opts: { size?: number; testId?: string } = {}): {
   toBlobs(): Promise<{ image: Blob; mask: Blob }>;
 } {
   const size = opts.size ?? 256;
+  const id = opts.testId ?? 'sketch';
   const canvas = h('canvas', {
     width: String(size),
     height: String(size),
     class: 'sketch',
-    'data-testid': opts.testId,
+    'data-testid': id,
+    'aria-label': 'sketch canvas',
   });
   const mask = document.createElement('canvas');
   mask.width = size;
   mask.height = size;
   const brush = h('input', {
     type: 'range',
-    min: '4',
-    max: '40',
+    min: '2',
+    max: '48',
     step: '1',
     value: '16',
-    title: 'brush size',
+    'data-testid': `${id}-brush`,
   });
   const ink = h('input', {
     type: 'range',
@@ -35,20 +40,35 @@ export function sketchCanvas(opts: { size?: number; testId?: string } = {}): {
     max: '255',
     step: '1',
     value: '255',
-    title: 'brightness',
+    'data-testid': `${id}-ink`,
   });
+  const eraser = h('input', { type: 'checkbox', 'data-testid': `${id}-eraser` });
+  const undoBtn = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': `${id}-undo` },
+    'undo stroke',
+  );
+  const clearBtn = h('button', { type: 'button', class: 'secondary', 'data-testid': `${id}-clear` }, 'clear');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  const mctx = mask.getContext('2d', { willReadFrequently: true })!;
+  const undo: { image: ImageData; mask: ImageData; empty: boolean }[] = [];
   let drawing = false;
   let empty = true;
   let last: [number, number] | null = null;
 
+  const sync = () => {
+    undoBtn.disabled = !undo.length;
+    clearBtn.disabled = empty;
+    canvas.dataset.empty = String(empty);
+    canvas.classList.toggle('erasing', eraser.checked);
+  };
   const fill = () => {
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, size, size);
-    const m = mask.getContext('2d')!;
-    m.fillStyle = '#000';
-    m.fillRect(0, 0, size, size);
+    for (const c of [ctx, mctx]) {
+      c.fillStyle = '#000';
+      c.fillRect(0, 0, size, size);
+    }
     empty = true;
+    sync();
   };
   const at = (e: PointerEvent): [number, number] => {
     const r = canvas.getBoundingClientRect();
@@ -56,21 +76,28 @@ export function sketchCanvas(opts: { size?: number; testId?: string } = {}): {
   };
   const stroke = (from: [number, number], to: [number, number]) => {
     const v = Number(ink.value);
-    for (const [ctx, colour] of [
-      [canvas.getContext('2d')!, `rgb(${v},${v},${v})`],
-      [mask.getContext('2d')!, '#fff'],
+    const erase = eraser.checked;
+    for (const [c, colour] of [
+      [ctx, erase ? '#000' : `rgb(${v},${v},${v})`],
+      [mctx, erase ? '#000' : '#fff'],
     ] as const) {
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = Number(brush.value);
-      ctx.lineCap = 'round';
-      ctx.beginPath();
-      ctx.moveTo(...from);
-      ctx.lineTo(...to);
-      ctx.stroke();
+      c.strokeStyle = colour;
+      c.lineWidth = Number(brush.value);
+      c.lineCap = 'round';
+      c.beginPath();
+      c.moveTo(...from);
+      c.lineTo(...to);
+      c.stroke();
     }
-    empty = false;
+    if (!erase) empty = false;
   };
   canvas.addEventListener('pointerdown', (e) => {
+    undo.push({
+      image: ctx.getImageData(0, 0, size, size),
+      mask: mctx.getImageData(0, 0, size, size),
+      empty,
+    });
+    if (undo.length > UNDO_DEPTH) undo.shift();
     drawing = true;
     canvas.setPointerCapture(e.pointerId);
     last = at(e);
@@ -82,10 +109,30 @@ export function sketchCanvas(opts: { size?: number; testId?: string } = {}): {
     stroke(last, p);
     last = p;
   });
-  canvas.addEventListener('pointerup', () => {
+  const up = () => {
     drawing = false;
     last = null;
+    sync();
+  };
+  canvas.addEventListener('pointerup', up);
+  canvas.addEventListener('pointercancel', up);
+  undoBtn.addEventListener('click', () => {
+    const prev = undo.pop();
+    if (!prev) return;
+    ctx.putImageData(prev.image, 0, 0);
+    mctx.putImageData(prev.mask, 0, 0);
+    empty = prev.empty;
+    sync();
   });
+  clearBtn.addEventListener('click', () => {
+    undo.push({
+      image: ctx.getImageData(0, 0, size, size),
+      mask: mctx.getImageData(0, 0, size, size),
+      empty,
+    });
+    fill();
+  });
+  eraser.addEventListener('change', sync);
   fill();
   const blob = (c: HTMLCanvasElement) =>
     new Promise<Blob>((resolve, reject) =>
@@ -101,6 +148,9 @@ export function sketchCanvas(opts: { size?: number; testId?: string } = {}): {
         { class: 'row' },
         h('label', { class: 'field' }, h('span', { class: 'label' }, 'brush'), brush),
         h('label', { class: 'field' }, h('span', { class: 'label' }, 'ink'), ink),
+        h('label', { class: 'field' }, eraser, h('span', {}, 'eraser')),
+        undoBtn,
+        clearBtn,
       ),
     ),
     canvas,

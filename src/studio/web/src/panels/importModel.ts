@@ -6,13 +6,27 @@ import type { JobsPanel } from './jobs.js';
 
 /**
  * Import a checkpoint (NVIDIA .pkl, rosinality .pt, DCGAN .pth): upload it, then an import-model job turns
- * it into a bundle in the workspace; when it is done the model picker offers it.
+ * it into a bundle in the workspace; when it is done the model picker offers it (the picked model stays:
+ * a button opens the new one).
  */
 export function importModelPanel(store: StudioStore, jobs: JobsPanel): HTMLElement {
   const status = statusLine();
-  const file = h('input', { type: 'file', accept: '.pkl,.pt,.pth', 'data-testid': 'import-file' });
+  const file = h('input', {
+    type: 'file',
+    accept: '.pkl,.pt,.pth',
+    'data-testid': 'import-file',
+    'aria-label': 'checkpoint file',
+  });
   const name = textField({ label: 'name', value: '', placeholder: 'my-model', testId: 'import-name' });
   const go = h('button', { type: 'button', 'data-testid': 'import-start' }, 'import');
+  const open = h('button', { type: 'button', class: 'secondary', 'data-testid': 'import-open' }, 'open it');
+  open.hidden = true;
+  let imported: string | null = null;
+  open.addEventListener('click', () => {
+    const m = store.get().models.find((x) => x.name === imported);
+    if (m) store.set({ model: m, selectedFile: null, edits: [], noiseResample: null, compare: null });
+    open.hidden = true;
+  });
   go.addEventListener('click', async () => {
     const f = file.files?.[0];
     if (!f) return status.error('choose a checkpoint file first');
@@ -26,12 +40,10 @@ export function importModelPanel(store: StudioStore, jobs: JobsPanel): HTMLEleme
       jobs.add(job, async (j) => {
         if (j.state !== 'done') return status.error(`import ${j.state}: ${j.error ?? ''}`);
         const models: ModelSummary[] = await api.models();
-        store.set({
-          models,
-          model: models.find((m) => m.name === modelName) ?? store.get().model,
-          selectedFile: null,
-        });
-        status.info(`imported ${modelName}`);
+        store.set({ models }); // the picked model stays picked (same object: nothing re-renders)
+        imported = modelName;
+        open.hidden = false;
+        status.info(`imported ${modelName}: it is in the model picker`);
       });
     } catch (e) {
       status.error((e as Error).message);
@@ -46,6 +58,6 @@ export function importModelPanel(store: StudioStore, jobs: JobsPanel): HTMLEleme
       'NVIDIA .pkl, rosinality .pt or DCGAN .pth; read by a safe unpickler, nothing in the file runs.',
     ),
     h('div', { class: 'row' }, file, name.el, go),
-    status.el,
+    h('div', { class: 'row' }, status.el, open),
   ).el;
 }

@@ -1,20 +1,37 @@
 import { api, type NoiseMode } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
-import { h } from '../dom.js';
-import { LAYER_CHOICES, renderRequest, type StudioStore } from '../state.js';
+import { clear, h } from '../dom.js';
+import type { History } from '../history.js';
+import { layerChoices, refName, renderRequest, type StudioStore } from '../state.js';
 
 const SCALE = 8;
+/** Names the server accepts for a saved latent (checked here first, so the message comes at once). */
+const LATENT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 
-/** The selected latent, large: truncation and noise controls, and its CLI command. */
-export function latentViewPanel(store: StudioStore): HTMLElement {
+/**
+ * The selected latent, large: its own truncation, noise controls, undo/redo of everything done to it,
+ * an A/B comparison with a pinned latent, saving, and its CLI command (from the server).
+ */
+export function latentViewPanel(store: StudioStore, history: History): HTMLElement {
   const status = statusLine();
   const command = copyCommand('latent-command');
   const img = h('img', { class: 'latent pixelated', alt: 'selected latent', 'data-testid': 'latent-image' });
+  const imgA = h('img', {
+    class: 'latent pixelated',
+    alt: 'pinned latent A',
+    'data-testid': 'compare-image',
+  });
   const title = h('p', { class: 'latent-title', 'data-testid': 'latent-title' }, 'pick a seed in the grid');
+  const titleA = h('figcaption', { 'data-testid': 'compare-title' }, 'A');
   const request = imageRequests(
     img,
     (r) => command.set(r.command),
+    (e) => status.error(e.message),
+  );
+  const requestA = imageRequests(
+    imgA,
+    () => {},
     (e) => status.error(e.message),
   );
 
@@ -23,10 +40,10 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     min: 0,
     max: 1.5,
     step: 0.05,
-    value: store.get().psi,
+    value: store.get().latentPsi,
     testId: 'latent-psi',
     format: (v) => v.toFixed(2),
-    onInput: (v) => store.set({ psi: v }),
+    onInput: (v) => store.set({ latentPsi: v }),
   });
   const noiseMode = select<NoiseMode>({
     label: 'noise',
@@ -49,21 +66,15 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     onInput: (v) => store.set({ noiseSeed: v }),
   });
   // resample the noise of one layer range only (the rest keeps the stored maps): what noise does at each scale
-  const noiseLayers = select<string>({
-    label: 'resample noise in',
-    value: 'fine',
-    testId: 'noise-layers',
-    options: LAYER_CHOICES,
-    onChange: () => {},
-  });
+  const noiseLayers = h('select', { 'data-testid': 'noise-layers', 'aria-label': 'resample noise in' });
   const resample = h(
     'button',
     { type: 'button', class: 'secondary', 'data-testid': 'noise-resample' },
-    'resample',
+    'resample noise',
   );
   resample.addEventListener('click', () =>
     store.set({
-      noiseResample: { layers: noiseLayers.input.value, seed: (store.get().noiseResample?.seed ?? 0) + 1 },
+      noiseResample: { layers: noiseLayers.value, seed: (store.get().noiseResample?.seed ?? 0) + 1 },
     }),
   );
   const keepNoise = h(
@@ -76,17 +87,98 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     'div',
     { class: 'controls' },
     psi.el,
-    noiseMode.el,
-    noiseSeed.el,
-    h('div', { class: 'row' }, noiseLayers.el, resample, keepNoise),
+    h('div', { class: 'row' }, noiseMode.el, noiseSeed.el),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', { class: 'field' }, h('span', { class: 'label' }, 'noise in'), noiseLayers),
+      resample,
+      keepNoise,
+    ),
   );
 
-  store.watch(['psi'], (s) => psi.set(s.psi));
+  // undo / redo (also Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y outside text fields)
+  const undo = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'undo', title: 'undo (Ctrl+Z)' },
+    '↶ undo',
+  );
+  const redo = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'redo', title: 'redo (Ctrl+Shift+Z)' },
+    '↷ redo',
+  );
+  undo.addEventListener('click', () => history.undo());
+  redo.addEventListener('click', () => history.redo());
+  const syncHistory = () => {
+    undo.disabled = !history.canUndo();
+    redo.disabled = !history.canRedo();
+  };
+  history.onChange(syncHistory);
+  syncHistory();
+  document.addEventListener('keydown', (e) => {
+    if (!(e.ctrlKey || e.metaKey)) return;
+    const t = e.target as HTMLElement;
+    if (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type === 'text'))
+      return;
+    const key = e.key.toLowerCase();
+    if (key === 'z' && !e.shiftKey) history.undo();
+    else if ((key === 'z' && e.shiftKey) || key === 'y') history.redo();
+    else return;
+    e.preventDefault();
+  });
+
+  // A/B: pin the shown latent as A, keep editing B beside it
+  const pin = h('button', { type: 'button', class: 'secondary', 'data-testid': 'compare-pin' }, 'pin as A');
+  const swap = h('button', { type: 'button', class: 'secondary', 'data-testid': 'compare-swap' }, 'swap A/B');
+  const unpin = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'compare-clear' },
+    'close A',
+  );
+  pin.addEventListener('click', () => store.set({ compare: renderRequest(store.get()) }));
+  unpin.addEventListener('click', () => store.set({ compare: null }));
+  swap.addEventListener('click', () => {
+    const s = store.get();
+    const a = s.compare;
+    if (!a) return;
+    store.set({
+      compare: renderRequest(s),
+      selectedSeed: a.seed ?? s.selectedSeed,
+      selectedFile: a.latent ?? null,
+      latentPsi: a.psi ?? s.latentPsi,
+      noiseResample: a.resampleNoise ?? null,
+      edits: a.edits ?? [],
+    });
+  });
+  const figA = h('figure', { class: 'compare-a' }, imgA, titleA);
+  const captionB = h('figcaption', { hidden: true }, 'B (shown)');
+  const figB = h('figure', {}, img, captionB);
+  const views = h('div', { class: 'latent-views' }, figA, figB);
+
+  store.watch(['latentPsi'], (s) => psi.set(s.latentPsi));
   store.watch(['noiseMode', 'noiseSeed'], (s) => {
     noiseMode.input.value = s.noiseMode;
     noiseSeed.set(s.noiseSeed);
   });
-  // save the selected seed's latent (w+ codes after truncation, with its noise settings) to the workspace
+  store.watch(['model'], (s) => {
+    const choices = layerChoices(s.model);
+    clear(
+      noiseLayers,
+      ...choices.map((c) => h('option', { value: c.value, selected: c.value === 'fine' }, c.text)),
+    );
+  });
+  store.watch(['compare'], (s) => {
+    const a = s.compare;
+    views.classList.toggle('comparing', !!a);
+    figA.hidden = captionB.hidden = !a;
+    swap.hidden = unpin.hidden = !a;
+    if (!a) return;
+    titleA.textContent = `A: ${refName(a)}${a.edits?.length ? ` · ${a.edits.length} edit(s)` : ''}`;
+    void requestA((signal) => api.render({ ...a, scale: SCALE }, signal));
+  });
+
+  // save the shown latent (its codes after truncation, edits and noise) to the workspace
   const name = textField({ label: 'name', value: '', placeholder: 'e.g. boot-12', testId: 'latent-name' });
   const space = select<'z' | 'w' | 'w+'>({
     label: 'space',
@@ -107,6 +199,10 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
     const edited = s.edits.length ? '-edited' : '';
     const chosen =
       name.input.value.trim() || (req.seed !== undefined ? `seed${req.seed}${edited}` : `latent${edited}`);
+    if (!LATENT_NAME.test(chosen))
+      return status.error(
+        `name '${chosen}': use letters, digits, '-', '_' and '.' only (no spaces), at most 100 characters`,
+      );
     try {
       const r = await api.saveLatent({
         ...req,
@@ -122,7 +218,16 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
   const saveRow = h('div', { class: 'row' }, name.el, space.el, save);
 
   store.watch(
-    ['model', 'selectedSeed', 'selectedFile', 'psi', 'noiseMode', 'noiseSeed', 'noiseResample', 'edits'],
+    [
+      'model',
+      'selectedSeed',
+      'selectedFile',
+      'latentPsi',
+      'noiseMode',
+      'noiseSeed',
+      'noiseResample',
+      'edits',
+    ],
     (s) => {
       const req = renderRequest(s);
       if (!s.model || !req) return;
@@ -142,5 +247,15 @@ export function latentViewPanel(store: StudioStore): HTMLElement {
       void request((signal) => api.render({ ...req, scale: SCALE }, signal));
     },
   );
-  return panel('Latent', 'panel-latent', title, img, stylegan, saveRow, status.el, command.el).el;
+  return panel(
+    'Latent',
+    'panel-latent',
+    title,
+    views,
+    h('div', { class: 'row' }, undo, redo, pin, swap, unpin),
+    stylegan,
+    saveRow,
+    status.el,
+    command.el,
+  ).el;
 }

@@ -1,25 +1,157 @@
-import { api, type JobRecord, watchJob } from '../api.js';
+import { api, type JobRecord, type ModelSummary, watchJob } from '../api.js';
 import { copyCommand, panel, progressBar, select, slider, statusLine } from '../components/controls.js';
 import { lossChart } from '../components/lossChart.js';
 import { sketchCanvas } from '../components/sketchCanvas.js';
-import { h } from '../dom.js';
+import { clear, h } from '../dom.js';
 import type { StudioStore } from '../state.js';
+import { jobTitle } from './jobs.js';
+
+const LIVE = ['queued', 'running'];
+/** Cards of earlier projections shown on load (newest first). */
+const RECENT = 3;
+
+interface ProjectResult {
+  loss: number;
+  psnr?: number;
+  ssim?: number;
+  seconds: number;
+}
+
+const metricsText = (psnr?: number, ssim?: number) =>
+  psnr === undefined ? '' : `PSNR ${psnr.toFixed(2)} dB · SSIM ${(ssim ?? 0).toFixed(3)}`;
 
 /**
- * Upload an image (or draw a sketch) -> live projection into the model's latent space: reconstruction
- * frames and the loss chart arrive over SSE while it runs; the result opens in the latent view to edit.
+ * One projection job as a card: the target as the projection sees it, the live reconstruction, the loss
+ * chart, PSNR/SSIM, its own progress, cancel and "edit the result"; it never looks at another job.
+ */
+function projectionCard(store: StudioStore, job: JobRecord, onEnd: (j: JobRecord) => void): HTMLElement {
+  const p = job.params as { image: string; model: string; steps: number };
+  const bar = progressBar();
+  const chart = lossChart({ testId: 'card-chart', width: 280, height: 130 });
+  chart.reset(p.steps);
+  const state = h('span', { class: `badge ${job.state}`, 'data-testid': 'card-state' }, job.state);
+  const target = h('img', {
+    class: 'frame pixelated',
+    alt: 'target as prepared',
+    'data-testid': 'card-target',
+  });
+  const frame = h('img', { class: 'frame pixelated', alt: 'reconstruction', 'data-testid': 'card-frame' });
+  const metrics = h('span', { class: 'metrics', 'data-testid': 'card-metrics' });
+  const message = h('p', { class: 'status' });
+  const cancel = h('button', { type: 'button', class: 'secondary', 'data-testid': 'card-cancel' }, 'cancel');
+  const edit = h('button', { type: 'button', 'data-testid': 'card-edit' }, 'edit the result');
+  const close = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon secondary',
+      title: 'close this card (the job stays in Jobs)',
+      'data-testid': 'card-close',
+    },
+    '×',
+  );
+  const command = copyCommand('card-command');
+  command.set(job.command ?? '');
+  const card = h(
+    'article',
+    { class: 'card', 'data-testid': 'project-card', dataset: { job: job.id, state: job.state } },
+    h('header', {}, h('span', { class: 'job-title', title: jobTitle(job) }, jobTitle(job)), state, close),
+    h(
+      'div',
+      { class: 'row frames' },
+      h('figure', {}, target, h('figcaption', {}, 'target (as prepared)')),
+      h('figure', {}, frame, h('figcaption', {}, 'reconstruction')),
+      chart.el,
+    ),
+    bar.el,
+    h('div', { class: 'row' }, metrics, cancel, edit),
+    message,
+    command.el,
+  );
+  void api.targetPreview(p.model, p.image).then(
+    (r) => (target.src = r.url),
+    (e: Error) => (message.textContent = `target: ${e.message}`),
+  );
+  const draw = (j: JobRecord) => {
+    card.dataset.state = j.state;
+    state.textContent = j.state;
+    state.className = `badge ${j.state}`;
+    cancel.hidden = !LIVE.includes(j.state);
+    edit.hidden = j.state !== 'done';
+    if (j.state === 'queued') bar.set(0, p.steps, 'queued (waits for the running job)');
+    if (j.state === 'done') {
+      const r = j.result as ProjectResult;
+      frame.src = api.fileUrl(`jobs/${j.id}/projected.png`);
+      bar.set(1, 1, `done: loss ${r.loss.toPrecision(4)} in ${r.seconds.toFixed(1)} s`);
+      metrics.textContent = metricsText(r.psnr, r.ssim);
+    } else if (!LIVE.includes(j.state)) {
+      message.className = 'status error';
+      message.textContent = `${j.state}${j.error ? `: ${j.error}` : ''}`;
+    }
+  };
+  draw(job);
+  // a card of a finished projection (after a reload) draws its whole loss history from loss.json
+  const history = (j: JobRecord) => {
+    if (j.state !== 'done' || chart.points() > 0) return;
+    void fetch(api.fileUrl(`jobs/${j.id}/loss.json`))
+      .then((r) => (r.ok ? (r.json() as Promise<{ history: number[] }>) : null))
+      .then((l) => l?.history.forEach((loss, i) => chart.push(i + 1, loss)));
+  };
+  history(job);
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true;
+    void api.cancelJob(job.id).catch((e: Error) => (message.textContent = e.message));
+  });
+  edit.addEventListener('click', () =>
+    store.set({
+      selectedFile: `jobs/${job.id}/projected.latent.safetensors`,
+      noiseResample: null,
+      edits: [],
+    }),
+  );
+  close.addEventListener('click', () => card.remove());
+  if (LIVE.includes(job.state))
+    watchJob(job.id, {
+      progress: (pr) => {
+        bar.set(pr.step, pr.total, `step ${pr.step}/${pr.total}`);
+        if (typeof pr.loss === 'number') chart.push(pr.step, pr.loss);
+        if (typeof pr.frame === 'string') frame.src = pr.frame;
+        if (typeof pr.psnr === 'number') metrics.textContent = metricsText(pr.psnr, pr.ssim as number);
+      },
+      state: (j) => {
+        draw(j);
+        if (!LIVE.includes(j.state)) onEnd(j);
+      },
+    });
+  return card;
+}
+
+/** Start options that exist for this model: W-space starts only with W, the encoder only when there is one. */
+function initOptions(m: ModelSummary | null): { value: string; text: string }[] {
+  if (m?.architecture === 'dcgan')
+    return [
+      { value: 'mean', text: 'z = 0 (the centre of the prior)' },
+      { value: 'latent', text: 'the shown saved latent' },
+    ];
+  return [
+    { value: 'mean', text: 'the mean w (NVIDIA)' },
+    ...(m?.encoder ? [{ value: 'encoder', text: 'the encoder’s guess (W+)' }] : []),
+    { value: 'latent', text: 'the shown saved latent' },
+  ];
+}
+
+/**
+ * Upload an image (or draw a sketch) -> projection jobs, each shown as its own card with live frames, the
+ * loss chart and PSNR/SSIM; several can run or wait at once.
  */
 export function projectionPanel(store: StudioStore): HTMLElement {
   const status = statusLine();
-  const command = copyCommand('project-command');
-  const bar = progressBar();
-  const chart = lossChart({ testId: 'project-chart' });
-  const frame = h('img', { class: 'frame pixelated', alt: 'reconstruction', 'data-testid': 'project-frame' });
-  const targetView = h('img', { class: 'frame pixelated', alt: 'target' });
+  const cards = h('div', { class: 'cards', 'data-testid': 'project-cards' });
   const file = h('input', {
     type: 'file',
     accept: 'image/png,image/jpeg,image/webp',
     'data-testid': 'project-file',
+    'aria-label': 'image to project',
   });
   const sketch = sketchCanvas({ testId: 'sketch' });
   const source = select<'upload' | 'sketch'>({
@@ -72,11 +204,7 @@ export function projectionPanel(store: StudioStore): HTMLElement {
     label: 'start from',
     value: 'mean',
     testId: 'project-init',
-    options: [
-      { value: 'mean', text: 'the mean w (NVIDIA)' },
-      { value: 'encoder', text: 'the encoder’s guess (W+)' },
-      { value: 'latent', text: 'the shown saved latent' },
-    ],
+    options: initOptions(null),
     onChange: (v) => {
       if (v === 'encoder') space.input.value = 'w+';
     },
@@ -84,25 +212,13 @@ export function projectionPanel(store: StudioStore): HTMLElement {
   const steps = slider({
     label: 'steps',
     min: 10,
-    max: 1000,
+    max: 5000,
     step: 10,
     value: 200,
     testId: 'project-steps',
     onInput: () => {},
   });
   const start = h('button', { type: 'button', 'data-testid': 'project-start' }, 'project');
-  const cancel = h(
-    'button',
-    { type: 'button', class: 'secondary', 'data-testid': 'project-cancel' },
-    'cancel',
-  );
-  const edit = h(
-    'button',
-    { type: 'button', class: 'secondary', 'data-testid': 'project-edit' },
-    'edit the result',
-  );
-  cancel.hidden = edit.hidden = true;
-  let job: JobRecord | null = null;
 
   store.watch(['model'], (s) => {
     const dcgan = s.model?.architecture === 'dcgan';
@@ -110,11 +226,21 @@ export function projectionPanel(store: StudioStore): HTMLElement {
     space.input.disabled = dcgan;
     loss.input.querySelector<HTMLOptionElement>('option[value="pixel+classifier"]')!.disabled =
       s.model?.channels !== 1;
+    clear(init.input, ...initOptions(s.model).map((o) => h('option', { value: o.value }, o.text)));
+    // cards of another model's projections stay (their jobs are theirs); earlier ones load once
   });
+
+  const addCard = (job: JobRecord, first = true) => {
+    const card = projectionCard(store, job, () => store.set({ savedVersion: store.get().savedVersion + 1 }));
+    if (first) cards.prepend(card);
+    else cards.append(card);
+  };
 
   start.addEventListener('click', async () => {
     const s = store.get();
     if (!s.model) return;
+    // busy only while uploading and submitting: more projections may queue behind a running one
+    start.disabled = true;
     try {
       let image: string;
       let mask: string | undefined;
@@ -128,8 +254,9 @@ export function projectionPanel(store: StudioStore): HTMLElement {
         if (!f) return status.error('choose an image first');
         image = (await api.uploadImage(f, f.name)).path;
       }
-      targetView.src = api.fileUrl(image);
-      const params = {
+      if (init.input.value === 'latent' && !s.selectedFile)
+        return status.error('open a saved latent first (or start from another point)');
+      const job = await api.submitJob('project', {
         model: s.model.name,
         image,
         mask,
@@ -140,42 +267,21 @@ export function projectionPanel(store: StudioStore): HTMLElement {
         prior: mask ? 0.01 : 0,
         init: init.input.value,
         initLatent: init.input.value === 'latent' ? (s.selectedFile ?? undefined) : undefined,
-      };
-      job = await api.submitJob('project', params);
-      command.set(job.command ?? '');
-      chart.reset();
-      bar.set(0, params.steps, 'queued');
-      cancel.hidden = false;
-      edit.hidden = true;
-      status.info('projecting…');
-      watchJob(job.id, {
-        progress: (p) => {
-          bar.set(p.step, p.total, `step ${p.step}/${p.total}`);
-          if (typeof p.loss === 'number') chart.push(p.step, p.loss);
-          if (typeof p.frame === 'string') frame.src = p.frame;
-        },
-        state: (j) => {
-          job = j;
-          if (j.state === 'running' || j.state === 'queued') return;
-          cancel.hidden = true;
-          if (j.state !== 'done')
-            return status.error(`projection ${j.state}${j.error ? `: ${j.error}` : ''}`);
-          frame.src = api.fileUrl(`jobs/${j.id}/projected.png`);
-          edit.hidden = false;
-          status.info(
-            `done: loss ${(j.result as { loss: number }).loss.toPrecision(4)} in ${(j.result as { seconds: number }).seconds.toFixed(1)} s`,
-          );
-        },
       });
+      addCard(job);
+      status.info(`projection ${job.id} ${job.state}`);
     } catch (e) {
       status.error((e as Error).message);
+    } finally {
+      start.disabled = false;
     }
   });
-  cancel.addEventListener('click', () => job && void api.cancelJob(job.id));
-  edit.addEventListener(
-    'click',
-    () =>
-      job && store.set({ selectedFile: `jobs/${job.id}/projected.latent.safetensors`, noiseResample: null }),
+
+  void api.jobs().then(
+    (jobs) => {
+      for (const j of jobs.filter((x) => x.kind === 'project').slice(0, RECENT)) addCard(j, false);
+    },
+    (e: Error) => status.error(e.message),
   );
 
   return panel(
@@ -185,17 +291,8 @@ export function projectionPanel(store: StudioStore): HTMLElement {
     sketch.el,
     h('div', { class: 'row' }, space.el, optimizer.el, loss.el),
     init.el,
-    h('div', { class: 'row' }, steps.el, start, cancel),
-    bar.el,
-    h(
-      'div',
-      { class: 'row frames' },
-      h('figure', {}, targetView, h('figcaption', {}, 'target')),
-      h('figure', {}, frame, h('figcaption', {}, 'reconstruction')),
-      chart.el,
-    ),
-    h('div', { class: 'row' }, edit),
+    h('div', { class: 'row' }, steps.el, start),
     status.el,
-    command.el,
+    cards,
   ).el;
 }

@@ -50,6 +50,7 @@ export function seedGridPanel(store: StudioStore): HTMLElement {
   });
 
   store.watch(['model', 'seedsText', 'psi', 'noiseMode', 'noiseSeed'], (s) => {
+    seedsField.input.value = s.seedsText;
     if (!s.model) return;
     try {
       seeds = parseSeeds(s.seedsText, 64);
@@ -58,6 +59,8 @@ export function seedGridPanel(store: StudioStore): HTMLElement {
       return;
     }
     status.info('rendering…');
+    // reserve the grid's shape before it arrives: nothing below it jumps
+    img.style.aspectRatio = `${Math.min(COLUMNS, seeds.length)} / ${Math.ceil(seeds.length / COLUMNS)}`;
     const model = s.model.name;
     void request((signal) =>
       api.grid({ model, seeds, ...seedFields(s), columns: COLUMNS, scale: SCALE }, signal),

@@ -1,0 +1,141 @@
+import { ArgumentError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { type Latent, latentFromSeeds, renderLatent } from '../latent/latent.js';
+import type { Classifier } from '../models/classifier/classifier.js';
+import { predict } from '../models/classifier/predict.js';
+import type { GanModel } from '../models/ganModel.js';
+import type { AttributeSpec } from './attributes.js';
+import { type DirectionSet, directionIndex } from './direction.js';
+import { edit } from './edit.js';
+import type { EditUnits } from './editCodes.js';
+import { MEASURE_NAMES, measureImages } from './measures.js';
+
+export interface AttributeEvalOptions {
+  /** Start latents (seeds firstSeed..; default 200 from seed 1,000,000, away from discovery seeds). */
+  num?: number;
+  firstSeed?: number;
+  /** Edit strengths (default [1, 2]). */
+  strengths?: number[];
+  units?: EditUnits;
+  psi?: number;
+  /** Directions to evaluate (index or label; default all). */
+  components?: (number | string)[];
+  layers?: [number, number] | null;
+}
+
+export interface AttributeEvalRow {
+  label: string;
+  /** The direction's own attribute when it can be measured on images (a measure or a judge logit). */
+  attribute: string | null;
+  strength: number;
+  /** Mean change of the own attribute over the seeds, in std of the attribute over the start latents. */
+  attributeChange: number | null;
+  /** Fraction of seeds whose top class (by the judge) is the same before and after the edit. */
+  classKept: number;
+  /** Mean change of every built-in measure, in its std units. */
+  others: Record<string, number>;
+}
+
+export interface AttributeEval {
+  judge: string;
+  num: number;
+  units: EditUnits;
+  /** Std over the start latents of each measured attribute (the unit of every change). */
+  std: Record<string, number>;
+  rows: AttributeEvalRow[];
+}
+
+/** The attribute a direction was found for, from its provenance (null when not image-measurable). */
+export function directionAttribute(set: DirectionSet, index: number): AttributeSpec | null {
+  const a = (set.provenance.attributes as Record<string, unknown>[] | undefined)?.[index];
+  if (!a) return null;
+  if (typeof a.measure === 'string') return { name: String(a.name), measure: a.measure as AttributeSpec['measure'] };
+  if (typeof a.className === 'string') return { name: String(a.name), className: a.className, logit: Number(a.logit) };
+  return null;
+}
+
+/** A logit attribute's class in the judge, found by name (the judge may order classes differently). */
+function judgeClass(judge: Classifier, spec: AttributeSpec): number {
+  const k = judge.labelNames.findIndex((n) => n.toLowerCase() === spec.className!.toLowerCase());
+  if (k < 0) throw new ArgumentError(`directions eval: the judge ${judge.name} has no class '${spec.className}' (${judge.labelNames.join(', ')})`);
+  return k;
+}
+
+interface Look {
+  measures: Float64Array[];
+  logits: Tensor;
+  top: Int32Array;
+}
+
+/**
+ * What an edit changes and what it keeps, graded by `judge` (any classifier bundle, ideally not the
+ * one whose labels found the direction): per direction and strength, the own attribute's change in
+ * its std units, the fraction of seeds whose top class is unchanged, and every built-in measure's
+ * change in its std units.
+ */
+export async function evaluateAttributes(model: GanModel, judge: Classifier, set: DirectionSet, o: AttributeEvalOptions = {}): Promise<AttributeEval> {
+  const num = o.num ?? 200;
+  const strengths = o.strengths ?? [1, 2];
+  if (num < 2) throw new ArgumentError(`directions eval: needs at least 2 start latents, got ${num}`);
+  const comps = (o.components ?? set.labels.map((_, i) => i)).map((c) => directionIndex(set, c));
+  const seeds = Array.from({ length: num }, (_, i) => (o.firstSeed ?? 1_000_000) + i);
+  const start: Latent = await latentFromSeeds(model, seeds, { space: set.space === 'z' ? 'z' : 'w', psi: o.psi ?? 1 });
+  const k = judge.config.numClasses;
+  const look = async (l: Latent): Promise<Look> => {
+    const img = await renderLatent(model, l, { batchSize: 50 });
+    for (let i = 0; i < img.data.length; i++) img.data[i] = Math.min(1, Math.max(-1, img.data[i]));
+    const { logits } = await predict(judge, img, { batchSize: 100 });
+    const top = new Int32Array(num);
+    for (let i = 0; i < num; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logits.data[i * k + j] > logits.data[i * k + best]) best = j;
+      top[i] = best;
+    }
+    return { measures: measureImages(img, MEASURE_NAMES), logits, top };
+  };
+  const base = await look(start);
+  const std: Record<string, number> = {};
+  const valueOf = (l: Look, spec: AttributeSpec): Float64Array =>
+    spec.measure
+      ? l.measures[MEASURE_NAMES.indexOf(spec.measure)]
+      : Float64Array.from({ length: num }, (_, i) => Number(l.logits.data[i * k + judgeClass(judge, spec)]));
+  const spread = (v: Float64Array) => {
+    let m = 0;
+    for (const x of v) m += x / v.length;
+    let s = 0;
+    for (const x of v) s += (x - m) ** 2 / (v.length - 1);
+    return Math.sqrt(s);
+  };
+  MEASURE_NAMES.forEach((m, j) => (std[m] = spread(base.measures[j])));
+  const meanChange = (a: Float64Array, b: Float64Array, s: number) => {
+    let d = 0;
+    for (let i = 0; i < num; i++) d += (b[i] - a[i]) / num;
+    return s > 0 ? d / s : Number.NaN;
+  };
+  const rows: AttributeEvalRow[] = [];
+  let units: EditUnits = o.units ?? 'distance';
+  for (const c of comps) {
+    const spec = directionAttribute(set, c);
+    if (spec && !spec.measure) std[spec.name] = spread(valueOf(base, spec));
+    for (const s of strengths) {
+      const edited = await edit(start, set, s, { component: c, units: o.units, model, layers: o.layers });
+      units = edited.provenance.units as EditUnits;
+      const after = await look(edited);
+      let same = 0;
+      for (let i = 0; i < num; i++) if (after.top[i] === base.top[i]) same++;
+      const others: Record<string, number> = {};
+      MEASURE_NAMES.forEach((m, j) => {
+        if (m !== spec?.measure) others[m] = meanChange(base.measures[j], after.measures[j], std[m]);
+      });
+      rows.push({
+        label: set.labels[c],
+        attribute: spec?.name ?? null,
+        strength: s,
+        attributeChange: spec ? meanChange(valueOf(base, spec), valueOf(after, spec), std[spec.name]) : null,
+        classKept: same / num,
+        others,
+      });
+    }
+  }
+  return { judge: judge.name, num, units, std, rows };
+}

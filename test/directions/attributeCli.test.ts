@@ -1,0 +1,54 @@
+// The CLI of attribute knobs: interfacegan --attribute / --keep / --method, --scores with seeds, eval --judge --record.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readDirections } from '../../src/directions/files.js';
+import { latentlab } from '../cli/run.js';
+
+const G = 'models/fmnist-stylegan2';
+const C = 'models/fmnist-classifier';
+const J = 'models/fmnist-judge';
+
+describe('latentlab directions: attribute knobs (shipped models, small sizes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latentlab-knobs-'));
+
+  it('finds knobs kept within class, grades them with the judge and records the figures', async () => {
+    const file = join(dir, 'knobs.safetensors');
+    const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attribute', 'brightness,logit:Bag', '--keep', 'class,width', '--method', 'ridge', '--num', '300', '--out', file);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const set = await readDirections(file);
+    expect(set.labels).toEqual(['brightness', 'logit:Bag']);
+    const attrs = set.provenance.attributes as { kept: string[]; method: string }[];
+    // Every class boundary and the kept width; the Bag logit skips its own class.
+    expect(attrs[0].kept).toHaveLength(11);
+    expect(attrs[1].kept).toHaveLength(10);
+    expect(attrs[1].kept).not.toContain('class:Bag');
+    expect(attrs[0].method).toBe('ridge');
+    const e = latentlab('directions', 'eval', '--model', G, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2', '--record');
+    expect(e.stderr).toBe('');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain('graded by fmnist-judge');
+    expect(e.stdout).toMatch(/^brightness\s+2\s+-?\d+\.\d\d\s+\d+\.\d %/m);
+    const recorded = (await readDirections(file)).provenance.preservation as { judge: string; byLabel: Record<string, unknown[]> };
+    expect(recorded.judge).toBe('fmnist-judge');
+    expect(Object.keys(recorded.byLabel)).toEqual(['brightness', 'logit:Bag']);
+  });
+
+  it('reads scores by seed, and refuses what it cannot do by name', async () => {
+    const csv = join(dir, 'seeds.csv');
+    writeFileSync(csv, `seed,darkness\n${Array.from({ length: 120 }, (_, i) => `${i},${Math.sin(i)}`).join('\n')}\n`);
+    const out = join(dir, 'dark.safetensors');
+    const r = latentlab('directions', 'interfacegan', '--model', G, '--scores', csv, '--method', 'ridge', '--out', out);
+    expect(r.stderr).toBe('');
+    expect((await readDirections(out)).labels).toEqual(['darkness']);
+    const bad = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attribute', 'wideness', '--out', out);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("unknown attribute 'wideness'");
+    const noSeed = join(dir, 'noseed.csv');
+    writeFileSync(noSeed, 'a\n1\n2\n');
+    const r2 = latentlab('directions', 'interfacegan', '--model', G, '--scores', noSeed, '--out', out);
+    expect(r2.stderr).toContain("needs a 'seed' column");
+  });
+});
