@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Tensor } from '../src/core/tensor.js';
-import { compile } from '../src/runtime/compile.js';
+import { toOnnx } from '../src/runtime/compile.js';
 import type { ProgramCase } from './engine.js';
 import { table } from './harness.js';
 
@@ -106,8 +106,7 @@ export async function profileModel(
 }
 
 export async function profileProgram(c: ProgramCase, threads: number, runs = 5): Promise<Profile> {
-  const exe = await compile(c.build(), { threads });
-  return profileModel(exe.model, c.feeds(), threads, runs);
+  return profileModel(toOnnx(c.build()).bytes, c.feeds(), threads, runs);
 }
 
 export function formatProfile(name: string, p: Profile): string {

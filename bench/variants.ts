@@ -85,7 +85,7 @@ export function withVariant<T>(tags: readonly VariantTag[], fn: () => T): T {
   }
   if (tags.includes('lreluout')) {
     lrelu.vjp = (args) =>
-      args.attrs.alpha >= 0
+      args.attrs.alpha >= 0 && args.attrs.scale === undefined && args.attrs.bound === undefined
         ? [where(greater(args.out, 0), args.g, mul(args.g, Math.fround(args.attrs.alpha)))]
         : origLrelu(args);
   }

@@ -23,9 +23,26 @@ export function tableCommand(c: {
   summary: string;
   usage: string;
   spec: VerbSpec | ((argv: readonly string[]) => VerbSpec);
-  run(partial: Record<string, unknown>, out: (line: string) => void, argv: readonly string[]): Promise<void>;
+  /** Where the verb runs, not what it computes (e.g. --queue): taken off argv, not part of the options. */
+  transport?: readonly { name: string; help: string }[];
+  run(
+    partial: Record<string, unknown>,
+    out: (line: string) => void,
+    transport: Record<string, string>,
+  ): Promise<void>;
 }): Command {
   const specOf = (argv: readonly string[]) => (typeof c.spec === 'function' ? c.spec(argv) : c.spec);
+  const take = (argv: readonly string[]) => {
+    const rest: string[] = [];
+    const found: Record<string, string> = {};
+    for (let i = 0; i < argv.length; i++) {
+      const t = c.transport?.find((f) => argv[i] === `--${f.name}` || argv[i].startsWith(`--${f.name}=`));
+      if (!t) rest.push(argv[i]);
+      else if (argv[i].includes('=')) found[t.name] = argv[i].slice(argv[i].indexOf('=') + 1);
+      else found[t.name] = argv[++i] ?? '';
+    }
+    return { rest, found };
+  };
   return {
     name: c.name,
     summary: c.summary,
@@ -34,8 +51,14 @@ export function tableCommand(c: {
     run() {
       throw new Error(`${c.name}: runs through runArgv`);
     },
-    runArgv: (argv, out) =>
-      c.run(parseOptionArgs(specOf(argv), argv.slice(specOf(argv).words.length - 1)), out, argv),
-    flagHelp: () => formatOptionHelp(specOf([])),
+    runArgv: (argv, out) => {
+      const { rest, found } = take(argv);
+      return c.run(parseOptionArgs(specOf(rest), rest.slice(specOf(rest).words.length - 1)), out, found);
+    },
+    flagHelp: () =>
+      [
+        formatOptionHelp(specOf([])),
+        ...(c.transport ?? []).map((t) => `  ${`--${t.name} <string>`.padEnd(28)} ${t.help}`),
+      ].join('\n'),
   };
 }

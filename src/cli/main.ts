@@ -21,6 +21,7 @@ import { trainCommand } from './commands/train.js';
 import { directionsCommand } from './commands/directions.js';
 import { editCommand } from './commands/edit.js';
 import { encodeCommand } from './commands/encode.js';
+import { workerCommand } from './commands/worker.js';
 
 const commands: readonly Command[] = [
   generateCommand,
@@ -41,6 +42,7 @@ const commands: readonly Command[] = [
   exportCommand,
   infoCommand,
   studioCommand,
+  workerCommand,
   startCommand,
   selftestCommand,
 ];
@@ -55,7 +57,8 @@ function help(): string {
     'commands:',
     verbs,
     '',
-    'global flags: --debug (print stack traces), --threads N (ONNX Runtime threads)',
+    'global flags: --debug (print stack traces), --threads N (ONNX Runtime threads),',
+    '  --max-tensor-bytes SIZE (tensor bytes one checkpoint may hold, e.g. 16G; default 64 MiB + 4 × file size, at most 8 GiB)',
   ].join('\n');
 }
 
@@ -67,6 +70,12 @@ function commandHelp(c: Command): string {
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   argv = argv.filter((a) => a !== '--debug');
+  const budgetAt = argv.indexOf('--max-tensor-bytes');
+  if (budgetAt >= 0) {
+    // read by formats/budget.ts in this process and in worker processes it starts
+    process.env.LATENTLAB_MAX_TENSOR_BYTES = argv[budgetAt + 1] ?? '';
+    argv.splice(budgetAt, 2);
+  }
   const threadsAt = argv.indexOf('--threads');
   if (threadsAt >= 0) {
     process.env.LATENTLAB_THREADS = argv[threadsAt + 1];

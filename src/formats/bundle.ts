@@ -6,6 +6,7 @@ import { float32ToHalf, Tensor } from '../core/tensor.js';
 import { GanModel } from '../models/ganModel.js';
 import { type BundleManifest, currentEvaluation, type EvaluationRecord, hashTensors } from '../models/manifest.js';
 import { writeFilesAtomically } from './atomicFiles.js';
+import { briefJson } from './budget.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 export const MANIFEST_FILE = 'model.json';
@@ -71,7 +72,7 @@ export async function readBundleManifest(dir: string): Promise<BundleManifest> {
     throw new CheckpointError(manifestPath, `cannot read the bundle manifest: ${(err as Error).message}`);
   }
   if (manifest.format !== 'latentlab-bundle' || manifest.version !== 1) {
-    throw new CheckpointError(manifestPath, `not a latentlab bundle v1 (format ${String(manifest.format)}, version ${String(manifest.version)})`);
+    throw new CheckpointError(manifestPath, `not a latentlab bundle v1 (format ${briefJson(manifest.format)}, version ${briefJson(manifest.version)})`);
   }
   return manifest;
 }
@@ -111,7 +112,7 @@ export async function readBundle(dir: string): Promise<GanModel> {
   for (const [name, t] of tensors) rawGroups[name.startsWith('G/') ? 'G' : 'D'].set(name.slice(2), t);
   const hash = hashTensors({ G: rawGroups.G, D: rawGroups.D.size ? rawGroups.D : undefined });
   if (hash !== manifest.contentHash) {
-    throw new CheckpointError(weightsPath, `content hash ${hash.slice(0, 12)}… does not match the manifest's ${String(manifest.contentHash).slice(0, 12)}…`);
+    throw new CheckpointError(weightsPath, `content hash ${hash.slice(0, 12)}… does not match the manifest's ${(typeof manifest.contentHash === 'string' ? manifest.contentHash : briefJson(manifest.contentHash)).slice(0, 12)}…`);
   }
   return new GanModel(manifest, stored.g, stored.d);
 }

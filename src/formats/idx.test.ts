@@ -118,7 +118,7 @@ describe('readIdx', () => {
 
   it('refuses a gzip stream that inflates past maxBytes', () => {
     const bomb = gzipSync(concat(header(0x08, [1 << 20]), new Uint8Array(1 << 20)));
-    expect(() => readIdx(bomb, { maxBytes: 1 << 16 })).toThrow(/corrupt or truncated gzip/);
+    expect(() => readIdx(bomb, { maxBytes: 1 << 16 })).toThrow(/header declares 1048584 bytes of uint8 data, over the 65536-byte limit/);
   });
 
   it('names a missing file', async () => {

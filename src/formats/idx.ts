@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { BYTES_PER_ELEMENT } from '../core/dtype.js';
 import { FormatError } from '../core/errors.js';
+import { ReadBudget } from './budget.js';
+import { inflatePrefix } from './inflate.js';
 import { Tensor } from '../core/tensor.js';
 
 /**
@@ -31,6 +34,8 @@ export interface IdxOptions {
   file?: string;
   /** Largest decompressed size accepted (gzip bombs); default 2 GiB. */
   maxBytes?: number;
+  /** Budget for the tensor's bytes (default: derived from the file's size, see budget.ts). */
+  budget?: ReadBudget;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -46,12 +51,32 @@ export function readIdx(bytes: Uint8Array, options: IdxOptions = {}): Tensor {
     throw new FormatError(`${file}: ${detail}`);
   };
   const maxBytes = options.maxBytes ?? 2 ** 31;
+  const budget = options.budget ?? new ReadBudget(file, bytes.length);
   let data = bytes;
   if (isGzip(bytes)) {
-    try {
-      data = gunzipSync(bytes, { maxOutputLength: maxBytes });
-    } catch (err) {
-      fail(`corrupt or truncated gzip stream: ${(err as Error).message}`);
+    // Inflate the header first; the dimensions it declares cap (and budget) the rest.
+    const head = (n: number) => inflatePrefix(bytes, n, `${file}: gzip`, 'gzip');
+    const first = head(4);
+    const type = IDX_TYPES[first[2]];
+    const rank = first[3];
+    if (first[0] !== 0 || first[1] !== 0 || !type || rank === 0) data = first;
+    else {
+      const header = head(4 + 4 * rank);
+      const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+      let count = 1;
+      for (let i = 0; i < rank; i++) count *= view.getUint32(4 + 4 * i, false);
+      const expected = 4 + 4 * rank + count * type.size;
+      if (expected > maxBytes)
+        fail(`header declares ${expected} bytes of ${type.name} data, over the ${maxBytes}-byte limit`);
+      budget.chargeTensor(count * BYTES_PER_ELEMENT[type.dtype], `IDX ${type.name} data`);
+      try {
+        // One byte of slack so that a longer stream shows up as trailing bytes below.
+        data = gunzipSync(bytes, { maxOutputLength: expected + 1 });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+          fail(`gzip stream holds more than the ${expected} bytes its IDX header declares`);
+        fail(`corrupt or truncated gzip stream: ${(err as Error).message}`);
+      }
     }
   }
   if (data.length < 4) fail(`truncated: ${data.length} bytes, an IDX header needs at least 4`);
@@ -77,6 +102,7 @@ export function readIdx(bytes: Uint8Array, options: IdxOptions = {}): Tensor {
       `${what}: ${type.name} [${shape.join(', ')}] needs ${expected} bytes with the header, file has ${data.length}`,
     );
   }
+  if (!isGzip(bytes)) budget.chargeTensor(count * BYTES_PER_ELEMENT[type.dtype], `IDX ${type.name} data`);
   if (type.dtype === 'uint8') {
     return new Tensor('uint8', shape, data.slice(headerSize, expected));
   }

@@ -117,11 +117,13 @@ export interface ReadImageOptions {
   channels?: 1 | 3;
   /** Refuse inputs with more pixels than this (decompression bombs); default 40 MP. */
   maxPixels?: number;
+  /** Name used in errors for bytes (an uploaded file's name); default '<image bytes>'. */
+  name?: string;
 }
 
 /** Decodes PNG/JPEG/WebP/...; resizes and converts as asked; clear errors for corrupt files. */
 export async function readImage(path: string | Uint8Array, opts: ReadImageOptions = {}): Promise<RgbImage> {
-  const name = typeof path === 'string' ? path : '<image bytes>';
+  const name = typeof path === 'string' ? path : (opts.name ?? '<image bytes>');
   try {
     let pipe = sharp(path, { limitInputPixels: opts.maxPixels ?? 40_000_000 }).rotate();
     if (opts.size) pipe = pipe.resize(opts.size, opts.size, { fit: 'cover', position: 'centre' });

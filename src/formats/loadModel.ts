@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { CheckpointError } from '../core/errors.js';
+import { CheckpointError, LatentlabError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { inferDcganDiscriminator, inferDcganGenerator } from '../models/dcgan/config.js';
 import { GanModel } from '../models/ganModel.js';
@@ -12,7 +12,7 @@ import { discriminatorHints, generatorHints } from '../models/stylegan2/fromNvid
 import { Weights } from '../nn/weights.js';
 import { MANIFEST_FILE, readBundle } from './bundle.js';
 import { nonFiniteEntries } from './nonFinite.js';
-import { readNvidiaPickle } from './nvidiaPickle.js';
+import { nvidiaFamily, readNvidiaPickle } from './nvidiaPickle.js';
 import { PyDict, type PyValue } from './pyValue.js';
 import { stateDictFrom } from './stateDict.js';
 import { readTorchFile } from './torch.js';
@@ -62,11 +62,36 @@ function manifestFor(
   };
 }
 
+/** Errors from parsing the bytes themselves (not from refusing a global or a budget). */
+const PARSE_ERROR = /pickle: |not a torch checkpoint|not a zip archive|corrupt zip|truncated|expected a snapshot dict|no persistent networks/;
+
+/** Reads the file's bytes; a parse failure says what the file was expected to be. */
+function parseAs<T>(path: string, expected: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof LatentlabError) || !PARSE_ERROR.test(err.message)) throw err;
+    const detail = err.message.startsWith(`${path}`) ? err.message.slice(path.length).replace(/^[^ ]*: /, '') : err.message;
+    throw new CheckpointError(path, `not a ${expected}: ${detail}`);
+  }
+}
+
+const EXPECTED_PKL = 'PyTorch/NVIDIA checkpoint (a stylegan2-ada-pytorch network pickle or a torch.save file)';
+const EXPECTED_PT = 'PyTorch checkpoint (torch.save .pt/.pth: rosinality StyleGAN2 or DCGAN)';
+
 async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
-  const snap = readNvidiaPickle(bytes, { file: path });
+  const snap = parseAs(path, EXPECTED_PKL, () => readNvidiaPickle(bytes, { file: path }));
   const network = opts.network ?? (snap.networks.has('G_ema') ? 'G_ema' : 'G');
   const g = snap.networks.get(network);
   if (!g) throw new CheckpointError(path, `no network '${network}' (found: ${[...snap.networks.keys()].join(', ')})`);
+  const kind = nvidiaFamily(g);
+  if (kind.family === 'stylegan3') {
+    throw new CheckpointError(
+      path,
+      `'${network}' is a StyleGAN3 generator (config ${kind.config?.toUpperCase()}: SynthesisInput + SynthesisLayer modules); ` +
+        'StyleGAN3 import is not supported yet, only StyleGAN2 / StyleGAN2-ADA pickles',
+    );
+  }
   const gw = new Weights(g.stateDict, 'constant', path);
   const generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs));
   const dNet = snap.networks.get('D');
@@ -78,7 +103,7 @@ async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptio
 }
 
 async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
-  const value: PyValue = readTorchFile(bytes, { file: path });
+  const value: PyValue = parseAs(path, EXPECTED_PT, () => readTorchFile(bytes, { file: path }));
   const name = opts.name ?? basename(path, extname(path));
   if (value instanceof PyDict && (value.has('g_ema') || value.has('g'))) {
     const { fromRosinality } = await import('../models/stylegan2/fromRosinality.js');

@@ -88,10 +88,17 @@ export interface NpyOptions {
   file?: string;
 }
 
-/** Reads an .npy file into a C-order tensor. */
-export function readNpy(data: Uint8Array, options: NpyOptions = {}): Tensor {
-  const what = options.file ?? '<npy>';
-  data = asBytes(data);
+interface NpyHeader {
+  descr: string;
+  fortran: boolean;
+  dims: number[];
+  /** Offset of the data. */
+  start: number;
+  /** Data bytes the header promises. */
+  expected: number;
+}
+
+function readHeader(data: Uint8Array, what: string): NpyHeader {
   if (data.length < 10 || MAGIC.some((b, k) => data[k] !== b))
     throw new FormatError(`${what}: not an .npy file (bad magic)`);
   const major = data[6];
@@ -120,8 +127,24 @@ export function readNpy(data: Uint8Array, options: NpyOptions = {}): Tensor {
   const dims = shape as number[];
   const type = parseNumpyType(descr, what);
   const count = dims.reduce((a, b) => a * b, 1);
-  const body = data.subarray(start + hlen);
   const expected = count * RAW_ITEMSIZE[type.kind];
+  if (!Number.isSafeInteger(expected)) throw new FormatError(`${what}: shape (${dims.join(', ')}) is too large`);
+  return { descr, fortran, dims, start: start + hlen, expected };
+}
+
+/** Where an .npy's data ends and how many data bytes it holds, from its header alone. */
+export function npyDataBytes(head: Uint8Array, what = '<npy>'): { data: number; end: number } {
+  const h = readHeader(asBytes(head), what);
+  return { data: h.expected, end: h.start + h.expected };
+}
+
+/** Reads an .npy file into a C-order tensor. */
+export function readNpy(data: Uint8Array, options: NpyOptions = {}): Tensor {
+  const what = options.file ?? '<npy>';
+  data = asBytes(data);
+  const { descr, fortran, dims, start, expected } = readHeader(data, what);
+  const type = parseNumpyType(descr, what);
+  const body = data.subarray(start);
   if (body.length !== expected) {
     throw new FormatError(
       `${what}: ${descr} array of shape (${dims.join(', ')}) needs ${expected} data bytes, file has ${body.length}`,

@@ -1,6 +1,7 @@
 import { FormatError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { readNpy, writeNpy } from './npy.js';
+import { ReadBudget } from './budget.js';
+import { npyDataBytes, readNpy, writeNpy } from './npy.js';
 import { readZip } from './zip.js';
 import { writeZip } from './zipWrite.js';
 
@@ -9,16 +10,30 @@ import { writeZip } from './zipWrite.js';
 export interface NpzOptions {
   /** Name used in errors. */
   file?: string;
+  /** Budget for the arrays' bytes (default: derived from the archive's size, see budget.ts). */
+  budget?: ReadBudget;
 }
 
 /** Reads every `.npy` member of an .npz archive, keyed by name without the suffix. */
 export function readNpz(data: Uint8Array, options: NpzOptions = {}): Map<string, Tensor> {
   const file = options.file ?? '<npz>';
   const zip = readZip(data, { file });
+  const budget = options.budget ?? new ReadBudget(file, data.length);
   const out = new Map<string, Tensor>();
   for (const entry of zip.entries) {
     if (!entry.name.endsWith('.npy')) continue;
-    out.set(entry.name.slice(0, -4), readNpy(zip.read(entry.name), { file: `${file}:${entry.name}` }));
+    const what = `${file}:${entry.name}`;
+    // The .npy header (at most 64 KiB + 12 bytes in practice) says how many bytes the array needs;
+    // only then is the member inflated, and never past its header's promise.
+    const head = zip.readPrefix(entry.name, Math.min(entry.size, 1 << 20));
+    const total = npyDataBytes(head, what);
+    if (total.end !== entry.size) {
+      throw new FormatError(
+        `${what}: the .npy header promises ${total.end} bytes, the member holds ${entry.size}`,
+      );
+    }
+    budget.chargeTensor(total.data, `array '${entry.name}'`);
+    out.set(entry.name.slice(0, -4), readNpy(zip.readPrefix(entry.name, total.end), { file: what }));
   }
   if (out.size === 0 && zip.entries.length > 0)
     throw new FormatError(`${file}: no .npy members in the archive`);

@@ -5,7 +5,11 @@ import { unpickle } from './pickle.js';
 import { dictClass } from './pythonGlobals.js';
 import {
   type CallContext,
+  describeKey,
   describePy,
+  type PlainBudget,
+  plainBudget,
+  spendPlain,
   type GlobalTable,
   type PlainValue,
   PyDict,
@@ -39,8 +43,8 @@ function reconstructPersistent(args: readonly PyValue[], ctx: CallContext): PyVa
   const src = meta.get('module_src');
   if (type !== 'class')
     throw new CheckpointError(ctx.file, `persistent object of type ${describePy(type)} is not supported`);
-  if (typeof className !== 'string')
-    throw new CheckpointError(ctx.file, 'persistent object without a class_name');
+  if (typeof className !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,199}$/.test(className))
+    throw new CheckpointError(ctx.file, `persistent object with a bad class_name ${describeKey(className)}`);
   const obj = new PyObject(PERSISTENT_MODULE, className);
   const source = typeof src === 'string' ? src : '';
   obj.meta = {
@@ -93,29 +97,31 @@ export interface NvidiaSnapshot {
   extras: Map<string, PlainValue>;
 }
 
-function plainRecord(v: PyValue | undefined): Record<string, PlainValue> {
-  const p = v === undefined || v === null ? {} : toPlain(v);
+function plainRecord(v: PyValue | undefined, budget: PlainBudget): Record<string, PlainValue> {
+  const p = v === undefined || v === null ? {} : toPlain(v, budget);
   return p !== null && typeof p === 'object' && !Array.isArray(p) ? p : {};
 }
 
-function moduleInfo(path: string, m: PyObject): NvidiaModuleInfo {
+function moduleInfo(path: string, m: PyObject, budget: PlainBudget): NvidiaModuleInfo {
   const attrs: Record<string, PlainValue> = {};
+  spendPlain(budget, m.attrs.size); // iterating a shared attribute dict costs each time
   for (const [k, v] of m.attrs) {
-    if (typeof k === 'string' && !k.startsWith('_') && k !== 'training') attrs[k] = toPlain(v);
+    if (typeof k === 'string' && !k.startsWith('_') && k !== 'training')
+      Object.defineProperty(attrs, k, { value: toPlain(v, budget), enumerable: true, writable: true, configurable: true });
   }
   const args = m.attrs.get('_init_args');
   return {
     path,
     className: m.name,
     attrs,
-    initArgs: Array.isArray(args) ? args.map((a) => toPlain(a)) : [],
-    initKwargs: plainRecord(m.attrs.get('_init_kwargs')),
+    initArgs: Array.isArray(args) ? toPlain(args, budget) as PlainValue[] : [],
+    initKwargs: plainRecord(m.attrs.get('_init_kwargs'), budget),
   };
 }
 
 /** A network from a persistent module object. */
-export function nvidiaNetwork(obj: PyObject, file: string): NvidiaNetwork {
-  const modules = moduleTree(obj, file).map(({ path, module }) => moduleInfo(path, module));
+export function nvidiaNetwork(obj: PyObject, file: string, budget: PlainBudget = plainBudget(file)): NvidiaNetwork {
+  const modules = moduleTree(obj, file).map(({ path, module }) => moduleInfo(path, module, budget));
   const root = modules[0];
   return {
     className: obj.name,
@@ -147,11 +153,12 @@ export function readNvidiaPickle(data: Uint8Array, options: NvidiaReadOptions = 
   const networks = new Map<string, NvidiaNetwork>();
   const extras = new Map<string, PlainValue>();
   let trainingSetKwargs: PlainValue | undefined;
+  const budget = plainBudget(file);
   for (const [k, v] of value) {
-    const key = String(k);
-    if (v instanceof PyObject && v.module === PERSISTENT_MODULE) networks.set(key, nvidiaNetwork(v, file));
-    else if (key === 'training_set_kwargs') trainingSetKwargs = toPlain(v);
-    else if (v !== null) extras.set(key, toPlain(v));
+    const key = typeof k === 'string' ? k : describeKey(k);
+    if (v instanceof PyObject && v.module === PERSISTENT_MODULE) networks.set(key, nvidiaNetwork(v, file, budget));
+    else if (key === 'training_set_kwargs') trainingSetKwargs = toPlain(v, budget);
+    else if (v !== null) extras.set(key, toPlain(v, budget));
   }
   if (networks.size === 0)
     throw new CheckpointError(file, 'no persistent networks (G, D, G_ema) in the pickle');
@@ -163,4 +170,27 @@ function readSnapshotValue(data: Uint8Array, file: string, extra: GlobalTable = 
   const globals = { ...NVIDIA_GLOBALS, ...extra };
   if (data.length >= 2 && data[0] === 0x50 && data[1] === 0x4b) return readTorchFile(data, { file, globals });
   return unpickle(data, { file, globals: torchGlobals(globals) }).value;
+}
+
+/** Which NVIDIA generator a network is, from its module class names (networks_stylegan2 / _stylegan3). */
+export interface NvidiaFamily {
+  family: 'stylegan2' | 'stylegan3' | 'other';
+  /** StyleGAN3's config: 'r' (rotation-equivariant, radial 1x1 filters) or 't' (translation). */
+  config?: 'r' | 't';
+}
+
+/**
+ * StyleGAN3 generators have a `SynthesisInput` (Fourier features) and no `SynthesisBlock`;
+ * StyleGAN2(-ADA) ones have `SynthesisBlock`s. Discriminators and other networks are 'other'.
+ */
+export function nvidiaFamily(net: NvidiaNetwork): NvidiaFamily {
+  const names = new Set(net.modules.map((m) => m.className));
+  if (names.has('SynthesisInput') && !names.has('SynthesisBlock')) {
+    // stylegan3-r: train.py passes conv_kernel=1, use_radial_filters=True to the Generator.
+    const radial =
+      net.initKwargs.use_radial_filters === true ||
+      net.modules.some((m) => m.className === 'SynthesisLayer' && !m.attrs.is_torgb && m.attrs.conv_kernel === 1);
+    return { family: 'stylegan3', config: radial ? 'r' : 't' };
+  }
+  return { family: names.has('SynthesisBlock') ? 'stylegan2' : 'other' };
 }

@@ -16,6 +16,7 @@ import {
   type CallContext,
   describePy,
   type GlobalHandler,
+  isTuple,
   type GlobalTable,
   PyDict,
   PyGlobal,
@@ -23,6 +24,7 @@ import {
   setItemsOn,
   tuple,
 } from './pyValue.js';
+import { ReadBudget } from './budget.js';
 import { asBytes } from './rawTensor.js';
 
 /**
@@ -50,6 +52,8 @@ export interface PickleOptions {
   maxLongBytes?: number;
   /** Nesting of this pickle inside others (embedded storages); handlers see it in CallContext. */
   depth?: number;
+  /** The file's budget (tensor bytes, copying work); default: one for `data` alone. */
+  budget?: ReadBudget;
 }
 
 export interface PickleResult {
@@ -86,6 +90,7 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
   const depth = options.depth ?? 0;
   const encoding = options.encoding ?? 'utf8';
   data = asBytes(data);
+  const budget = options.budget ?? new ReadBudget(file, data.length);
   const cur = new PickleCursor(data, file, options.start ?? 0);
   const stack: PyValue[] = [];
   const marks: number[] = [];
@@ -109,7 +114,13 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
     if (m === undefined) fail('no MARK on the stack');
     return stack.splice(m as number);
   };
-  const ctxFor = (module: string, name: string): CallContext => ({ file, module, name, depth });
+  const ctxFor = (module: string, name: string): CallContext => ({ file, module, name, depth, budget });
+  /** Handlers and BUILD may copy what they are given; shared (memo/DUP) containers count each time. */
+  const charge = (values: readonly PyValue[], what: string): void => {
+    let n = values.length;
+    for (const v of values) n += containerSize(v);
+    budget.chargeWork(n, what);
+  };
   const str = (b: Uint8Array): PyValue =>
     encoding === 'bytes' ? b : (encoding === 'latin1' ? latin1 : utf8).decode(b);
 
@@ -142,6 +153,7 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
     if (!(fn instanceof PyGlobal)) return fail(`cannot call ${describePy(fn)}`);
     if (!Array.isArray(args))
       return fail(`arguments to ${fn.qualifiedName} must be a tuple, got ${describePy(args)}`);
+    charge(args, fn.qualifiedName);
     const { call: c } = fn.handler;
     if (!c) return fail(`global '${fn.qualifiedName}' is allowed only as a value, not as a call`);
     return guard(fn, () => c(args, ctxFor(fn.module, fn.name)));
@@ -152,6 +164,8 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
     if (!Array.isArray(args))
       return fail(`arguments to ${cls.qualifiedName} must be a tuple, got ${describePy(args)}`);
     if (kwargs !== undefined && !(kwargs instanceof PyDict)) return fail(`keyword arguments must be a dict`);
+    charge(args, cls.qualifiedName);
+    if (kwargs) charge([kwargs], cls.qualifiedName);
     const ctx = ctxFor(cls.module, cls.name);
     const h = cls.handler;
     if (h.construct) return guard(cls, () => h.construct!(args, kwargs, ctx));
@@ -358,6 +372,8 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
       }
       case OP.BUILD: {
         const state = pop();
+        charge([state], 'BUILD');
+        if (isTuple(state)) charge(state, 'BUILD');
         applyState(top(), state, fail);
         break;
       }
@@ -401,4 +417,11 @@ export function unpickle(data: Uint8Array, options: PickleOptions = {}): PickleR
         fail('opcode not handled');
     }
   }
+}
+
+/** Items a container holds at its top level (what copying it costs). */
+function containerSize(v: PyValue): number {
+  if (Array.isArray(v)) return v.length;
+  if (v instanceof PyDict || v instanceof Set) return v.size;
+  return 0;
 }

@@ -1,5 +1,6 @@
 import { CheckpointError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { MAX_PLAIN_NODES, type ReadBudget } from './budget.js';
 
 /**
  * Python values as plain data. Nothing here can run code: objects are records of the class
@@ -102,6 +103,8 @@ export interface CallContext {
   readonly name: string;
   /** How deeply this pickle is nested inside other pickles (embedded torch storages). */
   readonly depth: number;
+  /** The file's budget for tensor bytes and copying work (shared by nested pickles). */
+  readonly budget?: ReadBudget;
 }
 
 /**
@@ -171,6 +174,32 @@ export function describePy(v: PyValue | undefined): string {
   return v.kind;
 }
 
+/**
+ * A bounded description of a value that names something (a dict key, a module name, a count):
+ * short strings and numbers as they are, long ones cut, anything else by its type. Never
+ * String() of untrusted data, which recurses through nested lists and expands shared ones.
+ */
+export function describeKey(v: PyValue | undefined, max = 80): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > max ? `${v.slice(0, max)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint') {
+    const s = v.toString();
+    return s.length > max ? `${s.slice(0, max)}… (${s.length} digits)` : s;
+  }
+  return describePy(v);
+}
+
+/** A dict's keys for an error message: at most `n`, each bounded. */
+export function describeKeys(keys: Iterable<PyValue>, n = 20): string {
+  const out: string[] = [];
+  let more = 0;
+  for (const k of keys) {
+    if (out.length < n) out.push(typeof k === 'string' && /^[\w.-]{1,40}$/.test(k) ? k : describeKey(k, 40));
+    else more++;
+  }
+  return more ? `${out.join(', ')} and ${more} more` : out.join(', ');
+}
+
 /** Checks a handler argument's type and returns it typed; `what` names it in the error. */
 export function expectArg<T extends PyValue>(
   ctx: CallContext,
@@ -191,37 +220,102 @@ export const isIntTuple = (v: PyValue): v is number[] => Array.isArray(v) && v.e
 /** JSON-like plain values for configs (init kwargs, dataset kwargs). */
 export type PlainValue = null | boolean | number | string | PlainValue[] | { [key: string]: PlainValue };
 
+/** Shared across the toPlain calls of one file: conversions by identity and logical size spent. */
+export interface PlainBudget {
+  /** File named in the error. */
+  file: string;
+  /** Plain values still allowed (default MAX_PLAIN_NODES). */
+  remaining: number;
+  /** Conversions of containers already done, with their logical size. */
+  readonly done: Map<unknown, { value: PlainValue; size: number }>;
+}
+
+export function plainBudget(file: string, nodes = MAX_PLAIN_NODES): PlainBudget {
+  return { file, remaining: nodes, done: new Map() };
+}
+
 /**
  * Converts configuration-like Python data to plain JSON-like values: dicts (and dict
  * subclasses) become objects, lists and tuples arrays, big ints numbers (they may round),
  * bytes base64 strings, objects `{ __class__, ...attrs }`, tensors `{ __tensor__: 'float32[3]' }`.
  * Cycles and over-deep nesting become the string '<cycle>' / '<too deep>'.
+ *
+ * A container reached twice (pickle memo/DUP sharing) is converted once and the result reused;
+ * each use still counts its logical (expanded) size against `budget`, so a value shared 3^40
+ * ways fails with a CheckpointError instead of building or later serialising 3^40 nodes.
  */
-export function toPlain(v: PyValue, depth = 0, path: Set<unknown> = new Set()): PlainValue {
-  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (v instanceof Tensor) return { __tensor__: v.describe() };
-  if (v instanceof PyGlobal) return { __global__: v.qualifiedName };
-  if (depth > 100) return '<too deep>';
-  if (path.has(v)) return '<cycle>';
-  path.add(v);
-  try {
-    if (Array.isArray(v) || v instanceof Set) return [...v].map((x) => toPlain(x, depth + 1, path));
-    if (v instanceof PyDict) {
-      const out: { [key: string]: PlainValue } = {};
-      for (const [k, x] of v)
-        out[typeof k === 'string' ? k : String(toPlain(k, depth + 1, path))] = toPlain(x, depth + 1, path);
-      return out;
-    }
-    if (v instanceof PyObject) {
-      const out: { [key: string]: PlainValue } = { __class__: v.qualifiedName };
-      for (const [k, x] of v.attrs) if (typeof k === 'string') out[k] = toPlain(x, depth + 1, path);
-      return out;
-    }
-    const inner = (v as { tensor?: unknown }).tensor; // a rebuilt numpy array
-    return inner instanceof Tensor ? { __tensor__: inner.describe() } : { __host__: v.kind };
-  } finally {
-    path.delete(v);
+export function toPlain(v: PyValue, budget: PlainBudget = plainBudget('<pickle>')): PlainValue {
+  return plain(v, 0, new Set(), budget).value;
+}
+
+function plain(
+  v: PyValue,
+  depth: number,
+  path: Set<unknown>,
+  budget: PlainBudget,
+): { value: PlainValue; size: number } {
+  const leaf = (value: PlainValue) => {
+    if (--budget.remaining < 0) overBudget(budget);
+    return { value, size: 1 };
+  };
+  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return leaf(v);
+  if (typeof v === 'bigint') return leaf(Number(v));
+  if (v instanceof Uint8Array)
+    return leaf(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'));
+  if (v instanceof Tensor) return leaf({ __tensor__: v.describe() });
+  if (v instanceof PyGlobal) return leaf({ __global__: v.qualifiedName });
+  if (depth > 100) return leaf('<too deep>');
+  if (path.has(v)) return leaf('<cycle>');
+  const hit = budget.done.get(v);
+  if (hit) {
+    budget.remaining -= hit.size;
+    if (budget.remaining < 0) overBudget(budget);
+    return hit;
   }
+  path.add(v);
+  let size = 1;
+  const sub = (x: PyValue): PlainValue => {
+    const r = plain(x, depth + 1, path, budget);
+    size += r.size;
+    return r.value;
+  };
+  let value: PlainValue;
+  if (--budget.remaining < 0) overBudget(budget);
+  if (Array.isArray(v) || v instanceof Set) {
+    value = [];
+    for (const x of v) value.push(sub(x));
+  } else if (v instanceof PyDict) {
+    const out: { [key: string]: PlainValue } = {};
+    for (const [k, x] of v) {
+      const key = typeof k === 'string' ? k : describeKey(k);
+      Object.defineProperty(out, key, { value: sub(x), enumerable: true, writable: true, configurable: true });
+    }
+    value = out;
+  } else if (v instanceof PyObject) {
+    const out: { [key: string]: PlainValue } = { __class__: v.qualifiedName };
+    for (const [k, x] of v.attrs)
+      if (typeof k === 'string')
+        Object.defineProperty(out, k, { value: sub(x), enumerable: true, writable: true, configurable: true });
+    value = out;
+  } else {
+    const inner = (v as { tensor?: unknown }).tensor; // a rebuilt numpy array
+    value = inner instanceof Tensor ? { __tensor__: inner.describe() } : { __host__: v.kind };
+  }
+  path.delete(v);
+  const r = { value, size };
+  budget.done.set(v, r);
+  return r;
+}
+
+/** Counts `n` plain values of work (e.g. iterating a shared dict) against the budget. */
+export function spendPlain(budget: PlainBudget, n: number): void {
+  budget.remaining -= n;
+  if (budget.remaining < 0) overBudget(budget);
+}
+
+function overBudget(budget: PlainBudget): never {
+  throw new CheckpointError(
+    budget.file,
+    `configuration data expands to more than ${MAX_PLAIN_NODES} values (shared references repeated); refusing`,
+  );
 }

@@ -1,7 +1,7 @@
 import { CheckpointError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { asTensor } from './numpyPickle.js';
-import { describePy, PyDict, PyObject, type PyValue } from './pyValue.js';
+import { describeKey, describeKeys, describePy, PyDict, PyObject, type PyValue } from './pyValue.js';
 
 /**
  * Flat `name → Tensor` maps from unpickled data: an nn.Module kept as plain data (its
@@ -11,6 +11,15 @@ import { describePy, PyDict, PyObject, type PyValue } from './pyValue.js';
 
 const MAX_MODULE_DEPTH = 200;
 const MAX_ENTRIES = 1_000_000;
+/** Real networks have hundreds of modules; a module reached through many shared paths counts each time. */
+const MAX_MODULES = 100_000;
+
+/** A dotted name: string and integer keys as they are, anything else by a bounded description. */
+function joinName(path: string, key: PyValue): string {
+  const k =
+    (typeof key === 'string' && key.length <= 200) || typeof key === 'number' ? String(key) : describeKey(key);
+  return path ? `${path}.${k}` : k;
+}
 
 /** One module in a tree, in the order `named_modules()` would visit it. */
 export interface ModuleNode {
@@ -39,12 +48,13 @@ export function moduleTree(root: PyObject, file: string): ModuleNode[] {
     if (depth > MAX_MODULE_DEPTH)
       throw new CheckpointError(file, `modules nest deeper than ${MAX_MODULE_DEPTH} at '${path}'`);
     if (onPath.has(m)) throw new CheckpointError(file, `module '${path}' contains itself`);
-    if (out.length >= MAX_ENTRIES) throw new CheckpointError(file, `more than ${MAX_ENTRIES} modules`);
+    if (out.length >= MAX_MODULES)
+      throw new CheckpointError(file, `more than ${MAX_MODULES} modules (shared submodules repeated?)`);
     onPath.add(m);
     out.push({ path, module: m });
     for (const [name, child] of dictAttr(file, m, path, '_modules') ?? []) {
       if (child === null) continue;
-      const childPath = path ? `${path}.${String(name)}` : String(name);
+      const childPath = joinName(path, name);
       if (!(child instanceof PyObject)) {
         throw new CheckpointError(
           file,
@@ -65,13 +75,23 @@ export function moduleTree(root: PyObject, file: string): ModuleNode[] {
  */
 export function moduleStateDict(root: PyObject, file: string): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
+  const skipSets = new Map<unknown, Set<PyValue>>();
+  let work = 0;
   for (const { path, module } of moduleTree(root, file)) {
     const skip = module.attrs.get('_non_persistent_buffers_set');
-    const nonPersistent = new Set<PyValue>(skip instanceof Set || Array.isArray(skip) ? skip : []);
+    let nonPersistent = skipSets.get(skip);
+    if (!nonPersistent) {
+      nonPersistent = new Set<PyValue>(skip instanceof Set || Array.isArray(skip) ? skip : []);
+      skipSets.set(skip, nonPersistent);
+    }
     for (const key of ['_parameters', '_buffers']) {
-      for (const [name, value] of dictAttr(file, module, path, key) ?? []) {
+      const dict = dictAttr(file, module, path, key);
+      work += dict?.size ?? 0;
+      if (work > MAX_ENTRIES)
+        throw new CheckpointError(file, `more than ${MAX_ENTRIES} parameter entries (shared modules repeated?)`);
+      for (const [name, value] of dict ?? []) {
         if (value === null || (key === '_buffers' && nonPersistent.has(name))) continue;
-        const full = path ? `${path}.${String(name)}` : String(name);
+        const full = joinName(path, name);
         const t = asTensor(value);
         if (!t) throw new CheckpointError(file, `${full} is ${describePy(value)}, expected a tensor`);
         out.set(full, t);
@@ -97,7 +117,7 @@ export function collectTensors(value: PyValue, prefix = ''): Map<string, Tensor>
     }
     if (depth > MAX_MODULE_DEPTH || v === null || typeof v !== 'object' || seen.has(v)) return;
     seen.add(v);
-    const join = (k: PyValue) => (path ? `${path}.${String(k)}` : String(k));
+    const join = (k: PyValue) => joinName(path, k);
     if (v instanceof PyDict) for (const [k, x] of v) walk(x, join(k), depth + 1);
     else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walk(v[i], join(i), depth + 1);
   };
@@ -113,7 +133,7 @@ export function stateDictFrom(value: PyValue, file: string, key?: string): Map<s
   let v = value;
   if (key !== undefined) {
     if (!(value instanceof PyDict) || !value.has(key)) {
-      const keys = value instanceof PyDict ? [...value.keys()].map(String).join(', ') : describePy(value);
+      const keys = value instanceof PyDict ? describeKeys(value.keys()) : describePy(value);
       throw new CheckpointError(file, `no '${key}' in the checkpoint (found: ${keys})`);
     }
     v = value.get(key) as PyValue;
@@ -124,7 +144,7 @@ export function stateDictFrom(value: PyValue, file: string, key?: string): Map<s
   for (const [k, x] of v) {
     const t = asTensor(x);
     if (typeof k !== 'string' || !t) {
-      throw new CheckpointError(file, `state dict entry ${String(k)} is ${describePy(x)}, expected a tensor`);
+      throw new CheckpointError(file, `state dict entry ${describeKeys([k])} is ${describePy(x)}, expected a tensor`);
     }
     out.set(k, t);
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { writeFilesAtomically } from './atomicFiles.js';
+import { briefJson } from './budget.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 /**
@@ -55,7 +56,7 @@ export async function readTensorBundle<M extends BundleHeader>(
   if (manifest.format !== format || manifest.version !== 1) {
     throw new CheckpointError(
       manifestPath,
-      `not a ${format} v1 bundle (format ${String(manifest.format)}, version ${String(manifest.version)})`,
+      `not a ${format} v1 bundle (format ${briefJson(manifest.format)}, version ${briefJson(manifest.version)})`,
     );
   }
   const weightsPath = join(dir, WEIGHTS_FILE);
@@ -71,7 +72,7 @@ export async function readTensorBundle<M extends BundleHeader>(
   if (got !== manifest.contentHash) {
     throw new CheckpointError(
       weightsPath,
-      `content hash ${got.slice(0, 12)}… does not match the manifest's ${String(manifest.contentHash).slice(0, 12)}…`,
+      `content hash ${got.slice(0, 12)}… does not match the manifest's ${(typeof manifest.contentHash === 'string' ? manifest.contentHash : briefJson(manifest.contentHash)).slice(0, 12)}…`,
     );
   }
   return { manifest, tensors, manifestPath, weightsPath };

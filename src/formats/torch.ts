@@ -1,9 +1,18 @@
 import { CheckpointError } from '../core/errors.js';
+import { ReadBudget } from './budget.js';
 import { NUMPY_GLOBALS } from './numpyPickle.js';
 import { unpickle } from './pickle.js';
 import { skipPickle } from './pickleOps.js';
 import { PYTHON_GLOBALS } from './pythonGlobals.js';
-import { type CallContext, describePy, type GlobalTable, isTuple, PyDict, type PyValue } from './pyValue.js';
+import {
+  type CallContext,
+  describeKey,
+  describePy,
+  type GlobalTable,
+  isTuple,
+  PyDict,
+  type PyValue,
+} from './pyValue.js';
 import { asBytes, RAW_ITEMSIZE } from './rawTensor.js';
 import { storageKind, TORCH_GLOBALS, TorchStorage } from './torchTensors.js';
 import { readZip, type ZipArchive } from './zip.js';
@@ -21,6 +30,8 @@ export interface TorchReadOptions {
   globals?: GlobalTable;
   /** Nesting inside other checkpoints (set by `_load_from_bytes`). */
   depth?: number;
+  /** Budget for tensor bytes and copying work (default: derived from this file's size, see budget.ts). */
+  budget?: ReadBudget;
 }
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -63,7 +74,7 @@ function loadFromBytes(b: PyValue | undefined, ctx: CallContext, globals: Global
   if (ctx.depth >= MAX_EMBED_DEPTH) {
     throw new CheckpointError(ctx.file, `embedded torch.save streams nest deeper than ${MAX_EMBED_DEPTH}`);
   }
-  return readTorchWith(b, ctx.file, globals, ctx.depth + 1);
+  return readTorchWith(b, ctx.file, globals, ctx.depth + 1, ctx.budget ?? new ReadBudget(ctx.file, b.length));
 }
 
 /**
@@ -71,15 +82,23 @@ function loadFromBytes(b: PyValue | undefined, ctx: CallContext, globals: Global
  * back as a PyDict of Tensors, a checkpoint dict as nested PyDicts.
  */
 export function readTorchFile(data: Uint8Array, options: TorchReadOptions = {}): PyValue {
-  return readTorchWith(data, options.file ?? '<torch>', torchGlobals(options.globals), options.depth ?? 0);
+  const file = options.file ?? '<torch>';
+  const budget = options.budget ?? new ReadBudget(file, data.length);
+  return readTorchWith(data, file, torchGlobals(options.globals), options.depth ?? 0, budget);
 }
 
-function readTorchWith(data: Uint8Array, file: string, globals: GlobalTable, depth: number): PyValue {
+function readTorchWith(
+  data: Uint8Array,
+  file: string,
+  globals: GlobalTable,
+  depth: number,
+  budget: ReadBudget,
+): PyValue {
   data = asBytes(data);
   if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b)
-    return readTorchZip(data, file, globals, depth);
+    return readTorchZip(data, file, globals, depth, budget);
   if (data.length > 2 && data[0] === 0x80 && data[2] === 0x8a)
-    return readTorchLegacy(data, file, globals, depth);
+    return readTorchLegacy(data, file, globals, depth, budget);
   if (data.length > 262 && new TextDecoder().decode(data.subarray(257, 262)) === 'ustar') {
     throw new CheckpointError(file, 'the tar-based torch format (torch < 0.4) is not supported');
   }
@@ -110,7 +129,13 @@ function findPickle(zip: ZipArchive, file: string): { prefix: string; name: stri
   return { prefix, name };
 }
 
-function readTorchZip(data: Uint8Array, file: string, globals: GlobalTable, depth: number): PyValue {
+function readTorchZip(
+  data: Uint8Array,
+  file: string,
+  globals: GlobalTable,
+  depth: number,
+  budget: ReadBudget,
+): PyValue {
   const zip = readZip(data, { file });
   const { prefix, name } = findPickle(zip, file);
   let bigEndian = false;
@@ -129,7 +154,7 @@ function readTorchZip(data: Uint8Array, file: string, globals: GlobalTable, dept
     const kind = storageKind(file, type);
     checkKey(file, key);
     if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
-      throw new CheckpointError(file, `storage '${key}': bad element count ${String(numel)}`);
+      throw new CheckpointError(file, `storage '${key}': bad element count ${describeKey(numel)}`);
     }
     const known = storages.get(key);
     if (known) return known;
@@ -143,21 +168,29 @@ function readTorchZip(data: Uint8Array, file: string, globals: GlobalTable, dept
         `storage '${key}' claims ${numel} ${kind} elements (${need} bytes) but ${record} holds ${entry.size} bytes`,
       );
     }
+    // Only the bytes the storage declares are inflated (an honest deflate bomb stays compressed).
+    if (entry.method !== 0) budget.chargeTensor(need, `storage '${key}'`);
     const storage = new TorchStorage(key, kind, numel);
-    storage.fill(zip.read(record).subarray(0, need), bigEndian);
+    storage.fill(zip.readPrefix(record, need), bigEndian);
     storages.set(key, storage);
     return storage;
   };
-  return unpickle(zip.read(name), { file: `${file}:${name}`, globals, persistentLoad, depth }).value;
+  return unpickle(zip.read(name), { file: `${file}:${name}`, globals, persistentLoad, depth, budget }).value;
 }
 
-function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, depth: number): PyValue {
+function readTorchLegacy(
+  data: Uint8Array,
+  file: string,
+  globals: GlobalTable,
+  depth: number,
+  budget: ReadBudget,
+): PyValue {
   const magic = unpickle(data, { file });
   if (magic.value !== LEGACY_MAGIC)
     throw new CheckpointError(file, 'not a torch checkpoint: bad legacy magic number');
   const protocol = unpickle(data, { file, start: magic.end });
   if (protocol.value !== LEGACY_PROTOCOL) {
-    throw new CheckpointError(file, `unsupported legacy torch protocol ${String(protocol.value)}`);
+    throw new CheckpointError(file, `unsupported legacy torch protocol ${describeKey(protocol.value)}`);
   }
   const sysInfo = unpickle(data, { file, start: protocol.end });
   const bigEndian = sysInfo.value instanceof PyDict && sysInfo.value.get('little_endian') === false;
@@ -181,7 +214,7 @@ function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, d
     ) {
       throw new CheckpointError(
         file,
-        `storage '${key}' claims ${String(numel)} ${kind} elements; the file has ${room} bytes left`,
+        `storage '${key}' claims ${describeKey(numel)} ${kind} elements; the file has ${room} bytes left`,
       );
     }
     let root = storages.get(key);
@@ -213,7 +246,7 @@ function readTorchLegacy(data: Uint8Array, file: string, globals: GlobalTable, d
     );
     return v;
   };
-  const main = unpickle(data, { file, start: mainStart, globals, persistentLoad, depth });
+  const main = unpickle(data, { file, start: mainStart, globals, persistentLoad, depth, budget });
   const keys = unpickle(data, { file, start: main.end });
   if (!Array.isArray(keys.value) || !keys.value.every((k) => typeof k === 'string')) {
     throw new CheckpointError(file, `legacy storage key list is ${describePy(keys.value)}`);

@@ -1,9 +1,11 @@
-import { allocate } from '../core/dtype.js';
+import { allocate, BYTES_PER_ELEMENT } from '../core/dtype.js';
+import type { ReadBudget } from './budget.js';
 import { CheckpointError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { INERT, PLAIN_CLASS } from './pythonGlobals.js';
 import {
   type CallContext,
+  describeKey,
   describePy,
   expectArg,
   type GlobalHandler,
@@ -122,6 +124,7 @@ export function rebuildTensor(
   size: readonly number[],
   stride: readonly number[],
   kindOverride?: RawKind,
+  budget?: ReadBudget,
 ): Tensor {
   const kind = kindOverride ?? storage.rawKind;
   const item = RAW_ITEMSIZE[kind];
@@ -157,6 +160,8 @@ export function rebuildTensor(
       `${where}: repeats storage elements into ${count * item} bytes; refusing`,
     );
   }
+  // What the tensor materialises, counted every time (a memo'd rebuild call repeated 12 times is 12 tensors).
+  budget?.chargeTensor(count * BYTES_PER_ELEMENT[dtype], where);
   if (storage.bytes)
     return materialize(file, storage, storage.bytes, kind, offset, size, stride, count, last, where);
   const out = Tensor.zeros(dtype, size);
@@ -207,7 +212,7 @@ function rebuildArgs(args: readonly PyValue[], ctx: CallContext, kindOverride?: 
   const offset = expectArg(ctx, args[1], isInt, 'an integer storage offset');
   const size = expectArg(ctx, args[2], isIntTuple, 'a size tuple');
   const stride = expectArg(ctx, args[3], isIntTuple, 'a stride tuple');
-  return rebuildTensor(ctx.file, storage, offset, size, stride, kindOverride);
+  return rebuildTensor(ctx.file, storage, offset, size, stride, kindOverride, ctx.budget);
 }
 
 function dtypeKind(ctx: CallContext, v: PyValue | undefined): RawKind {
@@ -249,7 +254,7 @@ const table: Record<string, GlobalHandler> = {
   'torch.device': {
     call: (args, ctx) => {
       const type = expectArg(ctx, args[0], isStr, 'a device type');
-      return args[1] === undefined || args[1] === null ? type : `${type}:${String(args[1])}`;
+      return args[1] === undefined || args[1] === null ? type : `${type}:${describeKey(args[1])}`;
     },
   },
   // Whole pickled modules (torch.save(model)) come back as plain objects with their __dict__.

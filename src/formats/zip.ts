@@ -1,5 +1,6 @@
 import { crc32, inflateRawSync } from 'node:zlib';
 import { FormatError } from '../core/errors.js';
+import { inflatePrefix } from './inflate.js';
 import { asBytes } from './rawTensor.js';
 import { EOCD_SIZE, SIG_CENTRAL, SIG_EOCD, SIG_EOCD64, SIG_EOCD64_LOCATOR, SIG_LOCAL } from './zipFormat.js';
 
@@ -32,6 +33,11 @@ export interface ZipArchive {
   entry(name: string): ZipEntry | undefined;
   /** Entry contents; stored entries are views into the archive buffer (no copy). */
   read(name: string): Uint8Array;
+  /**
+   * The first `n` bytes of an entry (at most its size), inflating only what they need; the CRC is
+   * checked only when the whole entry is read.
+   */
+  readPrefix(name: string, n: number): Uint8Array;
 }
 
 export interface ReadZipOptions {
@@ -229,9 +235,7 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
   }
 
   const cache = new Map<string, Uint8Array>();
-  const read = (name: string): Uint8Array => {
-    const hit = cache.get(name);
-    if (hit) return hit;
+  const rawData = (name: string): { e: ZipEntry; raw: Uint8Array } => {
     const e = byName.get(name);
     if (!e) throw new FormatError(`${file}: zip has no entry '${name}'`);
     const lh = e.localHeaderOffset;
@@ -244,7 +248,12 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
         `${file}: truncated or corrupt zip: data of '${name}' runs past the central directory`,
       );
     }
-    const raw = data.subarray(start, start + e.compressedSize);
+    return { e, raw: data.subarray(start, start + e.compressedSize) };
+  };
+  const read = (name: string): Uint8Array => {
+    const hit = cache.get(name);
+    if (hit) return hit;
+    const { e, raw } = rawData(name);
     let out: Uint8Array;
     if (e.method === 0) {
       out = raw;
@@ -267,11 +276,18 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
     }
     return out;
   };
+  const readPrefix = (name: string, n: number): Uint8Array => {
+    const e = byName.get(name);
+    if (e && (e.method === 0 || n >= e.size || cache.has(name))) return read(name).subarray(0, n);
+    const { raw } = rawData(name);
+    return inflatePrefix(raw, Math.min(n, e!.size), `${file}: zip entry '${name}'`);
+  };
   return {
     file,
     entries,
     has: (name) => byName.has(name),
     entry: (name) => byName.get(name),
     read,
+    readPrefix,
   };
 }

@@ -21,7 +21,8 @@ export interface OpAttrMap {
   Sigmoid: Record<string, never>;
   Softplus: Record<string, never>;
   Relu: Record<string, never>;
-  LeakyRelu: { alpha: number };
+  /** clip(lrelu(x, alpha) · scale, -bound, bound); scale and bound optional (NVIDIA's bias_act tail). */
+  LeakyRelu: { alpha: number; scale?: number; bound?: number };
   Clip: { min: number; max: number };
   Where: Record<string, never>;
   Greater: Record<string, never>;

@@ -339,6 +339,19 @@ export function resolveProjectOptions(
   };
 }
 
+/** The loss weights the resolved options name (a zero weight leaves a term out of the graph). */
+export function lossWeightsOf(o: ProjectRunOptions): LossWeights {
+  return {
+    mse: o.mse,
+    l1: o.l1,
+    vgg: o.vggWeight ?? 0,
+    classifier: o.featureWeight,
+    discriminator: o.discWeight,
+    noise: o.noise ? o.noiseReg : 0,
+    prior: o.prior,
+  };
+}
+
 /** The options a projection's outputs depend on (resume refuses a rerun that changes them). */
 export function projectionKey(o: ProjectRunOptions): Record<string, unknown> {
   const {
@@ -382,15 +395,7 @@ export async function projectVerb(
   const metricsClassifier =
     classifier && classifier.config.inChannels === model.imgChannels ? classifier : undefined;
   if (o.featureWeight > 0) nets.classifier = classifier;
-  const losses: LossWeights = {
-    mse: o.mse,
-    l1: o.l1,
-    vgg: o.vggWeight ?? 0,
-    classifier: o.featureWeight,
-    discriminator: o.discWeight,
-    noise: o.noise ? o.noiseReg : 0,
-    prior: o.prior,
-  };
+  const losses = lossWeightsOf(o);
   const mask = o.mask ? await readMask(o.mask, model.resolution) : undefined;
   const init = o.init ? await loadLatent(o.init, model, { allowOtherModel: o.anyModel }) : undefined;
   if (init && init.codes.shape[0] !== 1)

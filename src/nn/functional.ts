@@ -18,9 +18,14 @@ export function activationGain(act: Activation): number {
  */
 export function biasAct(x: Value, b: Value | null, act: Activation, gain = 1, clamp: number | null = null): Value {
   if (b) x = add(x, reshape(b, [1, b.shape[0], ...x.shape.slice(2).map(() => 1)]));
+  const g = activationGain(act) * gain;
+  if (act === 'lrelu' && g > 0 && clamp !== null && clamp > 0) {
+    // One op (LeakyRelu, Mul, Clip in ONNX) whose backward pass keeps only its output: at 1024x1024
+    // that is one [1, 32, 1024, 1024] activation less per synthesis layer kept for the backward pass.
+    return leakyRelu(x, 0.2, { ...(g !== 1 ? { scale: g } : {}), bound: clamp * gain });
+  }
   if (act === 'lrelu') x = leakyRelu(x, 0.2);
   else if (act === 'relu') x = leakyRelu(x, 0);
-  const g = activationGain(act) * gain;
   if (g !== 1) x = mul(x, g);
   if (clamp !== null && clamp >= 0) x = clip(x, -clamp * gain, clamp * gain);
   return x;

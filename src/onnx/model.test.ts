@@ -32,7 +32,7 @@ describe('stable text forms', () => {
       %4:f32[1,2] = Mul %3 %3
       %5:f32[] = ReduceSum %4 {axes=[0,1], keepdims=false}
       %6:f32[] = const (0)
-      %7:b[1,2] = Greater %2 %6
+      %7:b[1,2] = Greater %3 %6
       %8:f32[] = const (1)
       %9:f32[1,1] = Reshape %8 {shape=[1,1]}
       %10:f32[1,2] = Expand %9 {shape=[1,2]}
@@ -62,7 +62,7 @@ describe('stable text forms', () => {
       v1 = LeakyRelu(v0) {alpha=0.2}
       v2 = Mul(v1, v1)
       v3 = ReduceSum(v2, k0) {keepdims=0}
-      v4 = Greater(v0, k1)
+      v4 = Greater(v1, k1)
       v5 = Reshape(k2, k3)
       v6 = Expand(v5, k4)
       v7 = Mul(v6, v1)

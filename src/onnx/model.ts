@@ -228,8 +228,8 @@ export function dumpText(g: OnnxGraph): string {
   const lines: string[] = [`opset ${OPSET}`];
   for (const v of g.inputs) lines.push(`input ${v.name}: ${v.dtype}${shape(v.shape)}`);
   for (const { name, tensor } of g.initializers) {
-    const values = Array.from(tensor.data as ArrayLike<number | bigint>, (x) => formatNumber(x, tensor.dtype));
-    const preview = tensor.size <= 8 ? ` = ${values.join(',')}` : '';
+    // Only small tensors are previewed: formatting every weight of a 1024x1024 model took minutes.
+    const preview = tensor.size <= 8 ? ` = ${Array.from(tensor.data as ArrayLike<number | bigint>, (x) => formatNumber(x, tensor.dtype)).join(',')}` : '';
     lines.push(`init ${name}: ${tensor.dtype}${shape(tensor.shape)}${preview}`);
   }
   for (const n of g.nodes) {

@@ -56,10 +56,11 @@ class OrtSession implements BackendSession {
 
 export const ortNodeBackend: Backend = {
   name: 'onnxruntime-node',
-  async createSession(model, { threads, optimization, spinning }) {
+  async createSession(model, { threads, optimization, spinning, memoryPattern }) {
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: ['cpu'],
+        enableMemPattern: memoryPattern,
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: optimization,

@@ -135,5 +135,5 @@ describe('studio server killed mid-job', () => {
     expect([res.status, res.headers.get('content-type')]).toEqual([200, 'image/png']);
     second.child.kill('SIGTERM');
     expect(await new Promise((r) => second.child.once('exit', r))).toBe(0);
-  });
+  }, 300_000); // two server starts and a job worker process each (process start + imports)
 });

@@ -1,4 +1,6 @@
 import {
+  listTargets,
+  lossWeightsOf,
   type FilesProgress,
   loadModel,
   PROJECT_SPEC,
@@ -38,9 +40,56 @@ export const projectCommand = tableCommand({
   usage:
     'latentlab project --model M --target IMAGE|FOLDER --outdir DIR [--space w|w+|z] [--optimizer adam|lbfgs] [--steps 1000] [--video] [--force]',
   spec: PROJECT_SPEC,
-  async run(partial, out) {
+  transport: [
+    {
+      name: 'queue',
+      help: 'redis://HOST:PORT: one task per target for `latentlab worker`s; this process writes the results (README: Scale out)',
+    },
+  ],
+  async run(partial, out, transport) {
     const model = await loadModel(requireModelPath(partial, 'project'));
     const o = resolveProjectOptions(partial as Partial<ProjectRunOptions>, model);
+    if (transport.queue !== undefined) {
+      for (const [f, on] of [
+        ['vgg', o.vgg],
+        ['mask', o.mask],
+        ['init', o.init],
+        ['video', o.video],
+      ] as const)
+        if (on)
+          throw new ArgumentError(
+            `project --queue: --${f} is not supported on the queue yet; run without --queue`,
+          );
+      if (o.batch !== 1) throw new ArgumentError('project --queue: one target per task; drop --batch');
+      const { projectOnQueue } = await import('./projectQueue.js');
+      await projectOnQueue(
+        {
+          url: transport.queue,
+          model: o.model,
+          classifier: o.featureWeight > 0 || o.classifier ? o.classifier : null,
+          options: {
+            space: o.space,
+            optimizeNoise: o.noise,
+            optimizer: o.optimizer,
+            numSteps: o.steps,
+            initialLearningRate: o.lr,
+            initialNoiseFactor: o.wNoise,
+            losses: lossWeightsOf(o),
+            wAvgSamples: o.wAvgSamples,
+            seed: o.seed,
+            maxPixels: o.maxPixels,
+            framesEvery: 0,
+            videoFormat: o.videoFormat,
+          },
+          sources: await listTargets(o.target),
+          outdir: o.outdir,
+          resume: !o.force,
+        },
+        out,
+      );
+      await model.release();
+      return;
+    }
     const progress = progressPrinter(process.stderr);
     const results = await projectVerb(model, o, { onProgress: (p) => progress.update(p) });
     progress.done();

@@ -30,7 +30,13 @@ export const studioCommand: Command = {
       help: 'comma-separated model folders (bundles, or folders of bundles); more may follow as arguments',
       default: SHIPPED_MODELS,
     },
-    { name: 'concurrency', type: 'number', help: 'jobs (projections, exports) running at once', default: 1 },
+    { name: 'concurrency', type: 'number', help: 'jobs (projections, exports) running at once, each in its own worker process', default: 1 },
+    { name: 'worker-memory', type: 'number', help: 'memory cap of each job worker process in MiB (past it the job fails "out of memory")', default: 4096 },
+    {
+      name: 'queue',
+      type: 'string',
+      help: 'redis://HOST:PORT: send jobs to `latentlab worker`s instead (they must see the workspace folder)',
+    },
     { name: 'upload-limit', type: 'number', help: 'largest image upload in MiB', default: 8 },
     {
       name: 'import-limit',
@@ -84,6 +90,8 @@ export const studioCommand: Command = {
       uploadLimit,
       checkpointLimit,
       webRoot,
+      workerMemoryMb: Number(flags['worker-memory']),
+      queue: flags.queue === undefined ? undefined : String(flags.queue),
     });
     const names = studio.models.list().map((m) => m.name);
     for (const d of studio.models.missingDirs()) out(`warning: --models folder ${d} does not exist`);

@@ -1,6 +1,6 @@
 import type { DType } from '../../core/dtype.js';
 import { isFloat, ONNX_DTYPE } from '../../core/dtype.js';
-import { DTypeError } from '../../core/errors.js';
+import { DTypeError, GraphError } from '../../core/errors.js';
 import { broadcastShapes, formatShape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import type { OnnxEmitter } from '../emitter.js';
@@ -116,21 +116,40 @@ export const elementwiseOps: OpFamily<
   Sigmoid: unary('Sigmoid', ({ g, out }) => mul(g, mul(out, sub(1, out)))),
   // d softplus(a) = sigmoid(a) da
   Softplus: unary('Softplus', ({ g, inputs: [a] }) => mul(g, sigmoid(a))),
-  // d relu(a) = [a > 0] da
-  Relu: unary('Relu', ({ g, inputs: [a] }) => where(greater(a, 0), g, 0)),
+  // d relu(a) = [a > 0] da = [relu(a) > 0] da. Masks come from the output wherever that is exact:
+  // the output is kept for the next op anyway, the input can then be freed after the forward pass
+  // (a 1024x1024 StyleGAN2 projection step keeps one activation less per layer).
+  Relu: unary('Relu', ({ g, out }) => where(greater(out, 0), g, 0)),
   // d lrelu(a) = (a > 0 ? 1 : alpha) da
   LeakyRelu: {
     inferType: (ins) => floatUnaryType('LeakyRelu', ins),
-    toOnnx: (e, ins, out, { alpha }) => e.node('LeakyRelu', ins, [out], { alpha: { f: alpha } }),
-    // alpha is a float32 attribute in ONNX: the slope the forward used is fround(alpha)
-    vjp: ({ g, inputs: [a], attrs }) => [where(greater(a, 0), g, mul(g, Math.fround(attrs.alpha)))],
+    // With scale/bound: LeakyRelu, Mul by the scale, Clip to ±bound, the ONNX nodes the three separate
+    // ops would give, so the forward pass is the same bit for bit.
+    toOnnx: (e, ins, out, { alpha, scale, bound }, node) => {
+      const lrelu = scale === undefined && bound === undefined ? out : e.temp();
+      e.node('LeakyRelu', ins, [lrelu], { alpha: { f: alpha } });
+      const scaled = scale === undefined ? lrelu : bound === undefined ? out : e.temp();
+      if (scale !== undefined) e.node('Mul', [lrelu, e.scalar(scale, node.dtype)], [scaled]);
+      if (bound !== undefined) e.node('Clip', [scaled, e.scalar(-bound, node.dtype), e.scalar(bound, node.dtype)], [out]);
+    },
+    // alpha is a float32 attribute in ONNX: the slope the forward used is fround(alpha).
+    // For alpha >= 0, a > 0 exactly when lrelu(a) > 0 (and, with scale > 0 and bound > 0, exactly when
+    // the scaled and clipped output is > 0): every mask is taken from the output, so only the output is
+    // kept for the backward pass. The cotangent is the one the three separate ops would give.
+    vjp: ({ g, inputs: [a], out, attrs: { alpha, scale, bound } }) => {
+      let gx = g;
+      if (bound !== undefined) gx = where(greater(out, -bound), where(less(out, bound), gx, 0), 0);
+      if (scale !== undefined) gx = mul(gx, scale);
+      return [where(greater(alpha >= 0 ? out : a, 0), gx, mul(gx, Math.fround(alpha)))];
+    },
   },
-  // d clip(a) = [min < a < max] da
+  // d clip(a) = [min < a < max] da = [min < clip(a) < max] da (the output is at a bound exactly when
+  // the input is at or beyond it), so the mask is taken from the output.
   Clip: {
     inferType: (ins) => floatUnaryType('Clip', ins),
     toOnnx: (e, ins, out, { min, max }, node) =>
       e.node('Clip', [ins[0], e.scalar(min, node.dtype), e.scalar(max, node.dtype)], [out]),
-    vjp: ({ g, inputs: [a], attrs }) => [where(greater(a, attrs.min), where(less(a, attrs.max), g, 0), 0)],
+    vjp: ({ g, out, attrs }) => [where(greater(out, attrs.min), where(less(out, attrs.max), g, 0), 0)],
   },
   // d where(c, a, b) = where(c, da, db); the condition is a mask
   Where: {
@@ -171,7 +190,18 @@ export const tanh = (a: Value): Value => apply('Tanh', [a], NONE);
 export const sigmoid = (a: Value): Value => apply('Sigmoid', [a], NONE);
 export const softplus = (a: Value): Value => apply('Softplus', [a], NONE);
 export const relu = (a: Value): Value => apply('Relu', [a], NONE);
-export const leakyRelu = (a: Value, alpha = 0.2): Value => apply('LeakyRelu', [a], { alpha });
+/**
+ * LeakyReLU; with `scale` and/or `bound`, clip(lrelu(a) · scale, -bound, bound) as one op whose backward
+ * pass keeps only its output (scale > 0, bound > 0 and alpha >= 0 required then).
+ */
+export function leakyRelu(a: Value, alpha = 0.2, fused: { scale?: number; bound?: number } = {}): Value {
+  const { scale, bound } = fused;
+  if (scale === undefined && bound === undefined) return apply('LeakyRelu', [a], { alpha });
+  if (!(alpha >= 0) || (scale !== undefined && !(scale > 0)) || (bound !== undefined && !(bound > 0))) {
+    throw new GraphError(`leakyRelu: a fused scale/bound needs alpha >= 0, scale > 0, bound > 0 (got ${alpha}, ${scale}, ${bound})`);
+  }
+  return apply('LeakyRelu', [a], { alpha, ...(scale === undefined ? {} : { scale }), ...(bound === undefined ? {} : { bound }) });
+}
 export const clip = (a: Value, min: number, max: number): Value => apply('Clip', [a], { min, max });
 export const greater = (a: Operand, b: Operand): Value => apply('Greater', lift(a, b), NONE);
 export const less = (a: Operand, b: Operand): Value => apply('Less', lift(a, b), NONE);

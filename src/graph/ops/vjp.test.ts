@@ -98,6 +98,9 @@ const rows: Row[] = [
   row('Softplus', '[2,3,4]', { a: U([2, 3, 4], -3, 3) }, ({ a }) => E.softplus(a)),
   row('Relu', '[2,3,4], |x| ≥ 0.2', { a: A([2, 3, 4]) }, ({ a }) => E.relu(a)),
   row('LeakyRelu', '[2,3,4], alpha 0.2, |x| ≥ 0.2', { a: A([2, 3, 4]) }, ({ a }) => E.leakyRelu(a, 0.2)),
+  row('LeakyRelu', 'fused scale 1.5 and bound 0.9, away from 0 and ±0.6', { a: avoiding([2, 3, 4], [0, -0.6, 0.6]) }, ({ a }) =>
+    E.leakyRelu(a, 0.2, { scale: 1.5, bound: 0.9 }),
+  ),
   row('Clip', '[-0.5, 0.7], away from both ends', { a: avoiding([2, 3, 4], [-0.5, 0.7]) }, ({ a }) =>
     E.clip(a, -0.5, 0.7),
   ),

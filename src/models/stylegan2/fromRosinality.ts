@@ -2,7 +2,7 @@ import { CheckpointError } from '../../core/errors.js';
 import { formatShape, type Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { asTensor } from '../../formats/numpyPickle.js';
-import { type PlainValue, PyDict, PyObject, type PyValue, toPlain } from '../../formats/pyValue.js';
+import { type PlainValue, plainBudget, PyDict, PyObject, type PyValue, toPlain } from '../../formats/pyValue.js';
 import { stateDictFrom } from '../../formats/stateDict.js';
 import type { GeneratorConfig } from './config.js';
 
@@ -81,7 +81,7 @@ function open(ckpt: PyValue | Source, file: string, key: string) {
     if (bare) used = 'state_dict';
     latentAvg = asTensor(ckpt.get('latent_avg'));
     const a = ckpt.get('args');
-    if (a !== undefined && a !== null) args = toPlain(a);
+    if (a !== undefined && a !== null) args = toPlain(a, plainBudget(file));
   } else if (ckpt instanceof Map) {
     // A flat map: the generator's own keys, or collectTensors' `g_ema.style.1.weight` paths.
     const prefixed = [...ckpt.keys()].filter((k) => k.startsWith(`${key}.`));

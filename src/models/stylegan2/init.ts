@@ -55,10 +55,14 @@ function preset(o: {
   };
 }
 
-/** Typed presets. `paper256` is NVIDIA's `--cfg paper256` (8 mapping layers, fmaps 0.5, mbstd 8). */
+/**
+ * Typed presets. `paper256` is NVIDIA's `--cfg paper256` (8 mapping layers, fmaps 0.5, mbstd 8);
+ * `ffhq1024` is `--cfg stylegan2` at 1024x1024 (the FFHQ config: fmaps 1, mbstd 4).
+ */
 export const STYLEGAN2_PRESETS = {
   tiny: preset({ resolution: 16, channels: 3, zDim: 32, mapping: 2, base: 256, max: 32, mbstd: 4, clamp: 256 }),
   paper256: preset({ resolution: 256, channels: 3, zDim: 512, mapping: 8, base: 16384, max: 512, mbstd: 8, clamp: 256 }),
+  ffhq1024: preset({ resolution: 1024, channels: 3, zDim: 512, mapping: 8, base: 32768, max: 512, mbstd: 4, clamp: 256 }),
 } as const satisfies Record<string, StyleGAN2Preset>;
 
 class Init {

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError } from 'fastify';
-import { LatentlabError } from '../../index.js';
-import { JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
+import { LatentlabError, LocalWorkerPool } from '../../index.js';
+import { type JobExecutor, JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
+import { JOB_WORKER_MODULE, type JobWorkerInit } from './jobWorker.js';
+import { queueExecutor } from './queueExecutor.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
 import { probeCapabilities } from './capabilities.js';
 import { registerCapabilityRoutes } from './routes/capabilities.js';
@@ -31,6 +33,14 @@ export interface StudioOptions {
   concurrency?: number;
   /** Jobs waiting before submissions get 429 (default 64). */
   maxQueued?: number;
+  /** Run jobs in this process instead of worker processes (default false: workers, one per concurrent job). */
+  jobsInline?: boolean;
+  /** Memory cap of each job worker process in MiB (default 4096); past it the job fails "out of memory". */
+  workerMemoryMb?: number;
+  /** redis://HOST:PORT: jobs go to `latentlab worker`s on this queue (they must see the workspace folder). */
+  queue?: string;
+  /** Time limits in ms by job kind, over the kinds' own (import-model: 20 minutes). */
+  jobTimeLimits?: Readonly<Record<string, number>>;
   /** Largest accepted image upload in bytes (default 8 MiB). */
   uploadLimit?: number;
   /** Largest accepted checkpoint upload (model import) in bytes (default 1 GiB). */
@@ -60,6 +70,31 @@ function hostName(value: string): string {
 
 export type { Studio } from './types.js';
 
+/** Keys that would reach an object's prototype if code ever copied a body with plain assignment. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+class BadBody extends Error {
+  readonly statusCode = 400;
+}
+
+/** JSON request bodies: empty is allowed (no body), malformed and prototype keys are 400s. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  let bad: string | undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (PROTOTYPE_KEYS.has(key)) bad ??= key;
+      return v;
+    });
+  } catch (err) {
+    throw new BadBody(`request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (bad !== undefined)
+    throw new BadBody(`request body: the key '${bad}' is not allowed (prototype keys are refused)`);
+  return value;
+}
+
 /** The HTTP status a thrown error maps to: 4xx for what the client got wrong, 500 for our faults. */
 function statusOf(err: FastifyError | Error): number {
   if (err instanceof UnknownModel || err instanceof UnknownJob) return 404;
@@ -77,14 +112,57 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const models = new ModelRegistry([...opts.modelDirs, workspace.dir('models')]);
   const capabilities = probeCapabilities(opts.ffmpeg, models.missingDirs());
   const kinds = studioJobKinds({ models, workspace, capabilities });
-  const jobs = new JobQueue(workspace, kinds, { concurrency: opts.concurrency, maxQueued: opts.maxQueued });
+  // Jobs run in child processes: a runaway job (a hostile checkpoint, a huge export) is killed there, and
+  // this process keeps answering. Interactive requests (render, grid, edits) stay in-process (README: Scale out).
+  const init: JobWorkerInit = {
+    workspace: workspace.root,
+    modelDirs: opts.modelDirs.map((d) => resolve(d)),
+    capabilities,
+  };
+  const workers =
+    opts.jobsInline || opts.queue
+      ? null
+      : new LocalWorkerPool({
+          module: JOB_WORKER_MODULE,
+          init,
+          size: opts.concurrency ?? 1,
+          memoryMb: opts.workerMemoryMb,
+        });
+  const execute: JobExecutor | undefined = opts.queue
+    ? await queueExecutor(opts.queue, init)
+    : workers === null
+      ? undefined
+      : (rec, ctx) =>
+          workers.run(
+            {
+              kind: rec.kind,
+              params: rec.params,
+              dir: ctx.dir,
+              timeLimitMs: opts.jobTimeLimits?.[rec.kind] ?? kinds[rec.kind].timeLimitMs,
+            },
+            { signal: ctx.signal, report: ctx.report },
+          );
+  const jobs = new JobQueue(workspace, kinds, {
+    concurrency: opts.concurrency,
+    maxQueued: opts.maxQueued,
+    execute,
+  });
   await jobs.recover();
 
   // removeAdditional off: an unknown field is a client mistake worth a 400, not something to drop silently
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 1 << 20,
-    ajv: { customOptions: { removeAdditional: false } },
+    // coerceTypes off: "seeds": "1" is a client bug worth a 400, not a number
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = statusOf(err);
@@ -97,7 +175,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   const allowed = new Set(opts.allowedHosts ?? LOOPBACK_HOSTS);
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host ?? '';
-    if (allowed.size && !allowed.has(hostName(host))) {
+    if (host.trim() === '' || (allowed.size && !allowed.has(hostName(host)))) {
       return reply.status(403).send({
         error: `host '${host}' is not served here (start with --host to allow it)`,
         statusCode: 403,
@@ -128,7 +206,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
     limits: { fileSize: Math.max(limits.image, limits.checkpoint), files: 1, fields: 8, fieldSize: 1 << 16 },
   });
 
-  const studio: Studio = { app, workspace, models, jobs, limits, capabilities };
+  const studio: Studio = { app, workspace, models, jobs, workers, limits, capabilities };
   app.get('/api/health', async () => ({
     ok: true,
     models: models.list().length,
@@ -161,6 +239,7 @@ export async function buildStudio(opts: StudioOptions): Promise<Studio> {
   }
   app.addHook('onClose', async () => {
     await jobs.close();
+    await workers?.close();
     await models.close();
   });
   return studio;

@@ -23,6 +23,9 @@ import { importModelJobBody, renderSeedsJobBody } from './schemas.js';
 
 export type { JobDeps, StudioJobKind } from './types.js';
 
+/** An import reads the checkpoint once and writes a bundle: a 1024px FFHQ pickle takes ~1-2 minutes here. */
+const IMPORT_TIME_LIMIT_MS = 20 * 60_000;
+
 /**
  * 'render-seeds': `latentlab generate --grid` in the job's folder (seedNNNN.png for every seed plus
  * grid.png), reporting after each batch and stopping between batches when cancelled.
@@ -84,6 +87,9 @@ function importModelJob({ models, workspace }: JobDeps): StudioJobKind {
   return {
     summary: 'convert a checkpoint (.pkl, .pt, .pth) into a bundle in the workspace (latentlab import)',
     schema: importModelJobBody,
+    // the bundle was renamed into models/ by the worker; the server's registry learns of it here
+    afterDone: () => models.rescan(),
+    timeLimitMs: IMPORT_TIME_LIMIT_MS,
     prepare(p) {
       const file = workspace.resolve(p.file as string);
       if (!existsSync(file)) throw new ArgumentError(`import: no file '${p.file}' in the workspace`);

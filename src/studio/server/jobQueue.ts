@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArgumentError, LatentlabError } from '../../index.js';
+import {
+  ArgumentError,
+  JobCancelled,
+  type JobContext,
+  type JobProgress,
+  LatentlabError,
+} from '../../index.js';
 import { type Workspace, writeFileAtomic } from './workspace.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 const FINAL: readonly JobState[] = ['done', 'failed', 'cancelled', 'interrupted'];
 
-/** A progress report: `step` of `total`, plus whatever the job streams (a loss, a frame's file name). */
-export interface JobProgress {
-  step: number;
-  total: number;
-  message?: string;
-  [key: string]: unknown;
-}
+export { JobCancelled, type JobContext, type JobProgress };
 
 export interface JobRecord {
   id: string;
@@ -33,22 +33,20 @@ export interface JobRecord {
   command?: string;
 }
 
-export interface JobContext {
-  signal: AbortSignal;
-  /** Where the job writes its outputs; the folder becomes jobs/<id>/ only when the job succeeds. */
-  dir: string;
-  report(progress: JobProgress): void;
-  /** Throws JobCancelled when the job was cancelled (call between steps). */
-  checkCancelled(): void;
-}
-
 export interface JobKind {
   /** Validates params (throws ArgumentError) before anything is queued; returns the CLI equivalent. */
   prepare(params: Record<string, unknown>): Promise<{ command: string }> | { command: string };
+  /** Does the work (in a worker process when the queue has an executor; `ctx.dir` becomes jobs/<id>/). */
   run(params: Record<string, unknown>, ctx: JobContext): Promise<unknown>;
+  /** Runs in the queue's own process after a successful run (e.g. rescan the model folders). */
+  afterDone?(result: unknown): void;
+  /** The job fails (its worker killed) past this many milliseconds. */
+  timeLimitMs?: number;
 }
 
-export class JobCancelled extends LatentlabError {}
+/** Runs a job somewhere (the studio: a worker process); the default runs `kind.run` in this process. */
+export type JobExecutor = (rec: JobRecord, ctx: JobContext) => Promise<unknown>;
+
 export class QueueFull extends LatentlabError {}
 export class UnknownJob extends LatentlabError {}
 
@@ -60,6 +58,8 @@ export interface JobQueueOptions {
   concurrency?: number;
   /** Jobs waiting beyond the running ones before submit() refuses with QueueFull (default 64). */
   maxQueued?: number;
+  /** Where jobs run (default: in this process, by the kind's `run`). */
+  execute?: JobExecutor;
 }
 
 /**
@@ -78,6 +78,7 @@ export class JobQueue {
   private readonly finished = new Map<string, Promise<void>>();
   private readonly onFinish = new Map<string, () => void>();
   private running = 0;
+  private readonly execute: JobExecutor;
 
   constructor(
     private readonly workspace: Workspace,
@@ -86,6 +87,7 @@ export class JobQueue {
   ) {
     this.concurrency = opts.concurrency ?? 1;
     this.maxQueued = opts.maxQueued ?? 64;
+    this.execute = opts.execute ?? ((rec, ctx) => this.kinds[rec.kind].run(rec.params, ctx));
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1)
       throw new ArgumentError(`concurrency must be a positive integer, got ${this.concurrency}`);
   }
@@ -252,8 +254,9 @@ export class JobQueue {
     };
     try {
       await mkdir(ctx.dir, { recursive: true });
-      const result = await this.kinds[rec.kind].run(rec.params, ctx);
+      const result = await this.execute(rec, ctx);
       ctx.checkCancelled();
+      this.kinds[rec.kind].afterDone?.(result);
       await this.finish(rec, 'done', result);
     } catch (err) {
       const cancelled = err instanceof JobCancelled || controller.signal.aborted;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { LocalWorkerPool } from '../../index.js';
 import type { Capabilities } from './capabilities.js';
 import type { JobKind, JobQueue } from './jobQueue.js';
 import type { ModelRegistry } from './modelRegistry.js';
@@ -10,6 +11,8 @@ export interface Studio {
   workspace: Workspace;
   models: ModelRegistry;
   jobs: JobQueue;
+  /** The worker processes jobs run in (null with jobsInline). */
+  workers: LocalWorkerPool | null;
   limits: { image: number; checkpoint: number };
   capabilities: Capabilities;
 }

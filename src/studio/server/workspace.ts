@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { lstat, open, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ArgumentError } from '../../index.js';
 
@@ -53,6 +54,38 @@ export class Workspace {
       throw new ArgumentError(`path '${rel}' is outside the workspace`);
     if (inside.split(sep).some((seg) => seg.startsWith('.')))
       throw new ArgumentError(`path '${rel}' names a hidden file`);
+    return this.confine(abs, rel);
+  }
+
+  /**
+   * `abs` (lexically inside the workspace) after following symbolic links: the real path of its
+   * deepest existing ancestor must stay inside the workspace's real path, so a link inside the
+   * workspace cannot serve /etc/passwd or feed a job a file from elsewhere. Paths that do not
+   * exist yet are checked through their existing parent.
+   */
+  private confine(abs: string, rel: string): string {
+    let root: string;
+    try {
+      root = realpathSync(this.root);
+    } catch {
+      return abs; // no workspace folder yet: nothing inside it exists, the lexical check is all there is
+    }
+    let probe = abs;
+    let real: string | undefined;
+    while (real === undefined) {
+      try {
+        real = realpathSync(probe);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ArgumentError(`path '${rel}': ${code ?? 'unreadable'}`);
+        const up = dirname(probe);
+        if (up === probe) break;
+        probe = up;
+      }
+    }
+    const inside = real === undefined ? '..' : relative(root, real);
+    if (inside.startsWith('..') || isAbsolute(inside))
+      throw new ArgumentError(`path '${rel}' leads outside the workspace through a symbolic link; refusing`);
     return abs;
   }
 
@@ -69,7 +102,7 @@ export class Workspace {
     const names = (await readdir(dir)).filter((n) => !n.startsWith('.') && n.endsWith(suffix));
     const rows = await Promise.all(
       names.map(async (name) => {
-        const s = await stat(join(dir, name));
+        const s = await lstat(join(dir, name)); // symbolic links are not listed (nor served)
         return s.isFile() ? { name, size: s.size, mtime: s.mtimeMs } : null;
       }),
     );

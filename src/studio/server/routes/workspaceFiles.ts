@@ -6,6 +6,7 @@ import { basename, extname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArgumentError, encodePng, readImage } from '../../../index.js';
+import type { FastifyRequest } from 'fastify';
 import type { Studio } from '../types.js';
 import { writeFileAtomic } from '../workspace.js';
 
@@ -23,6 +24,26 @@ const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp']);
 const CHECKPOINT_EXTENSIONS = new Set(['.pkl', '.pt', '.pth']);
 /** Uploaded images are decoded with this pixel cap (a 4-MiB PNG can hold a decompression bomb). */
 const MAX_UPLOAD_PIXELS = 16_000_000;
+
+/** The request's file part; a malformed multipart body (no boundary, cut short) is the client's 400. */
+async function uploadedFile(req: FastifyRequest, fileSize: number) {
+  if (!req.isMultipart()) throw new ArgumentError('upload: send multipart/form-data with one file field');
+  let part;
+  try {
+    part = await req.file({ limits: { fileSize } });
+  } catch (err) {
+    if (typeof (err as { statusCode?: unknown }).statusCode === 'number') throw err;
+    throw new ArgumentError(`upload: malformed multipart body: ${(err as Error).message}`);
+  }
+  if (!part) throw new ArgumentError('upload: no file in the request');
+  return part;
+}
+
+/** A client-chosen file name for messages: printable, at most 100 characters. */
+function shownName(name: string): string {
+  const clean = name.replace(/[^\x20-\x7e]/g, '_');
+  return clean.length > 100 ? `${clean.slice(0, 100)}…` : clean || '<unnamed>';
+}
 
 /** Reading workspace files (GET /api/files/<path>) and uploading images (POST /api/uploads). */
 export function registerWorkspaceRoutes({ app, workspace, limits }: Studio): void {
@@ -49,17 +70,25 @@ export function registerWorkspaceRoutes({ app, workspace, limits }: Studio): voi
 
   /** One image file (PNG, JPEG or WebP, at most the upload limit) -> uploads/<sha256>.png. */
   app.post('/api/uploads', async (req, reply) => {
-    if (!req.isMultipart()) throw new ArgumentError('upload: send multipart/form-data with one file field');
-    const part = await req.file({ limits: { fileSize: limits.image } });
-    if (!part) throw new ArgumentError('upload: no file in the request');
+    const part = await uploadedFile(req, limits.image);
+    const shown = shownName(part.filename);
     if (!IMAGE_TYPES.has(part.mimetype)) {
       part.file.resume();
-      return reply
-        .status(415)
-        .send({ error: `upload: ${part.mimetype} is not accepted (PNG, JPEG or WebP)`, statusCode: 415 });
+      return reply.status(415).send({
+        error: `upload: '${shown}' is ${shownName(part.mimetype)}, which is not accepted (PNG, JPEG or WebP)`,
+        statusCode: 415,
+      });
     }
-    const bytes = await part.toBuffer(); // throws a 413 past the limit
-    const img = await readImage(bytes, { maxPixels: MAX_UPLOAD_PIXELS });
+    let bytes: Buffer;
+    try {
+      bytes = await part.toBuffer(); // throws a 413 past the limit
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 413) throw err;
+      return reply
+        .status(413)
+        .send({ error: `upload: '${shown}' is larger than ${limits.image} bytes`, statusCode: 413 });
+    }
+    const img = await readImage(bytes, { maxPixels: MAX_UPLOAD_PIXELS, name: `upload '${shown}'` });
     const png = await encodePng(img);
     const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.png`;
     await writeFileAtomic(join(workspace.dir('uploads'), name), png);
@@ -77,15 +106,16 @@ export function registerWorkspaceRoutes({ app, workspace, limits }: Studio): voi
    * stored here: the import-model job reads it through the safe unpickler.
    */
   app.post('/api/uploads/checkpoint', async (req, reply) => {
-    if (!req.isMultipart()) throw new ArgumentError('upload: send multipart/form-data with one file field');
-    const part = await req.file({ limits: { fileSize: limits.checkpoint } });
-    if (!part) throw new ArgumentError('upload: no file in the request');
+    const part = await uploadedFile(req, limits.checkpoint);
     const ext = extname(part.filename).toLowerCase();
     if (!CHECKPOINT_EXTENSIONS.has(ext)) {
       part.file.resume();
       return reply
         .status(415)
-        .send({ error: `upload: '${part.filename}' is not a checkpoint (.pkl, .pt, .pth)`, statusCode: 415 });
+        .send({
+          error: `upload: '${shownName(part.filename)}' is not a checkpoint (.pkl, .pt, .pth)`,
+          statusCode: 415,
+        });
     }
     const tmp = join(workspace.dir('uploads'), `.upload-${randomBytes(6).toString('hex')}.tmp`);
     const hash = createHash('sha256');
@@ -116,9 +146,10 @@ export function registerWorkspaceRoutes({ app, workspace, limits }: Studio): voi
       await rm(tmp, { force: true });
     }
     if (!stored)
-      return reply
-        .status(413)
-        .send({ error: `upload: the checkpoint is larger than ${limits.checkpoint} bytes`, statusCode: 413 });
+      return reply.status(413).send({
+        error: `upload: '${shownName(part.filename)}' is larger than ${limits.checkpoint} bytes`,
+        statusCode: 413,
+      });
     return reply.status(201).send({ path: `uploads/${stored}`, size, original: part.filename });
   });
 }
