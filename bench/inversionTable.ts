@@ -6,7 +6,7 @@
  *                                   [--feature-weight 0.05] [--json out.json]
  *
  * Rows: StyleGAN2 W / W+ / Z with Adam (NVIDIA's schedule) and with L-BFGS, DCGAN Z with Adam and
- * L-BFGS. Every row uses the CLI's default loss (pixel MSE + classifier features, plus NVIDIA's noise
+ * L-BFGS. Every row uses pixel MSE + classifier features (--feature-weight 0.05; the CLI default is 0 now), plus NVIDIA's noise
  * regulariser with optimised noise maps for StyleGAN2 with Adam; L-BFGS keeps the stored maps). Adam projects `--batch` images per program run
  * (they do not interact), so seconds/image = batch time / batch; L-BFGS runs one image at a time.
  * Encoder and hybrid rows plug in as more `Row`s (an `init` latent per image).

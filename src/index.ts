@@ -119,5 +119,12 @@ export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainC
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';
 export { encodeAndProject, HYBRID_DEFAULTS, type HybridOptions, type HybridResult } from './inversion/hybrid.js';
 
+// verbs: one resolved-options entry point each (STYLE.md "One verb, one entry point")
+export { canonicalJson, differingOptions, formatCommand, formatOptionArgs, formatOptionHelp, hashOf, type OptionSpec, parseOptionArgs, shellJoin, shellSplit, shellWord, type VerbSpec } from './core/options.js';
+export { formatRange, parseRange } from './core/ranges.js';
+export { checkRunRecord, forEachSeedBatch, GENERATE_SPEC, type GenerateOptions, type GenerateResult, generate, generateGrid, generateGridPng, type ModelFacts, NOISE_MODES, requireModelPath, resolveGenerateOptions, resolveSeedLatentOptions, RUN_RECORD, type RunRecord, SEED_LATENT_OPTIONS, type SeedLatentOptions, seedFileName } from './latent/generate.js';
+export { type EditStep, formatEditStep, latentPng, type NoiseResample, parseEditStep, render, type RenderDeps, renderedLatent, RENDER_SPEC, type RenderOptions, resolveRenderOptions } from './directions/render.js';
+export { lossWeightsOf, PROJECT_LOSS_PRESETS, PROJECT_SPEC, type ProjectHooks, type ProjectLoss, projectionKey, type ProjectRunOptions, projectVerb, resolveProjectOptions, SHIPPED_CLASSIFIER } from './inversion/projectOptions.js';
+
 // jobs: running a verb somewhere else (local worker processes)
 export * from './jobs/index.js';

@@ -1,4 +1,5 @@
 import type { FlagSpec, ParsedArgs } from './args.js';
+import { formatOptionHelp, parseOptionArgs, type VerbSpec } from '../index.js';
 
 /** A CLI verb: parses nothing itself, calls library functions, prints through `out`. */
 export interface Command {
@@ -7,4 +8,57 @@ export interface Command {
   usage: string;
   flags: readonly FlagSpec[];
   run(args: ParsedArgs, out: (line: string) => void): Promise<void>;
+  /** Verbs with an option table take argv whole (their flags live beside their resolver). */
+  runArgv?(argv: readonly string[], out: (line: string) => void): Promise<void>;
+  /** Flag help of a verb with an option table. */
+  flagHelp?(): string;
+}
+
+/**
+ * A CLI verb over a library verb's option table: argv -> partial options (nothing filled in) -> `run`,
+ * which resolves them with the library's `resolveXOptions` and calls the library verb.
+ */
+export function tableCommand(c: {
+  name: string;
+  summary: string;
+  usage: string;
+  spec: VerbSpec | ((argv: readonly string[]) => VerbSpec);
+  /** Where the verb runs, not what it computes (e.g. --queue): taken off argv, not part of the options. */
+  transport?: readonly { name: string; help: string }[];
+  run(
+    partial: Record<string, unknown>,
+    out: (line: string) => void,
+    transport: Record<string, string>,
+  ): Promise<void>;
+}): Command {
+  const specOf = (argv: readonly string[]) => (typeof c.spec === 'function' ? c.spec(argv) : c.spec);
+  const take = (argv: readonly string[]) => {
+    const rest: string[] = [];
+    const found: Record<string, string> = {};
+    for (let i = 0; i < argv.length; i++) {
+      const t = c.transport?.find((f) => argv[i] === `--${f.name}` || argv[i].startsWith(`--${f.name}=`));
+      if (!t) rest.push(argv[i]);
+      else if (argv[i].includes('=')) found[t.name] = argv[i].slice(argv[i].indexOf('=') + 1);
+      else found[t.name] = argv[++i] ?? '';
+    }
+    return { rest, found };
+  };
+  return {
+    name: c.name,
+    summary: c.summary,
+    usage: c.usage,
+    flags: [],
+    run() {
+      throw new Error(`${c.name}: runs through runArgv`);
+    },
+    runArgv: (argv, out) => {
+      const { rest, found } = take(argv);
+      return c.run(parseOptionArgs(specOf(rest), rest.slice(specOf(rest).words.length - 1)), out, found);
+    },
+    flagHelp: () =>
+      [
+        formatOptionHelp(specOf([])),
+        ...(c.transport ?? []).map((t) => `  ${`--${t.name} <string>`.padEnd(28)} ${t.help}`),
+      ].join('\n'),
+  };
 }

@@ -3,6 +3,7 @@ import { formatFlags, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { exportCommand } from './commands/exportModel.js';
 import { generateCommand } from './commands/generate.js';
+import { renderCommand } from './commands/render.js';
 import { importCommand } from './commands/importModel.js';
 import { infoCommand } from './commands/info.js';
 import { interpolateCommand } from './commands/interpolate.js';
@@ -24,6 +25,7 @@ import { workerCommand } from './commands/worker.js';
 
 const commands: readonly Command[] = [
   generateCommand,
+  renderCommand,
   interpolateCommand,
   mixCommand,
   truncationCommand,
@@ -61,7 +63,8 @@ function help(): string {
 }
 
 function commandHelp(c: Command): string {
-  return [`${c.usage}`, '', c.summary, '', c.flags.length ? formatFlags(c.flags) : '  (no flags)'].join('\n');
+  const flags = c.flagHelp ? c.flagHelp() : c.flags.length ? formatFlags(c.flags) : '  (no flags)';
+  return [`${c.usage}`, '', c.summary, '', flags].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -94,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
       out(commandHelp(cmd));
       return 0;
     }
-    await cmd.run(parseArgs(rest, cmd.flags, cmd.name), out);
+    if (cmd.runArgv) await cmd.runArgv(rest, out);
+    else await cmd.run(parseArgs(rest, cmd.flags, cmd.name), out);
     return 0;
   } catch (err) {
     const e = err as Error;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
+import { differingOptions, type VerbSpec } from '../core/options.js';
 import { Tensor } from '../core/tensor.js';
 import { writeGif } from '../formats/gif.js';
 import { makeGrid, toImages, upscale, type RgbImage, writePng } from '../formats/image.js';
@@ -13,7 +14,17 @@ import { reconstructionMetrics, type ReconstructionMetrics } from './metrics.js'
 import { type ProjectOptions, type ProjectionResult, project } from './projector.js';
 import { readTarget } from './target.js';
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.tif', '.tiff', '.avif']);
+const IMAGE_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.bmp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+]);
 
 /** A target file, or a folder's image files (sorted by name; sub-folders are not searched). */
 export async function listTargets(path: string): Promise<string[]> {
@@ -29,7 +40,10 @@ export async function listTargets(path: string): Promise<string[]> {
   const names = new Map<string, string>();
   for (const f of files) {
     const n = stem(f);
-    if (names.has(n)) throw new ArgumentError(`${path}: ${names.get(n)} and ${f} would write the same outputs (${n}.*); rename one`);
+    if (names.has(n))
+      throw new ArgumentError(
+        `${path}: ${names.get(n)} and ${f} would write the same outputs (${n}.*); rename one`,
+      );
     names.set(n, f);
   }
   return files.map((f) => join(path, f));
@@ -40,7 +54,10 @@ function stem(file: string): string {
 }
 
 /** The files written for one target, relative to the output folder. */
-export function outputNames(name: string, video: VideoFormat = 'gif'): { latent: string; reconstruction: string; target: string; metrics: string; video: string } {
+export function outputNames(
+  name: string,
+  video: VideoFormat = 'gif',
+): { latent: string; reconstruction: string; target: string; metrics: string; video: string } {
   return {
     latent: `${name}${LATENT_EXTENSION}`,
     reconstruction: `${name}.png`,
@@ -55,8 +72,11 @@ export type VideoFormat = 'gif' | 'mp4' | 'webm' | 'frames';
 export const VIDEO_FORMATS: readonly VideoFormat[] = ['gif', 'mp4', 'webm', 'frames'];
 
 async function writeProgress(path: string, frames: readonly RgbImage[], format: VideoFormat): Promise<void> {
-  if (format === 'gif') await writeGif(path, frames, { delayMs: 100 }); // 10 fps, as NVIDIA's proj.mp4
-  else if (format === 'frames') for (let f = 0; f < frames.length; f++) await writePng(join(path, `frame${String(f).padStart(4, '0')}.png`), frames[f]);
+  if (format === 'gif')
+    await writeGif(path, frames, { delayMs: 100 }); // 10 fps, as NVIDIA's proj.mp4
+  else if (format === 'frames')
+    for (let f = 0; f < frames.length; f++)
+      await writePng(join(path, `frame${String(f).padStart(4, '0')}.png`), frames[f]);
   else await writeVideo(path, frames, { fps: 10 });
 }
 
@@ -75,7 +95,15 @@ export interface ProjectFilesOptions extends Omit<ProjectOptions, 'onStep' | 'fr
   videoFormat?: VideoFormat;
   /** Skip targets whose metrics file exists (default true); false re-projects them. */
   resume?: boolean;
+  /**
+   * The resolved options the outputs depend on: recorded in each metrics file; resuming over a target
+   * recorded with other options (or other weights) is refused, naming the options that differ.
+   */
+  runKey?: { spec: VerbSpec; options: Record<string, unknown>; hash: string };
   onProgress?: (p: FilesProgress) => void;
+  /** Every step of the optimiser (see ProjectOptions.onStep); `image` every `liveFrameEvery` evaluations. */
+  onStep?: ProjectOptions['onStep'];
+  liveFrameEvery?: number;
 }
 
 export interface FilesProgress {
@@ -86,6 +114,8 @@ export interface FilesProgress {
   names: string[];
   step: number;
   numSteps: number;
+  /** Loss evaluations so far (L-BFGS evaluates several times per iteration). */
+  evaluations: number;
   loss: number;
 }
 
@@ -113,11 +143,16 @@ interface Loaded {
  * when all exist (the metrics file last, which marks the target done), so an interrupted or failed
  * target leaves nothing behind and a rerun resumes after the last finished one.
  */
-export async function projectFiles(model: GanModel, sources: readonly string[], opts: ProjectFilesOptions): Promise<ProjectedFile[]> {
+export async function projectFiles(
+  model: GanModel,
+  sources: readonly string[],
+  opts: ProjectFilesOptions,
+): Promise<ProjectedFile[]> {
   const { outdir } = opts;
   await mkdir(outdir, { recursive: true });
   const batchSize = opts.batchSize ?? 1;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ArgumentError(`batch size must be a positive integer, got ${batchSize}`);
   const results: ProjectedFile[] = [];
   const pending: Loaded[] = [];
   await removeStaleStaging(outdir);
@@ -128,7 +163,9 @@ export async function projectFiles(model: GanModel, sources: readonly string[], 
   };
   for (const source of sources) {
     const name = stem(source);
-    if (opts.resume !== false && existsSync(join(outdir, outputNames(name).metrics))) {
+    const metricsFile = join(outdir, outputNames(name).metrics);
+    if (opts.resume !== false && existsSync(metricsFile)) {
+      if (opts.runKey) await checkRecordedKey(metricsFile, model, opts.runKey);
       results.push({ source, name, status: 'skipped' });
       continue;
     }
@@ -146,8 +183,36 @@ export async function projectFiles(model: GanModel, sources: readonly string[], 
   return results;
 }
 
+/** Refuses to resume over outputs made with other options or other weights. */
+async function checkRecordedKey(
+  file: string,
+  model: GanModel,
+  key: NonNullable<ProjectFilesOptions['runKey']>,
+): Promise<void> {
+  const record = JSON.parse(await readFile(file, 'utf8')) as {
+    optionsHash?: string;
+    options?: Record<string, unknown>;
+    model?: { contentHash?: string };
+  };
+  const diff: string[] = [];
+  if (record.model?.contentHash && record.model.contentHash !== model.manifest.contentHash)
+    diff.push('--model (other weights)');
+  if (record.optionsHash !== key.hash)
+    diff.push(
+      ...(record.options
+        ? differingOptions(key.spec, record.options, key.options)
+        : ['options not recorded']),
+    );
+  if (diff.length)
+    throw new ArgumentError(
+      `${file} was made with other options (${diff.join(', ')}); pass --force to redo it, or choose another --outdir`,
+    );
+}
+
 async function removeStaleStaging(outdir: string): Promise<void> {
-  for (const f of await readdir(outdir)) if (f.startsWith('.') && f.includes('.partial-')) await rm(join(outdir, f), { recursive: true, force: true });
+  for (const f of await readdir(outdir))
+    if (f.startsWith('.') && f.includes('.partial-'))
+      await rm(join(outdir, f), { recursive: true, force: true });
 }
 
 function stack(ts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
@@ -156,7 +221,13 @@ function stack(ts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
   return out;
 }
 
-async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFilesOptions, done: number, total: number): Promise<ProjectedFile[]> {
+async function projectBatch(
+  model: GanModel,
+  batch: Loaded[],
+  opts: ProjectFilesOptions,
+  done: number,
+  total: number,
+): Promise<ProjectedFile[]> {
   const target = stack(batch.map((b) => b.target));
   const n = batch.length;
   const frames: RgbImage[][] = batch.map(() => []);
@@ -169,16 +240,25 @@ async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFiles
     result = await project(model, target, {
       ...opts,
       mask,
-      frameEvery: opts.framesEvery || undefined,
-      onStep: ({ step, numSteps, loss, image }) => {
-        opts.onProgress?.({ done, total, names, step, numSteps, loss });
-        if (image) toImages(image).forEach((im, i) => frames[i].push(makeGrid([targets[i], upscale(im, zoom)], 2, 0)));
+      frameEvery: opts.framesEvery || opts.liveFrameEvery || undefined,
+      onStep: (info) => {
+        const { step, numSteps, evaluations, loss, image } = info;
+        opts.onProgress?.({ done, total, names, step, numSteps, evaluations, loss });
+        // the CLI's progress video (the studio streams its frames through onStep instead)
+        if (image && opts.framesEvery)
+          toImages(image).forEach((im, i) => frames[i].push(makeGrid([targets[i], upscale(im, zoom)], 2, 0)));
+        return opts.onStep?.(info);
       },
     });
   } catch (err) {
     // A batch that cannot be projected (e.g. it diverged) fails its targets, not the run.
     if (!(err instanceof ArgumentError)) throw err;
-    return batch.map((b) => ({ source: b.source, name: b.name, status: 'failed' as const, error: err.message }));
+    return batch.map((b) => ({
+      source: b.source,
+      name: b.name,
+      status: 'failed' as const,
+      error: err.message,
+    }));
   }
   const metrics = await reconstructionMetrics(result.images, target, opts.metricsClassifier);
   const recon = toImages(result.images);
@@ -192,7 +272,8 @@ async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFiles
       await saveLatent(join(staging, files.latent), rowOfLatent(result, i, n, source));
       await writePng(join(staging, files.reconstruction), recon[i]);
       await writePng(join(staging, files.target), toImages(batch[i].target)[0]);
-      if (frames[i].length) await writeProgress(join(staging, files.video), frames[i], opts.videoFormat ?? 'gif');
+      if (frames[i].length)
+        await writeProgress(join(staging, files.video), frames[i], opts.videoFormat ?? 'gif');
       const seconds = result.seconds / n;
       const record = {
         source,
@@ -204,6 +285,7 @@ async function projectBatch(model: GanModel, batch: Loaded[], opts: ProjectFiles
         loss: result.loss[i],
         terms: Object.fromEntries(Object.entries(result.terms).map(([k, v]) => [k, v![i]])),
         metrics: metrics[i],
+        ...(opts.runKey ? { optionsHash: opts.runKey.hash, options: opts.runKey.options } : {}),
         files: { ...files, video: frames[i].length ? files.video : null },
       };
       await writeFile(join(staging, files.metrics), `${JSON.stringify(record, null, 2)}\n`);

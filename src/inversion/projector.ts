@@ -42,15 +42,18 @@ export interface ProjectOptions {
   cutoff?: number | null;
   /** Seed of the w noise and of the initial noise maps. Default 303 (projector.py's --seed). */
   seed?: number;
-  /** Called after every step (L-BFGS: every evaluation); return true to stop early. `image` is passed every `frameEvery` steps. */
+  /** Called after every step (L-BFGS: every evaluation, with `step` = iterations done); return true to stop early. `image` is passed every `frameEvery` evaluations. */
   onStep?: (info: StepInfo) => unknown;
   /** Pass the current images to onStep every this many steps (progress videos). Default: never. */
   frameEvery?: number;
 }
 
 export interface StepInfo {
+  /** Adam: the step (0-based). L-BFGS: the iteration in progress (0-based; one iteration may evaluate the loss several times in its line search). */
   step: number;
   numSteps: number;
+  /** Loss (and gradient) evaluations so far, this one included: equal to step + 1 for Adam, more for L-BFGS. */
+  evaluations: number;
   /** Batch loss at this step (with the w noise applied). */
   loss: number;
   image?: Tensor<'float32'>;
@@ -215,7 +218,7 @@ export async function project(model: GanModel, target: Tensor, opts: ProjectOpti
       adam.step([out['grad:latent'], ...noiseNames.map((k) => out[`grad:noise:${k}`])]);
       for (const k of noiseNames) renormalizeNoise(state.noise[k].data, n);
       steps = step + 1;
-      const stop = opts.onStep?.({ step, numSteps, loss, image: frame(step) ? (out.img as Tensor<'float32'>) : undefined });
+      const stop = opts.onStep?.({ step, numSteps, evaluations: step + 1, loss, image: frame(step) ? (out.img as Tensor<'float32'>) : undefined });
       if (stop === true) break;
     }
   } else {
@@ -237,6 +240,7 @@ export async function project(model: GanModel, target: Tensor, opts: ProjectOpti
       at += sizes[i + 1];
     });
     let evals = 0;
+    let iterations = 0;
     const result = await lbfgs(
       async (x: Float32Array) => {
         unpack(x);
@@ -249,13 +253,20 @@ export async function project(model: GanModel, target: Tensor, opts: ProjectOpti
           o += sizes[i + 1];
         });
         const value = out.loss.item();
-        const stop = opts.onStep?.({ step: evals, numSteps, loss: value, image: frame(evals) ? (out.img as Tensor<'float32'>) : undefined });
+        const stop = opts.onStep?.({ step: Math.min(iterations, numSteps - 1), numSteps, evaluations: evals + 1, loss: value, image: frame(evals) ? (out.img as Tensor<'float32'>) : undefined });
         evals++;
         if (stop === true) throw new StopProjection();
         return { value, grad: g };
       },
       x0,
-      { maxIter: numSteps, historySize: 10, onIteration: ({ value }) => void history.push(value) },
+      {
+        maxIter: numSteps,
+        historySize: 10,
+        onIteration: ({ value }) => {
+          history.push(value);
+          iterations++;
+        },
+      },
     ).catch((e) => {
       if (e instanceof StopProjection) return null;
       throw e;

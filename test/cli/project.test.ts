@@ -28,7 +28,7 @@ describe('latentlab project', () => {
     const out = join(tmp, 'out');
     const r = latentlab('project', ...QUICK, '--target', targets, '--outdir', out, '--space', 'w+', '--video', '--video-every', '4');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/projected 2, skipped 0 \(already done\), failed 0/);
+    expect(r.stdout).toMatch(/projected 2, skipped 0 \(already done with these options\), failed 0/);
     for (const name of ['a_grey32', 'b_rgb48x40']) {
       for (const f of [`${name}.latent.safetensors`, `${name}.png`, `${name}.target.png`, `${name}.metrics.json`, `${name}.gif`]) expect(existsSync(join(out, f)), f).toBe(true);
       expect(readFileSync(join(out, `${name}.gif`)).subarray(0, 6).toString()).toBe('GIF89a');
@@ -51,7 +51,11 @@ describe('latentlab project', () => {
     const rerun = latentlab('project', ...QUICK, '--target', targets, '--outdir', out, '--space', 'w+');
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.stdout).toMatch(/projected 0, skipped 2/);
-  }, 120_000);
+    // a resume with other options is refused, naming them (--force would redo the targets)
+    const other = latentlab('project', ...QUICK, '--target', targets, '--outdir', out, '--space', 'w', '--seed', '9');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/made with other options \(--space, --seed\); pass --force/);
+  }, 300_000); // four CLI processes; generous for a loaded 2-core machine
 
   it('refuses corrupt and over-limit images with a clear message and leaves nothing behind', async () => {
     const bad = join(tmp, 'bad');
@@ -67,5 +71,5 @@ describe('latentlab project', () => {
     expect(both.stdout).toMatch(/huge: FAILED: .*400×300 = 120,000 pixels is above the limit of 100,000/);
     expect(both.stderr).toMatch(/2 of 2 targets failed/);
     expect(readdirSync(out)).toEqual([]);
-  }, 60_000);
+  }, 180_000); // two CLI processes; generous for a loaded 2-core machine
 });

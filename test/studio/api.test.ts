@@ -56,7 +56,7 @@ describe('studio API: models and images', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['x-latentlab-command']).toBe(
-      'npx latentlab generate --model models/fmnist-stylegan2 --seeds 0-2,5 --trunc 0.7 --grid --upscale 2 --outdir out/grid',
+      'npx latentlab generate --model models/fmnist-stylegan2 --seeds 0-2,5 --trunc 0.7 --grid --grid-columns 2 --upscale 2 --outdir out/grid',
     );
     const model = await loadModel(join(SHIPPED_MODELS, SG2));
     const img = await synthesize(model, await mapZ(model, sampleZ(model, body.seeds), { psi: 0.7 }));
@@ -65,11 +65,12 @@ describe('studio API: models and images', () => {
         makeGrid(
           toImages(img).map((im) => upscale(im, 2)),
           2,
+          2,
         ),
       ),
     );
     const got = await pixels(res.rawPayload);
-    expect([got.width, got.height]).toEqual([128, 128]);
+    expect([got.width, got.height]).toEqual([130, 130]); // generate --grid: tiles `upscale` pixels apart
     expect(got.data.equals(expected.data)).toBe(true);
     await model.release();
   });
@@ -280,7 +281,11 @@ describe('studio API: jobs', () => {
     const listed = (await studio.app.inject({ method: 'GET', url: '/api/jobs' })).json() as JobRecord[];
     for (const [k, j] of done.entries()) {
       expect(listed.some((l) => l.id === j.id && l.state === 'done')).toBe(true);
-      const names = ['grid.png', ...[0, 1, 2].map((i) => `seed${String(k * 10 + i).padStart(4, '0')}.png`)];
+      const names = [
+        'grid.png',
+        'latentlab-run.json',
+        ...[0, 1, 2].map((i) => `seed${String(k * 10 + i).padStart(4, '0')}.png`),
+      ];
       expect(j.files).toEqual(names.map((n) => `jobs/${j.id}/${n}`).sort());
       for (const f of j.files!) expect(existsSync(join(workspace, f))).toBe(true);
     }

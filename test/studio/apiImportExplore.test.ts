@@ -149,7 +149,7 @@ describe('studio API: exploration', () => {
     expect(saved.statusCode).toBe(201);
   });
 
-  it('resamples noise in a layer range: the image changes, deterministically per seed, and names the noise command', async () => {
+  it('resamples noise in a layer range: the image changes, deterministically per seed, and names the render command', async () => {
     const render = (extra: object) =>
       studio.app.inject({
         method: 'POST',
@@ -168,7 +168,7 @@ describe('studio API: exploration', () => {
     expect(px[1].data.equals(px[0].data)).toBe(false);
     expect(px[1].data.equals(px[3].data)).toBe(false);
     expect(a.headers['x-latentlab-command']).toBe(
-      'npx latentlab noise --model models/fmnist-stylegan2 --seeds 4 --layers fine --count 1 --seed 1 --outdir out/noise',
+      'npx latentlab render --model models/fmnist-stylegan2 --seed 4 --resample-noise fine:1 --out out/render.png',
     );
     const bad = await render({ resampleNoise: { layers: '0-99', seed: 1 } });
     expect([bad.statusCode, bad.json().error]).toEqual([400, expect.stringMatching(/out of range/)]);

@@ -114,7 +114,7 @@ describe('studio directions', () => {
     expect(dCoarse).toBeGreaterThan(0);
     expect(dCoarse).not.toBe(dAll);
     expect(coarse.headers['x-latentlab-command']).toMatch(
-      /^npx latentlab edit --model models\/fmnist-stylegan2 --directions \S+\/directions\.safetensors --component 0 --seeds 5 --trunc 0\.7 --strengths 3 --layers 0-1 --outdir out\/edit$/,
+      /^npx latentlab render --model models\/fmnist-stylegan2 --seed 5 --trunc 0\.7 --edit \S+\/directions\.safetensors,0,3,0-1 --out out\/render\.png$/,
     );
     const bad = await edit(1, [3, 99] as [number, number]);
     expect(bad.statusCode).toBe(400);

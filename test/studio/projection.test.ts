@@ -94,17 +94,20 @@ describe('studio projection jobs', () => {
     expect(res.statusCode).toBe(202);
     const rec0 = res.json() as JobRecord;
     expect(rec0.command).toMatch(
-      /^npx latentlab project --model models\/fmnist-stylegan2 --target \S+uploads\/[0-9a-f]{16}\.png --outdir out\/project --space w\+ --optimizer adam --steps 60$/,
+      /^npx latentlab project --model models\/fmnist-stylegan2 --target \S+uploads\/[0-9a-f]{16}\.png --outdir out\/project --space w\+ --steps 60 --noise --classifier models\/fmnist-classifier$/,
     );
     const progress: JobProgress[] = [];
     if (studio.jobs.get(rec0.id).state !== 'done')
       studio.jobs.subscribe(rec0.id, (e) => e.type === 'progress' && progress.push(e.progress));
     const rec = await studio.jobs.wait(rec0.id);
     expect([rec.state, rec.error]).toEqual(['done', undefined]);
+    // `latentlab project`'s own outputs (NAME.*, its metrics with the options hash) and the studio's views
+    const stem = target.slice(target.lastIndexOf('/') + 1, -'.png'.length);
+    const cli = ['latent.safetensors', 'metrics.json', 'png', 'target.png'].map((e) => `${stem}.${e}`);
     expect(rec.files).toEqual(
-      ['comparison.png', 'loss.json', 'projected.latent.safetensors', 'projected.png', 'target.png'].map(
-        (f) => `jobs/${rec.id}/${f}`,
-      ),
+      [...cli, 'comparison.png', 'loss.json', 'projected.latent.safetensors', 'projected.png', 'target.png']
+        .map((f) => `jobs/${rec.id}/${f}`)
+        .sort(),
     );
     // every step reported in order, with a loss; frames every ceil(60 / 50) = 2 steps, as PNG data URLs
     expect(progress.map((p) => p.step)).toEqual(

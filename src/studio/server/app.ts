@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError } from 'fastify';
 import { LatentlabError, LocalWorkerPool } from '../../index.js';
 import { type JobExecutor, JobQueue, QueueFull, UnknownJob } from './jobQueue.js';
 import { studioJobKinds } from './jobKinds.js';
@@ -10,7 +10,7 @@ import { JOB_WORKER_MODULE, type JobWorkerInit } from './jobWorker.js';
 import { queueExecutor } from './queueExecutor.js';
 import { ModelRegistry, UnknownModel } from './modelRegistry.js';
 import { registerBrowserComputeRoutes } from './routes/browserCompute.js';
-import { type Capabilities, probeCapabilities } from './capabilities.js';
+import { probeCapabilities } from './capabilities.js';
 import { registerCapabilityRoutes } from './routes/capabilities.js';
 import { registerDirectionStripRoutes } from './routes/directionStrip.js';
 import { registerDirectionRoutes } from './routes/directions.js';
@@ -22,6 +22,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerLatentRoutes } from './routes/latents.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerWorkspaceRoutes } from './routes/workspaceFiles.js';
+import type { Studio } from './types.js';
 import { Workspace } from './workspace.js';
 
 export interface StudioOptions {
@@ -68,16 +69,7 @@ function hostName(value: string): string {
   return value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : value.split(':')[0];
 }
 
-export interface Studio {
-  app: FastifyInstance;
-  workspace: Workspace;
-  models: ModelRegistry;
-  jobs: JobQueue;
-  /** The worker processes jobs run in (null with jobsInline). */
-  workers: LocalWorkerPool | null;
-  limits: { image: number; checkpoint: number };
-  capabilities: Capabilities;
-}
+export type { Studio } from './types.js';
 
 /** Keys that would reach an object's prototype if code ever copied a body with plain assignment. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

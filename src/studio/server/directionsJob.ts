@@ -7,10 +7,11 @@ import {
   sefa,
   withMeasuredSigma,
   writeDirections,
+  shellWord,
 } from '../../index.js';
 import { cliPath } from './modelRegistry.js';
-import type { JobDeps, StudioJobKind } from './jobKinds.js';
-import { shellWord } from './render.js';
+import type { JobDeps, StudioJobKind } from './types.js';
+
 import { directionsJobBody } from './schemas.js';
 
 export const DIRECTIONS_FILE = 'directions.safetensors';

@@ -2,14 +2,16 @@ import { stat } from 'node:fs/promises';
 import {
   ArgumentError,
   type DirectionSet,
-  edit,
   type GanModel,
   type Latent,
+  type ModelFacts,
   readDirections,
+  type RenderDeps,
+  type RenderOptions,
+  resolveRenderOptions,
 } from '../../index.js';
-import { cliSource, type LatentRef, type SeedFields } from './latentRefs.js';
-import type { ModelSummary } from './modelRegistry.js';
-import { shellWord } from './render.js';
+import { type LatentRef, readWorkspaceLatent, type SeedFields, seedPartial } from './latentRefs.js';
+import { cliPath, type ModelSummary } from './modelRegistry.js';
 import type { Workspace } from './workspace.js';
 
 /** One edit of a render: a direction of a set, its strength (the set's units: sigma when known) and ws rows [start, end). */
@@ -19,6 +21,16 @@ export interface EditRequest {
   strength: number;
   layers?: [number, number];
 }
+
+export type RenderRequest = Partial<SeedFields> &
+  LatentRef & {
+    model: string;
+    scale?: number;
+    /** Directions to move along, in order (after the latent is drawn or read, before noise resampling). */
+    edits?: EditRequest[];
+    /** Fresh noise in the layers of these ws rows ('fine', '0-3'), drawn from RandomState(seed). */
+    resampleNoise?: { layers: string; seed: number };
+  };
 
 const sets = new Map<string, { mtime: number; set: Promise<DirectionSet> }>();
 
@@ -35,56 +47,47 @@ export async function directionSet(workspace: Workspace, path: string): Promise<
   return set;
 }
 
-/** `latent` moved along each edit in turn (a set found on other weights is refused). */
-export async function applyEdits(
+/**
+ * A studio render request -> `render`'s resolved options (workspace paths spelled as the CLI names them)
+ * and the readers that map those paths back into the workspace (cached, traversal-checked).
+ */
+export function renderRequest(
   workspace: Workspace,
+  info: ModelSummary & ModelFacts,
   model: GanModel,
-  latent: Latent,
-  edits: readonly EditRequest[],
-  scale = 1,
-): Promise<Latent> {
-  let out = latent;
-  for (const e of edits) {
-    const set = await directionSet(workspace, e.directions);
-    if (set.model && set.model.contentHash !== model.manifest.contentHash) {
-      throw new ArgumentError(
-        `directions: ${e.directions} was found on ${set.model.name}, not ${model.name}`,
-      );
-    }
-    out = await edit(out, set, e.strength * scale, { component: e.component, layers: e.layers, model });
-  }
-  return out;
-}
-
-/** The `latentlab edit` command for the first edit (the CLI applies one direction per run). */
-export function editCommand(
-  workspace: Workspace,
-  info: ModelSummary,
-  ref: LatentRef,
-  fields: SeedFields,
-  edits: readonly EditRequest[],
-): string {
-  const e = edits[0];
-  const args = [
-    'npx',
-    'latentlab',
-    'edit',
-    '--model',
-    info.path,
-    '--directions',
-    cliSource(workspace, { latent: e.directions }),
-    '--component',
-    String(e.component),
-  ];
-  if (ref.seed !== undefined) {
-    args.push('--seeds', String(ref.seed));
-    if (fields.psi !== 1) args.push('--trunc', String(fields.psi));
-    if (fields.noiseMode !== 'const') args.push('--noise-mode', fields.noiseMode);
-  } else args.push('--latent', cliSource(workspace, ref));
-  args.push('--strengths', String(e.strength));
-  if (e.layers) args.push('--layers', `${e.layers[0]}-${e.layers[1] - 1}`);
-  args.push('--outdir', 'out/edit');
-  const more =
-    edits.length > 1 ? ` # then ${edits.length - 1} more edit(s): the CLI applies one direction per run` : '';
-  return args.map(shellWord).join(' ') + more;
+  b: RenderRequest,
+  extra: { space?: RenderOptions['space']; out: string; saveLatent?: string },
+): { options: RenderOptions; deps: RenderDeps } {
+  const back = new Map<string, string>();
+  const spell = (rel: string) => {
+    const p = cliPath(workspace.resolve(rel));
+    back.set(p, rel);
+    return p;
+  };
+  const options = resolveRenderOptions(
+    {
+      model: info.path,
+      seed: b.seed,
+      latent: b.latent === undefined ? undefined : spell(b.latent),
+      row: b.row,
+      ...seedPartial(b),
+      space: extra.space,
+      edits: b.edits?.map((e) => ({
+        directions: spell(e.directions),
+        component: e.component,
+        strength: e.strength,
+        layers: e.layers ?? null,
+      })),
+      resampleNoise: b.resampleNoise,
+      upscale: b.scale,
+      out: extra.out,
+      saveLatent: extra.saveLatent,
+    },
+    info,
+  );
+  const deps: RenderDeps = {
+    readDirections: (p) => directionSet(workspace, back.get(p) ?? p),
+    readLatent: (p): Promise<Latent> => readWorkspaceLatent(workspace, model, back.get(p) ?? p),
+  };
+  return { options, deps };
 }

@@ -8,10 +8,11 @@ import {
   labelledGrid,
   renderFrames,
   writeVideo,
+  shellWord,
 } from '../../index.js';
-import type { JobDeps, StudioJobKind } from './jobKinds.js';
-import { type InterpolateRequest, interpolationPath } from './routes/explore.js';
-import { shellWord } from './render.js';
+import type { JobDeps, StudioJobKind } from './types.js';
+import { type InterpolateRequest, interpolationPath } from './exploration.js';
+
 import { interpolateGifJobBody } from './schemas.js';
 import { writeFileAtomic } from './workspace.js';
 

@@ -3,106 +3,76 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ArgumentError,
-  encodePng,
+  formatCommand,
+  GENERATE_SPEC,
+  generate,
   loadModel,
-  makeGrid,
-  makeNoise,
-  toImages,
-  upscale,
+  resolveGenerateOptions,
+  seedFileName,
   writeBundle,
+  shellWord,
 } from '../../index.js';
-import type { Capabilities } from './capabilities.js';
 import { directionsJob } from './directionsJob.js';
 import { interpolateGifJob } from './interpolateGifJob.js';
-import type { JobKind } from './jobQueue.js';
+import type { JobDeps, StudioJobKind } from './types.js';
 import { projectJob } from './projectJob.js';
-import { cliPath, type ModelRegistry } from './modelRegistry.js';
-import { generateCommand, noiseRows, renderSeeds, type SeedSpec, shellWord } from './render.js';
+import { cliPath } from './modelRegistry.js';
+import { type SeedFields, seedPartial } from './latentRefs.js';
+
 import { importModelJobBody, renderSeedsJobBody } from './schemas.js';
-import { type Workspace, writeFileAtomic } from './workspace.js';
 
-/** A job kind the studio offers: the queue's contract plus the JSON schema of its parameters. */
-export interface StudioJobKind extends JobKind {
-  schema: object;
-  summary: string;
-}
+export type { JobDeps, StudioJobKind } from './types.js';
 
-export interface JobDeps {
-  models: ModelRegistry;
-  workspace: Workspace;
-  /** What the server can make (ffmpeg); absent: assume no ffmpeg. */
-  capabilities?: Capabilities;
-}
-
-const BATCH = 8;
 /** An import reads the checkpoint once and writes a bundle: a 1024px FFHQ pickle takes ~1-2 minutes here. */
 const IMPORT_TIME_LIMIT_MS = 20 * 60_000;
-/** At most this many images go into a render job's grid.png (the first ones; all are saved as files). */
-const GRID_MAX = 256;
-
-function seedSpec(p: Record<string, unknown>): SeedSpec {
-  return {
-    seeds: p.seeds as number[],
-    psi: p.psi as number,
-    cutoff: (p.cutoff as number | null) ?? null,
-    noiseMode: p.noiseMode as SeedSpec['noiseMode'],
-    noiseSeed: p.noiseSeed as number,
-    classIndex: p.classIndex as number | undefined,
-  };
-}
 
 /**
- * 'render-seeds': seedNNNN.png for every seed plus grid.png, in batches, reporting after each batch
- * and stopping between batches when cancelled (the CLI's `generate --grid`).
+ * 'render-seeds': `latentlab generate --grid` in the job's folder (seedNNNN.png for every seed plus
+ * grid.png), reporting after each batch and stopping between batches when cancelled.
  */
 function renderSeedsJob({ models }: JobDeps): StudioJobKind {
+  const options = (p: Record<string, unknown>) => {
+    const b = p as unknown as Partial<SeedFields> & {
+      model: string;
+      seeds: number[];
+      scale?: number;
+      columns?: number;
+    };
+    return resolveGenerateOptions(
+      {
+        model: models.info(b.model).path,
+        seeds: b.seeds,
+        ...seedPartial(b),
+        grid: true,
+        gridColumns: b.columns,
+        upscale: b.scale,
+        outdir: 'out/seeds',
+      },
+      models.info(b.model),
+    );
+  };
   return {
     summary: 'images for a list of seeds (latentlab generate)',
     schema: renderSeedsJobBody,
     prepare(p) {
-      const info = models.info(p.model as string);
-      return {
-        command: generateCommand(info.path, info.architecture, seedSpec(p), 'out/seeds', {
-          grid: true,
-          upscale: p.scale as number,
-        }),
-      };
+      return { command: formatCommand(GENERATE_SPEC, options(p)) };
     },
     async run(p, ctx) {
+      const o = options(p);
       const model = await models.get(p.model as string);
-      const spec = seedSpec(p);
-      const scale = p.scale as number;
-      const tiles = [];
-      // 'random' maps are drawn for the whole list at once (as the CLI does), then fed batch by batch
-      const allNoise =
-        model.architecture === 'stylegan2' && spec.noiseMode === 'random'
-          ? makeNoise(model, spec.seeds.length, spec.noiseSeed)
-          : undefined;
-      for (let start = 0; start < spec.seeds.length; start += BATCH) {
-        ctx.checkCancelled();
-        const seeds = spec.seeds.slice(start, start + BATCH);
-        const noise = allNoise && noiseRows(allNoise, start, seeds.length);
-        const images = toImages(await renderSeeds(model, { ...spec, seeds }, BATCH, noise)).map((im) =>
-          upscale(im, scale),
-        );
-        for (let i = 0; i < seeds.length; i++) {
-          await writeFileAtomic(
-            join(ctx.dir, `seed${String(seeds[i]).padStart(4, '0')}.png`),
-            await encodePng(images[i]),
-          );
-        }
-        // the grid is a contact sheet of the first GRID_MAX images (every image is its own file too)
-        tiles.push(...images.slice(0, Math.max(0, GRID_MAX - tiles.length)));
-        const done = Math.min(start + BATCH, spec.seeds.length);
-        ctx.report({ step: done, total: spec.seeds.length, message: `${done}/${spec.seeds.length} images` });
-      }
-      if (tiles.length)
-        await writeFileAtomic(join(ctx.dir, 'grid.png'), await encodePng(makeGrid(tiles, undefined, scale)));
+      await generate(
+        model,
+        { ...o, outdir: ctx.dir },
+        {
+          checkCancelled: () => ctx.checkCancelled(),
+          onBatch: (done, total) => ctx.report({ step: done, total, message: `${done}/${total} images` }),
+        },
+      );
       return {
-        images: spec.seeds.length,
-        grid: tiles.length ? 'grid.png' : null,
-        gridImages: tiles.length,
-        first: `seed${String(spec.seeds[0]).padStart(4, '0')}.png`,
+        images: o.seeds.length,
+        grid: 'grid.png',
+        gridImages: o.seeds.length,
+        first: seedFileName(o.seeds[0]),
       };
     },
   };

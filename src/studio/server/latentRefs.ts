@@ -6,31 +6,38 @@ import {
   type GanModel,
   LATENT_EXTENSION,
   type Latent,
-  latentFromSeeds,
-  selectRows,
 } from '../../index.js';
+import type { NoiseMode, SeedLatentOptions } from '../../index.js';
 import { cliPath } from './modelRegistry.js';
-import type { SeedSpec } from './render.js';
 import type { Workspace } from './workspace.js';
 
 /** The seed-latent settings a request carries (truncation and noise of latents drawn from seeds). */
-export type SeedFields = Omit<SeedSpec, 'seeds'>;
+export interface SeedFields {
+  /** Truncation psi (StyleGAN2). */
+  psi: number;
+  cutoff: number | null;
+  noiseMode: NoiseMode;
+  noiseSeed: number;
+  /** Class label for conditional models. */
+  classIndex?: number;
+}
+
+/** A request's seed fields as the verbs' partial options (absent stays absent: the resolver decides). */
+export function seedPartial(b: Partial<SeedFields>): Partial<SeedLatentOptions> {
+  const out: { -readonly [K in keyof SeedLatentOptions]?: SeedLatentOptions[K] } = {};
+  if (b.psi !== undefined) out.trunc = b.psi;
+  if (b.cutoff !== undefined) out.truncCutoff = b.cutoff;
+  if (b.classIndex !== undefined) out.classIndex = b.classIndex;
+  if (b.noiseMode !== undefined) out.noiseMode = b.noiseMode;
+  if (b.noiseSeed !== undefined) out.noiseSeed = b.noiseSeed;
+  return out;
+}
 
 /** A latent as the studio names it: a seed (drawn with the request's seed fields) or a saved file (one row of it). */
 export interface LatentRef {
   seed?: number;
   latent?: string;
   row?: number;
-}
-
-export function seedFieldsOf(b: Partial<SeedFields>): SeedFields {
-  return {
-    psi: b.psi ?? 1,
-    cutoff: b.cutoff ?? null,
-    noiseMode: b.noiseMode ?? 'const',
-    noiseSeed: b.noiseSeed ?? 0,
-    classIndex: b.classIndex,
-  };
 }
 
 /** Reads a latent file named by a workspace path (traversal-checked) and checks that it fits `model`. */
@@ -54,28 +61,6 @@ export async function readWorkspaceLatent(
   }
   checkLatent(model, latent, path);
   return latent;
-}
-
-/** The Latent a reference names, for `model`. */
-export async function resolveLatent(
-  workspace: Workspace,
-  model: GanModel,
-  ref: LatentRef,
-  fields: SeedFields,
-): Promise<Latent> {
-  if ((ref.seed === undefined) === (ref.latent === undefined))
-    throw new ArgumentError('latent: pass exactly one of seed and latent');
-  if (ref.seed !== undefined) {
-    return latentFromSeeds(model, [ref.seed], {
-      psi: fields.psi,
-      cutoff: fields.cutoff,
-      noiseMode: fields.noiseMode,
-      noiseSeed: fields.noiseSeed,
-      classes: model.cDim ? [fields.classIndex ?? 0] : undefined,
-    });
-  }
-  const latent = await readWorkspaceLatent(workspace, model, ref.latent!);
-  return ref.row !== undefined ? selectRows(latent, [ref.row]) : latent;
 }
 
 /** How the CLI names the same latent: the seed, or the file's path. */

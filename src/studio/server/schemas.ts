@@ -10,12 +10,12 @@ export const LAYER_SPEC = { type: 'string', pattern: '^[a-z0-9,+ -]{1,64}$' } as
 
 const seed = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 
-/** The seed-latent fields shared by grids, renders, saves and jobs. */
+/** The seed-latent fields shared by grids, renders, saves and jobs (no defaults here: the verbs' resolvers decide them). */
 export const seedSpecProperties = {
-  psi: { type: 'number', minimum: -2, maximum: 2, default: 1 },
-  cutoff: { anyOf: [{ type: 'integer', minimum: 1, maximum: 64 }, { type: 'null' }], default: null },
-  noiseMode: { type: 'string', enum: ['const', 'random', 'none'], default: 'const' },
-  noiseSeed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0 },
+  psi: { type: 'number', minimum: -2, maximum: 2 },
+  cutoff: { anyOf: [{ type: 'integer', minimum: 1, maximum: 64 }, { type: 'null' }] },
+  noiseMode: { type: 'string', enum: ['const', 'random', 'none'] },
+  noiseSeed: { type: 'integer', minimum: 0, maximum: 4294967295 },
   classIndex: { type: 'integer', minimum: 0, maximum: 100000 },
 } as const;
 
@@ -31,8 +31,8 @@ export const gridBody = {
     model: MODEL_NAME,
     seeds: seedsArray(64),
     ...seedSpecProperties,
-    columns: { type: 'integer', minimum: 1, maximum: 16, default: 8 },
-    scale: { type: 'integer', minimum: 1, maximum: 16, default: 4 },
+    columns: { type: 'integer', minimum: 1, maximum: 16 },
+    scale: { type: 'integer', minimum: 1, maximum: 16 },
   },
 } as const;
 
@@ -60,7 +60,7 @@ export const renderBody = {
     latent: WORKSPACE_PATH,
     row: { type: 'integer', minimum: 0 },
     ...seedSpecProperties,
-    scale: { type: 'integer', minimum: 1, maximum: 16, default: 8 },
+    scale: { type: 'integer', minimum: 1, maximum: 16 },
     edits: { type: 'array', items: editItem, maxItems: 16 },
     resampleNoise: {
       type: 'object',
@@ -79,7 +79,8 @@ export const renderSeedsJobBody = {
     model: MODEL_NAME,
     seeds: seedsArray(2048),
     ...seedSpecProperties,
-    scale: { type: 'integer', minimum: 1, maximum: 16, default: 1 },
+    scale: { type: 'integer', minimum: 1, maximum: 16 },
+    columns: { type: 'integer', minimum: 1, maximum: 64 },
   },
 } as const;
 
@@ -167,14 +168,14 @@ export const projectJobBody = {
     model: MODEL_NAME,
     image: WORKSPACE_PATH,
     mask: WORKSPACE_PATH,
-    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w' },
-    optimizer: { type: 'string', enum: ['adam', 'lbfgs'], default: 'adam' },
+    space: { type: 'string', enum: ['z', 'w', 'w+'] },
+    optimizer: { type: 'string', enum: ['adam', 'lbfgs'] },
     steps: { type: 'integer', minimum: 1, maximum: 5000, default: 300 },
-    loss: { type: 'string', enum: ['pixel', 'pixel+classifier', 'pixel+discriminator'], default: 'pixel' },
-    prior: { type: 'number', minimum: 0, maximum: 100, default: 0 },
-    noise: { type: 'boolean', default: true },
-    seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 303 },
-    init: { type: 'string', enum: ['mean', 'encoder', 'latent'], default: 'mean' },
+    loss: { type: 'string', enum: ['pixel', 'pixel+classifier', 'pixel+discriminator'] },
+    prior: { type: 'number', minimum: 0, maximum: 100 },
+    noise: { type: 'boolean' },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    init: { type: 'string', enum: ['mean', 'encoder', 'latent'] },
     initLatent: WORKSPACE_PATH,
   },
 } as const;
@@ -212,7 +213,7 @@ export const saveLatentBody = {
     ...renderBody.properties,
     // checked by the route (a message that says what is allowed rather than a pattern)
     name: { type: 'string', minLength: 1, maxLength: 200 },
-    space: { type: 'string', enum: ['z', 'w', 'w+'], default: 'w+' },
-    overwrite: { type: 'boolean', default: false },
+    space: { type: 'string', enum: ['z', 'w', 'w+'] },
+    overwrite: { type: 'boolean' },
   },
 } as const;

@@ -1,9 +1,8 @@
-import { renderLatent, Tensor } from '../../../index.js';
-import type { Studio } from '../app.js';
-import { applyEdits } from '../edits.js';
-import { gridPng } from '../render.js';
+import { renderedLatent, renderLatent, Tensor } from '../../../index.js';
+import { type RenderRequest, renderRequest } from '../edits.js';
+import { gridPng } from '../gridPng.js';
 import { renderBody, WORKSPACE_PATH } from '../schemas.js';
-import { type RenderRequest, requestedLatent } from './latents.js';
+import type { Studio } from '../types.js';
 
 type StripRequest = RenderRequest & {
   directions: string;
@@ -48,21 +47,28 @@ export function registerDirectionStripRoutes(studio: Studio): void {
       const others = (b.edits ?? []).filter(
         (e) => !(e.directions === b.directions && e.component === b.component),
       );
-      const { latent: base } = await requestedLatent(studio, {
-        ...b,
-        edits: others.length ? others : undefined,
-      });
       const tiles: Tensor<'float32'>[] = [];
       for (const strength of b.strengths) {
-        const moved = await applyEdits(studio.workspace, model, base, [
+        // the render verb's latent with this direction's edit last (what `render --edit ...` draws)
+        const edits = [
+          ...others,
           { directions: b.directions, component: b.component, strength, layers: b.layers },
-        ]);
-        tiles.push(await renderLatent(model, moved));
+        ];
+        const { options, deps } = renderRequest(
+          studio.workspace,
+          studio.models.info(b.model),
+          model,
+          { ...b, edits },
+          {
+            out: 'out/strip.png',
+          },
+        );
+        tiles.push(await renderLatent(model, await renderedLatent(model, options, deps)));
       }
       const [, c, hgt, wid] = tiles[0].shape;
       const all = Tensor.float32([tiles.length, c, hgt, wid]);
       tiles.forEach((t, i) => all.data.set(t.data.subarray(0, c * hgt * wid), i * c * hgt * wid));
-      return reply.type('image/png').send(await gridPng(all, tiles.length, b.scale));
+      return reply.type('image/png').send(await gridPng(all, tiles.length, b.scale!));
     },
   );
 }

@@ -10,13 +10,13 @@ import {
   latentFromSeeds,
   type PcaResult,
   principalComponents,
+  renderedLatent,
   StreamingCovariance,
   toWs,
 } from '../../../index.js';
-import type { Studio } from '../app.js';
-import { applyEdits, directionSet } from '../edits.js';
+import type { Studio } from '../types.js';
+import { directionSet, type RenderRequest, renderRequest } from '../edits.js';
 import { pcaBody } from '../schemas.js';
-import { type RenderRequest, requestedLatent } from './latents.js';
 
 interface PcaCache {
   pca: PcaResult;
@@ -80,7 +80,12 @@ async function meanW(model: GanModel, latent: Latent): Promise<Float64Array> {
 function directionFigures(set: DirectionSet) {
   const attrs = (set.provenance.attributes as Record<string, unknown>[] | undefined) ?? [];
   const rec = set.provenance.preservation as
-    | { judge: string; num: number; units: string; byLabel: Record<string, { strength: number; attributeChange: number | null; classKept: number }[]> }
+    | {
+        judge: string;
+        num: number;
+        units: string;
+        byLabel: Record<string, { strength: number; attributeChange: number | null; classKept: number }[]>;
+      }
     | undefined;
   return {
     names: set.labels.map((label, i) => {
@@ -99,7 +104,11 @@ function directionFigures(set: DirectionSet) {
           byLabel: Object.fromEntries(
             Object.entries(rec.byLabel).map(([label, rows]) => [
               label,
-              rows.map((r) => ({ strength: r.strength, attributeChange: r.attributeChange, classKept: r.classKept })),
+              rows.map((r) => ({
+                strength: r.strength,
+                attributeChange: r.attributeChange,
+                classKept: r.classKept,
+              })),
             ]),
           ),
         }
@@ -202,18 +211,17 @@ export function registerDirectionRoutes(studio: Studio): void {
       if (!model.hasWSpace)
         throw new ArgumentError(`pca: ${model.name} is a ${model.architecture}; it has no W space`);
       const { pca, points } = await wPca(model, b.samples);
-      const { latent: base } = await requestedLatent(studio, {
-        ...b,
-        edits: undefined,
-        resampleNoise: undefined,
+      // the render's latent along its edit path: every strength scaled by t in [0, 1]
+      const { options, deps } = renderRequest(workspace, models.info(b.model), model, b, {
+        out: 'out/render.png',
       });
-      const steps = b.edits?.length ? 11 : 1;
+      const steps = options.edits.length ? 11 : 1;
       const path: [number, number][] = [];
       for (let i = 0; i < steps; i++) {
         const t = steps === 1 ? 0 : i / (steps - 1);
-        path.push(
-          project2(pca, await meanW(model, await applyEdits(workspace, model, base, b.edits ?? [], t))),
-        );
+        const edits = options.edits.map((e) => ({ ...e, strength: e.strength * t }));
+        const latent = await renderedLatent(model, { ...options, edits, resampleNoise: null }, deps);
+        path.push(project2(pca, await meanW(model, latent)));
       }
       return {
         explained: pca.explained,

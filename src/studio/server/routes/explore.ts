@@ -2,24 +2,24 @@ import {
   ArgumentError,
   blankLike,
   encodePng,
-  type GanModel,
   imagesOf,
-  interpolate,
-  type InterpolationMethod,
   labelledGrid,
-  LATENT_EXTENSION,
-  type Latent,
-  type LatentSource,
-  latentsFromSources,
   parseLayerRange,
   renderFrames,
   styleMixGrid,
+  formatRange as formatSeeds,
+  shellWord,
 } from '../../../index.js';
-import type { Studio } from '../app.js';
-import type { ModelRegistry } from '../modelRegistry.js';
-import type { Workspace } from '../workspace.js';
-import { cliSource, type LatentRef, type SeedFields, seedFieldsOf } from '../latentRefs.js';
-import { formatSeeds, shellWord } from '../render.js';
+import type { Studio } from '../types.js';
+import {
+  interpolationPath,
+  type InterpolateRequest,
+  latentsOf,
+  seedFieldsOf,
+  seedFlags,
+} from '../exploration.js';
+import { cliSource, type LatentRef, type SeedFields } from '../latentRefs.js';
+
 import { interpolateBody, mixBody } from '../schemas.js';
 
 export interface MixRequest extends Partial<SeedFields> {
@@ -32,22 +32,6 @@ export interface MixRequest extends Partial<SeedFields> {
   scale: number;
 }
 
-export interface InterpolateRequest extends Partial<SeedFields> {
-  model: string;
-  keys: LatentRef[];
-  steps: number;
-  method?: InterpolationMethod;
-  loop: boolean;
-  layers?: string;
-  scale: number;
-}
-
-/** What path building needs from the studio (a job has it too). */
-export interface ExploreDeps {
-  models: ModelRegistry;
-  workspace: Workspace;
-}
-
 /** A short label for a row or column of the mixing figure: the seed, or the saved latent's name. */
 const refLabel = (r: LatentRef) =>
   r.seed !== undefined
@@ -56,71 +40,6 @@ const refLabel = (r: LatentRef) =>
         .latent!.split('/')
         .pop()!
         .replace(/\.latent\.safetensors$/, '');
-
-/** Seed-latent flags of the exploration commands (they draw seeds into z with these). */
-function seedFlags(f: SeedFields): string[] {
-  const args: string[] = [];
-  if (f.psi !== 1) args.push('--trunc', String(f.psi));
-  if (f.cutoff !== null) args.push('--trunc-cutoff', String(f.cutoff));
-  if (f.noiseMode !== 'const') args.push('--noise-mode', f.noiseMode);
-  if (f.noiseMode === 'random' && f.noiseSeed) args.push('--noise-seed', String(f.noiseSeed));
-  return args;
-}
-
-/** Latents for studio references exactly as the exploration commands draw them (seeds batched, files imported). */
-async function latentsOf(
-  studio: ExploreDeps,
-  model: GanModel,
-  refs: readonly LatentRef[],
-  f: SeedFields,
-): Promise<Latent> {
-  const sources: LatentSource[] = refs.map((r) => {
-    if ((r.seed === undefined) === (r.latent === undefined))
-      throw new ArgumentError('latent: pass exactly one of seed and latent');
-    if (r.latent !== undefined && !r.latent.endsWith(LATENT_EXTENSION))
-      throw new ArgumentError(`latent: '${r.latent}' is not a ${LATENT_EXTENSION} file`);
-    return r.seed !== undefined ? { seed: r.seed } : { file: studio.workspace.resolve(r.latent!) };
-  });
-  return latentsFromSources(model, sources, {
-    space: 'z',
-    psi: f.psi,
-    cutoff: f.cutoff,
-    classIndex: f.classIndex,
-    noiseMode: f.noiseMode,
-    noiseSeed: f.noiseSeed,
-  });
-}
-
-/** Keyframes of an interpolation: the path, and the `latentlab interpolate` arguments naming them. */
-export async function interpolationPath(studio: ExploreDeps, b: InterpolateRequest) {
-  const info = studio.models.info(b.model);
-  const model = await studio.models.get(b.model);
-  const fields = seedFieldsOf(b);
-  const keys = await latentsOf(studio, model, b.keys, fields);
-  const layers = b.layers ? parseLayerRange(model, b.layers) : undefined;
-  const path = await interpolate(model, keys, {
-    framesPerSegment: b.steps,
-    method: b.method,
-    loop: b.loop,
-    layers,
-  });
-  // the CLI takes seeds first, then --keys in order; keep the studio's order by passing everything as keys
-  const args = [
-    'npx',
-    'latentlab',
-    'interpolate',
-    '--model',
-    info.path,
-    '--keys',
-    b.keys.map((k) => cliSource(studio.workspace, k)).join(','),
-  ];
-  args.push('--steps', String(b.steps), ...seedFlags(fields));
-  if (b.method) args.push('--method', b.method);
-  if (b.loop) args.push('--loop');
-  if (b.layers) args.push('--layers', b.layers);
-  args.push('--upscale', String(b.scale), '--outdir', 'out/interpolate');
-  return { model, path, args };
-}
 
 /** Style-mixing matrices and interpolation strips (PNG, with the CLI command in x-latentlab-command). */
 export function registerExploreRoutes(studio: Studio): void {
@@ -134,7 +53,7 @@ export function registerExploreRoutes(studio: Studio): void {
       throw new ArgumentError(
         `mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2 or StyleGAN3`,
       );
-    const fields = seedFieldsOf(b);
+    const fields = seedFieldsOf(b, info);
     const layers = parseLayerRange(model, b.layers);
     const rowRefs: LatentRef[] = [
       ...(b.rows ?? []).map((seed) => ({ seed })),

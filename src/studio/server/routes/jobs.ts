@@ -1,5 +1,5 @@
-import type { Studio } from '../app.js';
-import type { StudioJobKind } from '../jobKinds.js';
+import type { Studio } from '../types.js';
+import type { StudioJobKind } from '../types.js';
 import type { JobEvent } from '../jobQueue.js';
 import { jobIdParams } from '../schemas.js';
 

@@ -1,11 +1,10 @@
-import type { Studio } from '../app.js';
-import { generateCommand, gridPng, renderSeeds, type SeedSpec } from '../render.js';
+import { formatCommand, GENERATE_SPEC, generateGridPng, resolveGenerateOptions } from '../../../index.js';
+import type { Studio } from '../types.js';
+import { type SeedFields, seedPartial } from '../latentRefs.js';
 import { gridBody, modelParams } from '../schemas.js';
 
-type SeedFields = Omit<SeedSpec, 'seeds'>;
-
 /** Model list and info, and seed grids (PNG, with the equivalent CLI command in a header). */
-export function registerModelRoutes({ app, models }: Studio): void {
+export function registerModelRoutes({ app, models }: Pick<Studio, 'app' | 'models'>): void {
   app.get('/api/models', async () => models.list());
 
   app.get<{ Params: { name: string } }>(
@@ -14,21 +13,25 @@ export function registerModelRoutes({ app, models }: Studio): void {
     async (req) => models.info(req.params.name),
   );
 
-  app.post<{ Body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number } }>(
-    '/api/grid',
-    { schema: { body: gridBody } },
-    async (req, reply) => {
-      const { model: name, columns, scale, ...spec } = req.body;
-      const info = models.info(name);
-      const images = await renderSeeds(await models.get(name), spec);
-      const command = generateCommand(info.path, info.architecture, spec, 'out/grid', {
+  // the grid is `generate --grid`'s grid.png, made by the same library call
+  app.post<{
+    Body: Partial<SeedFields> & { model: string; seeds: number[]; columns?: number; scale?: number };
+  }>('/api/grid', { schema: { body: gridBody } }, async (req, reply) => {
+    const b = req.body;
+    const info = models.info(b.model);
+    const o = resolveGenerateOptions(
+      {
+        model: info.path,
+        seeds: b.seeds,
+        ...seedPartial(b),
         grid: true,
-        upscale: scale,
-      });
-      return reply
-        .type('image/png')
-        .header('x-latentlab-command', command)
-        .send(await gridPng(images, columns, scale));
-    },
-  );
+        gridColumns: b.columns,
+        upscale: b.scale,
+        outdir: 'out/grid',
+      },
+      info,
+    );
+    const png = await generateGridPng(await models.get(b.model), o);
+    return reply.type('image/png').header('x-latentlab-command', formatCommand(GENERATE_SPEC, o)).send(png);
+  });
 }

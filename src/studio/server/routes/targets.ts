@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ArgumentError, readTarget } from '../../../index.js';
 import type { Studio } from '../app.js';
-import { gridPng } from '../render.js';
+import { gridPng } from '../gridPng.js';
 import { MODEL_NAME, WORKSPACE_PATH } from '../schemas.js';
 
 /**

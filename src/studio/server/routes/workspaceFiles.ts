@@ -7,7 +7,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArgumentError, encodePng, readImage } from '../../../index.js';
 import type { FastifyRequest } from 'fastify';
-import type { Studio } from '../app.js';
+import type { Studio } from '../types.js';
 import { writeFileAtomic } from '../workspace.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -112,7 +112,10 @@ export function registerWorkspaceRoutes({ app, workspace, limits }: Studio): voi
       part.file.resume();
       return reply
         .status(415)
-        .send({ error: `upload: '${shownName(part.filename)}' is not a checkpoint (.pkl, .pt, .pth)`, statusCode: 415 });
+        .send({
+          error: `upload: '${shownName(part.filename)}' is not a checkpoint (.pkl, .pt, .pth)`,
+          statusCode: 415,
+        });
     }
     const tmp = join(workspace.dir('uploads'), `.upload-${randomBytes(6).toString('hex')}.tmp`);
     const hash = createHash('sha256');
@@ -143,12 +146,10 @@ export function registerWorkspaceRoutes({ app, workspace, limits }: Studio): voi
       await rm(tmp, { force: true });
     }
     if (!stored)
-      return reply
-        .status(413)
-        .send({
-          error: `upload: '${shownName(part.filename)}' is larger than ${limits.checkpoint} bytes`,
-          statusCode: 413,
-        });
+      return reply.status(413).send({
+        error: `upload: '${shownName(part.filename)}' is larger than ${limits.checkpoint} bytes`,
+        statusCode: 413,
+      });
     return reply.status(201).send({ path: `uploads/${stored}`, size, original: part.filename });
   });
 }

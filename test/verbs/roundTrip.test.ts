@@ -1,0 +1,191 @@
+// formatArgs / parseArgs round trip: for random option sets of every table-driven verb, the command
+// written for the resolved options parses and resolves back to the same options (seeded, many cases).
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalJson,
+  formatOptionArgs,
+  GENERATE_SPEC,
+  type ModelFacts,
+  parseOptionArgs,
+  PROJECT_SPEC,
+  RandomState,
+  RENDER_SPEC,
+  resolveGenerateOptions,
+  resolveProjectOptions,
+  resolveRenderOptions,
+  shellJoin,
+  shellSplit,
+  type VerbSpec,
+} from '../../src/index.js';
+
+const SG2: ModelFacts & { imgChannels: number } = {
+  name: 'sg2',
+  architecture: 'stylegan2',
+  cDim: 0,
+  imgChannels: 1,
+};
+const COND: ModelFacts & { imgChannels: number } = {
+  name: 'cond',
+  architecture: 'stylegan2',
+  cDim: 10,
+  imgChannels: 3,
+};
+const DCGAN: ModelFacts & { imgChannels: number } = {
+  name: 'dc',
+  architecture: 'dcgan',
+  cDim: 0,
+  imgChannels: 1,
+};
+
+const rng = new RandomState(20261202);
+const int = (n: number) => Math.floor(rng.randomSample() * n);
+const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+const maybe = <T>(v: () => T): T | undefined => (int(3) === 0 ? undefined : v());
+const path = () =>
+  pick(['models/fmnist-stylegan2', '/tmp/a b/c,d.latent.safetensors', "it's.png", 'x', '-dash']);
+const num = () => pick([0, 1, -1, 0.7, 1e5, 0.05, 3, 2.5e-3, -0.125]);
+
+function seedFields(model: ModelFacts) {
+  return {
+    trunc: maybe(() => pick([0.5, 0.7, 1, -0.3])),
+    truncCutoff: maybe(() => pick([null, 0, 3, 8])),
+    classIndex: model.cDim ? int(model.cDim) : undefined,
+    noiseMode: maybe(() => pick(['const', 'random', 'none'] as const)),
+    noiseSeed: maybe(() => int(1000)),
+  };
+}
+
+function roundTrip(spec: VerbSpec, resolved: object, resolve: (p: Record<string, unknown>) => object) {
+  const argv = formatOptionArgs(spec, resolved);
+  expect(argv.slice(0, spec.words.length)).toEqual(spec.words);
+  // through a shell line and back, as a user copies it
+  const again = shellSplit(shellJoin(argv));
+  expect(again).toEqual(argv);
+  const back = resolve(parseOptionArgs(spec, again.slice(spec.words.length)));
+  expect(canonicalJson(back)).toBe(canonicalJson(resolved));
+}
+
+const CASES = 300;
+
+describe('formatArgs -> parseArgs resolves back to the same options', () => {
+  it('generate', () => {
+    for (let i = 0; i < CASES; i++) {
+      const model = pick([SG2, COND, DCGAN]);
+      const o = resolveGenerateOptions(
+        {
+          model: path(),
+          seeds: maybe(() => Array.from({ length: 1 + int(6) }, () => int(20))),
+          ...seedFields(model),
+          grid: maybe(() => int(2) === 0),
+          gridColumns: maybe(() => pick([null, 1, 4])),
+          upscale: maybe(() => 1 + int(8)),
+          batch: maybe(() => 1 + int(16)),
+          // no outdir: only the latent file (the README's `generate --save-latent` example)
+          ...(int(4) === 0
+            ? { saveLatent: path() }
+            : { outdir: path(), saveLatent: maybe(() => pick([null, path()])) }),
+          force: maybe(() => int(2) === 0),
+        },
+        model,
+      );
+      roundTrip(GENERATE_SPEC, o, (p) => resolveGenerateOptions(p, model));
+    }
+  });
+
+  it('render (several edits, noise resampling, files or seeds)', () => {
+    for (let i = 0; i < CASES; i++) {
+      const model = pick([SG2, COND]);
+      const fromSeed = int(2) === 0;
+      const o = resolveRenderOptions(
+        {
+          model: path(),
+          ...(fromSeed
+            ? { seed: int(1000), ...seedFields(model) }
+            : { latent: path(), row: maybe(() => int(4)) }),
+          space: maybe(() => pick(['z', 'w', 'w+'] as const)),
+          edits: maybe(() =>
+            Array.from({ length: int(4) }, () => ({
+              directions: pick(['jobs/a,b/directions.safetensors', 'd.npz', "it's dir"]),
+              component: int(16),
+              strength: num(),
+              layers: pick([null, [0, 4], [2, 3]] as const),
+            })),
+          ),
+          resampleNoise: maybe(() =>
+            pick([null, { layers: 'fine', seed: int(9) }, { layers: '0-3', seed: 0 }]),
+          ),
+          upscale: maybe(() => 1 + int(8)),
+          out: path(),
+          saveLatent: maybe(() => pick([null, path()])),
+        },
+        model,
+      );
+      roundTrip(RENDER_SPEC, o, (p) => resolveRenderOptions(p, model));
+    }
+  });
+
+  it('project (every space x optimiser x loss, noise on and off)', () => {
+    for (let i = 0; i < CASES; i++) {
+      const model = pick([SG2, DCGAN]);
+      const sg2 = model.architecture === 'stylegan2';
+      const o = resolveProjectOptions(
+        {
+          model: path(),
+          target: path(),
+          outdir: path(),
+          space: maybe(() => (sg2 ? pick(['z', 'w', 'w+'] as const) : 'z')),
+          optimizer: maybe(() => pick(['adam', 'lbfgs'] as const)),
+          steps: maybe(() => 1 + int(500)),
+          noise: maybe(() => int(2) === 0),
+          lr: maybe(() => Math.abs(num())),
+          mse: maybe(() => Math.abs(num())),
+          l1: maybe(() => Math.abs(num())),
+          vgg: maybe(() => pick([null, 'vgg16.pth'])),
+          vggWeight: maybe(() => Math.abs(num())),
+          classifier: maybe(() => pick([null, 'models/fmnist-classifier'])),
+          discWeight: maybe(() => (sg2 ? pick([0, 1]) : 0)),
+          prior: maybe(() => Math.abs(num())),
+          mask: maybe(() => pick([null, path()])),
+          init: maybe(() => pick([null, path()])),
+          video: maybe(() => int(2) === 0),
+          videoFormat: maybe(() => pick(['gif', 'mp4', 'frames'] as const)),
+          seed: maybe(() => int(10_000)),
+          force: maybe(() => int(2) === 0),
+        },
+        model,
+      );
+      roundTrip(PROJECT_SPEC, o, (p) => resolveProjectOptions(p, model));
+    }
+  });
+});
+
+describe('the defaults are decided once, by the resolver', () => {
+  it('project: L-BFGS keeps the noise maps fixed, Adam optimises them; NVIDIA loss (no feature loss) by default', () => {
+    const base = { model: 'm', target: 't.png', outdir: 'o' };
+    expect(resolveProjectOptions({ ...base, optimizer: 'lbfgs' }, SG2).noise).toBe(false);
+    expect(resolveProjectOptions({ ...base, optimizer: 'adam' }, SG2).noise).toBe(true);
+    expect(resolveProjectOptions(base, SG2).featureWeight).toBe(0);
+    expect(resolveProjectOptions(base, DCGAN).space).toBe('z');
+    expect(() => resolveProjectOptions({ ...base, space: 'w' }, DCGAN)).toThrow(/only space is z/);
+  });
+
+  it('conditional models need a class, in generate and in render alike; unconditional ones refuse it', () => {
+    expect(() => resolveGenerateOptions({ model: 'm', outdir: 'o' }, COND)).toThrow(
+      /conditional: pass --class 0\.\.9/,
+    );
+    expect(() => resolveRenderOptions({ model: 'm', out: 'o.png', seed: 1 }, COND)).toThrow(
+      /conditional: pass --class 0\.\.9/,
+    );
+    expect(() => resolveGenerateOptions({ model: 'm', outdir: 'o', classIndex: 2 }, SG2)).toThrow(
+      /unconditional/,
+    );
+  });
+
+  it('parsing fills nothing in: absent flags stay absent', () => {
+    expect(parseOptionArgs(PROJECT_SPEC, ['--model', 'm', '--no-noise'])).toEqual({
+      model: 'm',
+      noise: false,
+    });
+    expect(() => parseOptionArgs(GENERATE_SPEC, ['--bogus'])).toThrow(/unknown flag --bogus/);
+  });
+});
