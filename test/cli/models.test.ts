@@ -34,7 +34,7 @@ describe.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))('import / generate / 
     const out = join(tmp, 'gen');
     const r = latentlab('generate', '--model', bundle, '--seeds', '0-2,42', '--trunc', '0.7', '--grid', '--outdir', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['grid.png', 'seed0000.png', 'seed0001.png', 'seed0002.png', 'seed0042.png']);
+    expect(readdirSync(out).sort()).toEqual(['grid.png', 'latentlab-run.json', 'seed0000.png', 'seed0001.png', 'seed0002.png', 'seed0042.png']);
     const img = await readImage(join(out, 'seed0042.png'));
     expect([img.width, img.height, img.channels]).toEqual([32, 32, 3]);
     // fixture A's z were drawn with RandomState(210001).randn(4, 64): seed 210001's first row.

@@ -144,7 +144,8 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await expect.poll(() => page.getByTestId('model-picker').inputValue(), POLL).toBe(SG2);
     await nextVersion('seed-grid', 0);
     await nextVersion('latent-image', 0);
-    expect(await pngSize('[data-testid="seed-grid"]')).toBe('768x384'); // 32 seeds, 8 columns, 32 px × 3
+    // 32 seeds, 8 columns of 32 px × 3, 3 px apart: exactly `generate --grid --grid-columns 8 --upscale 3`
+    expect(await pngSize('[data-testid="seed-grid"]')).toBe('789x393');
     await expect
       .poll(() => page.getByTestId('grid-command-text').textContent(), POLL)
       .toContain('--seeds 0-31 --trunc 0.7');
@@ -164,7 +165,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await nextVersion('latent-image', v);
     await expect
       .poll(() => page.getByTestId('latent-command-text').textContent(), POLL)
-      .toMatch(/--seeds 0 --trunc 0( |$)/);
+      .toMatch(/latentlab render .*--seed 0 --trunc 0( |$)/);
     await page.waitForTimeout(500);
     expect(await version('seed-grid')).toBe(grid); // the grid did not re-render
     for (let i = 0; i < 14; i++) await page.keyboard.press('ArrowRight');
@@ -222,7 +223,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     expect(await settledLatent()).not.toBe(before);
     await expect
       .poll(() => page.getByTestId('latent-command-text').textContent(), POLL)
-      .toMatch(/latentlab edit .* --component 9 .* --strengths 5 /);
+      .toMatch(/latentlab render .* --edit [^ ]*directions\.safetensors,9,5( |$)/);
     await expect.poll(() => page.getByTestId('direction-9-value').inputValue(), POLL).toBe('5');
     await nextVersion('direction-strip-9', 0);
     expect(await pngSize('[data-testid="direction-strip-9"]')).toBe('320x64'); // 5 tiles of 32 px × 2
@@ -451,7 +452,8 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       .toBe('export · 1000 seeds (0-999) · ψ 0.7');
     await expect.poll(() => job.getByTestId('job-state').textContent(), { timeout: 120_000 }).toBe('done');
     await expect.poll(() => job.locator('img.thumb').count(), POLL).toBe(1);
-    await expect.poll(() => job.textContent(), POLL).toContain('grid: the first 256 of 1000 images');
+    // the grid is generate --grid's: every seed (the job's command says so)
+    await expect.poll(() => job.textContent(), POLL).toContain('--seeds 0-999 --trunc 0.7 --grid');
     const zip = await job.getByTestId('job-zip').getAttribute('href');
     const head = await page.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), zip!);
     expect(head).toBe('application/zip');

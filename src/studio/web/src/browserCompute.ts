@@ -79,17 +79,22 @@ function steps(model: string, path: string): Promise<Steps> {
   return s;
 }
 
-/** Tiles [C, R, R] images into a PNG (nearest-neighbour upscaled by `scale`), as the server's gridPng does. */
+/**
+ * Tiles [C, R, R] images into a PNG exactly as `generate --grid` lays out grid.png: nearest-neighbour
+ * upscaled by `scale`, tiles `scale` pixels apart on black.
+ */
 async function png(g: BrowserGenerator, images: Float32Array[], columns: number, scale: number): Promise<string> {
   const r = g.resolution;
+  const tile = r * scale;
   const cols = Math.max(1, Math.min(columns, images.length));
   const rows = Math.ceil(images.length / cols);
-  const W = cols * r * scale;
-  const out = new ImageData(W, rows * r * scale);
+  const W = cols * tile + (cols - 1) * scale;
+  const out = new ImageData(W, rows * tile + (rows - 1) * scale);
+  for (let i = 3; i < out.data.length; i += 4) out.data[i] = 255; // opaque black gaps
   images.forEach((img, i) => {
     const rgba = toRgba(img, g.info.dims.channels, r);
-    const x0 = (i % cols) * r * scale;
-    const y0 = Math.floor(i / cols) * r * scale;
+    const x0 = (i % cols) * (tile + scale);
+    const y0 = Math.floor(i / cols) * (tile + scale);
     for (let y = 0; y < r * scale; y++)
       for (let x = 0; x < r * scale; x++) {
         const src = (Math.floor(y / scale) * r + Math.floor(x / scale)) * 4;
