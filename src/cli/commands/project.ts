@@ -1,4 +1,6 @@
 import {
+  hashOf,
+  projectionKey,
   listTargets,
   lossWeightsOf,
   type FilesProgress,
@@ -80,6 +82,8 @@ export const projectCommand = tableCommand({
             maxPixels: o.maxPixels,
             framesEvery: 0,
             videoFormat: o.videoFormat,
+            // recorded in each metrics file, as a local run records it (resume keyed on options)
+            runKey: { options: projectionKey(o), hash: hashOf(projectionKey(o)) },
           },
           sources: await listTargets(o.target),
           outdir: o.outdir,

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { ArgumentError } from '../../core/errors.js';
 import { type ProjectFilesOptions, projectFiles } from '../../inversion/files.js';
 import type { FeatureNets } from '../../inversion/losses.js';
+import { PROJECT_SPEC } from '../../inversion/projectOptions.js';
 import type { BundleRef } from './bundles.js';
 import { contentId, type Shard } from './submit.js';
 import type { TaskHandler } from './worker.js';
@@ -12,8 +13,11 @@ import type { TaskHandler } from './worker.js';
 /** The projection settings that travel with a shard: plain JSON (the verb's options minus files and nets). */
 export type ProjectShardOptions = Omit<
   ProjectFilesOptions,
-  'outdir' | 'nets' | 'mask' | 'init' | 'metricsClassifier' | 'onProgress' | 'resume' | 'batchSize'
->;
+  'outdir' | 'nets' | 'mask' | 'init' | 'metricsClassifier' | 'onProgress' | 'resume' | 'batchSize' | 'runKey'
+> & {
+  /** The resolved options' key and hash that each metrics file records (PROJECT_SPEC is re-attached here). */
+  runKey?: { options: Record<string, unknown>; hash: string };
+};
 
 export interface ProjectShardData {
   model: BundleRef;
@@ -103,8 +107,10 @@ export const runProjectShard: TaskHandler = async (raw, ctx, locator) => {
     const nets: FeatureNets = {};
     if (classifier && (data.options.losses?.classifier ?? 0) > 0) nets.classifier = classifier;
     const outdir = join(scratch, 'out');
+    const { runKey, ...options } = data.options;
     const [r] = await projectFiles(model, [source], {
-      ...data.options,
+      ...options,
+      ...(runKey ? { runKey: { spec: PROJECT_SPEC, ...runKey } } : {}),
       outdir,
       nets,
       metricsClassifier: classifier,
