@@ -14,7 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { Tensor } from '../src/core/tensor.js';
 import { loadFashionMnist } from '../src/data/fashionMnist.js';
-import { loadModel } from '../src/formats/loadModel.js';
+import { loadModel } from '../src/models/io/loadModel.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../src/inversion/metrics.js';
 import { type ProjectOptions, project } from '../src/inversion/projector.js';
 import type { LatentSpace } from '../src/latent/latent.js';

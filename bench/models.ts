@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Tensor } from '../src/core/tensor.js';
-import { loadModel } from '../src/formats/loadModel.js';
+import { loadModel } from '../src/models/io/loadModel.js';
 import type { Program } from '../src/graph/program.js';
 import { topoSort } from '../src/graph/topo.js';
 import { input, type Value } from '../src/graph/value.js';

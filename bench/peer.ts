@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Tensor } from '../src/core/tensor.js';
 import { input } from '../src/graph/value.js';
-import { loadModel } from '../src/formats/loadModel.js';
+import { loadModel } from '../src/models/io/loadModel.js';
 import { mapToW, broadcastWs } from '../src/models/stylegan2/mapping.js';
 import { synthesize } from '../src/models/stylegan2/synthesis.js';
 import { compile, type Executable } from '../src/runtime/compile.js';

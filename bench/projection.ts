@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { Tensor } from '../src/core/tensor.js';
 import { RandomState } from '../src/core/rng.js';
-import { loadModel } from '../src/formats/loadModel.js';
+import { loadModel } from '../src/models/io/loadModel.js';
 import type { Program } from '../src/graph/program.js';
 import { input, type Value } from '../src/graph/value.js';
 import { activeTerms } from '../src/inversion/losses.js';

@@ -53,9 +53,9 @@ export { VIDEO_EXTENSIONS, VideoEncoderMissing, type VideoOptions, writeVideo } 
 export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
 
 // formats
-export { loadModel, type LoadOptions } from './formats/loadModel.js';
-export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './formats/bundle.js';
-export { exportOnnx, type ExportedGraph, type ExportOnnxOptions, type ExportedNoise, NOISE_CONST_FILE, type OnnxExport } from './formats/onnxExport.js';
+export { loadModel, type LoadOptions } from './models/io/loadModel.js';
+export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './models/io/bundle.js';
+export { exportOnnx, type ExportedGraph, type ExportOnnxOptions, type ExportedNoise, NOISE_CONST_FILE, type OnnxExport } from './models/io/onnxExport.js';
 export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
 export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, loadTorchFile, loadNvidiaPickle } from './formats/files.js';
 export { RandomState, type RandomStateSnapshot } from './core/rng.js';

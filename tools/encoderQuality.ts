@@ -9,7 +9,7 @@
 // Adam batches of `--batch` images (independent), time / images.
 import { Tensor } from '../src/core/tensor.js';
 import { loadFashionMnist } from '../src/data/fashionMnist.js';
-import { loadModel } from '../src/formats/loadModel.js';
+import { loadModel } from '../src/models/io/loadModel.js';
 import { encode } from '../src/inversion/encode.js';
 import { readEncoderBundle } from '../src/inversion/encoderBundle.js';
 import { encodeAndProject, HYBRID_DEFAULTS } from '../src/inversion/hybrid.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import { latentFromSeeds, toWs } from '../latent/latent.js';
 import { makeDirectionSet } from './direction.js';
 import { edit } from './edit.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, CheckpointError, ShapeError } from '../core/errors.js';
 import { RandomState } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import { GanModel } from '../models/ganModel.js';
 import { readClassifierBundle } from '../models/classifier/bundle.js';
 import type { Classifier } from '../models/classifier/classifier.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toImages, writePng } from '../formats/image.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import { latentFromSeeds, renderLatent } from '../latent/latent.js';
 import type { GanModel } from '../models/ganModel.js';
 import { clearSessionCache } from '../runtime/compile.js';

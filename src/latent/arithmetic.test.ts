@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../core/tensor.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import type { GanModel } from '../models/ganModel.js';
 import { expressionNames, latentExpression } from './arithmetic.js';
 import { applyAttribute, attributeVector, type ClassMeans, classIndex } from './attributes.js';

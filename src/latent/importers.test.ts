@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../core/tensor.js';
 import { saveNpy, saveNpz } from '../formats/files.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import { readTorchFile } from '../formats/torch.js';
 import { writeTorchFile } from '../formats/torchWrite.js';
 import type { GanModel } from '../models/ganModel.js';

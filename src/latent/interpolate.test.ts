@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomState } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import type { GanModel } from '../models/ganModel.js';
 import { crossfadeImages, interpolate, interpolateCodes, keyframeSchedule, lerpVectors, slerpVectors } from './interpolate.js';
 import { latentFromSeeds, renderLatent, selectRows, toWs } from './latent.js';

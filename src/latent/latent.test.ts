@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, FormatError, ShapeError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import { makeNoise } from '../models/generate.js';
 import type { GanModel } from '../models/ganModel.js';
 import { decodeLatent, encodeLatent, loadLatent, saveLatent } from './file.js';

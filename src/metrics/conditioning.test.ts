@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomState } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
 import { conditioning, latentGradients } from './conditioning.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomState } from '../core/rng.js';
 import type { Tensor } from '../core/tensor.js';
-import { loadModel } from '../formats/loadModel.js';
+import { loadModel } from '../models/io/loadModel.js';
 import type { PairDistance } from './featureDistance.js';
 import { perceptualPathLength, slerp } from './ppl.js';
 

@@ -1,6 +1,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { recordEvaluation, writeBundle } from '../formats/bundle.js';
+import { recordEvaluation, writeBundle } from '../models/io/bundle.js';
 import type { ImageSource } from '../metrics/fcd.js';
 import { fcdRecords, generatorFcd, type ReferenceStats, referenceStats } from '../metrics/generatorFcd.js';
 import type { Classifier } from '../models/classifier/classifier.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
 import { loadLatent } from '../../src/latent/file.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { latentlab } from './run.js';
 
 const haveData = existsSync(join(FASHION_MNIST_ROOT, 'train-images-idx3-ubyte.gz'));

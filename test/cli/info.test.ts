@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { modelCard } from '../../src/cli/commands/modelCard.js';
 import { CheckpointError } from '../../src/core/errors.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { readClassifierBundle } from '../../src/models/classifier/bundle.js';
 
 /**

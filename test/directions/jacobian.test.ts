@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { symmetricEigen } from '../../src/core/linalg.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { jacobianDirections, jacobianProducts } from '../../src/directions/jacobian.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { mapZ, sampleZ, synthesize } from '../../src/models/generate.js';
 
 const MODEL = new URL('../../models/fmnist-stylegan2', import.meta.url).pathname;

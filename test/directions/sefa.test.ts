@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readDirections } from '../../src/directions/files.js';
 import { eigvecMatrix, sefa } from '../../src/directions/sefa.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { fixtureCase, haveFixtures, maxAbsDiff } from '../fixtures.js';
 
 const C = 'C_rosinality_sg2_32';

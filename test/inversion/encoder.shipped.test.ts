@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { encode } from '../../src/inversion/encode.js';
 import { encodeAndProject } from '../../src/inversion/hybrid.js';
 import { project } from '../../src/inversion/projector.js';

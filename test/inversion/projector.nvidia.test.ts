@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomState } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { broadcastW } from '../../src/latent/latent.js';
 import { activeTerms, type VggNet } from '../../src/inversion/losses.js';
 import { featureExecutable, latentStats, noiseLayers, type ProjectionSpec, projectionExecutable } from '../../src/inversion/program.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomState } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { input } from '../../src/graph/value.js';
 import { reconstructionMetrics } from '../../src/inversion/metrics.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import type { GanModel } from '../../src/models/ganModel.js';
 import { namedRanges, parseLayerRange, wsRowResolutions } from '../../src/latent/layerRanges.js';
 import { latentFromCodes, renderLatent, toWs } from '../../src/latent/latent.js';

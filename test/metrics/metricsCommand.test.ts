@@ -7,7 +7,7 @@ import { parseArgs } from '../../src/cli/args.js';
 import { metricsCommand } from '../../src/cli/commands/metrics.js';
 import { ArgumentError } from '../../src/core/errors.js';
 import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
-import { readBundleManifest, writeBundle } from '../../src/formats/bundle.js';
+import { readBundleManifest, writeBundle } from '../../src/models/io/bundle.js';
 import { writePng } from '../../src/formats/image.js';
 import { modelCard } from '../../src/cli/commands/modelCard.js';
 import { writeClassifierBundle } from '../../src/models/classifier/bundle.js';

@@ -8,7 +8,7 @@ import { ArgumentError } from '../../src/core/errors.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import type { ImageDataset } from '../../src/data/dataset.js';
 import { loadFashionMnist } from '../../src/data/fashionMnist.js';
-import { readBundle } from '../../src/formats/bundle.js';
+import { readBundle } from '../../src/models/io/bundle.js';
 import { sampleZ, synthesize } from '../../src/models/generate.js';
 import { clearSessionCache } from '../../src/runtime/compile.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';

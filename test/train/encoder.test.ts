@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../../src/data/dataset.js';
 import { FASHION_MNIST_ROOT, loadFashionMnist } from '../../src/data/fashionMnist.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { readEncoderBundle } from '../../src/inversion/encoderBundle.js';
 import type { Classifier } from '../../src/models/classifier/classifier.js';
 import { readClassifierBundle } from '../../src/models/classifier/bundle.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../../src/data/dataset.js';
 import { loadFashionMnist } from '../../src/data/index.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { mapZ, sampleZ, synthesize } from '../../src/models/generate.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { type StyleGAN2RunOptions, trainStyleGAN2 } from '../../src/train/stylegan2Run.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LatentlabError } from '../../src/core/errors.js';
-import { loadModel } from '../../src/formats/loadModel.js';
+import { loadModel } from '../../src/models/io/loadModel.js';
 import { readIdx } from '../../src/formats/idx.js';
 import { readImage } from '../../src/formats/image.js';
 import { readNpy } from '../../src/formats/npy.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ImageDataset } from '../../data/dataset.js';
 import { loadFashionMnist } from '../../data/fashionMnist.js';
 import { loadImageFolder } from '../../data/imageFolder.js';
-import { isBundleFolder, MANIFEST_FILE, recordEvaluation } from '../../formats/bundle.js';
+import { isBundleFolder, MANIFEST_FILE, recordEvaluation } from '../../models/io/bundle.js';
 import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
 import type { ClassConfidence } from '../../metrics/confidence.js';
 import { fcdRecords, generatorFcd, referenceStats } from '../../metrics/generatorFcd.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBundleFolder, MANIFEST_FILE } from '../../formats/bundle.js';
+import { isBundleFolder, MANIFEST_FILE } from '../../models/io/bundle.js';
 import {
   CheckpointError,
   type ClassifierManifest,

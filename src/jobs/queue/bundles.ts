@@ -4,7 +4,7 @@ import { LatentlabError } from '../../core/errors.js';
 import { readClassifierBundle } from '../../models/classifier/bundle.js';
 import type { Classifier } from '../../models/classifier/classifier.js';
 import type { GanModel } from '../../models/ganModel.js';
-import { loadModel } from '../../formats/loadModel.js';
+import { loadModel } from '../../models/io/loadModel.js';
 
 /** A bundle named by what it holds (its content hash) plus where the submitter saw it. */
 export interface BundleRef {

@@ -1,19 +1,19 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { add, mul, sub } from '../graph/ops/elementwise.js';
-import { expand, reshape } from '../graph/ops/movement.js';
-import type { Program } from '../graph/program.js';
-import { Tensor } from '../core/tensor.js';
-import { input, type Value } from '../graph/value.js';
-import { dcganDiscriminate, dcganGenerate } from '../models/dcgan/networks.js';
-import type { DcganDiscriminatorConfig } from '../models/dcgan/config.js';
-import type { GanModel } from '../models/ganModel.js';
-import { discriminate } from '../models/stylegan2/discriminator.js';
-import { mapToW } from '../models/stylegan2/mapping.js';
-import { styleSynthesis } from '../models/styleGraph.js';
-import { Weights } from '../nn/weights.js';
-import { toOnnx } from '../runtime/compile.js';
-import { writeSafetensors } from './safetensors.js';
+import { add, mul, sub } from '../../graph/ops/elementwise.js';
+import { expand, reshape } from '../../graph/ops/movement.js';
+import type { Program } from '../../graph/program.js';
+import { Tensor } from '../../core/tensor.js';
+import { input, type Value } from '../../graph/value.js';
+import { dcganDiscriminate, dcganGenerate } from '../dcgan/networks.js';
+import type { DcganDiscriminatorConfig } from '../dcgan/config.js';
+import type { GanModel } from '../ganModel.js';
+import { discriminate } from '../stylegan2/discriminator.js';
+import { mapToW } from '../stylegan2/mapping.js';
+import { styleSynthesis } from '../styleGraph.js';
+import { Weights } from '../../nn/weights.js';
+import { toOnnx } from '../../runtime/compile.js';
+import { writeSafetensors } from '../../formats/safetensors.js';
 
 export interface ExportedGraph {
   file: string;

@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointError } from '../core/errors.js';
-import { float32ToHalf, Tensor } from '../core/tensor.js';
-import { GanModel } from '../models/ganModel.js';
-import { type BundleManifest, currentEvaluation, type EvaluationRecord, hashTensors } from '../models/manifest.js';
-import { writeFilesAtomically } from './atomicFiles.js';
-import { briefJson } from './budget.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { CheckpointError } from '../../core/errors.js';
+import { float32ToHalf, Tensor } from '../../core/tensor.js';
+import { GanModel } from '../ganModel.js';
+import { type BundleManifest, currentEvaluation, type EvaluationRecord, hashTensors } from '../manifest.js';
+import { writeFilesAtomically } from '../../formats/atomicFiles.js';
+import { briefJson } from '../../formats/budget.js';
+import { readSafetensors, writeSafetensors } from '../../formats/safetensors.js';
 
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';

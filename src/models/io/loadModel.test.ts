@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointError } from '../core/errors.js';
-import { GanModel } from '../models/ganModel.js';
-import { dcganDims, type EvaluationRecord, hashTensors } from '../models/manifest.js';
-import { inferDcganGenerator } from '../models/dcgan/config.js';
-import { DCGAN_PRESETS, dcganInitialStateDicts } from '../models/dcgan/init.js';
-import { Weights } from '../nn/weights.js';
+import { CheckpointError } from '../../core/errors.js';
+import { GanModel } from '../ganModel.js';
+import { dcganDims, type EvaluationRecord, hashTensors } from '../manifest.js';
+import { inferDcganGenerator } from '../dcgan/config.js';
+import { DCGAN_PRESETS, dcganInitialStateDicts } from '../dcgan/init.js';
+import { Weights } from '../../nn/weights.js';
 import { readBundle, readBundleManifest, recordEvaluation, WEIGHTS_FILE, writeBundle } from './bundle.js';
 import { loadModel } from './loadModel.js';
 

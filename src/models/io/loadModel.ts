@@ -1,23 +1,23 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { CheckpointError, LatentlabError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
-import { inferDcganDiscriminator, inferDcganGenerator } from '../models/dcgan/config.js';
-import { GanModel } from '../models/ganModel.js';
-import { type BundleManifest, dcganDims, hashTensors, type Provenance, stylegan2Dims, stylegan3Dims } from '../models/manifest.js';
-import { resolveSg3, type Sg3GeneratorConfig } from '../models/stylegan3/config.js';
-import { checkSg3ModuleAttrs, checkSg3Weights, isStylegan3StateDict, sg3ConfigFromNvidia } from '../models/stylegan3/fromNvidia.js';
-import { type GeneratorConfig, inferGeneratorConfig } from '../models/stylegan2/config.js';
-import { type DiscriminatorConfig, inferDiscriminatorConfig } from '../models/stylegan2/discriminator.js';
-import { discriminatorHints, generatorHints } from '../models/stylegan2/fromNvidia.js';
-import { Weights } from '../nn/weights.js';
+import { CheckpointError, LatentlabError } from '../../core/errors.js';
+import type { Tensor } from '../../core/tensor.js';
+import { inferDcganDiscriminator, inferDcganGenerator } from '../dcgan/config.js';
+import { GanModel } from '../ganModel.js';
+import { type BundleManifest, dcganDims, hashTensors, type Provenance, stylegan2Dims, stylegan3Dims } from '../manifest.js';
+import { resolveSg3, type Sg3GeneratorConfig } from '../stylegan3/config.js';
+import { checkSg3ModuleAttrs, checkSg3Weights, isStylegan3StateDict, sg3ConfigFromNvidia } from '../stylegan3/fromNvidia.js';
+import { type GeneratorConfig, inferGeneratorConfig } from '../stylegan2/config.js';
+import { type DiscriminatorConfig, inferDiscriminatorConfig } from '../stylegan2/discriminator.js';
+import { discriminatorHints, generatorHints } from '../stylegan2/fromNvidia.js';
+import { Weights } from '../../nn/weights.js';
 import { MANIFEST_FILE, readBundle } from './bundle.js';
-import { nonFiniteEntries } from './nonFinite.js';
-import { nvidiaFamily, readNvidiaPickle } from './nvidiaPickle.js';
-import { PyDict, type PyValue } from './pyValue.js';
-import { stateDictFrom } from './stateDict.js';
-import { readTorchFile } from './torch.js';
+import { nonFiniteEntries } from '../../formats/nonFinite.js';
+import { nvidiaFamily, readNvidiaPickle } from '../../formats/nvidiaPickle.js';
+import { PyDict, type PyValue } from '../../formats/pyValue.js';
+import { stateDictFrom } from '../../formats/stateDict.js';
+import { readTorchFile } from '../../formats/torch.js';
 
 export interface LoadOptions {
   /** Load weights holding NaN or Inf instead of refusing them (for debugging a diverged run). */
@@ -116,7 +116,7 @@ async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions)
   const value: PyValue = parseAs(path, EXPECTED_PT, () => readTorchFile(bytes, { file: path }));
   const name = opts.name ?? basename(path, extname(path));
   if (value instanceof PyDict && (value.has('g_ema') || value.has('g'))) {
-    const { fromRosinality } = await import('../models/stylegan2/fromRosinality.js');
+    const { fromRosinality } = await import('../stylegan2/fromRosinality.js');
     const network = opts.network ?? (value.has('g_ema') ? 'g_ema' : 'g');
     if (network !== 'g_ema' && network !== 'g') throw new CheckpointError(path, `--network must be g_ema or g for rosinality checkpoints, got '${network}'`);
     const conv = fromRosinality(value, path, { key: network as 'g_ema' | 'g' });
