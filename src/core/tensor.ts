@@ -1,4 +1,4 @@
-import { allocate, type AnyTypedArray, type DType, type TypedArrayOf } from './dtype.js';
+import { allocate, type DType, type TypedArrayOf } from './dtype.js';
 import { DTypeError, ShapeError } from './errors.js';
 import { formatShape, type Shape, sizeOf } from './shape.js';
 
@@ -89,11 +89,6 @@ export class Tensor<D extends DType = DType> {
   describe(): string {
     return `${this.dtype}${formatShape(this.shape)}`;
   }
-}
-
-export function asFloatArray(data: AnyTypedArray): Float32Array | Float64Array {
-  if (data instanceof Float32Array || data instanceof Float64Array) return data;
-  throw new DTypeError('expected float32 or float64 data');
 }
 
 /** IEEE half bits to float32, exact. */

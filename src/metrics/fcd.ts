@@ -4,7 +4,7 @@ import { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { type Predictions, predict } from '../models/classifier/predict.js';
-import { traceSqrtProduct } from './linalg.js';
+import { traceSqrtProduct } from '../core/linalg.js';
 import { type FeatureStats, FeatureStatsAccumulator } from './stats.js';
 
 /**

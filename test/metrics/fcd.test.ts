@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomState } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { frechetDistance } from '../../src/metrics/fcd.js';
-import { matmulSquare, sqrtmPsd, symmetricEigen, traceSqrtProduct } from '../../src/metrics/linalg.js';
+import { matmulSquare, sqrtmPsd, symmetricEigen, traceSqrtProduct } from '../../src/core/linalg.js';
 import { type FeatureStats, featureStats } from '../../src/metrics/stats.js';
 
 /** A random symmetric positive-definite n×n matrix: A·Aᵀ/n + δ·I. */
