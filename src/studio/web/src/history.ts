@@ -1,7 +1,7 @@
 import type { StudioState, StudioStore } from './state.js';
 
-/** What an undo step restores: which latent is shown and everything applied to it. */
-const KEYS = [
+/** What defines the shown latent's image (what an undo step restores, what re-renders it). */
+export const LATENT_VIEW_KEYS = [
   'selectedSeed',
   'selectedFile',
   'latentPsi',
@@ -25,7 +25,7 @@ export interface History {
  * one step, so a drag is one undo, not fifty. Undo restores the exact state, so the exact image.
  */
 export function createHistory(store: StudioStore, quietMs = 300): History {
-  const snap = (s: StudioState) => JSON.stringify(KEYS.map((k) => s[k]));
+  const snap = (s: StudioState) => JSON.stringify(LATENT_VIEW_KEYS.map((k) => s[k]));
   const past: string[] = [];
   const future: string[] = [];
   let current = snap(store.get());
@@ -47,12 +47,12 @@ export function createHistory(store: StudioStore, quietMs = 300): History {
   const apply = (json: string) => {
     const values = JSON.parse(json) as unknown[];
     applying = true;
-    store.set(Object.fromEntries(KEYS.map((k, i) => [k, values[i]])) as Partial<StudioState>);
+    store.set(Object.fromEntries(LATENT_VIEW_KEYS.map((k, i) => [k, values[i]])) as Partial<StudioState>);
     applying = false;
     current = json;
     changed();
   };
-  store.watch(KEYS, () => {
+  store.watch(LATENT_VIEW_KEYS, () => {
     if (applying) return;
     clearTimeout(timer);
     timer = window.setTimeout(commit, quietMs);

@@ -1,3 +1,4 @@
+import { LATENT_VIEW_KEYS } from '../history.js';
 import { api, type NoiseMode, hasWSpace } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine, textField } from '../components/controls.js';
 import { imageRequests } from '../components/imageRequest.js';
@@ -218,16 +219,7 @@ export function latentViewPanel(store: StudioStore, history: History): HTMLEleme
   const saveRow = h('div', { class: 'row' }, name.el, space.el, save);
 
   store.watch(
-    [
-      'model',
-      'selectedSeed',
-      'selectedFile',
-      'latentPsi',
-      'noiseMode',
-      'noiseSeed',
-      'noiseResample',
-      'edits',
-    ],
+    ['model', ...LATENT_VIEW_KEYS],
     (s) => {
       const req = renderRequest(s);
       if (!s.model || !req) return;
