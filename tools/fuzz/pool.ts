@@ -53,6 +53,8 @@ export class FuzzPool {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private nextId = 1;
+  /** Worker processes started (the first, plus one after every kill). */
+  starts = 0;
   readonly timeoutMs: number;
   readonly rssBytes: number;
 
@@ -65,7 +67,10 @@ export class FuzzPool {
     const child = fork(WORKER, [], {
       execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      // structured clone: inputs of megabytes travel as bytes, not as base64 inside JSON
+      serialization: 'advanced',
     });
+    this.starts++;
     this.child = child;
     this.ready = new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('fuzz worker did not start within 600 s')), 600_000);
@@ -142,7 +147,7 @@ export class FuzzPool {
       );
       child.on('message', onMessage);
       child.once('exit', onExit);
-      child.send({ id, reader, file, bytes: Buffer.from(bytes).toString('base64') });
+      child.send({ id, reader, file, bytes });
     });
     return verdict;
   }

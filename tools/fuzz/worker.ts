@@ -1,13 +1,12 @@
 import { type ReaderName, runReader } from './readers.js';
 
 /**
- * Fuzz worker (a child process): reads {id, reader, file, bytes(base64)} messages, runs the reader
+ * Fuzz worker (a child process): reads {id, reader, file, bytes} messages (advanced serialization), runs the reader
  * and answers {id, outcome, message, rss}. The parent kills it on a hang or an RSS blow-up.
  */
-process.on('message', (msg: { id: number; reader: ReaderName; file: string; bytes: string }) => {
+process.on('message', (msg: { id: number; reader: ReaderName; file: string; bytes: Uint8Array }) => {
   void (async () => {
-    const bytes = new Uint8Array(Buffer.from(msg.bytes, 'base64'));
-    const r = await runReader(msg.reader, bytes, msg.file);
+    const r = await runReader(msg.reader, msg.bytes, msg.file);
     process.send!({ id: msg.id, ...r, rss: process.memoryUsage.rss() });
   })();
 });
