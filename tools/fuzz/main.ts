@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
       const seeds = await seedsFor(reader, { fixtures, maxBytes: maxSeedBytes });
       const t0 = Date.now();
       let slowest = 0;
+      const live: Counts = { ok: 0, typed: 0, untyped: 0, hang: 0, rss: 0 };
       const starts0 = pools.reduce((a, p) => a + p.starts, 0);
       const { counts, findings } = await runCampaign(pools, reader, seeds, {
         n,
@@ -66,7 +67,10 @@ async function main(argv: string[]): Promise<number> {
         deadline: maxSeconds > 0 ? Date.now() + maxSeconds * 1000 : undefined,
         onInput: (i, v) => {
           slowest = Math.max(slowest, v.ms);
-          if ((i + 1) % 500 === 0) process.stderr.write(`${reader}: ${from + i + 1}/${n} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+          live[v.outcome]++;
+          // running counts, so a run stopped early can be continued with --from and the two added up
+          if ((i + 1) % 500 === 0)
+            process.stderr.write(`${reader}: ${i + 1} inputs from ${from} ${JSON.stringify(live)} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
         },
       });
       for (const f of findings.filter((x) => x.file))
