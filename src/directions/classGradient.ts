@@ -1,0 +1,81 @@
+import { ArgumentError } from '../core/errors.js';
+import type { Classifier } from '../models/classifier/classifier.js';
+import type { GanModel } from '../models/ganModel.js';
+import { estimateAttributeGradients, type GradientDirectionOptions } from './attributeGradient.js';
+import { parseAttributeSpecs } from './attributes.js';
+import { conditionalDirection } from './conditional.js';
+import { cosine, type DirectionSet, directionRow, makeDirectionSet, projectedStd, unit } from './direction.js';
+
+/**
+ * Class directions by the gradient method: for each class k, the mean gradient over sampled w of
+ * the classifier's probability p(k | G(w)) (random central differences through the generator), the
+ * direction that raises the mean probability of k fastest to first order. Unlike an InterFaceGAN
+ * boundary, fitted to tell the top 2 % of log p(k) from the bottom 2 %, it is not pulled towards
+ * the family's dominant class (a boundary between 'Coat' and 'not Coat' mostly separates T-shirts).
+ */
+export async function classGradientDirections(
+  model: GanModel,
+  classifier: Classifier,
+  o: Omit<GradientDirectionOptions, 'keepClasses' | 'keepAttributes' | 'precondition'> = {},
+): Promise<DirectionSet> {
+  const names = classifier.labelNames;
+  const specs = parseAttributeSpecs(names.map((_, k) => `prob:${k}`).join(','), names);
+  const est = await estimateAttributeGradients(model, classifier, specs, o);
+  const rows = est.grads.slice(0, specs.length).map((g, k) => unit(g, `the mean gradient of p(${names[k]})`));
+  const draft = makeDirectionSet(rows, { space: 'w', provenance: { method: 'interfacegan' } });
+  const [r0, r1] = est.layers;
+  return makeDirectionSet(rows, {
+    space: 'w',
+    labels: [...names],
+    sigma: projectedStd(est.w, draft.vectors),
+    layers: r0 === 0 && r1 === est.numWs ? null : [r0, r1],
+    model: est.model,
+    provenance: {
+      method: 'interfacegan',
+      attributeMethod: 'gradient',
+      score: 'probability',
+      epsilon: est.epsilon,
+      samples: est.num,
+      firstSeed: est.firstSeed,
+      classifier: est.classifier,
+      classCounts: Array.from(est.classCounts),
+      attributes: names.map((name, k) => ({ name, classes: [k], slope: Math.hypot(...est.grads[k]) })),
+    },
+  });
+}
+
+/**
+ * Each direction of a set made orthogonal to the `count` other directions nearest to it (largest
+ * cosine), as `directions conditional` does for one pair: what is left raises its own class, not
+ * the neighbours it was entangled with. Labels become 'NAME|2 nearest'; the neighbours and the
+ * cosines are in the provenance. Sigma is carried over from `samples` when given ([N, dim] codes).
+ */
+export function conditionOnNearest(set: DirectionSet, count = 2, samples?: Parameters<typeof projectedStd>[0]): DirectionSet {
+  const k = set.labels.length;
+  if (!Number.isInteger(count) || count < 1 || count >= k)
+    throw new ArgumentError(`conditionOnNearest: count must be 1..${k - 1} for a set of ${k} directions, got ${count}`);
+  const rows = set.labels.map((_, i) => directionRow(set, i));
+  const nearest: { name: string; cosine: number }[][] = [];
+  const out = rows.map((row, i) => {
+    const near = rows
+      .map((other, j) => ({ j, c: j === i ? -Infinity : cosine(row, other) }))
+      .sort((a, b) => b.c - a.c || a.j - b.j)
+      .slice(0, count);
+    nearest.push(near.map((n) => ({ name: set.labels[n.j], cosine: n.c })));
+    return conditionalDirection(row, near.map((n) => rows[n.j])).direction;
+  });
+  const attrs = (set.provenance.attributes as Record<string, unknown>[] | undefined) ?? set.labels.map((name) => ({ name }));
+  const draft = makeDirectionSet(out, { space: set.space, provenance: { method: 'conditional' } });
+  return makeDirectionSet(out, {
+    space: set.space,
+    labels: set.labels.map((l) => `${l}|${count} nearest`),
+    sigma: samples ? projectedStd(samples, draft.vectors) : out.map(() => null),
+    layers: set.layers,
+    model: set.model,
+    provenance: {
+      method: 'conditional',
+      from: set.provenance,
+      attributes: attrs.map((a, i) => ({ ...a, kept: nearest[i].map((n) => n.name), nearest: nearest[i] })),
+    },
+  });
+}
