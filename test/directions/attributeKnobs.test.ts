@@ -101,8 +101,10 @@ describe('attribute knobs on the shipped StyleGAN2, graded by the judge', () => 
     console.log(`class kept at +2σ (judge, 100 seeds, brightness + ink): rows 3-7 ${kept[0]}, every row ${kept[1]}`);
     // Full size (README): rows 3–7 keep 92 %, every row 73–79 %. 100 seeds × 2 knobs: the standard
     // error of the difference is about 0.04, so 0.07 is a real gap, not noise.
+    // Measured here (loaded 2-core machine): 0.885 against 0.51.
     expect(kept[0]).toBeGreaterThan(kept[1] + 0.07);
-    expect(kept[0]).toBeGreaterThan(0.85);
+    // 92 % at full size; a 600-sample gradient and 100 seeds (± 0.03) stay above 0.8.
+    expect(kept[0]).toBeGreaterThan(0.8);
     // And both still move their attribute (a do-nothing edit: 0 ± 0.1 on 100 seeds).
     for (const row of a.rows) expect(row.attributeChange!).toBeGreaterThan(0.2);
   }, 300_000);
