@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  balancedClassDirections,
   classGradientDirections,
   conditionOnNearest,
   evaluateDirections,
@@ -46,14 +47,16 @@ const nearest = (cond.provenance.attributes as { nearest: { name: string; cosine
 const opts = { num: Number(a['eval-num']), strength: Number(a.distance), units: 'distance' as const };
 const plain = await evaluateDirections(model, judge, set, opts);
 const conditional = await evaluateDirections(model, judge, cond, opts);
+const balanced = a.method === 'svm' ? null : await evaluateDirections(model, judge, balancedClassDirections(set), opts);
 const secs = ((performance.now() - t0) / 1000).toFixed(0);
 console.log(
   `${model.name} (${model.manifest.contentHash.slice(0, 8)}): ${a.method === 'svm' ? 'InterFaceGAN boundaries' : `gradients of p(class), epsilon ${a.epsilon}`} from ${num} samples labelled by ${classifier.name}; judge ${judge.name}; ${opts.num} seeds from 1000000, every edit ${opts.strength} W units (matched Euclidean distance); ${secs} s`,
 );
-console.log('| class | two nearest (cos) | plain: target / max other (per unit) | ratio | conditioned: target / max other | ratio | ≥ 3× |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| class | two nearest (cos) | plain: target / max other (per unit) | ratio | conditioned: target / max other | ratio | ≥ 3× | balanced: target / max other | ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 let passing = 0;
 let passingPlain = 0;
+let passingBalanced = 0;
 names.forEach((n, k) => {
   const p = plain.rows[k];
   const c = conditional.rows[k];
@@ -67,8 +70,10 @@ names.forEach((n, k) => {
   const ok = (c.ratio ?? 0) >= 3;
   if (ok) passing++;
   if ((p.ratio ?? 0) >= 3) passingPlain++;
+  const b = balanced?.rows[k];
+  if ((b?.ratio ?? 0) >= 3) passingBalanced++;
   console.log(
-    `| ${n} | ${nearest[k].join(', ')} | ${p.targetSlope!.toFixed(3)} / ${maxOther(p)} | ${p.ratio!.toFixed(2)}× | ${c.targetSlope!.toFixed(3)} / ${maxOther(c)} | ${c.ratio!.toFixed(2)}× | ${ok ? 'yes' : 'no'} |`,
+    `| ${n} | ${nearest[k].join(', ')} | ${p.targetSlope!.toFixed(3)} / ${maxOther(p)} | ${p.ratio!.toFixed(2)}× | ${c.targetSlope!.toFixed(3)} / ${maxOther(c)} | ${c.ratio!.toFixed(2)}× | ${ok ? 'yes' : 'no'} | ${b ? `${b.targetSlope!.toFixed(3)} / ${maxOther(b)} | ${b.ratio!.toFixed(2)}×` : '- | -'} |`,
   );
 });
-console.log(`${passing} of ${names.length} conditioned class directions reach 3× (plain: ${passingPlain})`);
+console.log(`${passing} of ${names.length} conditioned class directions reach 3× (plain: ${passingPlain}${balanced ? `, balanced: ${passingBalanced}` : ''})`);

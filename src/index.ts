@@ -112,7 +112,7 @@ export {
   gradientDirections,
   knobRows,
 } from './directions/attributeGradient.js';
-export { classGradientDirections, conditionOnNearest } from './directions/classGradient.js';
+export { balancedClassDirections, classGradientDirections, conditionOnNearest } from './directions/classGradient.js';
 export { covariance, covariancePower } from './directions/covariance.js';
 export { type AttributeEval, type AttributeEvalOptions, type AttributeEvalRow, directionAttribute, evaluateAttributes } from './directions/attributeEval.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';

@@ -1,4 +1,5 @@
 import { ArgumentError } from '../core/errors.js';
+import { symmetricEigen } from '../core/linalg.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
 import { estimateAttributeGradients, type GradientDirectionOptions } from './attributeGradient.js';
@@ -77,5 +78,49 @@ export function conditionOnNearest(set: DirectionSet, count = 2, samples?: Param
       from: set.provenance,
       attributes: attrs.map((a, i) => ({ ...a, kept: nearest[i].map((n) => n.name), nearest: nearest[i] })),
     },
+  });
+}
+
+/**
+ * Balanced class directions from a set made by classGradientDirections: for class k the shortest n
+ * in the span of the class gradients gᵢ with gₖ·n = 1 and gⱼ·n = −1/(K − 1) for every other class —
+ * to first order the edit takes the probability it gives k evenly from all the others, rather than
+ * from the one class the plain gradient happens to drain. The two nearest classes are among those
+ * held to their share (conditioning on them fixes their change at 0 instead). Probabilities sum to
+ * 1, so Σgᵢ = 0 and the Gram matrix GGᵀ is singular: its pseudo-inverse gives the least-norm n.
+ */
+export function balancedClassDirections(set: DirectionSet, samples?: Parameters<typeof projectedStd>[0]): DirectionSet {
+  const attrs = set.provenance.attributes as { name: string; classes: number[]; slope?: number }[] | undefined;
+  if (set.provenance.score !== 'probability' || !attrs || attrs.some((a) => typeof a.slope !== 'number'))
+    throw new ArgumentError('balanced class directions need the class-probability gradients of classGradientDirections');
+  const k = set.labels.length;
+  const dim = set.vectors.shape[1];
+  const g = set.labels.map((_, i) => directionRow(set, i).map((v) => v * attrs[i].slope!));
+  const gram = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) gram[i * k + j] = g[i].reduce((s, v, p) => s + v * g[j][p], 0);
+  const { values, vectors } = symmetricEigen(gram);
+  const top = Math.max(...values);
+  const rows = set.labels.map((_, target) => {
+    const t = Float64Array.from({ length: k }, (_, j) => (j === target ? 1 : -1 / (k - 1)));
+    // a = (GGᵀ)⁺ t, n = Gᵀ a
+    const a = new Float64Array(k);
+    for (let e = 0; e < k; e++) {
+      if (!(values[e] > 1e-10 * top)) continue;
+      let proj = 0;
+      for (let i = 0; i < k; i++) proj += vectors[i * k + e] * t[i];
+      for (let i = 0; i < k; i++) a[i] += (vectors[i * k + e] * proj) / values[e];
+    }
+    const n = new Float64Array(dim);
+    for (let i = 0; i < k; i++) for (let p = 0; p < dim; p++) n[p] += a[i] * g[i][p];
+    return unit(n, `balanced direction of ${set.labels[target]}`);
+  });
+  const draft = makeDirectionSet(rows, { space: set.space, provenance: { method: 'conditional' } });
+  return makeDirectionSet(rows, {
+    space: set.space,
+    labels: set.labels.map((l) => `${l}|balanced`),
+    sigma: samples ? projectedStd(samples, draft.vectors) : rows.map(() => null),
+    layers: set.layers,
+    model: set.model,
+    provenance: { method: 'conditional', balanced: true, from: set.provenance, attributes: attrs.map((a) => ({ name: a.name, classes: a.classes, kept: 'every class at −1/(K − 1) of the target' })) },
   });
 }

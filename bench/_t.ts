@@ -1,0 +1,12 @@
+import { loadModel, mapZ, sampleZ, synthesize, readClassifierBundle } from '../src/index.js';
+import { predict } from '../src/models/classifier/predict.js';
+const model = await loadModel('models/fmnist-stylegan2');
+const judge = await readClassifierBundle('models/fmnist-judge');
+const seeds = Array.from({length: 1000}, (_, i) => i);
+let t = performance.now();
+const ws = await mapZ(model, sampleZ(model, seeds), { batchSize: 500 });
+console.log('map', performance.now() - t); t = performance.now();
+const img = await synthesize(model, ws, { noiseMode: 'const', batchSize: 100 });
+console.log('synth', performance.now() - t); t = performance.now();
+await predict(judge, img, { batchSize: 100 });
+console.log('judge', performance.now() - t);
