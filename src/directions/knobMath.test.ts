@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomState } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import { classProbability } from './attributes.js';
-import { conditionOnNearest } from './classGradient.js';
+import { balancedClassDirections, conditionOnNearest } from './classGradient.js';
 import { covariance, covariancePower } from './covariance.js';
 import { cosine, directionRow, makeDirectionSet } from './direction.js';
 
@@ -57,5 +57,32 @@ describe('conditioning each direction on its nearest neighbours', () => {
     // What is left: the part along e2 and e3, normalised.
     expect(cosine(row, [0, 0, 0.1, 0.2])).toBeCloseTo(1, 6);
     expect(() => conditionOnNearest(set, 4)).toThrow(/count must be 1\.\.3/);
+  });
+});
+
+describe('balanced class directions', () => {
+  it('raise the target and lower every other class by an equal share, to first order', () => {
+    // Probability gradients of 4 classes in 5-d summing to 0, as softmax gradients do.
+    const rng = new RandomState(5);
+    const g = [0, 1, 2].map(() => Float64Array.from(rng.randn(5)));
+    g.push(g[0].map((_, p) => -(g[0][p] + g[1][p] + g[2][p])));
+    const slopes = g.map((v) => Math.hypot(...v));
+    const set = makeDirectionSet(
+      g.map((v, i) => v.map((x) => x / slopes[i])),
+      {
+        space: 'w',
+        labels: ['a', 'b', 'c', 'd'],
+        provenance: { method: 'interfacegan', score: 'probability', attributes: slopes.map((s, i) => ({ name: 'abcd'[i], classes: [i], slope: s })) },
+      },
+    );
+    const out = balancedClassDirections(set);
+    for (let k = 0; k < 4; k++) {
+      const n = directionRow(out, k);
+      const change = g.map((v) => v.reduce((s, x, p) => s + x * n[p], 0));
+      expect(change[k]).toBeGreaterThan(0);
+      // Float32 storage of the directions: equal shares to ~1e-6 of the target change.
+      for (let j = 0; j < 4; j++) if (j !== k) expect(change[j] / change[k]).toBeCloseTo(-1 / 3, 5);
+    }
+    expect(() => balancedClassDirections({ ...set, provenance: { method: 'interfacegan' } })).toThrow(/class-probability gradients/);
   });
 });
