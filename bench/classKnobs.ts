@@ -30,6 +30,8 @@ const { values: a } = parseArgs({
     epsilon: { type: 'string', default: '1' },
     distance: { type: 'string', default: '3' },
     'eval-num': { type: 'string', default: '200' },
+    /** Nearest classes the balanced directions hold still (0: every other class gives a share). */
+    balanced: { type: 'string', default: '2' },
   },
 });
 const model = await loadModel(a.model!);
@@ -47,7 +49,7 @@ const nearest = (cond.provenance.attributes as { nearest: { name: string; cosine
 const opts = { num: Number(a['eval-num']), strength: Number(a.distance), units: 'distance' as const };
 const plain = await evaluateDirections(model, judge, set, opts);
 const conditional = await evaluateDirections(model, judge, cond, opts);
-const balanced = a.method === 'svm' ? null : await evaluateDirections(model, judge, balancedClassDirections(set), opts);
+const balanced = a.method === 'svm' ? null : await evaluateDirections(model, judge, balancedClassDirections(set, { nearest: Number(a.balanced) }), opts);
 const secs = ((performance.now() - t0) / 1000).toFixed(0);
 console.log(
   `${model.name} (${model.manifest.contentHash.slice(0, 8)}): ${a.method === 'svm' ? 'InterFaceGAN boundaries' : `gradients of p(class), epsilon ${a.epsilon}`} from ${num} samples labelled by ${classifier.name}; judge ${judge.name}; ${opts.num} seeds from 1000000, every edit ${opts.strength} W units (matched Euclidean distance); ${secs} s`,

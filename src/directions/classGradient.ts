@@ -83,13 +83,15 @@ export function conditionOnNearest(set: DirectionSet, count = 2, samples?: Param
 
 /**
  * Balanced class directions from a set made by classGradientDirections: for class k the shortest n
- * in the span of the class gradients gᵢ with gₖ·n = 1 and gⱼ·n = −1/(K − 1) for every other class —
- * to first order the edit takes the probability it gives k evenly from all the others, rather than
- * from the one class the plain gradient happens to drain. The two nearest classes are among those
- * held to their share (conditioning on them fixes their change at 0 instead). Probabilities sum to
- * 1, so Σgᵢ = 0 and the Gram matrix GGᵀ is singular: its pseudo-inverse gives the least-norm n.
+ * in the span of the class gradients gᵢ with gₖ·n = 1, gⱼ·n = 0 for its `nearest` classes (largest
+ * cosine: conditioned on them, as conditionOnNearest) and gⱼ·n = −1/(K − 1 − nearest) for every other
+ * class — to first order the edit takes the probability it gives k evenly from the rest, rather than
+ * from the one class the plain gradient happens to drain. Probabilities sum to 1, so Σgᵢ = 0 and the
+ * Gram matrix GGᵀ is singular (the targets sum to 0, so they are in its range): its pseudo-inverse
+ * gives the least-norm n.
  */
-export function balancedClassDirections(set: DirectionSet, samples?: Parameters<typeof projectedStd>[0]): DirectionSet {
+export function balancedClassDirections(set: DirectionSet, o: { nearest?: number; samples?: Parameters<typeof projectedStd>[0] } = {}): DirectionSet {
+  const hold = o.nearest ?? 0;
   const attrs = set.provenance.attributes as { name: string; classes: number[]; slope?: number }[] | undefined;
   if (set.provenance.score !== 'probability' || !attrs || attrs.some((a) => typeof a.slope !== 'number'))
     throw new ArgumentError('balanced class directions need the class-probability gradients of classGradientDirections');
@@ -100,8 +102,18 @@ export function balancedClassDirections(set: DirectionSet, samples?: Parameters<
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) gram[i * k + j] = g[i].reduce((s, v, p) => s + v * g[j][p], 0);
   const { values, vectors } = symmetricEigen(gram);
   const top = Math.max(...values);
+  if (!Number.isInteger(hold) || hold < 0 || hold > k - 2) throw new ArgumentError(`balanced class directions: nearest must be 0..${k - 2}, got ${hold}`);
+  const held: string[][] = [];
   const rows = set.labels.map((_, target) => {
-    const t = Float64Array.from({ length: k }, (_, j) => (j === target ? 1 : -1 / (k - 1)));
+    // The `hold` nearest classes (largest cosine) keep their probability (conditioned, as
+    // conditionOnNearest does); the rest give up equal shares.
+    const near = g
+      .map((v, j) => ({ j, c: j === target ? -Infinity : cosine(g[target], v) }))
+      .sort((x, y) => y.c - x.c || x.j - y.j)
+      .slice(0, hold)
+      .map((x) => x.j);
+    held.push(near.map((j) => set.labels[j]));
+    const t = Float64Array.from({ length: k }, (_, j) => (j === target ? 1 : near.includes(j) ? 0 : -1 / (k - 1 - hold)));
     // a = (GGᵀ)⁺ t, n = Gᵀ a
     const a = new Float64Array(k);
     for (let e = 0; e < k; e++) {
@@ -117,10 +129,10 @@ export function balancedClassDirections(set: DirectionSet, samples?: Parameters<
   const draft = makeDirectionSet(rows, { space: set.space, provenance: { method: 'conditional' } });
   return makeDirectionSet(rows, {
     space: set.space,
-    labels: set.labels.map((l) => `${l}|balanced`),
-    sigma: samples ? projectedStd(samples, draft.vectors) : rows.map(() => null),
+    labels: set.labels.map((l) => (hold ? `${l}|${hold} nearest, balanced` : `${l}|balanced`)),
+    sigma: o.samples ? projectedStd(o.samples, draft.vectors) : rows.map(() => null),
     layers: set.layers,
     model: set.model,
-    provenance: { method: 'conditional', balanced: true, from: set.provenance, attributes: attrs.map((a) => ({ name: a.name, classes: a.classes, kept: 'every class at −1/(K − 1) of the target' })) },
+    provenance: { method: 'conditional', balanced: true, from: set.provenance, attributes: attrs.map((a, i) => ({ name: a.name, classes: a.classes, kept: held[i], balanced: 'every other class gives an equal share' })) },
   });
 }

@@ -83,6 +83,13 @@ describe('balanced class directions', () => {
       // Float32 storage of the directions: equal shares to ~1e-6 of the target change.
       for (let j = 0; j < 4; j++) if (j !== k) expect(change[j] / change[k]).toBeCloseTo(-1 / 3, 5);
     }
+    // Holding the nearest class: its change is 0, the other two share the loss.
+    const held = balancedClassDirections(set, { nearest: 1 });
+    const n0 = directionRow(held, 0);
+    const c0 = g.map((v) => v.reduce((s, x, p) => s + x * n0[p], 0));
+    const near = [1, 2, 3].sort((x, y) => cosine(g[0], g[y]) - cosine(g[0], g[x]))[0];
+    expect((held.provenance.attributes as { kept: string[] }[])[0].kept).toEqual([held.labels[near].split('|')[0]]);
+    for (let j = 1; j < 4; j++) expect(c0[j] / c0[0]).toBeCloseTo(j === near ? 0 : -0.5, 5);
     expect(() => balancedClassDirections({ ...set, provenance: { method: 'interfacegan' } })).toThrow(/class-probability gradients/);
   });
 });
