@@ -21,7 +21,10 @@ export interface SynthesisOptions {
   noiseMode?: NoiseMode;
   /** Explicit noise maps by layer name (`synthesis.b8.conv0`); override noiseMode per layer. */
   noise?: Readonly<Record<string, Value>>;
-  /** Modulated-conv path, see ModulatedConvOptions.path. */
+  /**
+   * Modulated-conv path of every layer, see ModulatedConvOptions.path. Unset: 'shared' for the 3x3
+   * layers (pre-packed constant weights) and 'grouped' for toRGB (its weight is tiny).
+   */
   path?: 'shared' | 'grouped';
 }
 
@@ -70,7 +73,10 @@ function toRgb(p: Scope, cfg: ResolvedGenerator, info: SynthesisLayerInfo, x: Va
   const weight = p.get('weight', [info.outChannels, info.inChannels, -1, -1]);
   const fanIn = info.inChannels * weight.shape[2] * weight.shape[3];
   const styles = mul(fullyConnected(p.at('affine'), w), 1 / Math.sqrt(fanIn));
-  const y = modulatedConv2d(x, weight, styles, { demodulate: false, path: opts.path });
+  // A 1x1 conv to a few channels: modulating its [C, I] weight per sample costs a few thousand
+  // multiplies, modulating the input costs one pass over [N, I, R, R] (and, in the backward pass,
+  // two more plus a reduction). So toRGB folds the styles into the weight unless a path is forced.
+  const y = modulatedConv2d(x, weight, styles, { demodulate: false, path: opts.path ?? 'grouped' });
   return biasAct(y, p.get('bias', [info.outChannels]), 'linear', 1, cfg.convClamp);
 }
 
