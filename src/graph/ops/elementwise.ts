@@ -168,16 +168,19 @@ export const elementwiseOps: OpFamily<
       const dt = node.dtype;
       const t = e.temp();
       e.node('Mul', [y, e.scalar(SLOPE_GAIN, dt)], [t]);
-      const slope = bound === undefined ? out : e.temp();
-      e.node('Clip', [t, e.scalar(scale * Math.fround(alpha), dt), e.scalar(scale, dt)], [slope]);
+      // alpha = 1 (a symmetric Clip's mask): the slope is the constant scale, only the mask is computed.
+      const flat = bound !== undefined && Math.fround(alpha) === 1;
+      const slope = bound === undefined ? out : flat ? '' : e.temp();
+      if (!flat) e.node('Clip', [t, e.scalar(scale * Math.fround(alpha), dt), e.scalar(scale, dt)], [slope]);
       if (bound === undefined) return;
-      const [abs, room, mask] = [e.temp(), e.temp(), e.temp()];
+      const [abs, room] = [e.temp(), e.temp()];
+      const mask = flat && scale === 1 ? out : e.temp();
       e.node('Abs', [t], [abs]);
       // The forward's Clip bound is a scalar of the value's dtype: compare with the same number.
       const b = dt === 'float32' ? Math.fround(bound) : bound;
       e.node('Sub', [e.scalar(b * SLOPE_GAIN, dt), abs], [room]);
       e.node('Clip', [room, e.scalar(0, dt), e.scalar(1, dt)], [mask]);
-      e.node('Mul', [slope, mask], [out]);
+      if (mask !== out) e.node('Mul', [flat ? e.scalar(scale, dt) : slope, mask], [out]);
     },
     vjp: () => [null],
   },
@@ -187,7 +190,11 @@ export const elementwiseOps: OpFamily<
     inferType: (ins) => floatUnaryType('Clip', ins),
     toOnnx: (e, ins, out, { min, max }, node) =>
       e.node('Clip', [ins[0], e.scalar(min, node.dtype), e.scalar(max, node.dtype)], [out]),
-    vjp: ({ g, out, attrs }) => [where(greater(out, attrs.min), where(less(out, attrs.max), g, 0), 0)],
+    vjp: ({ g, out, attrs: { min, max } }) => {
+      // A symmetric clip's mask is LeakyReluSlope's with slope 1 on both sides (Mul and Clip, no Where).
+      if (min === -max && max > 0 && Number.isFinite(Math.fround(max) * SLOPE_GAIN)) return [mul(g, leakyReluSlope(out, 1, 1, max))];
+      return [where(greater(out, min), where(less(out, max), g, 0), 0)];
+    },
   },
   // d where(c, a, b) = where(c, da, db); the condition is a mask
   Where: {

@@ -9,7 +9,7 @@ import { trace } from '../program.js';
 import type { ConvAttrs } from '../types.js';
 import { constant } from '../value.js';
 import { type ConvOptions, conv2d, convAttrs, convTranspose2d } from './conv.js';
-import { leakyRelu, leakyReluSlope, pow } from './elementwise.js';
+import { clip, leakyRelu, leakyReluSlope, pow } from './elementwise.js';
 import { gather, pad, slice } from './movement.js';
 import { reduceMax, reduceSum } from './reduce.js';
 
@@ -289,6 +289,9 @@ describe('forward values against plain-JS references', () => {
     const y = Tensor.float32([6], [-3e38, -1, 0, 1e-20, 2, 3e38]);
     const s = await runOne(y, ({ x }) => leakyReluSlope(x, 0.2, 2));
     expect(Array.from(s.data as Float32Array)).toEqual([0.4, 0.4, 0.4, 2, 2, 2].map(Math.fround));
+    const c = Tensor.float32([7], [-2, -0.7, -0.69, -1e-40, 0, 0.5, 0.7]);
+    const gc = await runOne(c, ({ x }) => grad(reduceSum(clip(x, -0.7, 0.7)), [x])[0]);
+    expect(Array.from(gc.data as Float32Array)).toEqual([0, 0, 1, 1, 1, 1, 0]);
   });
 
   it('ReduceMax splits the cotangent equally between tied maxima', async () => {

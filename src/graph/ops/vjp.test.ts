@@ -107,6 +107,9 @@ const rows: Row[] = [
     E.mul(E.leakyReluSlope(x, 0.2, 1.5, 0.9), x),
     { nullAt: [0] },
   ),
+  row('Clip', '[-0.6, 0.6] (symmetric: mask without Where), away from both ends', { a: avoiding([2, 3, 4], [-0.6, 0.6]) }, ({ a }) =>
+    E.clip(a, -0.6, 0.6),
+  ),
   row('Clip', '[-0.5, 0.7], away from both ends', { a: avoiding([2, 3, 4], [-0.5, 0.7]) }, ({ a }) =>
     E.clip(a, -0.5, 0.7),
   ),
