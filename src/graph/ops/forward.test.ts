@@ -294,6 +294,26 @@ describe('forward values against plain-JS references', () => {
     expect(Array.from(gc.data as Float32Array)).toEqual([0, 0, 1, 1, 1, 1, 0]);
   });
 
+  // Sums over leading or middle axes lower to MatMul(ones, x) (reduce.ts); trailing ones stay ReduceSum.
+  const sumCases: [number[], number[], boolean][] = [
+    [[2, 3, 4], [1], false],
+    [[2, 3, 4], [0, 1], true],
+    [[1, 5, 1, 6], [1], true],
+    [[3, 1, 4, 2], [0, 1, 2], false],
+    [[2, 3, 4], [0, 2], false],
+    [[2, 3, 4], [2], true],
+  ];
+  it.each(sumCases)('ReduceSum of %j over %j (keepdims %s)', async (shape, axes, keepdims) => {
+    const x = randomTensor(shape, 11, { dtype: 'float64' });
+    const y = await runOne(x, ({ x }) => reduceSum(x, axes, keepdims));
+    const want = new Float64Array(y.size);
+    const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    each(shape, (idx, flat) => {
+      want[at(outShape, idx.map((v, i) => (axes.includes(i) ? 0 : v)))] += x.data[flat] as number;
+    });
+    expectClose(y, { shape: y.shape as number[], data: want }, 1e-12);
+  });
+
   it('ReduceMax splits the cotangent equally between tied maxima', async () => {
     const x = Tensor.float64([2, 3], [1, 3, 3, 2, 0, -1]);
     const g = await runOne(x, ({ x }) => grad(reduceSum(reduceMax(x, 1)), [x])[0]);
