@@ -70,6 +70,8 @@ const fcdMetric: MetricSubcommand = {
     const noiseMode = String(flags['noise-mode'] ?? 'const');
     if (!['const', 'random', 'none'].includes(noiseMode))
       throw new ArgumentError(`metrics fcd: --noise-mode must be const, random or none, got '${noiseMode}'`);
+    if (flags.queue && noiseMode === 'random')
+      throw new ArgumentError('metrics fcd --queue: --noise-mode random draws noise per process; use const or none');
     const psi = flags.trunc === undefined ? 1 : Number(flags.trunc);
     const data = String(flags.data ?? 'fashion-mnist');
     const classifier = await readClassifierBundle(str(flags, 'classifier', 'fcd'));
