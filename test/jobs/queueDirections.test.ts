@@ -2,7 +2,7 @@
 // joined by the submitter, give the single-process direction files byte for byte and the same FCD digits.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,10 +36,10 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
 }
 
 /** The same command run here and on the queue, one after the other (2 cores: no race with the workers). */
-async function both(args: string[], out: (name: string) => string[], shardSize: string) {
+async function both(args: string[], out: (name: string) => string[], shardSize?: string) {
   const single = await cli([...args, ...out('single')]);
   expect(single.code, single.out).toBe(0);
-  const queued = await cli([...args, ...out('queued'), '--queue', redis.url, '--shard-size', shardSize]);
+  const queued = await cli([...args, ...out('queued'), '--queue', redis.url, ...(shardSize ? ['--shard-size', shardSize] : [])]);
   expect(queued.code, queued.out).toBe(0);
   return { single: single.out, queued: queued.out };
 }
@@ -93,6 +93,20 @@ describe.skipIf(!available)('seeded verbs on the queue', () => {
     const r = await both(['directions', 'ganspace', '--model', MODEL, '--num', '22000', '--components', '16'], (n) => ['--out', file(n)], '10000');
     expect(r.queued).toMatch(/\[3\/3\] seeds/);
     expect((await readFile(file('queued'))).equals(await readFile(file('single')))).toBe(true);
+  }, 600_000);
+
+  it('edit sweeps: one strip per (seed, direction) on the workers; grids, GIFs and latents equal a local run', async () => {
+    const dirs = join(dir, 'sefa.safetensors');
+    const made = await cli(['directions', 'sefa', '--model', MODEL, '--components', '2', '--sigma-samples', '0', '--out', dirs]);
+    expect(made.code, made.out).toBe(0);
+    const args = ['edit', '--model', MODEL, '--directions', dirs, '--component', '0,1', '--seeds', '0-5', '--trunc', '0.7', '--strengths', '-3:3:5', '--gif', '--save-latents'];
+    const r = await both(args, (n) => ['--outdir', join(dir, `edit-${n}`)]);
+    expect(r.queued).toMatch(/\[6\/6\] sefa1 sample/);
+    const names = (await readdir(join(dir, 'edit-single'))).sort();
+    expect(names).toEqual(['sefa0.gif', 'sefa0.latent.safetensors', 'sefa0.png', 'sefa1.gif', 'sefa1.latent.safetensors', 'sefa1.png']);
+    expect((await readdir(join(dir, 'edit-queued'))).sort()).toEqual(names);
+    for (const n of names)
+      expect((await readFile(join(dir, 'edit-queued', n))).equals(await readFile(join(dir, 'edit-single', n))), n).toBe(true);
   }, 600_000);
 
   it('refuses what cannot be sharded, naming the flag', async () => {

@@ -34,3 +34,4 @@ export {
 } from './directionShards.js';
 export { fcdOnQueue, type FcdOnQueue, type FcdShardOptions, fcdShards, runFcdShard } from './fcdShards.js';
 export { collectShards, type SeedRange, seedRanges } from './seedShards.js';
+export { type EditStripData, editStrips, renderEditOnQueue, runEditStrip } from './editShards.js';
