@@ -48,6 +48,12 @@ export const float64From = (b64: string, length: number, what: string): Float64A
   fromBase64(b64, (b, n) => new Float64Array(b, 0, n), 8, length, what);
 
 /**
+ * Seeded shards return megabytes (500k InterFaceGAN samples of a 512-d model: ~1.5 GB), so Redis keeps them an
+ * hour, long enough for a rerun after the submitter died to reuse them, not a week.
+ */
+export const SEEDED_KEEP_SECONDS = 3600;
+
+/**
  * Runs the shards of one seeded run and returns their results in shard order (the order the parts combine
  * in). Any failed shard fails the run, naming the first; Ctrl-C (SIGINT) cancels the shards.
  */
@@ -65,6 +71,7 @@ export async function collectShards(
       url,
       shards,
       signal: controller.signal,
+      keepSeconds: SEEDED_KEEP_SECONDS,
       onResult: async (s, r) => {
         results.set(s.id, r);
         log(`[${results.size}/${shards.length}] ${s.label}`);
