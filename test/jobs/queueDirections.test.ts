@@ -39,7 +39,13 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
 async function both(args: string[], out: (name: string) => string[], shardSize?: string) {
   const single = await cli([...args, ...out('single')]);
   expect(single.code, single.out).toBe(0);
-  const queued = await cli([...args, ...out('queued'), '--queue', redis.url, ...(shardSize ? ['--shard-size', shardSize] : [])]);
+  const queued = await cli([
+    ...args,
+    ...out('queued'),
+    '--queue',
+    redis.url,
+    ...(shardSize ? ['--shard-size', shardSize] : []),
+  ]);
   expect(queued.code, queued.out).toBe(0);
   return { single: single.out, queued: queued.out };
 }
@@ -61,7 +67,18 @@ describe.skipIf(!available)('seeded verbs on the queue', () => {
   it(`directions interfacegan --num ${IFG_NUM}: 4 shards over 2 workers write the single-process file`, async () => {
     const file = (n: string) => join(dir, `ifg-${n}.safetensors`);
     const r = await both(
-      ['directions', 'interfacegan', '--model', MODEL, '--classifier', CLASSIFIER, '--num', IFG_NUM, '--attributes', 'Trouser,Bag,shoes=Sandal+Sneaker+Ankle boot'],
+      [
+        'directions',
+        'interfacegan',
+        '--model',
+        MODEL,
+        '--classifier',
+        CLASSIFIER,
+        '--num',
+        IFG_NUM,
+        '--attributes',
+        'Trouser,Bag,shoes=Sandal+Sneaker+Ankle boot',
+      ],
       (n) => ['--out', file(n)],
       '1000',
     );
@@ -90,30 +107,97 @@ describe.skipIf(!available)('seeded verbs on the queue', () => {
   it('directions ganspace: chunk moments merged in seed order give the single-process file', async () => {
     const file = (n: string) => join(dir, `gs-${n}.safetensors`);
     // 2 chunks of 10000 and one of 2000: three blocks of moments, two of them on different workers
-    const r = await both(['directions', 'ganspace', '--model', MODEL, '--num', '22000', '--components', '16'], (n) => ['--out', file(n)], '10000');
+    const r = await both(
+      ['directions', 'ganspace', '--model', MODEL, '--num', '22000', '--components', '16'],
+      (n) => ['--out', file(n)],
+      '10000',
+    );
     expect(r.queued).toMatch(/\[3\/3\] seeds/);
     expect((await readFile(file('queued'))).equals(await readFile(file('single')))).toBe(true);
   }, 600_000);
 
   it('edit sweeps: one strip per (seed, direction) on the workers; grids, GIFs and latents equal a local run', async () => {
     const dirs = join(dir, 'sefa.safetensors');
-    const made = await cli(['directions', 'sefa', '--model', MODEL, '--components', '2', '--sigma-samples', '0', '--out', dirs]);
+    const made = await cli([
+      'directions',
+      'sefa',
+      '--model',
+      MODEL,
+      '--components',
+      '2',
+      '--sigma-samples',
+      '0',
+      '--out',
+      dirs,
+    ]);
     expect(made.code, made.out).toBe(0);
-    const args = ['edit', '--model', MODEL, '--directions', dirs, '--component', '0,1', '--seeds', '0-5', '--trunc', '0.7', '--strengths', '-3:3:5', '--gif', '--save-latents'];
+    const args = [
+      'edit',
+      '--model',
+      MODEL,
+      '--directions',
+      dirs,
+      '--component',
+      '0,1',
+      '--seeds',
+      '0-5',
+      '--trunc',
+      '0.7',
+      '--strengths',
+      '-3:3:5',
+      '--gif',
+      '--save-latents',
+    ];
     const r = await both(args, (n) => ['--outdir', join(dir, `edit-${n}`)]);
     expect(r.queued).toMatch(/\[6\/6\] sefa1 sample/);
     const names = (await readdir(join(dir, 'edit-single'))).sort();
-    expect(names).toEqual(['sefa0.gif', 'sefa0.latent.safetensors', 'sefa0.png', 'sefa1.gif', 'sefa1.latent.safetensors', 'sefa1.png']);
+    expect(names).toEqual([
+      'sefa0.gif',
+      'sefa0.latent.safetensors',
+      'sefa0.png',
+      'sefa1.gif',
+      'sefa1.latent.safetensors',
+      'sefa1.png',
+    ]);
     expect((await readdir(join(dir, 'edit-queued'))).sort()).toEqual(names);
     for (const n of names)
-      expect((await readFile(join(dir, 'edit-queued', n))).equals(await readFile(join(dir, 'edit-single', n))), n).toBe(true);
+      expect(
+        (await readFile(join(dir, 'edit-queued', n))).equals(await readFile(join(dir, 'edit-single', n))),
+        n,
+      ).toBe(true);
   }, 600_000);
 
   it('refuses what cannot be sharded, naming the flag', async () => {
-    const r = await cli(['directions', 'interfacegan', '--model', MODEL, '--classifier', CLASSIFIER, '--attribute', 'brightness', '--out', join(dir, 'x.safetensors'), '--queue', redis.url]);
+    const r = await cli([
+      'directions',
+      'interfacegan',
+      '--model',
+      MODEL,
+      '--classifier',
+      CLASSIFIER,
+      '--attribute',
+      'brightness',
+      '--out',
+      join(dir, 'x.safetensors'),
+      '--queue',
+      redis.url,
+    ]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/--attribute is not supported on the queue/);
-    const f = await cli(['metrics', 'fcd', '--model', MODEL, '--classifier', CLASSIFIER, '--num', '10', '--noise-mode', 'random', '--queue', redis.url]);
+    const f = await cli([
+      'metrics',
+      'fcd',
+      '--model',
+      MODEL,
+      '--classifier',
+      CLASSIFIER,
+      '--num',
+      '10',
+      '--noise-mode',
+      'random',
+      '--queue',
+      redis.url,
+    ]);
     expect(f.code).not.toBe(0);
     expect(f.out).toMatch(/--noise-mode random/);
   }, 120_000);

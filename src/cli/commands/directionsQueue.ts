@@ -1,4 +1,11 @@
-import type { Attribute, Classifier, DirectionSet, GanModel, InterfaceganFitOptions, PcaResult } from '../../index.js';
+import type {
+  Attribute,
+  Classifier,
+  DirectionSet,
+  GanModel,
+  InterfaceganFitOptions,
+  PcaResult,
+} from '../../index.js';
 import { ArgumentError } from '../../index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import { integer, requireString } from '../subcommand.js';
@@ -54,7 +61,11 @@ export async function interfaceganFromQueue(
     model: bundleRef(requireString(flags, 'model', where)),
     classifier: bundleRef(requireString(flags, 'classifier', where)),
     attributes,
-    options: { ...options, model: { name: model.name, contentHash: model.manifest.contentHash }, classifier: classifier.name },
+    options: {
+      ...options,
+      model: { name: model.name, contentHash: model.manifest.contentHash },
+      classifier: classifier.name,
+    },
     shardSize: size,
     log: stderrLog,
   });
@@ -72,7 +83,13 @@ export async function ganspaceFromQueue(
   const size = shardSize(flags, where, 10_000);
   out(`  on the queue: shards of ${size} samples (whole chunks of 10000)`);
   return ganspaceOnQueue(
-    { url: String(flags.queue), model: bundleRef(requireString(flags, 'model', where)), ...o, shardSize: size, log: stderrLog },
+    {
+      url: String(flags.queue),
+      model: bundleRef(requireString(flags, 'model', where)),
+      ...o,
+      shardSize: size,
+      log: stderrLog,
+    },
     { name: model.name, contentHash: model.manifest.contentHash },
   );
 }

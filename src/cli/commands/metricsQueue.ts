@@ -1,5 +1,5 @@
 import type { ReferenceStats } from '../../metrics/generatorFcd.js';
-import type { Classifier, GanModel, NoiseMode } from '../../index.js';
+import type { Classifier, NoiseMode } from '../../index.js';
 import { ArgumentError } from '../../index.js';
 import type { ParsedFlags } from '../args.js';
 import { integer } from '../subcommand.js';
@@ -14,7 +14,9 @@ export async function fcdFromQueue(
   out: (line: string) => void,
 ) {
   if (o.noiseMode === 'random')
-    throw new ArgumentError('metrics fcd --queue: --noise-mode random draws noise per process; use const or none');
+    throw new ArgumentError(
+      'metrics fcd --queue: --noise-mode random draws noise per process; use const or none',
+    );
   const { bundleRef, fcdOnQueue } = await import('../../jobs/queue/index.js');
   const size = integer(flags, 'shard-size', 1000, 'metrics fcd', 1);
   out(`  on the queue: shards of ${size} images (whole batches of ${o.batchSize})`);

@@ -10,7 +10,12 @@ import {
   type PcaResult,
   StreamingCovariance,
 } from '../../directions/ganspace.js';
-import { type Attribute, type Boundary, fitInterfacegan, type InterfaceganFitOptions } from '../../directions/interfacegan.js';
+import {
+  type Attribute,
+  type Boundary,
+  fitInterfacegan,
+  type InterfaceganFitOptions,
+} from '../../directions/interfacegan.js';
 import { LABEL_CHUNK, labelSeedRange } from '../../directions/labelled.js';
 import type { BundleRef } from './bundles.js';
 import { collectShards, float32From, float64From, seedRanges, toBase64 } from './seedShards.js';
@@ -65,7 +70,11 @@ export function interfaceganShards(q: Omit<InterfaceganOnQueue, 'url' | 'attribu
     };
     const { model, classifier, ...rest } = data;
     return {
-      id: contentId('interfacegan', { model: model.contentHash, classifier: classifier.contentHash, ...rest }),
+      id: contentId('interfacegan', {
+        model: model.contentHash,
+        classifier: classifier.contentHash,
+        ...rest,
+      }),
       task: 'interfacegan-part',
       data,
       label: `seeds ${data.firstSeed}..${data.firstSeed + data.num - 1}`,
@@ -112,7 +121,9 @@ export function joinLabelled(parts: readonly InterfaceganShardResult[]): {
   let row = 0;
   for (const p of parts) {
     if (p.dim !== dim || p.numClasses !== numClasses)
-      throw new ArgumentError(`InterFaceGAN: shards disagree on dimensions (${p.dim}/${p.numClasses} against ${dim}/${numClasses})`);
+      throw new ArgumentError(
+        `InterFaceGAN: shards disagree on dimensions (${p.dim}/${p.numClasses} against ${dim}/${numClasses})`,
+      );
     codes.data.set(float32From(p.codes, p.num * dim, 'codes'), row * dim);
     logProbs.set(float64From(p.logProbs, p.num * numClasses, 'log-probabilities'), row * numClasses);
     row += p.num;
@@ -121,7 +132,9 @@ export function joinLabelled(parts: readonly InterfaceganShardResult[]): {
 }
 
 /** Submitter side: queue the ranges, wait, join and fit (the same fit as a single-process run). */
-export async function interfaceganOnQueue(q: InterfaceganOnQueue): Promise<{ set: DirectionSet; boundaries: Boundary[] }> {
+export async function interfaceganOnQueue(
+  q: InterfaceganOnQueue,
+): Promise<{ set: DirectionSet; boundaries: Boundary[] }> {
   const shards = interfaceganShards(q);
   const { results } = await collectShards(q.url, shards, q.log ?? (() => undefined));
   const joined = joinLabelled(results as InterfaceganShardResult[]);
@@ -207,5 +220,11 @@ export async function ganspaceOnQueue(
       cov.merge(m);
     }
   }
-  return ganspaceFromCovariance(cov!, { num: q.num, firstSeed: q.firstSeed, space: q.space, components: q.components, model });
+  return ganspaceFromCovariance(cov!, {
+    num: q.num,
+    firstSeed: q.firstSeed,
+    space: q.space,
+    components: q.components,
+    model,
+  });
 }

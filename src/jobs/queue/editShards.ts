@@ -26,13 +26,18 @@ export interface EditStripResult {
 export function editStrips(model: BundleRef, edited: readonly Latent[], label: string): Shard[] {
   const n = edited[0].codes.shape[0];
   if (edited.some((l) => l.noiseMode === 'random' && !l.noise))
-    throw new ArgumentError('edit --queue: random noise without stored maps depends on the whole batch; use --noise-mode const or none');
+    throw new ArgumentError(
+      'edit --queue: random noise without stored maps depends on the whole batch; use --noise-mode const or none',
+    );
   return Array.from({ length: n }, (_, i) => {
     const strip = concatLatents(edited.map((l) => selectRows(l, [i])));
     const bytes = encodeLatent(strip);
     const data: EditStripData = { model, latent: Buffer.from(bytes).toString('base64') };
     return {
-      id: contentId('edit', { model: model.contentHash, latent: createHash('sha256').update(bytes).digest('hex') }),
+      id: contentId('edit', {
+        model: model.contentHash,
+        latent: createHash('sha256').update(bytes).digest('hex'),
+      }),
       task: 'edit-strip',
       data,
       label: `${label} sample ${i}`,
@@ -51,7 +56,12 @@ export const runEditStrip: TaskHandler = async (raw, ctx, locator) => {
   ctx.checkCancelled();
   ctx.report({ step: frames.length, total: frames.length });
   const result: EditStripResult = {
-    frames: frames.map((f) => ({ width: f.width, height: f.height, channels: f.channels, data: Buffer.from(f.data).toString('base64') })),
+    frames: frames.map((f) => ({
+      width: f.width,
+      height: f.height,
+      channels: f.channels,
+      data: Buffer.from(f.data).toString('base64'),
+    })),
   };
   return result;
 };
@@ -69,8 +79,17 @@ export async function renderEditOnQueue(
   const frames: RgbImage[][] = edited.map(() => []);
   (results as EditStripResult[]).forEach((r, i) => {
     if (r.frames.length !== edited.length)
-      throw new ArgumentError(`edit --queue: sample ${i} came back with ${r.frames.length} frames, ${edited.length} expected`);
-    r.frames.forEach((f, j) => frames[j].push({ width: f.width, height: f.height, channels: f.channels, data: new Uint8Array(Buffer.from(f.data, 'base64')) }));
+      throw new ArgumentError(
+        `edit --queue: sample ${i} came back with ${r.frames.length} frames, ${edited.length} expected`,
+      );
+    r.frames.forEach((f, j) =>
+      frames[j].push({
+        width: f.width,
+        height: f.height,
+        channels: f.channels,
+        data: new Uint8Array(Buffer.from(f.data, 'base64')),
+      }),
+    );
   });
   return frames;
 }

@@ -71,29 +71,40 @@ export const runFcdShard: TaskHandler = async (raw, ctx, locator) => {
   const model = await locator.model(d.model);
   const classifier = await locator.classifier(d.classifier);
   ctx.report({ step: 0, total: d.num });
-  const f = await generatedFeatures(model, classifier, {
-    num: d.num,
-    firstSeed: d.firstSeed,
-    offset: d.offset,
-    psi: d.options.psi,
-    noiseMode: d.options.noiseMode,
-    batchSize: d.options.batchSize,
-  }, (done) => {
-    ctx.checkCancelled();
-    ctx.report({ step: done, total: d.num });
-  });
+  const f = await generatedFeatures(
+    model,
+    classifier,
+    {
+      num: d.num,
+      firstSeed: d.firstSeed,
+      offset: d.offset,
+      psi: d.options.psi,
+      noiseMode: d.options.noiseMode,
+      batchSize: d.options.batchSize,
+    },
+    (done) => {
+      ctx.checkCancelled();
+      ctx.report({ step: done, total: d.num });
+    },
+  );
   return { n: f.n, features: toBase64(f.features), probs: toBase64(f.probs) };
 };
 
 /** Submitter side: queue the ranges, then the FCD of the joined features against `reference`. */
-export async function fcdOnQueue(q: FcdOnQueue, classifier: Classifier, reference: ReferenceStats): Promise<GeneratorFcd> {
+export async function fcdOnQueue(
+  q: FcdOnQueue,
+  classifier: Classifier,
+  reference: ReferenceStats,
+): Promise<GeneratorFcd> {
   const t0 = performance.now();
   const { results } = await collectShards(q.url, fcdShards(q), q.log ?? (() => undefined));
   const k = classifier.config.numClasses;
-  const parts: GeneratedFeatures[] = (results as { n: number; features: string; probs: string }[]).map((r) => ({
-    n: r.n,
-    features: float32From(r.features, r.n * classifier.featureDim, 'features'),
-    probs: float32From(r.probs, r.n * k, 'probabilities'),
-  }));
+  const parts: GeneratedFeatures[] = (results as { n: number; features: string; probs: string }[]).map(
+    (r) => ({
+      n: r.n,
+      features: float32From(r.features, r.n * classifier.featureDim, 'features'),
+      probs: float32From(r.probs, r.n * k, 'probabilities'),
+    }),
+  );
   return generatorFcdFromFeatures(classifier, parts, reference, (performance.now() - t0) / 1000);
 }

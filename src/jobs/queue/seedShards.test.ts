@@ -12,7 +12,9 @@ const ref = (h: string): BundleRef => ({ contentHash: h.repeat(64), name: h, pat
 
 describe('seed ranges', () => {
   it('start on whole chunks and cover every sample once', () => {
-    expect(seedRanges(4000, 1000, 500)).toEqual([0, 1000, 2000, 3000].map((offset) => ({ offset, num: 1000 })));
+    expect(seedRanges(4000, 1000, 500)).toEqual(
+      [0, 1000, 2000, 3000].map((offset) => ({ offset, num: 1000 })),
+    );
     // 700 rounds up to 1000 (two chunks of 500); the last range takes the rest
     expect(seedRanges(2300, 700, 500)).toEqual([
       { offset: 0, num: 1000 },
@@ -25,20 +27,44 @@ describe('seed ranges', () => {
   });
 
   it('give ids that name the computation, not the submission', () => {
-    const opts = { num: 2000, firstSeed: 7, space: 'w' as const, psi: 1, model: { name: 'm', contentHash: 'a' }, classifier: 'c' };
+    const opts = {
+      num: 2000,
+      firstSeed: 7,
+      space: 'w' as const,
+      psi: 1,
+      model: { name: 'm', contentHash: 'a' },
+      classifier: 'c',
+    };
     const a = interfaceganShards({ model: ref('a'), classifier: ref('b'), options: opts, shardSize: 1000 });
-    const again = interfaceganShards({ model: { ...ref('a'), path: '/elsewhere' }, classifier: ref('b'), options: opts, shardSize: 1000 });
+    const again = interfaceganShards({
+      model: { ...ref('a'), path: '/elsewhere' },
+      classifier: ref('b'),
+      options: opts,
+      shardSize: 1000,
+    });
     expect(a.map((s) => s.id)).toEqual(again.map((s) => s.id));
     expect(new Set(a.map((s) => s.id)).size).toBe(2);
     expect(a.map((s) => s.label)).toEqual(['seeds 7..1006', 'seeds 1007..2006']);
-    const otherPsi = interfaceganShards({ model: ref('a'), classifier: ref('b'), options: { ...opts, psi: 0.7 }, shardSize: 1000 });
+    const otherPsi = interfaceganShards({
+      model: ref('a'),
+      classifier: ref('b'),
+      options: { ...opts, psi: 0.7 },
+      shardSize: 1000,
+    });
     expect(otherPsi[0].id).not.toBe(a[0].id);
-    expect(ganspaceShards({ model: ref('a'), num: 25_000, firstSeed: 0, space: 'w', shardSize: 1 }).map((s) => s.label)).toEqual([
-      'seeds 0..9999',
-      'seeds 10000..19999',
-      'seeds 20000..24999',
-    ]);
-    const fcd = fcdShards({ model: ref('a'), classifier: ref('b'), num: 250, firstSeed: 0, options: { psi: 1, noiseMode: 'const', batchSize: 100 }, shardSize: 150 });
+    expect(
+      ganspaceShards({ model: ref('a'), num: 25_000, firstSeed: 0, space: 'w', shardSize: 1 }).map(
+        (s) => s.label,
+      ),
+    ).toEqual(['seeds 0..9999', 'seeds 10000..19999', 'seeds 20000..24999']);
+    const fcd = fcdShards({
+      model: ref('a'),
+      classifier: ref('b'),
+      num: 250,
+      firstSeed: 0,
+      options: { psi: 1, noiseMode: 'const', batchSize: 100 },
+      shardSize: 150,
+    });
     expect(fcd.map((s) => (s.data as { offset: number }).offset)).toEqual([0, 200]);
   });
 });
@@ -55,17 +81,28 @@ describe('arrays through Redis', () => {
   it('GANSpace moments computed apart (and sent as base64) merge to the same bits as one accumulator', () => {
     const rng = new RandomState(3);
     const d = 6;
-    const blocks = [40, 40, 13].map((n) => Tensor.float32([n, d], rng.standardNormalFloat32([n * d]).map((v, i) => v * (1 + (i % d)) + 5)));
+    const blocks = [40, 40, 13].map((n) =>
+      Tensor.float32(
+        [n, d],
+        rng.standardNormalFloat32([n * d]).map((v, i) => v * (1 + (i % d)) + 5),
+      ),
+    );
     const one = new StreamingCovariance(d);
     for (const b of blocks) one.add(b);
     const joined = new StreamingCovariance(d);
     for (const b of blocks) {
       const m = momentsOf(b, d);
-      joined.merge({ count: m.count, mean: float64From(toBase64(m.mean), d, 'mean'), scatter: float64From(toBase64(m.scatter), d * d, 'scatter') });
+      joined.merge({
+        count: m.count,
+        mean: float64From(toBase64(m.mean), d, 'mean'),
+        scatter: float64From(toBase64(m.scatter), d * d, 'scatter'),
+      });
     }
     expect(joined.count).toBe(93);
     expect(Array.from(joined.covariance())).toEqual(Array.from(one.covariance()));
     expect(Array.from(joined.mean)).toEqual(Array.from(one.mean));
-    expect(() => joined.merge(momentsOf(blocks[0].reshape([40 * 3, 2]), 2))).toThrow(/moments of dimension 2/);
+    expect(() => joined.merge(momentsOf(blocks[0].reshape([40 * 3, 2]), 2))).toThrow(
+      /moments of dimension 2/,
+    );
   });
 });

@@ -13,7 +13,8 @@ export interface SeedRange {
  * so every range starts where a single-process run starts a chunk and repeats its ONNX Runtime calls.
  */
 export function seedRanges(num: number, shardSize: number, align: number): SeedRange[] {
-  if (!Number.isInteger(num) || num < 1) throw new ArgumentError(`sharding: sample count must be a positive integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 1)
+    throw new ArgumentError(`sharding: sample count must be a positive integer, got ${num}`);
   if (!Number.isInteger(shardSize) || shardSize < 1)
     throw new ArgumentError(`--shard-size must be a positive integer, got ${shardSize}`);
   const size = Math.ceil(shardSize / align) * align;
@@ -36,7 +37,9 @@ function fromBase64<T extends Float32Array | Float64Array>(
 ): T {
   const buf = Buffer.from(b64, 'base64');
   if (buf.byteLength !== length * bytes)
-    throw new ArgumentError(`queue result: ${what} holds ${buf.byteLength} bytes, ${length * bytes} expected`);
+    throw new ArgumentError(
+      `queue result: ${what} holds ${buf.byteLength} bytes, ${length * bytes} expected`,
+    );
   const copy = new ArrayBuffer(buf.byteLength);
   new Uint8Array(copy).set(buf);
   return make(copy, length);
