@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mutate, rng } from './mutate.js';
+import { inputRng, mutate } from './mutate.js';
 import { FuzzPool, type Verdict } from './pool.js';
 import type { Outcome, ReaderName } from './readers.js';
 import type { Seed } from './seeds.js';
@@ -24,6 +24,8 @@ export interface Finding {
 export interface CampaignOptions {
   n: number;
   seed?: number;
+  /** First input index (default 0): inputs from..n-1 run, so a stopped campaign can continue. */
+  from?: number;
   /** Folder for minimal reproducers (none: nothing is saved). */
   out?: string;
   /** Minimisation attempts per finding (default 40). */
@@ -64,39 +66,48 @@ async function minimize(
   return best;
 }
 
+/**
+ * Runs inputs from..n-1 of a campaign. Input i mutates seed i mod seeds.length with its own random
+ * source (seed, i), so the inputs do not depend on how they are split: with several pools (one
+ * worker process each) the inputs are shared out and the counts are those of a single pool.
+ */
 export async function runCampaign(
-  pool: FuzzPool,
+  pools: FuzzPool | readonly FuzzPool[],
   reader: ReaderName,
   seeds: readonly Seed[],
   opts: CampaignOptions,
 ): Promise<{ counts: Counts; findings: Finding[] }> {
-  const r = rng(opts.seed ?? 1);
   const counts: Counts = { ok: 0, typed: 0, untyped: 0, hang: 0, rss: 0 };
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < opts.n && !(opts.deadline && Date.now() > opts.deadline); i++) {
-    const seed = seeds[i % seeds.length];
-    const { bytes, steps } = mutate(r, seed.bytes, reader);
-    const file = `fuzz-${reader}-${i}.bin`;
-    const v = await pool.run(reader, bytes, file);
-    counts[v.outcome]++;
-    opts.onInput?.(i, v);
-    if (!BAD.includes(v.outcome)) continue;
-    const finding: Finding = { reader, outcome: v.outcome, message: v.message, seed: seed.name, steps, bytes: bytes.length };
-    // One reproducer per distinct (outcome, message shape), so a bug found 500 times is saved once.
-    const key = `${v.outcome}:${v.message.replace(/\d+/g, '#').slice(0, 120)}`;
-    if (opts.out && !seen.has(key)) {
-      seen.add(key);
-      const small = await minimize(pool, reader, bytes, v.outcome, opts.minimize ?? 40);
-      const dir = join(opts.out, reader);
-      mkdirSync(dir, { recursive: true });
-      const name = `${v.outcome}-${createHash('sha256').update(small).digest('hex').slice(0, 12)}.bin`;
-      writeFileSync(join(dir, name), small);
-      writeFileSync(join(dir, `${name}.txt`), `${v.message}\nseed: ${seed.name}\nmutations: ${steps.join(', ')}\n`);
-      finding.file = join(dir, name);
-      finding.bytes = small.length;
+  let next = opts.from ?? 0;
+  let done = 0;
+  const lane = async (pool: FuzzPool) => {
+    while (next < opts.n && !(opts.deadline && Date.now() > opts.deadline)) {
+      const i = next++;
+      const seed = seeds[i % seeds.length];
+      const { bytes, steps } = mutate(inputRng(opts.seed ?? 1, i), seed.bytes, reader);
+      const v = await pool.run(reader, bytes, `fuzz-${reader}-${i}.bin`);
+      counts[v.outcome]++;
+      opts.onInput?.(done++, v);
+      if (!BAD.includes(v.outcome)) continue;
+      const finding: Finding = { reader, outcome: v.outcome, message: v.message, seed: seed.name, steps, bytes: bytes.length };
+      // One reproducer per distinct (outcome, message shape), so a bug found 500 times is saved once.
+      const key = `${v.outcome}:${v.message.replace(/\d+/g, '#').slice(0, 120)}`;
+      if (opts.out && !seen.has(key)) {
+        seen.add(key);
+        const small = await minimize(pool, reader, bytes, v.outcome, opts.minimize ?? 40);
+        const dir = join(opts.out, reader);
+        mkdirSync(dir, { recursive: true });
+        const name = `${v.outcome}-${createHash('sha256').update(small).digest('hex').slice(0, 12)}.bin`;
+        writeFileSync(join(dir, name), small);
+        writeFileSync(join(dir, `${name}.txt`), `${v.message}\ninput: ${i}\nseed: ${seed.name}\nmutations: ${steps.join(', ')}\n`);
+        finding.file = join(dir, name);
+        finding.bytes = small.length;
+      }
+      findings.push(finding);
     }
-    findings.push(finding);
-  }
+  };
+  await Promise.all((pools instanceof FuzzPool ? [pools] : pools).map(lane));
   return { counts, findings };
 }

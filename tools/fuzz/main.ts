@@ -5,9 +5,12 @@ import { seedsFor } from './seeds.js';
 
 /**
  * npm run fuzz -- [--reader pickle|torch|nvidia|zip|npz|npy|safetensors|idx|image|latent|all] [--n N]
- *                 [--seed S] [--out DIR] [--no-fixtures] [--max-seed-bytes B] [--max-seconds S] [--timeout-ms 5000] [--rss-mb 1024]
+ *                 [--seed S] [--from K] [--jobs J] [--out DIR] [--no-fixtures] [--max-seed-bytes B] [--max-seconds S]
+ *                 [--timeout-ms 5000] [--rss-mb 1024]
  *
  * --max-seconds stops each reader's campaign after S seconds; the table gives the inputs actually run.
+ * Input i depends only on (--seed, i): --from K continues a stopped campaign at input K (the table
+ * then counts inputs K..N-1), and --jobs J shares the inputs among J worker processes.
  * The 5 s hang limit is CPU time of the child (a loaded machine does not fake hangs).
  * Mutates seed files (built here, plus ../shared/fixtures and models/) and runs each input in a child
  * process with a 5 s / 1 GiB limit, classifying it ok / typed error / untyped error / hang / RSS
@@ -23,7 +26,7 @@ function flag(argv: string[], name: string, fallback: string): string {
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     process.stdout.write(
-      'npm run fuzz -- --reader <name|all> --n N [--seed S] [--out DIR] [--no-fixtures] [--max-seed-bytes B] [--max-seconds S] [--timeout-ms MS] [--rss-mb MB]\n' +
+      'npm run fuzz -- --reader <name|all> --n N [--seed S] [--from K] [--jobs J] [--out DIR] [--no-fixtures] [--max-seed-bytes B] [--max-seconds S] [--timeout-ms MS] [--rss-mb MB]\n' +
         `readers: ${READER_NAMES.join(', ')}\n`,
     );
     return 0;
@@ -37,42 +40,55 @@ async function main(argv: string[]): Promise<number> {
   const fixtures = !argv.includes('--no-fixtures');
   const maxSeedBytes = Number(flag(argv, 'max-seed-bytes', String(4 << 20)));
   const maxSeconds = Number(flag(argv, 'max-seconds', '0'));
-  const pool = new FuzzPool({
-    timeoutMs: Number(flag(argv, 'timeout-ms', '5000')),
-    rssBytes: Number(flag(argv, 'rss-mb', '1024')) * 2 ** 20,
-  });
-  const rows: [string, Counts, number, number][] = [];
+  const from = Number(flag(argv, 'from', '0'));
+  const jobs = Math.max(1, Number(flag(argv, 'jobs', '1')));
+  const pools = Array.from(
+    { length: jobs },
+    () =>
+      new FuzzPool({
+        timeoutMs: Number(flag(argv, 'timeout-ms', '5000')),
+        rssBytes: Number(flag(argv, 'rss-mb', '1024')) * 2 ** 20,
+      }),
+  );
+  const rows: [string, Counts, number, number, number][] = [];
   let bad = 0;
   try {
     for (const reader of readers) {
       const seeds = await seedsFor(reader, { fixtures, maxBytes: maxSeedBytes });
       const t0 = Date.now();
       let slowest = 0;
-      const { counts, findings } = await runCampaign(pool, reader, seeds, {
+      const live: Counts = { ok: 0, typed: 0, untyped: 0, hang: 0, rss: 0 };
+      const starts0 = pools.reduce((a, p) => a + p.starts, 0);
+      const { counts, findings } = await runCampaign(pools, reader, seeds, {
         n,
         seed,
+        from,
         out,
         deadline: maxSeconds > 0 ? Date.now() + maxSeconds * 1000 : undefined,
         onInput: (i, v) => {
           slowest = Math.max(slowest, v.ms);
-          if ((i + 1) % 500 === 0) process.stderr.write(`${reader}: ${i + 1}/${n} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+          live[v.outcome]++;
+          // running counts, so a run stopped early can be continued with --from and the two added up
+          if ((i + 1) % 500 === 0)
+            process.stderr.write(`${reader}: ${i + 1} inputs from ${from} ${JSON.stringify(live)} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
         },
       });
       for (const f of findings.filter((x) => x.file))
         process.stderr.write(`${reader}: ${f.outcome}: ${f.message.slice(0, 200)} -> ${f.file}\n`);
       bad += counts.untyped + counts.hang + counts.rss;
-      rows.push([`${reader} (${seeds.length} seeds)`, counts, Date.now() - t0, slowest]);
+      const starts = pools.reduce((a, p) => a + p.starts, 0) - starts0;
+      rows.push([`${reader} (${seeds.length} seeds)`, counts, Date.now() - t0, slowest, starts]);
       process.stdout.write(`${reader}: ${JSON.stringify(counts)} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
     }
   } finally {
-    pool.close();
+    for (const p of pools) p.close();
   }
-  const head = '| reader | inputs | ok | typed error | untyped | hang > 5 s CPU | RSS > 1 GB | time | slowest input |';
-  const lines = [head, '|---|---|---|---|---|---|---|---|---|'];
-  for (const [name, c, ms, slow] of rows) {
+  const head = '| reader | inputs | ok | typed error | untyped | hang > 5 s CPU | RSS > 1 GB | time | slowest input | worker starts |';
+  const lines = [head, '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const [name, c, ms, slow, starts] of rows) {
     const total = c.ok + c.typed + c.untyped + c.hang + c.rss;
     lines.push(
-      `| ${name} | ${total} | ${c.ok} | ${c.typed} | ${c.untyped} | ${c.hang} | ${c.rss} | ${(ms / 1000).toFixed(0)} s | ${slow} ms |`,
+      `| ${name} | ${total} | ${c.ok} | ${c.typed} | ${c.untyped} | ${c.hang} | ${c.rss} | ${(ms / 1000).toFixed(0)} s | ${slow} ms | ${starts} |`,
     );
   }
   process.stdout.write(`\n${lines.join('\n')}\n`);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -164,9 +164,11 @@ function walk(dir: string, out: string[], depth = 0): void {
 
 /** The fixture folders: ../shared/fixtures (or LATENTLAB_FIXTURES) and the repository's models/. */
 export function fixtureDirs(root = process.cwd()): string[] {
-  return [process.env.LATENTLAB_FIXTURES ?? resolve(root, '../shared/fixtures'), '/work/shared/fixtures', resolve(root, 'models')].filter(
-    (d, i, all) => existsSync(d) && all.indexOf(d) === i,
-  );
+  // deduplicated by real path: ../shared is often a link to the same folder, and a seed counted twice
+  // would double its share of the inputs
+  const dirs = [process.env.LATENTLAB_FIXTURES ?? resolve(root, '../shared/fixtures'), '/work/shared/fixtures', resolve(root, 'models')];
+  const real = dirs.filter(existsSync).map((d) => realpathSync(d));
+  return real.filter((d, i) => real.indexOf(d) === i);
 }
 
 export async function seedsFor(
