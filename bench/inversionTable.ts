@@ -18,7 +18,7 @@ import { loadModel } from '../src/models/io/loadModel.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../src/inversion/metrics.js';
 import { type ProjectOptions, project } from '../src/inversion/projector.js';
 import type { LatentSpace } from '../src/latent/latent.js';
-import { readClassifierBundle } from '../src/models/classifier/bundle.js';
+import { readClassifierBundle } from '../src/models/io/classifierBundle.js';
 import type { GanModel } from '../src/models/ganModel.js';
 
 interface Row {

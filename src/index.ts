@@ -67,7 +67,7 @@ export * from './train/index.js';
 
 // classifier and metrics
 export { Classifier, type ClassifierManifest } from './models/classifier/classifier.js';
-export { readClassifierBundle, writeClassifierBundle } from './models/classifier/bundle.js';
+export { readClassifierBundle, writeClassifierBundle } from './models/io/classifierBundle.js';
 export { CLASSIFIER_PRESETS, type ClassifierConfig, inferClassifierConfig, resolveClassifier } from './models/classifier/config.js';
 export { initClassifierWeights } from './models/classifier/init.js';
 export { classify, logSoftmax, softmax } from './models/classifier/network.js';
@@ -111,9 +111,10 @@ export { perceptualPathLength, type PplDifference, pplDifference, type PplOption
 export { conditioning, type ConditioningOptions, type ConditioningResult, latentGradients } from './metrics/conditioning.js';
 // inversion: encoder (image -> W+), its bundles and training; image quality metrics
 export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/encode.js';
-export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';
-export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './inversion/encoderConfig.js';
-export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
+export { Encoder, type EncoderManifest } from './models/encoder/encoder.js';
+export { ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './models/io/encoderBundle.js';
+export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './models/encoder/config.js';
+export { encodeGraph, initEncoderWeights } from './models/encoder/network.js';
 export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';

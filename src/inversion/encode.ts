@@ -5,8 +5,8 @@ import { type Latent, latentFromCodes } from '../latent/latent.js';
 import { expectRank, mapBatches, takeRows } from '../models/batching.js';
 import type { GanModel } from '../models/ganModel.js';
 import { compile } from '../runtime/compile.js';
-import type { Encoder } from './encoderBundle.js';
-import { encodeGraph } from './encoderNetwork.js';
+import type { Encoder } from '../models/encoder/encoder.js';
+import { encodeGraph } from '../models/encoder/network.js';
 
 export interface EncodeOptions {
   /** Images per ORT run (default 16). */
