@@ -4,7 +4,7 @@
 export * from './core/errors.js';
 export type { DType, FloatDType } from './core/dtype.js';
 export { type Shape, sizeOf, formatShape, broadcastShapes } from './core/shape.js';
-export { Tensor, halfToFloat32, float32ToHalf } from './core/tensor.js';
+export { concatRows, float32ToHalf, halfToFloat32, repeatEachRow, repeatRows, selectAxis1, sliceRows, stackRows, takeRows, Tensor } from './core/tensor.js';
 
 // graph
 export * from './graph/index.js';

@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { symmetricEigen } from '../core/linalg.js';
 import { formatShape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { selectAxis1, Tensor } from '../core/tensor.js';
 import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ } from '../models/generate.js';
 import { type DirectionSet, makeDirectionSet } from './direction.js';
@@ -139,10 +139,7 @@ export async function ganspace(model: GanModel, o: GanspaceOptions = {}): Promis
     if (space === 'z') cov.add(z);
     else {
       const ws = await mapZ(model, z, { batchSize: Math.min(count, 1000) });
-      const w = Tensor.float32([count, dim]);
-      const stride = cfg.numWs * dim;
-      for (let i = 0; i < count; i++) w.data.set(ws.data.subarray(i * stride, i * stride + dim), i * dim);
-      cov.add(w);
+      cov.add(selectAxis1(ws, 0));
     }
     o.onProgress?.(start + count, num);
   }

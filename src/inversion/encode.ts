@@ -2,7 +2,7 @@ import { ArgumentError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { input } from '../graph/value.js';
 import { type Latent, latentFromCodes } from '../latent/latent.js';
-import { expectRank, mapBatches, takeRows } from '../models/batching.js';
+import { expectRank, mapBatches, batchRows } from '../models/batching.js';
 import type { GanModel } from '../models/ganModel.js';
 import { compile } from '../runtime/compile.js';
 import type { Encoder } from '../models/encoder/encoder.js';
@@ -29,7 +29,7 @@ export async function encodeWs(encoder: Encoder, images: Tensor, batchSize = 16)
       const x = input('x', [size, cfg.imgChannels, cfg.resolution, cfg.resolution]);
       return compile({ inputs: [x], outputs: [encodeGraph(encoder.weights().at(''), cfg, x)], outputNames: ['ws'] });
     });
-    return [(await exe.runNamed({ x: takeRows(x32, start, count, size) })).ws];
+    return [(await exe.runNamed({ x: batchRows(x32, start, count, size) })).ws];
   });
   return ws as Tensor<'float32'>;
 }

@@ -3,7 +3,7 @@ import { RandomState } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import { input, type Value } from '../graph/value.js';
 import { compile } from '../runtime/compile.js';
-import { expectRank, mapBatches, takeRows } from './batching.js';
+import { expectRank, mapBatches, batchRows } from './batching.js';
 import type { DcganDiscriminatorConfig } from './dcgan/config.js';
 import { dcganDiscriminate, dcganGenerate } from './dcgan/networks.js';
 import type { GanModel } from './ganModel.js';
@@ -65,8 +65,8 @@ export async function mapZ(model: GanModel, z: Tensor, opts: MapOptions = {}): P
       const ws = broadcastWs(m, cfg, mapToW(m, cfg, z, c), { psi, cutoff });
       return compile({ inputs: c ? [z, c] : [z], outputs: [ws], outputNames: ['ws'] });
     });
-    const feeds: Record<string, Tensor> = { z: takeRows(z, start, count, size) };
-    if (cfg.cDim) feeds.c = takeRows(opts.c!, start, count, size);
+    const feeds: Record<string, Tensor> = { z: batchRows(z, start, count, size) };
+    if (cfg.cDim) feeds.c = batchRows(opts.c!, start, count, size);
     const out = await exe.runNamed(feeds);
     return [out.ws];
   });
@@ -115,7 +115,7 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
         const z = input('z', [size, cfg.nz]);
         return compile({ inputs: [z], outputs: [dcganGenerate(model.generatorWeights().at(''), cfg, z)], outputNames: ['img'] });
       });
-      return [(await exe.runNamed({ z: takeRows(latent, start, count, size) })).img];
+      return [(await exe.runNamed({ z: batchRows(latent, start, count, size) })).img];
     });
     return img;
   }
@@ -135,8 +135,8 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
       const img = styleSynthesis(model, ws, { noiseMode: mode === 'random' ? 'none' : mode, noise: maps, path: opts.path });
       return compile({ inputs: [ws, ...Object.values(maps)], outputs: [img], outputNames: ['img'] });
     });
-    const feeds: Record<string, Tensor> = { ws: takeRows(latent, start, count, size) };
-    for (const name of noiseLayers) feeds[`noise:${name}`] = takeRows(noise![name], start, count, size);
+    const feeds: Record<string, Tensor> = { ws: batchRows(latent, start, count, size) };
+    for (const name of noiseLayers) feeds[`noise:${name}`] = batchRows(noise![name], start, count, size);
     return [(await exe.runNamed(feeds)).img];
   });
   return img;
@@ -155,7 +155,7 @@ async function synthesizeSg3Batches(model: GanModel, latent: Tensor, opts: Synth
       const img = styleSynthesis(model, ws, { transform });
       return compile({ inputs: transform ? [ws, transform] : [ws], outputs: [img], outputNames: ['img'] });
     });
-    const feeds: Record<string, Tensor> = { ws: takeRows(latent, start, count, size) };
+    const feeds: Record<string, Tensor> = { ws: batchRows(latent, start, count, size) };
     if (tf) feeds.transform = tf.toFloat32();
     return [(await exe.runNamed(feeds)).img];
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tensor } from '../../src/core/tensor.js';
+import { repeatRows, Tensor } from '../../src/core/tensor.js';
 import { loadModel } from '../../src/models/io/loadModel.js';
 import { encode } from '../../src/inversion/encode.js';
 import { encodeAndProject } from '../../src/inversion/hybrid.js';
@@ -36,12 +36,6 @@ afterAll(async () => {
 async function quality(recon: Tensor, target: Tensor): Promise<{ psnr: number; ssim: number }> {
   const m = await reconstructionMetrics(recon, target);
   return { psnr: m.reduce((s, q) => s + q.psnr, 0) / m.length, ssim: m.reduce((s, q) => s + q.ssim, 0) / m.length };
-}
-
-function repeatRows(t: Tensor<'float32'>, n: number): Tensor<'float32'> {
-  const out = Tensor.float32([n, ...t.shape.slice(1)]);
-  for (let i = 0; i < n; i++) out.data.set(t.data, i * t.size);
-  return out;
 }
 
 describe('shipped encoder (models/fmnist-encoder) on the shipped StyleGAN2', () => {
