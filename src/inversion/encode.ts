@@ -2,7 +2,8 @@ import { ArgumentError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { input } from '../graph/value.js';
 import { type Latent, latentFromCodes } from '../latent/latent.js';
-import { expectRank, mapBatches, batchRows } from '../models/batching.js';
+import { assertShape } from '../core/shape.js';
+import { batchRows, mapBatches } from '../models/batching.js';
 import type { GanModel } from '../models/ganModel.js';
 import { compile } from '../runtime/compile.js';
 import type { Encoder } from '../models/encoder/encoder.js';
@@ -20,7 +21,7 @@ export interface EncodeOptions {
 /** Encoder forward only: images [N, C, R, R] in [-1, 1] -> ws [N, numWs, wDim]. */
 export async function encodeWs(encoder: Encoder, images: Tensor, batchSize = 16): Promise<Tensor<'float32'>> {
   const cfg = encoder.config;
-  expectRank('images', images, [-1, cfg.imgChannels, cfg.resolution, cfg.resolution]);
+  assertShape('images', images.shape, [-1, cfg.imgChannels, cfg.resolution, cfg.resolution]);
   const n = images.shape[0];
   if (n === 0) throw new ArgumentError('encode: no images');
   const x32 = images.toFloat32();

@@ -1,5 +1,3 @@
-import { ShapeError } from '../core/errors.js';
-import { formatShape } from '../core/shape.js';
 import { concatRows, sliceRows, takeRows, type Tensor } from '../core/tensor.js';
 
 /** Rows [start, start + count) of a float tensor as float32, padded by repeating the last row up to `size`. */
@@ -27,9 +25,4 @@ export async function mapBatches(
   // Only the padded last chunk needs trimming; full chunks join as they are.
   const trimmed = (t: Tensor, count: number) => (t.shape[0] === count ? t.toFloat32() : sliceRows(t.toFloat32(), 0, count));
   return results[0].map((_, k) => concatRows(results.map((r, j) => trimmed(r[k], counts[j]))));
-}
-
-export function expectRank(name: string, t: Tensor, shape: readonly number[]): void {
-  const ok = t.rank === shape.length && t.shape.every((d, i) => shape[i] < 0 || d === shape[i]);
-  if (!ok) throw new ShapeError(`${name}: expected shape ${formatShape(shape)}, got ${formatShape(t.shape)}`);
 }

@@ -8,7 +8,7 @@ import { input, type Value } from '../../graph/value.js';
 import { dcganDiscriminate, dcganGenerate } from '../dcgan/networks.js';
 import type { DcganDiscriminatorConfig } from '../dcgan/config.js';
 import type { GanModel } from '../ganModel.js';
-import { discriminate } from '../stylegan2/discriminator.js';
+import { discriminatorGraph } from '../stylegan2/discriminator.js';
 import { mapToW } from '../stylegan2/mapping.js';
 import { styleSynthesis } from '../styleGraph.js';
 import { Weights } from '../../nn/weights.js';
@@ -133,7 +133,7 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1, opt
     if (withD) {
       const x = input('img', [Math.max(batch, 1), model.imgChannels, model.resolution, model.resolution]);
       const dc = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
-      const logits = discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, dc);
+      const logits = discriminatorGraph(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, dc);
       graphs.push({ name: 'discriminator', program: { inputs: dc ? [x, dc] : [x], outputs: [logits], outputNames: ['logits'] }, description: 'img -> logits [N, 1]' });
     }
   } else {
