@@ -14,6 +14,7 @@ export { dumpText, lower, serialize, OPSET } from './onnx/model.js';
 
 // runtime
 export type { Backend, BackendSession, OptimizationLevel, SessionOptions } from './runtime/backend.js';
+export { sessionDefaults, sessionEnv, setSessionDefaults, THREADS_ENV, threadsChosen } from './runtime/sessionDefaults.js';
 export { clearSessionCache, type CompileOptions, compile, compileFunction, Executable, toOnnx } from './runtime/compile.js';
 
 // nn
