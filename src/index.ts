@@ -57,6 +57,7 @@ export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
 export { loadModel, type LoadOptions } from './models/io/loadModel.js';
 export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './models/io/bundle.js';
 export { exportOnnx, type ExportedGraph, type ExportOnnxOptions, type ExportedNoise, NOISE_CONST_FILE, type OnnxExport } from './models/io/onnxExport.js';
+export { type AtomicWriteOptions, replaceFile, writeFileAtomic, writeFilesAtomically } from './formats/atomicFiles.js';
 export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
 export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, loadTorchFile, loadNvidiaPickle } from './formats/files.js';
 export { RandomState, type RandomStateSnapshot } from './core/rng.js';

@@ -5,7 +5,7 @@ import { ArgumentError } from '../core/errors.js';
 import { differingOptions, type VerbSpec } from '../core/options.js';
 import { concatRows, repeatRows, Tensor } from '../core/tensor.js';
 import { writeGif } from '../formats/gif.js';
-import { makeGrid, toImages, upscale, type RgbImage, writePng } from '../formats/image.js';
+import { IMAGE_EXTENSIONS, makeGrid, type RgbImage, toImages, upscale, writePng } from '../formats/image.js';
 import { writeVideo } from '../formats/video.js';
 import { LATENT_EXTENSION, saveLatent } from '../latent/file.js';
 import type { Classifier } from '../models/classifier/classifier.js';
@@ -13,18 +13,6 @@ import type { GanModel } from '../models/ganModel.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from './metrics.js';
 import { type ProjectOptions, type ProjectionResult, project } from './projector.js';
 import { readTarget } from './target.js';
-
-const IMAGE_EXTENSIONS = new Set([
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.webp',
-  '.bmp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-]);
 
 /** A target file, or a folder's image files (sorted by name; sub-folders are not searched). */
 export async function listTargets(path: string): Promise<string[]> {
