@@ -70,7 +70,7 @@ export * from './train/index.js';
 // classifier and metrics
 export { Classifier, type ClassifierManifest } from './models/classifier/classifier.js';
 export { readClassifierBundle, writeClassifierBundle } from './models/io/classifierBundle.js';
-export { CLASSIFIER_PRESETS, type ClassifierConfig, inferClassifierConfig, resolveClassifier } from './models/classifier/config.js';
+export { CLASSIFIER_PRESETS, type ClassifierConfig, type ClassifierPreset, inferClassifierConfig, resolveClassifier } from './models/classifier/config.js';
 export { initClassifierWeights } from './models/classifier/init.js';
 export { classify, logSoftmax, softmax } from './models/classifier/network.js';
 export { predict, type Predictions } from './models/classifier/predict.js';
@@ -78,6 +78,7 @@ export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './
 export { generatedImages } from './metrics/generated.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
+export { type ClassifierRunOptions, type ClassifierRunResult, trainClassifier } from './train/classifier.js';
 
 // inversion: projecting images into a latent space (optimisation; encoders build on `project`'s init)
 export { type ProjectOptions, type ProjectionResult, project, type StepInfo } from './inversion/projector.js';
