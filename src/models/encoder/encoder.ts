@@ -1,9 +1,7 @@
 import { CheckpointError } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
-import { Weights } from '../../nn/weights.js';
-import { ProgramCache } from '../../runtime/programCache.js';
-import type { Executable } from '../../runtime/compile.js';
 import type { GanModel } from '../ganModel.js';
+import { LoadedNetwork } from '../loadedNetwork.js';
 import type { Provenance } from '../manifest.js';
 import { type EncoderConfig, encoderFitsModel, type ResolvedEncoder, resolveEncoder } from './config.js';
 
@@ -26,31 +24,12 @@ export interface EncoderManifest {
 }
 
 /** A loaded encoder: manifest, float32 weights by key, and a cache of compiled programs. */
-export class Encoder {
-  private readonly programs = new ProgramCache();
-  private constWeights?: Weights;
+export class Encoder extends LoadedNetwork<EncoderManifest> {
   readonly config: ResolvedEncoder;
 
-  constructor(
-    readonly manifest: EncoderManifest,
-    readonly tensors: ReadonlyMap<string, Tensor>,
-  ) {
+  constructor(manifest: EncoderManifest, tensors: ReadonlyMap<string, Tensor>) {
+    super(manifest, tensors);
     this.config = resolveEncoder(manifest.config);
-  }
-
-  get name(): string {
-    return this.manifest.name;
-  }
-
-  /** The weights as graph constants (ORT pre-packs them), created once. */
-  weights(): Weights {
-    this.constWeights ??= new Weights(this.tensors, 'constant', this.name);
-    return this.constWeights;
-  }
-
-  /** A compiled program cached under `key`. */
-  program(key: string, make: () => Promise<Executable>): Promise<Executable> {
-    return this.programs.get(key, make);
   }
 
   /**
@@ -64,9 +43,5 @@ export class Encoder {
     const want = this.manifest.generator;
     if (want.contentHash === model.manifest.contentHash) return null;
     return `encoder ${this.name} was trained for ${want.name} (${want.contentHash.slice(0, 12)}), not these weights of ${model.name} (${model.manifest.contentHash.slice(0, 12)}); codes still fit, fine-tune with 'latentlab train encoder --resume --model' for best results`;
-  }
-
-  async release(): Promise<void> {
-    await this.programs.release();
   }
 }
