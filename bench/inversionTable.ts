@@ -12,13 +12,13 @@
  * Encoder and hybrid rows plug in as more `Row`s (an `init` latent per image).
  */
 import { writeFileSync } from 'node:fs';
-import { Tensor } from '../src/core/tensor.js';
+import { sliceRows, Tensor } from '../src/core/tensor.js';
 import { loadFashionMnist } from '../src/data/fashionMnist.js';
 import { loadModel } from '../src/models/io/loadModel.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../src/inversion/metrics.js';
 import { type ProjectOptions, project } from '../src/inversion/projector.js';
 import type { LatentSpace } from '../src/latent/latent.js';
-import { readClassifierBundle } from '../src/models/classifier/bundle.js';
+import { readClassifierBundle } from '../src/models/io/classifierBundle.js';
 import type { GanModel } from '../src/models/ganModel.js';
 
 interface Row {
@@ -57,11 +57,6 @@ function parseArgs(argv: string[]) {
   return a;
 }
 
-function rows(t: Tensor<'float32'>, start: number, count: number): Tensor<'float32'> {
-  const size = t.size / t.shape[0];
-  return Tensor.float32([count, ...t.shape.slice(1)], t.data.subarray(start * size, (start + count) * size));
-}
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function main(): Promise<void> {
@@ -88,7 +83,7 @@ async function main(): Promise<void> {
     const batch = row.optimizer === 'adam' ? args.batch : 1;
     for (let start = 0; start < ds.size; start += batch) {
       const count = Math.min(batch, ds.size - start);
-      const target = rows(targets, start, count);
+      const target = sliceRows(targets, start, count);
       const t0 = performance.now();
       const r = await project(model, target, opts);
       seconds += (performance.now() - t0) / 1000;

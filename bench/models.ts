@@ -13,7 +13,7 @@ import { input, type Value } from '../src/graph/value.js';
 import { type GeneratorConfig, resolveGenerator } from '../src/models/stylegan2/config.js';
 import { initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
 import { broadcastWs, mapToW } from '../src/models/stylegan2/mapping.js';
-import { synthesize } from '../src/models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../src/models/stylegan2/synthesis.js';
 import { Weights } from '../src/nn/weights.js';
 import type { ProgramCase } from './engine.js';
 import { TARGET_FWD } from './engine.js';
@@ -59,7 +59,7 @@ function generatorProgram(g: ReadonlyMap<string, Tensor>, cfg: GeneratorConfig, 
   const w = new Weights(g, 'constant', 'bench');
   const z: Value = input('z', [batch, r.zDim]);
   const ws = broadcastWs(w.at('mapping'), r, mapToW(w.at('mapping'), r, z));
-  const img = synthesize(w.at('synthesis'), r, ws, { noiseMode: 'const' });
+  const img = synthesisGraph(w.at('synthesis'), r, ws, { noiseMode: 'const' });
   return { inputs: [z], outputs: [img], outputNames: ['img'] };
 }
 

@@ -20,7 +20,7 @@ import { Tensor } from '../src/core/tensor.js';
 import { input } from '../src/graph/value.js';
 import { loadModel } from '../src/models/io/loadModel.js';
 import { mapToW, broadcastWs } from '../src/models/stylegan2/mapping.js';
-import { synthesize } from '../src/models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../src/models/stylegan2/synthesis.js';
 import { compile, type Executable } from '../src/runtime/compile.js';
 import { reduceMean, square, sub } from '../src/graph/index.js';
 import { grad } from '../src/graph/autodiff.js';
@@ -79,7 +79,7 @@ async function fixtureAPrograms(
   const out: { name: string; items: number; run: () => Promise<unknown> }[] = [];
   for (const b of [1, 8]) {
     const z = input('z', [b, cfg.zDim]);
-    const img = synthesize(
+    const img = synthesisGraph(
       w.at('synthesis'),
       cfg,
       broadcastWs(w.at('mapping'), cfg, mapToW(w.at('mapping'), cfg, z)),
@@ -96,7 +96,7 @@ async function fixtureAPrograms(
   }
   const ws = input('ws', [1, cfg.numWs, cfg.wDim]);
   const target = input('target', [1, cfg.imgChannels, cfg.imgResolution, cfg.imgResolution]);
-  const img = synthesize(w.at('synthesis'), cfg, ws, { noiseMode: 'const' });
+  const img = synthesisGraph(w.at('synthesis'), cfg, ws, { noiseMode: 'const' });
   const loss = reduceMean(square(sub(img, target)));
   const [g] = grad(loss, [ws]);
   const proj = await compile({ inputs: [ws, target], outputs: [g], outputNames: ['g'] }, { threads });

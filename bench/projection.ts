@@ -15,7 +15,7 @@ import { noiseLayers, type ProjectionSpec, projectionProgram } from '../src/inve
 import { GanModel } from '../src/models/ganModel.js';
 import { type BundleManifest, stylegan2Dims } from '../src/models/manifest.js';
 import { initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
-import { synthesize } from '../src/models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../src/models/stylegan2/synthesis.js';
 import type { ProgramCase } from './engine.js';
 import { graphFlops } from './models.js';
 
@@ -41,7 +41,7 @@ function forwardProgram(model: GanModel): Program {
   const noise: Record<string, Value> = {};
   for (const l of noiseLayers(model))
     noise[l.name] = input(`noise:${l.name}`, [1, 1, l.resolution, l.resolution]);
-  const img = synthesize(model.generatorWeights().at('synthesis'), cfg, ws, { noiseMode: 'const', noise });
+  const img = synthesisGraph(model.generatorWeights().at('synthesis'), cfg, ws, { noiseMode: 'const', noise });
   return { inputs: [ws, ...Object.values(noise)], outputs: [img], outputNames: ['img'] };
 }
 

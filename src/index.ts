@@ -4,7 +4,7 @@
 export * from './core/errors.js';
 export type { DType, FloatDType } from './core/dtype.js';
 export { type Shape, sizeOf, formatShape, broadcastShapes } from './core/shape.js';
-export { Tensor, halfToFloat32, float32ToHalf } from './core/tensor.js';
+export { concatRows, float32ToHalf, halfToFloat32, repeatEachRow, repeatRows, selectAxis1, sliceRows, stackRows, takeRows, Tensor } from './core/tensor.js';
 
 // graph
 export * from './graph/index.js';
@@ -14,6 +14,7 @@ export { dumpText, lower, serialize, OPSET } from './onnx/model.js';
 
 // runtime
 export type { Backend, BackendSession, OptimizationLevel, SessionOptions } from './runtime/backend.js';
+export { sessionDefaults, sessionEnv, setSessionDefaults, THREADS_ENV, threadsChosen } from './runtime/sessionDefaults.js';
 export { clearSessionCache, type CompileOptions, compile, compileFunction, Executable, toOnnx } from './runtime/compile.js';
 
 // nn
@@ -56,6 +57,7 @@ export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
 export { loadModel, type LoadOptions } from './models/io/loadModel.js';
 export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './models/io/bundle.js';
 export { exportOnnx, type ExportedGraph, type ExportOnnxOptions, type ExportedNoise, NOISE_CONST_FILE, type OnnxExport } from './models/io/onnxExport.js';
+export { type AtomicWriteOptions, replaceFile, writeFileAtomic, writeFilesAtomically } from './formats/atomicFiles.js';
 export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
 export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, loadTorchFile, loadNvidiaPickle } from './formats/files.js';
 export { RandomState, type RandomStateSnapshot } from './core/rng.js';
@@ -67,8 +69,8 @@ export * from './train/index.js';
 
 // classifier and metrics
 export { Classifier, type ClassifierManifest } from './models/classifier/classifier.js';
-export { readClassifierBundle, writeClassifierBundle } from './models/classifier/bundle.js';
-export { CLASSIFIER_PRESETS, type ClassifierConfig, inferClassifierConfig, resolveClassifier } from './models/classifier/config.js';
+export { readClassifierBundle, writeClassifierBundle } from './models/io/classifierBundle.js';
+export { CLASSIFIER_PRESETS, type ClassifierConfig, type ClassifierPreset, inferClassifierConfig, resolveClassifier } from './models/classifier/config.js';
 export { initClassifierWeights } from './models/classifier/init.js';
 export { classify, logSoftmax, softmax } from './models/classifier/network.js';
 export { predict, type Predictions } from './models/classifier/predict.js';
@@ -76,6 +78,7 @@ export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './
 export { generatedImages } from './metrics/generated.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
+export { type ClassifierRunOptions, type ClassifierRunResult, trainClassifier } from './train/classifier.js';
 
 // inversion: projecting images into a latent space (optimisation; encoders build on `project`'s init)
 export { type ProjectOptions, type ProjectionResult, project, type StepInfo } from './inversion/projector.js';
@@ -125,9 +128,10 @@ export { perceptualPathLength, type PplDifference, pplDifference, type PplOption
 export { conditioning, type ConditioningOptions, type ConditioningResult, latentGradients } from './metrics/conditioning.js';
 // inversion: encoder (image -> W+), its bundles and training; image quality metrics
 export { encode, type EncodeOptions, encodeWs, stackImages } from './inversion/encode.js';
-export { Encoder, type EncoderManifest, ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './inversion/encoderBundle.js';
-export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './inversion/encoderConfig.js';
-export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
+export { Encoder, type EncoderManifest } from './models/encoder/encoder.js';
+export { ENCODER_FORMAT, readEncoderBundle, writeEncoderBundle } from './models/io/encoderBundle.js';
+export { ENCODER_DEFAULTS, type EncoderConfig, encoderConfigFor, resolveEncoder, type ResolvedEncoder } from './models/encoder/config.js';
+export { encodeGraph, initEncoderWeights } from './models/encoder/network.js';
 export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';

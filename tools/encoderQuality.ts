@@ -11,12 +11,12 @@ import { Tensor } from '../src/core/tensor.js';
 import { loadFashionMnist } from '../src/data/fashionMnist.js';
 import { loadModel } from '../src/models/io/loadModel.js';
 import { encode } from '../src/inversion/encode.js';
-import { readEncoderBundle } from '../src/inversion/encoderBundle.js';
+import { readEncoderBundle } from '../src/models/io/encoderBundle.js';
 import { encodeAndProject, HYBRID_DEFAULTS } from '../src/inversion/hybrid.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../src/inversion/metrics.js';
 import { type ProjectOptions, project } from '../src/inversion/projector.js';
 import { renderLatent } from '../src/latent/latent.js';
-import { readClassifierBundle } from '../src/models/classifier/bundle.js';
+import { readClassifierBundle } from '../src/models/io/classifierBundle.js';
 
 function flag(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

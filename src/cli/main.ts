@@ -1,4 +1,4 @@
-import { LatentlabError } from '../index.js';
+import { LatentlabError, setSessionDefaults } from '../index.js';
 import { formatFlags, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { exportCommand } from './commands/exportModel.js';
@@ -77,13 +77,11 @@ async function main(argv: string[]): Promise<number> {
     argv.splice(budgetAt, 2);
   }
   const threadsAt = argv.indexOf('--threads');
-  if (threadsAt >= 0) {
-    process.env.LATENTLAB_THREADS = argv[threadsAt + 1];
-    argv.splice(threadsAt, 2);
-  }
+  const threads = threadsAt >= 0 ? argv.splice(threadsAt, 2)[1] : undefined;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const [verb, ...rest] = argv;
   try {
+    if (threads !== undefined) setSessionDefaults({ threads: Number(threads) });
     if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
       out(help());
       return 0;

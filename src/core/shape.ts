@@ -51,6 +51,7 @@ export function normalizeAxis(axis: number, rank: number, what: string): number 
   return a;
 }
 
+/** Throws a ShapeError naming `name` unless `got` matches `expected` (a negative entry matches any size). */
 export function assertShape(name: string, got: Shape, expected: Shape): void {
   if (got.length !== expected.length || got.some((d, i) => expected[i] >= 0 && d !== expected[i])) {
     throw new ShapeError(`${name}: expected shape ${formatShape(expected)}, got ${formatShape(got)}`);

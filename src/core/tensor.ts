@@ -1,4 +1,4 @@
-import { allocate, type DType, type TypedArrayOf } from './dtype.js';
+import { allocate, type AnyTypedArray, type DType, type TypedArrayOf } from './dtype.js';
 import { DTypeError, ShapeError } from './errors.js';
 import { formatShape, type Shape, sizeOf } from './shape.js';
 
@@ -89,6 +89,93 @@ export class Tensor<D extends DType = DType> {
   describe(): string {
     return `${this.dtype}${formatShape(this.shape)}`;
   }
+}
+
+// Row operations: axis 0 is the batch. Every result is a fresh copy with the input's dtype.
+
+/** Elements in one row (everything after axis 0). */
+function rowSize(t: Tensor): number {
+  if (t.rank === 0) throw new ShapeError(`row operation on a scalar ${t.describe()}`);
+  return t.shape.slice(1).reduce((p, d) => p * d, 1);
+}
+
+/** Copies `count` rows of `size` elements from row `from` of `src` to row `to` of `dst` (same dtype). */
+function copyRows(dst: AnyTypedArray, to: number, src: AnyTypedArray, from: number, count: number, size: number): void {
+  // Both sides share one dtype; TypeScript cannot relate the two unions, so view them as one array type.
+  (dst as Float64Array).set((src as Float64Array).subarray(from * size, (from + count) * size), to * size);
+}
+
+/** Rows [start, start + count) of `t` (torch's `t[start:start + count]`). */
+export function sliceRows<D extends DType>(t: Tensor<D>, start: number, count = 1): Tensor<D> {
+  const size = rowSize(t);
+  const n = t.shape[0];
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > n) {
+    throw new ShapeError(`sliceRows: rows [${start}, ${start + count}) are out of range for ${t.describe()}`);
+  }
+  const out = Tensor.zeros(t.dtype, [count, ...t.shape.slice(1)]);
+  copyRows(out.data, 0, t.data, start, count, size);
+  return out;
+}
+
+/** The rows of `t` at `rows`, in that order, repeats allowed (torch's `index_select(0, rows)`). */
+export function takeRows<D extends DType>(t: Tensor<D>, rows: readonly number[]): Tensor<D> {
+  const size = rowSize(t);
+  const n = t.shape[0];
+  const out = Tensor.zeros(t.dtype, [rows.length, ...t.shape.slice(1)]);
+  rows.forEach((r, i) => {
+    if (!Number.isInteger(r) || r < 0 || r >= n) throw new ShapeError(`takeRows: row ${r} is out of range for ${t.describe()}`);
+    copyRows(out.data, i, t.data, r, 1, size);
+  });
+  return out;
+}
+
+/** Joins tensors along axis 0; all must share dtype and the shape after axis 0 (torch's `cat(parts, 0)`). */
+export function concatRows<D extends DType>(parts: readonly Tensor<D>[]): Tensor<D> {
+  if (parts.length === 0) throw new ShapeError('concatRows: no tensors to join');
+  const [first] = parts;
+  const rest = first.shape.slice(1);
+  for (const p of parts) {
+    if (p.dtype !== first.dtype || p.rank !== first.rank || p.shape.some((d, i) => i > 0 && d !== first.shape[i])) {
+      throw new ShapeError(`concatRows: cannot join ${p.describe()} to ${first.describe()} along axis 0`);
+    }
+  }
+  const out = Tensor.zeros(first.dtype, [parts.reduce((s, p) => s + p.shape[0], 0), ...rest]);
+  let at = 0;
+  for (const p of parts) {
+    copyRows(out.data, at, p.data, 0, p.shape[0], rowSize(p));
+    at += p.shape[0];
+  }
+  return out;
+}
+
+/** Stacks equal-shaped tensors along a new axis 0 (torch's `stack(parts, 0)`). */
+export function stackRows<D extends DType>(parts: readonly Tensor<D>[]): Tensor<D> {
+  if (parts.length === 0) throw new ShapeError('stackRows: no tensors to stack');
+  return concatRows(parts.map((p) => p.reshape([1, ...p.shape])));
+}
+
+/** `n` rows cycling through the rows of `t`: row i is row i mod N (a [1, ...] tensor tiled n times). */
+export function repeatRows<D extends DType>(t: Tensor<D>, n: number): Tensor<D> {
+  const rows = t.shape[0];
+  if (rows === 0 && n > 0) throw new ShapeError(`repeatRows: no rows to repeat in ${t.describe()}`);
+  return takeRows(t, Array.from({ length: n }, (_, i) => i % rows));
+}
+
+/** Each row of `t` repeated `k` times in place (torch's `repeat_interleave(k, 0)`). */
+export function repeatEachRow<D extends DType>(t: Tensor<D>, k: number): Tensor<D> {
+  return takeRows(t, Array.from({ length: t.shape[0] * k }, (_, i) => Math.floor(i / k)));
+}
+
+/** Index `index` of axis 1: [N, K, ...rest] -> [N, ...rest] (torch's `t[:, index]`, e.g. the first w of each W+ code). */
+export function selectAxis1<D extends DType>(t: Tensor<D>, index: number): Tensor<D> {
+  if (t.rank < 2 || !Number.isInteger(index) || index < 0 || index >= t.shape[1]) {
+    throw new ShapeError(`selectAxis1: index ${index} is out of range for ${t.describe()}`);
+  }
+  const [n, k, ...rest] = t.shape;
+  const size = rest.reduce((p, d) => p * d, 1);
+  const out = Tensor.zeros(t.dtype, [n, ...rest]);
+  for (let i = 0; i < n; i++) copyRows(out.data, i, t.data, i * k + index, 1, size);
+  return out;
 }
 
 /** IEEE half bits to float32, exact. */

@@ -1,12 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
-import { readImage } from '../formats/image.js';
+import { IMAGE_EXTENSIONS, readImage } from '../formats/image.js';
 import type { ImageDataset } from './dataset.js';
 import { InMemoryImageDataset } from './memory.js';
 
 /** Extensions sharp decodes that image folders commonly hold. */
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 
 export interface ImageFolderOptions {
   /** Square side in pixels: images are resized to cover it and centre-cropped. */

@@ -1,6 +1,6 @@
 import { ArgumentError } from '../core/errors.js';
 import { RandomState } from '../core/rng.js';
-import { Tensor } from '../core/tensor.js';
+import { concatRows, selectAxis1, Tensor } from '../core/tensor.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { predict } from '../models/classifier/predict.js';
 import type { GanModel } from '../models/ganModel.js';
@@ -95,13 +95,12 @@ export async function estimateAttributeGradients(
     const count = Math.min(chunk, num - start);
     const ws = await mapZ(model, sampleZ(model, seeds.slice(start, start + count)), { batchSize: chunk });
     const u = rng.randn(count, d);
-    const both = Tensor.float32([2 * count, cfg.numWs, d]);
+    w.data.set(selectAxis1(ws, 0).data, start * d);
+    const both = concatRows([ws, ws]); // [+eps side; -eps side]
     for (let i = 0; i < count; i++) {
-      w.data.set(ws.data.subarray(i * cfg.numWs * d, i * cfg.numWs * d + d), (start + i) * d);
       for (let side = 0; side < 2; side++) {
         const sign = side === 0 ? 1 : -1;
         const row = side * count + i;
-        both.data.set(ws.data.subarray(i * cfg.numWs * d, (i + 1) * cfg.numWs * d), row * cfg.numWs * d);
         for (let r = r0; r < r1; r++) for (let j = 0; j < d; j++) both.data[(row * cfg.numWs + r) * d + j] += sign * eps * u[i * d + j];
       }
     }

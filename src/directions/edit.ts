@@ -1,5 +1,5 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import { selectAxis1, Tensor } from '../core/tensor.js';
 import { type Latent, toWs } from '../latent/latent.js';
 import type { GanModel } from '../models/ganModel.js';
 import type { DirectionSet } from './direction.js';
@@ -51,7 +51,7 @@ export async function edit(latent: Latent, set: DirectionSet, strength: number, 
       throw new ArgumentError(`edit: ${latent.space === 'z' ? 'a z latent needs the model to be mapped to W' : 'a layer range on a W latent needs the model (its number of ws rows)'}`);
     ws = await toWs(opts.model, latent);
   } else ws = latent.codes;
-  const [n, numWs, wDim] = ws.shape;
+  const [, numWs, wDim] = ws.shape;
   if (wDim !== dim) throw new ShapeError(`edit: '${set.labels[index]}' is ${dim}-d, the latent's W rows are ${wDim}-d`);
   const rows = editRows(set, numWs, opts.layers);
   provenance.layers = rows;
@@ -60,9 +60,7 @@ export async function edit(latent: Latent, set: DirectionSet, strength: number, 
   const uniform = latent.space === 'z' && (latent.cutoff === null || latent.psi === 1);
   if (everyRow && uniform) {
     // Still one w per sample: keep the compact W form.
-    const w = Tensor.float32([n, wDim]);
-    for (let i = 0; i < n; i++) w.data.set(edited.data.subarray(i * numWs * wDim, i * numWs * wDim + wDim), i * wDim);
-    return { ...latent, space: 'w', codes: w, provenance };
+    return { ...latent, space: 'w', codes: selectAxis1(edited, 0), provenance };
   }
   return { ...latent, space: 'w+', codes: edited, provenance };
 }

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ArgumentError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
@@ -7,6 +6,7 @@ import { loadNpy, loadNpz, loadSafetensors, loadTorchFile, saveNpy, saveNpz, sav
 import { asTensor } from '../formats/numpyPickle.js';
 import { PyDict, type PyValue } from '../formats/pyValue.js';
 import { type DirectionSet, type DirectionSpace, makeDirectionSet } from './direction.js';
+import { replaceFile } from '../formats/atomicFiles.js';
 
 /**
  * Direction files. Ours: safetensors with `vectors` [K, dim] (and `mean` [dim] when known) and the
@@ -130,8 +130,7 @@ export async function readDirections(file: string, opts: ReadDirectionsOptions =
  */
 export async function writeDirections(file: string, set: DirectionSet): Promise<void> {
   const ext = extname(file).toLowerCase();
-  const tmp = `${file}.tmp`;
-  try {
+  await replaceFile(file, async (tmp) => {
     if (ext === '.safetensors') {
       const { vectors, mean, ...meta } = set;
       const tensors: Record<string, Tensor> = { vectors };
@@ -149,8 +148,5 @@ export async function writeDirections(file: string, set: DirectionSet): Promise<
       if (set.mean) arrays.lat_mean = set.mean.reshape([1, dim]);
       await saveNpz(tmp, arrays);
     } else throw new FormatError(`${file}: cannot write direction files of type '${ext}' (.safetensors, .npy, .npz)`);
-    await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  });
 }

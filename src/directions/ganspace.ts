@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { symmetricEigen } from '../core/linalg.js';
 import { formatShape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { selectAxis1, Tensor } from '../core/tensor.js';
 import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ } from '../models/generate.js';
 import { type DirectionSet, makeDirectionSet } from './direction.js';
@@ -177,11 +177,7 @@ export async function ganspaceMoments(model: GanModel, space: 'w' | 'z', firstSe
   const z = sampleZ(model, Array.from({ length: count }, (_, i) => firstSeed + i));
   if (space === 'z') return momentsOf(z, dim);
   const ws = await mapZ(model, z, { batchSize: Math.min(count, 1000) });
-  const numWs = model.styleSpace().numWs;
-  const w = Tensor.float32([count, dim]);
-  const stride = numWs * dim;
-  for (let i = 0; i < count; i++) w.data.set(ws.data.subarray(i * stride, i * stride + dim), i * dim);
-  return momentsOf(w, dim);
+  return momentsOf(selectAxis1(ws, 0), dim);
 }
 
 /** The direction set of accumulated samples: ganspace's last step, also run on the merged blocks of a sharded run. */

@@ -1,5 +1,5 @@
 import { ArgumentError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import { selectAxis1, Tensor } from '../core/tensor.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { predict } from '../models/classifier/predict.js';
 import type { GanModel } from '../models/ganModel.js';
@@ -70,8 +70,7 @@ export async function labelSeedRange(model: GanModel, classifier: Classifier, o:
     let img: Tensor<'float32'>;
     if (sg2) {
       const ws = await mapZ(model, zc, { psi, batchSize: chunk });
-      const numWs = ws.shape[1];
-      for (let i = 0; i < count; i++) w!.data.set(ws.data.subarray(i * numWs * wDim, i * numWs * wDim + wDim), (start + i) * wDim);
+      w!.data.set(selectAxis1(ws, 0).data, start * wDim);
       img = await synthesize(model, ws, { noiseMode: o.noiseMode ?? 'const', batchSize: 100 });
     } else img = await synthesize(model, zc, { batchSize: 100 });
     const d = img.data;

@@ -1,5 +1,5 @@
 import { ArgumentError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import { selectAxis1, Tensor } from '../core/tensor.js';
 import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ } from '../models/generate.js';
 import { type DirectionSet, projectedStd } from './direction.js';
@@ -15,11 +15,8 @@ export async function withMeasuredSigma(model: GanModel, set: DirectionSet, o: {
   const z = sampleZ(model, seeds);
   let samples: Tensor = z;
   if (set.space === 'w') {
-    const cfg = model.styleSpace();
     const ws = await mapZ(model, z, { batchSize: 1000 });
-    const w = Tensor.float32([num, cfg.wDim]);
-    for (let i = 0; i < num; i++) w.data.set(ws.data.subarray(i * cfg.numWs * cfg.wDim, i * cfg.numWs * cfg.wDim + cfg.wDim), i * cfg.wDim);
-    samples = w;
+    samples = selectAxis1(ws, 0);
   }
   if (samples.shape[1] !== set.vectors.shape[1])
     throw new ArgumentError(`sigma: ${model.name}'s ${set.space.toUpperCase()} is ${samples.shape[1]}-d, the directions ${set.vectors.shape[1]}-d`);

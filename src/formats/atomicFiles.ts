@@ -1,5 +1,50 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+
+/**
+ * A hidden temporary beside `path`, unique per call, keeping the extension (ffmpeg and sharp pick
+ * the format from it).
+ */
+function temporaryFor(path: string): string {
+  const ext = extname(path);
+  return join(dirname(path), `.${basename(path, ext)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`);
+}
+
+/**
+ * Replaces `path` all-or-nothing as far as a crash allows: `write` fills a temporary beside it (for
+ * writers that need a path: sharp, ffmpeg, the npz writer), which is renamed into place; readers see
+ * the old file or the whole new one, never half of one. Creates the folder; removes the temporary on failure.
+ */
+export async function replaceFile(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = temporaryFor(path);
+  try {
+    await write(tmp);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+export interface AtomicWriteOptions {
+  /** fsync the data before the rename, so it also survives a power cut (the studio's workspace records). */
+  durable?: boolean;
+}
+
+/** Writes `data` to `path` by way of `replaceFile`. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  await replaceFile(path, async (tmp) => {
+    if (!opts.durable) return writeFile(tmp, data);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
+}
 
 /**
  * Writes several files into `dir` all-or-nothing as far as a crash allows: each goes to a hidden

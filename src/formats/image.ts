@@ -1,9 +1,8 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { FormatError, ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import { replaceFile } from './atomicFiles.js';
 
 /** An 8-bit interleaved image (HWC), what PNG/JPEG encoders take. */
 export interface RgbImage {
@@ -65,20 +64,18 @@ export async function encodePng(img: RgbImage): Promise<Buffer> {
     .toBuffer();
 }
 
+/** File extensions `readImage` decodes (sharp: PNG, JPEG, WebP, GIF, TIFF, AVIF), lower case: the one list folder readers filter by. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif']);
+
 /** Writes a PNG atomically (temp file + rename), creating the folder. */
 export async function writePng(path: string, img: RgbImage): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
+  await replaceFile(path, async (tmp) => {
     await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
       raw: { width: img.width, height: img.height, channels: img.channels },
     })
       .png()
       .toFile(tmp);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  });
 }
 
 export interface ReadImageOptions {

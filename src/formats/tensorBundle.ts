@@ -29,6 +29,18 @@ export async function writeTensorBundle(dir: string, manifest: BundleHeader, sto
   ]);
 }
 
+/** Reads `dir`/weights.safetensors as stored (a missing or unreadable file is a CheckpointError naming it). */
+export async function readBundleWeights(dir: string): Promise<{ tensors: Map<string, Tensor>; weightsPath: string }> {
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(weightsPath);
+  } catch (err) {
+    throw new CheckpointError(weightsPath, `cannot read the weights: ${(err as Error).message}`);
+  }
+  return { tensors: readSafetensors(bytes, { file: weightsPath }).tensors, weightsPath };
+}
+
 /**
  * Reads a bundle of `format` (version 1): the manifest, and the weights upcast to float32, checked against
  * `hash(weights) === manifest.contentHash`. `what` names the kind in errors ("classifier", "encoder").
@@ -59,14 +71,7 @@ export async function readTensorBundle<M extends BundleHeader>(
       `not a ${format} v1 bundle (format ${briefJson(manifest.format)}, version ${briefJson(manifest.version)})`,
     );
   }
-  const weightsPath = join(dir, WEIGHTS_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(weightsPath);
-  } catch (err) {
-    throw new CheckpointError(weightsPath, `cannot read the weights: ${(err as Error).message}`);
-  }
-  const raw = readSafetensors(bytes, { file: weightsPath }).tensors;
+  const { tensors: raw, weightsPath } = await readBundleWeights(dir);
   const tensors = new Map([...raw].map(([k, t]) => [k, t.dtype === 'float16' ? t.toFloat32() : t]));
   const got = hash(tensors);
   if (got !== manifest.contentHash) {

@@ -2,11 +2,12 @@ import { ArgumentError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { input } from '../graph/value.js';
 import { type Latent, latentFromCodes } from '../latent/latent.js';
-import { expectRank, mapBatches, takeRows } from '../models/batching.js';
+import { assertShape } from '../core/shape.js';
+import { batchRows, mapBatches } from '../models/batching.js';
 import type { GanModel } from '../models/ganModel.js';
 import { compile } from '../runtime/compile.js';
-import type { Encoder } from './encoderBundle.js';
-import { encodeGraph } from './encoderNetwork.js';
+import type { Encoder } from '../models/encoder/encoder.js';
+import { encodeGraph } from '../models/encoder/network.js';
 
 export interface EncodeOptions {
   /** Images per ORT run (default 16). */
@@ -20,7 +21,7 @@ export interface EncodeOptions {
 /** Encoder forward only: images [N, C, R, R] in [-1, 1] -> ws [N, numWs, wDim]. */
 export async function encodeWs(encoder: Encoder, images: Tensor, batchSize = 16): Promise<Tensor<'float32'>> {
   const cfg = encoder.config;
-  expectRank('images', images, [-1, cfg.imgChannels, cfg.resolution, cfg.resolution]);
+  assertShape('images', images.shape, [-1, cfg.imgChannels, cfg.resolution, cfg.resolution]);
   const n = images.shape[0];
   if (n === 0) throw new ArgumentError('encode: no images');
   const x32 = images.toFloat32();
@@ -29,7 +30,7 @@ export async function encodeWs(encoder: Encoder, images: Tensor, batchSize = 16)
       const x = input('x', [size, cfg.imgChannels, cfg.resolution, cfg.resolution]);
       return compile({ inputs: [x], outputs: [encodeGraph(encoder.weights().at(''), cfg, x)], outputNames: ['ws'] });
     });
-    return [(await exe.runNamed({ x: takeRows(x32, start, count, size) })).ws];
+    return [(await exe.runNamed({ x: batchRows(x32, start, count, size) })).ws];
   });
   return ws as Tensor<'float32'>;
 }

@@ -3,9 +3,9 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, extname, join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import { differingOptions, type VerbSpec } from '../core/options.js';
-import { Tensor } from '../core/tensor.js';
+import { concatRows, repeatRows, Tensor } from '../core/tensor.js';
 import { writeGif } from '../formats/gif.js';
-import { makeGrid, toImages, upscale, type RgbImage, writePng } from '../formats/image.js';
+import { IMAGE_EXTENSIONS, makeGrid, type RgbImage, toImages, upscale, writePng } from '../formats/image.js';
 import { writeVideo } from '../formats/video.js';
 import { LATENT_EXTENSION, saveLatent } from '../latent/file.js';
 import type { Classifier } from '../models/classifier/classifier.js';
@@ -13,18 +13,6 @@ import type { GanModel } from '../models/ganModel.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from './metrics.js';
 import { type ProjectOptions, type ProjectionResult, project } from './projector.js';
 import { readTarget } from './target.js';
-
-const IMAGE_EXTENSIONS = new Set([
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.webp',
-  '.bmp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-]);
 
 /** A target file, or a folder's image files (sorted by name; sub-folders are not searched). */
 export async function listTargets(path: string): Promise<string[]> {
@@ -215,12 +203,6 @@ async function removeStaleStaging(outdir: string): Promise<void> {
       await rm(join(outdir, f), { recursive: true, force: true });
 }
 
-function stack(ts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
-  const out = Tensor.float32([ts.length, ...ts[0].shape.slice(1)]);
-  ts.forEach((t, i) => out.data.set(t.data, i * t.size));
-  return out;
-}
-
 async function projectBatch(
   model: GanModel,
   batch: Loaded[],
@@ -228,13 +210,13 @@ async function projectBatch(
   done: number,
   total: number,
 ): Promise<ProjectedFile[]> {
-  const target = stack(batch.map((b) => b.target));
+  const target = concatRows(batch.map((b) => b.target));
   const n = batch.length;
   const frames: RgbImage[][] = batch.map(() => []);
   const zoom = Math.max(1, Math.floor(256 / model.resolution));
   const targets = toImages(target).map((im) => upscale(im, zoom));
   const names = batch.map((b) => b.name);
-  const mask = opts.mask ? stack(Array.from({ length: n }, () => opts.mask!.toFloat32())) : undefined;
+  const mask = opts.mask ? repeatRows(opts.mask.toFloat32(), n) : undefined;
   let result: ProjectionResult;
   try {
     result = await project(model, target, {

@@ -2,7 +2,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { Latent } from '../latent/latent.js';
 import type { GanModel } from '../models/ganModel.js';
 import { encode } from './encode.js';
-import type { Encoder } from './encoderBundle.js';
+import type { Encoder } from '../models/encoder/encoder.js';
 import { type ProjectionResult, type ProjectOptions, project } from './projector.js';
 
 /**

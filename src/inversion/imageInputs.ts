@@ -2,9 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { fromImages, readImage } from '../formats/image.js';
-
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.tif', '.tiff', '.gif']);
+import { fromImages, IMAGE_EXTENSIONS, readImage } from '../formats/image.js';
 
 /** Image files named by `paths` (files, or folders whose image files are taken in name order). */
 export async function listImageFiles(paths: readonly string[]): Promise<string[]> {

@@ -7,7 +7,7 @@ import type { Value } from '../graph/value.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { classify } from '../models/classifier/network.js';
 import type { GanModel } from '../models/ganModel.js';
-import { discriminate } from '../models/stylegan2/discriminator.js';
+import { discriminatorGraph } from '../models/stylegan2/discriminator.js';
 import type { VggConfig } from '../models/vgg/config.js';
 import { imagenetNormalize, vggFeatures } from '../models/vgg/features.js';
 import type { Weights } from '../nn/weights.js';
@@ -106,7 +106,7 @@ export function featureTaps(model: GanModel, terms: Partial<Record<LossTerm, num
   }
   if (terms.discriminator) {
     const feats: Value[] = [];
-    discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), img, null, feats);
+    discriminatorGraph(model.discriminatorWeights().at(''), model.discriminatorConfig(), img, null, feats);
     feats.forEach((f, i) => {
       taps[`d:${i}`] = f;
     });

@@ -6,7 +6,7 @@ import { reshape } from '../graph/ops/movement.js';
 import type { Program } from '../graph/program.js';
 import { constant, input, type Value } from '../graph/value.js';
 import type { LatentSpace } from '../latent/latent.js';
-import { takeRows } from '../models/batching.js';
+import { batchRows } from '../models/batching.js';
 import { mapZ } from '../models/generate.js';
 import type { GanModel } from '../models/ganModel.js';
 import { dcganGenerate } from '../models/dcgan/networks.js';
@@ -193,7 +193,7 @@ async function computeStats(model: GanModel, samples: number): Promise<LatentSta
   for (let start = 0; start < samples; start += batch) {
     const count = Math.min(batch, samples - start);
     // Same program and padding (repeated last row) as one mapZ call over all samples would use.
-    const ws = await mapZ(model, takeRows(z, start, count, batch), { batchSize: batch }); // [batch, numWs, wDim], rows identical (psi 1)
+    const ws = await mapZ(model, batchRows(z, start, count, batch), { batchSize: batch }); // [batch, numWs, wDim], rows identical (psi 1)
     for (let s = 0; s < count; s++) w.set(ws.data.subarray(s * cfg.numWs * d, s * cfg.numWs * d + d), (start + s) * d);
   }
   const mean = new Float64Array(d);

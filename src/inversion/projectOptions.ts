@@ -6,7 +6,7 @@ import type { ModelFacts } from '../latent/generate.js';
 import { loadLatent } from '../latent/file.js';
 import { LATENT_SPACES, type LatentSpace } from '../latent/latent.js';
 import type { Classifier } from '../models/classifier/classifier.js';
-import { readClassifierBundle } from '../models/classifier/bundle.js';
+import { readClassifierBundle } from '../models/io/classifierBundle.js';
 import type { GanModel } from '../models/ganModel.js';
 import { NVIDIA_PROJECTOR_DEFAULTS } from '../optim/schedule.js';
 import {

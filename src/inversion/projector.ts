@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { RandomState } from '../core/rng.js';
 import { formatShape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { concatRows, repeatRows, selectAxis1, sliceRows, Tensor } from '../core/tensor.js';
 import { broadcastW, checkLatent, type Latent, latentFromCodes, type LatentSpace, toWs } from '../latent/latent.js';
 import type { GanModel } from '../models/ganModel.js';
 import { Adam } from '../optim/adam.js';
@@ -92,7 +92,7 @@ async function initialState(model: GanModel, n: number, space: LatentSpace, opts
     const rows = (t: Tensor<'float32'>) => (t.shape[0] === n ? t : repeatRows(t, n));
     if (init.space === space) codes = rows(init.codes);
     else if (space === 'w+') codes = rows(await toWs(model, init));
-    else if (space === 'w' && init.space === 'z') codes = rows(firstRow(await toWs(model, init)));
+    else if (space === 'w' && init.space === 'z') codes = rows(selectAxis1(await toWs(model, init), 0));
     else throw new ArgumentError(`cannot start a ${space} projection from a ${init.space} latent`);
     if (init.noise) for (const [k, v] of Object.entries(init.noise)) noise[k] = rows(v).clone();
     // A const-noise latent (an encoder's output, seeds) renders with the stored maps: start from them.
@@ -121,20 +121,6 @@ function storedNoise(model: GanModel, n: number, layers: readonly { name: string
     maps[l.name] = repeatRows(buffer.toFloat32().reshape([1, 1, l.resolution, l.resolution]), n);
   }
   return maps;
-}
-
-function repeatRows(t: Tensor<'float32'>, n: number): Tensor<'float32'> {
-  const size = t.size / t.shape[0];
-  const out = Tensor.float32([n, ...t.shape.slice(1)]);
-  for (let i = 0; i < n; i++) out.data.set(t.data.subarray((i % t.shape[0]) * size, ((i % t.shape[0]) + 1) * size), i * size);
-  return out;
-}
-
-function firstRow(ws: Tensor<'float32'>): Tensor<'float32'> {
-  const [n, numWs, d] = ws.shape;
-  const out = Tensor.float32([n, d]);
-  for (let i = 0; i < n; i++) out.data.set(ws.data.subarray(i * numWs * d, i * numWs * d + d), i * d);
-  return out;
 }
 
 function checkTarget(model: GanModel, target: Tensor): Tensor<'float32'> {
@@ -306,20 +292,9 @@ function priorMean(model: GanModel, space: LatentSpace, wAvg: Tensor<'float32'>)
   return broadcastW(wAvg.reshape([1, wDim]), numWs).reshape([numWs, wDim]);
 }
 
-function sliceRows(t: Tensor<'float32'>, i: number): Tensor<'float32'> {
-  const size = t.size / t.shape[0];
-  return Tensor.float32([1, ...t.shape.slice(1)], t.data.subarray(i * size, (i + 1) * size));
-}
-
 function selectInit(l: Latent, i: number): Latent {
   const noise = l.noise ? Object.fromEntries(Object.entries(l.noise).map(([k, v]) => [k, sliceRows(v, i)])) : undefined;
   return { ...l, codes: sliceRows(l.codes, i), classes: l.classes ? [l.classes[i]] : undefined, noise };
-}
-
-function concatRows(parts: Tensor<'float32'>[]): Tensor<'float32'> {
-  const out = Tensor.float32([parts.length, ...parts[0].shape.slice(1)]);
-  parts.forEach((p, i) => out.data.set(p.data, i * p.size));
-  return out;
 }
 
 function mergeResults(parts: ProjectionResult[]): ProjectionResult {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ArgumentError } from '../core/errors.js';
+import { sessionEnv } from '../runtime/sessionDefaults.js';
 import { JobCancelled, JobTimedOut, WorkerCrashed, WorkerOutOfMemory } from './errors.js';
 import type { FromWorker, JobProgress, ToWorker } from './protocol.js';
 
@@ -180,7 +181,7 @@ export class LocalWorkerPool {
     }
     const child = fork(ENTRY, [], {
       execArgv,
-      env: this.opts.env ?? process.env,
+      env: { ...(this.opts.env ?? process.env), ...sessionEnv() },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const w: Worker = { child, busy: true, stderr: '', ready: Promise.resolve() };

@@ -1,4 +1,4 @@
-import { Tensor } from '../core/tensor.js';
+import { concatRows, Tensor } from '../core/tensor.js';
 import { type RgbImage, toImages, upscale } from '../formats/image.js';
 import type { GanModel } from '../models/ganModel.js';
 import { type Latent, renderLatent, selectRows } from './latent.js';
@@ -24,18 +24,7 @@ export async function renderFrames(model: GanModel, latent: Latent, opts: { batc
     parts.push(await renderLatent(model, selectRows(latent, rows), { batchSize: batch }));
     opts.onProgress?.(at + rows.length, n);
   }
-  return parts.length === 1 ? parts[0] : concatImages(parts);
-}
-
-function concatImages(parts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
-  const total = parts.reduce((s, p) => s + p.shape[0], 0);
-  const out = Tensor.float32([total, ...parts[0].shape.slice(1)]);
-  let at = 0;
-  for (const p of parts) {
-    out.data.set(p.data, at);
-    at += p.size;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatRows(parts);
 }
 
 /** Generator output -> 8-bit images, each upscaled by `factor` (nearest neighbour). */

@@ -1,10 +1,10 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ArgumentError, FormatError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { readSafetensors, writeSafetensors } from '../formats/safetensors.js';
 import type { GanModel } from '../models/ganModel.js';
 import { checkLatent, LATENT_SPACES, type Latent } from './latent.js';
+import { writeFileAtomic } from '../formats/atomicFiles.js';
 
 /**
  * Latent files: a safetensors file (so any safetensors reader opens it) holding float32 tensors `codes` and
@@ -91,15 +91,7 @@ export function decodeLatent(bytes: Uint8Array, file = '<latent>'): Latent {
 
 /** Writes a latent file atomically (temporary + rename), creating the folder. */
 export async function saveLatent(path: string, latent: Latent): Promise<void> {
-  const bytes = encodeLatent(latent);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  await writeFileAtomic(path, encodeLatent(latent));
 }
 
 export interface LoadLatentOptions {

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { ArgumentError, FormatError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import { concatRows, Tensor } from '../core/tensor.js';
 import { readNpy, writeNpy } from '../formats/npy.js';
 import { readNpz, writeNpz } from '../formats/npz.js';
 import { asTensor } from '../formats/numpyPickle.js';
@@ -80,17 +80,6 @@ function rosinalityNoise(model: GanModel, list: PyValue, file: string): Record<s
   return out;
 }
 
-function concatNoise(parts: Record<string, Tensor<'float32'>>[]): Record<string, Tensor<'float32'>> {
-  const out: Record<string, Tensor<'float32'>> = {};
-  for (const name of Object.keys(parts[0])) {
-    const [, c, h, w] = parts[0][name].shape;
-    const t = Tensor.float32([parts.length, c, h, w]);
-    parts.forEach((p, i) => t.data.set(p[name].data, i * c * h * w));
-    out[name] = t;
-  }
-  return out;
-}
-
 function fromTorch(model: GanModel, value: PyValue, file: string, opts: ImportLatentOptions): Latent {
   const t = asTensor(value);
   if (t) return codesToLatent(model, t, file, opts, { layout: 'tensor (e4e latents.pt)' });
@@ -107,12 +96,11 @@ function fromTorch(model: GanModel, value: PyValue, file: string, opts: ImportLa
     });
     const first = latents[0].latent;
     if (latents.some((l) => l.latent.space !== first.space)) fail(file, 'entries mix w and w+ latents');
-    const codes = Tensor.float32([latents.length, ...first.codes.shape.slice(1)]);
-    latents.forEach((l, i) => codes.data.set(l.latent.codes.data, i * first.codes.size));
+    const codes = concatRows(latents.map((l) => l.latent.codes));
     const withNoise = latents.every((l) => l.noise);
     return latentFromCodes(model, first.space, codes, {
       noiseMode: opts.noiseMode ?? 'const',
-      noise: withNoise ? concatNoise(latents.map((l) => l.noise!)) : undefined,
+      noise: withNoise ? Object.fromEntries(Object.keys(latents[0].noise!).map((k) => [k, concatRows(latents.map((l) => l.noise![k]))])) : undefined,
       provenance: { kind: 'import', file: basename(file), layout: 'rosinality projector', images: latents.map((l) => l.name) },
     });
   }

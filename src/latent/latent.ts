@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { concatRows, selectAxis1, takeRows, Tensor } from '../core/tensor.js';
 import { classLabels, mapZ, sampleZ, synthesize } from '../models/generate.js';
 import type { GanModel } from '../models/ganModel.js';
 import type { NoiseMode } from '../models/stylegan2/synthesis.js';
@@ -124,15 +124,8 @@ export async function latentFromSeeds(
   const base = latentFromCodes(model, 'z', z, { ...opts, provenance });
   if (space === 'z') return base;
   const ws = await toWs(model, base);
-  const codes = space === 'w+' ? ws : takeFirstW(ws);
+  const codes = space === 'w+' ? ws : selectAxis1(ws, 0);
   return latentFromCodes(model, space, codes, { ...opts, provenance });
-}
-
-function takeFirstW(ws: Tensor<'float32'>): Tensor<'float32'> {
-  const [n, numWs, wDim] = ws.shape;
-  const out = Tensor.float32([n, wDim]);
-  for (let i = 0; i < n; i++) out.data.set(ws.data.subarray(i * numWs * wDim, i * numWs * wDim + wDim), i * wDim);
-  return out;
 }
 
 /** Repeats w [N, wDim] over the ws rows: [N, numWs, wDim]. */
@@ -168,17 +161,6 @@ export async function renderLatent(model: GanModel, latent: Latent, opts: { batc
   });
 }
 
-function rowsOf(t: Tensor<'float32'>, rows: readonly number[]): Tensor<'float32'> {
-  const n = t.shape[0];
-  const size = t.size / Math.max(n, 1);
-  const out = Tensor.float32([rows.length, ...t.shape.slice(1)]);
-  rows.forEach((r, i) => {
-    if (!Number.isInteger(r) || r < 0 || r >= n) throw new ArgumentError(`row ${r} is out of range: the latent has ${n} rows`);
-    out.data.set(t.data.subarray(r * size, (r + 1) * size), i * size);
-  });
-  return out;
-}
-
 /**
  * Picks rows of a batch. Random-mode noise without stored maps cannot be split row-wise (the maps depend on
  * the batch), so select such latents after materialising their noise with `makeNoise`.
@@ -187,26 +169,18 @@ export function selectRows(latent: Latent, rows: readonly number[]): Latent {
   if (latent.noiseMode === 'random' && !latent.noise && rows.length !== latent.codes.shape[0]) {
     throw new ArgumentError('cannot select rows of a latent with unmaterialised random noise: store its noise maps first');
   }
+  const n = latent.codes.shape[0];
+  const bad = rows.find((r) => !Number.isInteger(r) || r < 0 || r >= n);
+  if (bad !== undefined) throw new ArgumentError(`row ${bad} is out of range: the latent has ${n} rows`);
   const noise = latent.noise
-    ? Object.fromEntries(Object.entries(latent.noise).map(([k, v]) => [k, rowsOf(v, rows)]))
+    ? Object.fromEntries(Object.entries(latent.noise).map(([k, v]) => [k, takeRows(v, rows)]))
     : undefined;
   return {
     ...latent,
-    codes: rowsOf(latent.codes, rows),
+    codes: takeRows(latent.codes, rows),
     classes: latent.classes ? rows.map((r) => latent.classes![r]) : undefined,
     noise,
   };
-}
-
-function concatRows(parts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
-  const n = parts.reduce((s, p) => s + p.shape[0], 0);
-  const out = Tensor.float32([n, ...parts[0].shape.slice(1)]);
-  let at = 0;
-  for (const p of parts) {
-    out.data.set(p.data, at);
-    at += p.size;
-  }
-  return out;
 }
 
 /** Stacks latents of one model, space, truncation and noise mode into one batch. */

@@ -1,5 +1,5 @@
 import { ArgumentError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import { repeatEachRow, repeatRows, Tensor } from '../core/tensor.js';
 import type { GanModel } from '../models/ganModel.js';
 import { checkLatent, latentFromCodes, type Latent, toWs } from './latent.js';
 
@@ -53,16 +53,9 @@ export async function styleMixGrid(model: GanModel, rowLatents: Latent, columnLa
   const columns = columnLatents.codes.shape[0];
   const rowWs = await toWs(model, rowLatents);
   const colWs = await toWs(model, columnLatents);
-  const { numWs, wDim } = model.styleSpace();
-  const size = numWs * wDim;
-  const dst = Tensor.float32([rows * columns, numWs, wDim]);
-  const src = Tensor.float32([rows * columns, numWs, wDim]);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < columns; j++) {
-      dst.data.set(rowWs.data.subarray(i * size, (i + 1) * size), (i * columns + j) * size);
-      src.data.set(colWs.data.subarray(j * size, (j + 1) * size), (i * columns + j) * size);
-    }
-  }
+  // Cell (i, j) = row latent i mixed with column latent j, row-major.
+  const dst = repeatEachRow(rowWs, columns);
+  const src = repeatRows(colWs, rows * columns);
   if (rowLatents.noise || rowLatents.noiseMode === 'random') {
     throw new ArgumentError('style-mixing grids use const or no noise (NVIDIA renders them with noise_mode const)');
   }

@@ -1,5 +1,5 @@
 import { ArgumentError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import { repeatEachRow, Tensor } from '../core/tensor.js';
 import type { GanModel } from '../models/ganModel.js';
 import { makeNoise } from '../models/generate.js';
 import type { NoiseMode } from '../models/stylegan2/synthesis.js';
@@ -45,11 +45,7 @@ export async function noiseVariations(model: GanModel, latent: Latent, opts: Noi
   if (layers.length === 0) throw new ArgumentError(`noise variations: ws rows ${rows.join(',')} drive no noisy layer of ${model.name}`);
   const ws = await toWs(model, latent);
   const n = ws.shape[0];
-  const size = cfg.numWs * cfg.wDim;
-  const codes = Tensor.float32([n * count, cfg.numWs, cfg.wDim]);
-  for (let i = 0; i < n; i++) {
-    for (let v = 0; v < count; v++) codes.data.set(ws.data.subarray(i * size, (i + 1) * size), (i * count + v) * size);
-  }
+  const codes = repeatEachRow(ws, count);
   const noise: Record<string, Tensor<'float32'>> = {};
   const seed = opts.seed ?? 0;
   const variants = Array.from({ length: count }, (_, v) => makeNoise(model, 1, seed + v));

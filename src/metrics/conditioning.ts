@@ -6,7 +6,7 @@ import { vjp } from '../graph/autodiff.js';
 import { input } from '../graph/value.js';
 import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ } from '../models/generate.js';
-import { synthesize as sg2Synthesize } from '../models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../models/stylegan2/synthesis.js';
 import { compile } from '../runtime/compile.js';
 
 export interface ConditioningOptions {
@@ -47,7 +47,7 @@ export async function latentGradients(model: GanModel, ws: Tensor, y: Tensor): P
   const exe = await model.program(`latentGradients:${b}`, () => {
     const wsIn = input('ws', ws.shape);
     const yIn = input('y', imgShape);
-    const img = sg2Synthesize(model.generatorWeights().at('synthesis'), cfg, wsIn, { noiseMode: 'const' });
+    const img = synthesisGraph(model.generatorWeights().at('synthesis'), cfg, wsIn, { noiseMode: 'const' });
     const [g] = vjp([img], [yIn], [wsIn]);
     return compile({ inputs: [wsIn, yIn], outputs: [g], outputNames: ['g'] });
   });

@@ -3,11 +3,12 @@ import { RandomState } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import { input, type Value } from '../graph/value.js';
 import { compile } from '../runtime/compile.js';
-import { expectRank, mapBatches, takeRows } from './batching.js';
+import { assertShape } from '../core/shape.js';
+import { batchRows, mapBatches } from './batching.js';
 import type { DcganDiscriminatorConfig } from './dcgan/config.js';
 import { dcganDiscriminate, dcganGenerate } from './dcgan/networks.js';
 import type { GanModel } from './ganModel.js';
-import { discriminate as sg2Discriminate } from './stylegan2/discriminator.js';
+import { discriminatorGraph } from './stylegan2/discriminator.js';
 import { broadcastWs, mapToW } from './stylegan2/mapping.js';
 import type { NoiseMode } from './stylegan2/synthesis.js';
 import { styleSynthesis } from './styleGraph.js';
@@ -52,7 +53,7 @@ export interface MapOptions {
 /** z [N, zDim] -> ws [N, numWs, wDim] through the mapping network (with truncation). */
 export async function mapZ(model: GanModel, z: Tensor, opts: MapOptions = {}): Promise<Tensor<'float32'>> {
   const cfg = model.styleSpace();
-  expectRank('z', z, [-1, cfg.zDim]);
+  assertShape('z', z.shape, [-1, cfg.zDim]);
   if (cfg.cDim > 0 && !opts.c) throw new ArgumentError(`${model.name} is conditional: pass a class label`);
   const n = z.shape[0];
   const psi = opts.psi ?? 1;
@@ -65,8 +66,8 @@ export async function mapZ(model: GanModel, z: Tensor, opts: MapOptions = {}): P
       const ws = broadcastWs(m, cfg, mapToW(m, cfg, z, c), { psi, cutoff });
       return compile({ inputs: c ? [z, c] : [z], outputs: [ws], outputNames: ['ws'] });
     });
-    const feeds: Record<string, Tensor> = { z: takeRows(z, start, count, size) };
-    if (cfg.cDim) feeds.c = takeRows(opts.c!, start, count, size);
+    const feeds: Record<string, Tensor> = { z: batchRows(z, start, count, size) };
+    if (cfg.cDim) feeds.c = batchRows(opts.c!, start, count, size);
     const out = await exe.runNamed(feeds);
     return [out.ws];
   });
@@ -109,19 +110,19 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
   const n = latent.shape[0];
   if (model.architecture === 'dcgan') {
     const cfg = model.dcgan();
-    expectRank('z', latent, [-1, cfg.nz]);
+    assertShape('z', latent.shape, [-1, cfg.nz]);
     const [img] = await mapBatches(n, opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
       const exe = await model.program(`dcgan:${size}`, () => {
         const z = input('z', [size, cfg.nz]);
         return compile({ inputs: [z], outputs: [dcganGenerate(model.generatorWeights().at(''), cfg, z)], outputNames: ['img'] });
       });
-      return [(await exe.runNamed({ z: takeRows(latent, start, count, size) })).img];
+      return [(await exe.runNamed({ z: batchRows(latent, start, count, size) })).img];
     });
     return img;
   }
   if (model.architecture === 'stylegan3') return synthesizeSg3Batches(model, latent, opts);
   const cfg = model.stylegan2();
-  expectRank('ws', latent, [-1, cfg.numWs, cfg.wDim]);
+  assertShape('ws', latent.shape, [-1, cfg.numWs, cfg.wDim]);
   const mode = opts.noiseMode ?? 'const';
   if (opts.transform) throw new ArgumentError(`${model.name} is a StyleGAN2: --translate/--rotate need a StyleGAN3 (its input layer's transform)`);
   const noise = opts.noise ?? (mode === 'random' ? makeNoise(model, n, opts.noiseSeed ?? 0) : undefined);
@@ -135,8 +136,8 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
       const img = styleSynthesis(model, ws, { noiseMode: mode === 'random' ? 'none' : mode, noise: maps, path: opts.path });
       return compile({ inputs: [ws, ...Object.values(maps)], outputs: [img], outputNames: ['img'] });
     });
-    const feeds: Record<string, Tensor> = { ws: takeRows(latent, start, count, size) };
-    for (const name of noiseLayers) feeds[`noise:${name}`] = takeRows(noise![name], start, count, size);
+    const feeds: Record<string, Tensor> = { ws: batchRows(latent, start, count, size) };
+    for (const name of noiseLayers) feeds[`noise:${name}`] = batchRows(noise![name], start, count, size);
     return [(await exe.runNamed(feeds)).img];
   });
   return img;
@@ -145,9 +146,9 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
 /** StyleGAN3: ws -> images; no noise inputs, an optional input transform fed as a graph input. */
 async function synthesizeSg3Batches(model: GanModel, latent: Tensor, opts: SynthesisRunOptions): Promise<Tensor<'float32'>> {
   const cfg = model.stylegan3();
-  expectRank('ws', latent, [-1, cfg.numWs, cfg.wDim]);
+  assertShape('ws', latent.shape, [-1, cfg.numWs, cfg.wDim]);
   const tf = opts.transform;
-  if (tf) expectRank('transform', tf, [3, 3]);
+  if (tf) assertShape('transform', tf.shape, [3, 3]);
   const [img] = await mapBatches(latent.shape[0], opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
     const exe = await model.program(`sg3:${size}:${tf ? 'tf' : 'stored'}`, () => {
       const ws = input('ws', [size, cfg.numWs, cfg.wDim]);
@@ -155,7 +156,7 @@ async function synthesizeSg3Batches(model: GanModel, latent: Tensor, opts: Synth
       const img = styleSynthesis(model, ws, { transform });
       return compile({ inputs: transform ? [ws, transform] : [ws], outputs: [img], outputNames: ['img'] });
     });
-    const feeds: Record<string, Tensor> = { ws: takeRows(latent, start, count, size) };
+    const feeds: Record<string, Tensor> = { ws: batchRows(latent, start, count, size) };
     if (tf) feeds.transform = tf.toFloat32();
     return [(await exe.runNamed(feeds)).img];
   });
@@ -165,7 +166,7 @@ async function synthesizeSg3Batches(model: GanModel, latent: Tensor, opts: Synth
 /** D(img, c) -> logits [N, 1] (StyleGAN2) or probabilities [N] (DCGAN). The whole batch runs at once (minibatch-std). */
 export async function discriminate(model: GanModel, img: Tensor, c?: Tensor): Promise<Tensor<'float32'>> {
   const r = model.resolution;
-  expectRank('image', img, [-1, model.imgChannels, r, r]);
+  assertShape('image', img.shape, [-1, model.imgChannels, r, r]);
   const n = img.shape[0];
   const exe = await model.program(`disc:${n}`, () => {
     const x = input('img', img.shape);
@@ -173,7 +174,7 @@ export async function discriminate(model: GanModel, img: Tensor, c?: Tensor): Pr
     const out =
       model.architecture === 'dcgan'
         ? dcganDiscriminate(model.discriminatorWeights().at(''), model.manifest.discriminator as DcganDiscriminatorConfig, x)
-        : sg2Discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, c);
+        : discriminatorGraph(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, c);
     return compile({ inputs: c ? [x, c] : [x], outputs: [out], outputNames: ['out'] });
   });
   if (model.cDim && !c) throw new ArgumentError(`${model.name} is conditional: pass labels c [N, ${model.cDim}]`);

@@ -1,7 +1,7 @@
 import type { Value } from '../graph/value.js';
 import type { Scope } from '../nn/weights.js';
 import type { GanModel } from './ganModel.js';
-import { type SynthesisOptions, synthesize as sg2Synthesize } from './stylegan2/synthesis.js';
+import { synthesisGraph, type SynthesisOptions } from './stylegan2/synthesis.js';
 import { synthesizeSg3 } from './stylegan3/synthesis.js';
 
 export interface StyleSynthesisOptions extends SynthesisOptions {
@@ -17,5 +17,5 @@ export interface StyleSynthesisOptions extends SynthesisOptions {
 export function styleSynthesis(model: GanModel, ws: Value, opts: StyleSynthesisOptions = {}, p?: Scope): Value {
   const scope = p ?? model.generatorWeights().at('synthesis');
   if (model.architecture === 'stylegan3') return synthesizeSg3(scope, model.stylegan3(), ws, { transform: opts.transform });
-  return sg2Synthesize(scope, model.stylegan2(), ws, opts);
+  return synthesisGraph(scope, model.stylegan2(), ws, opts);
 }

@@ -3,7 +3,7 @@ import type { Tensor } from '../core/tensor.js';
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface SessionOptions {
-  /** Intra-op threads; default: the number of cores, at most 4. */
+  /** Intra-op threads; default: `setSessionDefaults`, LATENTLAB_THREADS, else the number of cores, at most 4. */
   threads?: number;
   /** ORT graph optimisation level; default 'all' (pre-packs constant conv weights). */
   optimization?: OptimizationLevel;

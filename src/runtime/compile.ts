@@ -7,7 +7,8 @@ import { type InputSpec, type Program, type TraceResult, trace } from '../graph/
 import type { Value } from '../graph/value.js';
 import { dumpText, lower, serialize } from '../onnx/model.js';
 import type { Backend, BackendSession, SessionOptions } from './backend.js';
-import { defaultThreads, ortNodeBackend } from './ortNode.js';
+import { ortNodeBackend } from './ortNode.js';
+import { sessionDefaults } from './sessionDefaults.js';
 
 interface Port {
   name: string;
@@ -112,11 +113,12 @@ export function toOnnx(p: Program): { bytes: Uint8Array; readonly text: string }
 /** Compiles a program to a runtime session; identical graphs share one cached session. */
 export function compile(p: Program, options: CompileOptions = {}): Promise<Executable> {
   const backend = options.backend ?? ortNodeBackend;
+  const defaults = sessionDefaults();
   const resolved = {
-    threads: options.threads ?? defaultThreads(),
-    optimization: options.optimization ?? 'all',
-    spinning: options.spinning ?? process.env.LATENTLAB_SPIN === '1',
-    memoryPattern: options.memoryPattern ?? process.env.LATENTLAB_MEM_PATTERN === '1',
+    threads: options.threads ?? defaults.threads,
+    optimization: options.optimization ?? defaults.optimization,
+    spinning: options.spinning ?? defaults.spinning,
+    memoryPattern: options.memoryPattern ?? defaults.memoryPattern,
   } as const;
   const g = lower(p.inputs, p.outputs, p.outputNames);
   const bytes = serialize(g);

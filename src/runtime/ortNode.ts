@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../core/dtype.js';
 import { RuntimeFailure } from '../core/errors.js';
@@ -74,9 +73,4 @@ export const ortNodeBackend: Backend = {
   },
 };
 
-export function defaultThreads(): number {
-  const env = Number(process.env.LATENTLAB_THREADS);
-  if (Number.isInteger(env) && env > 0) return env;
-  return Math.min(4, Math.max(1, availableParallelism()));
-}
 export type { SessionOptions };

@@ -3,7 +3,7 @@ import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
-import { writeClassifierBundle } from '../models/classifier/bundle.js';
+import { writeClassifierBundle } from '../models/io/classifierBundle.js';
 import { Classifier, type ClassifierManifest } from '../models/classifier/classifier.js';
 import {
   type ClassifierConfig,

@@ -5,13 +5,13 @@ import { concat, slice } from '../graph/ops/movement.js';
 import { reduceMean } from '../graph/ops/reduce.js';
 import type { Program } from '../graph/program.js';
 import { input, type Value } from '../graph/value.js';
-import { type ResolvedEncoder } from '../inversion/encoderConfig.js';
-import { encodeGraph, isEncoderBuffer } from '../inversion/encoderNetwork.js';
+import { type ResolvedEncoder } from '../models/encoder/config.js';
+import { encodeGraph, isEncoderBuffer } from '../models/encoder/network.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { classify } from '../models/classifier/network.js';
 import type { GanModel } from '../models/ganModel.js';
 import { broadcastWs, mapToW } from '../models/stylegan2/mapping.js';
-import { synthesize } from '../models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../models/stylegan2/synthesis.js';
 import { Weights } from '../nn/weights.js';
 
 /** Loss weights of the encoder objective (see EncoderTrainConfig for the reasons behind the defaults). */
@@ -76,7 +76,7 @@ export function buildEncoderTrainProgram(
     const ws1 = broadcastWs(m, g, mapToW(m, g, z));
     const ws2 = broadcastWs(m, g, mapToW(m, g, z2));
     wsTrue = add(add(ws2, mul(sub(ws1, ws2), mix)), wsNoise); // [G, numWs, wDim]
-    parts.push(synthesize(gw.at('synthesis'), g, wsTrue, { noiseMode: 'const' }));
+    parts.push(synthesisGraph(gw.at('synthesis'), g, wsTrue, { noiseMode: 'const' }));
     feeds.push(z, z2, mix, wsNoise);
   }
   if (nr > 0) {
@@ -86,7 +86,7 @@ export function buildEncoderTrainProgram(
   }
   const x = parts.length === 1 ? parts[0] : concat(parts, 0); // [G + R, C, res, res]
   const wsHat = encodeGraph(ew.at(''), cfg, x);
-  const recon = synthesize(gw.at('synthesis'), g, wsHat, { noiseMode: 'const' });
+  const recon = synthesisGraph(gw.at('synthesis'), g, wsHat, { noiseMode: 'const' });
   const cw = classifier.weights().at('');
   const pixel = mse(recon, x);
   const feature = mse(classify(cw, classifier.config, recon).features, classify(cw, classifier.config, x).features);
@@ -120,7 +120,7 @@ export function buildEncoderEvalProgram(
   const ew = new Weights(encoderTensors, 'input', 'encoder');
   const x = input('x', [n, cfg.imgChannels, cfg.resolution, cfg.resolution]);
   const ws = encodeGraph(ew.at(''), cfg, x);
-  const recon = synthesize(model.generatorWeights().at('synthesis'), g, ws, { noiseMode: 'const' });
+  const recon = synthesisGraph(model.generatorWeights().at('synthesis'), g, ws, { noiseMode: 'const' });
   const inputs = ew.inputs();
   return {
     program: { inputs: [x, ...inputs], outputs: [ws, recon], outputNames: ['ws', 'recon'] },

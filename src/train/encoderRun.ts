@@ -1,6 +1,6 @@
 import { ArgumentError } from '../core/errors.js';
 import type { ImageDataset } from '../data/dataset.js';
-import { type EncoderConfig, encoderConfigFor, encoderFitsModel } from '../inversion/encoderConfig.js';
+import { type EncoderConfig, encoderConfigFor, encoderFitsModel } from '../models/encoder/config.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
 import { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer, checkEncoderTrainConfig } from './encoderTrainer.js';

@@ -5,12 +5,14 @@ import { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { BatchSampler, type BatchSamplerState } from '../data/sampler.js';
 import { makeGrid, toImages, writePng } from '../formats/image.js';
-import { Encoder, type EncoderManifest, writeEncoderBundle } from '../inversion/encoderBundle.js';
-import { type EncoderConfig, type ResolvedEncoder, resolveEncoder } from '../inversion/encoderConfig.js';
-import { initEncoderWeights } from '../inversion/encoderNetwork.js';
+import { Encoder, type EncoderManifest } from '../models/encoder/encoder.js';
+import { writeEncoderBundle } from '../models/io/encoderBundle.js';
+import { type EncoderConfig, type ResolvedEncoder, resolveEncoder } from '../models/encoder/config.js';
+import { initEncoderWeights } from '../models/encoder/network.js';
 import { stackImages } from '../inversion/encode.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
+import { batchRows } from '../models/batching.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
 import { reconstructionMetrics } from '../inversion/metrics.js';
 import { Adam } from '../optim/adam.js';
@@ -229,12 +231,7 @@ export class EncoderTrainer implements TrainingTask {
     const wsRow = this.cfg.numWs * this.cfg.wDim;
     for (let start = 0; start < n; start += batch) {
       const count = Math.min(batch, n - start);
-      const x = Tensor.float32([batch, ...images.shape.slice(1)]);
-      for (let b = 0; b < batch; b++) {
-        const row = start + Math.min(b, count - 1);
-        x.data.set(images.data.subarray(row * rowSize, (row + 1) * rowSize), b * rowSize);
-      }
-      const out = await exe.runNamed({ ...feeds, x });
+      const out = await exe.runNamed({ ...feeds, x: batchRows(images, start, count, batch) });
       ws.data.set(out.ws.f32.subarray(0, count * wsRow), start * wsRow);
       recon.data.set(out.recon.f32.subarray(0, count * rowSize), start * rowSize);
     }

@@ -1,6 +1,7 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LogRecord } from './types.js';
+import { writeFileAtomic } from '../formats/atomicFiles.js';
 
 /**
  * log.jsonl: one JSON LogRecord per line, appended as training goes. A kill can leave a partial
@@ -65,9 +66,7 @@ export class TrainingLog {
       options.resumeStep === undefined
         ? []
         : (await readLog(path)).filter((r) => r.step <= options.resumeStep!);
-    const tmp = `${path}.tmp`;
-    await writeFile(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await rename(tmp, path);
+    await writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
     return new TrainingLog(path, kept);
   }
 

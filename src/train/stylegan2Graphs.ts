@@ -5,9 +5,9 @@ import { reduceMean, reduceSum } from '../graph/ops/reduce.js';
 import type { Program } from '../graph/program.js';
 import { input, type Value } from '../graph/value.js';
 import type { ResolvedGenerator } from '../models/stylegan2/config.js';
-import { type DiscriminatorConfig, discriminate } from '../models/stylegan2/discriminator.js';
+import { type DiscriminatorConfig, discriminatorGraph } from '../models/stylegan2/discriminator.js';
 import { broadcastWs, mapToW } from '../models/stylegan2/mapping.js';
-import { synthesize } from '../models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../models/stylegan2/synthesis.js';
 import { type Scope, Weights } from '../nn/weights.js';
 
 /** Buffers that are never trained: FIR filters, stored noise maps, the tracked w average. */
@@ -46,7 +46,7 @@ function runG(gs: Scope, cfg: ResolvedGenerator, n: number): { img: Value; wMean
   const noise: Record<string, Value> = {};
   for (const l of cfg.layers)
     if (l.kind === 'conv') noise[l.name] = input(`noise:${l.name}`, [n, 1, l.resolution, l.resolution]);
-  const img = synthesize(gs.at('synthesis'), cfg, ws, { noise });
+  const img = synthesisGraph(gs.at('synthesis'), cfg, ws, { noise });
   return { img, wMean: reduceMean(w, [0]), feeds: [z, z2, mix, ...Object.values(noise)] };
 }
 
@@ -83,7 +83,7 @@ export function buildTrainGraphs(
   // Gmain
   const a = graphsFor();
   const gen = runG(a.gw.at('G'), cfg, batch);
-  const genLogits = discriminate(a.dw.at('D'), dcfg, gen.img);
+  const genLogits = discriminatorGraph(a.dw.at('D'), dcfg, gen.img);
   const lossG = reduceMean(softplus(neg(genLogits)));
   const gParamsV = trainable(a.gw).filter((v) => nameOf(v).startsWith('G.'));
   const gGrads = grad(lossG, gParamsV);
@@ -97,8 +97,8 @@ export function buildTrainGraphs(
   const b = graphsFor();
   const fake = runG(b.gw.at('G'), cfg, batch);
   const real = input('real', [batch, dcfg.imgChannels, dcfg.imgResolution, dcfg.imgResolution]);
-  const fakeLogits = discriminate(b.dw.at('D'), dcfg, fake.img);
-  const realLogits = discriminate(b.dw.at('D'), dcfg, real);
+  const fakeLogits = discriminatorGraph(b.dw.at('D'), dcfg, fake.img);
+  const realLogits = discriminatorGraph(b.dw.at('D'), dcfg, real);
   const lossGen = reduceMean(softplus(fakeLogits));
   const lossReal = reduceMean(softplus(neg(realLogits)));
   const dParamsV = trainable(b.dw);
@@ -118,7 +118,7 @@ export function buildTrainGraphs(
   // Dreg: R1 on reals, lazily every `interval` steps (scaled by the interval as NVIDIA does).
   const c = graphsFor();
   const realR = input('real', [batch, dcfg.imgChannels, dcfg.imgResolution, dcfg.imgResolution]);
-  const logitsR = discriminate(c.dw.at('D'), dcfg, realR);
+  const logitsR = discriminatorGraph(c.dw.at('D'), dcfg, realR);
   const [gx] = grad(reduceSum(logitsR), [realR]);
   const penalty = reduceSum(mul(gx, gx), [1, 2, 3]); // [N]
   const lossR1 = mul(reduceMean(penalty), (r1.gamma / 2) * r1.interval);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { modelCard } from '../../src/cli/commands/modelCard.js';
 import { CheckpointError } from '../../src/core/errors.js';
 import { loadModel } from '../../src/models/io/loadModel.js';
-import { readClassifierBundle } from '../../src/models/classifier/bundle.js';
+import { readClassifierBundle } from '../../src/models/io/classifierBundle.js';
 
 /**
  * `latentlab info MODEL` on the shipped bundles: every shipped generator's card holds the command it

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tensor } from '../../src/core/tensor.js';
+import { repeatRows, Tensor } from '../../src/core/tensor.js';
 import { loadModel } from '../../src/models/io/loadModel.js';
 import { encode } from '../../src/inversion/encode.js';
 import { encodeAndProject } from '../../src/inversion/hybrid.js';
 import { project } from '../../src/inversion/projector.js';
 import { loadFashionMnist } from '../../src/data/fashionMnist.js';
 import { stackImages } from '../../src/inversion/encode.js';
-import { type Encoder, readEncoderBundle } from '../../src/inversion/encoderBundle.js';
+import { type Encoder } from '../../src/models/encoder/encoder.js';
+import { readEncoderBundle } from '../../src/models/io/encoderBundle.js';
 import { broadcastW, latentFromSeeds, renderLatent } from '../../src/latent/latent.js';
 import { reconstructionMetrics } from '../../src/inversion/metrics.js';
 import type { GanModel } from '../../src/models/ganModel.js';
@@ -35,12 +36,6 @@ afterAll(async () => {
 async function quality(recon: Tensor, target: Tensor): Promise<{ psnr: number; ssim: number }> {
   const m = await reconstructionMetrics(recon, target);
   return { psnr: m.reduce((s, q) => s + q.psnr, 0) / m.length, ssim: m.reduce((s, q) => s + q.ssim, 0) / m.length };
-}
-
-function repeatRows(t: Tensor<'float32'>, n: number): Tensor<'float32'> {
-  const out = Tensor.float32([n, ...t.shape.slice(1)]);
-  for (let i = 0; i < n; i++) out.data.set(t.data, i * t.size);
-  return out;
 }
 
 describe('shipped encoder (models/fmnist-encoder) on the shipped StyleGAN2', () => {

@@ -10,7 +10,7 @@ import { featureExecutable, latentStats, type ProjectionSpec, projectionExecutab
 import { project } from '../../src/inversion/projector.js';
 import { latentFromSeeds, renderLatent } from '../../src/latent/latent.js';
 import type { Classifier } from '../../src/models/classifier/classifier.js';
-import { readClassifierBundle } from '../../src/models/classifier/bundle.js';
+import { readClassifierBundle } from '../../src/models/io/classifierBundle.js';
 import type { GanModel } from '../../src/models/ganModel.js';
 import { clearSessionCache, compile } from '../../src/runtime/compile.js';
 import { constant } from '../../src/graph/value.js';

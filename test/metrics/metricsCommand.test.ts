@@ -10,7 +10,7 @@ import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
 import { readBundleManifest, writeBundle } from '../../src/models/io/bundle.js';
 import { writePng } from '../../src/formats/image.js';
 import { modelCard } from '../../src/cli/commands/modelCard.js';
-import { writeClassifierBundle } from '../../src/models/classifier/bundle.js';
+import { writeClassifierBundle } from '../../src/models/io/classifierBundle.js';
 import { Classifier } from '../../src/models/classifier/classifier.js';
 import { CLASSIFIER_PRESETS, type ClassifierConfig } from '../../src/models/classifier/config.js';
 import { initClassifierWeights } from '../../src/models/classifier/init.js';

@@ -16,7 +16,7 @@ import {
 } from '../../src/models/stylegan2/config.js';
 import { fromRosinality, type RosinalityGenerator } from '../../src/models/stylegan2/fromRosinality.js';
 import { broadcastWs, mapToW, truncateWs } from '../../src/models/stylegan2/mapping.js';
-import { synthesize } from '../../src/models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../../src/models/stylegan2/synthesis.js';
 import { lerp } from '../../src/nn/functional.js';
 import { Weights } from '../../src/nn/weights.js';
 import { clearSessionCache, compile } from '../../src/runtime/compile.js';
@@ -126,7 +126,7 @@ describe.skipIf(!existsSync(CASE))('StyleGAN2 from rosinality/stylegan2-pytorch 
         ({ z, z2, w, wplus, R }) => {
           const m = wts.at('mapping');
           const synth = (ws: Value, noise?: Record<string, Value>) =>
-            synthesize(wts.at('synthesis'), cfg, ws, { noiseMode: 'const', noise, path });
+            synthesisGraph(wts.at('synthesis'), cfg, ws, { noiseMode: 'const', noise, path });
           const rows = (x: Value, count: number) => expand(reshape(x, [n, 1, d]), [n, count, d]);
           // model.py truncates each style before broadcasting: t + psi·(s − t), all rows.
           const wAvg = reshape(m.get('w_avg', [d]), [1, d]);

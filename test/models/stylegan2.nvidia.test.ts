@@ -6,10 +6,10 @@ import { mul } from '../../src/graph/ops/elementwise.js';
 import { reduceSum } from '../../src/graph/ops/reduce.js';
 import { trace } from '../../src/graph/program.js';
 import { inferGeneratorConfig, type ResolvedGenerator, resolveGenerator } from '../../src/models/stylegan2/config.js';
-import { discriminate, inferDiscriminatorConfig } from '../../src/models/stylegan2/discriminator.js';
+import { discriminatorGraph, inferDiscriminatorConfig } from '../../src/models/stylegan2/discriminator.js';
 import { discriminatorHints, generatorHints } from '../../src/models/stylegan2/fromNvidia.js';
 import { broadcastWs, mapToW } from '../../src/models/stylegan2/mapping.js';
-import { synthesize } from '../../src/models/stylegan2/synthesis.js';
+import { synthesisGraph } from '../../src/models/stylegan2/synthesis.js';
 import { Weights } from '../../src/nn/weights.js';
 import { clearSessionCache, compile } from '../../src/runtime/compile.js';
 import { fixtureCase, haveFixtures, maxAbsDiff } from '../fixtures.js';
@@ -60,7 +60,7 @@ describe.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))('StyleGAN2 vs NVIDIA 
       const ws7 = broadcastWs(m, cfg, w, { psi: 0.7 });
       const ws7c = broadcastWs(m, cfg, w, { psi: 0.7, cutoff: 2 });
       const s = G.at('synthesis');
-      const img = synthesize(s, cfg, ws1, { noiseMode: 'const', path });
+      const img = synthesisGraph(s, cfg, ws1, { noiseMode: 'const', path });
       const [gz, gws] = grad(reduceSum(mul(img, v.R)), [v.z, ws1]);
       return {
         ws1,
@@ -69,11 +69,11 @@ describe.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))('StyleGAN2 vs NVIDIA 
         img,
         gz,
         gws,
-        imgNone: synthesize(s, cfg, ws1, { noiseMode: 'none', path }),
-        img7: synthesize(s, cfg, ws7, { noiseMode: 'const', path }),
-        img7c: synthesize(s, cfg, ws7c, { noiseMode: 'const', path }),
-        imgPlus: synthesize(s, cfg, v.wsPlus, { noiseMode: 'const', path }),
-        imgMix: synthesize(s, cfg, v.wsMix, { noiseMode: 'const', path }),
+        imgNone: synthesisGraph(s, cfg, ws1, { noiseMode: 'none', path }),
+        img7: synthesisGraph(s, cfg, ws7, { noiseMode: 'const', path }),
+        img7c: synthesisGraph(s, cfg, ws7c, { noiseMode: 'const', path }),
+        imgPlus: synthesisGraph(s, cfg, v.wsPlus, { noiseMode: 'const', path }),
+        imgMix: synthesisGraph(s, cfg, v.wsMix, { noiseMode: 'const', path }),
       };
     });
     const out = await (await compile(program)).runNamed({ z, R, wsPlus, wsMix });
@@ -96,7 +96,7 @@ describe.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))('StyleGAN2 vs NVIDIA 
     const gCfg = resolveGenerator(inferGeneratorConfig(Graw, { convClamp: cfg.convClamp }));
     const program = trace({ z: { shape: z.shape } }, ({ z }) => {
       const ws = broadcastWs(Graw.at('mapping'), gCfg, mapToW(Graw.at('mapping'), gCfg, z));
-      return { img: synthesize(Graw.at('synthesis'), gCfg, ws, { noiseMode: 'const' }) };
+      return { img: synthesisGraph(Graw.at('synthesis'), gCfg, ws, { noiseMode: 'const' }) };
     });
     const { img } = await (await compile(program)).runNamed({ z });
     await expectClose('G_img_const.npy', img);
@@ -109,8 +109,8 @@ describe.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))('StyleGAN2 vs NVIDIA 
     const img = await A.load('img_const.npy');
     const imgPlus = await A.load('img_wplus_const.npy');
     const program = trace({ img: { shape: img.shape }, imgPlus: { shape: imgPlus.shape } }, (v) => {
-      const logits = discriminate(D.at(''), dcfg, v.img);
-      return { logits, logitsPlus: discriminate(D.at(''), dcfg, v.imgPlus), g: grad(reduceSum(logits), [v.img])[0] };
+      const logits = discriminatorGraph(D.at(''), dcfg, v.img);
+      return { logits, logitsPlus: discriminatorGraph(D.at(''), dcfg, v.imgPlus), g: grad(reduceSum(logits), [v.img])[0] };
     });
     const out = await (await compile(program)).runNamed({ img, imgPlus });
     await expectClose('D_logits_img_const.npy', out.logits);

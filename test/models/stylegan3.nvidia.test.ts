@@ -7,7 +7,7 @@ import { mul } from '../../src/graph/ops/elementwise.js';
 import { reduceSum } from '../../src/graph/ops/reduce.js';
 import { trace } from '../../src/graph/program.js';
 import { constant } from '../../src/graph/value.js';
-import { discriminate, inferDiscriminatorConfig } from '../../src/models/stylegan2/discriminator.js';
+import { discriminatorGraph, inferDiscriminatorConfig } from '../../src/models/stylegan2/discriminator.js';
 import { discriminatorHints } from '../../src/models/stylegan2/fromNvidia.js';
 import { broadcastWs, mapToW } from '../../src/models/stylegan2/mapping.js';
 import { type ResolvedSg3, resolveSg3 } from '../../src/models/stylegan3/config.js';
@@ -183,8 +183,8 @@ for (const caseName of ['F_nvidia_sg3_t32', 'F_nvidia_sg3_r32']) {
       const dCfg = inferDiscriminatorConfig(D, discriminatorHints(dNet.initKwargs));
       const [img, imgPlus] = await Promise.all([F.load('img_const.npy'), F.load('img_wplus_const.npy')]);
       const program = trace({ imgA: { shape: img.shape }, imgB: { shape: imgPlus.shape } }, (v) => ({
-        a: discriminate(D.at(''), dCfg, v.imgA, null),
-        b: discriminate(D.at(''), dCfg, v.imgB, null),
+        a: discriminatorGraph(D.at(''), dCfg, v.imgA, null),
+        b: discriminatorGraph(D.at(''), dCfg, v.imgB, null),
       }));
       const out = await (await compile(program)).runNamed({ imgA: img, imgB: imgPlus });
       await expectClose('D_logits_img_const.npy', out.a);

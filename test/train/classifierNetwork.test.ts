@@ -9,7 +9,7 @@ import { gradcheck, randomTensor } from '../../src/graph/gradcheck.js';
 import { add, mul } from '../../src/graph/ops/elementwise.js';
 import { reduceSum } from '../../src/graph/ops/reduce.js';
 import { constant, input, type Value } from '../../src/graph/value.js';
-import { readClassifierBundle, writeClassifierBundle } from '../../src/models/classifier/bundle.js';
+import { readClassifierBundle, writeClassifierBundle } from '../../src/models/io/classifierBundle.js';
 import { Classifier, type ClassifierManifest } from '../../src/models/classifier/classifier.js';
 import {
   CLASSIFIER_PRESETS,

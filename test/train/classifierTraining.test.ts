@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RandomState } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { FASHION_MNIST_ROOT, loadFashionMnist } from '../../src/data/fashionMnist.js';
-import { readClassifierBundle } from '../../src/models/classifier/bundle.js';
+import { readClassifierBundle } from '../../src/models/io/classifierBundle.js';
 import type { ClassifierConfig } from '../../src/models/classifier/config.js';
 import { argmaxRows, predict } from '../../src/models/classifier/predict.js';
 import { clearSessionCache } from '../../src/runtime/compile.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
-import { ArgumentError, OPSET, opNames } from '../../index.js';
+import { ArgumentError, OPSET, opNames, sessionDefaults, threadsChosen } from '../../index.js';
 import type { Command } from '../command.js';
 import { modelCard } from './modelCard.js';
 
@@ -20,7 +20,7 @@ export const infoCommand: Command = {
     out(`latentlab engine: ONNX opset ${OPSET}, ${opNames().length} primitives with VJP rules`);
     out(`runtime: onnxruntime-node ${ortVersion} (CPU), node ${process.version}`);
     out(
-      `cpu: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}; threads: ${process.env.LATENTLAB_THREADS ?? 'auto'}`,
+      `cpu: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}; threads: ${sessionDefaults().threads}${threadsChosen() ? '' : ' (auto)'}`,
     );
   },
 };

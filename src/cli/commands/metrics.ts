@@ -7,7 +7,7 @@ import { isBundleFolder, MANIFEST_FILE, recordEvaluation } from '../../models/io
 import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
 import type { ClassConfidence } from '../../metrics/confidence.js';
 import { fcdRecords, generatorFcd, referenceStats } from '../../metrics/generatorFcd.js';
-import { readClassifierBundle } from '../../models/classifier/bundle.js';
+import { readClassifierBundle } from '../../models/io/classifierBundle.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { conditioningMetric, pplMetric } from './metricsPaths.js';

@@ -3,7 +3,7 @@ import { trainDcgan } from '../../train/index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { GAN_DATA_FLAGS, GAN_METRIC_FLAGS, loadTrainingData, num, runTrainer, snapshotFcdFromFlags, str } from './trainRun.js';
-import { classifierTrainer } from '../../train/classifierCommand.js';
+import { classifierTrainer } from './trainClassifier.js';
 import { stylegan2Trainer } from './trainStylegan2.js';
 import { encoderTrainer } from './trainEncoder.js';
 

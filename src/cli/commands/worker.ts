@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../index.js';
+import { ArgumentError, setSessionDefaults, threadsChosen } from '../../index.js';
 import type { Command } from '../command.js';
 
 /** `latentlab worker --queue redis://...`: runs queued shards (projections...) until stopped. */
@@ -42,7 +42,7 @@ export const workerCommand: Command = {
       throw new ArgumentError(`--attempts must be a positive integer, got ${flags.attempts}`);
     // one ONNX Runtime thread per task unless --threads says otherwise: N workers x 1 thread fill N cores,
     // and results match a single-process run made with the same thread count
-    process.env.LATENTLAB_THREADS ??= '1';
+    if (!threadsChosen()) setSessionDefaults({ threads: 1 });
     const modelDirs = [...String(flags.models ?? '').split(','), ...positionals]
       .map((d) => d.trim())
       .filter(Boolean);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LatentlabError } from '../../core/errors.js';
-import { readClassifierBundle } from '../../models/classifier/bundle.js';
+import { readClassifierBundle } from '../../models/io/classifierBundle.js';
 import type { Classifier } from '../../models/classifier/classifier.js';
 import type { GanModel } from '../../models/ganModel.js';
 import { loadModel } from '../../models/io/loadModel.js';

@@ -1,4 +1,3 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError } from '../../core/errors.js';
 import { encodePng, toImages, upscale } from '../../formats/image.js';
@@ -7,6 +6,7 @@ import type { BundleRef } from './bundles.js';
 import type { ShardFile } from './projectShards.js';
 import { contentId, type Shard } from './submit.js';
 import type { TaskHandler } from './worker.js';
+import { writeFileAtomic } from '../../formats/atomicFiles.js';
 
 /** `generate` settings that travel with a shard (noise 'random' is drawn per list, so it is not shardable). */
 export interface GenerateShardOptions {
@@ -78,14 +78,7 @@ export const runGenerateShard: TaskHandler = async (raw, ctx, locator) => {
 
 /** Submitter side: each PNG written to a temporary name and renamed into place. */
 export async function writeShardFiles(outdir: string, files: readonly ShardFile[]): Promise<void> {
-  await mkdir(outdir, { recursive: true });
   for (const f of files) {
-    const tmp = join(outdir, `.${f.name}.partial-${process.pid}`);
-    try {
-      await writeFile(tmp, Buffer.from(f.base64, 'base64'));
-      await rename(tmp, join(outdir, f.name));
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    await writeFileAtomic(join(outdir, f.name), Buffer.from(f.base64, 'base64'));
   }
 }

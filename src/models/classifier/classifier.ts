@@ -1,7 +1,5 @@
 import type { Tensor } from '../../core/tensor.js';
-import { Weights } from '../../nn/weights.js';
-import { ProgramCache } from '../../runtime/programCache.js';
-import type { Executable } from '../../runtime/compile.js';
+import { LoadedNetwork } from '../loadedNetwork.js';
 import type { Provenance } from '../manifest.js';
 import { type ClassifierConfig, type ResolvedClassifier, resolveClassifier } from './config.js';
 
@@ -26,24 +24,13 @@ export interface ClassifierManifest {
   contentHash: string;
 }
 
-/**
- * A loaded classifier: manifest plus weights by checkpoint key. Weights enter graphs as constants
- * (ORT pre-packs them); compiled programs are cached per key, as in GanModel.
- */
-export class Classifier {
-  private readonly programs = new ProgramCache();
-  private constWeights?: Weights;
+/** A loaded classifier: manifest plus weights by checkpoint key; programs cached per key, as in GanModel. */
+export class Classifier extends LoadedNetwork<ClassifierManifest> {
   readonly config: ResolvedClassifier;
 
-  constructor(
-    readonly manifest: ClassifierManifest,
-    readonly tensors: ReadonlyMap<string, Tensor>,
-  ) {
+  constructor(manifest: ClassifierManifest, tensors: ReadonlyMap<string, Tensor>) {
+    super(manifest, tensors);
     this.config = resolveClassifier(manifest.config);
-  }
-
-  get name(): string {
-    return this.manifest.name;
   }
 
   get labelNames(): readonly string[] {
@@ -52,21 +39,5 @@ export class Classifier {
 
   get featureDim(): number {
     return this.config.featureDim;
-  }
-
-  /** The weights as graph constants, created once so every program shares the same values. */
-  weights(): Weights {
-    this.constWeights ??= new Weights(this.tensors, 'constant', this.name);
-    return this.constWeights;
-  }
-
-  /** A compiled program cached under `key` (e.g. `predict:64x32`). */
-  program(key: string, make: () => Promise<Executable>): Promise<Executable> {
-    return this.programs.get(key, make);
-  }
-
-  /** Frees the compiled sessions (the classifier stays usable: programs recompile on demand). */
-  async release(): Promise<void> {
-    await this.programs.release();
   }
 }

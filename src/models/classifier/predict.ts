@@ -3,7 +3,7 @@ import { formatShape } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { input } from '../../graph/value.js';
 import { compile } from '../../runtime/compile.js';
-import { mapBatches, takeRows } from '../batching.js';
+import { mapBatches, batchRows } from '../batching.js';
 import type { Classifier } from './classifier.js';
 import { classify } from './network.js';
 
@@ -44,7 +44,7 @@ export async function predict(
         outputNames: ['logits', 'features', 'probs'],
       });
     });
-    const out = await exe.runNamed({ x: takeRows(images, start, count, size) });
+    const out = await exe.runNamed({ x: batchRows(images, start, count, size) });
     return [out.logits, out.features, out.probs];
   });
   return { logits, features, probs };

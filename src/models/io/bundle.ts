@@ -7,7 +7,8 @@ import { GanModel } from '../ganModel.js';
 import { type BundleManifest, currentEvaluation, type EvaluationRecord, hashTensors } from '../manifest.js';
 import { writeFilesAtomically } from '../../formats/atomicFiles.js';
 import { briefJson } from '../../formats/budget.js';
-import { readSafetensors, writeSafetensors } from '../../formats/safetensors.js';
+import { readBundleWeights } from '../../formats/tensorBundle.js';
+import { writeSafetensors } from '../../formats/safetensors.js';
 
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
@@ -99,14 +100,7 @@ export async function recordEvaluation(dir: string, records: Readonly<Record<str
 /** Reads a bundle folder and checks that the weights are the ones the manifest names. */
 export async function readBundle(dir: string): Promise<GanModel> {
   const manifest = await readBundleManifest(dir);
-  const weightsPath = join(dir, WEIGHTS_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(weightsPath);
-  } catch (err) {
-    throw new CheckpointError(weightsPath, `cannot read the weights: ${(err as Error).message}`);
-  }
-  const { tensors } = readSafetensors(bytes, { file: weightsPath });
+  const { tensors, weightsPath } = await readBundleWeights(dir);
   const stored = split(tensors, weightsPath);
   const rawGroups = { G: new Map<string, Tensor>(), D: new Map<string, Tensor>() };
   for (const [name, t] of tensors) rawGroups[name.startsWith('G/') ? 'G' : 'D'].set(name.slice(2), t);

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { add, mul, sub } from '../../graph/ops/elementwise.js';
 import { expand, reshape } from '../../graph/ops/movement.js';
@@ -8,12 +8,13 @@ import { input, type Value } from '../../graph/value.js';
 import { dcganDiscriminate, dcganGenerate } from '../dcgan/networks.js';
 import type { DcganDiscriminatorConfig } from '../dcgan/config.js';
 import type { GanModel } from '../ganModel.js';
-import { discriminate } from '../stylegan2/discriminator.js';
+import { discriminatorGraph } from '../stylegan2/discriminator.js';
 import { mapToW } from '../stylegan2/mapping.js';
 import { styleSynthesis } from '../styleGraph.js';
 import { Weights } from '../../nn/weights.js';
 import { toOnnx } from '../../runtime/compile.js';
 import { writeSafetensors } from '../../formats/safetensors.js';
+import { writeFileAtomic } from '../../formats/atomicFiles.js';
 
 export interface ExportedGraph {
   file: string;
@@ -44,11 +45,6 @@ const RECIPE = {
   z: 'seed -> np.random.RandomState(seed).randn(1, z_dim) cast to float32 (NVIDIA generate.py)',
   image: 'img [N, C, R, R] -> uint8 = clamp(floor(img * 127.5 + 128), 0, 255) (NVIDIA: (img * 127.5 + 128).clamp(0, 255).to(uint8))',
 };
-
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
-}
 
 function describe(p: Program): Pick<ExportedGraph, 'inputs' | 'outputs'> {
   const io = (v: Value, name: string) => ({ name, shape: v.shape, dtype: v.dtype });
@@ -116,7 +112,7 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1, opt
         const t = g.at(l.name).tensor('noise_const', [l.resolution, l.resolution]).toFloat32();
         maps[`noise.${l.name}`] = new Tensor('float32', [1, 1, l.resolution, l.resolution], t.data);
       }
-      await writeAtomic(join(outDir, NOISE_CONST_FILE), writeSafetensors(maps, { format: 'latentlab-noise-const' }));
+      await writeFileAtomic(join(outDir, NOISE_CONST_FILE), writeSafetensors(maps, { format: 'latentlab-noise-const' }));
       noiseConst = {
         file: NOISE_CONST_FILE,
         inputs: Object.fromEntries(Object.keys(maps).map((k) => [k, k])),
@@ -133,7 +129,7 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1, opt
     if (withD) {
       const x = input('img', [Math.max(batch, 1), model.imgChannels, model.resolution, model.resolution]);
       const dc = cfg.cDim ? input('c', [batch, cfg.cDim]) : null;
-      const logits = discriminate(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, dc);
+      const logits = discriminatorGraph(model.discriminatorWeights().at(''), model.discriminatorConfig(), x, dc);
       graphs.push({ name: 'discriminator', program: { inputs: dc ? [x, dc] : [x], outputs: [logits], outputNames: ['logits'] }, description: 'img -> logits [N, 1]' });
     }
   } else {
@@ -153,11 +149,11 @@ export async function exportOnnx(model: GanModel, outDir: string, batch = 1, opt
   const written: ExportedGraph[] = [];
   for (const gr of graphs) {
     const file = `${gr.name}.onnx`;
-    await writeAtomic(join(outDir, file), toOnnx(gr.program).bytes);
+    await writeFileAtomic(join(outDir, file), toOnnx(gr.program).bytes);
     written.push({ file, description: gr.description, ...describe(gr.program) });
   }
-  await writeAtomic(join(outDir, 'model.json'), `${JSON.stringify(model.manifest, null, 2)}\n`);
+  await writeFileAtomic(join(outDir, 'model.json'), `${JSON.stringify(model.manifest, null, 2)}\n`);
   const description = { opset: 18, batch, weights: opts.fp16 ? 'float16' : 'float32', graphs: written, noiseConst, recipe: RECIPE };
-  await writeAtomic(join(outDir, 'onnx.json'), `${JSON.stringify(description, null, 2)}\n`);
+  await writeFileAtomic(join(outDir, 'onnx.json'), `${JSON.stringify(description, null, 2)}\n`);
   return { graphs: written, noiseConst };
 }

@@ -4,10 +4,10 @@ import { input } from '../../graph/value.js';
 import { Weights } from '../../nn/weights.js';
 import { clearSessionCache, compile } from '../../runtime/compile.js';
 import { type GeneratorConfig, inferGeneratorConfig, resolveGenerator, type SynthesisArchitecture } from './config.js';
-import { type DiscriminatorConfig, discriminate, inferDiscriminatorConfig } from './discriminator.js';
+import { type DiscriminatorConfig, discriminatorGraph, inferDiscriminatorConfig } from './discriminator.js';
 import { channelTable, initDiscriminator, initGenerator } from './init.js';
 import { broadcastWs, mapToW } from './mapping.js';
-import { synthesize } from './synthesis.js';
+import { synthesisGraph } from './synthesis.js';
 
 afterAll(clearSessionCache);
 
@@ -38,8 +38,8 @@ describe.each([
     const z = input('z', [4, 16]);
     const c = cDim ? input('c', [4, cDim]) : null;
     const ws = broadcastWs(gw.at('mapping'), r, mapToW(gw.at('mapping'), r, z, c), { psi: 0.7 });
-    const img = synthesize(gw.at('synthesis'), r, ws, { noiseMode: 'const' });
-    const logits = discriminate(dw.at(''), d, img, c);
+    const img = synthesisGraph(gw.at('synthesis'), r, ws, { noiseMode: 'const' });
+    const logits = discriminatorGraph(dw.at(''), d, img, c);
     const exe = await compile({ inputs: c ? [z, c] : [z], outputs: [img, logits], outputNames: ['img', 'logits'] });
     const feeds: Record<string, Tensor> = { z: Tensor.float32([4, 16], Array.from({ length: 64 }, (_, i) => Math.sin(i))) };
     if (cDim) feeds.c = Tensor.float32([4, cDim], Array.from({ length: 4 * cDim }, (_, i) => (i % cDim === i % 4 ? 1 : 0)));

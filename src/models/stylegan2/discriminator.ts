@@ -79,7 +79,7 @@ export function minibatchStd(x: Value, groupSize: number, numChannels: number): 
  * each block's output (highest resolution first, before the minibatch-std layer): per-image feature
  * maps for a discriminator-feature loss.
  */
-export function discriminate(p: Scope, cfg: DiscriminatorConfig, img: Value, c: Value | null = null, features?: Value[]): Value {
+export function discriminatorGraph(p: Scope, cfg: DiscriminatorConfig, img: Value, c: Value | null = null, features?: Value[]): Value {
   const r = cfg.imgResolution;
   if (img.rank !== 4 || img.shape[1] !== cfg.imgChannels || img.shape[2] !== r || img.shape[3] !== r) {
     throw new ShapeError(`discriminator: image should be [N, ${cfg.imgChannels}, ${r}, ${r}], got ${formatShape(img.shape)}`);

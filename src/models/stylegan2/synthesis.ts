@@ -100,7 +100,7 @@ function skipUp(p: Scope, x: Value, outChannels: number): Value {
  * The synthesis network: ws [N, numWs, wDim] -> image [N, C, R, R] (raw, roughly [-1, 1]).
  * Follows stylegan2-ada-pytorch's SynthesisNetwork for the 'skip', 'resnet' and 'orig' architectures.
  */
-export function synthesize(p: Scope, cfg: ResolvedGenerator, ws: Value, opts: SynthesisOptions = {}): Value {
+export function synthesisGraph(p: Scope, cfg: ResolvedGenerator, ws: Value, opts: SynthesisOptions = {}): Value {
   if (ws.rank !== 3 || ws.shape[1] !== cfg.numWs || ws.shape[2] !== cfg.wDim) {
     throw new ShapeError(`synthesis: ws should be [N, ${cfg.numWs}, ${cfg.wDim}], got ${formatShape(ws.shape)}`);
   }

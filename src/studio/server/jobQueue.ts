@@ -8,30 +8,12 @@ import {
   type JobProgress,
   LatentlabError,
 } from '../../index.js';
+import type { JobRecord, JobState } from '../shared/jobs.js';
 import { type Workspace, writeFileAtomic } from './workspace.js';
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 const FINAL: readonly JobState[] = ['done', 'failed', 'cancelled', 'interrupted'];
 
-export { JobCancelled, type JobContext, type JobProgress };
-
-export interface JobRecord {
-  id: string;
-  kind: string;
-  params: Record<string, unknown>;
-  state: JobState;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  progress?: JobProgress;
-  error?: string;
-  /** What the job returned: JSON, naming its files relative to the job's folder. */
-  result?: unknown;
-  /** Files of a finished job, relative to the workspace (jobs/<id>/...). */
-  files?: string[];
-  /** The CLI command that does the same thing. */
-  command?: string;
-}
+export { JobCancelled, type JobContext, type JobProgress, type JobRecord, type JobState };
 
 export interface JobKind {
   /** Validates params (throws ArgumentError) before anything is queued; returns the CLI equivalent. */

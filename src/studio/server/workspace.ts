@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { lstat, open, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ArgumentError } from '../../index.js';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ArgumentError, writeFileAtomic as writeAtomically } from '../../index.js';
 
 /** Folders of a studio workspace; everything the studio writes lives under one of them. */
 export const WORKSPACE_DIRS = [
@@ -111,22 +110,9 @@ export class Workspace {
 }
 
 /**
- * Writes `data` to `path` through a hidden temporary in the same folder, fsynced, then renamed into
- * place: a reader (or a restart after kill -9) sees the old file or the new one, never half of one.
+ * Writes `data` to `path` atomically and fsynced (formats' writeFileAtomic with `durable`): a reader,
+ * or a restart after kill -9, sees the old file or the new one, never half of one.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+export function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  return writeAtomically(path, data, { durable: true });
 }

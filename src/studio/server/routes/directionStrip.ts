@@ -1,4 +1,4 @@
-import { renderedLatent, renderLatent, Tensor } from '../../../index.js';
+import { concatRows, renderedLatent, renderLatent, sliceRows, type Tensor } from '../../../index.js';
 import { type RenderRequest, renderRequest } from '../edits.js';
 import { gridPng } from '../gridPng.js';
 import { renderBody, WORKSPACE_PATH } from '../schemas.js';
@@ -65,9 +65,7 @@ export function registerDirectionStripRoutes(studio: Studio): void {
         );
         tiles.push(await renderLatent(model, await renderedLatent(model, options, deps)));
       }
-      const [, c, hgt, wid] = tiles[0].shape;
-      const all = Tensor.float32([tiles.length, c, hgt, wid]);
-      tiles.forEach((t, i) => all.data.set(t.data.subarray(0, c * hgt * wid), i * c * hgt * wid));
+      const all = concatRows(tiles.map((t) => sliceRows(t, 0)));
       return reply.type('image/png').send(await gridPng(all, tiles.length, b.scale!));
     },
   );

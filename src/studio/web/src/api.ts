@@ -1,4 +1,5 @@
 // Typed client of the studio's JSON API (src/studio/server). Errors carry the server's message.
+import type { JobProgress, JobRecord } from '../../shared/jobs.js';
 import { tryLocal } from './browserCompute.js';
 
 export interface LayerRow {
@@ -107,25 +108,7 @@ export interface InterpolationRequest extends SeedFields {
   scale: number;
 }
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
-export interface JobProgress {
-  step: number;
-  total: number;
-  message?: string;
-  [key: string]: unknown;
-}
-export interface JobRecord {
-  id: string;
-  kind: string;
-  params: Record<string, unknown>;
-  state: JobState;
-  createdAt: string;
-  progress?: JobProgress;
-  error?: string;
-  result?: unknown;
-  files?: string[];
-  command?: string;
-}
+export type { JobProgress, JobRecord, JobState } from '../../shared/jobs.js';
 
 export class ApiError extends Error {
   constructor(

@@ -1,13 +1,18 @@
-import { ArgumentError } from '../core/errors.js';
-import { loadFashionMnist } from '../data/fashionMnist.js';
-import { CLASSIFIER_PRESETS, type ClassifierPreset } from '../models/classifier/config.js';
-import { type ClassifierRunResult, trainClassifier } from './classifier.js';
-import { abortOnSignals } from './loop.js';
-import { formatDuration, ProgressDisplay } from './progress.js';
+import {
+  abortOnSignals,
+  ArgumentError,
+  CLASSIFIER_PRESETS,
+  type ClassifierPreset,
+  type ClassifierRunResult,
+  formatDuration,
+  loadFashionMnist,
+  ProgressDisplay,
+  trainClassifier,
+} from '../../index.js';
 
 /**
  * `latentlab train classifier`: the flag handling behind the CLI subcommand. The objects here are
- * structurally the CLI's FlagSpec / TrainSubcommand (train/ does not import from cli/).
+ * structurally the CLI's FlagSpec / TrainSubcommand.
  */
 
 /** Parsed flag values by name (the CLI's ParsedFlags). */

@@ -1,14 +1,14 @@
-import { ShapeError } from '../core/errors.js';
-import { RandomState } from '../core/rng.js';
-import { formatShape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { conv2d } from '../graph/ops/conv.js';
-import { add, leakyRelu, mul } from '../graph/ops/elementwise.js';
-import { gemm } from '../graph/ops/matmul.js';
-import { expand, reshape } from '../graph/ops/movement.js';
-import type { Value } from '../graph/value.js';
-import type { Scope } from '../nn/weights.js';
-import { type EncoderConfig, type ResolvedEncoder, resolveEncoder } from './encoderConfig.js';
+import { ShapeError } from '../../core/errors.js';
+import { RandomState } from '../../core/rng.js';
+import { formatShape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { conv2d } from '../../graph/ops/conv.js';
+import { add, leakyRelu, mul } from '../../graph/ops/elementwise.js';
+import { gemm } from '../../graph/ops/matmul.js';
+import { expand, reshape } from '../../graph/ops/movement.js';
+import type { Value } from '../../graph/value.js';
+import type { Scope } from '../../nn/weights.js';
+import { type EncoderConfig, type ResolvedEncoder, resolveEncoder } from './config.js';
 
 /** Keys of the encoder that are buffers, never trained. */
 export function isEncoderBuffer(key: string): boolean {

@@ -1,5 +1,5 @@
-import { ArgumentError } from '../core/errors.js';
-import type { GanModel } from '../models/ganModel.js';
+import { ArgumentError } from '../../core/errors.js';
+import type { GanModel } from '../ganModel.js';
 
 /**
  * A ResNet-ish image -> W+ encoder (pSp / e4e style: the codes are predicted as offsets from the

@@ -2,7 +2,7 @@ import { CheckpointError } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { readTensorBundle, writeTensorBundle } from '../../formats/tensorBundle.js';
 import { hashTensors } from '../manifest.js';
-import { Classifier, type ClassifierManifest } from './classifier.js';
+import { Classifier, type ClassifierManifest } from '../classifier/classifier.js';
 
 export const CLASSIFIER_FORMAT = 'latentlab-classifier';
 

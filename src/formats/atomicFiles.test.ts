@@ -1,0 +1,41 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { replaceFile, writeFileAtomic } from './atomicFiles.js';
+
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+async function scratch(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'latentlab-atomic-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('atomic file writes', () => {
+  it('write and overwrite, creating the folder, and leave no temporaries', async () => {
+    const dir = await scratch();
+    const path = join(dir, 'sub', 'a.json');
+    await writeFileAtomic(path, 'one');
+    await writeFileAtomic(path, 'two', { durable: true });
+    expect(await readFile(path, 'utf8')).toBe('two');
+    expect(await readdir(join(dir, 'sub'))).toEqual(['a.json']);
+  });
+
+  it('a failed write keeps the old file and removes its temporary; the temporary keeps the extension', async () => {
+    const dir = await scratch();
+    const path = join(dir, 'clip.mp4');
+    await writeFile(path, 'old');
+    let seen = '';
+    await expect(
+      replaceFile(path, async (tmp) => {
+        seen = tmp;
+        await writeFile(tmp, 'half');
+        throw new Error('encoder died');
+      }),
+    ).rejects.toThrow('encoder died');
+    expect(extname(seen)).toBe('.mp4');
+    expect(await readFile(path, 'utf8')).toBe('old');
+    expect(await readdir(dir)).toEqual(['clip.mp4']);
+  });
+});
