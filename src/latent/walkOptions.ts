@@ -133,10 +133,10 @@ export function sourceOptions(spaceDefault: LatentSpace = 'z'): OptionSpec[] {
 }
 
 export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
-  { key: 'outdir', flag: 'outdir', kind: 'string', help: 'output folder' },
   { key: 'upscale', flag: 'upscale', kind: 'number', help: 'nearest-neighbour upscaling of the images', default: 4 },
-  { key: 'saveLatent', flag: 'save-latent', kind: 'string', help: 'also write the resulting latents (.latent.safetensors)' },
   { key: 'batch', flag: 'batch', kind: 'number', help: 'images per ONNX Runtime call', default: 8 },
+  { key: 'saveLatent', flag: 'save-latent', kind: 'string', help: 'also write the resulting latents (.latent.safetensors)' },
+  { key: 'outdir', flag: 'outdir', kind: 'string', help: 'output folder' },
 ];
 
 export const ANIMATION_OPTIONS: readonly OptionSpec[] = [
