@@ -50,7 +50,11 @@ export interface EditSweepOptions extends SeedLatentOptions {
   readonly outdir: string;
 }
 
-const list = (t: string) => t.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (t: string) =>
+  t
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function parseRows(text: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
@@ -84,7 +88,12 @@ export const EDIT_SPEC: VerbSpec = {
       format: (v) => (v as string[]).join(','),
     },
     { key: 'seeds', flag: 'seeds', kind: 'seeds', help: 'start latents by seed, e.g. 0-7' },
-    { key: 'latent', flag: 'latent', kind: 'string', help: 'start latents from a latent file (seeds, projections, encoders)' },
+    {
+      key: 'latent',
+      flag: 'latent',
+      kind: 'string',
+      help: 'start latents from a latent file (seeds, projections, encoders)',
+    },
     {
       key: 'project',
       flag: 'project',
@@ -93,10 +102,23 @@ export const EDIT_SPEC: VerbSpec = {
       parse: list,
       format: (v) => (v as string[]).join(','),
     },
-    { key: 'projectSteps', flag: 'project-steps', kind: 'number', help: 'projection steps for --project (NVIDIA: 1000)', default: 500 },
+    {
+      key: 'projectSteps',
+      flag: 'project-steps',
+      kind: 'number',
+      help: 'projection steps for --project (NVIDIA: 1000)',
+      default: 500,
+    },
     ...SEED_LATENT_OPTIONS,
     numberListOption('strengths', 'strengths', 'strengths (default -3:3:7)', STRENGTHS),
-    { key: 'units', flag: 'units', kind: 'string', help: 'sigma | distance', defaultText: 'sigma when the file knows it', choices: UNITS },
+    {
+      key: 'units',
+      flag: 'units',
+      kind: 'string',
+      help: 'sigma | distance',
+      defaultText: 'sigma when the file knows it',
+      choices: UNITS,
+    },
     {
       key: 'layers',
       flag: 'layers',
@@ -105,9 +127,28 @@ export const EDIT_SPEC: VerbSpec = {
       parse: parseRows,
       format: (v) => `${(v as number[])[0]}-${(v as number[])[1] - 1}`,
     },
-    { key: 'space', flag: 'space', kind: 'string', help: 'space of imported direction files: w | z', default: 'w', choices: ['w', 'z'] },
-    { key: 'upscale', flag: 'upscale', kind: 'number', help: 'nearest-neighbour upscaling of the images', default: 4 },
-    { key: 'gif', flag: 'gif', kind: 'boolean', help: 'also write an animated GIF per direction (strength there and back)', default: false },
+    {
+      key: 'space',
+      flag: 'space',
+      kind: 'string',
+      help: 'space of imported direction files: w | z',
+      default: 'w',
+      choices: ['w', 'z'],
+    },
+    {
+      key: 'upscale',
+      flag: 'upscale',
+      kind: 'number',
+      help: 'nearest-neighbour upscaling of the images',
+      default: 4,
+    },
+    {
+      key: 'gif',
+      flag: 'gif',
+      kind: 'boolean',
+      help: 'also write an animated GIF per direction (strength there and back)',
+      default: false,
+    },
     { key: 'delay', flag: 'delay', kind: 'number', help: 'GIF milliseconds per frame', default: 150 },
     {
       key: 'saveLatents',
@@ -139,11 +180,16 @@ export function resolveEditOptions(p: Partial<EditSweepOptions>, model: ModelFac
   if (!strengths.length || strengths.some((s) => !Number.isFinite(s)))
     throw new ArgumentError(`${where}: --strengths needs finite values`);
   const units = p.units ?? null;
-  if (units !== null && !UNITS.includes(units)) throw new ArgumentError(`${where}: --units must be sigma or distance, got '${units}'`);
+  if (units !== null && !UNITS.includes(units))
+    throw new ArgumentError(`${where}: --units must be sigma or distance, got '${units}'`);
   const space = p.space ?? 'w';
-  if (space !== 'w' && space !== 'z') throw new ArgumentError(`${where}: --space must be w or z, got '${space}'`);
+  if (space !== 'w' && space !== 'z')
+    throw new ArgumentError(`${where}: --space must be w or z, got '${space}'`);
   const layers = p.layers ? ([p.layers[0], p.layers[1]] as const) : null;
-  if (layers && !(Number.isInteger(layers[0]) && Number.isInteger(layers[1]) && layers[0] >= 0 && layers[1] > layers[0]))
+  if (
+    layers &&
+    !(Number.isInteger(layers[0]) && Number.isInteger(layers[1]) && layers[0] >= 0 && layers[1] > layers[0])
+  )
     throw new ArgumentError(`${where}: --layers must be ws rows FROM-TO with FROM <= TO`);
   // seed options describe how seeds are drawn; the other starts carry their own
   const seedOpts: SeedLatentOptions =
@@ -175,14 +221,24 @@ export function resolveEditOptions(p: Partial<EditSweepOptions>, model: ModelFac
 export const safeLabel = (label: string) => label.replace(/[^A-Za-z0-9_.-]+/g, '_');
 
 /** The latents a sweep starts from: seeds (into z for Z directions and DCGANs, else w), a file, or projections. */
-async function startLatents(model: GanModel, set: DirectionSet, o: EditSweepOptions, log: (line: string) => void): Promise<Latent> {
+async function startLatents(
+  model: GanModel,
+  set: DirectionSet,
+  o: EditSweepOptions,
+  log: (line: string) => void,
+): Promise<Latent> {
   if (o.project) {
     const targets = await Promise.all(o.project.map((f) => readTarget(f, model)));
     const size = targets[0].size;
     const batch = Tensor.float32([targets.length, ...targets[0].shape.slice(1)]);
     targets.forEach((t, i) => batch.data.set(t.data, i * size));
-    const r = await project(model, batch, { space: model.architecture === 'dcgan' ? 'z' : 'w', numSteps: o.projectSteps });
-    log(`projected ${o.project.length} image(s) in ${o.projectSteps} steps, final loss ${r.loss.map((l) => l.toFixed(4)).join(', ')}`);
+    const r = await project(model, batch, {
+      space: model.architecture === 'dcgan' ? 'z' : 'w',
+      numSteps: o.projectSteps,
+    });
+    log(
+      `projected ${o.project.length} image(s) in ${o.projectSteps} steps, final loss ${r.loss.map((l) => l.toFixed(4)).join(', ')}`,
+    );
     return r.latent;
   }
   if (o.latent !== null) return loadLatent(o.latent, model);
@@ -251,7 +307,11 @@ export async function editVerb(
     );
     if (o.gif) {
       const order = [...o.strengths.keys(), ...[...o.strengths.keys()].reverse().slice(1, -1)];
-      await writeGif(`${base}.gif`, order.map((j) => makeGrid(frames[j], Math.min(n, 8), o.upscale)), { delayMs: o.delay });
+      await writeGif(
+        `${base}.gif`,
+        order.map((j) => makeGrid(frames[j], Math.min(n, 8), o.upscale)),
+        { delayMs: o.delay },
+      );
       log(`  ${base}.gif`);
     }
     if (o.saveLatents) {

@@ -27,6 +27,8 @@ import {
   type WalkOutputOptions,
   type WalkSourceOptions,
   walkLatents,
+  copySources,
+  seedSources,
 } from './walkOptions.js';
 
 /** One operand of an expression: NAME=SOURCE. */
@@ -86,12 +88,22 @@ export const ARITH_SPEC: VerbSpec = {
       parse: parseBinding,
       format: (v) => `${(v as ArithBinding).name}=${formatSources([(v as ArithBinding).source])}`,
     },
-    { key: 'to', flag: 'to', kind: 'string', help: 'attribute mode: class to move towards (classifier label name or index)' },
+    {
+      key: 'to',
+      flag: 'to',
+      kind: 'string',
+      help: 'attribute mode: class to move towards (classifier label name or index)',
+    },
     { key: 'from', flag: 'from', kind: 'string', help: 'attribute mode: class to move away from' },
     seedListOption('seeds', 'seeds', 'attribute mode: latents to edit', SEEDS),
     sourcesOption('keys', 'keys', 'attribute mode: more latents'),
     numberListOption('strengths', 'strengths', 'attribute mode: strengths (default 0:2:5)', STRENGTHS),
-    { key: 'layers', flag: 'layers', kind: 'string', help: 'attribute mode: apply only on these ws rows (coarse | 0-3 ...)' },
+    {
+      key: 'layers',
+      flag: 'layers',
+      kind: 'string',
+      help: 'attribute mode: apply only on these ws rows (coarse | 0-3 ...)',
+    },
     {
       key: 'classifier',
       flag: 'classifier',
@@ -99,7 +111,13 @@ export const ARITH_SPEC: VerbSpec = {
       help: 'classifier bundle that labels samples for class means',
       default: 'models/fmnist-classifier',
     },
-    { key: 'samples', flag: 'samples', kind: 'number', help: 'samples drawn for the class means', default: 2000 },
+    {
+      key: 'samples',
+      flag: 'samples',
+      kind: 'number',
+      help: 'samples drawn for the class means',
+      default: 2000,
+    },
     {
       key: 'minConfidence',
       flag: 'min-confidence',
@@ -124,27 +142,30 @@ export function resolveArithOptions(p: Partial<ArithOptions>, model: ModelFacts)
   const to = p.to ?? null;
   const from = p.from ?? null;
   const seeds = [...(p.seeds ?? SEEDS)];
-  const keys = (p.keys ?? []).map((k) => ('seed' in k ? { seed: k.seed } : { file: k.file }));
+  const keys = copySources(p.keys);
   let sources: LatentSource[];
   if (expr !== null) {
-    if (to !== null || from !== null) throw new ArgumentError(`${where}: --expr and --to/--from are two modes; give one`);
+    if (to !== null || from !== null)
+      throw new ArgumentError(`${where}: --expr and --to/--from are two modes; give one`);
     const names = expressionNames(expr);
     const bound = new Set(bindings.map((b) => b.name));
     if (bound.size !== bindings.length) throw new ArgumentError(`${where}: a name is bound twice`);
     const missing = names.filter((n) => !bound.has(n));
-    if (missing.length) throw new ArgumentError(`${where}: ${missing.join(', ')} in '${expr}' has no binding NAME=SOURCE`);
+    if (missing.length)
+      throw new ArgumentError(`${where}: ${missing.join(', ')} in '${expr}' has no binding NAME=SOURCE`);
     sources = bindings.map((b) => b.source);
   } else {
     if (to === null || from === null)
       throw new ArgumentError(`${where}: give --expr 'a - b' with bindings, or --to CLASS --from CLASS`);
     if (bindings.length) throw new ArgumentError(`${where}: bindings NAME=SOURCE need --expr`);
-    sources = [...seeds.map((seed) => ({ seed })), ...keys];
+    sources = seedSources(seeds, keys);
   }
   const strengths = [...(p.strengths ?? STRENGTHS)];
   if (!strengths.length || strengths.some((s) => !Number.isFinite(s)))
     throw new ArgumentError(`${where}: --strengths needs finite values`);
   const minConfidence = p.minConfidence ?? 0.8;
-  if (!(minConfidence >= 0 && minConfidence <= 1)) throw new ArgumentError(`${where}: --min-confidence must be in [0, 1]`);
+  if (!(minConfidence >= 0 && minConfidence <= 1))
+    throw new ArgumentError(`${where}: --min-confidence must be in [0, 1]`);
   const layers = p.layers ?? null;
   if (layers !== null && model.architecture === 'dcgan')
     throw new ArgumentError(`${where}: ${model.name} is a DCGAN: layer ranges need a StyleGAN2 or StyleGAN3`);
@@ -215,7 +236,7 @@ export async function arithVerb(
       batchSize: 32,
     });
     const vector = attributeVector(means, o.to!, o.from!);
-    const base = await walkLatents(model, [...o.seeds.map((seed) => ({ seed })), ...o.keys], o, 'arith');
+    const base = await walkLatents(model, seedSources(o.seeds, o.keys), o, 'arith');
     const layers = o.layers === null ? undefined : parseLayerRange(model, o.layers);
     const n = base.codes.shape[0];
     result = await unifyLatents(

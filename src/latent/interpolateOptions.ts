@@ -35,10 +35,13 @@ import {
   type WalkSourceOptions,
   walkLatents,
   writeAnimation,
+  copySources,
+  seedSources,
 } from './walkOptions.js';
 
 /** `latentlab interpolate`, resolved (see `resolveInterpolateOptions`). */
-export interface InterpolateVerbOptions extends WalkSourceOptions, Omit<WalkOutputOptions, 'outdir'>, AnimationOptions {
+export interface InterpolateVerbOptions
+  extends WalkSourceOptions, Omit<WalkOutputOptions, 'outdir'>, AnimationOptions {
   readonly model: string;
   /** Keyframes: these seeds, then `keys`. */
   readonly seeds: readonly number[];
@@ -91,7 +94,13 @@ export const INTERPOLATE_SPEC: VerbSpec = {
       help: 'show the naive pixel cross-fade beside the latent path',
       default: false,
     },
-    { key: 'columns', flag: 'columns', kind: 'number', help: 'frames per row of path.png', defaultText: 'all' },
+    {
+      key: 'columns',
+      flag: 'columns',
+      kind: 'number',
+      help: 'frames per row of path.png',
+      defaultText: 'all',
+    },
     ...sourceOptions('z'),
     ...OUTPUT_OPTIONS,
     ...ANIMATION_OPTIONS,
@@ -112,19 +121,24 @@ export const INTERPOLATE_SPEC: VerbSpec = {
   ],
 };
 
-export function resolveInterpolateOptions(p: Partial<InterpolateVerbOptions>, model: ModelFacts): InterpolateVerbOptions {
+export function resolveInterpolateOptions(
+  p: Partial<InterpolateVerbOptions>,
+  model: ModelFacts,
+): InterpolateVerbOptions {
   const where = 'interpolate';
   if (!p.model) throw new ArgumentError(`${where}: --model is required`);
   const measure = p.measure ?? null;
   if (measure !== null) integerIn(measure, 1, 100_000, 'measure', where);
   const seeds = [...(p.seeds ?? [])];
-  const keys = (p.keys ?? []).map((k) => ('seed' in k ? { seed: k.seed } : { file: k.file }));
-  const sources: LatentSource[] = [...seeds.map((seed) => ({ seed })), ...keys];
+  const keys = copySources(p.keys);
+  const sources: LatentSource[] = seedSources(seeds, keys);
   if (measure === null && sources.length < 2)
     throw new ArgumentError(`${where}: give at least two keyframes (--seeds, --keys)`);
   const method = p.method ?? null;
   if (method !== null && !INTERPOLATION_METHODS.includes(method))
-    throw new ArgumentError(`${where}: --method must be ${INTERPOLATION_METHODS.join(', ')}, got '${method}'`);
+    throw new ArgumentError(
+      `${where}: --method must be ${INTERPOLATION_METHODS.join(', ')}, got '${method}'`,
+    );
   const layers = p.layers ?? null;
   if (layers !== null && model.architecture === 'dcgan')
     throw new ArgumentError(`${where}: ${model.name} is a DCGAN: layer ranges need a StyleGAN2 or StyleGAN3`);
@@ -174,7 +188,9 @@ export function pathFigure(
   }
   // a short row is padded with blanks when another row follows it
   const cells = rows.flatMap((r, i) =>
-    i === rows.length - 1 ? r : [...r, ...Array.from({ length: cols - r.length }, () => blankLike(frames[0]))],
+    i === rows.length - 1
+      ? r
+      : [...r, ...Array.from({ length: cols - r.length }, () => blankLike(frames[0]))],
   );
   return labelledGrid(cells, {
     columns: cols,
@@ -203,7 +219,7 @@ export async function interpolateVerb(
   hooks: { onProgress?: Progress; write?: boolean } = {},
 ): Promise<InterpolateResult> {
   if (o.measure !== null) throw new ArgumentError('interpolate: --measure runs through interpolateMeasure');
-  const keys = await walkLatents(model, [...o.seeds.map((seed) => ({ seed })), ...o.keys], o, 'interpolate');
+  const keys = await walkLatents(model, seedSources(o.seeds, o.keys), o, 'interpolate');
   const layers = o.layers === null ? undefined : parseLayerRange(model, o.layers);
   const path = await interpolate(model, keys, {
     framesPerSegment: o.steps,
@@ -224,7 +240,9 @@ export async function interpolateVerb(
   if (hooks.write !== false) {
     const png = join(o.outdir!, 'path.png');
     await writePng(png, figure);
-    written.push(`${png} (${path.schedule.length} frames through ${keys.codes.shape[0]} keyframes, ${path.latent.space} ${String(path.latent.provenance.method)})`);
+    written.push(
+      `${png} (${path.schedule.length} frames through ${keys.codes.shape[0]} keyframes, ${path.latent.space} ${String(path.latent.provenance.method)})`,
+    );
     written.push(...(await writeAnimation(frames, o, o.outdir!)));
     if (o.saveLatent !== null) {
       await saveLatent(o.saveLatent, path.latent);
@@ -235,7 +253,11 @@ export async function interpolateVerb(
 }
 
 /** `latentlab interpolate --measure N`: classifier confidence along latent paths vs pixel cross-fades. */
-export async function interpolateMeasure(model: GanModel, o: InterpolateVerbOptions, hooks: { onProgress?: Progress } = {}): Promise<PathConfidence> {
+export async function interpolateMeasure(
+  model: GanModel,
+  o: InterpolateVerbOptions,
+  hooks: { onProgress?: Progress } = {},
+): Promise<PathConfidence> {
   if (o.measure === null) throw new ArgumentError('interpolate: interpolateMeasure needs --measure');
   const classifier = await readClassifierBundle(o.classifier);
   const r = await pathConfidence(model, classifier, {

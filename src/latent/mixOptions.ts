@@ -22,6 +22,8 @@ import {
   type WalkOutputOptions,
   type WalkSourceOptions,
   walkLatents,
+  copySources,
+  seedSources,
 } from './walkOptions.js';
 
 /** `latentlab mix`, resolved (see `resolveMixOptions`). */
@@ -61,25 +63,26 @@ export const MIX_SPEC: VerbSpec = {
   ],
 };
 
-const copySources = (xs: readonly LatentSource[] | undefined) =>
-  (xs ?? []).map((k) => ('seed' in k ? { seed: k.seed } : { file: k.file }));
-
 export function resolveMixOptions(p: Partial<MixOptions>, model: ModelFacts): MixOptions {
   const where = 'mix';
   if (!p.model) throw new ArgumentError(`${where}: --model is required`);
   if (model.architecture === 'dcgan')
-    throw new ArgumentError(`${where}: ${model.name} is a DCGAN; style mixing needs a StyleGAN2 or StyleGAN3`);
+    throw new ArgumentError(
+      `${where}: ${model.name} is a DCGAN; style mixing needs a StyleGAN2 or StyleGAN3`,
+    );
   const rows = [...(p.rows ?? ROW_SEEDS)];
   const cols = [...(p.cols ?? COL_SEEDS)];
   const rowLatents = copySources(p.rowLatents);
   const colLatents = copySources(p.colLatents);
-  const rowSources = [...rows.map((seed) => ({ seed })), ...rowLatents];
-  const colSources = [...cols.map((seed) => ({ seed })), ...colLatents];
+  const rowSources = seedSources(rows, rowLatents);
+  const colSources = seedSources(cols, colLatents);
   if (!rowSources.length || !colSources.length)
     throw new ArgumentError(`${where}: give at least one row and one column (seeds or latent files)`);
   const sources = resolveWalkSources(p, model, where, [...rowSources, ...colSources]);
   if (sources.noiseMode === 'random')
-    throw new ArgumentError(`${where}: style-mixing grids use const or no noise (NVIDIA renders them with noise_mode const)`);
+    throw new ArgumentError(
+      `${where}: style-mixing grids use const or no noise (NVIDIA renders them with noise_mode const)`,
+    );
   return {
     model: p.model,
     rows,
@@ -96,7 +99,11 @@ export function resolveMixOptions(p: Partial<MixOptions>, model: ModelFacts): Mi
 function sourceLabels(sources: readonly LatentSource[], latent: Latent): string[] {
   if (sources.length !== latent.codes.shape[0]) return rowLabels(latent);
   return sources.map((s) =>
-    'seed' in s ? String(s.seed) : basename(s.file).replace(LATENT_EXTENSION, '').replace(/\.[^.]*$/, ''),
+    'seed' in s
+      ? String(s.seed)
+      : basename(s.file)
+          .replace(LATENT_EXTENSION, '')
+          .replace(/\.[^.]*$/, ''),
   );
 }
 
@@ -117,17 +124,22 @@ export async function mixVerb(
   hooks: { onProgress?: Progress; write?: boolean } = {},
 ): Promise<MixResult> {
   if (!model.hasWSpace)
-    throw new ArgumentError(`mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2 or StyleGAN3`);
+    throw new ArgumentError(
+      `mix: ${model.name} is a ${model.architecture}; style mixing needs a StyleGAN2 or StyleGAN3`,
+    );
   const layers = parseLayerRange(model, o.layers);
-  const rowSources = [...o.rows.map((seed) => ({ seed })), ...o.rowLatents];
-  const colSources = [...o.cols.map((seed) => ({ seed })), ...o.colLatents];
+  const rowSources = seedSources(o.rows, o.rowLatents);
+  const colSources = seedSources(o.cols, o.colLatents);
   const rowL = await walkLatents(model, rowSources, o, 'mix rows');
   const colL = await walkLatents(model, colSources, o, 'mix cols');
   const grid = await styleMixGrid(model, rowL, colL, layers);
   const batchSize = o.batch;
   const rowImgs = imagesOf(await renderFrames(model, rowL, { batchSize }), o.upscale);
   const colImgs = imagesOf(await renderFrames(model, colL, { batchSize }), o.upscale);
-  const cells = imagesOf(await renderFrames(model, grid.cells, { batchSize, onProgress: hooks.onProgress }), o.upscale);
+  const cells = imagesOf(
+    await renderFrames(model, grid.cells, { batchSize, onProgress: hooks.onProgress }),
+    o.upscale,
+  );
   const cellsOf = [blankLike(rowImgs[0]), ...colImgs];
   rowImgs.forEach((r, i) => cellsOf.push(r, ...cells.slice(i * grid.columns, (i + 1) * grid.columns)));
   const figure = labelledGrid(cellsOf, {
@@ -142,7 +154,9 @@ export async function mixVerb(
     const ranges = Object.entries(namedRanges(model))
       .map(([k, v]) => `${k} ${v.length ? `${v[0]}-${v.at(-1)}` : '-'}`)
       .join(', ');
-    written.push(`${png}: ${grid.rows} rows x ${grid.columns} columns, ws rows ${layers.join(',')} from the columns (${ranges})`);
+    written.push(
+      `${png}: ${grid.rows} rows x ${grid.columns} columns, ws rows ${layers.join(',')} from the columns (${ranges})`,
+    );
     if (o.saveLatent !== null) {
       await saveLatent(o.saveLatent, grid.cells);
       written.push(`${o.saveLatent} (${grid.cells.codes.shape[0]} w+ latents)`);

@@ -22,6 +22,8 @@ import {
   type WalkOutputOptions,
   type WalkSourceOptions,
   walkLatents,
+  copySources,
+  seedSources,
 } from './walkOptions.js';
 
 /** `latentlab noise`, resolved (see `resolveNoiseOptions`). */
@@ -65,7 +67,7 @@ export function resolveNoiseOptions(p: Partial<NoiseOptions>, model: ModelFacts)
   if (model.architecture !== 'stylegan2')
     throw new ArgumentError(`${where}: ${model.name} is a ${model.architecture}; it has no noise inputs`);
   const seeds = [...(p.seeds ?? SEEDS)];
-  const keys = (p.keys ?? []).map((k) => ('seed' in k ? { seed: k.seed } : { file: k.file }));
+  const keys = copySources(p.keys);
   return {
     model: p.model,
     seeds,
@@ -73,7 +75,7 @@ export function resolveNoiseOptions(p: Partial<NoiseOptions>, model: ModelFacts)
     layers: p.layers ?? 'all',
     count: integerIn(p.count ?? 6, 1, 256, 'count', where),
     seed: integerIn(p.seed ?? 0, 0, 2 ** 32 - 1 - 256, 'seed', where),
-    ...resolveWalkSources(p, model, where, [...seeds.map((seed) => ({ seed })), ...keys]),
+    ...resolveWalkSources(p, model, where, seedSources(seeds, keys)),
     ...resolveWalkOutput(p, where),
   };
 }
@@ -96,7 +98,7 @@ export async function noiseVerb(
 ): Promise<NoiseResult> {
   if (model.architecture !== 'stylegan2')
     throw new ArgumentError(`noise: ${model.name} is a ${model.architecture}; it has no noise inputs`);
-  const latent = await walkLatents(model, [...o.seeds.map((seed) => ({ seed })), ...o.keys], o, 'noise');
+  const latent = await walkLatents(model, seedSources(o.seeds, o.keys), o, 'noise');
   const layers = parseLayerRange(model, o.layers);
   const batchSize = o.batch;
   const variations = await noiseVariations(model, latent, { count: o.count, layers, seed: o.seed });
@@ -110,7 +112,13 @@ export async function noiseVerb(
   const n = latent.codes.shape[0];
   const cells = [];
   for (let i = 0; i < n; i++)
-    cells.push(constImgs[i], noneImgs[i], randomImgs[i], ...variants.slice(i * o.count, (i + 1) * o.count), std[i]);
+    cells.push(
+      constImgs[i],
+      noneImgs[i],
+      randomImgs[i],
+      ...variants.slice(i * o.count, (i + 1) * o.count),
+      std[i],
+    );
   const figure = labelledGrid(cells, {
     columns: o.count + 4,
     columnLabels: ['const', 'none', 'random', ...Array.from({ length: o.count }, (_, v) => `V${v}`), 'std'],

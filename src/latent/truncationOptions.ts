@@ -27,6 +27,8 @@ import {
   type WalkSourceOptions,
   walkLatents,
   writeAnimation,
+  copySources,
+  seedSources,
 } from './walkOptions.js';
 
 /** `latentlab truncation`, resolved (see `resolveTruncationOptions`). */
@@ -57,18 +59,24 @@ export const TRUNCATION_SPEC: VerbSpec = {
   ],
 };
 
-export function resolveTruncationOptions(p: Partial<TruncationOptions>, model: ModelFacts): TruncationOptions {
+export function resolveTruncationOptions(
+  p: Partial<TruncationOptions>,
+  model: ModelFacts,
+): TruncationOptions {
   const where = 'truncation';
   if (!p.model) throw new ArgumentError(`${where}: --model is required`);
   const seeds = [...(p.seeds ?? SEEDS)];
-  const keys = (p.keys ?? []).map((k) => ('seed' in k ? { seed: k.seed } : { file: k.file }));
+  const keys = copySources(p.keys);
   const psi = [...(p.psi ?? PSIS)];
-  if (!psi.length || psi.some((v) => !Number.isFinite(v))) throw new ArgumentError(`${where}: --psi needs finite values`);
+  if (!psi.length || psi.some((v) => !Number.isFinite(v)))
+    throw new ArgumentError(`${where}: --psi needs finite values`);
   const cutoff = p.cutoff ?? null;
   if (cutoff !== null) integerIn(cutoff, 0, 10_000, 'cutoff', where);
   if (cutoff !== null && model.architecture === 'dcgan')
-    throw new ArgumentError(`${where}: ${model.name} is a DCGAN (its sweep scales z); --cutoff needs ws rows`);
-  const sources = resolveWalkSources(p, model, where, [...seeds.map((seed) => ({ seed })), ...keys]);
+    throw new ArgumentError(
+      `${where}: ${model.name} is a DCGAN (its sweep scales z); --cutoff needs ws rows`,
+    );
+  const sources = resolveWalkSources(p, model, where, seedSources(seeds, keys));
   if (model.architecture !== 'dcgan' && sources.noiseMode === 'random')
     throw new ArgumentError(`${where}: truncation sweeps render with const or no noise`);
   return {
@@ -99,7 +107,7 @@ export async function truncationVerb(
   o: TruncationOptions,
   hooks: { onProgress?: Progress; write?: boolean } = {},
 ): Promise<TruncationResult> {
-  const latent = await walkLatents(model, [...o.seeds.map((seed) => ({ seed })), ...o.keys], o, 'truncation');
+  const latent = await walkLatents(model, seedSources(o.seeds, o.keys), o, 'truncation');
   const sweep = await truncationSweep(model, latent, o.psi, { cutoff: o.cutoff });
   const images = imagesOf(
     await renderFrames(model, sweep.latent, { batchSize: o.batch, onProgress: hooks.onProgress }),
@@ -110,7 +118,9 @@ export async function truncationVerb(
     columnLabels: o.psi.map((p) => `${Number(p.toFixed(2))}`),
     rowLabels: rowLabels(latent),
   });
-  const frames = o.psi.map((_, p) => sideBySide(Array.from({ length: sweep.count }, (_, i) => images[i * o.psi.length + p])));
+  const frames = o.psi.map((_, p) =>
+    sideBySide(Array.from({ length: sweep.count }, (_, i) => images[i * o.psi.length + p])),
+  );
   const written: string[] = [];
   if (hooks.write !== false) {
     const png = join(o.outdir, 'truncation.png');

@@ -7,7 +7,12 @@ import { writeGif } from '../formats/gif.js';
 import { type RgbImage, writePng } from '../formats/image.js';
 import { writeVideo } from '../formats/video.js';
 import type { GanModel } from '../models/ganModel.js';
-import { type ModelFacts, resolveSeedLatentOptions, SEED_LATENT_OPTIONS, type SeedLatentOptions } from './generate.js';
+import {
+  type ModelFacts,
+  resolveSeedLatentOptions,
+  SEED_LATENT_OPTIONS,
+  type SeedLatentOptions,
+} from './generate.js';
 import { type Latent, LATENT_SPACES, type LatentSpace } from './latent.js';
 import { type LatentSource, latentsFromSources, parseSource } from './sources.js';
 
@@ -46,7 +51,10 @@ export interface AnimationOptions {
 /** A list of latent sources, 'seeds or files' comma-separated ('3', 'seed:3', '0-3', 'a.latent.safetensors'). */
 export function parseSources(text: string): LatentSource[] {
   const out: LatentSource[] = [];
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (/^\d+-\d+$/.test(item)) out.push(...parseRange(item).map((seed) => ({ seed })));
     else out.push(parseSource(item));
   }
@@ -56,6 +64,16 @@ export function parseSources(text: string): LatentSource[] {
 export function formatSources(sources: readonly LatentSource[]): string {
   return sources.map((s) => ('seed' in s ? String(s.seed) : s.file)).join(',');
 }
+
+/** A fresh copy of partial sources (the resolved options own their lists). */
+export const copySources = (xs: readonly LatentSource[] | undefined): LatentSource[] =>
+  (xs ?? []).map((k) => ('seed' in k ? { seed: k.seed } : { file: k.file }));
+
+/** Seeds, then more sources, as one list. */
+export const seedSources = (seeds: readonly number[], more: readonly LatentSource[] = []): LatentSource[] => [
+  ...seeds.map((seed) => ({ seed })),
+  ...more,
+];
 
 /** An option holding a list of latent sources. */
 export function sourcesOption(key: string, flag: string, help: string): OptionSpec {
@@ -71,7 +89,12 @@ export function sourcesOption(key: string, flag: string, help: string): OptionSp
 }
 
 /** An option holding seeds; '' is the empty list (so a command can say "no seeds, only files"). */
-export function seedListOption(key: string, flag: string, help: string, dflt: readonly number[] = []): OptionSpec {
+export function seedListOption(
+  key: string,
+  flag: string,
+  help: string,
+  dflt: readonly number[] = [],
+): OptionSpec {
   return {
     key,
     flag,
@@ -88,7 +111,8 @@ export function parseNumberList(text: string, flag: string): number[] {
   const sweep = /^\s*(-?[\d.]+)\s*:\s*(-?[\d.]+)\s*:\s*(\d+)\s*$/.exec(text);
   if (sweep) {
     const [a, b, n] = [Number(sweep[1]), Number(sweep[2]), Number(sweep[3])];
-    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ArgumentError(`--${flag}: '${text}' has a bad end point`);
+    if (!Number.isFinite(a) || !Number.isFinite(b))
+      throw new ArgumentError(`--${flag}: '${text}' has a bad end point`);
     if (n < 1 || n > 1000) throw new ArgumentError(`--${flag}: count must be 1..1000`);
     return Array.from({ length: n }, (_, i) => (n === 1 ? a : i === n - 1 ? b : a + ((b - a) * i) / (n - 1)));
   }
@@ -99,7 +123,12 @@ export function parseNumberList(text: string, flag: string): number[] {
 }
 
 /** An option holding a list of numbers ('from:to:count' or a list on the command line; the list when written). */
-export function numberListOption(key: string, flag: string, help: string, dflt: readonly number[]): OptionSpec {
+export function numberListOption(
+  key: string,
+  flag: string,
+  help: string,
+  dflt: readonly number[],
+): OptionSpec {
   return {
     key,
     flag,
@@ -133,9 +162,20 @@ export function sourceOptions(spaceDefault: LatentSpace = 'z'): OptionSpec[] {
 }
 
 export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
-  { key: 'upscale', flag: 'upscale', kind: 'number', help: 'nearest-neighbour upscaling of the images', default: 4 },
+  {
+    key: 'upscale',
+    flag: 'upscale',
+    kind: 'number',
+    help: 'nearest-neighbour upscaling of the images',
+    default: 4,
+  },
   { key: 'batch', flag: 'batch', kind: 'number', help: 'images per ONNX Runtime call', default: 8 },
-  { key: 'saveLatent', flag: 'save-latent', kind: 'string', help: 'also write the resulting latents (.latent.safetensors)' },
+  {
+    key: 'saveLatent',
+    flag: 'save-latent',
+    kind: 'string',
+    help: 'also write the resulting latents (.latent.safetensors)',
+  },
   { key: 'outdir', flag: 'outdir', kind: 'string', help: 'output folder' },
 ];
 
@@ -143,8 +183,20 @@ export const ANIMATION_OPTIONS: readonly OptionSpec[] = [
   { key: 'gif', flag: 'gif', kind: 'string', help: 'write an animated GIF here' },
   { key: 'video', flag: 'video', kind: 'string', help: 'write an MP4 or WebM here (needs ffmpeg)' },
   { key: 'fps', flag: 'fps', kind: 'number', help: 'frames per second of the GIF / video', default: 24 },
-  { key: 'dither', flag: 'dither', kind: 'boolean', help: 'ordered dithering in colour GIFs', default: false },
-  { key: 'frames', flag: 'frames', kind: 'boolean', help: 'also write every frame as a PNG under OUTDIR/frames', default: false },
+  {
+    key: 'dither',
+    flag: 'dither',
+    kind: 'boolean',
+    help: 'ordered dithering in colour GIFs',
+    default: false,
+  },
+  {
+    key: 'frames',
+    flag: 'frames',
+    kind: 'boolean',
+    help: 'also write every frame as a PNG under OUTDIR/frames',
+    default: false,
+  },
 ];
 
 export function integerIn(v: unknown, lo: number, hi: number, flag: string, where: string): number {
@@ -153,7 +205,13 @@ export function integerIn(v: unknown, lo: number, hi: number, flag: string, wher
   return v;
 }
 
-const NO_SEED: SeedLatentOptions = { trunc: 1, truncCutoff: null, classIndex: null, noiseMode: 'const', noiseSeed: 0 };
+const NO_SEED: SeedLatentOptions = {
+  trunc: 1,
+  truncCutoff: null,
+  classIndex: null,
+  noiseMode: 'const',
+  noiseSeed: 0,
+};
 
 /**
  * The source options of a walk verb. Seed options describe how seeds are drawn: with no seed among the
@@ -170,12 +228,16 @@ export function resolveWalkSources(
   for (const s of sources) {
     if ('seed' in s) integerIn(s.seed, 0, 2 ** 32 - 1, 'seeds', where);
     else if (s.file.includes(',') || s.file.trim() !== s.file || s.file === '')
-      throw new ArgumentError(`${where}: latent file '${s.file}': names in a list cannot hold commas or edge spaces`);
-    else if (/^(seed:)?\d+$/.test(s.file)) throw new ArgumentError(`${where}: '${s.file}' reads as a seed, not a file`);
+      throw new ArgumentError(
+        `${where}: latent file '${s.file}': names in a list cannot hold commas or edge spaces`,
+      );
+    else if (/^(seed:)?\d+$/.test(s.file))
+      throw new ArgumentError(`${where}: '${s.file}' reads as a seed, not a file`);
   }
   const dcgan = model.architecture === 'dcgan';
   const space = dcgan ? 'z' : (p.space ?? spaceDefault);
-  if (!LATENT_SPACES.includes(space)) throw new ArgumentError(`${where}: --space must be z, w or w+, got '${space}'`);
+  if (!LATENT_SPACES.includes(space))
+    throw new ArgumentError(`${where}: --space must be z, w or w+, got '${space}'`);
   let seedOpts: SeedLatentOptions;
   if (sources.some((s) => 'seed' in s)) seedOpts = resolveSeedLatentOptions(p, model, where);
   else {
@@ -204,8 +266,15 @@ export function resolveWalkOutput(p: Partial<WalkOutputOptions>, where: string, 
 
 export function resolveAnimation(p: Partial<AnimationOptions>, where: string): AnimationOptions {
   const fps = p.fps ?? 24;
-  if (!(typeof fps === 'number' && fps > 0 && fps <= 100)) throw new ArgumentError(`${where}: --fps must be in (0, 100]`);
-  return { gif: p.gif ?? null, video: p.video ?? null, fps, dither: p.dither ?? false, frames: p.frames ?? false };
+  if (!(typeof fps === 'number' && fps > 0 && fps <= 100))
+    throw new ArgumentError(`${where}: --fps must be in (0, 100]`);
+  return {
+    gif: p.gif ?? null,
+    video: p.video ?? null,
+    fps,
+    dither: p.dither ?? false,
+    frames: p.frames ?? false,
+  };
 }
 
 /** The latents of `sources`, drawn and read as the source options say (seeds batched, files imported). */
@@ -234,12 +303,17 @@ export function rowLabels(latent: Latent): string[] {
 }
 
 /** Writes the animation outputs asked for (frames, GIF, video); returns what was written. */
-export async function writeAnimation(frames: readonly RgbImage[], o: AnimationOptions, outdir: string): Promise<string[]> {
+export async function writeAnimation(
+  frames: readonly RgbImage[],
+  o: AnimationOptions,
+  outdir: string,
+): Promise<string[]> {
   const written: string[] = [];
   if (o.frames) {
     const dir = join(outdir, 'frames');
     await mkdir(dir, { recursive: true });
-    for (let i = 0; i < frames.length; i++) await writePng(join(dir, `frame${String(i).padStart(4, '0')}.png`), frames[i]);
+    for (let i = 0; i < frames.length; i++)
+      await writePng(join(dir, `frame${String(i).padStart(4, '0')}.png`), frames[i]);
     written.push(`${frames.length} frames to ${dir}`);
   }
   if (o.gif !== null) {

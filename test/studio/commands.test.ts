@@ -185,7 +185,14 @@ describe('studio actions = their recorded CLI commands, byte for byte', () => {
     const res = await studio.app.inject({
       method: 'POST',
       url: '/api/latents',
-      payload: { model: SG2, seed: 17, psi: 0.9, space: 'w+', name, edits: [{ directions, component: 0, strength: 1.5 }] },
+      payload: {
+        model: SG2,
+        seed: 17,
+        psi: 0.9,
+        space: 'w+',
+        name,
+        edits: [{ directions, component: 0, strength: 1.5 }],
+      },
     });
     expect(res.statusCode).toBe(201);
     return (res.json() as { path: string }).path;
@@ -239,7 +246,16 @@ describe('studio actions = their recorded CLI commands, byte for byte', () => {
     const res = await studio.app.inject({
       method: 'POST',
       url: '/api/jobs/interpolate-gif',
-      payload: { model: SG2, keys: [{ seed: 5 }, { seed: 6 }, { seed: 7 }], steps: 9, method: 'lerp', psi: 0.6, scale: 1, fps: 12, video: 'none' },
+      payload: {
+        model: SG2,
+        keys: [{ seed: 5 }, { seed: 6 }, { seed: 7 }],
+        steps: 9,
+        method: 'lerp',
+        psi: 0.6,
+        scale: 1,
+        fps: 12,
+        video: 'none',
+      },
     });
     expect(res.statusCode).toBe(202);
     const rec = await studio.jobs.wait((res.json() as JobRecord).id);

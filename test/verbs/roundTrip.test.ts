@@ -173,7 +173,8 @@ describe('formatArgs -> parseArgs resolves back to the same options', () => {
 });
 
 // the latent-walk verbs: sources are seeds or files (paths without commas: lists are comma-separated)
-const file = () => pick(['a.latent.safetensors', '/tmp/a b/k.npz', "it's.pt", '-dash.npy', 'jobs/x/path.latent.safetensors']);
+const file = () =>
+  pick(['a.latent.safetensors', '/tmp/a b/k.npz', "it's.pt", '-dash.npy', 'jobs/x/path.latent.safetensors']);
 const sources = (): LatentSource[] =>
   Array.from({ length: int(4) }, () => (int(2) === 0 ? { seed: int(5000) } : { file: file() }));
 const seedList = () => Array.from({ length: int(5) }, () => int(3000));
@@ -335,11 +336,16 @@ describe('formatArgs -> parseArgs round trip: the latent-walk verbs', () => {
       (model) => ({
         model: path(),
         directions: path(),
-        components: maybe(() => Array.from({ length: 1 + int(3) }, () => pick(['0', '3', 'Sneaker', 'T-shirt/top', 'Ankle boot']))),
+        components: maybe(() =>
+          Array.from({ length: 1 + int(3) }, () => pick(['0', '3', 'Sneaker', 'T-shirt/top', 'Ankle boot'])),
+        ),
         ...pick([
           () => ({ seeds: Array.from({ length: 1 + int(4) }, () => int(100)), ...seedFields(model) }),
           () => ({ latent: path() }),
-          () => ({ project: Array.from({ length: 1 + int(2) }, () => pick(['a.png', '/tmp/b c.jpg', "it's.png"])), projectSteps: maybe(() => 1 + int(1000)) }),
+          () => ({
+            project: Array.from({ length: 1 + int(2) }, () => pick(['a.png', '/tmp/b c.jpg', "it's.png"])),
+            projectSteps: maybe(() => 1 + int(1000)),
+          }),
         ])(),
         strengths: maybe(numbers),
         units: maybe(() => pick([null, 'sigma', 'distance'] as const)),
@@ -382,14 +388,34 @@ describe('the defaults are decided once, by the resolver', () => {
     const files = { model: 'm', keys: [{ file: 'a.latent.safetensors' }, { file: 'b.npz' }], outdir: 'o' };
     const o = resolveInterpolateOptions({ ...files, trunc: 0.5, noiseMode: 'none' }, SG2);
     expect([o.trunc, o.noiseMode, o.method]).toEqual([1, 'const', null]);
-    const mix = resolveMixOptions({ model: 'm', rows: [], rowLatents: [{ file: 'a.latent.safetensors' }], outdir: 'o' }, SG2);
+    const mix = resolveMixOptions(
+      { model: 'm', rows: [], rowLatents: [{ file: 'a.latent.safetensors' }], outdir: 'o' },
+      SG2,
+    );
     const argv = formatOptionArgs(MIX_SPEC, mix);
     expect(argv[argv.indexOf('--rows') + 1]).toBe('');
     expect(parseOptionArgs(MIX_SPEC, formatOptionArgs(MIX_SPEC, mix).slice(1)).rows).toEqual([]);
-    expect(resolveArithOptions({ model: 'm', expr: 'a', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' }, DCGAN).space).toBe('z');
-    expect(resolveArithOptions({ model: 'm', expr: 'a', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' }, SG2).space).toBe('w');
-    expect(() => resolveInterpolateOptions({ model: 'm', keys: [{ file: 'a,b.npz' }, { seed: 1 }], outdir: 'o' }, SG2)).toThrow(/commas/);
-    expect(() => resolveArithOptions({ model: 'm', expr: 'a - b', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' }, SG2)).toThrow(/b in 'a - b' has no binding/);
+    expect(
+      resolveArithOptions(
+        { model: 'm', expr: 'a', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' },
+        DCGAN,
+      ).space,
+    ).toBe('z');
+    expect(
+      resolveArithOptions(
+        { model: 'm', expr: 'a', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' },
+        SG2,
+      ).space,
+    ).toBe('w');
+    expect(() =>
+      resolveInterpolateOptions({ model: 'm', keys: [{ file: 'a,b.npz' }, { seed: 1 }], outdir: 'o' }, SG2),
+    ).toThrow(/commas/);
+    expect(() =>
+      resolveArithOptions(
+        { model: 'm', expr: 'a - b', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' },
+        SG2,
+      ),
+    ).toThrow(/b in 'a - b' has no binding/);
     expect(() => resolveNoiseOptions({ model: 'm', outdir: 'o' }, DCGAN)).toThrow(/no noise inputs/);
   });
 

@@ -1,4 +1,11 @@
-import { EDIT_SPEC, type EditSweepOptions, editVerb, loadModel, requireModelPath, resolveEditOptions } from '../../index.js';
+import {
+  EDIT_SPEC,
+  type EditSweepOptions,
+  editVerb,
+  loadModel,
+  requireModelPath,
+  resolveEditOptions,
+} from '../../index.js';
 import { tableCommand } from '../command.js';
 
 export const editCommand = tableCommand({

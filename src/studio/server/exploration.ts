@@ -24,7 +24,8 @@ export interface ExploreDeps {
 
 /** A saved latent of the workspace (traversal-checked) as the CLI names it. */
 function fileSource(workspace: Workspace, path: string): LatentSource {
-  if (!path.endsWith(LATENT_EXTENSION)) throw new ArgumentError(`latent: '${path}' is not a ${LATENT_EXTENSION} file`);
+  if (!path.endsWith(LATENT_EXTENSION))
+    throw new ArgumentError(`latent: '${path}' is not a ${LATENT_EXTENSION} file`);
   return { file: cliPath(workspace.resolve(path)) };
 }
 

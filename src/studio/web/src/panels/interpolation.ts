@@ -194,7 +194,17 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
       if (!playing) return;
       const i = Math.floor(((performance.now() - t0) / 1000) * Number(fps.input.value)) % n;
       if (player.dataset.frame !== String(i)) {
-        ctx.drawImage(img, (i % cols) * (cw + gap), top + Math.floor(i / cols) * (cw + gap), cw, cw, 0, 0, cw, cw);
+        ctx.drawImage(
+          img,
+          (i % cols) * (cw + gap),
+          top + Math.floor(i / cols) * (cw + gap),
+          cw,
+          cw,
+          0,
+          0,
+          cw,
+          cw,
+        );
         player.dataset.frame = String(i);
         player.dataset.shown = String(Number(player.dataset.shown ?? '0') + 1);
       }
