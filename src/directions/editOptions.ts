@@ -9,6 +9,7 @@ import { readTarget } from '../inversion/target.js';
 import { saveLatent } from '../latent/file.js';
 import {
   type ModelFacts,
+  NO_SEED_OPTIONS,
   resolveSeedLatentOptions,
   SEED_LATENT_OPTIONS,
   type SeedLatentOptions,
@@ -195,7 +196,7 @@ export function resolveEditOptions(p: Partial<EditSweepOptions>, model: ModelFac
   const seedOpts: SeedLatentOptions =
     seeds !== null
       ? resolveSeedLatentOptions(p, model, where)
-      : { trunc: 1, truncCutoff: null, classIndex: null, noiseMode: 'const', noiseSeed: 0 };
+      : NO_SEED_OPTIONS;
   if (seeds) for (const s of seeds) integerIn(s, 0, 2 ** 32 - 1, 'seeds', where);
   return {
     model: p.model,

@@ -9,6 +9,7 @@ import { writeVideo } from '../formats/video.js';
 import type { GanModel } from '../models/ganModel.js';
 import {
   type ModelFacts,
+  NO_SEED_OPTIONS,
   resolveSeedLatentOptions,
   SEED_LATENT_OPTIONS,
   type SeedLatentOptions,
@@ -205,13 +206,6 @@ export function integerIn(v: unknown, lo: number, hi: number, flag: string, wher
   return v;
 }
 
-const NO_SEED: SeedLatentOptions = {
-  trunc: 1,
-  truncCutoff: null,
-  classIndex: null,
-  noiseMode: 'const',
-  noiseSeed: 0,
-};
 
 /**
  * The source options of a walk verb. Seed options describe how seeds are drawn: with no seed among the
@@ -243,7 +237,7 @@ export function resolveWalkSources(
   else {
     const c = model.cDim > 0 && p.classIndex !== undefined && p.classIndex !== null ? p.classIndex : null;
     if (c !== null) integerIn(c, 0, model.cDim - 1, 'class', where);
-    seedOpts = { ...NO_SEED, classIndex: c };
+    seedOpts = { ...NO_SEED_OPTIONS, classIndex: c };
   }
   return { space, ...seedOpts, anyModel: p.anyModel ?? false };
 }
