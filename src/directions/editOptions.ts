@@ -6,7 +6,7 @@ import { writeGif } from '../formats/gif.js';
 import { makeGrid, type RgbImage, toImages, upscale, writePng } from '../formats/image.js';
 import { project } from '../inversion/projector.js';
 import { readTarget } from '../inversion/target.js';
-import { saveLatent } from '../latent/file.js';
+import { loadLatent, saveLatent } from '../latent/file.js';
 import {
   type ModelFacts,
   NO_SEED_OPTIONS,
@@ -15,7 +15,6 @@ import {
   type SeedLatentOptions,
 } from '../latent/generate.js';
 import { concatLatents, type Latent, latentFromSeeds, renderLatent } from '../latent/latent.js';
-import { loadLatent } from '../latent/file.js';
 import { integerIn, numberListOption, parseNumberList } from '../latent/walkOptions.js';
 import type { GanModel } from '../models/ganModel.js';
 import { directionIndex, type DirectionSet } from './direction.js';

@@ -3,13 +3,12 @@ import { ArgumentError } from '../core/errors.js';
 import type { VerbSpec } from '../core/options.js';
 import { type RgbImage, writePng } from '../formats/image.js';
 import type { GanModel } from '../models/ganModel.js';
-import { saveLatent } from './file.js';
+import { LATENT_EXTENSION, saveLatent } from './file.js';
 import { blankLike, imagesOf, labelledGrid, type Progress, renderFrames } from './figure.js';
 import type { ModelFacts } from './generate.js';
 import type { Latent } from './latent.js';
 import { namedRanges, parseLayerRange } from './layerRanges.js';
 import { styleMixGrid } from './mix.js';
-import { LATENT_EXTENSION } from './file.js';
 import type { LatentSource } from './sources.js';
 import {
   OUTPUT_OPTIONS,
