@@ -6,11 +6,10 @@ import { type RgbImage, writePng } from '../formats/image.js';
 import type { GanModel } from '../models/ganModel.js';
 import { readClassifierBundle } from '../models/classifier/bundle.js';
 import { saveLatent } from './file.js';
-import { blankLike, imagesOf, labelledGrid, type Progress, renderFrames, sideBySide } from './figure.js';
+import { imagesOf, type Progress, renderFrames, sideBySide } from './figure.js';
 import type { ModelFacts } from './generate.js';
 import {
   crossfadeImages,
-  type FrameStep,
   INTERPOLATION_METHODS,
   type InterpolationMethod,
   type InterpolationPath,
