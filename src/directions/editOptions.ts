@@ -193,9 +193,7 @@ export function resolveEditOptions(p: Partial<EditSweepOptions>, model: ModelFac
     throw new ArgumentError(`${where}: --layers must be ws rows FROM-TO with FROM <= TO`);
   // seed options describe how seeds are drawn; the other starts carry their own
   const seedOpts: SeedLatentOptions =
-    seeds !== null
-      ? resolveSeedLatentOptions(p, model, where)
-      : NO_SEED_OPTIONS;
+    seeds !== null ? resolveSeedLatentOptions(p, model, where) : NO_SEED_OPTIONS;
   if (seeds) for (const s of seeds) integerIn(s, 0, 2 ** 32 - 1, 'seeds', where);
   return {
     model: p.model,
@@ -267,7 +265,12 @@ export interface EditSweep {
 export async function editVerb(
   model: GanModel,
   o: EditSweepOptions,
-  hooks: { log?: (line: string) => void; write?: boolean } = {},
+  hooks: {
+    log?: (line: string) => void;
+    write?: boolean;
+    /** Renders the frames [strength][sample] elsewhere (e.g. on the worker queue) instead of here. */
+    renderStrips?: (edited: readonly Latent[], label: string) => Promise<RgbImage[][]>;
+  } = {},
 ): Promise<EditSweep[]> {
   const log = hooks.log ?? (() => {});
   const set = await readDirections(o.directions, { space: o.space });
@@ -286,8 +289,12 @@ export async function editVerb(
         model,
       });
       edited.push(l);
-      frames.push(toImages(await renderLatent(model, l)).map((im) => upscale(im, o.upscale)));
+      if (!hooks.renderStrips)
+        frames.push(toImages(await renderLatent(model, l)).map((im) => upscale(im, o.upscale)));
     }
+    if (hooks.renderStrips)
+      for (const row of await hooks.renderStrips(edited, label))
+        frames.push(row.map((im) => upscale(im, o.upscale)));
     const used = edited[0].provenance;
     const cells: RgbImage[] = [];
     for (let i = 0; i < n; i++) for (let j = 0; j < o.strengths.length; j++) cells.push(frames[j][i]);

@@ -25,6 +25,8 @@ export interface OpAttrMap {
   Relu: Record<string, never>;
   /** clip(lrelu(x, alpha) · scale, -bound, bound); scale and bound optional (NVIDIA's bias_act tail). */
   LeakyRelu: { alpha: number; scale?: number; bound?: number };
+  /** The derivative of LeakyRelu{alpha, scale, bound} read off its output (a step function: no VJP of its own). */
+  LeakyReluSlope: { alpha: number; scale: number; bound?: number };
   Clip: { min: number; max: number };
   Where: Record<string, never>;
   Greater: Record<string, never>;

@@ -127,7 +127,7 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
   const noise = opts.noise ?? (mode === 'random' ? makeNoise(model, n, opts.noiseSeed ?? 0) : undefined);
   const noiseLayers = noise ? Object.keys(noise).sort() : [];
   const [img] = await mapBatches(n, opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
-    const key = `synth:${size}:${mode}:${opts.path ?? 'shared'}:${noiseLayers.join(',')}`;
+    const key = `synth:${size}:${mode}:${opts.path ?? 'auto'}:${noiseLayers.join(',')}`;
     const exe = await model.program(key, () => {
       const ws = input('ws', [size, cfg.numWs, cfg.wDim]);
       const maps: Record<string, Value> = {};

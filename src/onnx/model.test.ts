@@ -31,19 +31,16 @@ describe('stable text forms', () => {
       %3:f32[1,2] = LeakyRelu %2 {alpha=0.2}
       %4:f32[1,2] = Mul %3 %3
       %5:f32[] = ReduceSum %4 {axes=[0,1], keepdims=false}
-      %6:f32[] = const (0)
-      %7:b[1,2] = Greater %3 %6
-      %8:f32[] = const (1)
-      %9:f32[1,1] = Reshape %8 {shape=[1,1]}
-      %10:f32[1,2] = Expand %9 {shape=[1,2]}
-      %11:f32[1,2] = Mul %10 %3
-      %12:f32[1,2] = Mul %10 %3
-      %13:f32[1,2] = Add %11 %12
-      %14:f32[] = const (0.2)
-      %15:f32[1,2] = Mul %13 %14
-      %16:f32[1,2] = Where %7 %13 %15
-      %17:f32[1,3] = Gemm %16 %1 {transA=false, transB=false, alpha=1, beta=1}
-      return %5, %17"
+      %6:f32[] = const (1)
+      %7:f32[1,1] = Reshape %6 {shape=[1,1]}
+      %8:f32[1,2] = Expand %7 {shape=[1,2]}
+      %9:f32[1,2] = Mul %8 %3
+      %10:f32[1,2] = Mul %8 %3
+      %11:f32[1,2] = Add %9 %10
+      %12:f32[1,2] = LeakyReluSlope %3 {alpha=0.2, scale=1}
+      %13:f32[1,2] = Mul %11 %12
+      %14:f32[1,3] = Gemm %13 %1 {transA=false, transB=false, alpha=1, beta=1}
+      return %5, %14"
     `);
   });
 
@@ -53,25 +50,25 @@ describe('stable text forms', () => {
       input x: float32[1,3]
       init fc.weight: float32[2,3] = 1,2,3,4,5,6
       init k0: int64[2] = 0,1
-      init k1: float32[] = 0
-      init k2: float32[] = 1
-      init k3: int64[2] = 1,1
-      init k4: int64[2] = 1,2
+      init k1: float32[] = 1
+      init k2: int64[2] = 1,1
+      init k3: int64[2] = 1,2
+      init k4: float32[] = 1.2676506e+30
       init k5: float32[] = 0.2
       v0 = Gemm(x, fc.weight) {transA=0, transB=1, alpha=1, beta=1}
       v1 = LeakyRelu(v0) {alpha=0.2}
       v2 = Mul(v1, v1)
       v3 = ReduceSum(v2, k0) {keepdims=0}
-      v4 = Greater(v1, k1)
-      v5 = Reshape(k2, k3)
-      v6 = Expand(v5, k4)
-      v7 = Mul(v6, v1)
-      v8 = Add(v7, v7)
-      v9 = Mul(v8, k5)
-      v10 = Where(v4, v8, v9)
-      v11 = Gemm(v10, fc.weight) {transA=0, transB=0, alpha=1, beta=1}
+      v4 = Reshape(k1, k2)
+      v5 = Expand(v4, k3)
+      v6 = Mul(v5, v1)
+      v7 = Add(v6, v6)
+      t0 = Mul(v1, k4)
+      v8 = Clip(t0, k5, k1)
+      v9 = Mul(v7, v8)
+      v10 = Gemm(v9, fc.weight) {transA=0, transB=0, alpha=1, beta=1}
       loss = Identity(v3)
-      gx = Identity(v11)
+      gx = Identity(v10)
       output loss: float32[]
       output gx: float32[1,3]"
     `);

@@ -22,6 +22,7 @@ import type { Command } from '../command.js';
 import { integer, number, optionalString, requireString, type Subcommand, verbWithSubcommands } from '../subcommand.js';
 import { ATTRIBUTE_FLAGS, attributesFromSamples, attributesFromSeedScores, reportAttributes } from './directionsAttributes.js';
 import { evalSubcommand, ganspaceSubcommand, jacobianSubcommand, sefaSubcommand } from './directionsMethods.js';
+import { interfaceganFromQueue, queueFlags, refuseUnshardable } from './directionsQueue.js';
 
 /** 'Trouser,Bag,footwear=Sandal+Sneaker+Ankle boot,3' → attributes; a class is a label (any case) or an index. */
 export function parseAttributes(text: string, classifier: Classifier): Attribute[] {
@@ -86,10 +87,12 @@ const interfaceganSubcommand: Subcommand = {
     { name: 'scores', type: 'string', help: 'with --codes: .csv / .json scores, one column per attribute' },
     ...ATTRIBUTE_FLAGS,
     { name: 'out', type: 'string', help: 'direction file (.safetensors, .npy, .npz)' },
+    ...queueFlags(1000, 'samples (rounded up to whole chunks of 500)'),
   ],
   async run(flags, out) {
     const where = 'directions interfacegan';
     const file = requireString(flags, 'out', where);
+    refuseUnshardable(flags, where, ['attribute', 'codes', 'scores']);
     if (optionalString(flags, 'attribute') || (optionalString(flags, 'scores') && !optionalString(flags, 'codes'))) {
       const set = optionalString(flags, 'attribute') ? await attributesFromSamples(flags, out, where) : await attributesFromSeedScores(flags, out, where);
       reportAttributes(set, out);
@@ -118,13 +121,11 @@ const interfaceganSubcommand: Subcommand = {
       out(`InterFaceGAN: ${num} ${space.toUpperCase()} samples of ${model.name} labelled by ${classifier.name}; attributes ${attributes.map((a) => a.name).join(', ')}`);
       const t0 = performance.now();
       let last = 0;
-      set = (
+      const run = { ...opts, num, space, firstSeed: integer(flags, 'seed-start', 0, where), psi: number(flags, 'trunc', 1, where) } as const;
+      if (flags.queue) set = await interfaceganFromQueue(flags, model, classifier, attributes, run, out);
+      else set = (
         await interfacegan(model, classifier, attributes, {
-          ...opts,
-          num,
-          space,
-          firstSeed: integer(flags, 'seed-start', 0, where),
-          psi: number(flags, 'trunc', 1, where),
+          ...run,
           onProgress: (done, total) => {
             if (done === total || performance.now() - last > 10_000) {
               last = performance.now();

@@ -20,6 +20,7 @@ import {
   writeDirections,
 } from '../../index.js';
 import { preservationRecord, printAttributeEval } from './directionsAttributes.js';
+import { ganspaceFromQueue, queueFlags } from './directionsQueue.js';
 import { integer, layerRange, number, optionalString, requireString, type Subcommand } from '../subcommand.js';
 
 function progress(out: (line: string) => void, what: string) {
@@ -49,6 +50,7 @@ export const ganspaceSubcommand: Subcommand = {
     { name: 'components', type: 'number', help: 'components kept (default min(80, dim))' },
     { name: 'space', type: 'string', help: 'w | z', default: 'w' },
     { name: 'out', type: 'string', help: 'direction file (.safetensors, .npz as GANSpace writes, .npy)' },
+    ...queueFlags(10_000, 'samples (rounded up to whole chunks of 10000)'),
   ],
   async run(flags, out) {
     const where = 'directions ganspace';
@@ -58,13 +60,15 @@ export const ganspaceSubcommand: Subcommand = {
     if (space !== 'w' && space !== 'z') throw new ArgumentError(`${where}: --space must be w or z, got '${space}'`);
     const num = integer(flags, 'num', 100000, where, 2);
     out(`GANSpace: PCA of ${num} ${space.toUpperCase()} samples of ${model.name}`);
-    const { set, pca } = await ganspace(model, {
+    const run = {
       num,
       space,
       firstSeed: integer(flags, 'seed-start', 0, where),
       components: flags.components === undefined ? undefined : integer(flags, 'components', 1, where, 1),
-      onProgress: progress(out, 'sampled'),
-    });
+    } as const;
+    const { set, pca } = flags.queue
+      ? await ganspaceFromQueue(flags, model, run, out)
+      : await ganspace(model, { ...run, onProgress: progress(out, 'sampled') });
     listComponents(set, pca.stdev, 'std', out);
     const cum = pca.explained.reduce((a, b) => a + b, 0);
     out(`  ${pca.components.length} components explain ${(100 * cum).toFixed(1)} % of the variance`);

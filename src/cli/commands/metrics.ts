@@ -11,6 +11,8 @@ import { readClassifierBundle } from '../../models/classifier/bundle.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { conditioningMetric, pplMetric } from './metricsPaths.js';
+import { queueFlags } from './directionsQueue.js';
+import { fcdFromQueue } from './metricsQueue.js';
 
 /**
  * `latentlab metrics <metric> [flags]`: one verb, one entry per metric in METRICS. A metric lists
@@ -55,6 +57,8 @@ const fcdMetric: MetricSubcommand = {
     { name: 'batch', type: 'number', help: 'images per ONNX Runtime call (default 100)' },
     { name: 'json', type: 'string', help: 'also write the result as JSON to this file' },
     { name: 'record', type: 'boolean', help: "write FCD and class confidence into the bundle's card (model.json)" },
+    // no parser default: the verb's flag list is shared by every metric, and a default would reach ppl too
+    ...queueFlags(1000, 'generated images (rounded up to whole --batch es)', false),
   ],
   async run(flags, out) {
     const modelPath = str(flags, 'model', 'fcd');
@@ -66,6 +70,8 @@ const fcdMetric: MetricSubcommand = {
     const noiseMode = String(flags['noise-mode'] ?? 'const');
     if (!['const', 'random', 'none'].includes(noiseMode))
       throw new ArgumentError(`metrics fcd: --noise-mode must be const, random or none, got '${noiseMode}'`);
+    if (flags.queue && noiseMode === 'random')
+      throw new ArgumentError('metrics fcd --queue: --noise-mode random draws noise per process; use const or none');
     const psi = flags.trunc === undefined ? 1 : Number(flags.trunc);
     const data = String(flags.data ?? 'fashion-mnist');
     const classifier = await readClassifierBundle(str(flags, 'classifier', 'fcd'));
@@ -91,7 +97,10 @@ const fcdMetric: MetricSubcommand = {
       `FCD: ${num} images of ${model.name} (psi ${psi}) against ${Math.min(refNum, reference.size)} ${reference.name} images, features of ${classifier.name} (${classifier.featureDim}-d)`,
     );
     const refStats = await referenceStats(classifier, reference, reference.name, { batchSize, limit: refNum });
-    const r = await generatorFcd(model, classifier, refStats, { num, firstSeed, psi, noiseMode: noiseMode as NoiseMode, batchSize });
+    const run = { num, firstSeed, psi, noiseMode: noiseMode as NoiseMode, batchSize };
+    const r = flags.queue
+      ? await fcdFromQueue(flags, { model: modelPath, classifier: str(flags, 'classifier', 'fcd') }, classifier, refStats, run, out)
+      : await generatorFcd(model, classifier, refStats, run);
     const [cf, cr] = [r.confidence, refStats.confidence];
     out(
       `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${r.seconds.toFixed(1)} s)`,

@@ -146,7 +146,9 @@ export function convWeightGrad(input: Value, gOut: Value, kh: number, kw: number
   const [, cout, ho, wo] = gOut.shape;
   const dtype = input.dtype as 'float32' | 'float64';
   const k2 = kh * kw;
-  const cols = conv2d(input, oneHotKernel(cin, kh, kw, dtype), undefined, { ...a, group: cin }); // [N, Cin·k², Ho, Wo]
+  // A 1x1, stride-1, unpadded conv needs no im2col: the columns are the input itself.
+  const plain1x1 = k2 === 1 && a.strides.every((s) => s === 1) && a.pads.every((p) => p === 0);
+  const cols = plain1x1 ? input : conv2d(input, oneHotKernel(cin, kh, kw, dtype), undefined, { ...a, group: cin }); // [N, Cin·k², Ho, Wo]
   if (cols.shape[2] !== ho || cols.shape[3] !== wo) {
     throw new ShapeError(`Conv weight gradient: im2col gives ${formatShape(cols.shape)}, cotangent is ${formatShape(gOut.shape)}`);
   }

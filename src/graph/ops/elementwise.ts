@@ -77,6 +77,7 @@ export const elementwiseOps: OpFamily<
   | 'Softplus'
   | 'Relu'
   | 'LeakyRelu'
+  | 'LeakyReluSlope'
   | 'Clip'
   | 'Where'
   | 'Greater'
@@ -125,7 +126,7 @@ export const elementwiseOps: OpFamily<
   // d relu(a) = [a > 0] da = [relu(a) > 0] da. Masks come from the output wherever that is exact:
   // the output is kept for the next op anyway, the input can then be freed after the forward pass
   // (a 1024x1024 StyleGAN2 projection step keeps one activation less per layer).
-  Relu: unary('Relu', ({ g, out }) => where(greater(out, 0), g, 0)),
+  Relu: unary('Relu', ({ g, out }) => mul(g, leakyReluSlope(out, 0, 1))),
   // d lrelu(a) = (a > 0 ? 1 : alpha) da
   LeakyRelu: {
     inferType: (ins) => floatUnaryType('LeakyRelu', ins),
@@ -143,11 +144,45 @@ export const elementwiseOps: OpFamily<
     // the scaled and clipped output is > 0): every mask is taken from the output, so only the output is
     // kept for the backward pass. The cotangent is the one the three separate ops would give.
     vjp: ({ g, inputs: [a], out, attrs: { alpha, scale, bound } }) => {
+      if (alpha >= 0 && (bound === undefined || Number.isFinite(Math.fround(bound) * SLOPE_GAIN))) {
+        return [mul(g, leakyReluSlope(out, alpha, scale ?? 1, bound))];
+      }
       let gx = g;
       if (bound !== undefined) gx = where(greater(out, -bound), where(less(out, bound), gx, 0), 0);
       if (scale !== undefined) gx = mul(gx, scale);
       return [where(greater(alpha >= 0 ? out : a, 0), gx, mul(gx, Math.fround(alpha)))];
     },
+  },
+  // The slope of y = clip(scale·lrelu(a, alpha), ±bound) as a function of y (alpha >= 0, scale > 0):
+  // scale where 0 < y < bound, scale·alpha where -bound < y <= 0, 0 where |y| = bound (clipped).
+  // ORT's Where is several times slower than Mul or Clip (it selects in more than one pass; 4x on a
+  // [1,128,128,128] lrelu backward), so the step function is built from Mul and Clip alone:
+  //   t = y·2^100;  slope = clip(t, scale·alpha, scale)  (t overflows to ±inf harmlessly, t = 0 gives
+  //   scale·alpha as the mask y > 0 did);  mask = clip(bound·2^100 - |t|, 0, 1)  (0 exactly when clipped:
+  //   |y| < bound differ by at least one float32 ulp of bound, times 2^100 >= 1).
+  // Exact except for 0 < y < scale·2^-100 (~1e-30), where the slope lies between scale·alpha and scale.
+  // A step function: its derivative is 0 almost everywhere, so it stops gradients (as Where's mask did).
+  LeakyReluSlope: {
+    inferType: (ins) => floatUnaryType('LeakyReluSlope', ins),
+    toOnnx: (e, [y], out, { alpha, scale, bound }, node) => {
+      const dt = node.dtype;
+      const t = e.temp();
+      e.node('Mul', [y, e.scalar(SLOPE_GAIN, dt)], [t]);
+      // alpha = 1 (a symmetric Clip's mask): the slope is the constant scale, only the mask is computed.
+      const flat = bound !== undefined && Math.fround(alpha) === 1;
+      const slope = bound === undefined ? out : flat ? '' : e.temp();
+      if (!flat) e.node('Clip', [t, e.scalar(scale * Math.fround(alpha), dt), e.scalar(scale, dt)], [slope]);
+      if (bound === undefined) return;
+      const [abs, room] = [e.temp(), e.temp()];
+      const mask = flat && scale === 1 ? out : e.temp();
+      e.node('Abs', [t], [abs]);
+      // The forward's Clip bound is a scalar of the value's dtype: compare with the same number.
+      const b = dt === 'float32' ? Math.fround(bound) : bound;
+      e.node('Sub', [e.scalar(b * SLOPE_GAIN, dt), abs], [room]);
+      e.node('Clip', [room, e.scalar(0, dt), e.scalar(1, dt)], [mask]);
+      if (mask !== out) e.node('Mul', [flat ? e.scalar(scale, dt) : slope, mask], [out]);
+    },
+    vjp: () => [null],
   },
   // d clip(a) = [min < a < max] da = [min < clip(a) < max] da (the output is at a bound exactly when
   // the input is at or beyond it), so the mask is taken from the output.
@@ -155,7 +190,11 @@ export const elementwiseOps: OpFamily<
     inferType: (ins) => floatUnaryType('Clip', ins),
     toOnnx: (e, ins, out, { min, max }, node) =>
       e.node('Clip', [ins[0], e.scalar(min, node.dtype), e.scalar(max, node.dtype)], [out]),
-    vjp: ({ g, out, attrs }) => [where(greater(out, attrs.min), where(less(out, attrs.max), g, 0), 0)],
+    vjp: ({ g, out, attrs: { min, max } }) => {
+      // A symmetric clip's mask is LeakyReluSlope's with slope 1 on both sides (Mul and Clip, no Where).
+      if (min === -max && max > 0 && Number.isFinite(Math.fround(max) * SLOPE_GAIN)) return [mul(g, leakyReluSlope(out, 1, 1, max))];
+      return [where(greater(out, min), where(less(out, max), g, 0), 0)];
+    },
   },
   // d where(c, a, b) = where(c, da, db); the condition is a mask
   Where: {
@@ -211,6 +250,15 @@ export function leakyRelu(a: Value, alpha = 0.2, fused: { scale?: number; bound?
   return apply('LeakyRelu', [a], { alpha, ...(scale === undefined ? {} : { scale }), ...(bound === undefined ? {} : { bound }) });
 }
 export const clip = (a: Value, min: number, max: number): Value => apply('Clip', [a], { min, max });
+/** 2^100: scales outputs so that every float32 of magnitude >= 2^-100 clips to a step's end. */
+const SLOPE_GAIN = 2 ** 100;
+/** d clip(scale·lrelu(a, alpha), ±bound) / da as a function of the output y (see the op's comment). */
+export function leakyReluSlope(y: Value, alpha: number, scale: number, bound?: number): Value {
+  if (!(alpha >= 0) || !(scale > 0) || (bound !== undefined && !(bound > 0))) {
+    throw new GraphError(`leakyReluSlope: needs alpha >= 0, scale > 0, bound > 0 (got ${alpha}, ${scale}, ${bound})`);
+  }
+  return apply('LeakyReluSlope', [y], { alpha, scale, ...(bound === undefined ? {} : { bound }) });
+}
 export const greater = (a: Operand, b: Operand): Value => apply('Greater', lift(a, b), NONE);
 export const less = (a: Operand, b: Operand): Value => apply('Less', lift(a, b), NONE);
 export const equal = (a: Operand, b: Operand): Value => apply('Equal', lift(a, b), NONE);

@@ -9,7 +9,7 @@ import { trace } from '../program.js';
 import type { ConvAttrs } from '../types.js';
 import { constant } from '../value.js';
 import { type ConvOptions, conv2d, convAttrs, convTranspose2d } from './conv.js';
-import { pow } from './elementwise.js';
+import { clip, leakyRelu, leakyReluSlope, pow } from './elementwise.js';
 import { gather, pad, slice } from './movement.js';
 import { reduceMax, reduceSum } from './reduce.js';
 
@@ -278,6 +278,40 @@ describe('forward values against plain-JS references', () => {
     );
     expect(Array.from(ga.data as Float64Array)).toEqual([0, 12, 1]);
     expect(Array.from(gb.data as Float64Array)).toEqual([0, 8 * Math.log(2), 0]);
+  });
+
+  it('LeakyReluSlope reads the exact slope off a fused LeakyRelu output, clipped ends and 0 included', async () => {
+    // f32: the fused op's forward values at kinks, at ±bound (clipped and exactly), tiny and huge inputs.
+    const a = Tensor.float32([10], [-5, -0.6, -1e-30, 0, 1e-29, 0.3, 0.6, 5, 1e-38, -0]);
+    const sa = Math.fround(1.5 * Math.fround(0.2));
+    const g = await runOne(a, ({ x }) => grad(reduceSum(leakyRelu(x, 0.2, { scale: 1.5, bound: 0.9 })), [x])[0]);
+    expect(Array.from(g.data as Float32Array)).toEqual([0, sa, sa, sa, 1.5, 1.5, 0, 0, expect.any(Number), sa]);
+    const y = Tensor.float32([6], [-3e38, -1, 0, 1e-20, 2, 3e38]);
+    const s = await runOne(y, ({ x }) => leakyReluSlope(x, 0.2, 2));
+    expect(Array.from(s.data as Float32Array)).toEqual([0.4, 0.4, 0.4, 2, 2, 2].map(Math.fround));
+    const c = Tensor.float32([7], [-2, -0.7, -0.69, -1e-40, 0, 0.5, 0.7]);
+    const gc = await runOne(c, ({ x }) => grad(reduceSum(clip(x, -0.7, 0.7)), [x])[0]);
+    expect(Array.from(gc.data as Float32Array)).toEqual([0, 0, 1, 1, 1, 1, 0]);
+  });
+
+  // Sums over leading or middle axes lower to MatMul(ones, x) (reduce.ts); trailing ones stay ReduceSum.
+  const sumCases: [number[], number[], boolean][] = [
+    [[2, 3, 4], [1], false],
+    [[2, 3, 4], [0, 1], true],
+    [[1, 5, 1, 6], [1], true],
+    [[3, 1, 4, 2], [0, 1, 2], false],
+    [[2, 3, 4], [0, 2], false],
+    [[2, 3, 4], [2], true],
+  ];
+  it.each(sumCases)('ReduceSum of %j over %j (keepdims %s)', async (shape, axes, keepdims) => {
+    const x = randomTensor(shape, 11, { dtype: 'float64' });
+    const y = await runOne(x, ({ x }) => reduceSum(x, axes, keepdims));
+    const want = new Float64Array(y.size);
+    const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    each(shape, (idx, flat) => {
+      want[at(outShape, idx.map((v, i) => (axes.includes(i) ? 0 : v)))] += x.data[flat] as number;
+    });
+    expectClose(y, { shape: y.shape as number[], data: want }, 1e-12);
   });
 
   it('ReduceMax splits the cotangent equally between tied maxima', async () => {

@@ -103,6 +103,13 @@ const rows: Row[] = [
   row('LeakyRelu', 'fused scale 1.5 and bound 0.9, away from 0 and ±0.6', { a: avoiding([2, 3, 4], [0, -0.6, 0.6]) }, ({ a }) =>
     E.leakyRelu(a, 0.2, { scale: 1.5, bound: 0.9 }),
   ),
+  row('LeakyReluSlope', 'slope(x)·x, alpha 0.2, scale 1.5, bound 0.9, away from 0 and ±0.9', { x: avoiding([2, 3, 4], [0, -0.9, 0.9]) }, ({ x }) =>
+    E.mul(E.leakyReluSlope(x, 0.2, 1.5, 0.9), x),
+    { nullAt: [0] },
+  ),
+  row('Clip', '[-0.6, 0.6] (symmetric: mask without Where), away from both ends', { a: avoiding([2, 3, 4], [-0.6, 0.6]) }, ({ a }) =>
+    E.clip(a, -0.6, 0.6),
+  ),
   row('Clip', '[-0.5, 0.7], away from both ends', { a: avoiding([2, 3, 4], [-0.5, 0.7]) }, ({ a }) =>
     E.clip(a, -0.5, 0.7),
   ),

@@ -2,10 +2,10 @@ import { ShapeError } from '../../core/errors.js';
 import { formatShape } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { conv2d } from '../../graph/ops/conv.js';
-import { add, mul } from '../../graph/ops/elementwise.js';
+import { add, clip, leakyRelu, mul } from '../../graph/ops/elementwise.js';
 import { expand, reshape, slice } from '../../graph/ops/movement.js';
 import type { Value } from '../../graph/value.js';
-import { biasAct, fullyConnected } from '../../nn/functional.js';
+import { activationGain, biasAct, fullyConnected } from '../../nn/functional.js';
 import { setupFilter, upsample2d } from '../../nn/fir.js';
 import { modulatedConv2d } from '../../nn/modconv.js';
 import type { Scope } from '../../nn/weights.js';
@@ -21,7 +21,10 @@ export interface SynthesisOptions {
   noiseMode?: NoiseMode;
   /** Explicit noise maps by layer name (`synthesis.b8.conv0`); override noiseMode per layer. */
   noise?: Readonly<Record<string, Value>>;
-  /** Modulated-conv path, see ModulatedConvOptions.path. */
+  /**
+   * Modulated-conv path of every layer, see ModulatedConvOptions.path. Unset: 'shared' for the 3x3
+   * layers (pre-packed constant weights) and 'grouped' for toRGB (its weight is tiny).
+   */
   path?: 'shared' | 'grouped';
 }
 
@@ -55,14 +58,23 @@ function synthesisLayer(p: Scope, cfg: ResolvedGenerator, info: SynthesisLayerIn
   const styles = fullyConnected(p.at('affine'), w);
   const weight = p.get('weight', [info.outChannels, info.inChannels, -1, -1]);
   const noise = layerNoise(p, info, x.shape[0], opts);
+  // bias_act(y, b, lrelu, gain, clamp) = clip(lrelu(y + b) · g, ±clamp·gain) with g = sqrt(2)·gain;
+  // lrelu(z)·g = lrelu(z·g) for g > 0, and g goes into the demodulation coefficients, the noise and
+  // the bias: one pass over the layer's output less than multiplying after the activation.
+  const g = activationGain('lrelu') * gain;
   const y = modulatedConv2d(x, weight, styles, {
     up: info.up,
     padding: Math.floor(weight.shape[2] / 2),
     resampleFilter: filterOf(p),
     noise,
     path: opts.path,
+    gain: g,
   });
-  return biasAct(y, p.get('bias', [info.outChannels]), 'lrelu', gain, cfg.convClamp);
+  const z = add(y, reshape(mul(p.get('bias', [info.outChannels]), g), [1, info.outChannels, 1, 1]));
+  const clamp = cfg.convClamp;
+  if (clamp !== null && clamp > 0) return leakyRelu(z, 0.2, { bound: clamp * gain });
+  const a = leakyRelu(z, 0.2);
+  return clamp !== null && clamp >= 0 ? clip(a, -clamp * gain, clamp * gain) : a;
 }
 
 /** ToRGBLayer: affine scaled by 1/sqrt(fan_in), modulated 1x1 conv without demodulation, bias, clamp. */
@@ -70,7 +82,10 @@ function toRgb(p: Scope, cfg: ResolvedGenerator, info: SynthesisLayerInfo, x: Va
   const weight = p.get('weight', [info.outChannels, info.inChannels, -1, -1]);
   const fanIn = info.inChannels * weight.shape[2] * weight.shape[3];
   const styles = mul(fullyConnected(p.at('affine'), w), 1 / Math.sqrt(fanIn));
-  const y = modulatedConv2d(x, weight, styles, { demodulate: false, path: opts.path });
+  // A 1x1 conv to a few channels: modulating its [C, I] weight per sample costs a few thousand
+  // multiplies, modulating the input costs one pass over [N, I, R, R] (and, in the backward pass,
+  // two more plus a reduction). So toRGB folds the styles into the weight unless a path is forced.
+  const y = modulatedConv2d(x, weight, styles, { demodulate: false, path: opts.path ?? 'grouped' });
   return biasAct(y, p.get('bias', [info.outChannels]), 'linear', 1, cfg.convClamp);
 }
 
