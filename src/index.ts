@@ -142,6 +142,14 @@ export { canonicalJson, differingOptions, formatCommand, formatOptionArgs, forma
 export { formatRange, parseRange } from './core/ranges.js';
 export { checkRunRecord, forEachSeedBatch, GENERATE_SPEC, type GenerateOptions, type GenerateResult, generate, generateGrid, generateGridPng, type ModelFacts, NOISE_MODES, requireModelPath, resolveGenerateOptions, resolveSeedLatentOptions, RUN_RECORD, type RunRecord, SEED_LATENT_OPTIONS, type SeedLatentOptions, seedFileName } from './latent/generate.js';
 export { type EditStep, formatEditStep, latentPng, type NoiseResample, parseEditStep, render, type RenderDeps, renderedLatent, RENDER_SPEC, type RenderOptions, resolveRenderOptions } from './directions/render.js';
+export { type AnimationOptions, formatSources, parseNumberList, parseSources, resolveWalkSources, type WalkOutputOptions, type WalkSourceOptions } from './latent/walkOptions.js';
+export { frameLabel, pathFigure } from './latent/pathFigure.js';
+export { INTERPOLATE_SPEC, type InterpolateResult, type InterpolateVerbOptions, interpolateMeasure, interpolateVerb, resolveInterpolateOptions } from './latent/interpolateOptions.js';
+export { MIX_SPEC, type MixOptions, type MixResult, mixVerb, resolveMixOptions } from './latent/mixOptions.js';
+export { resolveTruncationOptions, TRUNCATION_SPEC, type TruncationOptions, type TruncationResult, truncationVerb } from './latent/truncationOptions.js';
+export { NOISE_SPEC, type NoiseOptions, type NoiseResult, noiseVerb, resolveNoiseOptions } from './latent/noiseOptions.js';
+export { ARITH_SPEC, type ArithBinding, type ArithOptions, type ArithResult, arithVerb, resolveArithOptions } from './latent/arithOptions.js';
+export { EDIT_SPEC, type EditSweep, type EditSweepOptions, editVerb, resolveEditOptions } from './directions/editOptions.js';
 export { lossWeightsOf, PROJECT_LOSS_PRESETS, PROJECT_SPEC, type ProjectHooks, type ProjectLoss, projectionKey, type ProjectRunOptions, projectVerb, resolveProjectOptions, SHIPPED_CLASSIFIER } from './inversion/projectOptions.js';
 
 // jobs: running a verb somewhere else (local worker processes)

@@ -4,6 +4,7 @@ import { encodePng, makeGrid, toImages, upscale, writePng } from '../formats/ima
 import { saveLatent } from '../latent/file.js';
 import {
   type ModelFacts,
+  NO_SEED_OPTIONS,
   resolveSeedLatentOptions,
   SEED_LATENT_OPTIONS,
   type SeedLatentOptions,
@@ -133,13 +134,6 @@ export const RENDER_SPEC: VerbSpec = {
   ],
 };
 
-const NO_SEED: SeedLatentOptions = {
-  trunc: 1,
-  truncCutoff: null,
-  classIndex: null,
-  noiseMode: 'const',
-  noiseSeed: 0,
-};
 
 export function resolveRenderOptions(p: Partial<RenderOptions>, model: ModelFacts): RenderOptions {
   const where = 'render';
@@ -160,13 +154,13 @@ export function resolveRenderOptions(p: Partial<RenderOptions>, model: ModelFact
     throw new ArgumentError(`${where}: --space must be z, w or w+, got '${space}'`);
   // seed-latent options describe how a seed is drawn; a file carries its own
   const given = (['trunc', 'truncCutoff', 'classIndex', 'noiseMode', 'noiseSeed'] as const).filter(
-    (k) => p[k] !== undefined && p[k] !== null && p[k] !== NO_SEED[k],
+    (k) => p[k] !== undefined && p[k] !== null && p[k] !== NO_SEED_OPTIONS[k],
   );
   if (seed === null && given.length)
     throw new ArgumentError(
       `${where}: ${given.join(', ')} describe how a seed is drawn; a --latent file carries its own`,
     );
-  const seedOpts = seed !== null ? resolveSeedLatentOptions(p, model, where) : NO_SEED;
+  const seedOpts = seed !== null ? resolveSeedLatentOptions(p, model, where) : NO_SEED_OPTIONS;
   const edits = (p.edits ?? []).map((e) => ({
     directions: e.directions,
     component: e.component,

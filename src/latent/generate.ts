@@ -56,6 +56,15 @@ export const SEED_LATENT_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** Seed options that change nothing: what they resolve to where no seed is drawn (a latent file carries its own). */
+export const NO_SEED_OPTIONS: SeedLatentOptions = {
+  trunc: 1,
+  truncCutoff: null,
+  classIndex: null,
+  noiseMode: 'const',
+  noiseSeed: 0,
+};
+
 function integerIn(v: number, lo: number, hi: number, what: string, where: string): number {
   if (!Number.isInteger(v) || v < lo || v > hi)
     throw new ArgumentError(`${where}: ${what} must be an integer ${lo}..${hi}, got ${v}`);
@@ -74,7 +83,7 @@ export function resolveSeedLatentOptions(
   if (model.architecture === 'dcgan') {
     if (p.classIndex !== undefined && p.classIndex !== null)
       throw new ArgumentError(`${where}: ${model.name} is unconditional; --class does not apply`);
-    return { trunc: 1, truncCutoff: null, classIndex: null, noiseMode: 'const', noiseSeed: 0 };
+    return { ...NO_SEED_OPTIONS };
   }
   const trunc = p.trunc ?? 1;
   if (!Number.isFinite(trunc)) throw new ArgumentError(`${where}: --trunc must be a number, got ${trunc}`);

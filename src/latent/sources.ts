@@ -47,7 +47,9 @@ export async function unifyLatents(model: GanModel, latents: readonly Latent[]):
   );
   if (same) return latents.length === 1 ? first : concatLatents(latents, { kind: 'codes', parts: latents.map((l) => l.provenance) });
   if (model.architecture === 'dcgan') throw new ArgumentError('DCGAN latents differ in a way that cannot be unified');
-  const anyNoise = latents.some((l) => l.noise || l.noiseMode === 'random');
+  // stored, random or differing noise modes (const beside none): every latent's maps, materialised
+  const anyNoise =
+    latents.some((l) => l.noise || l.noiseMode === 'random') || latents.some((l) => l.noiseMode !== first.noiseMode);
   const lifted = await Promise.all(
     latents.map(async (l) =>
       latentFromCodes(model, 'w+', await toWs(model, l), {

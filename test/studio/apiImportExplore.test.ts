@@ -186,7 +186,7 @@ describe('studio API: exploration', () => {
     expect(width).toBeGreaterThan(4 * 32 + 3 * 2);
     expect(height).toBeGreaterThan(3 * 32 + 2 * 2);
     expect(res.headers['x-latentlab-command']).toBe(
-      'npx latentlab mix --model models/fmnist-stylegan2 --rows 1-2 --cols 3-5 --layers coarse --upscale 1 --outdir out/mix',
+      'npx latentlab mix --model models/fmnist-stylegan2 --rows 1-2 --cols 3-5 --upscale 1 --outdir out/mix',
     );
     const dcgan = await studio.app.inject({
       method: 'POST',
@@ -206,7 +206,7 @@ describe('studio API: exploration', () => {
     expect(strip.statusCode).toBe(200);
     expect(strip.headers['x-latentlab-frames']).toBe('9'); // 2 segments x 4 frames + the last keyframe
     expect(strip.headers['x-latentlab-command']).toMatch(
-      /^npx latentlab interpolate --model models\/fmnist-stylegan2 --keys 1,\S+\/latents\/shoe-7\.latent\.safetensors,9 --steps 4 --upscale 1 --outdir out\/interpolate$/,
+      /^npx latentlab interpolate --model models\/fmnist-stylegan2 --keys 1,\S+\/latents\/shoe-7\.latent\.safetensors,9 --steps 4 --columns 16 --upscale 1 --outdir out\/interpolate$/,
     );
     const job = await studio.app.inject({
       method: 'POST',

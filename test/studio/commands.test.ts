@@ -180,6 +180,100 @@ describe('studio actions = their recorded CLI commands, byte for byte', () => {
     }
   });
 
+  // the latent-walk views: a saved latent (W+, edited) crosses seeds in both
+  const savedKey = async (name: string) => {
+    const res = await studio.app.inject({
+      method: 'POST',
+      url: '/api/latents',
+      payload: {
+        model: SG2,
+        seed: 17,
+        psi: 0.9,
+        space: 'w+',
+        name,
+        edits: [{ directions, component: 0, strength: 1.5 }],
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    return (res.json() as { path: string }).path;
+  };
+
+  it('style mixing (seeds and a saved latent, middle layers, truncation cutoff) = mix', async () => {
+    const key = await savedKey('mix-key');
+    const payload = {
+      model: SG2,
+      rows: [3, 4],
+      rowLatents: [key],
+      cols: [10, 12],
+      layers: 'middle',
+      psi: 0.7,
+      cutoff: 3,
+      scale: 2,
+    };
+    const res = await studio.app.inject({ method: 'POST', url: '/api/mix', payload });
+    expect([res.statusCode, res.statusCode === 200 ? '' : res.body]).toEqual([200, '']);
+    const command = res.headers['x-latentlab-command'] as string;
+    expect(command).toContain('--rows 3-4 --row-latents ');
+    expect(command).toContain('--cols 10,12 --layers middle --trunc 0.7 --trunc-cutoff 3');
+    await runRecorded(command, { outdir: join(out, 'mix') });
+    expect((await bytes(join(out, 'mix', 'grid.png'))).equals(res.rawPayload)).toBe(true);
+  });
+
+  it('interpolation strip (spline loop through a seed, a saved latent and a seed; fine layers; random noise) = interpolate', async () => {
+    const key = await savedKey('walk-key');
+    const payload = {
+      model: SG2,
+      keys: [{ seed: 2 }, { latent: key }, { seed: 8 }],
+      steps: 3,
+      method: 'spline',
+      loop: true,
+      layers: 'fine',
+      psi: 0.8,
+      noiseMode: 'random',
+      noiseSeed: 4,
+      scale: 2,
+    };
+    const res = await studio.app.inject({ method: 'POST', url: '/api/interpolate', payload });
+    expect(res.statusCode).toBe(200);
+    const command = res.headers['x-latentlab-command'] as string;
+    expect(command).toContain('--method spline --steps 3 --loop --layers fine --columns 16');
+    expect(command).toContain('--noise-mode random --noise-seed 4');
+    await runRecorded(command, { outdir: join(out, 'walk') });
+    expect((await bytes(join(out, 'walk', 'path.png'))).equals(res.rawPayload)).toBe(true);
+  });
+
+  it('interpolate-gif job (more frames than a strip row) = interpolate --gif --save-latent: GIF, strip and latent identical', async () => {
+    const res = await studio.app.inject({
+      method: 'POST',
+      url: '/api/jobs/interpolate-gif',
+      payload: {
+        model: SG2,
+        keys: [{ seed: 5 }, { seed: 6 }, { seed: 7 }],
+        steps: 9,
+        method: 'lerp',
+        psi: 0.6,
+        scale: 1,
+        fps: 12,
+        video: 'none',
+      },
+    });
+    expect(res.statusCode).toBe(202);
+    const rec = await studio.jobs.wait((res.json() as JobRecord).id);
+    expect([rec.state, rec.error]).toEqual(['done', undefined]);
+    const job = JSON.parse(await readFile(join(workspace, 'jobs', rec.id, 'job.json'), 'utf8')) as JobRecord;
+    expect(job.command).toBe(rec.command);
+    const dir = join(out, 'gif');
+    await runRecorded(rec.command!, {
+      outdir: dir,
+      gif: join(dir, 'interpolation.gif'),
+      'save-latent': join(dir, 'path.latent.safetensors'),
+    });
+    for (const f of ['interpolation.gif', 'path.png', 'path.latent.safetensors']) {
+      const [a, b] = await Promise.all([bytes(join(dir, f)), bytes(join(workspace, 'jobs', rec.id, f))]);
+      expect(a.equals(b), f).toBe(true);
+    }
+  });
+
   // every space, optimiser and loss of the studio's menus appears; few steps keep it quick (each CLI run
   // is a fresh process). The L-BFGS case in W (the studio's broken case of issue 14) runs 30 iterations.
   const projections = [

@@ -153,7 +153,7 @@ describe('studio workbench API', () => {
     expect(res.statusCode).toBe(200);
     // the CLI's --rows has default seeds: an empty list keeps the rows to the latents
     expect(res.headers['x-latentlab-command']).toMatch(
-      /--rows '' --row-latents \S+\/latents\/seven\.latent\.safetensors --cols 1-2 --layers coarse /,
+      /--rows '' --row-latents \S+\/latents\/seven\.latent\.safetensors --cols 1-2 --upscale 1 /,
     );
     const none = await post('/api/mix', { model: SG2, cols: [1], layers: 'coarse' });
     expect(none.statusCode).toBe(400);

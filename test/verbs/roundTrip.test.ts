@@ -2,7 +2,20 @@
 // written for the resolved options parses and resolves back to the same options (seeded, many cases).
 import { describe, expect, it } from 'vitest';
 import {
+  ARITH_SPEC,
   canonicalJson,
+  EDIT_SPEC,
+  INTERPOLATE_SPEC,
+  type LatentSource,
+  MIX_SPEC,
+  NOISE_SPEC,
+  resolveArithOptions,
+  resolveEditOptions,
+  resolveInterpolateOptions,
+  resolveMixOptions,
+  resolveNoiseOptions,
+  resolveTruncationOptions,
+  TRUNCATION_SPEC,
   formatOptionArgs,
   GENERATE_SPEC,
   type ModelFacts,
@@ -159,6 +172,196 @@ describe('formatArgs -> parseArgs resolves back to the same options', () => {
   });
 });
 
+// the latent-walk verbs: sources are seeds or files (paths without commas: lists are comma-separated)
+const file = () =>
+  pick(['a.latent.safetensors', '/tmp/a b/k.npz', "it's.pt", '-dash.npy', 'jobs/x/path.latent.safetensors']);
+const sources = (): LatentSource[] =>
+  Array.from({ length: int(4) }, () => (int(2) === 0 ? { seed: int(5000) } : { file: file() }));
+const seedList = () => Array.from({ length: int(5) }, () => int(3000));
+const numbers = () => Array.from({ length: 1 + int(5) }, () => num());
+const layerSpec = () => pick(['coarse', 'middle', 'fine', 'all', '0-3', '4,6', 'coarse+fine']);
+const walkSources = (model: ModelFacts, space = true) => ({
+  ...seedFields(model),
+  space: space ? maybe(() => pick(['z', 'w', 'w+'] as const)) : undefined,
+  anyModel: maybe(() => int(2) === 0),
+});
+const output = () => ({
+  outdir: path(),
+  upscale: maybe(() => 1 + int(8)),
+  batch: maybe(() => 1 + int(16)),
+  saveLatent: maybe(() => pick([null, path()])),
+});
+const animation = () => ({
+  gif: maybe(() => pick([null, path()])),
+  video: maybe(() => pick([null, 'out/a.mp4'])),
+  fps: maybe(() => pick([24, 12, 7.5])),
+  dither: maybe(() => int(2) === 0),
+  frames: maybe(() => int(2) === 0),
+});
+/** A resolver's refusal is a valid outcome of a random draw (e.g. no keyframes); anything else is not. */
+function resolvedOrRefused(f: () => object): object | null {
+  try {
+    return f();
+  } catch (e) {
+    expect((e as Error).name).toBe('ArgumentError');
+    return null;
+  }
+}
+
+describe('formatArgs -> parseArgs round trip: the latent-walk verbs', () => {
+  const check = <P>(
+    spec: VerbSpec,
+    draw: (model: ModelFacts) => P,
+    resolve: (p: P, model: ModelFacts) => object,
+    models: readonly ModelFacts[] = [SG2, COND, DCGAN],
+  ) => {
+    let resolved = 0;
+    for (let i = 0; i < CASES; i++) {
+      const model = pick(models);
+      const o = resolvedOrRefused(() => resolve(draw(model), model));
+      if (!o) continue;
+      resolved++;
+      roundTrip(spec, o, (p) => resolve(p as P, model));
+    }
+    // most draws are valid option sets
+    expect(resolved).toBeGreaterThan(CASES / 3);
+  };
+
+  it('interpolate (keyframes from seeds and files, methods, layers, strips, animations, --measure)', () => {
+    check(
+      INTERPOLATE_SPEC,
+      (model) => ({
+        model: path(),
+        seeds: maybe(seedList),
+        keys: maybe(sources),
+        method: maybe(() => pick([null, 'lerp', 'slerp', 'spline'] as const)),
+        steps: maybe(() => 1 + int(40)),
+        loop: maybe(() => int(2) === 0),
+        layers: model.architecture === 'dcgan' ? undefined : maybe(() => pick([null, layerSpec()])),
+        crossfade: maybe(() => int(2) === 0),
+        columns: maybe(() => pick([null, 1, 16])),
+        ...walkSources(model),
+        ...output(),
+        ...animation(),
+        ...(int(5) === 0 ? { measure: 1 + int(100), classifier: maybe(path), json: maybe(path) } : {}),
+      }),
+      resolveInterpolateOptions,
+    );
+  });
+
+  it('mix (row / column seeds and files, empty seed lists)', () => {
+    check(
+      MIX_SPEC,
+      (model) => ({
+        model: path(),
+        rows: maybe(seedList),
+        rowLatents: maybe(sources),
+        cols: maybe(seedList),
+        colLatents: maybe(sources),
+        layers: maybe(layerSpec),
+        ...walkSources(model),
+        ...output(),
+      }),
+      resolveMixOptions,
+      [SG2, COND],
+    );
+  });
+
+  it('truncation (psi lists, cutoff)', () => {
+    check(
+      TRUNCATION_SPEC,
+      (model) => ({
+        model: path(),
+        seeds: maybe(seedList),
+        keys: maybe(sources),
+        psi: maybe(numbers),
+        cutoff: model.architecture === 'dcgan' ? undefined : maybe(() => pick([null, 0, 4])),
+        ...walkSources(model),
+        ...output(),
+        ...animation(),
+      }),
+      resolveTruncationOptions,
+    );
+  });
+
+  it('noise (layers, count, seed)', () => {
+    check(
+      NOISE_SPEC,
+      (model) => ({
+        model: path(),
+        seeds: maybe(seedList),
+        keys: maybe(sources),
+        layers: maybe(layerSpec),
+        count: maybe(() => 1 + int(8)),
+        seed: maybe(() => int(100)),
+        ...walkSources(model),
+        ...output(),
+      }),
+      resolveNoiseOptions,
+      [SG2, COND],
+    );
+  });
+
+  it('arith (expressions over bindings, or attribute vectors)', () => {
+    check(
+      ARITH_SPEC,
+      (model) => ({
+        model: path(),
+        ...(int(2) === 0
+          ? {
+              expr: pick(['a - b + c', '0.5 * (a + b)', '-a + 2 * c', 'a']),
+              bindings: ['a', 'b', 'c'].map((name) => ({ name, source: sources()[0] ?? { seed: int(9) } })),
+            }
+          : {
+              to: pick(['sneaker', 'Sandal', '3', 'T-shirt/top']),
+              from: pick(['sandal', '0', 'Ankle boot']),
+              seeds: maybe(seedList),
+              keys: maybe(sources),
+              strengths: maybe(numbers),
+              layers: model.architecture === 'dcgan' ? undefined : maybe(() => pick([null, layerSpec()])),
+              samples: maybe(() => 1 + int(5000)),
+              minConfidence: maybe(() => pick([0, 0.5, 0.8, 1])),
+            }),
+        classifier: maybe(path),
+        ...walkSources(model),
+        ...output(),
+      }),
+      resolveArithOptions,
+    );
+  });
+
+  it('edit (seeds, latent files or projections; components, strengths, units, layers)', () => {
+    check(
+      EDIT_SPEC,
+      (model) => ({
+        model: path(),
+        directions: path(),
+        components: maybe(() =>
+          Array.from({ length: 1 + int(3) }, () => pick(['0', '3', 'Sneaker', 'T-shirt/top', 'Ankle boot'])),
+        ),
+        ...pick([
+          () => ({ seeds: Array.from({ length: 1 + int(4) }, () => int(100)), ...seedFields(model) }),
+          () => ({ latent: path() }),
+          () => ({
+            project: Array.from({ length: 1 + int(2) }, () => pick(['a.png', '/tmp/b c.jpg', "it's.png"])),
+            projectSteps: maybe(() => 1 + int(1000)),
+          }),
+        ])(),
+        strengths: maybe(numbers),
+        units: maybe(() => pick([null, 'sigma', 'distance'] as const)),
+        layers: maybe(() => pick([null, [0, 4], [2, 3]] as [number, number][])),
+        space: maybe(() => pick(['w', 'z'] as const)),
+        upscale: maybe(() => 1 + int(8)),
+        gif: maybe(() => int(2) === 0),
+        delay: maybe(() => pick([150, 40])),
+        saveLatents: maybe(() => int(2) === 0),
+        outdir: path(),
+      }),
+      resolveEditOptions,
+    );
+  });
+});
+
 describe('the defaults are decided once, by the resolver', () => {
   it('project: L-BFGS keeps the noise maps fixed, Adam optimises them; NVIDIA loss (no feature loss) by default', () => {
     const base = { model: 'm', target: 't.png', outdir: 'o' };
@@ -179,6 +382,41 @@ describe('the defaults are decided once, by the resolver', () => {
     expect(() => resolveGenerateOptions({ model: 'm', outdir: 'o', classIndex: 2 }, SG2)).toThrow(
       /unconditional/,
     );
+  });
+
+  it('walk verbs: seed options apply to seeds only; an empty seed list is written; DCGAN arithmetic is in z', () => {
+    const files = { model: 'm', keys: [{ file: 'a.latent.safetensors' }, { file: 'b.npz' }], outdir: 'o' };
+    const o = resolveInterpolateOptions({ ...files, trunc: 0.5, noiseMode: 'none' }, SG2);
+    expect([o.trunc, o.noiseMode, o.method]).toEqual([1, 'const', null]);
+    const mix = resolveMixOptions(
+      { model: 'm', rows: [], rowLatents: [{ file: 'a.latent.safetensors' }], outdir: 'o' },
+      SG2,
+    );
+    const argv = formatOptionArgs(MIX_SPEC, mix);
+    expect(argv[argv.indexOf('--rows') + 1]).toBe('');
+    expect(parseOptionArgs(MIX_SPEC, formatOptionArgs(MIX_SPEC, mix).slice(1)).rows).toEqual([]);
+    expect(
+      resolveArithOptions(
+        { model: 'm', expr: 'a', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' },
+        DCGAN,
+      ).space,
+    ).toBe('z');
+    expect(
+      resolveArithOptions(
+        { model: 'm', expr: 'a', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' },
+        SG2,
+      ).space,
+    ).toBe('w');
+    expect(() =>
+      resolveInterpolateOptions({ model: 'm', keys: [{ file: 'a,b.npz' }, { seed: 1 }], outdir: 'o' }, SG2),
+    ).toThrow(/commas/);
+    expect(() =>
+      resolveArithOptions(
+        { model: 'm', expr: 'a - b', bindings: [{ name: 'a', source: { seed: 1 } }], outdir: 'o' },
+        SG2,
+      ),
+    ).toThrow(/b in 'a - b' has no binding/);
+    expect(() => resolveNoiseOptions({ model: 'm', outdir: 'o' }, DCGAN)).toThrow(/no noise inputs/);
   });
 
   it('parsing fills nothing in: absent flags stay absent', () => {

@@ -1,33 +1,71 @@
 import {
   ArgumentError,
-  type GanModel,
-  interpolate,
+  type InterpolateVerbOptions,
   type InterpolationMethod,
   LATENT_EXTENSION,
-  type Latent,
   type LatentSource,
-  latentsFromSources,
-  type ModelFacts,
-  parseLayerRange,
-  resolveSeedLatentOptions,
+  type MixOptions,
+  resolveInterpolateOptions,
+  resolveMixOptions,
 } from '../../index.js';
-import { cliSource, type LatentRef, type SeedFields, seedPartial } from './latentRefs.js';
+import { type LatentRef, type SeedFields, seedPartial } from './latentRefs.js';
 import type { ModelRegistry } from './modelRegistry.js';
+import { cliPath } from './modelRegistry.js';
 import type { Workspace } from './workspace.js';
 
-// Latents for the exploration views (mix, interpolation strips and the GIF job): shared by a route and a
-// job, so it lives beside both rather than in either.
+// The exploration views (mix, interpolation strips and the GIF job) as the walk verbs' resolved options:
+// shared by a route and a job, so it lives beside both rather than in either.
 
-/** The seed fields as the library's one rule resolves them (DCGAN: none; conditional: a class required). */
-export function seedFieldsOf(b: Partial<SeedFields>, info: ModelFacts): SeedFields {
-  const o = resolveSeedLatentOptions(seedPartial(b), info, 'latents');
-  return {
-    psi: o.trunc,
-    cutoff: o.truncCutoff,
-    noiseMode: o.noiseMode,
-    noiseSeed: o.noiseSeed,
-    classIndex: o.classIndex ?? undefined,
-  };
+/** What building options needs from the studio (a job has it too). */
+export interface ExploreDeps {
+  models: ModelRegistry;
+  workspace: Workspace;
+}
+
+/** A saved latent of the workspace (traversal-checked) as the CLI names it. */
+function fileSource(workspace: Workspace, path: string): LatentSource {
+  if (!path.endsWith(LATENT_EXTENSION))
+    throw new ArgumentError(`latent: '${path}' is not a ${LATENT_EXTENSION} file`);
+  return { file: cliPath(workspace.resolve(path)) };
+}
+
+/** A keyframe reference -> a latent source of the walk verbs. */
+export function refSource(workspace: Workspace, r: LatentRef): LatentSource {
+  if ((r.seed === undefined) === (r.latent === undefined))
+    throw new ArgumentError('latent: pass exactly one of seed and latent');
+  return r.seed !== undefined ? { seed: r.seed } : fileSource(workspace, r.latent!);
+}
+
+export interface MixRequest extends Partial<SeedFields> {
+  model: string;
+  rows?: number[];
+  cols?: number[];
+  rowLatents?: string[];
+  colLatents?: string[];
+  layers: string;
+  scale: number;
+}
+
+/** The studio's mixing figure as `mix`'s resolved options (absent seed lists: none; the view shows at most 8x8). */
+export function mixOptions(studio: ExploreDeps, b: MixRequest): MixOptions {
+  const info = studio.models.info(b.model);
+  const o = resolveMixOptions(
+    {
+      model: info.path,
+      rows: b.rows ?? [],
+      rowLatents: b.rowLatents?.map((p) => fileSource(studio.workspace, p)),
+      cols: b.cols ?? [],
+      colLatents: b.colLatents?.map((p) => fileSource(studio.workspace, p)),
+      layers: b.layers,
+      ...seedPartial(b),
+      upscale: b.scale,
+      outdir: 'out/mix',
+    },
+    info,
+  );
+  if (o.rows.length + o.rowLatents.length > 8 || o.cols.length + o.colLatents.length > 8)
+    throw new ArgumentError('mix: at most 8 rows and 8 columns');
+  return o;
 }
 
 export interface InterpolateRequest extends Partial<SeedFields> {
@@ -40,73 +78,33 @@ export interface InterpolateRequest extends Partial<SeedFields> {
   scale: number;
 }
 
-/** What path building needs from the studio (a job has it too). */
-export interface ExploreDeps {
-  models: ModelRegistry;
-  workspace: Workspace;
-}
+/** The strip's frames per row. */
+const STRIP_COLUMNS = 16;
 
-/** Seed-latent flags of the exploration commands (they draw seeds into z with these). */
-export function seedFlags(f: SeedFields): string[] {
-  const args: string[] = [];
-  if (f.psi !== 1) args.push('--trunc', String(f.psi));
-  if (f.cutoff !== null) args.push('--trunc-cutoff', String(f.cutoff));
-  if (f.noiseMode !== 'const') args.push('--noise-mode', f.noiseMode);
-  if (f.noiseMode === 'random' && f.noiseSeed) args.push('--noise-seed', String(f.noiseSeed));
-  return args;
-}
-
-/** Latents for studio references exactly as the exploration commands draw them (seeds batched, files imported). */
-export async function latentsOf(
+/**
+ * An interpolation request as `interpolate`'s resolved options: every keyframe as --keys (seeds and files in
+ * the studio's order), the strip 16 frames to a row; `extra` adds the GIF job's outputs.
+ */
+export function interpolateOptions(
   studio: ExploreDeps,
-  model: GanModel,
-  refs: readonly LatentRef[],
-  f: SeedFields,
-): Promise<Latent> {
-  const sources: LatentSource[] = refs.map((r) => {
-    if ((r.seed === undefined) === (r.latent === undefined))
-      throw new ArgumentError('latent: pass exactly one of seed and latent');
-    if (r.latent !== undefined && !r.latent.endsWith(LATENT_EXTENSION))
-      throw new ArgumentError(`latent: '${r.latent}' is not a ${LATENT_EXTENSION} file`);
-    return r.seed !== undefined ? { seed: r.seed } : { file: studio.workspace.resolve(r.latent!) };
-  });
-  return latentsFromSources(model, sources, {
-    space: 'z',
-    psi: f.psi,
-    cutoff: f.cutoff,
-    classIndex: f.classIndex,
-    noiseMode: f.noiseMode,
-    noiseSeed: f.noiseSeed,
-  });
-}
-
-/** Keyframes of an interpolation: the path, and the `latentlab interpolate` arguments naming them. */
-export async function interpolationPath(studio: ExploreDeps, b: InterpolateRequest) {
+  b: InterpolateRequest,
+  extra: Partial<InterpolateVerbOptions> = {},
+): InterpolateVerbOptions {
   const info = studio.models.info(b.model);
-  const model = await studio.models.get(b.model);
-  const fields = seedFieldsOf(b, info);
-  const keys = await latentsOf(studio, model, b.keys, fields);
-  const layers = b.layers ? parseLayerRange(model, b.layers) : undefined;
-  const path = await interpolate(model, keys, {
-    framesPerSegment: b.steps,
-    method: b.method,
-    loop: b.loop,
-    layers,
-  });
-  // the CLI takes seeds first, then --keys in order; keep the studio's order by passing everything as keys
-  const args = [
-    'npx',
-    'latentlab',
-    'interpolate',
-    '--model',
-    info.path,
-    '--keys',
-    b.keys.map((k) => cliSource(studio.workspace, k)).join(','),
-  ];
-  args.push('--steps', String(b.steps), ...seedFlags(fields));
-  if (b.method) args.push('--method', b.method);
-  if (b.loop) args.push('--loop');
-  if (b.layers) args.push('--layers', b.layers);
-  args.push('--upscale', String(b.scale), '--outdir', 'out/interpolate');
-  return { model, path, args };
+  return resolveInterpolateOptions(
+    {
+      model: info.path,
+      keys: b.keys.map((k) => refSource(studio.workspace, k)),
+      steps: b.steps,
+      method: b.method,
+      loop: b.loop,
+      layers: b.layers,
+      ...seedPartial(b),
+      upscale: b.scale,
+      columns: STRIP_COLUMNS,
+      outdir: 'out/interpolate',
+      ...extra,
+    },
+    info,
+  );
 }

@@ -1,78 +1,74 @@
 import { join } from 'node:path';
-import {
-  ArgumentError,
-  encodeGif,
-  encodeLatent,
-  encodePng,
-  imagesOf,
-  labelledGrid,
-  renderFrames,
-  writeVideo,
-  shellWord,
-} from '../../index.js';
+import { ArgumentError, formatCommand, INTERPOLATE_SPEC, interpolateVerb, writeVideo } from '../../index.js';
 import type { JobDeps, StudioJobKind } from './types.js';
-import { type InterpolateRequest, interpolationPath } from './exploration.js';
-
+import { type InterpolateRequest, interpolateOptions } from './exploration.js';
 import { interpolateGifJobBody } from './schemas.js';
-import { writeFileAtomic } from './workspace.js';
 
 type GifParams = InterpolateRequest & { fps: number; video: 'none' | 'mp4' | 'webm' };
 
+const GIF = 'interpolation.gif';
+const STRIP = 'path.png';
+const LATENT = 'path.latent.safetensors';
+
+/** `interpolate --gif --save-latent [--video]` as the job asks for it, outputs under `dir`. */
+function gifOptions(deps: JobDeps, p: GifParams, dir: string) {
+  return interpolateOptions(deps, p, {
+    outdir: dir,
+    gif: join(dir, GIF),
+    fps: p.fps,
+    video: p.video === 'none' ? undefined : join(dir, `interpolation.${p.video}`),
+    saveLatent: join(dir, LATENT),
+  });
+}
+
 /**
- * 'interpolate-gif': the interpolation path between keyframes rendered frame by frame (progress per batch)
- * into interpolation.gif (and .mp4 / .webm when asked), with path.png (the strip) and path.latent.safetensors
+ * 'interpolate-gif': `latentlab interpolate` with a GIF, rendered frame by frame (progress per batch):
+ * interpolation.gif (and .mp4 / .webm when asked), path.png (the strip) and path.latent.safetensors
  * (every frame's latent).
  */
 export function interpolateGifJob(deps: JobDeps): StudioJobKind {
   return {
     summary: 'an interpolation between keyframes as an animated GIF (latentlab interpolate --gif)',
     schema: interpolateGifJobBody,
-    async prepare(raw) {
+    prepare(raw) {
       const p = raw as unknown as GifParams;
       if (p.video !== 'none' && !deps.capabilities?.ffmpeg)
         throw new ArgumentError(
           `interpolate: ${p.video.toUpperCase()} export needs ffmpeg, which this server did not find at start (GIF works)`,
         );
-      const { args } = await interpolationPath(deps, p);
-      args.push('--gif', 'out/interpolate/interpolation.gif', '--fps', String(p.fps));
-      if (p.video !== 'none') args.push('--video', `out/interpolate/interpolation.${p.video}`);
-      return { command: args.map(shellWord).join(' ') };
+      return { command: formatCommand(INTERPOLATE_SPEC, gifOptions(deps, p, 'out/interpolate')) };
     },
     async run(raw, ctx) {
       const p = raw as unknown as GifParams;
-      const { model, path } = await interpolationPath(deps, p);
-      const n = path.latent.codes.shape[0];
-      ctx.report({ step: 0, total: n, message: `rendering ${n} frames` });
-      const images = await renderFrames(model, path.latent, {
-        onProgress: (done, total) => {
-          ctx.checkCancelled();
-          ctx.report({ step: done, total, message: `${done}/${total} frames` });
+      const o = gifOptions(deps, p, ctx.dir);
+      const model = await deps.models.get(p.model);
+      // the video goes through ffmpeg after the rest: a failure there keeps the GIF and the strip, and says why
+      const r = await interpolateVerb(
+        model,
+        { ...o, video: null },
+        {
+          onProgress: (done, total) => {
+            ctx.checkCancelled();
+            ctx.report({ step: done, total, message: `${done}/${total} frames` });
+          },
         },
-      });
-      const frames = imagesOf(images, p.scale);
-      await writeFileAtomic(join(ctx.dir, 'interpolation.gif'), encodeGif(frames, { delayMs: 1000 / p.fps }));
-      // MP4 / WebM through ffmpeg: a failure there keeps the GIF and the strip, and says why (no server paths)
+      );
       let videoError: string | null = null;
-      if (p.video !== 'none') {
+      if (o.video !== null) {
         try {
-          await writeVideo(join(ctx.dir, `interpolation.${p.video}`), frames, { fps: p.fps });
+          await writeVideo(o.video, r.frames, { fps: o.fps });
         } catch (e) {
           ctx.checkCancelled();
           videoError = `${p.video.toUpperCase()} not made: ${(e as Error).message.split(ctx.dir + '/').join('')}`;
         }
       }
-      await writeFileAtomic(
-        join(ctx.dir, 'path.png'),
-        await encodePng(labelledGrid(frames, { columns: Math.min(frames.length, 16) })),
-      );
-      await writeFileAtomic(join(ctx.dir, 'path.latent.safetensors'), encodeLatent(path.latent));
       return {
-        gif: 'interpolation.gif',
-        video: p.video === 'none' || videoError ? null : `interpolation.${p.video}`,
+        gif: GIF,
+        video: o.video === null || videoError ? null : `interpolation.${p.video}`,
         videoError,
-        strip: 'path.png',
-        latent: 'path.latent.safetensors',
-        frames: n,
+        strip: STRIP,
+        latent: LATENT,
+        frames: r.frames.length,
       };
     },
   };

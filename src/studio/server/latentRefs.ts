@@ -8,7 +8,6 @@ import {
   type Latent,
 } from '../../index.js';
 import type { NoiseMode, SeedLatentOptions } from '../../index.js';
-import { cliPath } from './modelRegistry.js';
 import type { Workspace } from './workspace.js';
 
 /** The seed-latent settings a request carries (truncation and noise of latents drawn from seeds). */
@@ -61,9 +60,4 @@ export async function readWorkspaceLatent(
   }
   checkLatent(model, latent, path);
   return latent;
-}
-
-/** How the CLI names the same latent: the seed, or the file's path. */
-export function cliSource(workspace: Workspace, ref: LatentRef): string {
-  return ref.seed !== undefined ? String(ref.seed) : cliPath(workspace.resolve(ref.latent!));
 }

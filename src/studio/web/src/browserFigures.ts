@@ -5,6 +5,7 @@
 import { blankLike, labelledGrid, upscale } from '../../../formats/imageGrid.js';
 import type { RgbImage } from '../../../formats/image.js';
 import { type LayerTable, parseLayerRange } from '../../../latent/layerRanges.js';
+import { pathFigure } from '../../../latent/pathFigure.js';
 import { type InterpolationMethod, interpolateCodes, keyframeSchedule } from '../../../latent/paths.js';
 import { Tensor } from '../../../core/tensor.js';
 import type { BrowserGenerator, NoiseMode } from './engine/generator.js';
@@ -82,7 +83,8 @@ export async function mixFigure(g: BrowserGenerator, q: MixRequest): Promise<Rgb
 
 /**
  * The strip `POST /api/interpolate` draws for seed keyframes: the path through the seeds' z (slerp by
- * default), or with `layers` through their truncated ws with only those rows moving; 16 frames a row.
+ * default), or with `layers` through their truncated ws with only those rows moving; 16 frames a row
+ * (`interpolate --columns 16`'s path.png).
  */
 export async function interpolationStrip(g: BrowserGenerator, q: InterpolationRequest): Promise<{ figure: RgbImage; frames: number }> {
   const schedule = keyframeSchedule(q.seeds.length, q.steps, q.loop);
@@ -104,5 +106,5 @@ export async function interpolationStrip(g: BrowserGenerator, q: InterpolationRe
       frames.push(image(g, await g.render(g.isStyleGan ? await g.ws(z, q.psi) : z, q.noise), q.scale));
     }
   }
-  return { figure: labelledGrid(frames, { columns: Math.min(frames.length, 16) }), frames: frames.length };
+  return { figure: pathFigure(frames, null, schedule, 16), frames: frames.length };
 }

@@ -183,6 +183,9 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
     const cols = Math.min(n, 16);
     const gap = 2;
     const cw = (img.naturalWidth - gap * (cols - 1)) / cols;
+    // a strip in one row carries the keyframe labels (K0, K1, ...) in a band above the frames
+    const rows = Math.ceil(n / cols);
+    const top = img.naturalHeight - (rows * cw + (rows - 1) * gap);
     player.width = player.height = cw;
     const ctx = player.getContext('2d')!;
     ctx.imageSmoothingEnabled = false;
@@ -191,7 +194,17 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
       if (!playing) return;
       const i = Math.floor(((performance.now() - t0) / 1000) * Number(fps.input.value)) % n;
       if (player.dataset.frame !== String(i)) {
-        ctx.drawImage(img, (i % cols) * (cw + gap), Math.floor(i / cols) * (cw + gap), cw, cw, 0, 0, cw, cw);
+        ctx.drawImage(
+          img,
+          (i % cols) * (cw + gap),
+          top + Math.floor(i / cols) * (cw + gap),
+          cw,
+          cw,
+          0,
+          0,
+          cw,
+          cw,
+        );
         player.dataset.frame = String(i);
         player.dataset.shown = String(Number(player.dataset.shown ?? '0') + 1);
       }
