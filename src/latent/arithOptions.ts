@@ -3,7 +3,7 @@ import { ArgumentError } from '../core/errors.js';
 import type { VerbSpec } from '../core/options.js';
 import { type RgbImage, writePng } from '../formats/image.js';
 import type { GanModel } from '../models/ganModel.js';
-import { readClassifierBundle } from '../models/classifier/bundle.js';
+import { readClassifierBundle } from '../models/io/classifierBundle.js';
 import { expressionNames, latentExpression } from './arithmetic.js';
 import { applyAttribute, attributeVector, type ClassMeans, classMeans } from './attributes.js';
 import { saveLatent } from './file.js';

@@ -4,7 +4,7 @@ import { ArgumentError } from '../core/errors.js';
 import type { VerbSpec } from '../core/options.js';
 import { type RgbImage, writePng } from '../formats/image.js';
 import type { GanModel } from '../models/ganModel.js';
-import { readClassifierBundle } from '../models/classifier/bundle.js';
+import { readClassifierBundle } from '../models/io/classifierBundle.js';
 import { saveLatent } from './file.js';
 import { imagesOf, type Progress, renderFrames, sideBySide } from './figure.js';
 import type { ModelFacts } from './generate.js';
