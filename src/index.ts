@@ -100,6 +100,50 @@ export { readDirections, type ReadDirectionsOptions, writeDirections } from './d
 export { readScores, type ScoreTable } from './directions/scores.js';
 export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, evaluateDirections } from './directions/evaluate.js';
 export { withMeasuredSigma } from './directions/sigma.js';
+export {
+  CONDITIONAL_SPEC,
+  type ConditionalRunOptions,
+  DIRECTIONS_INFO_SPEC,
+  type DirectionModelFacts,
+  type DirectionsInfoOptions,
+  formatLayerRows,
+  GANSPACE_SPEC,
+  type GanspaceRunOptions,
+  INTERFACEGAN_SPEC,
+  type InterfaceganMethod,
+  type InterfaceganMode,
+  type InterfaceganRunOptions,
+  JACOBIAN_SPEC,
+  type JacobianRunOptions,
+  parseLayerRows,
+  resolveConditionalOptions,
+  resolveDirectionsInfoOptions,
+  resolveGanspaceOptions,
+  resolveInterfaceganOptions,
+  resolveJacobianOptions,
+  resolveSefaOptions,
+  SEFA_SPEC,
+  type SefaRunOptions,
+} from './directions/discoverOptions.js';
+export {
+  type Discovered,
+  discoverConditional,
+  discoverGanspace,
+  type DiscoverHooks,
+  discoverInterfacegan,
+  discoverJacobian,
+  discoverSefa,
+  directionModelFacts,
+  parseClassAttributes,
+} from './directions/discover.js';
+export {
+  DIRECTIONS_EVAL_SPEC,
+  type DirectionsEvalOptions,
+  type DirectionsEvalResult,
+  evaluateDirectionFile,
+  preservationRecord,
+  resolveDirectionsEvalOptions,
+} from './directions/evalVerb.js';
 export { MEASURE_HELP, MEASURE_NAMES, type MeasureName, measureImages, measureInk } from './directions/measures.js';
 export { type RidgeDirection, ridgeDirection, type RidgeOptions } from './directions/ridge.js';
 export { type AttributeMethod, type AttributeSpec, attributeDirections, type KeepSpec, parseAttributeSpecs, type ScoredAttribute, scoreChunk } from './directions/attributes.js';
