@@ -180,6 +180,32 @@ describe('studio actions = their recorded CLI commands, byte for byte', () => {
     }
   });
 
+  // every discovery method of the studio's directions panel: the job's file and the recorded command's, byte for byte
+  const discoveries = [
+    { method: 'sefa', components: 5, num: 300 },
+    { method: 'ganspace', components: 4, num: 400 },
+    { method: 'interfacegan', num: 200 },
+  ] as const;
+  for (const d of discoveries) {
+    it(`directions discovery ${d.method} job = directions ${d.method}: identical direction file`, async () => {
+      const res = await studio.app.inject({
+        method: 'POST',
+        url: '/api/jobs/directions',
+        payload: { model: SG2, ...d },
+      });
+      expect(res.statusCode).toBe(202);
+      const rec = await studio.jobs.wait((res.json() as JobRecord).id);
+      expect([rec.state, rec.error]).toEqual(['done', undefined]);
+      expect(rec.command).toMatch(new RegExp(`^npx latentlab directions ${d.method} --model models/fmnist-stylegan2 `));
+      const job = JSON.parse(await readFile(join(workspace, 'jobs', rec.id, 'job.json'), 'utf8')) as JobRecord;
+      expect(job.command).toBe(rec.command);
+      const file = join(out, `${d.method}.safetensors`);
+      await runRecorded(rec.command!, { out: file });
+      const [a, b] = await Promise.all([bytes(file), bytes(join(workspace, 'jobs', rec.id, 'directions.safetensors'))]);
+      expect(a.equals(b)).toBe(true);
+    });
+  }
+
   // every space, optimiser and loss of the studio's menus appears; few steps keep it quick (each CLI run
   // is a fresh process). The L-BFGS case in W (the studio's broken case of issue 14) runs 30 iterations.
   const projections = [

@@ -3,14 +3,27 @@
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
+  CONDITIONAL_SPEC,
+  DIRECTIONS_EVAL_SPEC,
+  type DirectionModelFacts,
   formatOptionArgs,
+  GANSPACE_SPEC,
+  INTERFACEGAN_SPEC,
+  JACOBIAN_SPEC,
   GENERATE_SPEC,
   type ModelFacts,
   parseOptionArgs,
   PROJECT_SPEC,
   RandomState,
   RENDER_SPEC,
+  resolveConditionalOptions,
+  resolveDirectionsEvalOptions,
+  resolveGanspaceOptions,
   resolveGenerateOptions,
+  resolveInterfaceganOptions,
+  resolveJacobianOptions,
+  resolveSefaOptions,
+  SEFA_SPEC,
   resolveProjectOptions,
   resolveRenderOptions,
   shellJoin,
@@ -156,6 +169,131 @@ describe('formatArgs -> parseArgs resolves back to the same options', () => {
       );
       roundTrip(PROJECT_SPEC, o, (p) => resolveProjectOptions(p, model));
     }
+  });
+});
+
+const DSG2: DirectionModelFacts = { ...SG2, zDim: 64, wDim: 32 };
+const DZ: DirectionModelFacts = { ...DCGAN, zDim: 100, wDim: null };
+const rows = () => pick([null, [0, 4], [2, 3], [5, 6]] as const);
+
+describe('directions: formatArgs -> parseArgs resolves back (every subverb, every interfacegan input)', () => {
+  it('ganspace, sefa, jacobian', () => {
+    for (let i = 0; i < CASES; i++) {
+      const g = resolveGanspaceOptions(
+        {
+          model: path(),
+          num: maybe(() => 2 + int(200_000)),
+          seedStart: maybe(() => int(1000)),
+          components: maybe(() => 1 + int(100)),
+          space: maybe(() => pick(['w', 'z'] as const)),
+          out: path(),
+        },
+        DSG2,
+      );
+      roundTrip(GANSPACE_SPEC, g, (p) => resolveGanspaceOptions(p, DSG2));
+      const s = resolveSefaOptions(
+        {
+          model: path(),
+          preset: maybe(() => pick(['genforce', 'rosinality'] as const)),
+          layers: maybe(rows),
+          include: maybe(() => pick([null, 'conv', 'conv+torgb', 'conv+first-torgb', 'conv+last-torgb'] as const)),
+          normalize: maybe(() => pick([null, true, false])),
+          components: maybe(() => 1 + int(40)),
+          sigmaSamples: maybe(() => pick([0, 2, 500, 10_000])),
+          out: path(),
+        },
+        DSG2,
+      );
+      roundTrip(SEFA_SPEC, s, (p) => resolveSefaOptions(p, DSG2));
+      const fromFile = int(2) === 0;
+      const j = resolveJacobianOptions(
+        {
+          model: path(),
+          ...(fromFile ? { latent: path() } : { seed: maybe(() => int(99)), trunc: maybe(() => pick([0.5, 1, -0.25])) }),
+          layers: maybe(rows),
+          components: maybe(() => 1 + int(32)),
+          iterations: maybe(() => 1 + int(80)),
+          sigmaSamples: maybe(() => pick([0, 2, 500])),
+          out: path(),
+        },
+        DSG2,
+      );
+      roundTrip(JACOBIAN_SPEC, j, (p) => resolveJacobianOptions(p, DSG2));
+    }
+  });
+
+  it('interfacegan: classes, attribute knobs (svm, ridge, gradient; --keep), --codes with --scores, seed scores', () => {
+    for (let i = 0; i < CASES; i++) {
+      const mode = pick(['classes', 'attributes', 'codes', 'seed-scores'] as const);
+      const method =
+        mode === 'classes' || mode === 'codes'
+          ? 'svm'
+          : mode === 'attributes'
+            ? pick(['svm', 'ridge', 'gradient'] as const)
+            : pick(['svm', 'ridge'] as const);
+      const sampling = mode === 'classes' || mode === 'attributes';
+      const p = {
+        ...(mode === 'codes' ? { codes: path(), scores: path() } : { model: path() }),
+        ...(mode === 'seed-scores' ? { scores: path(), keep: maybe(() => pick(['none', 'darkness', 'a,b'])) } : {}),
+        ...(sampling ? { classifier: path(), num: maybe(() => 100 + int(30_000)), seedStart: maybe(() => int(9)) } : {}),
+        ...(mode === 'classes' ? { attributes: maybe(() => pick(['all', 'Trouser,shoes=Sandal+Sneaker', "it's,1"])) } : {}),
+        ...(mode === 'attributes'
+          ? { attribute: pick(['brightness', 'width,logit:Bag']), keep: maybe(() => pick(['class', 'none', 'class,width', 'ink'])) }
+          : {}),
+        ...(mode === 'attributes' || mode === 'seed-scores' ? { method: maybe(() => method) ?? (method === 'svm' ? undefined : method) } : {}),
+        ...(mode !== 'codes' && method !== 'gradient' ? { space: maybe(() => pick(['w', 'z'] as const)) } : {}),
+        ...(sampling && method !== 'gradient' ? { trunc: maybe(() => pick([0.5, 1, 0.7])) } : {}),
+        ...(method === 'svm' ? { ratio: maybe(() => pick([0.02, 0.1, 0.25])), svmC: maybe(() => pick([1, 0.5, 10])) } : {}),
+        ...(method !== 'gradient' ? { split: maybe(() => pick([0.7, 0.5, 0.9])) } : {}),
+        ...(method === 'ridge' ? { alpha: maybe(() => pick([0.001, 0.1])) } : {}),
+        ...(method === 'gradient' ? { epsilon: maybe(() => pick([0.5, 0.25])) } : {}),
+        out: path(),
+      };
+      const o = resolveInterfaceganOptions(p, DSG2);
+      expect(o.mode).toBe(mode);
+      roundTrip(INTERFACEGAN_SPEC, o, (q) => resolveInterfaceganOptions(q, DSG2));
+    }
+  });
+
+  it('conditional and eval', () => {
+    for (let i = 0; i < CASES; i++) {
+      const withModel = int(2) === 0;
+      const c = resolveConditionalOptions({
+        primary: pick(['d.safetensors#Trouser', "it's.npz#2", 'x']),
+        condition: Array.from({ length: 1 + int(3) }, () => pick(['d.safetensors#Bag', 'a b.npy#0', 'x#1'])),
+        ...(withModel ? { model: path(), sigmaSamples: maybe(() => 2 + int(20_000)) } : {}),
+        out: path(),
+      });
+      roundTrip(CONDITIONAL_SPEC, c, (p) => resolveConditionalOptions(p));
+      const withClassifier = int(2) === 0;
+      const e = resolveDirectionsEvalOptions({
+        model: path(),
+        directions: pick(['d.safetensors', 'a b/c.npz']),
+        ...(withClassifier
+          ? { classifier: path(), judge: maybe(path), strength: maybe(() => pick([2, 1.5, -1])) }
+          : { judge: path() }),
+        components: maybe(() => pick([null, ['Trouser'], ['0', 'Bag', 'pc3']])),
+        num: maybe(() => 2 + int(500)),
+        seedStart: maybe(() => int(2_000_000)),
+        strengths: maybe(() => pick([[1, 2], [2], [-1, 0.5, 3]])),
+        units: maybe(() => pick([null, 'sigma', 'distance'] as const)),
+        layers: maybe(rows),
+        trunc: maybe(() => pick([1, 0.7])),
+        json: maybe(() => pick([null, path()])),
+      });
+      roundTrip(DIRECTIONS_EVAL_SPEC, e, (p) => resolveDirectionsEvalOptions(p));
+    }
+  });
+
+  it('refuses what does not apply, by flag name', () => {
+    const base = { model: 'm', classifier: 'c', out: 'o.safetensors' };
+    expect(() => resolveInterfaceganOptions({ ...base, epsilon: 0.3 }, DSG2)).toThrow(/--epsilon applies to --method gradient/);
+    expect(() => resolveInterfaceganOptions({ ...base, method: 'ridge' }, DSG2)).toThrow(/--method ridge applies to attribute knobs/);
+    expect(() => resolveInterfaceganOptions({ codes: 'c.npy', out: 'o' }, null)).toThrow(/--codes needs --scores/);
+    expect(() => resolveInterfaceganOptions({ model: 'm', scores: 's.csv', keep: 'class', out: 'o' }, DSG2)).toThrow(/--keep class needs --attribute/);
+    expect(() => resolveSefaOptions({ model: 'm', out: 'o' }, DZ)).toThrow(/needs a W space/);
+    expect(resolveGanspaceOptions({ model: 'm', out: 'o' }, DSG2).components).toBe(32);
+    expect(resolveInterfaceganOptions({ ...base, attribute: 'ink' }, DSG2).keep).toBe('class');
   });
 });
 
