@@ -161,6 +161,20 @@ export { encodeGraph, initEncoderWeights } from './inversion/encoderNetwork.js';
 export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';
+export {
+  ENCODE_DEFAULT_PATHS,
+  ENCODE_SPEC,
+  type EncodeRunOptions,
+  encodingKey,
+  resolveEncodeOptions,
+} from './inversion/encodeOptions.js';
+export {
+  type EncodeHooks,
+  type EncodeReport,
+  type EncodeResult,
+  encodeFiles,
+  meanMetrics,
+} from './inversion/encodeFiles.js';
 export { encodeAndProject, HYBRID_DEFAULTS, type HybridOptions, type HybridResult } from './inversion/hybrid.js';
 
 // verbs: one resolved-options entry point each (STYLE.md "One verb, one entry point")
