@@ -206,6 +206,30 @@ describe('studio actions = their recorded CLI commands, byte for byte', () => {
     });
   }
 
+  it('hybrid projection (encoder init) = encode && project: identical encoder latent and projection', async () => {
+    const res = await studio.app.inject({
+      method: 'POST',
+      url: '/api/jobs/project',
+      payload: { model: SG2, image: target, seed: 5, space: 'w+', init: 'encoder', steps: 3 },
+    });
+    expect(res.statusCode).toBe(202);
+    const rec = await studio.jobs.wait((res.json() as JobRecord).id);
+    expect([rec.state, rec.error]).toEqual(['done', undefined]);
+    const [encodeCmd, projectCmd] = rec.command!.split(' && ');
+    expect(encodeCmd).toMatch(/^npx latentlab encode --outdir out\/encode /);
+    const name = basename(target, extname(target));
+    const enc = join(out, 'hybrid-encode');
+    const dir = join(out, 'hybrid-project');
+    await runRecorded(encodeCmd, { outdir: enc });
+    await runRecorded(projectCmd, { outdir: dir, init: join(enc, `${name}.latent.safetensors`) });
+    const jobDir = join(workspace, 'jobs', rec.id);
+    const pairs = [
+      [join(enc, `${name}.latent.safetensors`), join(jobDir, 'encode', `${name}.latent.safetensors`)],
+      [join(dir, `${name}.latent.safetensors`), join(jobDir, 'projected.latent.safetensors')],
+    ];
+    for (const [a, b] of pairs) expect((await bytes(a)).equals(await bytes(b)), a).toBe(true);
+  });
+
   // every space, optimiser and loss of the studio's menus appears; few steps keep it quick (each CLI run
   // is a fresh process). The L-BFGS case in W (the studio's broken case of issue 14) runs 30 iterations.
   const projections = [
