@@ -56,6 +56,7 @@ export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
 export { loadModel, type LoadOptions } from './models/io/loadModel.js';
 export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './models/io/bundle.js';
 export { IMPORT_SPEC, type ImportOptions, importModel, resolveImportOptions } from './models/io/importVerb.js';
+export { EXPORT_SPEC, type ExportOptions, resolveExportOptions } from './models/io/exportOptions.js';
 export { exportOnnx, type ExportedGraph, type ExportOnnxOptions, type ExportedNoise, NOISE_CONST_FILE, type OnnxExport } from './models/io/onnxExport.js';
 export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
 export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, loadTorchFile, loadNvidiaPickle } from './formats/files.js';

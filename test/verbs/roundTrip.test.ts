@@ -5,6 +5,9 @@ import {
   canonicalJson,
   CONDITIONAL_SPEC,
   DIRECTIONS_EVAL_SPEC,
+  ENCODE_SPEC,
+  EXPORT_SPEC,
+  IMPORT_SPEC,
   type DirectionModelFacts,
   formatOptionArgs,
   GANSPACE_SPEC,
@@ -18,6 +21,9 @@ import {
   RENDER_SPEC,
   resolveConditionalOptions,
   resolveDirectionsEvalOptions,
+  resolveEncodeOptions,
+  resolveExportOptions,
+  resolveImportOptions,
   resolveGanspaceOptions,
   resolveGenerateOptions,
   resolveInterfaceganOptions,
@@ -294,6 +300,55 @@ describe('directions: formatArgs -> parseArgs resolves back (every subverb, ever
     expect(() => resolveSefaOptions({ model: 'm', out: 'o' }, DZ)).toThrow(/needs a W space/);
     expect(resolveGanspaceOptions({ model: 'm', out: 'o' }, DSG2).components).toBe(32);
     expect(resolveInterfaceganOptions({ ...base, attribute: 'ink' }, DSG2).keep).toBe('class');
+  });
+});
+
+describe('encode, import, export: formatArgs -> parseArgs resolves back', () => {
+  it('encode (encoder alone and the hybrid), import, export (--onnx and --web)', () => {
+    for (let i = 0; i < CASES; i++) {
+      const model = pick([SG2, { ...COND, architecture: 'stylegan2' }]);
+      const hybrid = int(2) === 0;
+      const classifier = pick(['none', 'models/fmnist-classifier', path()]);
+      const e = resolveEncodeOptions(
+        {
+          inputs: Array.from({ length: 1 + int(3) }, path),
+          outdir: path(),
+          encoder: maybe(path),
+          model: maybe(path),
+          classifier,
+          ...(hybrid
+            ? {
+                steps: 1 + int(300),
+                lr: maybe(() => pick([0.1, 0.03])),
+                featureWeight: maybe(() => (classifier === 'none' ? 0 : pick([0, 0.05]))),
+              }
+            : {}),
+          upscale: maybe(() => 1 + int(8)),
+          batch: maybe(() => 1 + int(32)),
+          force: maybe(() => int(2) === 0),
+        },
+        model,
+      );
+      roundTrip(ENCODE_SPEC, e, (p) => resolveEncodeOptions(p, model));
+      const im = resolveImportOptions({
+        file: path(),
+        out: pick(['models/x', '/tmp/a b/m']),
+        network: maybe(() => pick([null, 'G', 'g_ema'])),
+        discriminator: maybe(() => pick([null, 'netD.pth'])),
+        name: maybe(() => pick(['x', 'other name'])),
+        fp16: maybe(() => int(2) === 0),
+      });
+      roundTrip(IMPORT_SPEC, im, (p) => resolveImportOptions(p));
+      const web = int(2) === 0;
+      const ex = resolveExportOptions({
+        model: path(),
+        ...(web
+          ? { web: path(), directions: maybe(() => pick([[], ['a.safetensors'], ['a b.npz', 'c.npy']])), wasmOnly: maybe(() => int(2) === 0) }
+          : { onnx: path(), batch: maybe(() => 1 + int(8)) }),
+        fp16: maybe(() => int(2) === 0),
+      });
+      roundTrip(EXPORT_SPEC, ex, (p) => resolveExportOptions(p));
+    }
   });
 });
 
