@@ -76,6 +76,7 @@ export { classify, logSoftmax, softmax } from './models/classifier/network.js';
 export { predict, type Predictions } from './models/classifier/predict.js';
 export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './metrics/fcd.js';
 export { generatedImages } from './metrics/generated.js';
+export { FCD_SPEC, type FcdOptions, type FcdRun, measureFcd, resolveFcdOptions } from './metrics/fcdVerb.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
 

@@ -7,6 +7,7 @@ import {
   DIRECTIONS_EVAL_SPEC,
   ENCODE_SPEC,
   EXPORT_SPEC,
+  FCD_SPEC,
   IMPORT_SPEC,
   type DirectionModelFacts,
   formatOptionArgs,
@@ -23,6 +24,7 @@ import {
   resolveDirectionsEvalOptions,
   resolveEncodeOptions,
   resolveExportOptions,
+  resolveFcdOptions,
   resolveImportOptions,
   resolveGanspaceOptions,
   resolveGenerateOptions,
@@ -348,6 +350,19 @@ describe('encode, import, export: formatArgs -> parseArgs resolves back', () => 
         fp16: maybe(() => int(2) === 0),
       });
       roundTrip(EXPORT_SPEC, ex, (p) => resolveExportOptions(p));
+      const f = resolveFcdOptions({
+        model: path(),
+        classifier: path(),
+        num: maybe(() => 2 + int(50_000)),
+        data: maybe(() => pick(['fashion-mnist', 'data/train', 'a b'])),
+        refNum: maybe(() => pick([null, 2, 300])),
+        trunc: maybe(() => pick([1, 0.7])),
+        seedStart: maybe(() => int(9)),
+        noiseMode: maybe(() => pick(['const', 'random', 'none'] as const)),
+        batch: maybe(() => 1 + int(200)),
+        json: maybe(() => pick([null, path()])),
+      });
+      roundTrip(FCD_SPEC, f, (p) => resolveFcdOptions(p));
     }
   });
 });
