@@ -16,10 +16,10 @@ import type {
   ConditionalRunOptions,
   DirectionModelFacts,
   GanspaceRunOptions,
-  InterfaceganRunOptions,
   JacobianRunOptions,
   SefaRunOptions,
 } from './discoverOptions.js';
+import type { InterfaceganRunOptions } from './interfaceganOptions.js';
 import { readDirections, writeDirections } from './files.js';
 import { ganspace } from './ganspace.js';
 import { type Attribute, boundarySet, interfacegan } from './interfacegan.js';
