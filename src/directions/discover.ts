@@ -293,6 +293,8 @@ export async function discoverInterfacegan(o: InterfaceganRunOptions, hooks: Dis
             num: o.num!,
             firstSeed: o.seedStart!,
             epsilon: o.epsilon!,
+            // null: knobRows' default (the rows after the coarse styles); 'all': every row
+            ...(o.layers === null ? {} : { layers: o.layers === 'all' ? null : [o.layers[0], o.layers[1]] }),
             keepClasses: keep.classes,
             keepAttributes: keep.attributes,
             onProgress,

@@ -15,6 +15,7 @@ import {
   trunc,
   where,
 } from './discoverOptions.js';
+import { formatLayerRows, parseLayerRows } from './discoverOptions.js';
 import { MEASURE_NAMES } from './measures.js';
 
 // ---- interfacegan (class boundaries, attribute knobs, score files) ----
@@ -31,9 +32,11 @@ export interface InterfaceganRunOptions {
   readonly attributes: string | null;
   /** attributes: the knobs (measures, logit:CLASS). */
   readonly attribute: string | null;
-  /** svm for classes and --codes; knobs and seed scores: svm | ridge (| gradient for knobs). */
-  readonly method: InterfaceganMethod;
+  /** Knobs: gradient (default) | svm | ridge; seed scores: svm (default) | ridge; null: class boundaries and --codes (SVM). */
+  readonly method: InterfaceganMethod | null;
   readonly epsilon: number | null;
+  /** gradient: ws rows the knob edits, 'all', or null for the library's default (the rows after the 4²–8² convs). */
+  readonly layers: readonly [number, number] | 'all' | null;
   /** What the knobs keep ('class', attribute or column names, 'none'); null: nothing. */
   readonly keep: string | null;
   readonly alpha: number | null;
@@ -73,9 +76,18 @@ export const INTERFACEGAN_SPEC: VerbSpec = {
       key: 'method',
       flag: 'method',
       kind: 'string',
-      help: 'attribute knobs: svm (InterFaceGAN: top/bottom --ratio, linear SVM) | ridge (regression on every sample) | gradient (mean attribute gradient through the generator, W only)',
-      default: 'svm',
+      help: 'attribute knobs: gradient (mean attribute gradient through the generator, W only) | svm (InterFaceGAN: top/bottom --ratio, linear SVM) | ridge (regression on every sample)',
+      defaultText: 'gradient with --attribute, svm with --scores',
       choices: ['svm', 'ridge', 'gradient'],
+    },
+    {
+      key: 'layers',
+      flag: 'layers',
+      kind: 'custom',
+      help: "gradient method: ws rows the knob edits, inclusive (e.g. 3-7), or 'all'",
+      defaultText: 'the rows after the 4²–8² convs, which decide the garment',
+      parse: (t) => (t.trim() === 'all' ? 'all' : parseLayerRows(t)),
+      format: (v) => (v === 'all' ? 'all' : formatLayerRows(v)),
     },
     { key: 'epsilon', flag: 'epsilon', kind: 'number', help: 'gradient method: central-difference half-width in W units', default: 0.5 },
     {
@@ -124,13 +136,15 @@ export function resolveInterfaceganOptions(p: Partial<InterfaceganRunOptions>, m
   if (!sampling) refuse({ classifier: p.classifier, 'seed-start': p.seedStart, num: p.num, trunc: p.trunc }, w, 'when sampling (not with --scores)');
   if (mode === 'codes') refuse({ model: p.model, space: p.space }, w, 'without --codes (the codes file names its space)');
   const knobs = mode === 'attributes' || mode === 'seed-scores';
-  const method = p.method ?? 'svm';
-  if (!['svm', 'ridge', 'gradient'].includes(method))
-    throw new ArgumentError(`${w}: --method must be svm, ridge or gradient, got '${method}'`);
-  if (!knobs && method !== 'svm') throw new ArgumentError(`${w}: --method ${method} applies to attribute knobs (--attribute or --scores)`);
+  if (p.method !== undefined && p.method !== null && !['svm', 'ridge', 'gradient'].includes(p.method))
+    throw new ArgumentError(`${w}: --method must be svm, ridge or gradient, got '${p.method}'`);
+  if (!knobs && p.method !== undefined && p.method !== null && p.method !== 'svm')
+    throw new ArgumentError(`${w}: --method ${p.method} applies to attribute knobs (--attribute or --scores)`);
+  const chosen: InterfaceganMethod | null = knobs ? (p.method ?? (mode === 'attributes' ? 'gradient' : 'svm')) : null;
+  const method: InterfaceganMethod = chosen ?? 'svm';
   if (mode === 'seed-scores' && method === 'gradient')
     throw new ArgumentError(`${w}: --method gradient measures attributes on images; with --scores use svm or ridge`);
-  if (method !== 'gradient') refuse({ epsilon: p.epsilon }, w, 'to --method gradient');
+  if (method !== 'gradient') refuse({ epsilon: p.epsilon, layers: p.layers }, w, 'to --method gradient');
   if (method !== 'ridge') refuse({ alpha: p.alpha }, w, 'to --method ridge');
   if (method !== 'svm') refuse({ ratio: p.ratio, 'svm-c': p.svmC }, w, 'to --method svm');
   if (method === 'gradient') refuse({ split: p.split, trunc: p.trunc }, w, 'to --method svm and ridge');
@@ -152,8 +166,9 @@ export function resolveInterfaceganOptions(p: Partial<InterfaceganRunOptions>, m
     classifier: sampling ? required(p.classifier, 'classifier', w, ' (it labels the samples)') : null,
     attributes: mode === 'classes' ? (p.attributes ?? 'all') : null,
     attribute,
-    method,
+    method: chosen,
     epsilon: method === 'gradient' ? finite(p.epsilon ?? 0.5, 'epsilon', w) : null,
+    layers: method === 'gradient' ? (p.layers ?? null) : null,
     keep,
     alpha: method === 'ridge' ? finite(p.alpha ?? 0.001, 'alpha', w) : null,
     space: s,

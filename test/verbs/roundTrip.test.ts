@@ -248,13 +248,17 @@ describe('directions: formatArgs -> parseArgs resolves back (every subverb, ever
         ...(mode === 'attributes'
           ? { attribute: pick(['brightness', 'width,logit:Bag']), keep: maybe(() => pick(['class', 'none', 'class,width', 'ink'])) }
           : {}),
-        ...(mode === 'attributes' || mode === 'seed-scores' ? { method: maybe(() => method) ?? (method === 'svm' ? undefined : method) } : {}),
+        ...(mode === 'attributes' || mode === 'seed-scores'
+          ? { method: method === (mode === 'attributes' ? 'gradient' : 'svm') ? maybe(() => method) : method }
+          : {}),
         ...(mode !== 'codes' && method !== 'gradient' ? { space: maybe(() => pick(['w', 'z'] as const)) } : {}),
         ...(sampling && method !== 'gradient' ? { trunc: maybe(() => pick([0.5, 1, 0.7])) } : {}),
         ...(method === 'svm' ? { ratio: maybe(() => pick([0.02, 0.1, 0.25])), svmC: maybe(() => pick([1, 0.5, 10])) } : {}),
         ...(method !== 'gradient' ? { split: maybe(() => pick([0.7, 0.5, 0.9])) } : {}),
         ...(method === 'ridge' ? { alpha: maybe(() => pick([0.001, 0.1])) } : {}),
-        ...(method === 'gradient' ? { epsilon: maybe(() => pick([0.5, 0.25])) } : {}),
+        ...(method === 'gradient'
+          ? { epsilon: maybe(() => pick([0.5, 0.25])), layers: maybe(() => pick([null, 'all', [3, 8], [0, 1]] as const)) }
+          : {}),
         out: path(),
       };
       const o = resolveInterfaceganOptions(p, DSG2);
