@@ -149,6 +149,11 @@ export {
   preservationRecord,
   resolveDirectionsEvalOptions,
 } from './directions/evalVerb.js';
+// the halves of interfacegan / ganspace / generatorFcd that a sharded run (jobs/queue) computes apart and joins
+export { fitInterfacegan, type InterfaceganFitOptions } from './directions/interfacegan.js';
+export { LABEL_CHUNK, labelSeedRange } from './directions/labelled.js';
+export { GANSPACE_CHUNK, ganspaceFromCovariance, ganspaceMoments, type Moments, momentsOf } from './directions/ganspace.js';
+export { type GeneratedFeatures, generatedFeatures, generatorFcdFromFeatures } from './metrics/generatorFcd.js';
 export { MEASURE_HELP, MEASURE_NAMES, type MeasureName, measureImages, measureInk } from './directions/measures.js';
 export { type RidgeDirection, ridgeDirection, type RidgeOptions } from './directions/ridge.js';
 export { type AttributeMethod, type AttributeSpec, attributeDirections, type KeepSpec, parseAttributeSpecs, type ScoredAttribute, scoreChunk } from './directions/attributes.js';

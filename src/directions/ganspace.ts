@@ -6,10 +6,41 @@ import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ } from '../models/generate.js';
 import { type DirectionSet, makeDirectionSet } from './direction.js';
 
+/** A block of samples summarised exactly: its count, mean, and scatter Σ(x − mean)(x − mean)ᵀ (upper triangle, row-major). */
+export interface Moments {
+  count: number;
+  mean: Float64Array;
+  scatter: Float64Array;
+}
+
+/** The moments of the rows of x [n, dim], in float64. */
+export function momentsOf(x: Tensor, dim: number): Moments {
+  const d = dim;
+  if (x.rank !== 2 || x.shape[1] !== d) throw new ShapeError(`covariance: samples must be [N, ${d}], got ${formatShape(x.shape)}`);
+  const nb = x.shape[0];
+  const data = x.toFloat64().data;
+  const mean = new Float64Array(d);
+  const scatter = new Float64Array(d * d);
+  if (!nb) return { count: 0, mean, scatter };
+  for (let i = 0; i < nb; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= nb;
+  const c = new Float64Array(d);
+  for (let i = 0; i < nb; i++) {
+    for (let j = 0; j < d; j++) c[j] = data[i * d + j] - mean[j];
+    for (let p = 0; p < d; p++) {
+      const cp = c[p];
+      const row = p * d;
+      for (let q = p; q < d; q++) scatter[row + q] += cp * c[q];
+    }
+  }
+  return { count: nb, mean, scatter };
+}
+
 /**
- * Streaming mean and scatter matrix in float64, merged chunk by chunk with Chan et al.'s pairwise
+ * Streaming mean and scatter matrix in float64, merged block by block with Chan et al.'s pairwise
  * update (M2 = M2a + M2b + δδᵀ·na·nb/n), so 100k samples never sit in memory and the sums do not
- * lose the small variances to cancellation the way Σxxᵀ − n·μμᵀ would.
+ * lose the small variances to cancellation the way Σxxᵀ − n·μμᵀ would. Merging the same blocks in the
+ * same order gives the same bits, wherever each block's moments were computed (a sharded run).
  */
 export class StreamingCovariance {
   count = 0;
@@ -23,31 +54,24 @@ export class StreamingCovariance {
 
   /** Adds the rows of x [n, dim]. */
   add(x: Tensor): void {
+    this.merge(momentsOf(x, this.dim));
+  }
+
+  /** Adds a block's moments. */
+  merge(m: Moments): void {
     const d = this.dim;
-    if (x.rank !== 2 || x.shape[1] !== d) throw new ShapeError(`covariance: samples must be [N, ${d}], got ${formatShape(x.shape)}`);
-    const nb = x.shape[0];
+    if (m.mean.length !== d || m.scatter.length !== d * d)
+      throw new ShapeError(`covariance: moments of dimension ${m.mean.length} (scatter ${m.scatter.length} values) for a ${d}-d accumulator`);
+    const nb = m.count;
     if (!nb) return;
-    const data = x.toFloat64().data;
-    const mb = new Float64Array(d);
-    for (let i = 0; i < nb; i++) for (let j = 0; j < d; j++) mb[j] += data[i * d + j];
-    for (let j = 0; j < d; j++) mb[j] /= nb;
-    const c = new Float64Array(d);
-    for (let i = 0; i < nb; i++) {
-      for (let j = 0; j < d; j++) c[j] = data[i * d + j] - mb[j];
-      for (let p = 0; p < d; p++) {
-        const cp = c[p];
-        const row = p * d;
-        for (let q = p; q < d; q++) this.scatter[row + q] += cp * c[q];
-      }
-    }
     const na = this.count;
     const n = na + nb;
     const f = (na * nb) / n;
     for (let p = 0; p < d; p++) {
-      const dp = mb[p] - this.mean[p];
-      for (let q = p; q < d; q++) this.scatter[p * d + q] += dp * (mb[q] - this.mean[q]) * f;
+      const dp = m.mean[p] - this.mean[p];
+      for (let q = p; q < d; q++) this.scatter[p * d + q] += m.scatter[p * d + q] + dp * (m.mean[q] - this.mean[q]) * f;
     }
-    for (let j = 0; j < d; j++) this.mean[j] += ((mb[j] - this.mean[j]) * nb) / n;
+    for (let j = 0; j < d; j++) this.mean[j] += ((m.mean[j] - this.mean[j]) * nb) / n;
     this.count = n;
   }
 
@@ -127,33 +151,54 @@ export async function ganspace(model: GanModel, o: GanspaceOptions = {}): Promis
   const num = o.num ?? 100_000;
   const firstSeed = o.firstSeed ?? 0;
   const space = o.space ?? 'w';
-  const chunk = o.chunk ?? 10_000;
-  const cfg = model.styleSpace();
-  if (cfg.cDim) throw new ArgumentError(`ganspace: ${model.name} is conditional; class-conditional PCA is not supported`);
-  const dim = space === 'w' ? cfg.wDim : cfg.zDim;
-  const k = o.components ?? Math.min(80, dim);
-  const cov = new StreamingCovariance(dim);
+  const chunk = o.chunk ?? GANSPACE_CHUNK;
+  const cov = new StreamingCovariance(ganspaceDim(model, space));
   for (let start = 0; start < num; start += chunk) {
     const count = Math.min(chunk, num - start);
-    const z = sampleZ(model, Array.from({ length: count }, (_, i) => firstSeed + start + i));
-    if (space === 'z') cov.add(z);
-    else {
-      const ws = await mapZ(model, z, { batchSize: Math.min(count, 1000) });
-      const w = Tensor.float32([count, dim]);
-      const stride = cfg.numWs * dim;
-      for (let i = 0; i < count; i++) w.data.set(ws.data.subarray(i * stride, i * stride + dim), i * dim);
-      cov.add(w);
-    }
+    cov.merge(await ganspaceMoments(model, space, firstSeed + start, count));
     o.onProgress?.(start + count, num);
   }
-  const pca = principalComponents(cov, k);
+  return ganspaceFromCovariance(cov, { num, firstSeed, space, components: o.components, model: { name: model.name, contentHash: model.manifest.contentHash } });
+}
+
+/** Samples per mapping round of ganspace: the blocks whose moments a sharded run computes apart. */
+export const GANSPACE_CHUNK = 10_000;
+
+/** The dimension of the space PCA runs in (and a refusal of conditional models). */
+export function ganspaceDim(model: GanModel, space: 'w' | 'z'): number {
+  const cfg = model.styleSpace();
+  if (cfg.cDim) throw new ArgumentError(`ganspace: ${model.name} is conditional; class-conditional PCA is not supported`);
+  return space === 'w' ? cfg.wDim : cfg.zDim;
+}
+
+/** The moments of one block: seeds firstSeed..firstSeed + count − 1, in W (mapped, untruncated) or Z. */
+export async function ganspaceMoments(model: GanModel, space: 'w' | 'z', firstSeed: number, count: number): Promise<Moments> {
+  const dim = ganspaceDim(model, space);
+  const z = sampleZ(model, Array.from({ length: count }, (_, i) => firstSeed + i));
+  if (space === 'z') return momentsOf(z, dim);
+  const ws = await mapZ(model, z, { batchSize: Math.min(count, 1000) });
+  const numWs = model.styleSpace().numWs;
+  const w = Tensor.float32([count, dim]);
+  const stride = numWs * dim;
+  for (let i = 0; i < count; i++) w.data.set(ws.data.subarray(i * stride, i * stride + dim), i * dim);
+  return momentsOf(w, dim);
+}
+
+/** The direction set of accumulated samples: ganspace's last step, also run on the merged blocks of a sharded run. */
+export function ganspaceFromCovariance(
+  cov: StreamingCovariance,
+  o: { num: number; firstSeed: number; space: 'w' | 'z'; components?: number; model: { name: string; contentHash: string } },
+): { set: DirectionSet; pca: PcaResult } {
+  const dim = cov.dim;
+  if (cov.count !== o.num) throw new ArgumentError(`ganspace: ${cov.count} samples accumulated, ${o.num} expected`);
+  const pca = principalComponents(cov, o.components ?? Math.min(80, dim));
   const set = makeDirectionSet(pca.components, {
-    space,
+    space: o.space,
     labels: pca.components.map((_, i) => `pc${i}`),
     sigma: pca.stdev,
     mean: Tensor.float32([dim], pca.mean),
-    model: { name: model.name, contentHash: model.manifest.contentHash },
-    provenance: { method: 'ganspace', samples: num, firstSeed, space, explainedVariance: pca.explained },
+    model: o.model,
+    provenance: { method: 'ganspace', samples: o.num, firstSeed: o.firstSeed, space: o.space, explainedVariance: pca.explained },
   });
   return { set, pca };
 }

@@ -169,12 +169,37 @@ export async function interfacegan(
   const samples = await sampleLabelled(model, classifier, { num, firstSeed: o.firstSeed, psi: o.psi, onProgress: o.onProgress });
   const codes = space === 'w' ? samples.w : samples.z;
   if (!codes) throw new ArgumentError(`InterFaceGAN: ${model.name} has no W space; use space 'z'`);
-  const scored = attributes.map((a) => ({ ...a, scores: a.scores ?? attributeScores(samples, a.classes ?? []) }));
-  const { set, boundaries } = boundarySet(codes, scored, {
+  const fit = fitInterfacegan(codes, samples, attributes, {
     ...o,
-    space,
     model: { name: model.name, contentHash: model.manifest.contentHash },
-    source: { samples: num, firstSeed: o.firstSeed ?? 0, psi: o.psi ?? 1, classifier: classifier.name, score: 'log p(attribute classes)' },
+    classifier: classifier.name,
   });
-  return { set, boundaries, samples };
+  return { ...fit, samples };
+}
+
+export interface InterfaceganFitOptions extends InterfaceganOptions {
+  model: { name: string; contentHash: string };
+  /** The labelling classifier's name (provenance). */
+  classifier: string;
+}
+
+/**
+ * The boundaries of labelled samples (codes [N, dim] of seeds firstSeed..; class log-probabilities [N, K]):
+ * the second half of `interfacegan`, also run on the samples of a sharded run joined in seed order.
+ */
+export function fitInterfacegan(
+  codes: Tensor,
+  labels: Pick<LabelledSamples, 'logProbs' | 'numClasses'>,
+  attributes: readonly Attribute[],
+  o: InterfaceganFitOptions,
+): { set: DirectionSet; boundaries: Boundary[] } {
+  const num = o.num ?? 20_000;
+  if (codes.rank !== 2 || codes.shape[0] !== num || labels.logProbs.length !== num * labels.numClasses)
+    throw new ShapeError(`InterFaceGAN: ${num} samples expected, got codes ${formatShape(codes.shape)} and ${labels.logProbs.length / labels.numClasses} labels`);
+  const scored = attributes.map((a) => ({ ...a, scores: a.scores ?? attributeScores(labels, a.classes ?? []) }));
+  return boundarySet(codes, scored, {
+    ...o,
+    space: o.space ?? 'w',
+    source: { samples: num, firstSeed: o.firstSeed ?? 0, psi: o.psi ?? 1, classifier: o.classifier, score: 'log p(attribute classes)' },
+  });
 }

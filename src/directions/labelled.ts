@@ -41,8 +41,20 @@ export interface LabelledSamples {
  * with the classifier's class log-probabilities. Memory stays at one chunk of images.
  */
 export async function sampleLabelled(model: GanModel, classifier: Classifier, o: LabelledSampleOptions): Promise<LabelledSamples> {
-  const { num, firstSeed = 0, psi = 1, chunk = 500 } = o;
-  if (!Number.isInteger(num) || num < 2) throw new ArgumentError(`labelled samples: num must be an integer >= 2, got ${num}`);
+  if (!Number.isInteger(o.num) || o.num < 2) throw new ArgumentError(`labelled samples: num must be an integer >= 2, got ${o.num}`);
+  return labelSeedRange(model, classifier, o);
+}
+
+/** Latents per generate + classify round of sampleLabelled: a shard of a run starts on a multiple of it. */
+export const LABEL_CHUNK = 500;
+
+/**
+ * sampleLabelled over any range of seeds (one latent or more): a shard of a distributed run. Ranges that
+ * start on a multiple of `chunk` from the run's first seed repeat the run's ONNX Runtime calls exactly.
+ */
+export async function labelSeedRange(model: GanModel, classifier: Classifier, o: LabelledSampleOptions): Promise<LabelledSamples> {
+  const { num, firstSeed = 0, psi = 1, chunk = LABEL_CHUNK } = o;
+  if (!Number.isInteger(num) || num < 1) throw new ArgumentError(`labelled samples: num must be a positive integer, got ${num}`);
   if (model.imgChannels !== classifier.config.inChannels)
     throw new ArgumentError(`${model.name} makes ${model.imgChannels}-channel images, ${classifier.name} reads ${classifier.config.inChannels}`);
   const k = classifier.config.numClasses;

@@ -107,7 +107,17 @@ export interface FcdRun {
 /** `latentlab metrics fcd`: FCD and class confidence of `num` generated images against the reference set. */
 export async function measureFcd(
   o: FcdOptions,
-  hooks: { onStart?: (line: string) => void; model?: GanModel; classifier?: Classifier } = {},
+  hooks: {
+    onStart?: (line: string) => void;
+    model?: GanModel;
+    classifier?: Classifier;
+    /** Computes the generated side elsewhere (e.g. sharded on a queue); same result as generatorFcd. */
+    generated?: (
+      classifier: Classifier,
+      reference: ReferenceStats,
+      run: { num: number; firstSeed: number; psi: number; noiseMode: NoiseMode; batchSize: number },
+    ) => Promise<GeneratorFcd>;
+  } = {},
 ): Promise<FcdRun> {
   const classifier = hooks.classifier ?? (await readClassifierBundle(o.classifier));
   const model = hooks.model ?? (await loadModel(o.model));
@@ -130,13 +140,10 @@ export async function measureFcd(
     `FCD: ${o.num} images of ${model.name} (psi ${o.trunc}) against ${limit} ${reference.name} images, features of ${classifier.name} (${classifier.featureDim}-d)`,
   );
   const refStats = await referenceStats(classifier, reference, reference.name, { batchSize: o.batch, limit });
-  const r = await generatorFcd(model, classifier, refStats, {
-    num: o.num,
-    firstSeed: o.seedStart,
-    psi: o.trunc,
-    noiseMode: o.noiseMode,
-    batchSize: o.batch,
-  });
+  const run = { num: o.num, firstSeed: o.seedStart, psi: o.trunc, noiseMode: o.noiseMode, batchSize: o.batch };
+  const r = hooks.generated
+    ? await hooks.generated(classifier, refStats, run)
+    : await generatorFcd(model, classifier, refStats, run);
   if (o.json) {
     const record = {
       metric: 'fcd',

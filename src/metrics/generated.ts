@@ -14,6 +14,12 @@ export interface GeneratedImagesOptions {
   noiseMode?: NoiseMode;
   /** Images per yielded batch (and per ORT call inside). Default 100. */
   batchSize?: number;
+  /**
+   * Index of the first image in the whole run (default 0): a shard of a sharded run generates images
+   * offset.. of seeds firstSeed + offset.., classes cycling from there. A shard whose offset is a
+   * multiple of batchSize repeats the single run's batches exactly.
+   */
+  offset?: number;
 }
 
 /**
@@ -26,13 +32,15 @@ export async function* generatedImages(
   model: GanModel,
   o: GeneratedImagesOptions,
 ): AsyncGenerator<Tensor<'float32'>> {
-  const { num, firstSeed = 0, psi = 1, batchSize = 100 } = o;
+  const { num, firstSeed = 0, psi = 1, batchSize = 100, offset = 0 } = o;
   if (!Number.isInteger(num) || num < 1)
     throw new ArgumentError(`generated images: num must be a positive integer, got ${num}`);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new ArgumentError(`generated images: batch size must be a positive integer, got ${batchSize}`);
-  for (let start = 0; start < num; start += batchSize) {
-    const count = Math.min(batchSize, num - start);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new ArgumentError(`generated images: offset must be a non-negative integer, got ${offset}`);
+  for (let start = offset; start < offset + num; start += batchSize) {
+    const count = Math.min(batchSize, offset + num - start);
     const seeds = Array.from({ length: count }, (_, i) => firstSeed + start + i);
     const z = sampleZ(model, seeds);
     let img: Tensor<'float32'>;

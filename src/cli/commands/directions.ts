@@ -7,7 +7,11 @@ import {
   discoverConditional,
   discoverInterfacegan,
   type GanModel,
+  ArgumentError,
   INTERFACEGAN_SPEC,
+  parseClassAttributes,
+  readClassifierBundle,
+  writeDirections,
   type InterfaceganRunOptions,
   loadModel,
   readDirections,
@@ -17,6 +21,7 @@ import {
 } from '../../index.js';
 import { type Command, type TableSubcommand, tableSubcommands } from '../command.js';
 import { reportAttributes, reportBoundaries } from './directionsAttributes.js';
+import { interfaceganFromQueue, QUEUE_TRANSPORT, queueFlagsOf } from './directionsQueue.js';
 import { evalSubcommand, ganspaceSubcommand, jacobianSubcommand, progressLines, reportDiscovered, sefaSubcommand } from './directionsMethods.js';
 
 const interfaceganSubcommand: TableSubcommand = {
@@ -24,11 +29,24 @@ const interfaceganSubcommand: TableSubcommand = {
   usage:
     'latentlab directions interfacegan --model M --classifier C --attributes "Trouser,Bag,shoes=Sandal+Sneaker" [--space w] [--num 20000] [--ratio 0.02] --out dirs.safetensors | --model M --classifier C --attribute brightness,width,logit:Sneaker [--method gradient|svm|ridge] [--layers 3-7|all] [--keep class|ATTR,...|none] --out knobs.safetensors | --codes codes.npy --scores scores.csv --out ... | --model M --scores seeds.csv (a seed column) --out ...',
   spec: INTERFACEGAN_SPEC,
-  async run(partial, out) {
+  transport: QUEUE_TRANSPORT('samples (rounded up to whole chunks of 500)', 1000),
+  async run(partial, out, transport) {
     const p = partial as Partial<InterfaceganRunOptions>;
     // the codes of --codes name their own space; every other input samples the model
     const model: GanModel | undefined = p.codes ? undefined : p.model ? await loadModel(p.model) : undefined;
     const o = resolveInterfaceganOptions(p, model ? directionModelFacts(model) : null);
+    if (transport.queue !== undefined) {
+      if (o.mode !== 'classes')
+        throw new ArgumentError('directions interfacegan --queue: only class boundaries are sharded; run without --queue');
+      const classifier = await readClassifierBundle(o.classifier!);
+      const attributes = parseClassAttributes(o.attributes!, classifier.labelNames);
+      const run = { ratio: o.ratio!, split: o.split!, svm: { c: o.svmC! }, num: o.num!, space: o.space!, firstSeed: o.seedStart!, psi: o.trunc! };
+      const set = await interfaceganFromQueue(queueFlagsOf(transport), model!, classifier, attributes, run, out);
+      await writeDirections(o.out, set);
+      reportBoundaries(set, out);
+      out(`wrote ${o.out}`);
+      return;
+    }
     const r = await discoverInterfacegan(o, {
       model,
       onInfo: out,

@@ -20,9 +20,11 @@ import {
   resolveSefaOptions,
   SEFA_SPEC,
   type SefaRunOptions,
+  writeDirections,
 } from '../../index.js';
 import type { TableSubcommand } from '../command.js';
 import { printAttributeEval } from './directionsAttributes.js';
+import { ganspaceFromQueue, QUEUE_TRANSPORT, queueFlagsOf } from './directionsQueue.js';
 
 /** Progress lines at most every 10 s (and at the end). */
 export function progressLines(out: (line: string) => void, what: string) {
@@ -52,9 +54,18 @@ export const ganspaceSubcommand: TableSubcommand = {
   summary: 'PCA of W (or Z) over many samples; components with their standard deviations (GANSpace)',
   usage: 'latentlab directions ganspace --model M [--num 100000] [--components 80] [--space w] --out pca.npz|pca.safetensors',
   spec: GANSPACE_SPEC,
-  async run(partial, out) {
+  transport: QUEUE_TRANSPORT('samples (rounded up to whole chunks of 10000)', 10_000),
+  async run(partial, out, transport) {
     const model = await loadModel(requireModelPath(partial, 'directions ganspace'));
     const o = resolveGanspaceOptions(partial as Partial<GanspaceRunOptions>, directionModelFacts(model));
+    if (transport.queue !== undefined) {
+      out(`GANSpace: PCA of ${o.num} ${o.space.toUpperCase()} samples of ${model.name}`);
+      const run = { num: o.num, space: o.space, firstSeed: o.seedStart, components: o.components };
+      const { set, pca } = await ganspaceFromQueue(queueFlagsOf(transport), model, run, out);
+      await writeDirections(o.out, set);
+      reportDiscovered({ set, values: pca.stdev, figure: 'std' }, o.out, out);
+      return;
+    }
     const r = await discoverGanspace(o, { model, onInfo: out, onProgress: progressLines(out, 'sampled') });
     reportDiscovered(r, o.out, out);
   },

@@ -68,6 +68,11 @@ export const editCommand: Command = {
     { name: 'delay', type: 'number', help: 'GIF milliseconds per frame', default: 150 },
     { name: 'save-latents', type: 'boolean', help: 'also write the edited latents (<label>.latent.safetensors)' },
     { name: 'outdir', type: 'string', help: 'output folder' },
+    {
+      name: 'queue',
+      type: 'string',
+      help: 'redis://HOST:PORT: one task per (sample, direction) strip for `latentlab worker`s; grids and GIFs written here (README: Scale out)',
+    },
   ],
   async run({ flags }, out) {
     const where = 'edit';
@@ -97,6 +102,9 @@ export const editCommand: Command = {
           noiseMode: noiseMode as NoiseMode,
         });
     const n = start.codes.shape[0];
+    const queue = optionalString(flags, 'queue');
+    if (queue && images) throw new ArgumentError('edit --queue: --project is not supported on the queue; project first (latentlab project --queue) and edit the latent files');
+    const { renderEditOnQueue, bundleRef } = queue ? await import('../../jobs/queue/index.js') : {};
     const components = String(flags.component)
       .split(',')
       .map((c) => directionIndex(set, c.trim()));
@@ -107,7 +115,12 @@ export const editCommand: Command = {
       for (const s of strengths) {
         const l = await edit(start, set, s, { component: c, units, layers, model });
         edited.push(l);
-        frames.push(toImages(await renderLatent(model, l)).map((im) => upscale(im, factor)));
+        if (!queue) frames.push(toImages(await renderLatent(model, l)).map((im) => upscale(im, factor)));
+      }
+      if (queue) {
+        const log = (line: string) => process.stderr.write(`${line}\n`);
+        const strips = await renderEditOnQueue!(queue, bundleRef!(requireString(flags, 'model', where)), edited, label, log);
+        for (const row of strips) frames.push(row.map((im) => upscale(im, factor)));
       }
       const used = edited[0].provenance;
       const cells: RgbImage[] = [];

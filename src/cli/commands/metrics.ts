@@ -5,6 +5,8 @@ import { MANIFEST_FILE } from '../../models/io/bundle.js';
 import { type FlagSpec, type ParsedFlags, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { conditioningMetric, pplMetric } from './metricsPaths.js';
+import { queueFlagsOf } from './directionsQueue.js';
+import { fcdFromQueue } from './metricsQueue.js';
 
 /**
  * `latentlab metrics <metric> [flags]`: one verb, one entry per metric in METRICS. A metric lists
@@ -36,9 +38,24 @@ const fcdMetric: MetricSubcommand = {
 };
 
 /** `metrics fcd`: flags -> partial options -> resolveFcdOptions -> measureFcd. */
-async function runFcd(partial: Record<string, unknown>, out: (line: string) => void): Promise<void> {
-  const o = resolveFcdOptions(partial as Partial<FcdOptions>);
-  const { result: r, reference: refStats, classifier, model } = await measureFcd(o, { onStart: out });
+async function runFcd(argv: readonly string[], out: (line: string) => void): Promise<void> {
+  // --queue / --shard-size: where the generated side runs, not part of the options
+  const rest: string[] = [];
+  const transport: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const name = ['queue', 'shard-size'].find((n) => argv[i] === `--${n}` || argv[i].startsWith(`--${n}=`));
+    if (!name) rest.push(argv[i]);
+    else if (argv[i].includes('=')) transport[name] = argv[i].slice(argv[i].indexOf('=') + 1);
+    else transport[name] = argv[++i] ?? '';
+  }
+  const o = resolveFcdOptions(parseOptionArgs(FCD_SPEC, rest) as Partial<FcdOptions>);
+  const queue = transport.queue !== undefined;
+  const { result: r, reference: refStats, classifier, model } = await measureFcd(o, {
+    onStart: out,
+    generated: queue
+      ? (c, ref, run) => fcdFromQueue(queueFlagsOf(transport), { model: o.model, classifier: o.classifier }, c, ref, run, out)
+      : undefined,
+  });
   const [cf, cr] = [r.confidence, refStats.confidence];
   out(
     `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${r.seconds.toFixed(1)} s)`,
@@ -81,7 +98,7 @@ export const metricsCommand: Command = {
   ),
   flags: allFlags(),
   runArgv(argv, out) {
-    if (argv[0] === 'fcd') return runFcd(parseOptionArgs(FCD_SPEC, argv.slice(1)), out);
+    if (argv[0] === 'fcd') return runFcd(argv.slice(1), out);
     return metricsCommand.run(parseArgs([...argv], allFlags(), 'metrics'), out);
   },
   async run({ flags, positionals }, out) {

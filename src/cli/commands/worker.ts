@@ -46,7 +46,16 @@ export const workerCommand: Command = {
     const modelDirs = [...String(flags.models ?? '').split(','), ...positionals]
       .map((d) => d.trim())
       .filter(Boolean);
-    const { runGenerateShard, runProjectShard, startQueueWorker } = await import('../../jobs/queue/index.js');
+    const {
+      runEditStrip,
+      runFcdShard,
+      runGanspaceShard,
+      runGenerateShard,
+      runInterfaceganShard,
+      runProjectShard,
+      startQueueWorker,
+    } =
+      await import('../../jobs/queue/index.js');
     // studio --queue sends its jobs as 'studio-job' tasks (the workspace must be visible here at the same path)
     const { runStudioTask } = await import('../../studio/server/jobWorker.js');
     type StudioTask = Parameters<typeof runStudioTask>[0];
@@ -59,6 +68,10 @@ export const workerCommand: Command = {
       handlers: {
         project: runProjectShard,
         generate: runGenerateShard,
+        'interfacegan-part': runInterfaceganShard,
+        'ganspace-part': runGanspaceShard,
+        'fcd-part': runFcdShard,
+        'edit-strip': runEditStrip,
         'studio-job': (data, ctx) => runStudioTask(data as StudioTask, ctx),
       },
       log: (line) => out(`latentlab worker ${process.pid}: ${line}`),

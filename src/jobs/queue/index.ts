@@ -21,3 +21,17 @@ export {
 } from './projectShards.js';
 export { contentId, runShards, type RunShardsOptions, type Shard, type ShardsReport } from './submit.js';
 export { type QueueWorker, type QueueWorkerOptions, startQueueWorker, type TaskHandler } from './worker.js';
+export {
+  ganspaceOnQueue,
+  type GanspaceOnQueue,
+  ganspaceShards,
+  interfaceganOnQueue,
+  type InterfaceganOnQueue,
+  interfaceganShards,
+  joinLabelled,
+  runGanspaceShard,
+  runInterfaceganShard,
+} from './directionShards.js';
+export { fcdOnQueue, type FcdOnQueue, type FcdShardOptions, fcdShards, runFcdShard } from './fcdShards.js';
+export { collectShards, type SeedRange, seedRanges } from './seedShards.js';
+export { type EditStripData, editStrips, renderEditOnQueue, runEditStrip } from './editShards.js';

@@ -39,6 +39,8 @@ export interface RunShardsOptions {
   /** Called once per finished shard, in this process: the one writer of the outputs. */
   onResult(shard: Shard, result: unknown): Promise<void>;
   signal?: AbortSignal;
+  /** How long finished shards (and their results) stay in Redis for resubmissions (default 7 days). */
+  keepSeconds?: number;
 }
 
 export interface ShardsReport {
@@ -88,8 +90,8 @@ export async function runShards(opts: RunShardsOptions): Promise<ShardsReport> {
       if (!job || state === 'unknown' || state === 'missing')
         job = await queue.add(s.task, s.data, {
           jobId: s.id,
-          removeOnComplete: { age: KEEP_SECONDS },
-          removeOnFail: { age: KEEP_SECONDS },
+          removeOnComplete: { age: opts.keepSeconds ?? KEEP_SECONDS },
+          removeOnFail: { age: opts.keepSeconds ?? KEEP_SECONDS },
         });
       jobs.push(job);
     }
