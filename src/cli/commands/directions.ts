@@ -36,12 +36,13 @@ const interfaceganSubcommand: TableSubcommand = {
     const model: GanModel | undefined = p.codes ? undefined : p.model ? await loadModel(p.model) : undefined;
     const o = resolveInterfaceganOptions(p, model ? directionModelFacts(model) : null);
     if (transport.queue !== undefined) {
-      if (o.mode !== 'classes')
-        throw new ArgumentError('directions interfacegan --queue: only class boundaries are sharded; run without --queue');
+      const flag = { attributes: 'attribute', codes: 'codes', 'seed-scores': 'scores', classes: null }[o.mode];
+      if (flag)
+        throw new ArgumentError(`directions interfacegan --queue: --${flag} is not supported on the queue; run without --queue`);
       const classifier = await readClassifierBundle(o.classifier!);
       const attributes = parseClassAttributes(o.attributes!, classifier.labelNames);
       const run = { ratio: o.ratio!, split: o.split!, svm: { c: o.svmC! }, num: o.num!, space: o.space!, firstSeed: o.seedStart!, psi: o.trunc! };
-      const set = await interfaceganFromQueue(queueFlagsOf(transport), model!, classifier, attributes, run, out);
+      const set = await interfaceganFromQueue({ ...queueFlagsOf(transport), model: o.model!, classifier: o.classifier! }, model!, classifier, attributes, run, out);
       await writeDirections(o.out, set);
       reportBoundaries(set, out);
       out(`wrote ${o.out}`);

@@ -61,7 +61,7 @@ export const ganspaceSubcommand: TableSubcommand = {
     if (transport.queue !== undefined) {
       out(`GANSpace: PCA of ${o.num} ${o.space.toUpperCase()} samples of ${model.name}`);
       const run = { num: o.num, space: o.space, firstSeed: o.seedStart, components: o.components };
-      const { set, pca } = await ganspaceFromQueue(queueFlagsOf(transport), model, run, out);
+      const { set, pca } = await ganspaceFromQueue({ ...queueFlagsOf(transport), model: o.model }, model, run, out);
       await writeDirections(o.out, set);
       reportDiscovered({ set, values: pca.stdev, figure: 'std' }, o.out, out);
       return;
