@@ -56,6 +56,8 @@ export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
 // formats
 export { loadModel, type LoadOptions } from './models/io/loadModel.js';
 export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './models/io/bundle.js';
+export { IMPORT_SPEC, type ImportOptions, importModel, resolveImportOptions } from './models/io/importVerb.js';
+export { EXPORT_SPEC, type ExportOptions, resolveExportOptions } from './models/io/exportOptions.js';
 export { exportOnnx, type ExportedGraph, type ExportOnnxOptions, type ExportedNoise, NOISE_CONST_FILE, type OnnxExport } from './models/io/onnxExport.js';
 export { type AtomicWriteOptions, replaceFile, writeFileAtomic, writeFilesAtomically } from './formats/atomicFiles.js';
 export { encodePng, fromImages, makeGrid, readImage, type RgbImage, toImages, upscale, writePng } from './formats/image.js';
@@ -76,6 +78,7 @@ export { classify, logSoftmax, softmax } from './models/classifier/network.js';
 export { predict, type Predictions } from './models/classifier/predict.js';
 export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './metrics/fcd.js';
 export { generatedImages } from './metrics/generated.js';
+export { FCD_SPEC, type FcdOptions, type FcdRun, measureFcd, resolveFcdOptions } from './metrics/fcdVerb.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
 export { type ClassifierRunOptions, type ClassifierRunResult, trainClassifier } from './train/classifier.js';
@@ -103,6 +106,52 @@ export { readDirections, type ReadDirectionsOptions, writeDirections } from './d
 export { readScores, type ScoreTable } from './directions/scores.js';
 export { type DirectionEval, type DirectionEvalOptions, type DirectionEvalRow, evaluateDirections } from './directions/evaluate.js';
 export { withMeasuredSigma } from './directions/sigma.js';
+export {
+  CONDITIONAL_SPEC,
+  type ConditionalRunOptions,
+  DIRECTIONS_INFO_SPEC,
+  type DirectionModelFacts,
+  type DirectionsInfoOptions,
+  formatLayerRows,
+  GANSPACE_SPEC,
+  type GanspaceRunOptions,
+  JACOBIAN_SPEC,
+  type JacobianRunOptions,
+  parseLayerRows,
+  resolveConditionalOptions,
+  resolveDirectionsInfoOptions,
+  resolveGanspaceOptions,
+  resolveJacobianOptions,
+  resolveSefaOptions,
+  SEFA_SPEC,
+  type SefaRunOptions,
+} from './directions/discoverOptions.js';
+export {
+  INTERFACEGAN_SPEC,
+  type InterfaceganMethod,
+  type InterfaceganMode,
+  type InterfaceganRunOptions,
+  resolveInterfaceganOptions,
+} from './directions/interfaceganOptions.js';
+export {
+  type Discovered,
+  discoverConditional,
+  discoverGanspace,
+  type DiscoverHooks,
+  discoverInterfacegan,
+  discoverJacobian,
+  discoverSefa,
+  directionModelFacts,
+  parseClassAttributes,
+} from './directions/discover.js';
+export {
+  DIRECTIONS_EVAL_SPEC,
+  type DirectionsEvalOptions,
+  type DirectionsEvalResult,
+  evaluateDirectionFile,
+  preservationRecord,
+  resolveDirectionsEvalOptions,
+} from './directions/evalVerb.js';
 // the halves of interfacegan / ganspace / generatorFcd that a sharded run (jobs/queue) computes apart and joins
 export { fitInterfacegan, type InterfaceganFitOptions } from './directions/interfacegan.js';
 export { LABEL_CHUNK, labelSeedRange } from './directions/labelled.js';
@@ -135,6 +184,20 @@ export { encodeGraph, initEncoderWeights } from './models/encoder/network.js';
 export { ENCODER_LOSS_WEIGHTS, type EncoderRunOptions, type EncoderRunResult, trainEncoder } from './train/encoderRun.js';
 export { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer } from './train/encoderTrainer.js';
 export { imageStem, listImageFiles, readImageInputs } from './inversion/imageInputs.js';
+export {
+  ENCODE_DEFAULT_PATHS,
+  ENCODE_SPEC,
+  type EncodeRunOptions,
+  encodingKey,
+  resolveEncodeOptions,
+} from './inversion/encodeOptions.js';
+export {
+  type EncodeHooks,
+  type EncodeReport,
+  type EncodeResult,
+  encodeFiles,
+  meanMetrics,
+} from './inversion/encodeFiles.js';
 export { encodeAndProject, HYBRID_DEFAULTS, type HybridOptions, type HybridResult } from './inversion/hybrid.js';
 
 // verbs: one resolved-options entry point each (STYLE.md "One verb, one entry point")

@@ -1,5 +1,5 @@
 import type { FlagSpec, ParsedArgs } from './args.js';
-import { formatOptionHelp, parseOptionArgs, type VerbSpec } from '../index.js';
+import { ArgumentError, formatOptionHelp, parseOptionArgs, type VerbSpec } from '../index.js';
 
 /** A CLI verb: parses nothing itself, calls library functions, prints through `out`. */
 export interface Command {
@@ -60,5 +60,64 @@ export function tableCommand(c: {
         formatOptionHelp(specOf([])),
         ...(c.transport ?? []).map((t) => `  ${`--${t.name} <string>`.padEnd(28)} ${t.help}`),
       ].join('\n'),
+  };
+}
+
+/** One subcommand of a table-driven verb (`latentlab directions sefa ...`): its option table and its run. */
+export interface TableSubcommand {
+  summary: string;
+  usage: string;
+  spec: VerbSpec;
+  /** Where it runs, not what it computes (e.g. --queue): taken off argv, not part of the options. */
+  transport?: readonly { name: string; help: string }[];
+  run(
+    partial: Record<string, unknown>,
+    out: (line: string) => void,
+    transport: Record<string, string>,
+  ): Promise<void>;
+}
+
+/** A verb whose first word picks a subcommand, each with its own option table (spec.words[1]). */
+export function tableSubcommands(name: string, summary: string, subs: readonly TableSubcommand[]): Command {
+  const names = subs.map((s) => s.spec.words[1]);
+  const pick = (which: string | undefined) => {
+    const sub = subs.find((s) => s.spec.words[1] === which);
+    if (!sub)
+      throw new ArgumentError(
+        `${name}: ${which === undefined ? 'which one?' : `unknown subcommand '${which}'`} (one of: ${names.join(', ')})`,
+      );
+    return sub;
+  };
+  return {
+    name,
+    summary: `${summary} (${names.join(', ')})`,
+    usage: [`latentlab ${name} <${names.join('|')}> [flags]`, ...subs.map((s) => `  ${s.usage}`)].join('\n'),
+    flags: [],
+    run() {
+      throw new Error(`${name}: runs through runArgv`);
+    },
+    runArgv: (argv, out) => {
+      const [which, ...rest] = argv;
+      const sub = pick(which);
+      const args: string[] = [];
+      const found: Record<string, string> = {};
+      for (let i = 0; i < rest.length; i++) {
+        const t = sub.transport?.find((f) => rest[i] === `--${f.name}` || rest[i].startsWith(`--${f.name}=`));
+        if (!t) args.push(rest[i]);
+        else if (rest[i].includes('=')) found[t.name] = rest[i].slice(rest[i].indexOf('=') + 1);
+        else found[t.name] = rest[++i] ?? '';
+      }
+      return sub.run(parseOptionArgs(sub.spec, args), out, found);
+    },
+    flagHelp: () =>
+      subs
+        .map((s) =>
+          [
+            `${s.spec.words.join(' ')}: ${s.summary}`,
+            formatOptionHelp(s.spec),
+            ...(s.transport ?? []).map((t) => `  ${`--${t.name} <string>`.padEnd(28)} ${t.help}`),
+          ].join('\n'),
+        )
+        .join('\n\n'),
   };
 }

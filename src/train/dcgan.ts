@@ -1,3 +1,4 @@
+import { hashOf } from '../core/options.js';
 import { CheckpointError } from '../core/errors.js';
 import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
@@ -106,6 +107,8 @@ export interface DcganCheckpointState {
   kind: 'dcgan';
   progress: TrainingProgress;
   config: DcganTrainConfig;
+  /** hashOf(config): a resume with other options is refused naming them (absent in older checkpoints). */
+  optionsHash?: string;
   noiseRng: RandomStateSnapshot;
   sampler: BatchSamplerState;
   optimizers: { G: AdamJsonState; D: AdamJsonState };
@@ -311,6 +314,7 @@ export class DcganTrainer implements TrainingTask {
         kind: 'dcgan',
         progress: { ...p },
         config: this.config,
+        optionsHash: hashOf(this.config),
         noiseRng: this.noiseRng.getState(),
         sampler: this.sampler.getState(),
         optimizers: { G: optG.state, D: optD.state },

@@ -1,3 +1,4 @@
+import { hashOf } from '../core/options.js';
 import { join } from 'node:path';
 import { ArgumentError, CheckpointError } from '../core/errors.js';
 import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
@@ -60,6 +61,8 @@ export interface EncoderCheckpointState {
   kind: 'encoder';
   progress: TrainingProgress;
   config: EncoderTrainConfig;
+  /** hashOf(config): a resume with other options is refused naming them (absent in older checkpoints). */
+  optionsHash?: string;
   /** The generator the weights were last trained against. */
   generator: { name: string; contentHash: string };
   classifier: { name: string; contentHash: string };
@@ -307,6 +310,7 @@ export class EncoderTrainer implements TrainingTask {
         kind: 'encoder',
         progress: { ...p },
         config: this.config,
+        optionsHash: hashOf(this.config),
         generator: this.generator,
         classifier: { name: this.classifier.name, contentHash: this.classifier.manifest.contentHash },
         rng: this.rng.getState(),

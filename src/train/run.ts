@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
+import { canonicalJson, differingOptions, hashOf, type VerbSpec } from '../core/options.js';
 import { type LoadedCheckpoint, loadLatestCheckpoint, previousPath } from './checkpoint.js';
 import { TrainingLog } from './log.js';
 import { type LoopOptions, type LoopResult, runTrainingLoop, type TrainingTask } from './loop.js';
@@ -85,6 +86,34 @@ export function checkResumeConfig(
   }
 }
 
+/**
+ * The resume check keyed on options: a checkpoint that records `optionsHash` (hashOf its config) resumes only
+ * with the same resolved options, and a refusal names the differing options by their flags (`spec`; config
+ * keys where a trainer has none). Checkpoints written before the hash was recorded are compared field by
+ * field as before (checkResumeConfig), so older runs stay resumable.
+ */
+export function checkResumeOptions(
+  saved: { config: object; optionsHash?: string },
+  current: object,
+  file: string,
+  spec?: VerbSpec,
+): void {
+  if (saved.optionsHash === undefined) {
+    checkResumeConfig(saved.config as Record<string, unknown>, current as Record<string, unknown>, file);
+    return;
+  }
+  if (saved.optionsHash === hashOf(current)) return;
+  const was = saved.config as Record<string, unknown>;
+  const now = current as Record<string, unknown>;
+  const table: VerbSpec = spec ?? { words: [], options: [] };
+  const names = differingOptions(table, was, now);
+  const keyOf = (name: string) => table.options.find((o) => `--${o.flag}` === name)?.key ?? name;
+  const detail = names.map((n) => `${n}: checkpoint ${canonicalJson(was[keyOf(n)])}, now ${canonicalJson(now[keyOf(n)])}`);
+  throw new ArgumentError(
+    `--resume: ${file} was trained with other options (${detail.join('; ') || 'options hash differs'}); use the original flags`,
+  );
+}
+
 /** Options of a run folder's loop that every trainer passes through unchanged. */
 export interface FolderLoopOptions {
   kimg: number;
@@ -108,12 +137,13 @@ export interface FolderRunResult extends LoopResult {
  * Opens a run folder for a trainer of `kind`: a fresh run refuses an existing one; a resumed run
  * loads the newest readable checkpoint and checks it was made by the same trainer and settings.
  */
-export async function openRunChecked<S extends { config: object; kind?: string }>(
+export async function openRunChecked<S extends { config: object; kind?: string; optionsHash?: string }>(
   files: RunFiles,
   resume: boolean,
   kind: string,
   config: object,
   onMessage?: (line: string) => void,
+  spec?: VerbSpec,
 ): Promise<LoadedCheckpoint<S> | null> {
   const loaded = await openRun<S>(files, resume);
   if (!loaded) return null;
@@ -122,7 +152,7 @@ export async function openRunChecked<S extends { config: object; kind?: string }
   if (savedKind !== undefined && savedKind !== kind) {
     throw new ArgumentError(`--resume: ${loaded.path} is a ${savedKind} checkpoint, not ${kind}`);
   }
-  checkResumeConfig(loaded.checkpoint.state.config as Record<string, unknown>, config as Record<string, unknown>, loaded.path);
+  checkResumeOptions(loaded.checkpoint.state, config, loaded.path, spec);
   return loaded;
 }
 

@@ -1,3 +1,4 @@
+import { hashOf, type VerbSpec } from '../core/options.js';
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
@@ -69,9 +70,35 @@ interface CheckpointState extends StyleGAN2TrainerJson {
   kind: 'stylegan2';
   progress: TrainingProgress;
   config: StyleGAN2TrainConfig;
+  /** hashOf(config): a resume with other options is refused naming them (absent in older checkpoints). */
+  optionsHash?: string;
   sampler: BatchSamplerState;
   command?: string;
 }
+
+/** The run's settings as `train stylegan2` flags: a refused resume names what differs by these. */
+export const STYLEGAN2_TRAIN_SPEC: VerbSpec = {
+  words: ['train', 'stylegan2'],
+  options: (
+    [
+      ['data', 'data', 'string', 'fashion-mnist or an image folder'],
+      ['resolution', 'resolution', 'number', 'image size'],
+      ['channels', 'channels', 'number', '1 or 3'],
+      ['zDim', 'z-dim', 'number', 'z and w size'],
+      ['mappingLayers', 'map', 'number', 'mapping layers'],
+      ['channelBase', 'cbase', 'number', 'channel base'],
+      ['channelMax', 'cmax', 'number', 'channel maximum'],
+      ['mbstdGroup', 'mbstd-group', 'number', 'minibatch-std group size'],
+      ['batch', 'batch', 'number', 'batch size'],
+      ['lr', 'glr', 'number', 'Adam learning rate of G and D'],
+      ['r1Gamma', 'gamma', 'number', 'R1 weight'],
+      ['styleMixingProb', 'mixing', 'number', 'style-mixing probability'],
+      ['emaKimg', 'ema-kimg', 'number', 'G EMA half-life in kimg'],
+      ['seed', 'seed', 'number', 'seed'],
+      ['subset', 'subset', 'number', 'images of the data set used'],
+    ] as const
+  ).map(([key, flag, kind, help]) => ({ key, flag, kind, help })),
+};
 
 function resolveConfig(o: StyleGAN2RunOptions): StyleGAN2TrainConfig {
   const ds = o.dataset;
@@ -204,6 +231,7 @@ class StyleGAN2Task implements TrainingTask {
       kind: 'stylegan2',
       progress: { ...p },
       config: this.config,
+      optionsHash: hashOf(this.config),
       sampler: this.sampler.getState(),
       command: this.opts.command,
     };
@@ -226,6 +254,7 @@ export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2R
     'stylegan2',
     config,
     o.onMessage,
+    STYLEGAN2_TRAIN_SPEC,
   );
   const nets = networkConfigs(config);
   const init = loaded ? undefined : o.initFrom;

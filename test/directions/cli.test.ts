@@ -81,6 +81,6 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
     expect(c.stdout).toMatch(/mean [\d.]+ {2}std [\d.]+ {2}cv [\d.]+/);
     const bad = latentlab('directions', 'sefa', '--model', G, '--classifier', C, '--out', join(dir, 'x.safetensors'));
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('--classifier is not a sefa flag');
+    expect(bad.stderr).toContain('unknown flag --classifier');
   });
 });

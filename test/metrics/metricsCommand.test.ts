@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args.js';
 import { metricsCommand } from '../../src/cli/commands/metrics.js';
 import { ArgumentError } from '../../src/core/errors.js';
 import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
@@ -28,7 +27,7 @@ const created = '2024-01-01T00:00:00.000Z';
 
 async function run(argv: string[]): Promise<string[]> {
   const lines: string[] = [];
-  await metricsCommand.run(parseArgs(argv, metricsCommand.flags, 'metrics'), (l) => lines.push(l));
+  await metricsCommand.runArgv!(argv, (l) => lines.push(l));
   return lines;
 }
 

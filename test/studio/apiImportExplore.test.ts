@@ -50,7 +50,7 @@ describe('studio API: model import', () => {
       });
       expect(res.statusCode).toBe(202);
       expect((res.json() as JobRecord).command).toMatch(
-        /^npx latentlab import \S+\.pkl --out \S+\/models\/fixture-a --name fixture-a$/,
+        /^npx latentlab import --out \S+\/models\/fixture-a --name fixture-a \S+\.pkl$/,
       );
       const rec = await studio.jobs.wait((res.json() as JobRecord).id);
       expect([rec.state, rec.error]).toEqual(['done', undefined]);

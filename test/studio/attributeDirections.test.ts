@@ -2,8 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preservationRecord } from '../../src/cli/commands/directionsAttributes.js';
-import { evaluateAttributes, loadModel, readClassifierBundle, writeDirections } from '../../src/index.js';
+import { evaluateAttributes, loadModel, preservationRecord, readClassifierBundle, writeDirections } from '../../src/index.js';
 import { attributeDirections } from '../../src/directions/attributes.js';
 import { latentFromSeeds } from '../../src/latent/latent.js';
 import type { Studio } from '../../src/studio/server/app.js';

@@ -20,6 +20,7 @@ import {
 } from '../../src/index.js';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobRecord } from '../../src/studio/server/jobQueue.js';
+import { FIXTURES, haveFixtures } from '../fixtures.js';
 import { multipart, ROOT, SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
 
 const run = promisify(execFile);
@@ -273,6 +274,88 @@ describe('studio actions = their recorded CLI commands, byte for byte', () => {
       expect(a.equals(b), f).toBe(true);
     }
   });
+
+  // every discovery method of the studio's directions panel: the job's file and the recorded command's, byte for byte
+  const discoveries = [
+    { method: 'sefa', components: 5, num: 300 },
+    { method: 'ganspace', components: 4, num: 400 },
+    { method: 'interfacegan', num: 200 },
+  ] as const;
+  for (const d of discoveries) {
+    it(`directions discovery ${d.method} job = directions ${d.method}: identical direction file`, async () => {
+      const res = await studio.app.inject({
+        method: 'POST',
+        url: '/api/jobs/directions',
+        payload: { model: SG2, ...d },
+      });
+      expect(res.statusCode).toBe(202);
+      const rec = await studio.jobs.wait((res.json() as JobRecord).id);
+      expect([rec.state, rec.error]).toEqual(['done', undefined]);
+      expect(rec.command).toMatch(new RegExp(`^npx latentlab directions ${d.method} --model models/fmnist-stylegan2 `));
+      const job = JSON.parse(await readFile(join(workspace, 'jobs', rec.id, 'job.json'), 'utf8')) as JobRecord;
+      expect(job.command).toBe(rec.command);
+      const file = join(out, `${d.method}.safetensors`);
+      await runRecorded(rec.command!, { out: file });
+      const [a, b] = await Promise.all([bytes(file), bytes(join(workspace, 'jobs', rec.id, 'directions.safetensors'))]);
+      expect(a.equals(b)).toBe(true);
+    }, 400_000);
+  }
+
+  it('hybrid projection (encoder init) = encode && project: identical encoder latent and projection', async () => {
+    const res = await studio.app.inject({
+      method: 'POST',
+      url: '/api/jobs/project',
+      payload: { model: SG2, image: target, seed: 5, space: 'w+', init: 'encoder', steps: 3 },
+    });
+    expect(res.statusCode).toBe(202);
+    const rec = await studio.jobs.wait((res.json() as JobRecord).id);
+    expect([rec.state, rec.error]).toEqual(['done', undefined]);
+    const [encodeCmd, projectCmd] = rec.command!.split(' && ');
+    expect(encodeCmd).toMatch(/^npx latentlab encode --outdir out\/encode /);
+    const name = basename(target, extname(target));
+    const enc = join(out, 'hybrid-encode');
+    const dir = join(out, 'hybrid-project');
+    await runRecorded(encodeCmd, { outdir: enc });
+    await runRecorded(projectCmd, { outdir: dir, init: join(enc, `${name}.latent.safetensors`) });
+    const jobDir = join(workspace, 'jobs', rec.id);
+    const pairs = [
+      [join(enc, `${name}.latent.safetensors`), join(jobDir, 'encode', `${name}.latent.safetensors`)],
+      [join(dir, `${name}.latent.safetensors`), join(jobDir, 'projected.latent.safetensors')],
+    ];
+    for (const [a, b] of pairs) expect((await bytes(a)).equals(await bytes(b)), a).toBe(true);
+  }, 400_000);
+
+  it.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))(
+    'import-model job = import: identical weights and manifest (but its creation time)',
+    async () => {
+      const pkl = await readFile(join(FIXTURES, 'A_nvidia_sg2ada_uncond32', 'network-snapshot-000000.pkl'));
+      const up = await studio.app.inject({
+        method: 'POST',
+        url: '/api/uploads/checkpoint',
+        ...multipart('file', 'snapshot.pkl', 'application/octet-stream', pkl),
+      });
+      expect(up.statusCode).toBe(201);
+      const res = await studio.app.inject({
+        method: 'POST',
+        url: '/api/jobs/import-model',
+        payload: { file: (up.json() as { path: string }).path, name: 'imported-a' },
+      });
+      expect(res.statusCode).toBe(202);
+      const rec = await studio.jobs.wait((res.json() as JobRecord).id);
+      expect([rec.state, rec.error]).toEqual(['done', undefined]);
+      const bundle = join(out, 'imported-a');
+      await runRecorded(rec.command!, { out: bundle });
+      const studioBundle = join(workspace, 'models', 'imported-a');
+      expect((await bytes(join(bundle, 'weights.safetensors'))).equals(await bytes(join(studioBundle, 'weights.safetensors')))).toBe(true);
+      const manifest = async (dir: string) => {
+        const m = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { provenance: { created?: string } };
+        delete m.provenance.created;
+        return m;
+      };
+      expect(await manifest(bundle)).toEqual(await manifest(studioBundle));
+    },
+    400_000,
+  );
 
   // every space, optimiser and loss of the studio's menus appears; few steps keep it quick (each CLI run
   // is a fresh process). The L-BFGS case in W (the studio's broken case of issue 14) runs 30 iterations.

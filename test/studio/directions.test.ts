@@ -95,7 +95,7 @@ describe('studio directions', () => {
       'Ankle boot',
     ]);
     expect(rec.command).toMatch(
-      /^npx latentlab directions interfacegan --model models\/fmnist-stylegan2 --classifier \S*models\/fmnist-classifier --attributes all --num 1000 --out/,
+      /^npx latentlab directions interfacegan --model models\/fmnist-stylegan2 --classifier \S*models\/fmnist-classifier --num 1000 --out/,
     );
   });
 

@@ -198,7 +198,7 @@ describe('studio projection jobs', () => {
     expect([inW.statusCode, inW.json().error]).toEqual([400, expect.stringMatching(/latents are W\+/)]);
     const hybrid = (await project({ init: 'encoder', space: 'w+', steps: 5 })).json() as JobRecord;
     expect(hybrid.command).toMatch(
-      /^npx latentlab encode \S+\.png --encoder \S+(test|fmnist)-encoder --model models\/fmnist-stylegan2 --outdir out\/encode && npx latentlab project .* --init out\/encode\/[0-9a-f]{16}\.latent\.safetensors$/,
+      /^npx latentlab encode --outdir out\/encode( --encoder \S+(test|fmnist)-encoder)?( --classifier \S+)? \S+\.png && npx latentlab project .* --init out\/encode\/[0-9a-f]{16}\.latent\.safetensors$/,
     );
     const done = await studio.jobs.wait(hybrid.id);
     expect([done.state, done.error]).toEqual(['done', undefined]);

@@ -76,7 +76,7 @@ describe('StyleGAN2 training', () => {
   });
 
   it('refuses to resume with other settings, naming them', async () => {
-    await expect(trainStyleGAN2(options(join(tmp, 'full'), { resume: true, r1Gamma: 1 }))).rejects.toThrow(/r1Gamma: checkpoint 0.01, now 1/);
+    await expect(trainStyleGAN2(options(join(tmp, 'full'), { resume: true, r1Gamma: 1 }))).rejects.toThrow(/other options \(--gamma: checkpoint 0.01, now 1\)/);
   });
 
   it('--resume-from starts from a bundle: its weights, its kimg, fresh Adam; misfit sizes are named', async () => {

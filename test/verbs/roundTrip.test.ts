@@ -16,14 +16,35 @@ import {
   resolveNoiseOptions,
   resolveTruncationOptions,
   TRUNCATION_SPEC,
+  CONDITIONAL_SPEC,
+  DIRECTIONS_EVAL_SPEC,
+  ENCODE_SPEC,
+  EXPORT_SPEC,
+  FCD_SPEC,
+  IMPORT_SPEC,
+  type DirectionModelFacts,
   formatOptionArgs,
+  GANSPACE_SPEC,
+  INTERFACEGAN_SPEC,
+  JACOBIAN_SPEC,
   GENERATE_SPEC,
   type ModelFacts,
   parseOptionArgs,
   PROJECT_SPEC,
   RandomState,
   RENDER_SPEC,
+  resolveConditionalOptions,
+  resolveDirectionsEvalOptions,
+  resolveEncodeOptions,
+  resolveExportOptions,
+  resolveFcdOptions,
+  resolveImportOptions,
+  resolveGanspaceOptions,
   resolveGenerateOptions,
+  resolveInterfaceganOptions,
+  resolveJacobianOptions,
+  resolveSefaOptions,
+  SEFA_SPEC,
   resolveProjectOptions,
   resolveRenderOptions,
   shellJoin,
@@ -359,6 +380,197 @@ describe('formatArgs -> parseArgs round trip: the latent-walk verbs', () => {
       }),
       resolveEditOptions,
     );
+  });
+});
+
+const DSG2: DirectionModelFacts = { ...SG2, zDim: 64, wDim: 32 };
+const DZ: DirectionModelFacts = { ...DCGAN, zDim: 100, wDim: null };
+const rows = () => pick([null, [0, 4], [2, 3], [5, 6]] as const);
+
+describe('directions: formatArgs -> parseArgs resolves back (every subverb, every interfacegan input)', () => {
+  it('ganspace, sefa, jacobian', () => {
+    for (let i = 0; i < CASES; i++) {
+      const g = resolveGanspaceOptions(
+        {
+          model: path(),
+          num: maybe(() => 2 + int(200_000)),
+          seedStart: maybe(() => int(1000)),
+          components: maybe(() => 1 + int(100)),
+          space: maybe(() => pick(['w', 'z'] as const)),
+          out: path(),
+        },
+        DSG2,
+      );
+      roundTrip(GANSPACE_SPEC, g, (p) => resolveGanspaceOptions(p, DSG2));
+      const s = resolveSefaOptions(
+        {
+          model: path(),
+          preset: maybe(() => pick(['genforce', 'rosinality'] as const)),
+          layers: maybe(rows),
+          include: maybe(() => pick([null, 'conv', 'conv+torgb', 'conv+first-torgb', 'conv+last-torgb'] as const)),
+          normalize: maybe(() => pick([null, true, false])),
+          components: maybe(() => 1 + int(40)),
+          sigmaSamples: maybe(() => pick([0, 2, 500, 10_000])),
+          out: path(),
+        },
+        DSG2,
+      );
+      roundTrip(SEFA_SPEC, s, (p) => resolveSefaOptions(p, DSG2));
+      const fromFile = int(2) === 0;
+      const j = resolveJacobianOptions(
+        {
+          model: path(),
+          ...(fromFile ? { latent: path() } : { seed: maybe(() => int(99)), trunc: maybe(() => pick([0.5, 1, -0.25])) }),
+          layers: maybe(rows),
+          components: maybe(() => 1 + int(32)),
+          iterations: maybe(() => 1 + int(80)),
+          sigmaSamples: maybe(() => pick([0, 2, 500])),
+          out: path(),
+        },
+        DSG2,
+      );
+      roundTrip(JACOBIAN_SPEC, j, (p) => resolveJacobianOptions(p, DSG2));
+    }
+  });
+
+  it('interfacegan: classes, attribute knobs (svm, ridge, gradient; --keep), --codes with --scores, seed scores', () => {
+    for (let i = 0; i < CASES; i++) {
+      const mode = pick(['classes', 'attributes', 'codes', 'seed-scores'] as const);
+      const method =
+        mode === 'classes' || mode === 'codes'
+          ? 'svm'
+          : mode === 'attributes'
+            ? pick(['svm', 'ridge', 'gradient'] as const)
+            : pick(['svm', 'ridge'] as const);
+      const sampling = mode === 'classes' || mode === 'attributes';
+      const p = {
+        ...(mode === 'codes' ? { codes: path(), scores: path() } : { model: path() }),
+        ...(mode === 'seed-scores' ? { scores: path(), keep: maybe(() => pick(['none', 'darkness', 'a,b'])) } : {}),
+        ...(sampling ? { classifier: path(), num: maybe(() => 100 + int(30_000)), seedStart: maybe(() => int(9)) } : {}),
+        ...(mode === 'classes' ? { attributes: maybe(() => pick(['all', 'Trouser,shoes=Sandal+Sneaker', "it's,1"])) } : {}),
+        ...(mode === 'attributes'
+          ? { attribute: pick(['brightness', 'width,logit:Bag']), keep: maybe(() => pick(['class', 'none', 'class,width', 'ink'])) }
+          : {}),
+        ...(mode === 'attributes' || mode === 'seed-scores'
+          ? { method: method === (mode === 'attributes' ? 'gradient' : 'svm') ? maybe(() => method) : method }
+          : {}),
+        ...(mode !== 'codes' && method !== 'gradient' ? { space: maybe(() => pick(['w', 'z'] as const)) } : {}),
+        ...(sampling && method !== 'gradient' ? { trunc: maybe(() => pick([0.5, 1, 0.7])) } : {}),
+        ...(method === 'svm' ? { ratio: maybe(() => pick([0.02, 0.1, 0.25])), svmC: maybe(() => pick([1, 0.5, 10])) } : {}),
+        ...(method !== 'gradient' ? { split: maybe(() => pick([0.7, 0.5, 0.9])) } : {}),
+        ...(method === 'ridge' ? { alpha: maybe(() => pick([0.001, 0.1])) } : {}),
+        ...(method === 'gradient'
+          ? { epsilon: maybe(() => pick([0.5, 0.25])), layers: maybe(() => pick([null, 'all', [3, 8], [0, 1]] as const)) }
+          : {}),
+        out: path(),
+      };
+      const o = resolveInterfaceganOptions(p, DSG2);
+      expect(o.mode).toBe(mode);
+      roundTrip(INTERFACEGAN_SPEC, o, (q) => resolveInterfaceganOptions(q, DSG2));
+    }
+  });
+
+  it('conditional and eval', () => {
+    for (let i = 0; i < CASES; i++) {
+      const withModel = int(2) === 0;
+      const c = resolveConditionalOptions({
+        primary: pick(['d.safetensors#Trouser', "it's.npz#2", 'x']),
+        condition: Array.from({ length: 1 + int(3) }, () => pick(['d.safetensors#Bag', 'a b.npy#0', 'x#1'])),
+        ...(withModel ? { model: path(), sigmaSamples: maybe(() => 2 + int(20_000)) } : {}),
+        out: path(),
+      });
+      roundTrip(CONDITIONAL_SPEC, c, (p) => resolveConditionalOptions(p));
+      const withClassifier = int(2) === 0;
+      const e = resolveDirectionsEvalOptions({
+        model: path(),
+        directions: pick(['d.safetensors', 'a b/c.npz']),
+        ...(withClassifier
+          ? { classifier: path(), judge: maybe(path), strength: maybe(() => pick([2, 1.5, -1])) }
+          : { judge: path() }),
+        components: maybe(() => pick([null, ['Trouser'], ['0', 'Bag', 'pc3']])),
+        num: maybe(() => 2 + int(500)),
+        seedStart: maybe(() => int(2_000_000)),
+        strengths: maybe(() => pick([[1, 2], [2], [-1, 0.5, 3]])),
+        units: maybe(() => pick([null, 'sigma', 'distance'] as const)),
+        layers: maybe(rows),
+        trunc: maybe(() => pick([1, 0.7])),
+        json: maybe(() => pick([null, path()])),
+      });
+      roundTrip(DIRECTIONS_EVAL_SPEC, e, (p) => resolveDirectionsEvalOptions(p));
+    }
+  });
+
+  it('refuses what does not apply, by flag name', () => {
+    const base = { model: 'm', classifier: 'c', out: 'o.safetensors' };
+    expect(() => resolveInterfaceganOptions({ ...base, epsilon: 0.3 }, DSG2)).toThrow(/--epsilon applies to --method gradient/);
+    expect(() => resolveInterfaceganOptions({ ...base, method: 'ridge' }, DSG2)).toThrow(/--method ridge applies to attribute knobs/);
+    expect(() => resolveInterfaceganOptions({ codes: 'c.npy', out: 'o' }, null)).toThrow(/--codes needs --scores/);
+    expect(() => resolveInterfaceganOptions({ model: 'm', scores: 's.csv', keep: 'class', out: 'o' }, DSG2)).toThrow(/--keep class needs --attribute/);
+    expect(() => resolveSefaOptions({ model: 'm', out: 'o' }, DZ)).toThrow(/needs a W space/);
+    expect(resolveGanspaceOptions({ model: 'm', out: 'o' }, DSG2).components).toBe(32);
+    expect(resolveInterfaceganOptions({ ...base, attribute: 'ink' }, DSG2).keep).toBe('class');
+  });
+});
+
+describe('encode, import, export: formatArgs -> parseArgs resolves back', () => {
+  it('encode (encoder alone and the hybrid), import, export (--onnx and --web)', () => {
+    for (let i = 0; i < CASES; i++) {
+      const model = pick([SG2, { ...COND, architecture: 'stylegan2' }]);
+      const hybrid = int(2) === 0;
+      const classifier = pick(['none', 'models/fmnist-classifier', path()]);
+      const e = resolveEncodeOptions(
+        {
+          inputs: Array.from({ length: 1 + int(3) }, path),
+          outdir: path(),
+          encoder: maybe(path),
+          model: maybe(path),
+          classifier,
+          ...(hybrid
+            ? {
+                steps: 1 + int(300),
+                lr: maybe(() => pick([0.1, 0.03])),
+                featureWeight: maybe(() => (classifier === 'none' ? 0 : pick([0, 0.05]))),
+              }
+            : {}),
+          upscale: maybe(() => 1 + int(8)),
+          batch: maybe(() => 1 + int(32)),
+          force: maybe(() => int(2) === 0),
+        },
+        model,
+      );
+      roundTrip(ENCODE_SPEC, e, (p) => resolveEncodeOptions(p, model));
+      const im = resolveImportOptions({
+        file: path(),
+        out: pick(['models/x', '/tmp/a b/m']),
+        network: maybe(() => pick([null, 'G', 'g_ema'])),
+        discriminator: maybe(() => pick([null, 'netD.pth'])),
+        name: maybe(() => pick(['x', 'other name'])),
+        fp16: maybe(() => int(2) === 0),
+      });
+      roundTrip(IMPORT_SPEC, im, (p) => resolveImportOptions(p));
+      const web = int(2) === 0;
+      const ex = resolveExportOptions({
+        model: path(),
+        ...(web
+          ? { web: path(), directions: maybe(() => pick([[], ['a.safetensors'], ['a b.npz', 'c.npy']])), wasmOnly: maybe(() => int(2) === 0) }
+          : { onnx: path(), batch: maybe(() => 1 + int(8)) }),
+        fp16: maybe(() => int(2) === 0),
+      });
+      roundTrip(EXPORT_SPEC, ex, (p) => resolveExportOptions(p));
+      const f = resolveFcdOptions({
+        model: path(),
+        classifier: path(),
+        num: maybe(() => 2 + int(50_000)),
+        data: maybe(() => pick(['fashion-mnist', 'data/train', 'a b'])),
+        refNum: maybe(() => pick([null, 2, 300])),
+        trunc: maybe(() => pick([1, 0.7])),
+        seedStart: maybe(() => int(9)),
+        noiseMode: maybe(() => pick(['const', 'random', 'none'] as const)),
+        batch: maybe(() => 1 + int(200)),
+        json: maybe(() => pick([null, path()])),
+      });
+      roundTrip(FCD_SPEC, f, (p) => resolveFcdOptions(p));
+    }
   });
 });
 

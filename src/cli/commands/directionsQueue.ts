@@ -93,3 +93,23 @@ export async function ganspaceFromQueue(
     { name: model.name, contentHash: model.manifest.contentHash },
   );
 }
+
+/** --queue and --shard-size: where a seeded discovery runs (README: Scale out), not part of its options. */
+export function QUEUE_TRANSPORT(unit: string, shard: number) {
+  return [
+    {
+      name: 'queue',
+      help: 'redis://HOST:PORT: seed ranges for `latentlab worker`s, joined here; same file as a local run with --threads 1 (README: Scale out)',
+    },
+    { name: 'shard-size', help: `${unit} per queued task (default: ${shard})` },
+  ];
+}
+
+/** The transport flags as the queue helpers read them. */
+export function queueFlagsOf(t: Record<string, string>): ParsedFlags {
+  const size = t['shard-size'];
+  const n = size === undefined ? undefined : Number(size);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1))
+    throw new ArgumentError(`--shard-size must be a positive integer, got '${size}'`);
+  return { queue: t.queue, 'shard-size': n };
+}

@@ -1,17 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImageDataset } from '../../data/dataset.js';
-import { loadFashionMnist } from '../../data/fashionMnist.js';
-import { loadImageFolder } from '../../data/imageFolder.js';
-import { isBundleFolder, MANIFEST_FILE, recordEvaluation } from '../../models/io/bundle.js';
-import { ArgumentError, loadModel, type NoiseMode } from '../../index.js';
+import { ArgumentError, FCD_SPEC, type FcdOptions, measureFcd, parseOptionArgs, resolveFcdOptions } from '../../index.js';
 import type { ClassConfidence } from '../../metrics/confidence.js';
-import { fcdRecords, generatorFcd, referenceStats } from '../../metrics/generatorFcd.js';
-import { readClassifierBundle } from '../../models/io/classifierBundle.js';
-import type { FlagSpec, ParsedFlags } from '../args.js';
+import { MANIFEST_FILE } from '../../models/io/bundle.js';
+import { type FlagSpec, type ParsedFlags, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { conditioningMetric, pplMetric } from './metricsPaths.js';
-import { queueFlags } from './directionsQueue.js';
+import { queueFlagsOf } from './directionsQueue.js';
 import { fcdFromQueue } from './metricsQueue.js';
 
 /**
@@ -26,120 +20,54 @@ export interface MetricSubcommand {
   run(flags: ParsedFlags, out: (line: string) => void): Promise<void>;
 }
 
-function str(flags: ParsedFlags, name: string, metric: string): string {
-  const v = flags[name];
-  if (typeof v !== 'string' || !v) throw new ArgumentError(`metrics ${metric}: --${name} is required`);
-  return v;
-}
-
-function int(flags: ParsedFlags, name: string, dflt: number, metric: string, min = 0): number {
-  const v = flags[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new ArgumentError(`metrics ${metric}: --${name} must be an integer >= ${min}, got ${String(v)}`);
-  return v;
-}
-
 const fcdMetric: MetricSubcommand = {
   name: 'fcd',
   summary:
     "Fréchet classifier distance between a generator's images and a test set, in a classifier's feature space",
   usage:
     'latentlab metrics fcd --model GENERATOR --classifier DIR [--num 10000] [--data fashion-mnist|DIR] [--trunc 1] [--seed-start 0] [--json FILE] [--record]',
-  flags: [
-    { name: 'model', type: 'string', help: 'generator: bundle folder or checkpoint (.pkl, .pt, .pth)' },
-    { name: 'classifier', type: 'string', help: 'classifier bundle folder (e.g. models/fmnist-classifier)' },
-    { name: 'num', type: 'number', help: 'generated images (seeds seed-start..; default 10000)' },
-    { name: 'data', type: 'string', help: "reference images: 'fashion-mnist' (its test split; default) or an image folder" },
-    { name: 'ref-num', type: 'number', help: 'use at most this many reference images (default all)' },
-    { name: 'trunc', type: 'number', help: 'truncation psi of the generated images (default 1)' },
-    { name: 'seed-start', type: 'number', help: 'first seed (default 0)' },
-    { name: 'noise-mode', type: 'string', help: 'const | random | none (default const)' },
-    { name: 'batch', type: 'number', help: 'images per ONNX Runtime call (default 100)' },
-    { name: 'json', type: 'string', help: 'also write the result as JSON to this file' },
-    { name: 'record', type: 'boolean', help: "write FCD and class confidence into the bundle's card (model.json)" },
-    // no parser default: the verb's flag list is shared by every metric, and a default would reach ppl too
-    ...queueFlags(1000, 'generated images (rounded up to whole --batch es)', false),
-  ],
-  async run(flags, out) {
-    const modelPath = str(flags, 'model', 'fcd');
-    if (flags.record && !isBundleFolder(modelPath))
-      throw new ArgumentError(`metrics fcd: --record writes into a bundle folder's ${MANIFEST_FILE}; ${modelPath} is not one (latentlab import makes one)`);
-    const num = int(flags, 'num', 10_000, 'fcd', 2);
-    const batchSize = int(flags, 'batch', 100, 'fcd', 1);
-    const firstSeed = int(flags, 'seed-start', 0, 'fcd');
-    const noiseMode = String(flags['noise-mode'] ?? 'const');
-    if (!['const', 'random', 'none'].includes(noiseMode))
-      throw new ArgumentError(`metrics fcd: --noise-mode must be const, random or none, got '${noiseMode}'`);
-    if (flags.queue && noiseMode === 'random')
-      throw new ArgumentError('metrics fcd --queue: --noise-mode random draws noise per process; use const or none');
-    const psi = flags.trunc === undefined ? 1 : Number(flags.trunc);
-    const data = String(flags.data ?? 'fashion-mnist');
-    const classifier = await readClassifierBundle(str(flags, 'classifier', 'fcd'));
-    const model = await loadModel(modelPath);
-    if (model.imgChannels !== classifier.config.inChannels) {
-      throw new ArgumentError(
-        `metrics fcd: ${model.name} makes ${model.imgChannels}-channel images, ${classifier.name} reads ${classifier.config.inChannels}`,
-      );
-    }
-    const size = classifier.manifest.resolution;
-    let reference: ImageDataset;
-    if (data === 'fashion-mnist') {
-      if (size !== 32 && size !== 28)
-        throw new ArgumentError(`metrics fcd: ${classifier.name} is for ${size}px images; fashion-mnist is 28 or 32`);
-      reference = await loadFashionMnist('test', { pad: size });
-    } else {
-      // An image folder (e.g. the training images, as NVIDIA's fid50k_full), at the classifier's size.
-      reference = await loadImageFolder(data, { size, channels: classifier.config.inChannels as 1 | 3 });
-    }
-    const refNum =
-      flags['ref-num'] === undefined ? reference.size : int(flags, 'ref-num', reference.size, 'fcd', 2);
-    out(
-      `FCD: ${num} images of ${model.name} (psi ${psi}) against ${Math.min(refNum, reference.size)} ${reference.name} images, features of ${classifier.name} (${classifier.featureDim}-d)`,
-    );
-    const refStats = await referenceStats(classifier, reference, reference.name, { batchSize, limit: refNum });
-    const run = { num, firstSeed, psi, noiseMode: noiseMode as NoiseMode, batchSize };
-    const r = flags.queue
-      ? await fcdFromQueue(flags, { model: modelPath, classifier: str(flags, 'classifier', 'fcd') }, classifier, refStats, run, out)
-      : await generatorFcd(model, classifier, refStats, run);
-    const [cf, cr] = [r.confidence, refStats.confidence];
-    out(
-      `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${r.seconds.toFixed(1)} s)`,
-    );
-    out(
-      `classifier confidence ${cf.meanTopProbability.toFixed(3)} (reference images ${cr.meanTopProbability.toFixed(3)}); above ${cf.threshold}: ${pct(cf.confidentShare)} (reference ${pct(cr.confidentShare)})`,
-    );
-    out(`predicted classes: ${classShares(cf, classifier.labelNames)}`);
-    if (typeof flags.json === 'string') {
-      const record = {
-        metric: 'fcd',
-        value: r.value,
-        meanTerm: r.meanTerm,
-        covTerm: r.covTerm,
-        model: String(flags.model),
-        classifier: String(flags.classifier),
-        num: r.num,
-        reference: reference.name,
-        referenceNum: refStats.stats.n,
-        psi,
-        firstSeed,
-        noiseMode,
-        seconds: r.seconds,
-        confidence: cf,
-        referenceConfidence: cr,
-      };
-      await writeFile(flags.json, `${JSON.stringify(record, null, 2)}\n`);
-      out(`wrote ${flags.json}`);
-    }
-    if (flags.record) {
-      const command = [
-        `latentlab metrics fcd --model ${modelPath} --classifier ${String(flags.classifier)} --data ${data} --num ${num}`,
-        `--trunc ${psi} --seed-start ${firstSeed} --noise-mode ${noiseMode} --ref-num ${refStats.stats.n}`,
-      ].join(' ');
-      await recordEvaluation(modelPath, fcdRecords(r, model, classifier, command));
-      out(`recorded fcd and classifierConfidence in ${join(modelPath, MANIFEST_FILE)}`);
-    }
+  // parsed by FCD_SPEC (runArgv below); listed for the verb's help and flag union
+  flags: FCD_SPEC.options.map((o) => ({
+    name: o.flag,
+    type: o.kind === 'boolean' ? ('boolean' as const) : o.kind === 'number' ? ('number' as const) : ('string' as const),
+    help: o.help,
+  })),
+  async run() {
+    throw new Error('metrics fcd: runs through its option table');
   },
 };
+
+/** `metrics fcd`: flags -> partial options -> resolveFcdOptions -> measureFcd. */
+async function runFcd(argv: readonly string[], out: (line: string) => void): Promise<void> {
+  // --queue / --shard-size: where the generated side runs, not part of the options
+  const rest: string[] = [];
+  const transport: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const name = ['queue', 'shard-size'].find((n) => argv[i] === `--${n}` || argv[i].startsWith(`--${n}=`));
+    if (!name) rest.push(argv[i]);
+    else if (argv[i].includes('=')) transport[name] = argv[i].slice(argv[i].indexOf('=') + 1);
+    else transport[name] = argv[++i] ?? '';
+  }
+  const o = resolveFcdOptions(parseOptionArgs(FCD_SPEC, rest) as Partial<FcdOptions>);
+  const queue = transport.queue !== undefined;
+  const { result: r, reference: refStats, classifier, model } = await measureFcd(o, {
+    onStart: out,
+    generated: queue
+      ? (c, ref, run) => fcdFromQueue(queueFlagsOf(transport), { model: o.model, classifier: o.classifier }, c, ref, run, out)
+      : undefined,
+  });
+  const [cf, cr] = [r.confidence, refStats.confidence];
+  out(
+    `fcd ${r.value.toFixed(4)}  (mean term ${r.meanTerm.toFixed(4)}, covariance term ${r.covTerm.toFixed(4)}; ${r.seconds.toFixed(1)} s)`,
+  );
+  out(
+    `classifier confidence ${cf.meanTopProbability.toFixed(3)} (reference images ${cr.meanTopProbability.toFixed(3)}); above ${cf.threshold}: ${pct(cf.confidentShare)} (reference ${pct(cr.confidentShare)})`,
+  );
+  out(`predicted classes: ${classShares(cf, classifier.labelNames)}`);
+  if (o.json) out(`wrote ${o.json}`);
+  if (o.record) out(`recorded fcd and classifierConfidence in ${join(o.model, MANIFEST_FILE)}`);
+  await model.release();
+}
 
 function pct(share: number): string {
   return `${(100 * share).toFixed(1)} %`;
@@ -169,6 +97,10 @@ export const metricsCommand: Command = {
     '\n',
   ),
   flags: allFlags(),
+  runArgv(argv, out) {
+    if (argv[0] === 'fcd') return runFcd(argv.slice(1), out);
+    return metricsCommand.run(parseArgs([...argv], allFlags(), 'metrics'), out);
+  },
   async run({ flags, positionals }, out) {
     const [name, ...extra] = positionals;
     const metric = name === undefined ? undefined : METRICS[name];

@@ -6,11 +6,12 @@ import {
   formatCommand,
   GENERATE_SPEC,
   generate,
-  loadModel,
+  IMPORT_SPEC,
+  type ImportOptions,
+  importModel,
   resolveGenerateOptions,
+  resolveImportOptions,
   seedFileName,
-  writeBundle,
-  shellWord,
 } from '../../index.js';
 import { directionsJob } from './directionsJob.js';
 import { interpolateGifJob } from './interpolateGifJob.js';
@@ -78,6 +79,16 @@ function renderSeedsJob({ models }: JobDeps): StudioJobKind {
   };
 }
 
+/** An import request as `import`'s partial options (the model named as the studio lists it). */
+function importPartial(p: Record<string, unknown>, file: string, out: string): Partial<ImportOptions> {
+  return {
+    file,
+    out,
+    name: p.name as string,
+    ...(p.network ? { network: p.network as string } : {}),
+  };
+}
+
 /**
  * 'import-model': a checkpoint in the workspace (an upload, or a file put there) -> a bundle in
  * workspace/models/<name>/, which the model picker then offers (the CLI's `import`). The bundle is
@@ -95,31 +106,23 @@ function importModelJob({ models, workspace }: JobDeps): StudioJobKind {
       if (!existsSync(file)) throw new ArgumentError(`import: no file '${p.file}' in the workspace`);
       if (models.has(p.name as string))
         throw new ArgumentError(`import: a model named '${p.name}' exists already`);
-      const args = [
-        'npx',
-        'latentlab',
-        'import',
-        cliPath(file),
-        '--out',
-        cliPath(join(workspace.dir('models'), p.name as string)),
-        '--name',
-        p.name as string,
-      ];
-      if (p.network) args.push('--network', p.network as string);
-      return { command: args.map(shellWord).join(' ') };
+      const o = resolveImportOptions(
+        importPartial(p, cliPath(file), cliPath(join(workspace.dir('models'), p.name as string))),
+      );
+      return { command: formatCommand(IMPORT_SPEC, o) };
     },
     async run(p, ctx) {
       const name = p.name as string;
-      ctx.report({ step: 0, total: 2, message: 'reading the checkpoint (nothing in it is executed)' });
-      const model = await loadModel(workspace.resolve(p.file as string), {
-        name,
-        network: p.network as string | undefined,
-      });
-      ctx.checkCancelled();
-      ctx.report({ step: 1, total: 2, message: 'writing the bundle' });
       const staged = join(ctx.dir, 'bundle');
-      const manifest = await writeBundle(staged, model);
-      await model.release();
+      // the same options as the recorded command, the bundle staged in the job's folder
+      const o = resolveImportOptions(importPartial(p, workspace.resolve(p.file as string), staged));
+      let step = 0;
+      const { manifest } = await importModel(o, {
+        onStep: (message) => {
+          ctx.checkCancelled();
+          ctx.report({ step: step++, total: 2, message });
+        },
+      });
       ctx.checkCancelled();
       const dest = join(workspace.dir('models'), name);
       if (existsSync(dest))

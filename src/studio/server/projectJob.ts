@@ -3,8 +3,9 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import {
   ArgumentError,
-  encode,
-  encodeLatent,
+  ENCODE_SPEC,
+  encodeFiles,
+  type EncodeRunOptions,
   encodePng,
   formatCommand,
   LATENT_EXTENSION,
@@ -18,8 +19,8 @@ import {
   readImage,
   readTarget,
   reconstructionMetrics,
+  resolveEncodeOptions,
   resolveProjectOptions,
-  shellJoin,
   toImages,
   upscale,
 } from '../../index.js';
@@ -51,6 +52,18 @@ interface ProjectParams {
 
 /** Where the hybrid's encoder latent goes (the encode command's output, the projection's --init). */
 const ENCODED = 'out/encode';
+
+/** The hybrid's first step as `encode`'s partial options (the target, this model and its encoder). */
+function encodePartial(p: ProjectParams, info: ModelSummary, deps: JobDeps, outdir: string): Partial<EncodeRunOptions> {
+  const classifier = deps.models.classifierPath();
+  return {
+    inputs: [cliPath(deps.workspace.resolve(p.image))],
+    outdir,
+    encoder: info.encoder!,
+    model: info.path,
+    classifier: classifier ? cliPath(classifier) : 'none',
+  };
+}
 
 /** The request as `project`'s partial options (paths spelled as the CLI names them; nothing defaulted here). */
 function projectPartial(
@@ -119,7 +132,7 @@ export function projectJob(deps: JobDeps): StudioJobKind {
       // the CLI's hybrid: encode first, then project from the encoder's latent
       const encodeFirst =
         p.init === 'encoder'
-          ? `${shellJoin(['npx', 'latentlab', 'encode', o.target, '--encoder', info.encoder!, '--model', info.path, '--outdir', ENCODED])} && `
+          ? `${formatCommand(ENCODE_SPEC, resolveEncodeOptions(encodePartial(p, info, deps, ENCODED), { ...info, imgChannels: info.channels }))} && `
           : '';
       return { command: encodeFirst + project };
     },
@@ -131,14 +144,14 @@ export function projectJob(deps: JobDeps): StudioJobKind {
       // the target as `project` prepares it (live PSNR / SSIM of the frames; the encoder's input)
       const targetImage = await readTarget(workspace.resolve(p.image), model);
       if (p.init === 'encoder') {
-        // the encoder's guess, saved where the job's folder keeps it, is the projection's --init
-        const target = targetImage;
-        const file = join(ctx.dir, `encoded${LATENT_EXTENSION}`);
-        await writeFileAtomic(
-          file,
-          encodeLatent(await encode(await models.encoderFor(model), model, target)),
-        );
-        partial.init = file;
+        // `latentlab encode` into the job's folder: its latent is the projection's --init
+        const eo = resolveEncodeOptions(encodePartial(p, info, deps, join(ctx.dir, 'encode')), model);
+        await encodeFiles(eo, {
+          model,
+          encoder: await models.encoderFor(model),
+          classifier: models.classifierPath() ? await models.classifier() : undefined,
+        });
+        partial.init = join(eo.outdir, `${basename(p.image, extname(p.image))}${LATENT_EXTENSION}`);
       }
       // the same library call as `latentlab project`, writing into the job's folder
       const o = resolveProjectOptions({ ...partial, outdir: ctx.dir }, info);
