@@ -8,10 +8,14 @@ import {
   type InterpolationMethod,
   interpolate,
   labelledGrid,
+  parseRotateSweep,
+  parseTranslateSweep,
   pathConfidence,
   readClassifierBundle,
   renderFrames,
+  renderTransformSweep,
   sideBySide,
+  sweepStrip,
   writePng,
 } from '../../index.js';
 import type { Command } from '../command.js';
@@ -37,6 +41,7 @@ export const interpolateCommand: Command = {
   summary: 'Walk the latent space between keyframes (lerp / slerp / spline, loops, layer ranges), beside a pixel cross-fade',
   usage:
     'latentlab interpolate --model M --seeds 1,5,9 [--keys a.latent.safetensors,3] [--method slerp] [--steps 16] [--loop] [--layers coarse] [--crossfade] --outdir DIR [--gif F] [--video F]\n' +
+    '       latentlab interpolate --model SG3 --seeds 7 --translate-sweep 0,0:0.5,0 | --rotate-sweep 0:360 [--steps 48] [--loop] --outdir DIR --gif F\n' +
     '       latentlab interpolate --model M --measure 100 --classifier models/fmnist-classifier [--json F]',
   flags: [
     modelFlag,
@@ -47,6 +52,8 @@ export const interpolateCommand: Command = {
     { name: 'loop', type: 'boolean', help: 'return to the first keyframe' },
     { name: 'layers', type: 'string', help: 'move only these ws rows: coarse | middle | fine | 0-3 | 4,6 (path in w+)' },
     { name: 'crossfade', type: 'boolean', help: 'show the naive pixel cross-fade beside the latent path' },
+    { name: 'translate-sweep', type: 'string', help: 'StyleGAN3 equivariance: move the input "x0,y0:x1,y1" over --steps for the first seed/key' },
+    { name: 'rotate-sweep', type: 'string', help: 'StyleGAN3 equivariance: rotate the input "a0:a1" degrees over --steps (with or without --translate-sweep)' },
     ...latentFlags,
     ...outputFlags,
     ...animationFlags,
@@ -84,6 +91,24 @@ export const interpolateCommand: Command = {
     const outdir = str(flags, 'outdir', 'interpolate');
     const factor = upscaleFactor(flags);
     const keys = await latentsFrom(model, flags, sourcesFrom(flags.seeds, flags.keys), 'interpolate');
+    if (flags['translate-sweep'] !== undefined || flags['rotate-sweep'] !== undefined) {
+      const { images, frames } = await renderTransformSweep(
+        model,
+        keys,
+        {
+          translate: flags['translate-sweep'] === undefined ? null : parseTranslateSweep(String(flags['translate-sweep'])),
+          rotate: flags['rotate-sweep'] === undefined ? null : parseRotateSweep(String(flags['rotate-sweep'])),
+          steps,
+          loop: Boolean(flags.loop),
+        },
+        { batchSize: Number(flags.batch), onProgress: progressBar('render') },
+      );
+      const tiles = imagesOf(images, factor);
+      await writePng(join(outdir, 'sweep.png'), sweepStrip(tiles, frames));
+      out(`wrote ${join(outdir, 'sweep.png')} (${frames.length} frames of one latent under a moving input transform)`);
+      await writeAnimation(flags, tiles, out);
+      return;
+    }
     const layers = layersFrom(model, flags.layers);
     const { latent, schedule } = await interpolate(model, keys, { framesPerSegment: steps, method, loop: Boolean(flags.loop), layers });
     const images = await renderFrames(model, latent, { batchSize: Number(flags.batch), onProgress: progressBar('render') });
