@@ -65,7 +65,7 @@ export const encodeCommand: Command = {
     const dup = stems.find((s, i) => stems.indexOf(s) !== i);
     if (dup) throw new ArgumentError(`encode: two inputs are named '${dup}'; their outputs would collide`);
     const [encoder, model] = await Promise.all([readEncoderBundle(String(flags.encoder)), loadModel(String(flags.model))]);
-    const g = model.stylegan2();
+    const g = { imgResolution: model.resolution, imgChannels: model.imgChannels };
     // Everything is read and computed before the first file is written: a bad input leaves nothing.
     const targets = await readImageInputs(files, g.imgResolution, g.imgChannels as 1 | 3);
     const steps = Number(flags.steps);
