@@ -2,8 +2,8 @@
  * Attribute knobs on the shipped StyleGAN2 (README "Attribute directions" table): directions found
  * with the labelling classifier (image measures and logits, conditioned with --keep), graded by the
  * judge classifier that did not make the labels, at +1 and +2 sigma on 200 held-out seeds.
- * Re-run: LATENTLAB_THREADS=1 npx tsx bench/attributeKnobs.ts [--num 20000] [--method svm|ridge]
- *   [--keep class|none] [--attributes brightness,ink,...] [--eval-num 200] [--out FILE.safetensors]
+ * Re-run on any model: LATENTLAB_THREADS=1 npx tsx bench/attributeKnobs.ts [--model M] [--num 6000]
+ *   [--method gradient|svm|ridge] [--layers 3-7|all] [--epsilon 0.5] [--keep class|none] [--attributes brightness,ink,...] [--eval-num 200] [--out FILE.safetensors]
  * Same numbers as `latentlab directions interfacegan --attribute ...` then `directions eval --judge`.
  */
 import { parseArgs } from 'node:util';
@@ -24,8 +24,8 @@ const { values: a } = parseArgs({
     model: { type: 'string', default: 'models/fmnist-stylegan2' },
     classifier: { type: 'string', default: 'models/fmnist-classifier' },
     judge: { type: 'string', default: 'models/fmnist-judge' },
-    num: { type: 'string', default: '20000' },
-    method: { type: 'string', default: 'svm' },
+    num: { type: 'string', default: '6000' },
+    method: { type: 'string', default: 'gradient' },
     keep: { type: 'string', default: 'class' },
     ratio: { type: 'string', default: '0.02' },
     attributes: { type: 'string', default: [...MEASURE_NAMES, 'logit:Trouser', 'logit:Bag'].join(',') },
@@ -42,9 +42,11 @@ const classifier = await readClassifierBundle(a.classifier!);
 const judge = await readClassifierBundle(a.judge!);
 const specs = parseAttributeSpecs(a.attributes!, classifier.labelNames);
 const t0 = performance.now();
-const layers = a.layers ? (a.layers.split('-').map(Number) as [number, number]) : null;
+const layers = a.layers && a.layers !== 'all' ? (a.layers.split('-').map(Number) as [number, number]) : null;
+// Gradient: no --layers = the library's default rows (knobRows), --layers all = every row.
+const gradLayers = a.layers === undefined ? undefined : layers ? ([layers[0], layers[1] + 1] as [number, number]) : null;
 const set = a.method === 'gradient'
-  ? await gradientDirections(model, classifier, specs, { num: Number(a.num), keepClasses: a.keep === 'class', layers: layers ? [layers[0], layers[1] + 1] : null, epsilon: Number(a.epsilon) })
+  ? await gradientDirections(model, classifier, specs, { num: Number(a.num), keepClasses: a.keep === 'class', layers: gradLayers, epsilon: Number(a.epsilon) })
   : await discoverAttributeDirections(model, classifier, specs, {
   num: Number(a.num),
   method: a.method as AttributeMethod,
@@ -53,13 +55,13 @@ const set = a.method === 'gradient'
   withinClass: a.within !== 'false',
   space: a.space as 'w' | 'z',
 });
-if (layers) set.layers = [layers[0], layers[1] + 1];
+if (layers && a.method !== 'gradient') set.layers = [layers[0], layers[1] + 1];
 const tFind = (performance.now() - t0) / 1000;
 const r = await evaluateAttributes(model, judge, set, { num: Number(a['eval-num']), strengths: [1, 2], units: 'sigma' });
 const tEval = (performance.now() - t0) / 1000 - tFind;
 if (a.out) await writeDirections(a.out, set);
 console.log(
-  `${model.name} (${model.manifest.contentHash.slice(0, 8)}), ${a.num} samples labelled by ${classifier.name}, method ${a.method}, keep ${a.keep}; judge ${judge.name}, ${r.num} seeds from 1000000; ${tFind.toFixed(0)} s + ${tEval.toFixed(0)} s`,
+  `${model.name} (${model.manifest.contentHash.slice(0, 8)}), ${a.num} samples labelled by ${classifier.name}, method ${a.method}, rows ${set.layers ? `${set.layers[0]}-${set.layers[1] - 1}` : 'all'}, keep ${a.keep}; judge ${judge.name}, ${r.num} seeds from 1000000; ${tFind.toFixed(0)} s + ${tEval.toFixed(0)} s`,
 );
 console.log('| attribute | sigma | cos to unconditioned | change at +1σ (std) | class kept +1σ | change at +2σ (std) | class kept +2σ | largest other change at +2σ | passes (≥ 1.5 std, ≥ 90 %) |');
 console.log('|---|---|---|---|---|---|---|---|---|');

@@ -105,7 +105,16 @@ export { MEASURE_HELP, MEASURE_NAMES, type MeasureName, measureImages, measureIn
 export { type RidgeDirection, ridgeDirection, type RidgeOptions } from './directions/ridge.js';
 export { type AttributeMethod, type AttributeSpec, attributeDirections, type KeepSpec, parseAttributeSpecs, type ScoredAttribute, scoreChunk } from './directions/attributes.js';
 export { type AttributeDiscoveryOptions, discoverAttributeDirections } from './directions/attributeSampling.js';
-export { type GradientDirectionOptions, gradientDirections } from './directions/attributeGradient.js';
+export {
+  directionsFromGradients,
+  estimateAttributeGradients,
+  type GradientDirectionOptions,
+  type GradientEstimate,
+  gradientDirections,
+  knobRows,
+} from './directions/attributeGradient.js';
+export { balancedClassDirections, classGradientDirections, conditionOnNearest } from './directions/classGradient.js';
+export { covariance, covariancePower } from './directions/covariance.js';
 export { type AttributeEval, type AttributeEvalOptions, type AttributeEvalRow, directionAttribute, evaluateAttributes } from './directions/attributeEval.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
 export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';

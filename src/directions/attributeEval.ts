@@ -4,7 +4,7 @@ import { type Latent, latentFromSeeds, renderLatent } from '../latent/latent.js'
 import type { Classifier } from '../models/classifier/classifier.js';
 import { predict } from '../models/classifier/predict.js';
 import type { GanModel } from '../models/ganModel.js';
-import type { AttributeSpec } from './attributes.js';
+import { type AttributeSpec, classProbability } from './attributes.js';
 import { type DirectionSet, directionIndex } from './direction.js';
 import { edit } from './edit.js';
 import type { EditUnits } from './editCodes.js';
@@ -50,7 +50,8 @@ export function directionAttribute(set: DirectionSet, index: number): AttributeS
   const a = (set.provenance.attributes as Record<string, unknown>[] | undefined)?.[index];
   if (!a) return null;
   if (typeof a.measure === 'string') return { name: String(a.name), measure: a.measure as AttributeSpec['measure'] };
-  if (typeof a.className === 'string') return { name: String(a.name), className: a.className, logit: Number(a.logit) };
+  if (typeof a.className === 'string' && a.logit !== null && a.logit !== undefined)
+    return { name: String(a.name), className: a.className, logit: Number(a.logit), ...(a.prob === true ? { prob: true } : {}) };
   return null;
 }
 
@@ -98,7 +99,9 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
   const valueOf = (l: Look, spec: AttributeSpec): Float64Array =>
     spec.measure
       ? l.measures[MEASURE_NAMES.indexOf(spec.measure)]
-      : Float64Array.from({ length: num }, (_, i) => Number(l.logits.data[i * k + judgeClass(judge, spec)]));
+      : spec.prob
+        ? classProbability(l.logits, judgeClass(judge, spec))
+        : Float64Array.from({ length: num }, (_, i) => Number(l.logits.data[i * k + judgeClass(judge, spec)]));
   const spread = (v: Float64Array) => {
     let m = 0;
     for (const x of v) m += x / v.length;

@@ -40,6 +40,7 @@ describe('attribute specs', () => {
       { name: 'logit:Trouser', logit: 1, className: 'Trouser' },
     ]);
     expect(() => parseAttributeSpecs('logit:Dress', names)).toThrow(/'Dress' is not a class/);
+    expect(parseAttributeSpecs('prob:Sneaker', names)).toEqual([{ name: 'prob:Sneaker', logit: 2, prob: true, className: 'Sneaker' }]);
     expect(() => parseAttributeSpecs('wideness', names)).toThrow(/unknown attribute 'wideness'/);
   });
 });

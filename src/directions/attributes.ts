@@ -13,8 +13,10 @@ import { ridgeDirection } from './ridge.js';
 export interface AttributeSpec {
   name: string;
   measure?: MeasureName;
-  /** Class index of a logit attribute and its class name (the judge finds it by name). */
+  /** Class index of a logit (or, with `prob`, probability) attribute and its class name (the judge finds it by name). */
   logit?: number;
+  /** The class's softmax probability instead of its logit (`prob:Sneaker`). */
+  prob?: boolean;
   className?: string;
 }
 
@@ -27,8 +29,9 @@ export function parseAttributeSpecs(text: string, labelNames: readonly string[] 
     .filter(Boolean)
     .map((token): AttributeSpec => {
       if (isMeasureName(token)) return { name: token, measure: token };
-      if (token.startsWith('logit:')) {
-        const cls = token.slice(6).trim();
+      const kind = token.startsWith('logit:') ? 'logit' : token.startsWith('prob:') ? 'prob' : null;
+      if (kind) {
+        const cls = token.slice(kind.length + 1).trim();
         let k = lower.indexOf(cls.toLowerCase());
         if (k < 0 && /^\d+$/.test(cls) && Number(cls) < labelNames.length) k = Number(cls);
         if (k < 0)
@@ -37,9 +40,9 @@ export function parseAttributeSpecs(text: string, labelNames: readonly string[] 
               ? `attribute '${token}': '${cls}' is not a class (${labelNames.join(', ')} or 0..${labelNames.length - 1})`
               : `attribute '${token}': logit attributes need a classifier`,
           );
-        return { name: `logit:${labelNames[k]}`, logit: k, className: labelNames[k] };
+        return kind === 'prob' ? { name: `prob:${labelNames[k]}`, logit: k, prob: true, className: labelNames[k] } : { name: `logit:${labelNames[k]}`, logit: k, className: labelNames[k] };
       }
-      throw new ArgumentError(`unknown attribute '${token}': built-in ${MEASURE_NAMES.join(', ')}, or logit:CLASS`);
+      throw new ArgumentError(`unknown attribute '${token}': built-in ${MEASURE_NAMES.join(', ')}, logit:CLASS or prob:CLASS`);
     });
   if (!specs.length) throw new ArgumentError('give at least one attribute');
   return specs;
@@ -56,7 +59,20 @@ export function scoreChunk(specs: readonly AttributeSpec[], images: Tensor, logi
     if (!logits) throw new ArgumentError(`attribute '${s.name}' needs classifier logits`);
     const k = logits.shape[1];
     if (s.logit >= k) throw new ArgumentError(`attribute '${s.name}': class ${s.logit} of a ${k}-class classifier`);
-    return Float64Array.from({ length: n }, (_, i) => Number(logits.data[i * k + s.logit!]));
+    return s.prob ? classProbability(logits, s.logit) : Float64Array.from({ length: n }, (_, i) => Number(logits.data[i * k + s.logit!]));
+  });
+}
+
+/** Softmax probability of class c per row of logits [N, K]. */
+export function classProbability(logits: Tensor, c: number): Float64Array {
+  const [n, k] = logits.shape;
+  const x = logits.toFloat64().data;
+  return Float64Array.from({ length: n }, (_, i) => {
+    let m = -Infinity;
+    for (let j = 0; j < k; j++) m = Math.max(m, x[i * k + j]);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(x[i * k + j] - m);
+    return Math.exp(x[i * k + c] - m) / sum;
   });
 }
 
@@ -212,6 +228,7 @@ export function attributeDirections(codes: Tensor, attributes: readonly ScoredAt
       name: a.spec.name,
       measure: a.spec.measure ?? null,
       logit: a.spec.logit ?? null,
+      prob: a.spec.prob ?? false,
       className: a.spec.className ?? null,
       classes: a.spec.logit === undefined ? null : [a.spec.logit],
       score: stats(a.scores),

@@ -54,36 +54,7 @@ export function fromImages(images: readonly RgbImage[], range: readonly [number,
   return t;
 }
 
-/** Tiles images into a grid (row-major), `gap` pixels of `background` between cells. */
-export function makeGrid(images: readonly RgbImage[], columns?: number, gap = 0, background = 0): RgbImage {
-  const { width: w, height: h, channels: c } = images[0];
-  const cols = Math.max(1, Math.min(columns ?? Math.ceil(Math.sqrt(images.length)), images.length));
-  const rows = Math.ceil(images.length / cols);
-  const W = cols * w + (cols - 1) * gap;
-  const H = rows * h + (rows - 1) * gap;
-  const data = new Uint8Array(W * H * c).fill(background);
-  images.forEach((img, i) => {
-    const x0 = (i % cols) * (w + gap);
-    const y0 = Math.floor(i / cols) * (h + gap);
-    for (let y = 0; y < h; y++) data.set(img.data.subarray(y * w * c, (y + 1) * w * c), ((y0 + y) * W + x0) * c);
-  });
-  return { width: W, height: H, channels: c, data };
-}
-
-/** Nearest-neighbour upscaling by an integer factor (small 28-32 px images are unreadable at 1x). */
-export function upscale(img: RgbImage, factor: number): RgbImage {
-  if (factor === 1) return img;
-  const { width: w, height: h, channels: c } = img;
-  const W = w * factor;
-  const data = new Uint8Array(W * h * factor * c);
-  for (let y = 0; y < h * factor; y++) {
-    for (let x = 0; x < W; x++) {
-      const s = (Math.floor(y / factor) * w + Math.floor(x / factor)) * c;
-      data.set(img.data.subarray(s, s + c), (y * W + x) * c);
-    }
-  }
-  return { width: W, height: h * factor, channels: c, data };
-}
+export { makeGrid, upscale } from './imageGrid.js';
 
 /** Encodes PNG bytes. */
 export async function encodePng(img: RgbImage): Promise<Buffer> {

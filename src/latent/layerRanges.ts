@@ -6,18 +6,33 @@ export type NamedRange = 'coarse' | 'middle' | 'fine' | 'all';
 
 export const NAMED_RANGES: readonly NamedRange[] = ['coarse', 'middle', 'fine', 'all'];
 
+/** What the layer rules read of a model: its ws rows and the synthesis layers that read them (a manifest has it). */
+export interface LayerTable {
+  name: string;
+  /** Output resolution. */
+  resolution: number;
+  numWs: number;
+  layers: readonly { kind: string; resolution: number; wsIndex: number }[];
+}
+
+/** A loaded model's layer table (StyleGAN3's manifest rows carry twice each layer's cutoff as their resolution). */
+export function layerTableOf(model: GanModel): LayerTable {
+  const { numWs, layers } =
+    model.architecture === 'stylegan3' ? { numWs: model.styleSpace().numWs, layers: model.manifest.layers } : model.stylegan2();
+  return { name: model.name, resolution: model.resolution, numWs, layers };
+}
+
 /**
  * The resolution each ws row drives: that of the first modulated conv reading it, else of its torgb
  * (a row read by b4.torgb and b8.conv0 styles the 8² convolution, which is what the eye sees).
  */
-export function wsRowResolutions(model: GanModel): number[] {
-  // StyleGAN3's manifest rows carry twice each layer's cutoff as the resolution its band corresponds to.
-  const { numWs, layers } = model.architecture === 'stylegan3' ? { numWs: model.styleSpace().numWs, layers: model.manifest.layers } : model.stylegan2();
+export function wsRowResolutions(model: GanModel | LayerTable): number[] {
+  const { numWs, layers, name } = 'manifest' in model ? layerTableOf(model) : model;
   const res: number[] = [];
   for (let row = 0; row < numWs; row++) {
     const conv = layers.find((l) => l.wsIndex === row && l.kind === 'conv');
     const any = conv ?? layers.find((l) => l.wsIndex === row);
-    if (!any) throw new ArgumentError(`${model.name}: no synthesis layer reads ws row ${row}`);
+    if (!any) throw new ArgumentError(`${name}: no synthesis layer reads ws row ${row}`);
     res.push(any.resolution);
   }
   return res;
@@ -29,9 +44,10 @@ export function wsRowResolutions(model: GanModel): number[] {
  * (32×32: coarse 4²–8² = rows 0–2, middle 16² = rows 3–4, fine 32² = rows 5–7); "middle" is what lies
  * between and may be empty for 16×16 models.
  */
-export function namedRanges(model: GanModel): Record<NamedRange, number[]> {
-  const res = wsRowResolutions(model);
-  const top = model.resolution;
+export function namedRanges(model: GanModel | LayerTable): Record<NamedRange, number[]> {
+  const table = 'manifest' in model ? layerTableOf(model) : model;
+  const res = wsRowResolutions(table);
+  const top = table.resolution;
   const fineFrom = top >= 64 ? 64 : top;
   const rows = (pred: (r: number) => boolean) => res.flatMap((r, i) => (pred(r) ? [i] : []));
   return {
@@ -46,19 +62,20 @@ export function namedRanges(model: GanModel): Record<NamedRange, number[]> {
  * ws rows named by `spec`: 'coarse' | 'middle' | 'fine' | 'all', or explicit rows like '0-3' or '4,6,7',
  * or several joined by '+' ('coarse+fine'). Rows come back sorted and unique.
  */
-export function parseLayerRange(model: GanModel, spec: string | readonly number[]): number[] {
-  const { numWs } = model.styleSpace();
+export function parseLayerRange(model: GanModel | LayerTable, spec: string | readonly number[]): number[] {
+  const table = 'manifest' in model ? layerTableOf(model) : model;
+  const { numWs, name } = table;
   const rows = new Set<number>();
   const add = (r: number, text: string) => {
     if (!Number.isInteger(r) || r < 0 || r >= numWs) {
-      throw new ArgumentError(`layer range '${text}': ws row ${r} is out of range (${model.name} has rows 0-${numWs - 1})`);
+      throw new ArgumentError(`layer range '${text}': ws row ${r} is out of range (${name} has rows 0-${numWs - 1})`);
     }
     rows.add(r);
   };
   if (typeof spec !== 'string') {
     for (const r of spec) add(r, spec.join(','));
   } else {
-    const named = namedRanges(model);
+    const named = namedRanges(table);
     for (const part of spec.split('+').map((s) => s.trim())) {
       if ((NAMED_RANGES as readonly string[]).includes(part)) {
         for (const r of named[part as NamedRange]) rows.add(r);
@@ -78,7 +95,7 @@ export function parseLayerRange(model: GanModel, spec: string | readonly number[
       }
     }
   }
-  if (rows.size === 0) throw new ArgumentError(`layer range '${typeof spec === 'string' ? spec : spec.join(',')}' selects no ws rows of ${model.name}`);
+  if (rows.size === 0) throw new ArgumentError(`layer range '${typeof spec === 'string' ? spec : spec.join(',')}' selects no ws rows of ${name}`);
   return [...rows].sort((a, b) => a - b);
 }
 

@@ -36,6 +36,22 @@ describe('latentlab directions: attribute knobs (shipped models, small sizes)', 
     expect(Object.keys(recorded.byLabel)).toEqual(['brightness', 'logit:Bag']);
   });
 
+  it('defaults to the gradient knob on the rows after the coarse styles; --layers picks others, stored in the file', async () => {
+    const file = join(dir, 'grad.safetensors');
+    const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attribute', 'brightness', '--num', '200', '--out', file);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const set = await readDirections(file);
+    expect(set.provenance.attributeMethod).toBe('gradient');
+    expect(set.layers).toEqual([3, 8]);
+    const all = join(dir, 'grad-all.safetensors');
+    expect(latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attribute', 'brightness', '--num', '200', '--layers', 'all', '--out', all).code).toBe(0);
+    expect((await readDirections(all)).layers).toBeNull();
+    const bad = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attribute', 'brightness', '--num', '200', '--layers', '7-3', '--out', all);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--layers 7-3 runs backwards/);
+  });
+
   it('reads scores by seed, and refuses what it cannot do by name', async () => {
     const csv = join(dir, 'seeds.csv');
     writeFileSync(csv, `seed,darkness\n${Array.from({ length: 120 }, (_, i) => `${i},${Math.sin(i)}`).join('\n')}\n`);

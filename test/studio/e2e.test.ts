@@ -47,6 +47,14 @@ let ifgPath: string;
 const problems: string[] = [];
 
 /** Console errors, page errors and failed requests of a page (a fetch the app aborted on purpose is not one). */
+/**
+ * Every image here comes from the server (the studio's auto mode would move 32-px renders into the page
+ * once its graphs load; test/web/browser.test.ts covers that path), so the copied commands are the server's.
+ */
+async function serverCompute(p: Page): Promise<void> {
+  await p.addInitScript("localStorage.setItem('latentlab.browserCompute', 'server')");
+}
+
 function watch(p: Page): void {
   p.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -127,6 +135,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await serverCompute(page);
     watch(page);
     await mkdir(SHOTS, { recursive: true });
     for (const j of [sefa, ifg]) expect((await studio.jobs.wait(j.id)).state).toBe('done');
@@ -513,6 +522,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
       isMobile: true,
       hasTouch: true,
     });
+    await serverCompute(phone);
     watch(phone);
     await phone.goto(url);
     await phone.waitForSelector('body[data-ready="true"]');

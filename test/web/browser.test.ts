@@ -156,32 +156,59 @@ describe.skipIf(!haveChromium)('exported graphs on onnxruntime-web in Chromium',
     }
   });
 
-  it("the studio's compute-in-the-browser mode draws the seed grid in the page with the server's pixels", async () => {
+  it("the studio's auto compute mode moves the 32-px model's renders into the page once its graphs load: grid, mixing and interpolation with the server's pixels", async () => {
     const studio = await testStudio({ webRoot: await ensureWebBuild() });
     const url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
     const page = await browser.newPage();
     try {
-      await page.addInitScript("localStorage.setItem('latentlab.browserCompute', 'on')");
-      const graphRequests: string[] = [];
+      const apiRequests: string[] = [];
       page.on('request', (r) => {
-        if (r.url().includes('/onnx/') || r.url().includes('/api/grid')) graphRequests.push(new URL(r.url()).pathname);
+        if (r.url().includes('/onnx/') || /\/api\/(grid|mix|interpolate)$/.test(r.url())) apiRequests.push(new URL(r.url()).pathname);
       });
-      await page.goto(url);
+      await page.goto(url); // no setting stored: auto
       await page.waitForSelector('body[data-ready="true"]');
+      // auto: the first grid comes from the server while the graphs load in the background
+      await expect.poll(() => apiRequests.includes('/api/grid'), { timeout: 60_000 }).toBe(true);
       await expect.poll(() => page.getByTestId('browser-compute-status').textContent(), { timeout: 180_000 }).toMatch(/fmnist-stylegan2: wasm × \d+ threads/);
       expect(await page.evaluate('crossOriginIsolated')).toBe(true); // the studio sends COOP/COEP
-      await expect.poll(async () => (await page.getByTestId('seed-grid').getAttribute('src')) ?? '', { timeout: 60_000 }).toMatch(/^blob:/);
-      expect(graphRequests.filter((p) => p === '/api/grid')).toEqual([]); // the page made it, not the server
-      expect(graphRequests.some((p) => /\/onnx\/[0-9a-f]{64}\/synthesis\.onnx$/.test(p))).toBe(true);
-      const pngs = (await page.evaluate(`(async () => {
-        const local = await (await fetch(document.querySelector('[data-testid="seed-grid"]').src)).arrayBuffer();
-        const server = await (await fetch('/api/grid', { method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'fmnist-stylegan2', seeds: Array.from({ length: 32 }, (_, i) => i), psi: 0.7, cutoff: null, noiseMode: 'const', noiseSeed: 0, columns: 8, scale: 3 }) })).arrayBuffer();
-        return [Array.from(new Uint8Array(local)), Array.from(new Uint8Array(server))];
-      })()`)) as number[][];
-      const [a, b] = await Promise.all(pngs.map((p) => sharp(Buffer.from(p)).removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true })));
-      expect([a.info.width, a.info.height]).toEqual([b.info.width, b.info.height]);
-      expect(maxDiff(new Uint8Array(a.data), new Uint8Array(b.data))).toBeLessThanOrEqual(1);
+      expect(apiRequests.some((p) => /\/onnx\/[0-9a-f]{64}\/synthesis\.onnx$/.test(p))).toBe(true);
+
+      /** The request the page answered last, made by the server too: both PNGs as grey pixels. */
+      const localAndServer = async (testId: string, path: string) => {
+        await expect.poll(async () => JSON.parse((await page.getByTestId('browser-compute-status').getAttribute('data-request')) ?? '{}').url, { timeout: 120_000 }).toBe(path);
+        await expect.poll(async () => (await page.getByTestId(testId).getAttribute('src')) ?? '', { timeout: 60_000 }).toMatch(/^blob:/);
+        const pngs = (await page.evaluate(`(async () => {
+          const { url, body } = JSON.parse(document.querySelector('[data-testid="browser-compute-status"]').dataset.request);
+          const local = await (await fetch(document.querySelector('[data-testid="${testId}"]').src)).arrayBuffer();
+          const server = await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).arrayBuffer();
+          return [Array.from(new Uint8Array(local)), Array.from(new Uint8Array(server))];
+        })()`)) as number[][];
+        return Promise.all(pngs.map((p) => sharp(Buffer.from(p)).removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true })));
+      };
+      const expectSame = ([a, b]: { data: Buffer; info: { width: number; height: number } }[]) => {
+        expect([a.info.width, a.info.height]).toEqual([b.info.width, b.info.height]);
+        expect(maxDiff(new Uint8Array(a.data), new Uint8Array(b.data))).toBeLessThanOrEqual(1);
+      };
+      const served = (path: string) => apiRequests.filter((p) => p === path).length;
+
+      // style mixing (rows 1-4 x columns 10-13, coarse layers): made in the page, equal to the server's figure
+      await page.getByTestId('mix-go').click();
+      expectSame(await localAndServer('mix-image', '/api/mix'));
+      expect(served('/api/mix')).toBe(1); // the comparison's own request, not the page's
+
+      // an interpolation strip between two seeds (the shown seed 0, then seed 26 picked on the grid)
+      await page.getByTestId('interp-add').click();
+      const grid = page.getByTestId('seed-grid');
+      const box = (await grid.boundingBox())!;
+      await grid.click({ position: { x: (2.5 * box.width) / 8, y: box.height * 0.75 } }); // seed 26
+      await expect.poll(() => page.getByTestId('latent-title').textContent(), { timeout: 60_000 }).toContain('seed 26');
+      await page.getByTestId('interp-add').click();
+      await expect.poll(() => page.getByTestId('keyframe').count(), { timeout: 30_000 }).toBe(2);
+      for (const i of [0, 1]) // thumbnails drawn first, so the last request the page answers is the strip
+        await expect.poll(() => page.getByTestId('keyframe').nth(i).locator('img').evaluate((im) => (im as unknown as { naturalWidth: number }).naturalWidth), { timeout: 60_000 }).toBeGreaterThan(0);
+      await page.getByTestId('interp-preview').click();
+      expectSame(await localAndServer('interp-strip', '/api/interpolate'));
+      expect(served('/api/interpolate')).toBe(1);
     } finally {
       await page.close();
       await studio.app.close();

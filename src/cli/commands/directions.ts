@@ -70,7 +70,7 @@ const interfaceganSubcommand: Subcommand = {
   name: 'interfacegan',
   summary: 'Linear-SVM boundaries (InterFaceGAN): classes, attribute knobs (image measures, logits) kept within class, or a score file',
   usage:
-    'latentlab directions interfacegan --model M --classifier C --attributes "Trouser,Bag,shoes=Sandal+Sneaker" [--space w] [--num 20000] [--ratio 0.02] --out dirs.safetensors | --model M --classifier C --attribute brightness,width,logit:Sneaker [--method svm|ridge] [--keep class|ATTR,...|none] --out knobs.safetensors | --codes codes.npy --scores scores.csv --out ... | --model M --scores seeds.csv (a seed column) --out ...',
+    'latentlab directions interfacegan --model M --classifier C --attributes "Trouser,Bag,shoes=Sandal+Sneaker" [--space w] [--num 20000] [--ratio 0.02] --out dirs.safetensors | --model M --classifier C --attribute brightness,width,logit:Sneaker [--method gradient|svm|ridge] [--layers 3-7|all] [--keep class|ATTR,...|none] --out knobs.safetensors | --codes codes.npy --scores scores.csv --out ... | --model M --scores seeds.csv (a seed column) --out ...',
   flags: [
     { name: 'model', type: 'string', help: 'generator bundle or checkpoint' },
     { name: 'classifier', type: 'string', help: 'classifier bundle that labels the images' },

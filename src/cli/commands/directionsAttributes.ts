@@ -16,7 +16,7 @@ import {
   type ScoreTable,
 } from '../../index.js';
 import type { ParsedFlags } from '../args.js';
-import { integer, number, optionalString, requireString } from '../subcommand.js';
+import { integer, layerRange, number, optionalString, requireString } from '../subcommand.js';
 
 /** Flags of `directions interfacegan` for attribute knobs (added to its class-boundary flags). */
 export const ATTRIBUTE_FLAGS = [
@@ -24,8 +24,12 @@ export const ATTRIBUTE_FLAGS = [
   {
     name: 'method',
     type: 'string',
-    help: 'attribute knobs: svm (InterFaceGAN: top/bottom --ratio, linear SVM) | ridge (regression on every sample) | gradient (mean attribute gradient through the generator, W only)',
-    default: 'svm',
+    help: 'attribute knobs: gradient (default with --attribute: mean attribute gradient through the generator, W only) | svm (InterFaceGAN: top/bottom --ratio, linear SVM; default with --scores) | ridge (regression on every sample)',
+  },
+  {
+    name: 'layers',
+    type: 'string',
+    help: "gradient method: ws rows the knob edits, inclusive (e.g. 3-7), or 'all' (default: the rows after the 4²–8² convs, which decide the garment)",
   },
   { name: 'epsilon', type: 'number', help: 'gradient method: central-difference half-width in W units', default: 0.5 },
   {
@@ -44,8 +48,8 @@ function parseKeep(text: string, labelNames: readonly string[]): { classes: bool
   return { classes: parts.includes('class'), attributes: rest.length ? parseAttributeSpecs(rest.join(','), labelNames) : [] };
 }
 
-function methodOf(flags: ParsedFlags, where: string): AttributeMethod | 'gradient' {
-  const m = String(flags.method ?? 'svm');
+function methodOf(flags: ParsedFlags, where: string, fallback: AttributeMethod | 'gradient'): AttributeMethod | 'gradient' {
+  const m = String(flags.method ?? fallback);
   if (m !== 'svm' && m !== 'ridge' && m !== 'gradient') throw new ArgumentError(`${where}: --method must be svm, ridge or gradient, got '${m}'`);
   return m;
 }
@@ -77,7 +81,7 @@ export async function attributesFromSeedScores(flags: ParsedFlags, out: (line: s
     if (!c) throw new ArgumentError(`${where}: --keep ${n}: no such column in ${file} (${table.names.join(', ')})`);
     return c;
   });
-  const method = methodOf(flags, where);
+  const method = methodOf(flags, where, 'svm');
   if (method === 'gradient') throw new ArgumentError(`${where}: --method gradient measures attributes on images; with --scores use svm or ridge`);
   out(`attribute knobs from ${file}: ${columns.length} score column(s) over ${table.rows} seeds, ${space.toUpperCase()} space`);
   return attributeDirections(codes, columns, { classes: null, attributes: keep }, {
@@ -101,7 +105,7 @@ export async function attributesFromSamples(flags: ParsedFlags, out: (line: stri
   const space = String(flags.space);
   if (space !== 'w' && space !== 'z') throw new ArgumentError(`${where}: --space must be w or z, got '${space}'`);
   const num = integer(flags, 'num', 20000, where, 100);
-  const method = methodOf(flags, where);
+  const method = methodOf(flags, where, 'gradient');
   const kept = [...(keep.classes ? ['every class (within-class fit)'] : []), ...keep.attributes.map((a) => a.name)];
   out(`attribute knobs: ${num} ${space.toUpperCase()} samples of ${model.name}, ${specs.map((s) => s.name).join(', ')} by ${method}; keeping ${kept.join(', ') || 'nothing'}`);
   const t0 = performance.now();
@@ -118,6 +122,8 @@ export async function attributesFromSamples(flags: ParsedFlags, out: (line: stri
       num,
       firstSeed: integer(flags, 'seed-start', 0, where),
       epsilon: number(flags, 'epsilon', 0.5, where),
+      // undefined: knobRows' default (the rows after the coarse styles); 'all': every row.
+      layers: flags.layers === 'all' ? null : layerRange(flags, where),
       keepClasses: keep.classes,
       keepAttributes: keep.attributes,
       onProgress,

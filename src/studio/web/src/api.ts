@@ -67,6 +67,15 @@ export interface DirectionFile {
   /** Per direction, its share of variance (GANSpace explained variance, SeFa eigenvalue share), if known. */
   shares?: number[] | null;
   model?: string | null;
+  /** Per direction: the attribute it was found for and what it was made to keep. */
+  names?: { label: string; attribute: string | null; keeps: string[] }[];
+  /** What `directions eval --record` measured: own-attribute change (std) and class kept, per strength. */
+  preservation?: {
+    judge: string;
+    num: number;
+    units: string;
+    byLabel: Record<string, { strength: number; attributeChange: number | null; classKept: number }[]>;
+  } | null;
   error?: string;
 }
 

@@ -23,6 +23,8 @@ export interface ModelInfo {
   name: string;
   architecture: 'stylegan2' | 'dcgan';
   dims: { z: number; w?: number; numWs?: number; resolution: number; channels: number };
+  /** StyleGAN2's synthesis layers and the ws row each reads (the bundle manifest's table). */
+  layers?: { name: string; kind: string; resolution: number; wsIndex: number }[];
 }
 
 export type NoiseMode = 'const' | 'none';

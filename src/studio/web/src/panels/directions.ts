@@ -1,4 +1,5 @@
 import { api, type DirectionFile, type EditRequest, hasWSpace } from '../api.js';
+import { directionFacts } from '../directionFacts.js';
 import { panel, statusLine } from '../components/controls.js';
 import { clear, h } from '../dom.js';
 import { layerChoices, renderRequest, type StudioStore } from '../state.js';
@@ -185,10 +186,12 @@ export function directionsPanel(store: StudioStore, jobs: JobsPanel): HTMLElemen
       range.value = num.value = String(STRIP[i]);
       publish(STRIP[i]);
     });
+    const facts = directionFacts(f, k);
     const el = h(
       'div',
       { class: 'dir-row', 'data-testid': `direction-row-${k}` },
       h('div', { class: 'dir-head' }, nameInput, layerSel),
+      ...(facts ? [h('div', { class: 'dir-facts', 'data-testid': `direction-facts-${k}` }, facts)] : []),
       h('div', { class: 'dir-controls' }, range, num, unitText, reset),
       strip,
     );
