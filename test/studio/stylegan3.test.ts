@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, makeGrid, toImages } from '../../src/formats/image.js';
 import { mapZ, sampleZ, synthesize } from '../../src/models/generate.js';
 import { writeBundle } from '../../src/models/io/bundle.js';
+import { inputTransform } from '../../src/models/stylegan3/synthesis.js';
 import { loadModel } from '../../src/models/io/loadModel.js';
 import type { Studio } from '../../src/studio/server/app.js';
 import { fixtureCase, haveFixtures } from '../fixtures.js';
@@ -36,7 +37,8 @@ describe.skipIf(!haveFixtures('F_nvidia_sg3_t32'))('studio API on a StyleGAN3 bu
     const res = await studio.app.inject({ method: 'POST', url: '/api/grid', payload: { model: name, seeds: [0, 1], psi: 0.7, columns: 2, scale: 1 } });
     expect(res.statusCode, res.body).toBe(200);
     const model = await loadModel(dir);
-    const img = await synthesize(model, await mapZ(model, sampleZ(model, [0, 1]), { psi: 0.7 }));
+    // As `generate` (and gen_images.py): the identity input transform, not the stored one.
+    const img = await synthesize(model, await mapZ(model, sampleZ(model, [0, 1]), { psi: 0.7 }), { transform: inputTransform([0, 0], 0) });
     const expected = await pixels(await encodePng(makeGrid(toImages(img), 2, 1)));
     expect((await pixels(res.rawPayload)).equals(expected)).toBe(true);
     const render = (psi: number) => studio.app.inject({ method: 'POST', url: '/api/render', payload: { model: name, seed: 3, psi, scale: 1 } });
