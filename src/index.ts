@@ -48,6 +48,7 @@ export * from './latent/attributes.js';
 export * from './latent/importers.js';
 export * from './latent/sources.js';
 export * from './latent/figure.js';
+export * from './latent/transformSweep.js';
 export * from './latent/smoothness.js';
 export { encodeGif, type GifOptions, writeGif } from './formats/gif.js';
 export { VIDEO_EXTENSIONS, VideoEncoderMissing, type VideoOptions, writeVideo } from './formats/video.js';

@@ -89,7 +89,7 @@ export async function encodeFiles(o: EncodeRunOptions, hooks: EncodeHooks = {}):
     hooks.encoder ?? readEncoderBundle(o.encoder),
     hooks.model ?? loadModel(o.model),
   ]);
-  const g = model.stylegan2();
+  const g = { imgResolution: model.resolution, imgChannels: model.imgChannels };
   const key = { ...encodingKey(o), modelHash: model.manifest.contentHash, encoderHash: encoder.manifest.contentHash };
   const hash = hashOf(key);
   const metricsFile = join(o.outdir, 'metrics.json');

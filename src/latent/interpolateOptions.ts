@@ -19,6 +19,7 @@ import type { Latent } from './latent.js';
 import { parseLayerRange } from './layerRanges.js';
 import { pathFigure } from './pathFigure.js';
 import { type PathConfidence, pathConfidence } from './smoothness.js';
+import { parseRotateSweep, parseTranslateSweep, renderTransformSweep, sweepStrip } from './transformSweep.js';
 import type { LatentSource } from './sources.js';
 import {
   ANIMATION_OPTIONS,
@@ -63,6 +64,10 @@ export interface InterpolateVerbOptions
   readonly classifier: string;
   /** Write the measurement as JSON here. */
   readonly json: string | null;
+  /** StyleGAN3 equivariance: move the input 'x0,y0:x1,y1' over `steps` frames of the first keyframe. */
+  readonly translateSweep: string | null;
+  /** StyleGAN3 equivariance: rotate the input 'a0:a1' degrees over `steps` frames (with or without a translation). */
+  readonly rotateSweep: string | null;
 }
 
 export const INTERPOLATE_SPEC: VerbSpec = {
@@ -118,6 +123,18 @@ export const INTERPOLATE_SPEC: VerbSpec = {
       default: 'models/fmnist-classifier',
     },
     { key: 'json', flag: 'json', kind: 'string', help: 'write the --measure result as JSON here' },
+    {
+      key: 'translateSweep',
+      flag: 'translate-sweep',
+      kind: 'string',
+      help: 'StyleGAN3 equivariance: move the input "x0,y0:x1,y1" over --steps frames of the first keyframe',
+    },
+    {
+      key: 'rotateSweep',
+      flag: 'rotate-sweep',
+      kind: 'string',
+      help: 'StyleGAN3 equivariance: rotate the input "a0:a1" degrees over --steps frames (with or without --translate-sweep)',
+    },
   ],
 };
 
@@ -132,8 +149,16 @@ export function resolveInterpolateOptions(
   const seeds = [...(p.seeds ?? [])];
   const keys = copySources(p.keys);
   const sources: LatentSource[] = seedSources(seeds, keys);
-  if (measure === null && sources.length < 2)
-    throw new ArgumentError(`${where}: give at least two keyframes (--seeds, --keys)`);
+  const translateSweep = p.translateSweep ?? null;
+  const rotateSweep = p.rotateSweep ?? null;
+  const sweep = translateSweep !== null || rotateSweep !== null;
+  if (translateSweep !== null) parseTranslateSweep(translateSweep);
+  if (rotateSweep !== null) parseRotateSweep(rotateSweep);
+  if (sweep && model.architecture !== 'stylegan3')
+    throw new ArgumentError(`${where}: transform sweeps need a StyleGAN3 (its input layer's translation/rotation); ${model.name} is a ${model.architecture}`);
+  if (sweep && measure !== null) throw new ArgumentError(`${where}: --measure and transform sweeps are separate runs`);
+  if (measure === null && sources.length < (sweep ? 1 : 2))
+    throw new ArgumentError(`${where}: give ${sweep ? 'a keyframe' : 'at least two keyframes'} (--seeds, --keys)`);
   const method = p.method ?? null;
   if (method !== null && !INTERPOLATION_METHODS.includes(method))
     throw new ArgumentError(
@@ -162,6 +187,8 @@ export function resolveInterpolateOptions(
     measure,
     classifier: p.classifier ?? 'models/fmnist-classifier',
     json: p.json ?? null,
+    translateSweep,
+    rotateSweep,
   };
 }
 
@@ -186,6 +213,7 @@ export async function interpolateVerb(
 ): Promise<InterpolateResult> {
   if (o.measure !== null) throw new ArgumentError('interpolate: --measure runs through interpolateMeasure');
   const keys = await walkLatents(model, seedSources(o.seeds, o.keys), o, 'interpolate');
+  if (o.translateSweep !== null || o.rotateSweep !== null) return transformSweepVerb(model, keys, o, hooks);
   const layers = o.layers === null ? undefined : parseLayerRange(model, o.layers);
   const path = await interpolate(model, keys, {
     framesPerSegment: o.steps,
@@ -216,6 +244,37 @@ export async function interpolateVerb(
     }
   }
   return { ...path, keyframes: keys, frames, figure, written };
+}
+
+/** `interpolate --translate-sweep/--rotate-sweep`: one latent under a moving input transform (sweep.png + animation). */
+async function transformSweepVerb(
+  model: GanModel,
+  keys: Latent,
+  o: InterpolateVerbOptions,
+  hooks: { onProgress?: Progress; write?: boolean },
+): Promise<InterpolateResult> {
+  const { images, frames } = await renderTransformSweep(
+    model,
+    keys,
+    {
+      translate: o.translateSweep === null ? null : parseTranslateSweep(o.translateSweep),
+      rotate: o.rotateSweep === null ? null : parseRotateSweep(o.rotateSweep),
+      steps: o.steps,
+      loop: o.loop,
+    },
+    { batchSize: o.batch, onProgress: hooks.onProgress },
+  );
+  const tiles = imagesOf(images, o.upscale);
+  const figure = sweepStrip(tiles, frames);
+  const written: string[] = [];
+  if (hooks.write !== false) {
+    const png = join(o.outdir!, 'sweep.png');
+    await writePng(png, figure);
+    written.push(`${png} (${frames.length} frames of one latent under a moving input transform)`);
+    written.push(...(await writeAnimation(tiles, o, o.outdir!)));
+  }
+  const schedule = frames.map((_, i) => ({ from: 0, to: 0, t: i / Math.max(1, frames.length - 1) }));
+  return { latent: keys, schedule, keyframes: keys, frames: tiles, figure, written };
 }
 
 /** `latentlab interpolate --measure N`: classifier confidence along latent paths vs pixel cross-fades. */

@@ -84,8 +84,9 @@ export interface SynthesisRunOptions {
   path?: 'shared' | 'grouped';
   batchSize?: number;
   /**
-   * StyleGAN3: replaces the stored `synthesis.input.transform` [3, 3] for this call
-   * (gen_images.py's inv(make_transform(translate, rotate)), see stylegan3/synthesis inputTransform).
+   * StyleGAN3: replaces the stored `synthesis.input.transform` for this call: [3, 3] for every image
+   * or [N, 3, 3] one per image (gen_images.py's inv(make_transform(translate, rotate)), see
+   * stylegan3/synthesis inputTransform).
    */
   transform?: Tensor;
 }
@@ -148,16 +149,17 @@ async function synthesizeSg3Batches(model: GanModel, latent: Tensor, opts: Synth
   const cfg = model.stylegan3();
   assertShape('ws', latent.shape, [-1, cfg.numWs, cfg.wDim]);
   const tf = opts.transform;
-  if (tf) assertShape('transform', tf.shape, [3, 3]);
+  const perSample = tf?.rank === 3;
+  if (tf) assertShape('transform', tf.shape, perSample ? [latent.shape[0], 3, 3] : [3, 3]);
   const [img] = await mapBatches(latent.shape[0], opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
-    const exe = await model.program(`sg3:${size}:${tf ? 'tf' : 'stored'}`, () => {
+    const exe = await model.program(`sg3:${size}:${tf ? (perSample ? 'tfN' : 'tf') : 'stored'}`, () => {
       const ws = input('ws', [size, cfg.numWs, cfg.wDim]);
-      const transform = tf ? input('transform', [3, 3]) : undefined;
+      const transform = tf ? input('transform', perSample ? [size, 3, 3] : [3, 3]) : undefined;
       const img = styleSynthesis(model, ws, { transform });
       return compile({ inputs: transform ? [ws, transform] : [ws], outputs: [img], outputNames: ['img'] });
     });
     const feeds: Record<string, Tensor> = { ws: batchRows(latent, start, count, size) };
-    if (tf) feeds.transform = tf.toFloat32();
+    if (tf) feeds.transform = perSample ? batchRows(tf.toFloat32(), start, count, size) : tf.toFloat32();
     return [(await exe.runNamed(feeds)).img];
   });
   return img;

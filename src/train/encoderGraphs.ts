@@ -11,7 +11,7 @@ import type { Classifier } from '../models/classifier/classifier.js';
 import { classify } from '../models/classifier/network.js';
 import type { GanModel } from '../models/ganModel.js';
 import { broadcastWs, mapToW } from '../models/stylegan2/mapping.js';
-import { synthesisGraph } from '../models/stylegan2/synthesis.js';
+import { styleSynthesis } from '../models/styleGraph.js';
 import { Weights } from '../nn/weights.js';
 
 /** Loss weights of the encoder objective (see EncoderTrainConfig for the reasons behind the defaults). */
@@ -55,11 +55,11 @@ export function buildEncoderTrainProgram(
   encoderTensors: ReadonlyMap<string, Tensor>,
   cfg: ResolvedEncoder,
   model: GanModel,
-  classifier: Classifier,
+  classifier: Classifier | null,
   sizes: { generated: number; real: number },
   weights: EncoderLossWeights,
 ): EncoderTrainProgram {
-  const g = model.stylegan2();
+  const g = model.styleSpace();
   const gw = model.generatorWeights();
   const m = gw.at('mapping');
   const { generated: ng, real: nr } = sizes;
@@ -76,7 +76,7 @@ export function buildEncoderTrainProgram(
     const ws1 = broadcastWs(m, g, mapToW(m, g, z));
     const ws2 = broadcastWs(m, g, mapToW(m, g, z2));
     wsTrue = add(add(ws2, mul(sub(ws1, ws2), mix)), wsNoise); // [G, numWs, wDim]
-    parts.push(synthesisGraph(gw.at('synthesis'), g, wsTrue, { noiseMode: 'const' }));
+    parts.push(styleSynthesis(model, wsTrue, { noiseMode: 'const' }));
     feeds.push(z, z2, mix, wsNoise);
   }
   if (nr > 0) {
@@ -86,16 +86,18 @@ export function buildEncoderTrainProgram(
   }
   const x = parts.length === 1 ? parts[0] : concat(parts, 0); // [G + R, C, res, res]
   const wsHat = encodeGraph(ew.at(''), cfg, x);
-  const recon = synthesisGraph(gw.at('synthesis'), g, wsHat, { noiseMode: 'const' });
-  const cw = classifier.weights().at('');
+  const recon = styleSynthesis(model, wsHat, { noiseMode: 'const' });
   const pixel = mse(recon, x);
-  const feature = mse(classify(cw, classifier.config, recon).features, classify(cw, classifier.config, x).features);
+  const cw = classifier?.weights().at('');
+  // No classifier (an RGB model without one): pixel and latent terms only.
+  const feature = classifier && cw ? mse(classify(cw, classifier.config, recon).features, classify(cw, classifier.config, x).features) : null;
   const latent = wsTrue ? mse(nr === 0 ? wsHat : slice(wsHat, [0], [ng], [0]), wsTrue) : null;
-  let loss = add(mul(pixel, weights.pixel), mul(feature, weights.feature));
+  let loss = feature ? add(mul(pixel, weights.pixel), mul(feature, weights.feature)) : mul(pixel, weights.pixel);
   if (latent) loss = add(loss, mul(latent, weights.latent));
   const params = ew.inputs();
   const grads = grad(loss, params);
-  const outputs: Record<string, Value> = { loss, pixel, feature };
+  const outputs: Record<string, Value> = { loss, pixel };
+  if (feature) outputs.feature = feature;
   if (latent) outputs.latent = latent;
   params.forEach((p, i) => {
     outputs[`grad:${nameOf(p)}`] = grads[i];
@@ -116,11 +118,10 @@ export function buildEncoderEvalProgram(
   model: GanModel,
   n: number,
 ): { program: Program; keys: string[] } {
-  const g = model.stylegan2();
   const ew = new Weights(encoderTensors, 'input', 'encoder');
   const x = input('x', [n, cfg.imgChannels, cfg.resolution, cfg.resolution]);
   const ws = encodeGraph(ew.at(''), cfg, x);
-  const recon = synthesisGraph(model.generatorWeights().at('synthesis'), g, ws, { noiseMode: 'const' });
+  const recon = styleSynthesis(model, ws, { noiseMode: 'const' });
   const inputs = ew.inputs();
   return {
     program: { inputs: [x, ...inputs], outputs: [ws, recon], outputNames: ['ws', 'recon'] },

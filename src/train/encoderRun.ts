@@ -19,8 +19,8 @@ export const ENCODER_LOSS_WEIGHTS: Readonly<EncoderLossWeights> = Object.freeze(
 export interface EncoderRunOptions extends FolderLoopOptions {
   /** The frozen StyleGAN2 whose W+ the encoder predicts. */
   model: GanModel;
-  /** The frozen classifier whose penultimate features give the perceptual loss. */
-  classifier: Classifier;
+  /** The frozen classifier whose penultimate features give the perceptual loss; null: no feature term. */
+  classifier: Classifier | null;
   /** Real training images (image losses only). */
   dataset: ImageDataset;
   /** Held-out real images for sample grids and the quality evaluation. */
@@ -72,7 +72,7 @@ function resolveConfig(o: EncoderRunOptions): EncoderTrainConfig {
   }
   if (o.testset.channels !== n.imgChannels || o.testset.resolution !== n.resolution)
     throw new ArgumentError(`train encoder: test set ${o.testset.name} has ${o.testset.channels}×${o.testset.resolution}² images; ${o.model.name} makes ${n.imgChannels}×${n.resolution}²`);
-  if (o.classifier.config.inChannels !== n.imgChannels)
+  if (o.classifier && o.classifier.config.inChannels !== n.imgChannels)
     throw new ArgumentError(`train encoder: classifier ${o.classifier.name} takes ${o.classifier.config.inChannels} channels, ${o.model.name} makes ${n.imgChannels}`);
   return config;
 }

@@ -110,7 +110,7 @@ export class EncoderTrainer implements TrainingTask {
     /** Current weights by key (w_avg included). */
     readonly tensors: Map<string, Tensor>,
     readonly model: GanModel,
-    readonly classifier: Classifier,
+    readonly classifier: Classifier | null,
     readonly dataset: ImageDataset,
     private readonly sampler: BatchSampler,
     private readonly rng: RandomState,
@@ -133,7 +133,7 @@ export class EncoderTrainer implements TrainingTask {
   static async create(
     config: EncoderTrainConfig,
     model: GanModel,
-    classifier: Classifier,
+    classifier: Classifier | null,
     dataset: ImageDataset,
     opts: EncoderTaskOptions,
     checkpoint?: Checkpoint<EncoderCheckpointState>,
@@ -177,8 +177,9 @@ export class EncoderTrainer implements TrainingTask {
         `generator changed: ${file} was trained against ${s.generator.name} (${s.generator.contentHash.slice(0, 12)}), now ${this.model.name} (${this.generator.contentHash.slice(0, 12)}); fine-tuning for the new weights`,
       );
     }
-    if (s.classifier.contentHash !== this.classifier.manifest.contentHash) {
-      this.opts.onMessage?.(`feature classifier changed since ${file} (${s.classifier.contentHash.slice(0, 12)} -> ${this.classifier.manifest.contentHash.slice(0, 12)})`);
+    const clfHash = this.classifier?.manifest.contentHash ?? 'none';
+    if (s.classifier.contentHash !== clfHash) {
+      this.opts.onMessage?.(`feature classifier changed since ${file} (${s.classifier.contentHash.slice(0, 12)} -> ${clfHash.slice(0, 12)})`);
     }
   }
 
@@ -186,7 +187,7 @@ export class EncoderTrainer implements TrainingTask {
   private drawGenerated(): void {
     const { generated: n, mixingProb, rowNoise } = this.config;
     if (n === 0) return;
-    const g = this.model.stylegan2();
+    const g = this.model.styleSpace();
     this.feeds.z = Tensor.float32([n, g.zDim], this.rng.standardNormalFloat32([n, g.zDim]));
     this.feeds.z2 = Tensor.float32([n, g.zDim], this.rng.standardNormalFloat32([n, g.zDim]));
     const mix = Tensor.float32([n, g.numWs, 1]);
@@ -217,7 +218,7 @@ export class EncoderTrainer implements TrainingTask {
     const out = await this.train.exe.runNamed(this.feeds, this.train.into);
     this.adam.setLr(this.lrAt(p.imagesSeen));
     this.adam.step(this.keys.map((k) => out[`grad:${k}`]));
-    const values: Record<string, number> = { loss: out.loss.item(), pix: out.pixel.item(), feat: out.feature.item() };
+    const values: Record<string, number> = { loss: out.loss.item(), pix: out.pixel.item(), feat: out.feature ? out.feature.item() : 0 };
     if (out.latent) values.lat = out.latent.item();
     return { images: this.config.generated + this.config.real, values };
   }
@@ -283,7 +284,7 @@ export class EncoderTrainer implements TrainingTask {
           kimg: p.imagesSeen / 1000,
           step: p.step,
           seconds: Math.round(p.seconds * 10) / 10,
-          classifier: this.classifier.name,
+          classifier: this.classifier?.name ?? 'none',
           testset: this.opts.testset.name,
           history: this.history,
           ...this.config,
@@ -312,7 +313,7 @@ export class EncoderTrainer implements TrainingTask {
         config: this.config,
         optionsHash: hashOf(this.config),
         generator: this.generator,
-        classifier: { name: this.classifier.name, contentHash: this.classifier.manifest.contentHash },
+        classifier: { name: this.classifier?.name ?? 'none', contentHash: this.classifier?.manifest.contentHash ?? 'none' },
         rng: this.rng.getState(),
         sampler: this.sampler.getState(),
         optimizer: opt.state,
@@ -333,7 +334,7 @@ export class EncoderTrainer implements TrainingTask {
 
 /** Per-dimension RMS of w around w_avg over 1000 fixed seeds (the unit of the row noise). */
 async function spreadAroundAverage(model: GanModel): Promise<number> {
-  const g = model.stylegan2();
+  const g = model.styleSpace();
   const n = 1000;
   const ws = await mapZ(model, sampleZ(model, Array.from({ length: n }, (_, i) => 1_000_000 + i)), { batchSize: 250 });
   const wAvg = model.g.get('mapping.w_avg')!.toFloat32().data;

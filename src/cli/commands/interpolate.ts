@@ -16,6 +16,7 @@ export const interpolateCommand = tableCommand({
     'Walk the latent space between keyframes (lerp / slerp / spline, loops, layer ranges), beside a pixel cross-fade',
   usage:
     'latentlab interpolate --model M --seeds 1,5,9 [--keys a.latent.safetensors,3] [--method slerp] [--steps 16] [--loop] [--layers coarse] [--crossfade] [--columns 16] --outdir DIR [--gif F] [--video F]\n' +
+    '       latentlab interpolate --model SG3 --seeds 7 --translate-sweep 0,0:0.5,0 | --rotate-sweep 0:360 [--steps 48] [--loop] --outdir DIR --gif F\n' +
     '       latentlab interpolate --model M --measure 100 --classifier models/fmnist-classifier [--json F]',
   spec: INTERPOLATE_SPEC,
   async run(partial, out) {

@@ -9,12 +9,12 @@ function optionalNumber(flags: Record<string, unknown>, name: string): number | 
 
 export const encoderTrainer: TrainSubcommand = {
   name: 'encoder',
-  summary: 'image -> W+ encoder for a StyleGAN2 (generated code/image pairs + real images; latent, pixel, classifier-feature losses)',
+  summary: 'image -> W+ encoder for a StyleGAN2/3 (generated code/image pairs + real images; latent, pixel, classifier-feature losses)',
   usage:
     'latentlab train encoder --model models/fmnist-stylegan2 --data fashion-mnist --outdir DIR --kimg N [--generated 8 --real 8] [--lr 0.0005] [--lr-half-life K] [--w-latent 1 --w-pixel 1 --w-feature 0.1] [--resume]',
   flags: [
-    { name: 'model', type: 'string', help: 'StyleGAN2 bundle the encoder inverts (default models/fmnist-stylegan2); with --resume a newer snapshot fine-tunes' },
-    { name: 'classifier', type: 'string', help: 'encoder: classifier bundle for the feature loss (default models/fmnist-classifier)' },
+    { name: 'model', type: 'string', help: 'StyleGAN2/3 bundle the encoder inverts (default models/fmnist-stylegan2); with --resume a newer snapshot fine-tunes' },
+    { name: 'classifier', type: 'string', help: 'encoder: classifier bundle for the feature loss (default models/fmnist-classifier); none: no feature term (RGB models)' },
     { name: 'data', type: 'string', help: "'fashion-mnist' or a folder of images (sub-folders = classes)" },
     { name: 'generated', type: 'number', help: 'encoder: generated (code, image) pairs per step (default 8)' },
     { name: 'real', type: 'number', help: 'encoder: real images per step (default 8)' },
@@ -49,11 +49,11 @@ export const encoderTrainer: TrainSubcommand = {
   },
   async run(flags, ctx) {
     const model = await loadModel(resolve(str(flags, 'model')));
-    const g = model.stylegan2();
-    const classifier = await readClassifierBundle(resolve(str(flags, 'classifier')));
+    const g = model.styleSpace();
+    const classifier = str(flags, 'classifier') === 'none' ? null : await readClassifierBundle(resolve(str(flags, 'classifier')));
     const subset = optionalNumber(flags, 'subset');
     const data = str(flags, 'data');
-    const { dataset, dataName } = await loadTrainingData(data, { resolution: g.imgResolution, channels: g.imgChannels as 1 | 3, subset });
+    const { dataset, dataName } = await loadTrainingData(data, { resolution: model.resolution, channels: model.imgChannels as 1 | 3, subset });
     // Image folders have no held-out split: their first images serve for the grids and the PSNR.
     const testset = data === 'fashion-mnist' ? await loadFashionMnist('test', { pad: 32 }) : dataset;
     if (flags.batch !== undefined) throw new ArgumentError('train encoder: use --generated and --real for the batch composition');

@@ -75,15 +75,15 @@ export function resolveEncoder(cfg: EncoderConfig): ResolvedEncoder {
 /** Defaults sized for small generators (the shipped 32×32 model: 32/64/128/128 channels, ~1.1 M parameters). */
 export const ENCODER_DEFAULTS = Object.freeze({ channelBase: 1024, channelMax: 128, hidden: 256, lreluSlope: 0.2 });
 
-/** An encoder config for `model` (a StyleGAN2 bundle): sizes from its manifest, widths from `opts`. */
+/** An encoder config for `model` (a StyleGAN2 or StyleGAN3 bundle): sizes from its manifest, widths from `opts`. */
 export function encoderConfigFor(
   model: GanModel,
   opts: Partial<Pick<EncoderConfig, 'channelBase' | 'channelMax' | 'hidden' | 'lreluSlope'>> = {},
 ): EncoderConfig {
-  const g = model.stylegan2();
+  const g = model.styleSpace();
   return {
-    resolution: g.imgResolution,
-    imgChannels: g.imgChannels,
+    resolution: model.resolution,
+    imgChannels: model.imgChannels,
     numWs: g.numWs,
     wDim: g.wDim,
     ...ENCODER_DEFAULTS,
@@ -93,8 +93,8 @@ export function encoderConfigFor(
 
 /** Whether an encoder config produces codes for `model` (same image size, channels, numWs, wDim). */
 export function encoderFitsModel(cfg: EncoderConfig, model: GanModel): string | null {
-  const g = model.stylegan2();
-  const want = { resolution: g.imgResolution, imgChannels: g.imgChannels, numWs: g.numWs, wDim: g.wDim };
+  const g = model.styleSpace();
+  const want = { resolution: model.resolution, imgChannels: model.imgChannels, numWs: g.numWs, wDim: g.wDim };
   const diffs = (Object.keys(want) as (keyof typeof want)[])
     .filter((k) => cfg[k] !== want[k])
     .map((k) => `${k} ${cfg[k]} vs ${want[k]}`);
