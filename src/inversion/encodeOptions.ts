@@ -97,8 +97,8 @@ function int(v: number, min: number, max: number, flag: string): number {
 export function resolveEncodeOptions(p: Partial<EncodeRunOptions>, model?: ModelFacts & { imgChannels: number }): EncodeRunOptions {
   if (!p.inputs?.length) throw new ArgumentError('encode: name one or more images or folders');
   if (!p.outdir) throw new ArgumentError('encode: --outdir is required');
-  if (model && model.architecture !== 'stylegan2')
-    throw new ArgumentError(`encode: ${model.name} is a ${model.architecture}; encoders invert StyleGAN2 generators`);
+  if (model && model.architecture === 'dcgan')
+    throw new ArgumentError(`encode: ${model.name} is a DCGAN; encoders invert StyleGAN2/StyleGAN3 generators (into W+)`);
   const steps = int(p.steps ?? 0, 0, 1_000_000, 'steps');
   const classifier =
     p.classifier ?? (existsSync(`${ENCODE_DEFAULT_PATHS.classifier}/model.json`) ? ENCODE_DEFAULT_PATHS.classifier : 'none');
