@@ -25,11 +25,6 @@ export interface ModulatedConvOptions {
    * weights in one grouped conv (NVIDIA's fused_modconv). Both are exact; they differ in rounding.
    */
   path?: 'shared' | 'grouped';
-  /**
-   * Multiplies the result (noise included) by this number, folded into the demodulation coefficients
-   * (or the styles) and the noise map: a per-layer gain costs no pass over the output.
-   */
-  gain?: number;
 }
 
 /**
@@ -37,18 +32,14 @@ export interface ModulatedConvOptions {
  * dcoefs[n,o] = rsqrt(Σ_i s[n,i]² Σ_k W[o,i,k]² + 1e-8), computed as one small matmul.
  */
 export function modulatedConv2d(x: Value, weight: Value, styles: Value, opts: ModulatedConvOptions = {}): Value {
-  const { demodulate = true, up = 1, padding = 0, path = 'shared', gain = 1 } = opts;
+  const { demodulate = true, up = 1, padding = 0, noise = null, path = 'shared' } = opts;
   const [n, cin] = x.shape;
   const [cout, , kh, kw] = weight.shape;
   let dcoefs: Value | null = null;
   if (demodulate) {
     const wsq = reduceSum(mul(weight, weight), [2, 3]); // [O, I]
     dcoefs = reciprocal(sqrt(add(matmul(mul(styles, styles), transpose(wsq, [1, 0])), 1e-8))); // [N, O]
-    if (gain !== 1) dcoefs = mul(dcoefs, gain);
-  } else if (gain !== 1) {
-    styles = mul(styles, gain);
   }
-  const noise = opts.noise && gain !== 1 ? mul(opts.noise, gain) : opts.noise;
   let y: Value;
   if (path === 'shared') {
     y = convMaybeUp(mul(x, reshape(styles, [n, cin, 1, 1])), weight, up, padding, opts.resampleFilter);

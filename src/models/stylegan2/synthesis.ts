@@ -2,10 +2,10 @@ import { ShapeError } from '../../core/errors.js';
 import { formatShape } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { conv2d } from '../../graph/ops/conv.js';
-import { add, clip, leakyRelu, mul } from '../../graph/ops/elementwise.js';
+import { add, mul } from '../../graph/ops/elementwise.js';
 import { expand, reshape, slice } from '../../graph/ops/movement.js';
 import type { Value } from '../../graph/value.js';
-import { activationGain, biasAct, fullyConnected } from '../../nn/functional.js';
+import { biasAct, fullyConnected } from '../../nn/functional.js';
 import { setupFilter, upsample2d } from '../../nn/fir.js';
 import { modulatedConv2d } from '../../nn/modconv.js';
 import type { Scope } from '../../nn/weights.js';
@@ -58,23 +58,14 @@ function synthesisLayer(p: Scope, cfg: ResolvedGenerator, info: SynthesisLayerIn
   const styles = fullyConnected(p.at('affine'), w);
   const weight = p.get('weight', [info.outChannels, info.inChannels, -1, -1]);
   const noise = layerNoise(p, info, x.shape[0], opts);
-  // bias_act(y, b, lrelu, gain, clamp) = clip(lrelu(y + b) · g, ±clamp·gain) with g = sqrt(2)·gain;
-  // lrelu(z)·g = lrelu(z·g) for g > 0, and g goes into the demodulation coefficients, the noise and
-  // the bias: one pass over the layer's output less than multiplying after the activation.
-  const g = activationGain('lrelu') * gain;
   const y = modulatedConv2d(x, weight, styles, {
     up: info.up,
     padding: Math.floor(weight.shape[2] / 2),
     resampleFilter: filterOf(p),
     noise,
     path: opts.path,
-    gain: g,
   });
-  const z = add(y, reshape(mul(p.get('bias', [info.outChannels]), g), [1, info.outChannels, 1, 1]));
-  const clamp = cfg.convClamp;
-  if (clamp !== null && clamp > 0) return leakyRelu(z, 0.2, { bound: clamp * gain });
-  const a = leakyRelu(z, 0.2);
-  return clamp !== null && clamp >= 0 ? clip(a, -clamp * gain, clamp * gain) : a;
+  return biasAct(y, p.get('bias', [info.outChannels]), 'lrelu', gain, cfg.convClamp);
 }
 
 /** ToRGBLayer: affine scaled by 1/sqrt(fan_in), modulated 1x1 conv without demodulation, bias, clamp. */
