@@ -76,6 +76,8 @@ export function variationStd(images: Tensor, count: number): Tensor<'float32'> {
   const px = c * h * w;
   const src = images.toFloat32().data;
   const out = Tensor.float32([n, c, h, w]);
+  // stds in float64 until normalised: a float32 copy can round above the float64 max (1 + 1 ulp)
+  const stds = new Float64Array(out.size);
   let max = 0;
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < px; p++) {
@@ -88,10 +90,10 @@ export function variationStd(images: Tensor, count: number): Tensor<'float32'> {
       }
       const mean = s / count;
       const std = Math.sqrt(Math.max(0, s2 / count - mean * mean));
-      out.data[i * px + p] = std;
+      stds[i * px + p] = std;
       max = Math.max(max, std);
     }
   }
-  for (let k = 0; k < out.size; k++) out.data[k] = max > 0 ? (out.data[k] / max) * 2 - 1 : -1;
+  for (let k = 0; k < out.size; k++) out.data[k] = max > 0 ? (stds[k] / max) * 2 - 1 : -1;
   return out;
 }
