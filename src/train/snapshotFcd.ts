@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, cp, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordEvaluation, writeBundle } from '../models/io/bundle.js';
 import type { ImageSource } from '../metrics/fcd.js';
@@ -21,6 +21,16 @@ export interface SnapshotFcdOptions {
 /** The files the measurements go to, in the run folder. */
 export const SNAPSHOT_FCD_FILE = 'metric-fcd.jsonl';
 export const SNAPSHOT_FCD_PLOT = 'fcd.png';
+/** The snapshot bundle with the lowest FCD so far (what to ship; NVIDIA keeps every pkl, we keep the best). */
+export const BEST_BUNDLE_DIR = 'bundle-best';
+
+/** The lowest FCD recorded in a metric-fcd.jsonl (Infinity when there is none). */
+async function bestRecordedFcd(jsonl: string): Promise<number> {
+  const text = await readFile(jsonl, 'utf8').catch(() => '');
+  let best = Number.POSITIVE_INFINITY;
+  for (const line of text.split('\n')) if (line.trim()) best = Math.min(best, (JSON.parse(line) as { fcd: number }).fcd);
+  return best;
+}
 
 /** Plots FCD and classifier confidence by kimg from a metric-fcd.jsonl (a later line for the same kimg wins). */
 export async function writeFcdPlot(jsonl: string, png: string): Promise<void> {
@@ -73,14 +83,26 @@ export class SnapshotFcd {
       seconds: Math.round(r.seconds * 10) / 10,
     };
     const file = join(this.outdir, SNAPSHOT_FCD_FILE);
+    const bestBefore = await bestRecordedFcd(file);
     await appendFile(file, `${JSON.stringify(line)}\n`);
     await writeFcdPlot(file, join(this.outdir, SNAPSHOT_FCD_PLOT));
     await recordEvaluation(
       bundleDir,
       fcdRecords(r, model, classifier, `snapshot at ${kimg} kimg of: ${this.command}`),
     );
-    return `kimg ${Number(kimg.toFixed(3))}: FCD ${r.value.toFixed(2)}, classifier confidence ${line.confidence.toFixed(3)} (${r.num} images vs ${r.reference.name}; ${line.seconds} s)`;
+    const best = r.value < bestBefore;
+    if (best) await copyBundle(bundleDir, join(this.outdir, BEST_BUNDLE_DIR));
+    return `kimg ${Number(kimg.toFixed(3))}: FCD ${r.value.toFixed(2)}${best ? ' (best so far: bundle-best)' : ''}, classifier confidence ${line.confidence.toFixed(3)} (${r.num} images vs ${r.reference.name}; ${line.seconds} s)`;
   }
+}
+
+/** Replaces `to` with a copy of the bundle folder `from` (copied beside it, then renamed: never half a bundle). */
+async function copyBundle(from: string, to: string): Promise<void> {
+  const staging = `${to}.partial`;
+  await rm(staging, { recursive: true, force: true });
+  await cp(from, staging, { recursive: true });
+  await rm(to, { recursive: true, force: true });
+  await rename(staging, to);
 }
 
 /** A trainer's snapshot: the bundle, then (with `fcd`) its measurement, reported through `say`. */

@@ -47,7 +47,7 @@ describe('latentlab train --fcd-classifier (FCD at every snapshot, as NVIDIA --m
     child.stderr.on('data', (d) => (stdout += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code, stdout).toBe(0);
-    expect(stdout).toMatch(/kimg 0\.032: FCD \d+\.\d\d, classifier confidence 0\.\d{3} \(64 images vs fashion-mnist-test; /);
+    expect(stdout).toMatch(/kimg 0\.032: FCD \d+\.\d\d \(best so far: bundle-best\), classifier confidence 0\.\d{3} \(64 images vs fashion-mnist-test; /);
     const lines = readFileSync(join(outdir, 'metric-fcd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.kimg)).toEqual([0.032, 0.064]);
     expect(readFileSync(join(outdir, 'fcd.png')).subarray(1, 4).toString()).toBe('PNG');
@@ -57,5 +57,11 @@ describe('latentlab train --fcd-classifier (FCD at every snapshot, as NVIDIA --m
     expect(card.evaluation.fcd.value).toBe(lines[1].fcd);
     expect(card.evaluation.fcd.modelHash).toBe(card.contentHash);
     expect(card.evaluation.classifierConfidence.value).toBe(lines[1].confidence);
+    // bundle-best is the snapshot with the lowest FCD, its card included
+    const best = lines[0].fcd <= lines[1].fcd ? lines[0] : lines[1];
+    const bestCard = JSON.parse(readFileSync(join(outdir, 'bundle-best', 'model.json'), 'utf8'));
+    expect(bestCard.evaluation.fcd.value).toBe(best.fcd);
+    expect(bestCard.contentHash).toBe(best.modelHash);
+    expect(stdout).toContain('(best so far: bundle-best)');
   });
 });
