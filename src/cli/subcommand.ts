@@ -85,17 +85,3 @@ export function layerRange(flags: ParsedFlags, where: string): [number, number] 
   if (b < a) throw new ArgumentError(`${where}: --layers ${String(v)} runs backwards`);
   return [a, b + 1];
 }
-
-/** '-3:3:7' → 7 values from −3 to 3; '0,1,2.5' → those values. */
-export function strengthList(text: string, where: string): number[] {
-  const m = /^(-?[\d.]+):(-?[\d.]+):(\d+)$/.exec(text.trim());
-  if (m) {
-    const [a, b, n] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (n < 1 || n > 101) throw new ArgumentError(`${where}: --strengths steps must be 1..101, got ${n}`);
-    return n === 1 ? [a] : Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
-  }
-  const list = text.split(',').map((s) => Number(s.trim()));
-  if (!list.length || list.some((x) => !Number.isFinite(x)))
-    throw new ArgumentError(`${where}: --strengths takes 'from:to:steps' or a comma list, got '${text}'`);
-  return list;
-}
