@@ -1,6 +1,26 @@
 import type { FlagSpec, ParsedArgs } from './args.js';
 import { ArgumentError, formatOptionHelp, parseOptionArgs, type VerbSpec } from '../index.js';
 
+
+/**
+ * Splits transport flags (how a run travels, e.g. `--queue URL`; not options of the verb) from the
+ * verb's own arguments: `--name value` or `--name=value`.
+ */
+function splitTransport(
+  argv: readonly string[],
+  transport: readonly { name: string }[] | undefined,
+): { rest: string[]; found: Record<string, string> } {
+  const rest: string[] = [];
+  const found: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const t = transport?.find((f) => argv[i] === `--${f.name}` || argv[i].startsWith(`--${f.name}=`));
+    if (!t) rest.push(argv[i]);
+    else if (argv[i].includes('=')) found[t.name] = argv[i].slice(argv[i].indexOf('=') + 1);
+    else found[t.name] = argv[++i] ?? '';
+  }
+  return { rest, found };
+}
+
 /** A CLI verb: parses nothing itself, calls library functions, prints through `out`. */
 export interface Command {
   name: string;
@@ -32,17 +52,7 @@ export function tableCommand(c: {
   ): Promise<void>;
 }): Command {
   const specOf = (argv: readonly string[]) => (typeof c.spec === 'function' ? c.spec(argv) : c.spec);
-  const take = (argv: readonly string[]) => {
-    const rest: string[] = [];
-    const found: Record<string, string> = {};
-    for (let i = 0; i < argv.length; i++) {
-      const t = c.transport?.find((f) => argv[i] === `--${f.name}` || argv[i].startsWith(`--${f.name}=`));
-      if (!t) rest.push(argv[i]);
-      else if (argv[i].includes('=')) found[t.name] = argv[i].slice(argv[i].indexOf('=') + 1);
-      else found[t.name] = argv[++i] ?? '';
-    }
-    return { rest, found };
-  };
+  const take = (argv: readonly string[]) => splitTransport(argv, c.transport);
   return {
     name: c.name,
     summary: c.summary,
@@ -99,14 +109,7 @@ export function tableSubcommands(name: string, summary: string, subs: readonly T
     runArgv: (argv, out) => {
       const [which, ...rest] = argv;
       const sub = pick(which);
-      const args: string[] = [];
-      const found: Record<string, string> = {};
-      for (let i = 0; i < rest.length; i++) {
-        const t = sub.transport?.find((f) => rest[i] === `--${f.name}` || rest[i].startsWith(`--${f.name}=`));
-        if (!t) args.push(rest[i]);
-        else if (rest[i].includes('=')) found[t.name] = rest[i].slice(rest[i].indexOf('=') + 1);
-        else found[t.name] = rest[++i] ?? '';
-      }
+      const { rest: args, found } = splitTransport(rest, sub.transport);
       return sub.run(parseOptionArgs(sub.spec, args), out, found);
     },
     flagHelp: () =>
