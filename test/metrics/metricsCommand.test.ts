@@ -33,9 +33,16 @@ async function run(argv: string[]): Promise<string[]> {
 
 describe('latentlab metrics', () => {
   it('refuses a missing or unknown metric and foreign flags', async () => {
-    await expect(run([])).rejects.toThrow(/which metric/);
+    await expect(run([])).rejects.toThrow(/metrics: which one\? \(one of: fcd, ppl, conditioning\)/);
     await expect(run(['fid'])).rejects.toBeInstanceOf(ArgumentError);
     await expect(run(['fcd', '--classifier', 'x'])).rejects.toThrow(/--model is required|no such/);
+    // ppl and conditioning parse through their option tables and resolve before any work
+    await expect(run(['ppl', '--num', '100'])).rejects.toThrow(/metrics ppl: --model is required/);
+    await expect(run(['ppl', '--model', 'm', '--trunc', '1'])).rejects.toThrow(/metrics ppl: unknown flag --trunc/);
+    await expect(run(['conditioning', '--model', 'm', '--num', '1'])).rejects.toThrow(
+      /metrics conditioning: --num must be an integer >= 2, got 1/,
+    );
+    await expect(run(['conditioning', '--model', 'm', '--sampling', 'end'])).rejects.toThrow(/unknown flag --sampling/);
   });
 
   it.skipIf(!haveData)('fcd: a grey 32×32 generator against the Fashion-MNIST test split', async () => {
