@@ -5,6 +5,7 @@ import {
   DcganTrainer,
   type DcganTrainOptions,
 } from './dcgan.js';
+import { TRAIN_DCGAN_SPEC } from './dcganOptions.js';
 import { type FolderRunResult, openRunChecked, runFiles, runInFolder } from './run.js';
 
 function resolveConfig(o: DcganTrainOptions): DcganTrainConfig {
@@ -52,7 +53,14 @@ export type DcganRunResult = FolderRunResult;
 export async function trainDcgan(o: DcganTrainOptions): Promise<DcganRunResult> {
   const config = resolveConfig(o);
   const files = runFiles(o.outdir);
-  const loaded = await openRunChecked<DcganCheckpointState>(files, o.resume ?? false, 'dcgan', config, o.onMessage);
+  const loaded = await openRunChecked<DcganCheckpointState>(
+    files,
+    o.resume ?? false,
+    'dcgan',
+    config,
+    o.onMessage,
+    TRAIN_DCGAN_SPEC,
+  );
   const trainer = await DcganTrainer.create(config, o.dataset, o, loaded?.checkpoint, loaded?.path);
   try {
     return await runInFolder(trainer, files, loaded?.checkpoint.state.progress, o);

@@ -1,4 +1,4 @@
-import { hashOf, type VerbSpec } from '../core/options.js';
+import { hashOf } from '../core/options.js';
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
@@ -15,6 +15,7 @@ import { writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import { type FolderRunResult, openRunChecked, type RunFiles, runFiles, runInFolder, trainedModel } from './run.js';
 import { defaultStyleGAN2Options, StyleGAN2Trainer, type StyleGAN2TrainerJson } from './stylegan2.js';
+import { TRAIN_STYLEGAN2_SPEC } from './stylegan2Options.js';
 import { SnapshotFcd, type SnapshotFcdOptions, writeSnapshotBundle } from './snapshotFcd.js';
 import type { TrainingProgress } from './types.js';
 
@@ -75,30 +76,6 @@ interface CheckpointState extends StyleGAN2TrainerJson {
   sampler: BatchSamplerState;
   command?: string;
 }
-
-/** The run's settings as `train stylegan2` flags: a refused resume names what differs by these. */
-export const STYLEGAN2_TRAIN_SPEC: VerbSpec = {
-  words: ['train', 'stylegan2'],
-  options: (
-    [
-      ['data', 'data', 'string', 'fashion-mnist or an image folder'],
-      ['resolution', 'resolution', 'number', 'image size'],
-      ['channels', 'channels', 'number', '1 or 3'],
-      ['zDim', 'z-dim', 'number', 'z and w size'],
-      ['mappingLayers', 'map', 'number', 'mapping layers'],
-      ['channelBase', 'cbase', 'number', 'channel base'],
-      ['channelMax', 'cmax', 'number', 'channel maximum'],
-      ['mbstdGroup', 'mbstd-group', 'number', 'minibatch-std group size'],
-      ['batch', 'batch', 'number', 'batch size'],
-      ['lr', 'glr', 'number', 'Adam learning rate of G and D'],
-      ['r1Gamma', 'gamma', 'number', 'R1 weight'],
-      ['styleMixingProb', 'mixing', 'number', 'style-mixing probability'],
-      ['emaKimg', 'ema-kimg', 'number', 'G EMA half-life in kimg'],
-      ['seed', 'seed', 'number', 'seed'],
-      ['subset', 'subset', 'number', 'images of the data set used'],
-    ] as const
-  ).map(([key, flag, kind, help]) => ({ key, flag, kind, help })),
-};
 
 function resolveConfig(o: StyleGAN2RunOptions): StyleGAN2TrainConfig {
   const ds = o.dataset;
@@ -254,7 +231,8 @@ export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2R
     'stylegan2',
     config,
     o.onMessage,
-    STYLEGAN2_TRAIN_SPEC,
+    // a refused resume names the differing options by their flags
+    TRAIN_STYLEGAN2_SPEC,
   );
   const nets = networkConfigs(config);
   const init = loaded ? undefined : o.initFrom;

@@ -2,9 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args.js';
 import { trainCommand } from '../../src/cli/commands/train.js';
 import { ArgumentError } from '../../src/core/errors.js';
+import { hashOf, parseOptionArgs } from '../../src/core/options.js';
+import { dcganRunConfig, resolveTrainDcganOptions, TRAIN_DCGAN_SPEC } from '../../src/train/dcganOptions.js';
+import { trainCommandOf } from '../../src/train/trainVerbs.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import type { ImageDataset } from '../../src/data/dataset.js';
 import { loadFashionMnist } from '../../src/data/fashionMnist.js';
@@ -196,32 +198,33 @@ describe('DCGAN training (pytorch/examples recipe)', () => {
 describe('latentlab train', () => {
   const run = async (argv: string[]) => {
     const lines: string[] = [];
-    await trainCommand.run(parseArgs(argv, trainCommand.flags, 'train'), (l) => lines.push(l));
+    await trainCommand.runArgv!(argv, (l) => lines.push(l));
     return lines;
   };
+  const flags = (outdir: string, kimg: string, ngf = '4') => [
+    'dcgan',
+    '--data',
+    'fashion-mnist',
+    '--outdir',
+    outdir,
+    '--kimg',
+    kimg,
+    '--batch',
+    '8',
+    '--nz',
+    '8',
+    '--ngf',
+    ngf,
+    '--ndf',
+    '4',
+    '--subset',
+    '64',
+    '--quiet',
+  ];
 
-  it('trains a DCGAN from the command line', async () => {
+  it('trains a DCGAN from the command line; the checkpoint is keyed on the resolved options; a changed resume is refused by flag', async () => {
     const outdir = join(dir, 'cli');
-    const lines = await run([
-      'dcgan',
-      '--data',
-      'fashion-mnist',
-      '--outdir',
-      outdir,
-      '--kimg',
-      '0.032',
-      '--batch',
-      '8',
-      '--nz',
-      '8',
-      '--ngf',
-      '4',
-      '--ndf',
-      '4',
-      '--subset',
-      '64',
-      '--quiet',
-    ]);
+    const lines = await run(flags(outdir, '0.032'));
     expect(lines[0]).toMatch(/training DCGAN 32×32×1 on fashion-mnist-train \(64 images\)/);
     expect(lines.join('\n')).toMatch(/done: 0\.032 kimg, 4 steps/);
     const model = await readBundle(join(outdir, 'bundle'));
@@ -232,16 +235,32 @@ describe('latentlab train', () => {
       lr: 2e-4,
       betas: [0.5, 0.999],
     });
+    // the recorded command is the options' own (generated from the table), and parses back to them
+    const o = resolveTrainDcganOptions(parseOptionArgs(TRAIN_DCGAN_SPEC, flags(outdir, '0.032').slice(1)));
+    expect(model.manifest.provenance.training?.command).toBe(trainCommandOf(TRAIN_DCGAN_SPEC, o));
+    // config and options hash: the projection of the resolved options
+    const state = (await loadCheckpoint<DcganCheckpointState>(join(outdir, 'checkpoint.safetensors'))).state;
+    expect(state.config).toEqual(dcganRunConfig(o));
+    expect(state.optionsHash).toBe(hashOf(dcganRunConfig(o)));
+    // a resume with another width is refused, naming the flag and both values
+    await expect(run([...flags(outdir, '0.064', '8'), '--resume'])).rejects.toThrow(
+      /^--resume: .*checkpoint\.safetensors was trained with other options \(--ngf: checkpoint 4, now 8\); use the original flags$/,
+    );
+    // a longer run with the same options continues
+    const more = await run([...flags(outdir, '0.048'), '--resume']);
+    expect(more.join('\n')).toMatch(/done: 0\.048 kimg, 6 steps/);
   });
 
   it('names unknown networks and flags of other trainers', async () => {
-    await expect(run(['gpt', '--outdir', 'x'])).rejects.toThrow(/unknown network 'gpt' \(one of: dcgan/);
-    await expect(run([])).rejects.toThrow(/which network\?/);
+    await expect(run(['gpt', '--outdir', 'x'])).rejects.toThrow(/unknown subcommand 'gpt' \(one of: dcgan, stylegan2, classifier, encoder\)/);
+    await expect(run([])).rejects.toThrow(/which one\?/);
     await expect(
       run(['dcgan', '--data', 'fashion-mnist', '--outdir', 'x', '--kimg', '1', '--resolution', '64']),
     ).rejects.toThrow(/fashion-mnist trains at --resolution 32/);
-    expect(() => parseArgs(['dcgan', '--bogus', '1'], trainCommand.flags, 'train')).toThrow(
-      /unknown flag --bogus/,
+    await expect(run(['dcgan', '--bogus', '1'])).rejects.toThrow(/unknown flag --bogus/);
+    await expect(run(['classifier', '--outdir', 'x', '--kimg', '1'])).rejects.toThrow(/train classifier: unknown flag --kimg/);
+    await expect(run(['dcgan', '--data', 'fashion-mnist', '--outdir', 'x', '--kimg', '1', '--fcd-num', '64'])).rejects.toThrow(
+      /--fcd-num needs --fcd-classifier/,
     );
   });
 });
