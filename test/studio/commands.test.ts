@@ -8,20 +8,29 @@ import { basename, extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  canonicalJson,
   decodeLatent,
+  directionModelFacts,
   encodePng,
+  GANSPACE_SPEC,
   loadFashionMnist,
   loadModel,
+  parseOptionArgs,
+  RENDER_SPEC,
+  resolveGanspaceOptions,
+  resolveRenderOptions,
   sefa,
   shellSplit,
   Tensor,
   toImages,
+  type VerbSpec,
   writeDirections,
 } from '../../src/index.js';
+import { cliPath } from '../../src/studio/server/modelRegistry.js';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobRecord } from '../../src/studio/server/jobQueue.js';
 import { FIXTURES, haveFixtures } from '../fixtures.js';
-import { multipart, ROOT, SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
+import { multipart, pixels, ROOT, SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
 
 const run = promisify(execFile);
 const SG2 = 'fmnist-stylegan2';
@@ -179,6 +188,83 @@ describe('studio actions = their recorded CLI commands, byte for byte', () => {
       ]);
       expect(a.equals(b), f).toBe(true);
     }
+  });
+
+  /** A recorded command through the CLI's parser and resolver (the words after `npx latentlab`). */
+  const parsed = (command: string, spec: VerbSpec) => {
+    const argv = shellSplit(command);
+    expect(argv.slice(0, 2 + spec.words.length)).toEqual(['npx', 'latentlab', ...spec.words]);
+    return parseOptionArgs(spec, argv.slice(2 + spec.words.length));
+  };
+
+  it('PCA scatter = directions ganspace --components 2: same options, identical direction file', async () => {
+    const payload = { model: SG2, seed: 3, psi: 0.8, samples: 300, edits: [{ directions, component: 1, strength: 2 }] };
+    const res = await studio.app.inject({ method: 'POST', url: '/api/pca', payload });
+    expect(res.statusCode).toBe(200);
+    const view = res.json() as { directions: string; points: unknown[] };
+    expect(view.points).toHaveLength(300);
+    const file = join(workspace, view.directions);
+    const command = res.headers['x-latentlab-command'] as string;
+    expect(command).toBe(
+      `npx latentlab directions ganspace --model models/fmnist-stylegan2 --num 300 --components 2 --out ${cliPath(file)}`,
+    );
+    const facts = directionModelFacts(await studio.models.get(SG2));
+    const expected = resolveGanspaceOptions(
+      { model: 'models/fmnist-stylegan2', num: 300, components: 2, space: 'w', out: cliPath(file) },
+      facts,
+    );
+    const back = resolveGanspaceOptions(parsed(command, GANSPACE_SPEC), facts);
+    expect(canonicalJson(back)).toBe(canonicalJson(expected));
+    const cli = join(out, 'pca.safetensors');
+    await runRecorded(command, { out: cli });
+    expect((await bytes(cli)).equals(await bytes(file))).toBe(true);
+  }, 400_000);
+
+  it('direction strip = one render per strength (this edit last): same options per tile, identical tile', async () => {
+    const strengths = [-2, 0, 1.5];
+    const payload = {
+      model: SG2,
+      seed: 6,
+      psi: 0.7,
+      scale: 2,
+      edits: [{ directions, component: 2, strength: 1 }],
+      directions,
+      component: 0,
+      layers: [0, 4],
+      strengths,
+    };
+    const res = await studio.app.inject({ method: 'POST', url: '/api/directions/strip', payload });
+    expect(res.statusCode).toBe(200);
+    const commands = (res.headers['x-latentlab-command'] as string).split(' && ');
+    expect(commands).toHaveLength(strengths.length);
+    const model = await studio.models.get(SG2);
+    const dirs = cliPath(join(workspace, directions));
+    commands.forEach((command, i) => {
+      const expected = resolveRenderOptions(
+        {
+          model: 'models/fmnist-stylegan2',
+          seed: 6,
+          trunc: 0.7,
+          edits: [
+            { directions: dirs, component: 2, strength: 1, layers: null },
+            { directions: dirs, component: 0, strength: strengths[i], layers: [0, 4] },
+          ],
+          upscale: 2,
+          out: `out/strip-${i}.png`,
+        },
+        model,
+      );
+      const back = resolveRenderOptions(parsed(command, RENDER_SPEC), model);
+      expect(canonicalJson(back)).toBe(canonicalJson(expected));
+    });
+    // the last tile, drawn by its command, is the strip's last 64×64 tile
+    const png = join(out, 'strip-2.png');
+    await runRecorded(commands[2], { out: png });
+    const [strip, tile] = await Promise.all([pixels(res.rawPayload), pixels(await bytes(png))]);
+    expect([strip.width, strip.height, tile.width, tile.height]).toEqual([192, 64, 64, 64]);
+    const c = tile.data.length / (64 * 64);
+    const rows = Array.from({ length: 64 }, (_, y) => strip.data.subarray((y * 192 + 128) * c, (y * 192 + 192) * c));
+    expect(Buffer.concat(rows).equals(tile.data)).toBe(true);
   });
 
   // the latent-walk views: a saved latent (W+, edited) crosses seeds in both

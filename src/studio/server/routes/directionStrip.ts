@@ -1,4 +1,12 @@
-import { concatRows, renderedLatent, renderLatent, sliceRows, type Tensor } from '../../../index.js';
+import {
+  concatRows,
+  formatCommand,
+  RENDER_SPEC,
+  renderedLatent,
+  renderLatent,
+  sliceRows,
+  type Tensor,
+} from '../../../index.js';
 import { type RenderRequest, renderRequest } from '../edits.js';
 import { gridPng } from '../gridPng.js';
 import { renderBody, WORKSPACE_PATH } from '../schemas.js';
@@ -14,6 +22,8 @@ type StripRequest = RenderRequest & {
 /**
  * POST /api/directions/strip: the shown latent (with its other edits) moved along one direction by each
  * of `strengths` (sigma units where the set knows them), as one PNG row: GANSpace's per-component strip.
+ * Each tile is a `render` (this direction's edit last); x-latentlab-command holds those commands, joined
+ * by ' && ', one per strength (out/strip-<i>.png).
  */
 export function registerDirectionStripRoutes(studio: Studio): void {
   studio.app.post<{ Body: StripRequest }>(
@@ -48,7 +58,8 @@ export function registerDirectionStripRoutes(studio: Studio): void {
         (e) => !(e.directions === b.directions && e.component === b.component),
       );
       const tiles: Tensor<'float32'>[] = [];
-      for (const strength of b.strengths) {
+      const commands: string[] = [];
+      for (const [i, strength] of b.strengths.entries()) {
         // the render verb's latent with this direction's edit last (what `render --edit ...` draws)
         const edits = [
           ...others,
@@ -59,14 +70,16 @@ export function registerDirectionStripRoutes(studio: Studio): void {
           studio.models.info(b.model),
           model,
           { ...b, edits },
-          {
-            out: 'out/strip.png',
-          },
+          { out: `out/strip-${i}.png` },
         );
+        commands.push(formatCommand(RENDER_SPEC, options));
         tiles.push(await renderLatent(model, await renderedLatent(model, options, deps)));
       }
       const all = concatRows(tiles.map((t) => sliceRows(t, 0)));
-      return reply.type('image/png').send(await gridPng(all, tiles.length, b.scale!));
+      return reply
+        .type('image/png')
+        .header('x-latentlab-command', commands.join(' && '))
+        .send(await gridPng(all, tiles.length, b.scale!));
     },
   );
 }

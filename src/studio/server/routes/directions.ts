@@ -3,60 +3,66 @@ import { readdir } from 'node:fs/promises';
 import {
   ArgumentError,
   type DirectionSet,
-  Tensor,
-  writeDirections,
+  directionModelFacts,
+  discoverGanspace,
+  formatCommand,
+  GANSPACE_SPEC,
+  type GanspaceRunOptions,
   type GanModel,
   type Latent,
   latentFromSeeds,
-  type PcaResult,
-  principalComponents,
   renderedLatent,
-  StreamingCovariance,
+  resolveGanspaceOptions,
   toWs,
 } from '../../../index.js';
 import type { Studio } from '../types.js';
 import { directionSet, type RenderRequest, renderRequest } from '../edits.js';
+import { cliPath } from '../modelRegistry.js';
 import { pcaBody } from '../schemas.js';
 
-interface PcaCache {
-  pca: PcaResult;
+/** The scatter's axes: `directions ganspace` with 2 components (pc0, pc1 and their mean), and the samples on them. */
+interface PcaPlane {
+  set: DirectionSet;
   points: [number, number][];
 }
-const pcaCache = new WeakMap<GanModel, Map<number, Promise<PcaCache>>>();
+const pcaCache = new WeakMap<GanModel, Map<number, Promise<PcaPlane>>>();
 
-/** PCA of `num` sampled w (seeds 0..num-1, untruncated: GANSpace's view of W) and the samples on pc0/pc1. */
-function wPca(model: GanModel, num: number): Promise<PcaCache> {
+/**
+ * `directions ganspace --components 2` on seeds 0..num-1 (untruncated w: GANSpace's view of W), written to `file`
+ * once per model and sample count, and the samples placed on its two components.
+ */
+function wPca(model: GanModel, o: GanspaceRunOptions, file: string): Promise<PcaPlane> {
   let byNum = pcaCache.get(model);
   if (!byNum) pcaCache.set(model, (byNum = new Map()));
-  let p = byNum.get(num);
-  if (!p) {
+  let p = byNum.get(o.num);
+  // (again when the file was deleted: the sliders read it)
+  if (!p || !existsSync(file)) {
     p = (async () => {
+      const { set } = await discoverGanspace({ ...o, out: file }, { model });
       const w = (
         await latentFromSeeds(
           model,
-          Array.from({ length: num }, (_, i) => i),
+          Array.from({ length: o.num }, (_, i) => o.seedStart + i),
           { space: 'w' },
         )
       ).codes; // [num, wDim]
       const wDim = w.shape[1];
-      const cov = new StreamingCovariance(wDim);
-      cov.add(w);
-      const pca = principalComponents(cov, 2);
-      const points = Array.from({ length: num }, (_, i) =>
-        project2(pca, w.data.subarray(i * wDim, (i + 1) * wDim)),
-      );
-      return { pca, points };
+      const points = Array.from({ length: o.num }, (_, i) => project2(set, w.data.subarray(i * wDim, (i + 1) * wDim)));
+      return { set, points };
     })();
-    byNum.set(num, p);
-    p.catch(() => byNum.delete(num));
+    byNum.set(o.num, p);
+    p.catch(() => byNum.delete(o.num));
   }
   return p;
 }
 
-function project2(pca: PcaResult, w: ArrayLike<number>): [number, number] {
+/** w on the set's first two directions, relative to its mean (3 decimals). */
+function project2(set: DirectionSet, w: ArrayLike<number>): [number, number] {
+  const wDim = w.length;
+  const mean = set.mean!.data;
   const xy = [0, 1].map((k) => {
     let s = 0;
-    for (let j = 0; j < w.length; j++) s += (w[j] - pca.mean[j]) * pca.components[k][j];
+    for (let j = 0; j < wDim; j++) s += (w[j] - mean[j]) * set.vectors.data[k * wDim + j];
     return Math.round(s * 1000) / 1000;
   });
   return [xy[0], xy[1]];
@@ -131,42 +137,6 @@ function shares(set: DirectionSet): number[] | null {
   return null;
 }
 
-/**
- * The W-space PCA of the scatter as a direction file (pc0, pc1 with sigma = their stdev), written once per
- * model and sample count into directions/: dragging the latent on the plot becomes edits along them.
- */
-async function pcaDirections(
-  studio: Studio,
-  model: GanModel,
-  pca: PcaResult,
-  samples: number,
-): Promise<string> {
-  const path = `directions/pca-w-${model.name}-${samples}.safetensors`;
-  const file = studio.workspace.resolve(path);
-  if (existsSync(file)) return path;
-  const wDim = pca.mean.length;
-  const vectors = Tensor.float32([2, wDim]);
-  for (let k = 0; k < 2; k++)
-    for (let j = 0; j < wDim; j++) vectors.data[k * wDim + j] = pca.components[k][j];
-  const set: DirectionSet = {
-    space: 'w',
-    vectors,
-    labels: ['pc0', 'pc1'],
-    sigma: [pca.stdev[0], pca.stdev[1]],
-    layers: null,
-    model: { name: model.name, contentHash: model.manifest.contentHash },
-    provenance: {
-      method: 'ganspace',
-      samples,
-      firstSeed: 0,
-      space: 'w',
-      explainedVariance: pca.explained.slice(0, 2),
-    },
-  };
-  await writeDirections(file, set);
-  return path;
-}
-
 /** Direction files in the workspace and the W-space PCA scatter with the current latent and its edit path. */
 export function registerDirectionRoutes(studio: Studio): void {
   const { app, models, workspace } = studio;
@@ -205,33 +175,41 @@ export function registerDirectionRoutes(studio: Studio): void {
   app.post<{ Body: RenderRequest & { samples: number } }>(
     '/api/pca',
     { schema: { body: pcaBody } },
-    async (req) => {
+    async (req, reply) => {
       const b = req.body;
       const model = await models.get(b.model);
       if (!model.hasWSpace)
         throw new ArgumentError(`pca: ${model.name} is a ${model.architecture}; it has no W space`);
-      const { pca, points } = await wPca(model, b.samples);
+      // the scatter's axes are `directions ganspace`'s, into directions/ (where the sliders find them)
+      const path = `directions/pca-w-${model.name}-${b.samples}.safetensors`;
+      const file = workspace.resolve(path);
+      const o = resolveGanspaceOptions(
+        { model: models.info(b.model).path, num: b.samples, components: 2, space: 'w', out: cliPath(file) },
+        directionModelFacts(model),
+      );
+      const { set, points } = await wPca(model, o, file);
       // the render's latent along its edit path: every strength scaled by t in [0, 1]
       const { options, deps } = renderRequest(workspace, models.info(b.model), model, b, {
         out: 'out/render.png',
       });
       const steps = options.edits.length ? 11 : 1;
-      const path: [number, number][] = [];
+      const track: [number, number][] = [];
       for (let i = 0; i < steps; i++) {
         const t = steps === 1 ? 0 : i / (steps - 1);
         const edits = options.edits.map((e) => ({ ...e, strength: e.strength * t }));
         const latent = await renderedLatent(model, { ...options, edits, resampleNoise: null }, deps);
-        path.push(project2(pca, await meanW(model, latent)));
+        track.push(project2(set, await meanW(model, latent)));
       }
-      return {
-        explained: pca.explained,
-        stdev: pca.stdev,
+      const explained = set.provenance.explainedVariance as number[];
+      return reply.header('x-latentlab-command', formatCommand(GANSPACE_SPEC, o)).send({
+        explained,
+        stdev: set.sigma,
         samples: b.samples,
         points,
-        path,
-        current: path[path.length - 1],
-        directions: await pcaDirections(studio, model, pca, b.samples),
-      };
+        path: track,
+        current: track[track.length - 1],
+        directions: path,
+      });
     },
   );
 }
