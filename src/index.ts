@@ -80,9 +80,17 @@ export { predict, type Predictions } from './models/classifier/predict.js';
 export { classifierFeatureStats, fcd, type FcdResult, frechetDistance } from './metrics/fcd.js';
 export { generatedImages } from './metrics/generated.js';
 export { FCD_SPEC, type FcdOptions, type FcdRun, measureFcd, resolveFcdOptions } from './metrics/fcdVerb.js';
+export { measurePpl, PPL_SPEC, type PplMeasured, type PplRun, type PplRunOptions, resolvePplOptions } from './metrics/pplVerb.js';
+export { CONDITIONING_SPEC, type ConditioningRunOptions, measureConditioning, resolveConditioningOptions } from './metrics/conditioningVerb.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
 export { type ClassifierRunOptions, type ClassifierRunResult, trainClassifier } from './train/classifier.js';
+// train verbs: one option table and resolver per trainer, run from the resolved options
+export { dcganRunConfig, resolveTrainDcganOptions, TRAIN_DCGAN_SPEC, type TrainDcganOptions } from './train/dcganOptions.js';
+export { resolveTrainStylegan2Options, stylegan2RunConfig, TRAIN_STYLEGAN2_SPEC, type TrainStylegan2Options } from './train/stylegan2Options.js';
+export { resolveTrainClassifierOptions, TRAIN_CLASSIFIER_SPEC, type TrainClassifierOptions } from './train/classifierOptions.js';
+export { resolveTrainEncoderOptions, TRAIN_ENCODER_SPEC, type TrainEncoderOptions } from './train/encoderOptions.js';
+export { loadTrainingData, runClassifierTraining, runDcganTraining, runEncoderTraining, runStylegan2Training, snapshotFcdOf, trainCommandOf, type TrainHooks } from './train/trainVerbs.js';
 
 // inversion: projecting images into a latent space (optimisation; encoders build on `project`'s init)
 export { type ProjectOptions, type ProjectionResult, project, type StepInfo } from './inversion/projector.js';

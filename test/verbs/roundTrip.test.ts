@@ -50,6 +50,18 @@ import {
   shellJoin,
   shellSplit,
   type VerbSpec,
+  CONDITIONING_SPEC,
+  PPL_SPEC,
+  resolveConditioningOptions,
+  resolvePplOptions,
+  resolveTrainClassifierOptions,
+  resolveTrainDcganOptions,
+  resolveTrainEncoderOptions,
+  resolveTrainStylegan2Options,
+  TRAIN_CLASSIFIER_SPEC,
+  TRAIN_DCGAN_SPEC,
+  TRAIN_ENCODER_SPEC,
+  TRAIN_STYLEGAN2_SPEC,
 } from '../../src/index.js';
 
 const SG2: ModelFacts & { imgChannels: number } = {
@@ -572,6 +584,172 @@ describe('encode, import, export: formatArgs -> parseArgs resolves back', () => 
       roundTrip(FCD_SPEC, f, (p) => resolveFcdOptions(p));
     }
   });
+});
+
+describe('metrics ppl and conditioning: formatArgs -> parseArgs resolves back', () => {
+  it('ppl (space by architecture, classifier or VGG distance, sampling, epsilon) and conditioning', () => {
+    let resolved = 0;
+    for (let i = 0; i < CASES; i++) {
+      const model = pick([SG2, DCGAN]);
+      const vgg = int(2) === 0;
+      const o = resolvedOrRefused(() =>
+        resolvePplOptions(
+          {
+            model: path(),
+            space: maybe(() => pick(['z', 'w', 'both'] as const)),
+            ...(vgg ? { vgg: path() } : { classifier: path() }),
+            num: maybe(() => pick([10, 100, 10_000, 5])),
+            sampling: maybe(() => pick(['full', 'end'] as const)),
+            epsilon: maybe(() => pick([1e-4, 0.01, 2.5e-3])),
+            seed: maybe(() => int(9)),
+            batch: maybe(() => 1 + int(200)),
+            json: maybe(() => pick([null, path()])),
+          },
+          model,
+        ),
+      );
+      if (o) {
+        resolved++;
+        roundTrip(PPL_SPEC, o, (p) => resolvePplOptions(p, model));
+      }
+      const c = resolveConditioningOptions({
+        model: path(),
+        num: maybe(() => 2 + int(500)),
+        directions: maybe(() => 1 + int(16)),
+        trunc: maybe(() => pick([1, 0.7, -0.5])),
+        seed: maybe(() => int(9)),
+        json: maybe(() => pick([null, path()])),
+      });
+      roundTrip(CONDITIONING_SPEC, c, (p) => resolveConditioningOptions(p));
+    }
+    expect(resolved).toBeGreaterThan(CASES / 2);
+    // the default space is the architecture's: written when it is not the fixed one
+    expect(resolvePplOptions({ model: 'm', classifier: 'c' }, SG2).space).toBe('both');
+    expect(resolvePplOptions({ model: 'm', classifier: 'c' }, DCGAN).space).toBe('z');
+    expect(formatOptionArgs(PPL_SPEC, resolvePplOptions({ model: 'm', classifier: 'c' }, SG2))).toEqual([
+      'metrics', 'ppl', '--model', 'm', '--space', 'both', '--classifier', 'c',
+    ]);
+    expect(() => resolvePplOptions({ model: 'm', classifier: 'c', vgg: 'v' }, SG2)).toThrow(/exactly one of --classifier and --vgg/);
+  });
+});
+
+describe('train: formatArgs -> parseArgs resolves back, for each trainer table', () => {
+  const run = () => ({
+    outdir: path(),
+    resume: maybe(() => int(2) === 0),
+    checkpointMinutes: maybe(() => pick([10, 5, 0.5])),
+    quiet: maybe(() => int(2) === 0),
+  });
+  const length = () => ({ kimg: pick([0.032, 1, 300, 1000]), snapKimg: maybe(() => pick([0.5, 20, 100])) });
+  const ganData = () =>
+    int(2) === 0
+      ? { data: 'fashion-mnist', resolution: maybe(() => 32), channels: maybe(() => 1) }
+      : { data: path(), resolution: maybe(() => pick([8, 16, 32, 64])), channels: maybe(() => pick([1, 3])) };
+  const fcd = () =>
+    int(3) === 0 ? { fcdClassifier: path(), fcdNum: maybe(() => pick([64, 10_000, 50_000])) } : {};
+  const common = () => ({ seed: maybe(() => int(9)), subset: maybe(() => pick([null, 64, 1000])) });
+  const check = (spec: VerbSpec, draw: () => object, resolve: (p: Record<string, unknown>) => object) => {
+    let resolved = 0;
+    for (let i = 0; i < CASES; i++) {
+      const o = resolvedOrRefused(() => resolve(draw() as Record<string, unknown>));
+      if (!o) continue;
+      resolved++;
+      roundTrip(spec, o, resolve);
+    }
+    expect(resolved).toBeGreaterThan(CASES / 2);
+  };
+
+  it('dcgan', () =>
+    check(
+      TRAIN_DCGAN_SPEC,
+      () => ({
+        ...ganData(),
+        ...run(),
+        ...length(),
+        ...common(),
+        ...fcd(),
+        batch: maybe(() => 2 + int(64)),
+        nz: maybe(() => pick([100, 8, 128])),
+        ngf: maybe(() => pick([64, 4])),
+        ndf: maybe(() => pick([64, 8])),
+        lr: maybe(() => pick([2e-4, 1e-3])),
+      }),
+      resolveTrainDcganOptions,
+    ));
+
+  it('stylegan2 (--resume-from, EMA half-life decided from the batch)', () =>
+    check(
+      TRAIN_STYLEGAN2_SPEC,
+      () => ({
+        ...ganData(),
+        ...run(),
+        ...length(),
+        ...common(),
+        ...fcd(),
+        batch: maybe(() => pick([32, 16, 8, 4])),
+        zDim: maybe(() => pick([128, 512])),
+        mappingLayers: maybe(() => pick([2, 8])),
+        channelBase: maybe(() => pick([4096, 1024])),
+        channelMax: maybe(() => pick([128, 512])),
+        r1Gamma: maybe(() => pick([0.01, 1, 0])),
+        mbstdGroup: maybe(() => pick([4, 2, 1])),
+        styleMixingProb: maybe(() => pick([0.9, 0])),
+        emaKimg: maybe(() => pick([10, 2.5])),
+        lr: maybe(() => pick([0.0025, 0.001])),
+        resumeFrom: maybe(() => pick([null, 'models/fmnist-stylegan2', path()])),
+      }),
+      resolveTrainStylegan2Options,
+    ));
+
+  it('classifier (presets, augmentation switches)', () =>
+    check(
+      TRAIN_CLASSIFIER_SPEC,
+      () => ({
+        ...run(),
+        ...common(),
+        data: maybe(() => 'fashion-mnist'),
+        epochs: maybe(() => 1 + int(10)),
+        resolution: maybe(() => pick([32, 28])),
+        preset: maybe(() => pick(['fmnist32', 'fmnist32pool', 'tiny'])),
+        batch: maybe(() => 1 + int(256)),
+        lr: maybe(() => pick([2e-3, 0.01])),
+        weightDecay: maybe(() => pick([5e-4, 0])),
+        labelSmoothing: maybe(() => pick([0, 0.1])),
+        flip: maybe(() => int(2) === 0),
+        shift: maybe(() => int(5)),
+        name: maybe(() => pick([null, 'judge', 'a b'])),
+      }),
+      resolveTrainClassifierOptions,
+    ));
+
+  it('encoder (loss weights, widths, --classifier none)', () =>
+    check(
+      TRAIN_ENCODER_SPEC,
+      () => ({
+        ...run(),
+        ...length(),
+        ...common(),
+        model: maybe(path),
+        classifier: maybe(() => pick(['none', 'models/fmnist-classifier', path()])),
+        data: maybe(() => pick(['fashion-mnist', path()])),
+        generated: maybe(() => int(16)),
+        real: maybe(() => int(16)),
+        lr: maybe(() => pick([5e-4, 7e-4])),
+        lrHalfLife: maybe(() => pick([null, 30])),
+        wLatent: maybe(() => pick([1, 0])),
+        wPixel: maybe(() => pick([1, 2])),
+        wFeature: maybe(() => pick([0.1, 0])),
+        mixing: maybe(() => pick([0.9, 0.5])),
+        rowNoise: maybe(() => pick([0.2, 0])),
+        cbase: maybe(() => pick([1024, 2048])),
+        cmax: maybe(() => pick([128, 64])),
+        hidden: maybe(() => pick([256, 128])),
+        name: maybe(() => pick([null, 'fmnist-encoder'])),
+        fp16: maybe(() => int(2) === 0),
+        evalImages: maybe(() => pick([100, 20])),
+      }),
+      resolveTrainEncoderOptions,
+    ));
 });
 
 describe('the defaults are decided once, by the resolver', () => {
