@@ -6,7 +6,9 @@ import type { ImageDataset } from '../../src/data/dataset.js';
 import { loadFashionMnist } from '../../src/data/index.js';
 import { loadModel } from '../../src/models/io/loadModel.js';
 import { mapZ, sampleZ, synthesize } from '../../src/models/generate.js';
+import { hashOf, parseOptionArgs, shellSplit } from '../../src/core/options.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { resolveTrainStylegan2Options, stylegan2RunConfig, TRAIN_STYLEGAN2_SPEC } from '../../src/train/stylegan2Options.js';
 import { type StyleGAN2RunOptions, trainStyleGAN2 } from '../../src/train/stylegan2Run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentlab-sg2-'));
@@ -77,6 +79,17 @@ describe('StyleGAN2 training', () => {
 
   it('refuses to resume with other settings, naming them', async () => {
     await expect(trainStyleGAN2(options(join(tmp, 'full'), { resume: true, r1Gamma: 1 }))).rejects.toThrow(/other options \(--gamma: checkpoint 0.01, now 1\)/);
+  });
+
+  it("the checkpoint's config and options hash are the projection of `train stylegan2`'s resolved options", async () => {
+    const o = resolveTrainStylegan2Options(
+      parseOptionArgs(TRAIN_STYLEGAN2_SPEC, shellSplit('--data fashion-mnist --outdir x --kimg 0.288 --batch 16 --z-dim 16 --cbase 256 --cmax 16 --subset 256')),
+    );
+    const { state } = await loadCheckpoint<{ config: object; optionsHash: string }>(join(tmp, 'full', 'checkpoint.safetensors'));
+    // (a library caller names the data by its dataset; the CLI by --data)
+    const config = { ...stylegan2RunConfig(o), data: dataset.name };
+    expect(state.config).toEqual(config);
+    expect(state.optionsHash).toBe(hashOf(config));
   });
 
   it('--resume-from starts from a bundle: its weights, its kimg, fresh Adam; misfit sizes are named', async () => {
