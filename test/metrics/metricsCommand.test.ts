@@ -131,6 +131,14 @@ describe('latentlab metrics', () => {
       await expect(
         run(['fcd', '--model', join(dir, 'gen', 'weights.safetensors'), '--classifier', join(dir, 'clf'), '--record']),
       ).rejects.toThrow(/--record writes into a bundle folder/);
+      // ppl through its table: a DCGAN has only Z (the resolver's default space), classifier distance, JSON
+      const pplJson = join(dir, 'ppl.json');
+      const ppl = await run(['ppl', '--model', join(dir, 'gen'), '--classifier', join(dir, 'clf'), '--num', '10', '--batch', '5', '--json', pplJson]);
+      expect(ppl[0]).toMatch(/^PPL in Z \(slerp, full\) of tiny-dcgan: 10 samples, distance /);
+      expect(ppl.find((l) => l.startsWith('ppl_z_full '))).toMatch(/^ppl_z_full \d+\.\d\d {2}95% CI \[/);
+      const pplRecord = JSON.parse(await readFile(pplJson, 'utf8'));
+      expect(pplRecord).toMatchObject({ metric: 'ppl', model: join(dir, 'gen'), paired: null });
+      expect(pplRecord.runs.map((r: { space: string; num: number }) => [r.space, r.num])).toEqual([['z', 10]]);
       // An image folder as the reference (e.g. one's own training images).
       const folder = join(dir, 'refs');
       await mkdir(folder);
