@@ -5,6 +5,7 @@ import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
 import { type EncoderCheckpointState, type EncoderEvalRecord, type EncoderTrainConfig, EncoderTrainer, checkEncoderTrainConfig } from './encoderTrainer.js';
 import type { EncoderLossWeights } from './encoderGraphs.js';
+import { TRAIN_ENCODER_SPEC } from './encoderOptions.js';
 import { type FolderLoopOptions, type FolderRunResult, openRunChecked, runFiles, runInFolder } from './run.js';
 
 /**
@@ -85,7 +86,8 @@ function resolveConfig(o: EncoderRunOptions): EncoderTrainConfig {
 export async function trainEncoder(o: EncoderRunOptions): Promise<EncoderRunResult> {
   const config = resolveConfig(o);
   const files = runFiles(o.outdir);
-  const loaded = await openRunChecked<EncoderCheckpointState>(files, o.resume ?? false, 'encoder', config, o.onMessage);
+  // a refused resume names the differing options by their flags where the config keys are the table's
+  const loaded = await openRunChecked<EncoderCheckpointState>(files, o.resume ?? false, 'encoder', config, o.onMessage, TRAIN_ENCODER_SPEC);
   if (loaded) {
     const misfit = encoderFitsModel(loaded.checkpoint.state.config.network, o.model);
     if (misfit) throw new ArgumentError(`--resume: ${loaded.path} trains an encoder for other sizes than ${o.model.name}: ${misfit}`);

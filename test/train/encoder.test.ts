@@ -110,7 +110,7 @@ describe.skipIf(!haveData)('encoder training (shipped generator, small subset)',
     expect(r.status).toBe('completed');
     expect(messages.some((m) => /generator changed: .* fine-tuning for the new weights/.test(m))).toBe(true);
     expect((await readEncoderBundle(r.files.bundle)).manifest.generator.contentHash).toBe('e'.repeat(64));
-    await expect(trainEncoder(run('a', { kimg: 0.32, resume: true, lr: 1e-3 }))).rejects.toThrow(/other options \(lr:/);
+    await expect(trainEncoder(run('a', { kimg: 0.32, resume: true, lr: 1e-3 }))).rejects.toThrow(/other options \(--lr: checkpoint 0\.002, now 0\.001\)/);
     await expect(trainEncoder(run('a'))).rejects.toThrow(/already holds a training run/);
   });
 });
