@@ -11,7 +11,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  classesOf,
   conditionOnNearest,
+  latentFromSeeds,
+  measureImages,
+  renderLatent,
   type DirectionSet,
   directionsFromGradients,
   estimateAttributeGradients,
@@ -45,6 +49,11 @@ const { values: a } = parseArgs({
     'eval-num': { type: 'string', default: '200' },
     distance: { type: 'string', default: '3' },
     cache: { type: 'string' },
+    /** Attributes kind: 'all' = every ws row (default: knobRows, the rows after the coarse styles). */
+    layers: { type: 'string' },
+    /** Classes kind: nearest classes each per-class direction is conditioned on (comma-separated counts). */
+    nearest: { type: 'string', default: '2,0' },
+    sets: { type: 'string', default: 'global,per-class' },
   },
 });
 const classesKind = a.kind === 'classes';
@@ -55,7 +64,7 @@ const names = classifier.labelNames;
 const specs = parseAttributeSpecs(classesKind ? names.map((_, k) => `prob:${k}`).join(',') : a.attributes!, names);
 const num = Number(a.num ?? (classesKind ? 8000 : 6000));
 const epsilon = Number(a.epsilon ?? (classesKind ? 1 : 0.5));
-const layers = classesKind ? null : knobRows(model.manifest.layers, model.stylegan2().numWs);
+const layers = classesKind || a.layers === 'all' ? null : knobRows(model.manifest.layers, model.stylegan2().numWs);
 
 type Json = Record<string, unknown>;
 const f64 = (x: Float64Array) => Array.from(x);
@@ -110,9 +119,9 @@ console.log(
 );
 
 if (!classesKind) {
-  const sets: { name: string; set: DirectionSet }[] = [{ name: 'global (today)', set: directionsFromGradients(est, { keepClasses: true }) }];
+  const sets: { name: string; set: DirectionSet }[] = a.sets!.includes('global') ? [{ name: 'global (today)', set: directionsFromGradients(est, { keepClasses: true }) }] : [];
   for (const keep of a.keep!.split(',') as PerClassKeep[]) sets.push({ name: `per-class, keep ${keep}`, set: perClassAttributeDirections(est, { keep }) });
-  const results = [];
+  const results: Awaited<ReturnType<typeof evaluateAttributes>>[] = [];
   for (const { name, set } of sets) {
     const t = performance.now();
     const r = await evaluateAttributes(model, judge, set, { num: Number(a['eval-num']), strengths: [1, 2], units: 'sigma', labeller: classifier });
@@ -133,10 +142,31 @@ if (!classesKind) {
     console.log(`| ${spec.name} | ${cells.join(' | ')} |`);
   }
   console.log(`passing (≥ 1.5 std at +2σ, ≥ 90 % kept): ${sets.map((s, i) => `${s.name} ${passing[i]}`).join(', ')}`);
-  const pc = sets[1]?.set;
+  // What a knob that keeps the class can reach: the spread of each attribute within the judged class
+  // of the same 200 seeds, against its spread over all of them (the bar's unit).
+  const start = await latentFromSeeds(model, Array.from({ length: Number(a['eval-num']) }, (_, i) => 1_000_000 + i), { space: 'w' });
+  const top = await classesOf(model, judge, start);
+  const img = await renderLatent(model, start, { batchSize: 50 });
+  for (let i = 0; i < img.data.length; i++) img.data[i] = Math.min(1, Math.max(-1, img.data[i]));
+  const measured = measureImages(img, MEASURE_NAMES);
+  const shares = MEASURE_NAMES.map((m, j) => {
+    const v = measured[j];
+    const mean = v.reduce((x, y) => x + y, 0) / v.length;
+    const total = v.reduce((x, y) => x + (y - mean) ** 2, 0);
+    let within = 0;
+    for (let c = 0; c < names.length; c++) {
+      const mine = v.filter((_, i) => top[i] === c);
+      if (!mine.length) continue;
+      const mc = mine.reduce((x, y) => x + y, 0) / mine.length;
+      within += mine.reduce((x, y) => x + (y - mc) ** 2, 0);
+    }
+    return `${m} ${Math.sqrt(within / total).toFixed(2)}`;
+  });
+  console.log(`within-class std / std over all seeds (judged classes, ${a['eval-num']} seeds): ${shares.join(', ')}`);
+  const pc = sets.find((x) => x.name.startsWith('per-class'))?.set;
   if (pc) {
     const sig = pc.sigma.map((s) => s!.toFixed(2));
-    console.log(`per-class sigma range ${Math.min(...pc.sigma.map(Number)).toFixed(2)}–${Math.max(...pc.sigma.map(Number)).toFixed(2)} (global ${sets[0].set.sigma.map((s) => s!.toFixed(2)).join(', ')}); e.g. ${pc.labels.slice(0, 10).map((l, i) => `${l} ${sig[i]}`).join(', ')}`);
+    console.log(`per-class sigma range ${Math.min(...pc.sigma.map(Number)).toFixed(2)}–${Math.max(...pc.sigma.map(Number)).toFixed(2)} (first set ${sets[0].set.sigma.map((s) => s!.toFixed(2)).join(', ')}); e.g. ${pc.labels.slice(0, 10).map((l, i) => `${l} ${sig[i]}`).join(', ')}`);
   }
 } else {
   const rows = est.grads.map((g, k) => unit(g, `gradient of p(${names[k]})`));
@@ -147,12 +177,11 @@ if (!classesKind) {
     provenance: { method: 'interfacegan', attributes: names.map((name, k) => ({ name, classes: [k] })) },
   });
   const sets = [
-    { name: 'conditioned (today)', set: conditionOnNearest(plain, 2) },
-    { name: 'per-class, conditioned', set: perClassClassDirections(est, { nearest: 2 }) },
-    { name: 'per-class, plain', set: perClassClassDirections(est, { nearest: 0 }) },
+    ...(a.sets!.includes('global') ? [{ name: 'conditioned (today)', set: conditionOnNearest(plain, 2) }] : []),
+    ...a.nearest!.split(',').map((n) => ({ name: `per-class, ${n} nearest held`, set: perClassClassDirections(est, { nearest: Number(n) }) })),
   ];
   const opts = { num: Number(a['eval-num']), strength: Number(a.distance), units: 'distance' as const, labeller: classifier };
-  const results = [];
+  const results: Awaited<ReturnType<typeof evaluateDirections>>[] = [];
   for (const { set } of sets) results.push(await evaluateDirections(model, judge, set, opts));
   console.log(`every edit ${opts.strength} W units; ${opts.num} seeds from 1000000; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   console.log(`| class | ${sets.map((s) => `${s.name}: target / largest other | ratio`).join(' | ')} |`);

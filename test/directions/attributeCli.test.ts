@@ -68,7 +68,7 @@ describe('latentlab directions: attribute knobs (shipped models, small sizes)', 
     expect(r2.stderr).toContain("needs a 'seed' column");
   });
 
-  it('--per-class: one row per class; eval and edit pick each seed's row with the labelling classifier', async () => {
+  it("--per-class: one row per class; eval and edit pick each seed's row with the labelling classifier", async () => {
     const file = join(dir, 'per-class.safetensors');
     const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attribute', 'brightness', '--per-class', '--num', '300', '--out', file);
     expect(r.stderr).toBe('');
