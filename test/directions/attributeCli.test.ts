@@ -80,7 +80,7 @@ describe('latentlab directions: attribute knobs (shipped models, small sizes)', 
     expect((set.provenance.perClass as { knobs: string[] }).knobs).toEqual(['brightness']);
     const noLabeller = latentlab('directions', 'eval', '--model', G, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2');
     expect(noLabeller.code).not.toBe(0);
-    expect(noLabeller.stderr).toMatch(/per-class knobs: give the classifier that labelled them \(fmnist-classifier\) with --classifier/);
+    expect(noLabeller.stderr).toMatch(/has per-class knobs: give the classifier that labelled them \(classifier-fashion-mnist-32\) with --classifier/);
     const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2', '--record');
     expect(e.stderr).toBe('');
     expect(e.code).toBe(0);
