@@ -234,11 +234,23 @@ export function directionsFromGradients(est: GradientEstimate, o: Pick<GradientD
       cosineToUnconditioned: along / Math.sqrt(gn),
     };
   });
+  return setFromEstimate(est, rows, specs.map((s) => s.name), {
+    precondition,
+    keep: [...(o.keepClasses !== false ? ['class'] : []), ...kept.map((s) => s.name)],
+    attributes: info,
+  });
+}
+
+/**
+ * A W direction set of rows built from an estimate: sigma from its sampled w, its ws rows as the edit
+ * range, and the estimate's provenance (method, epsilon, samples, classifier, class counts) plus `extra`.
+ */
+export function setFromEstimate(est: GradientEstimate, rows: readonly Float64Array[], labels: string[], extra: Record<string, unknown>): DirectionSet {
   const draft = makeDirectionSet(rows, { space: 'w', provenance: { method: 'interfacegan' } });
   const [r0, r1] = est.layers;
   return makeDirectionSet(rows, {
     space: 'w',
-    labels: specs.map((s) => s.name),
+    labels,
     sigma: projectedStd(est.w, draft.vectors),
     layers: r0 === 0 && r1 === est.numWs ? null : [r0, r1],
     model: est.model,
@@ -249,10 +261,8 @@ export function directionsFromGradients(est: GradientEstimate, o: Pick<GradientD
       samples: est.num,
       firstSeed: est.firstSeed,
       classifier: est.classifier,
-      classCounts: Array.from(classCounts),
-      precondition,
-      keep: [...(o.keepClasses !== false ? ['class'] : []), ...kept.map((s) => s.name)],
-      attributes: info,
+      classCounts: Array.from(est.classCounts),
+      ...extra,
     },
   });
 }

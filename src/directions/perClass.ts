@@ -4,10 +4,10 @@ import { type Latent, renderLatent, toWs } from '../latent/latent.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { predict } from '../models/classifier/predict.js';
 import type { GanModel } from '../models/ganModel.js';
-import { estimateAttributeGradients, type GradientDirectionOptions, type GradientEstimate, knobRows } from './attributeGradient.js';
+import { estimateAttributeGradients, type GradientDirectionOptions, type GradientEstimate, knobRows, setFromEstimate } from './attributeGradient.js';
 import { type AttributeSpec, independentConditions } from './attributes.js';
 import { conditionalDirection } from './conditional.js';
-import { cosine, type DirectionSet, makeDirectionSet, projectedStd, unit } from './direction.js';
+import { cosine, type DirectionSet, unit } from './direction.js';
 import { checkRows, type EditUnits, editStep } from './editCodes.js';
 
 /**
@@ -45,28 +45,8 @@ export function perClassInfo(set: DirectionSet): PerClassInfo | null {
 
 function finish(est: GradientEstimate, rows: Float64Array[], labels: string[], info: Record<string, unknown>[], knobs: string[], extra: Record<string, unknown>): DirectionSet {
   const k = est.classNames.length;
-  const draft = makeDirectionSet(rows, { space: 'w', provenance: { method: 'interfacegan' } });
-  const [r0, r1] = est.layers;
   const perClass: PerClassInfo = { classifier: est.classifier, classNames: [...est.classNames], knobs, rows: knobs.map((_, a) => Array.from({ length: k }, (_, c) => a * k + c)) };
-  return makeDirectionSet(rows, {
-    space: 'w',
-    labels,
-    sigma: projectedStd(est.w, draft.vectors),
-    layers: r0 === 0 && r1 === est.numWs ? null : [r0, r1],
-    model: est.model,
-    provenance: {
-      method: 'interfacegan',
-      attributeMethod: 'gradient',
-      epsilon: est.epsilon,
-      samples: est.num,
-      firstSeed: est.firstSeed,
-      classifier: est.classifier,
-      classCounts: Array.from(est.classCounts),
-      ...extra,
-      perClass,
-      attributes: info,
-    },
-  });
+  return setFromEstimate(est, rows, labels, { ...extra, perClass, attributes: info });
 }
 
 /**
