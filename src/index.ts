@@ -101,7 +101,7 @@ export { DEFAULT_MAX_PIXELS, readMask, readTarget, type TargetOptions } from './
 export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions, VIDEO_FORMATS, type VideoFormat } from './inversion/files.js';
 export { loadVggNet } from './inversion/vggNet.js';
 // directions: InterFaceGAN, conditional, GANSpace, SeFa, Jacobian; direction files; edits
-export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd } from './directions/direction.js';
+export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd, unit } from './directions/direction.js';
 export { type EditOptions, type EditUnits, editStep, editWs, editZ } from './directions/editCodes.js';
 export { edit, type LatentEditOptions } from './directions/edit.js';
 export { type Attribute, type Boundary, type BoundaryOptions, boundarySet, interfacegan, type InterfaceganOptions, trainBoundary } from './directions/interfacegan.js';
@@ -179,6 +179,18 @@ export {
   knobRows,
 } from './directions/attributeGradient.js';
 export { balancedClassDirections, classGradientDirections, conditionOnNearest } from './directions/classGradient.js';
+export {
+  classesOf,
+  editByClass,
+  editWsByClass,
+  knobIndex,
+  perClassAttributeDirections,
+  perClassClassDirections,
+  perClassGradientDirections,
+  type PerClassInfo,
+  perClassInfo,
+  type PerClassKeep,
+} from './directions/perClass.js';
 export { covariance, covariancePower } from './directions/covariance.js';
 export { type AttributeEval, type AttributeEvalOptions, type AttributeEvalRow, directionAttribute, evaluateAttributes } from './directions/attributeEval.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';

@@ -9,6 +9,7 @@ import { type DirectionSet, directionIndex } from './direction.js';
 import { edit } from './edit.js';
 import type { EditUnits } from './editCodes.js';
 import { MEASURE_NAMES, measureImages } from './measures.js';
+import { classesOf, editByClass, perClassInfo } from './perClass.js';
 
 export interface AttributeEvalOptions {
   /** Start latents (seeds firstSeed..; default 200 from seed 1,000,000, away from discovery seeds). */
@@ -21,6 +22,8 @@ export interface AttributeEvalOptions {
   /** Directions to evaluate (index or label; default all). */
   components?: (number | string)[];
   layers?: [number, number] | null;
+  /** Per-class sets: the labelling classifier, whose top class picks each seed's row. */
+  labeller?: Classifier;
 }
 
 export interface AttributeEvalRow {
@@ -78,7 +81,15 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
   const num = o.num ?? 200;
   const strengths = o.strengths ?? [1, 2];
   if (num < 2) throw new ArgumentError(`directions eval: needs at least 2 start latents, got ${num}`);
-  const comps = (o.components ?? set.labels.map((_, i) => i)).map((c) => directionIndex(set, c));
+  const info = perClassInfo(set);
+  // Per-class sets are evaluated per knob (one slider, each seed edited along its class's row).
+  const items = info
+    ? (o.components ?? info.knobs).map((c) => {
+        const a = typeof c === 'number' ? c : info.knobs.indexOf(c);
+        if (!(a >= 0 && a < info.knobs.length)) throw new ArgumentError(`directions eval: no knob '${c}' in the per-class set (${info.knobs.join(', ')})`);
+        return { label: info.knobs[a], row: info.rows[a][0], knob: a as number | null };
+      })
+    : (o.components ?? set.labels.map((_, i) => i)).map((c) => directionIndex(set, c)).map((row) => ({ label: set.labels[row], row, knob: null as number | null }));
   const seeds = Array.from({ length: num }, (_, i) => (o.firstSeed ?? 1_000_000) + i);
   const start: Latent = await latentFromSeeds(model, seeds, { space: set.space === 'z' ? 'z' : 'w', psi: o.psi ?? 1 });
   const k = judge.config.numClasses;
@@ -95,6 +106,7 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
     return { measures: measureImages(img, MEASURE_NAMES), logits, top };
   };
   const base = await look(start);
+  const classes = info ? await labelsFor(model, o.labeller, info.classifier, start) : null;
   const std: Record<string, number> = {};
   const valueOf = (l: Look, spec: AttributeSpec): Float64Array =>
     spec.measure
@@ -117,11 +129,14 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
   };
   const rows: AttributeEvalRow[] = [];
   let units: EditUnits = o.units ?? 'distance';
-  for (const c of comps) {
-    const spec = directionAttribute(set, c);
+  for (const { label, row, knob } of items) {
+    const spec = directionAttribute(set, row);
     if (spec && !spec.measure) std[spec.name] = spread(valueOf(base, spec));
     for (const s of strengths) {
-      const edited = await edit(start, set, s, { component: c, units: o.units, model, layers: o.layers });
+      const edited =
+        knob !== null
+          ? await editByClass(start, set, knob, s, classes!, { model, units: o.units, layers: o.layers })
+          : await edit(start, set, s, { component: row, units: o.units, model, layers: o.layers });
       units = edited.provenance.units as EditUnits;
       const after = await look(edited);
       let same = 0;
@@ -131,7 +146,7 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
         if (m !== spec?.measure) others[m] = meanChange(base.measures[j], after.measures[j], std[m]);
       });
       rows.push({
-        label: set.labels[c],
+        label,
         attribute: spec?.name ?? null,
         strength: s,
         attributeChange: spec ? meanChange(valueOf(base, spec), valueOf(after, spec), std[spec.name]) : null,
@@ -141,4 +156,11 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
     }
   }
   return { judge: judge.name, num, units, std, rows };
+}
+
+/** The labeller's top class per start latent, for a per-class set (its classifier by name). */
+export async function labelsFor(model: GanModel, labeller: Classifier | undefined, name: string, start: Latent): Promise<Int32Array> {
+  if (!labeller) throw new ArgumentError(`directions eval: a per-class set picks each seed's direction by its class: give the labelling classifier (${name}) with --classifier`);
+  if (labeller.name !== name) throw new ArgumentError(`directions eval: the per-class set was labelled by '${name}', not by '${labeller.name}'`);
+  return classesOf(model, labeller, start);
 }

@@ -50,6 +50,10 @@ export interface GradientEstimate {
   /** Per class: mean gradient of log p(class) over the samples whose top class it is. */
   classGrads: Float64Array[];
   classCounts: Int32Array;
+  /** Per class c: the mean gradient of each spec (as `grads`) over the samples whose top class is c. */
+  gradsByClass: Float64Array[][];
+  /** Per class c: the mean gradient of log p(j), for every class j, over the samples whose top class is c. */
+  logpByClass: Float64Array[][];
   classNames: readonly string[];
   kept: AttributeSpec[];
   /** The sampled w [num, dim] (sigma and covariance). */
@@ -87,6 +91,8 @@ export async function estimateAttributeGradients(
   const grads = all.map(() => new Float64Array(d));
   const classGrads = Array.from({ length: k }, () => new Float64Array(d));
   const classCounts = new Int32Array(k);
+  const gradsByClass = Array.from({ length: k }, () => all.map(() => new Float64Array(d)));
+  const logpByClass = Array.from({ length: k }, () => Array.from({ length: k }, () => new Float64Array(d)));
   const firstSeed = o.firstSeed ?? 0;
   const seeds = Array.from({ length: num }, (_, i) => firstSeed + i);
   const w = Tensor.float32([num, d]);
@@ -116,26 +122,37 @@ export async function estimateAttributeGradients(
       return logits.data[row * k + c] - m - Math.log(s);
     };
     for (let i = 0; i < count; i++) {
-      scores.forEach((col, a) => {
-        const slope = (col[i] - col[count + i]) / (2 * eps);
-        for (let j = 0; j < d; j++) grads[a][j] += (slope * u[i * d + j]) / num;
-      });
       let top = 0;
       for (let c = 1; c < k; c++) if (logits.data[i * k + c] + logits.data[(count + i) * k + c] > logits.data[i * k + top] + logits.data[(count + i) * k + top]) top = c;
-      const slope = (logp(i, top) - logp(count + i, top)) / (2 * eps);
+      scores.forEach((col, a) => {
+        const slope = (col[i] - col[count + i]) / (2 * eps);
+        const mine = gradsByClass[top][a];
+        for (let j = 0; j < d; j++) {
+          grads[a][j] += (slope * u[i * d + j]) / num;
+          mine[j] += slope * u[i * d + j];
+        }
+      });
       classCounts[top]++;
-      for (let j = 0; j < d; j++) classGrads[top][j] += slope * u[i * d + j];
+      for (let c = 0; c < k; c++) {
+        const slope = (logp(i, c) - logp(count + i, c)) / (2 * eps);
+        const g = logpByClass[top][c];
+        for (let j = 0; j < d; j++) g[j] += slope * u[i * d + j];
+      }
     }
     o.onProgress?.(start + count, num);
   }
-  classGrads.forEach((g, c) => {
-    if (classCounts[c] > 0) for (let j = 0; j < d; j++) g[j] /= classCounts[c];
-  });
+  for (let c = 0; c < k; c++) {
+    if (classCounts[c] === 0) continue;
+    for (const g of [...gradsByClass[c], ...logpByClass[c]]) for (let j = 0; j < d; j++) g[j] /= classCounts[c];
+    classGrads[c].set(logpByClass[c][c]);
+  }
   return {
     specs: [...specs],
     grads,
     classGrads,
     classCounts,
+    gradsByClass,
+    logpByClass,
     classNames: classifier.labelNames,
     kept,
     w,
@@ -217,11 +234,23 @@ export function directionsFromGradients(est: GradientEstimate, o: Pick<GradientD
       cosineToUnconditioned: along / Math.sqrt(gn),
     };
   });
+  return setFromEstimate(est, rows, specs.map((s) => s.name), {
+    precondition,
+    keep: [...(o.keepClasses !== false ? ['class'] : []), ...kept.map((s) => s.name)],
+    attributes: info,
+  });
+}
+
+/**
+ * A W direction set of rows built from an estimate: sigma from its sampled w, its ws rows as the edit
+ * range, and the estimate's provenance (method, epsilon, samples, classifier, class counts) plus `extra`.
+ */
+export function setFromEstimate(est: GradientEstimate, rows: readonly Float64Array[], labels: string[], extra: Record<string, unknown>): DirectionSet {
   const draft = makeDirectionSet(rows, { space: 'w', provenance: { method: 'interfacegan' } });
   const [r0, r1] = est.layers;
   return makeDirectionSet(rows, {
     space: 'w',
-    labels: specs.map((s) => s.name),
+    labels,
     sigma: projectedStd(est.w, draft.vectors),
     layers: r0 === 0 && r1 === est.numWs ? null : [r0, r1],
     model: est.model,
@@ -232,10 +261,8 @@ export function directionsFromGradients(est: GradientEstimate, o: Pick<GradientD
       samples: est.num,
       firstSeed: est.firstSeed,
       classifier: est.classifier,
-      classCounts: Array.from(classCounts),
-      precondition,
-      keep: [...(o.keepClasses !== false ? ['class'] : []), ...kept.map((s) => s.name)],
-      attributes: info,
+      classCounts: Array.from(est.classCounts),
+      ...extra,
     },
   });
 }

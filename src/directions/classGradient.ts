@@ -2,7 +2,7 @@ import { ArgumentError } from '../core/errors.js';
 import { symmetricEigen } from '../core/linalg.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
-import { estimateAttributeGradients, type GradientDirectionOptions } from './attributeGradient.js';
+import { estimateAttributeGradients, type GradientDirectionOptions, setFromEstimate } from './attributeGradient.js';
 import { parseAttributeSpecs } from './attributes.js';
 import { conditionalDirection } from './conditional.js';
 import { cosine, type DirectionSet, directionRow, makeDirectionSet, projectedStd, unit } from './direction.js';
@@ -23,25 +23,9 @@ export async function classGradientDirections(
   const specs = parseAttributeSpecs(names.map((_, k) => `prob:${k}`).join(','), names);
   const est = await estimateAttributeGradients(model, classifier, specs, o);
   const rows = est.grads.slice(0, specs.length).map((g, k) => unit(g, `the mean gradient of p(${names[k]})`));
-  const draft = makeDirectionSet(rows, { space: 'w', provenance: { method: 'interfacegan' } });
-  const [r0, r1] = est.layers;
-  return makeDirectionSet(rows, {
-    space: 'w',
-    labels: [...names],
-    sigma: projectedStd(est.w, draft.vectors),
-    layers: r0 === 0 && r1 === est.numWs ? null : [r0, r1],
-    model: est.model,
-    provenance: {
-      method: 'interfacegan',
-      attributeMethod: 'gradient',
-      score: 'probability',
-      epsilon: est.epsilon,
-      samples: est.num,
-      firstSeed: est.firstSeed,
-      classifier: est.classifier,
-      classCounts: Array.from(est.classCounts),
-      attributes: names.map((name, k) => ({ name, classes: [k], slope: Math.hypot(...est.grads[k]) })),
-    },
+  return setFromEstimate(est, rows, [...names], {
+    score: 'probability',
+    attributes: names.map((name, k) => ({ name, classes: [k], slope: Math.hypot(...est.grads[k]) })),
   });
 }
 

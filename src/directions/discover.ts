@@ -10,6 +10,7 @@ import { loadModel } from '../models/io/loadModel.js';
 import { type AttributeSpec, attributeDirections, parseAttributeSpecs } from './attributes.js';
 import { gradientDirections } from './attributeGradient.js';
 import { discoverAttributeDirections } from './attributeSampling.js';
+import { perClassGradientDirections } from './perClass.js';
 import { conditionalDirection } from './conditional.js';
 import { type DirectionSet, directionIndex, makeDirectionSet } from './direction.js';
 import type {
@@ -285,10 +286,19 @@ export async function discoverInterfacegan(o: InterfaceganRunOptions, hooks: Dis
     const keep = parseKeep(o.keep ?? 'none', classifier.labelNames);
     const kept = [...(keep.classes ? ['every class (within-class fit)'] : []), ...keep.attributes.map((a) => a.name)];
     info(
-      `attribute knobs: ${o.num} ${o.space!.toUpperCase()} samples of ${model.name}, ${specs.map((s) => s.name).join(', ')} by ${o.method}; keeping ${kept.join(', ') || 'nothing'}`,
+      `attribute knobs: ${o.num} ${o.space!.toUpperCase()} samples of ${model.name}, ${specs.map((s) => s.name).join(', ')} by ${o.method}${o.perClass ? `, one direction per class of ${classifier.name}` : ''}; keeping ${kept.join(', ') || 'nothing'}`,
     );
-    set =
-      o.method === 'gradient'
+    const layerOption = o.layers === null ? {} : { layers: o.layers === 'all' ? null : ([o.layers[0], o.layers[1]] as [number, number]) };
+    set = o.perClass
+      ? await perClassGradientDirections(model, classifier, specs, {
+          num: o.num!,
+          firstSeed: o.seedStart!,
+          epsilon: o.epsilon!,
+          ...layerOption,
+          keep: keep.classes ? 'own' : 'none',
+          onProgress,
+        })
+      : o.method === 'gradient'
         ? await gradientDirections(model, classifier, specs, {
             num: o.num!,
             firstSeed: o.seedStart!,

@@ -21,6 +21,8 @@ import { directionIndex, type DirectionSet } from './direction.js';
 import { edit } from './edit.js';
 import type { EditUnits } from './editCodes.js';
 import { readDirections } from './files.js';
+import { classesOf, editByClass, perClassInfo } from './perClass.js';
+import { readClassifierBundle } from '../models/io/classifierBundle.js';
 
 /** `latentlab edit`, resolved (see `resolveEditOptions`): a strength sweep along directions. */
 export interface EditSweepOptions extends SeedLatentOptions {
@@ -47,6 +49,8 @@ export interface EditSweepOptions extends SeedLatentOptions {
   readonly delay: number;
   /** Also write the edited latents (<label>.latent.safetensors). */
   readonly saveLatents: boolean;
+  /** Per-class knob files: the classifier that labelled them; its top class picks each latent's row. */
+  readonly classifier: string | null;
   readonly outdir: string;
 }
 
@@ -157,6 +161,12 @@ export const EDIT_SPEC: VerbSpec = {
       help: 'also write the edited latents (<label>.latent.safetensors)',
       default: false,
     },
+    {
+      key: 'classifier',
+      flag: 'classifier',
+      kind: 'string',
+      help: 'per-class knobs (interfacegan --per-class): the classifier that labelled them; each latent moves along its class’s direction',
+    },
     { key: 'outdir', flag: 'outdir', kind: 'string', help: 'output folder' },
   ],
 };
@@ -212,6 +222,7 @@ export function resolveEditOptions(p: Partial<EditSweepOptions>, model: ModelFac
     gif: p.gif ?? false,
     delay: integerIn(p.delay ?? 150, 10, 100_000, 'delay', where),
     saveLatents: p.saveLatents ?? false,
+    classifier: p.classifier ?? null,
     outdir: p.outdir,
   };
 }
@@ -277,17 +288,30 @@ export async function editVerb(
   const start = await startLatents(model, set, o, log);
   const n = start.codes.shape[0];
   const out: EditSweep[] = [];
-  for (const c of o.components.map((name) => directionIndex(set, name))) {
-    const label = set.labels[c];
+  // A per-class file's knob names (not its 'KNOB@CLASS' rows) move each latent along its class's row.
+  const perClass = perClassInfo(set);
+  const knobs = o.components.map((name) => (perClass?.knobs.includes(name) ? name : null));
+  let classes: Int32Array | null = null;
+  if (perClass && knobs.some((k) => k !== null)) {
+    if (o.classifier === null)
+      throw new ArgumentError(`edit: ${o.directions} has per-class knobs: give the classifier that labelled them (${perClass.classifier}) with --classifier, or pick a row (${set.labels[0]}, ...)`);
+    const labeller = await readClassifierBundle(o.classifier);
+    if (labeller.name !== perClass.classifier) throw new ArgumentError(`edit: the per-class knobs were labelled by '${perClass.classifier}', not by '${labeller.name}'`);
+    classes = await classesOf(model, labeller, start);
+    log(`per-class knobs: ${n} latents by class (${perClass.classNames.map((name, k) => `${name} ${classes!.filter((c) => c === k).length}`).filter((t) => !t.endsWith(' 0')).join(', ')})`);
+  }
+  for (const [ci, name] of o.components.entries()) {
+    const knob = knobs[ci];
+    const c = knob === null ? directionIndex(set, name) : -1;
+    const label = knob ?? set.labels[c];
     const edited: Latent[] = [];
     const frames: RgbImage[][] = []; // [strength][sample]
     for (const s of o.strengths) {
-      const l = await edit(start, set, s, {
-        component: c,
-        units: o.units ?? undefined,
-        layers: o.layers ? [o.layers[0], o.layers[1]] : undefined,
-        model,
-      });
+      const layers = o.layers ? ([o.layers[0], o.layers[1]] as [number, number]) : undefined;
+      const l =
+        knob !== null
+          ? await editByClass(start, set, knob, s, classes!, { model, units: o.units ?? undefined, layers })
+          : await edit(start, set, s, { component: c, units: o.units ?? undefined, layers, model });
       edited.push(l);
       if (!hooks.renderStrips)
         frames.push(toImages(await renderLatent(model, l)).map((im) => upscale(im, o.upscale)));
@@ -310,7 +334,7 @@ export async function editVerb(
         ? 'in z'
         : 'every ws row';
     log(
-      `${label}: ${n} latents x strengths ${o.strengths.map((s) => +s.toFixed(3)).join(', ')} (${String(used.units)}, 1 unit = ${Number(used.scale).toFixed(4)}; ${rows}) -> ${base}.png`,
+      `${label}: ${n} latents x strengths ${o.strengths.map((s) => +s.toFixed(3)).join(', ')} (${String(used.units)}, 1 unit = ${used.scale === undefined ? 'each class row’s own' : Number(used.scale).toFixed(4)}; ${rows}) -> ${base}.png`,
     );
     if (o.gif) {
       const order = [...o.strengths.keys(), ...[...o.strengths.keys()].reverse().slice(1, -1)];

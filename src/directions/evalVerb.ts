@@ -11,6 +11,7 @@ import { type DirectionModelFacts, finite, formatLayerRows, intAtLeast, parseLay
 import type { EditUnits } from './editCodes.js';
 import { type DirectionEval, evaluateDirections } from './evaluate.js';
 import { readDirections, writeDirections } from './files.js';
+import { perClassInfo } from './perClass.js';
 
 /** `latentlab directions eval`, resolved. */
 export interface DirectionsEvalOptions {
@@ -203,14 +204,19 @@ export async function evaluateDirectionFile(
     layers: o.layers ? ([o.layers[0], o.layers[1]] as [number, number]) : undefined,
     psi: o.trunc,
   };
-  const preservation = await evaluateAttributes(model, judge, set, { ...common, strengths: [...o.strengths] });
+  // A per-class set picks each seed's direction by the labelling classifier's top class.
+  const perClass = perClassInfo(set);
+  if (perClass && o.classifier === null)
+    throw new ArgumentError(`directions eval: ${o.directions} has per-class knobs: give the classifier that labelled them (${perClass.classifier}) with --classifier`);
+  const classifier = o.classifier === null ? null : (hooks.classifier ?? (await readClassifierBundle(o.classifier)));
+  const labeller = perClass ? classifier! : undefined;
+  const preservation = await evaluateAttributes(model, judge, set, { ...common, strengths: [...o.strengths], labeller });
   if (o.record) await writeDirections(o.directions, preservationRecord(set, preservation));
   let classes: DirectionEval | null = null;
   let classifierName: string | null = null;
-  if (o.classifier !== null) {
-    const classifier = hooks.classifier ?? (await readClassifierBundle(o.classifier));
+  if (classifier !== null) {
     classifierName = classifier.name;
-    classes = await evaluateDirections(model, classifier, set, { ...common, strength: o.strength! });
+    classes = await evaluateDirections(model, classifier, set, { ...common, strength: o.strength!, labeller });
   }
   if (o.json)
     await writeFile(

@@ -7,6 +7,8 @@ import type { GanModel } from '../models/ganModel.js';
 import { type DirectionSet, directionIndex } from './direction.js';
 import { edit } from './edit.js';
 import type { EditUnits } from './editCodes.js';
+import { labelsFor } from './attributeEval.js';
+import { editByClass, perClassInfo } from './perClass.js';
 
 export interface DirectionEvalOptions {
   /** Start latents (seeds firstSeed..; default 200 from seed 1,000,000, away from discovery seeds). */
@@ -22,6 +24,8 @@ export interface DirectionEvalOptions {
   /** Target classes per evaluated direction (default: from InterFaceGAN provenance, else none). */
   targets?: (number[] | null)[];
   layers?: [number, number] | null;
+  /** Per-class sets: the labelling classifier, whose top class picks each seed's row. */
+  labeller?: Classifier;
 }
 
 export interface DirectionEvalRow {
@@ -71,7 +75,14 @@ export async function evaluateDirections(model: GanModel, classifier: Classifier
   const num = o.num ?? 200;
   const s = o.strength ?? 2;
   if (!(s > 0)) throw new ArgumentError(`directions eval: strength must be positive, got ${s}`);
-  const comps = (o.components ?? set.labels.slice(0, 16).map((_, i) => i)).map((c) => directionIndex(set, c));
+  const info = perClassInfo(set);
+  const comps = info
+    ? (o.components ?? info.knobs).map((c) => {
+        const a = typeof c === 'number' ? c : info.knobs.indexOf(c);
+        if (!(a >= 0 && a < info.knobs.length)) throw new ArgumentError(`directions eval: no knob '${c}' in the per-class set (${info.knobs.join(', ')})`);
+        return a;
+      })
+    : (o.components ?? set.labels.slice(0, 16).map((_, i) => i)).map((c) => directionIndex(set, c));
   const k = classifier.config.numClasses;
   const space = set.space === 'z' ? 'z' : 'w';
   const seeds = Array.from({ length: num }, (_, i) => (o.firstSeed ?? 1_000_000) + i);
@@ -82,6 +93,7 @@ export async function evaluateDirections(model: GanModel, classifier: Classifier
     return predict(classifier, img, { batchSize: 100 });
   };
   const base = await look(start);
+  const classes = info ? await labelsFor(model, o.labeller, info.classifier, start) : null;
   const fdim = base.features.shape[1];
   let baseNorm = 0;
   for (let i = 0; i < num; i++) {
@@ -94,12 +106,13 @@ export async function evaluateDirections(model: GanModel, classifier: Classifier
   let units: EditUnits = o.units ?? 'distance';
   for (const [r, c] of comps.entries()) {
     const opts = { component: c, units: o.units, model, layers: o.layers };
-    const plusL = await edit(start, set, s, opts);
+    const plusL = info ? await editByClass(start, set, c, s, classes!, opts) : await edit(start, set, s, opts);
+    const row = info ? info.rows[c][0] : c;
     units = plusL.provenance.units as EditUnits;
     const plus = await look(plusL);
     const pp = meanRows(plus.probs, num, k);
     const slopes = pp.map((v, j) => (v - p0[j]) / s);
-    const target = o.targets?.[r] ?? defaultTargets(set, c);
+    const target = o.targets?.[r] ?? defaultTargets(set, row);
     const inTarget = new Set(target ?? []);
     const targetSlope = target ? target.reduce((a, j) => a + slopes[j], 0) : null;
     let maxOther = 0;
@@ -114,7 +127,7 @@ export async function evaluateDirections(model: GanModel, classifier: Classifier
     }
     const sum = (p: number[]) => (target ?? []).reduce((a, j) => a + p[j], 0);
     rows.push({
-      label: set.labels[c],
+      label: info ? info.knobs[c] : set.labels[c],
       target,
       slopes,
       targetSlope,

@@ -39,6 +39,8 @@ export interface InterfaceganRunOptions {
   readonly layers: readonly [number, number] | 'all' | null;
   /** What the knobs keep ('class', attribute or column names, 'none'); null: nothing. */
   readonly keep: string | null;
+  /** gradient: one direction per class of the labeller, each seed edited along its class's (false: one for all). */
+  readonly perClass: boolean;
   readonly alpha: number | null;
   /** Sampled space; null with --codes (the file's). */
   readonly space: 'w' | 'z' | null;
@@ -97,6 +99,13 @@ export const INTERFACEGAN_SPEC: VerbSpec = {
       help: "attribute knobs: what the edit must not move — 'class' (every class boundary), attribute names, 'class,width', or 'none'; with --scores: other score columns",
       default: 'class',
       defaultText: 'class with --attribute; nothing with --scores',
+    },
+    {
+      key: 'perClass',
+      flag: 'per-class',
+      kind: 'boolean',
+      help: "gradient method: one direction per class of the classifier (fitted on that class's samples, keeping its probability); edit / eval move each seed along its class's",
+      default: false,
     },
     { key: 'alpha', flag: 'alpha', kind: 'number', help: 'ridge penalty, relative to the mean scatter eigenvalue', default: 0.001 },
     space,
@@ -157,6 +166,10 @@ export function resolveInterfaceganOptions(p: Partial<InterfaceganRunOptions>, m
       throw new ArgumentError(`${w}: --keep class needs --attribute (the classifier labels the samples); with --scores keep other score columns`);
     keep = names.length ? names.join(',') : null;
   }
+  const perClass = p.perClass ?? false;
+  if (perClass && !(mode === 'attributes' && method === 'gradient')) throw new ArgumentError(`${w}: --per-class applies to --attribute with --method gradient`);
+  if (perClass && keep !== null && !['class', 'none'].includes(keep))
+    throw new ArgumentError(`${w}: --per-class keeps the garment's class (--keep class) or nothing (--keep none), got --keep ${keep}`);
   const s = mode === 'codes' ? null : spaceOf(p.space, w);
   if (m && s === 'w') styled(m, w);
   if (method === 'gradient' && s !== 'w') throw new ArgumentError(`${w}: --method gradient works in W`);
@@ -170,6 +183,7 @@ export function resolveInterfaceganOptions(p: Partial<InterfaceganRunOptions>, m
     epsilon: method === 'gradient' ? finite(p.epsilon ?? 0.5, 'epsilon', w) : null,
     layers: method === 'gradient' ? (p.layers ?? null) : null,
     keep,
+    perClass,
     alpha: method === 'ridge' ? finite(p.alpha ?? 0.001, 'alpha', w) : null,
     space: s,
     num: sampling ? intAtLeast(p.num ?? 20_000, 100, 'num', w) : null,

@@ -67,4 +67,34 @@ describe('latentlab directions: attribute knobs (shipped models, small sizes)', 
     const r2 = latentlab('directions', 'interfacegan', '--model', G, '--scores', noSeed, '--out', out);
     expect(r2.stderr).toContain("needs a 'seed' column");
   });
+
+  it("--per-class: one row per class; eval and edit pick each seed's row with the labelling classifier", async () => {
+    const file = join(dir, 'per-class.safetensors');
+    const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attribute', 'brightness', '--per-class', '--num', '300', '--out', file);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const set = await readDirections(file);
+    expect(set.labels).toHaveLength(10);
+    expect(set.labels[0]).toBe('brightness@T-shirt/top');
+    expect(set.layers).toEqual([3, 8]);
+    expect((set.provenance.perClass as { knobs: string[] }).knobs).toEqual(['brightness']);
+    const noLabeller = latentlab('directions', 'eval', '--model', G, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2');
+    expect(noLabeller.code).not.toBe(0);
+    expect(noLabeller.stderr).toMatch(/has per-class knobs: give the classifier that labelled them \(classifier-fashion-mnist-32\) with --classifier/);
+    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2', '--record');
+    expect(e.stderr).toBe('');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/^brightness\s+2\s+-?\d+\.\d\d\s+\d+\.\d %/m);
+    const recorded = (await readDirections(file)).provenance.preservation as { byLabel: Record<string, unknown[]> };
+    expect(Object.keys(recorded.byLabel)).toEqual(['brightness']);
+    const outdir = join(dir, 'edit');
+    const noClassifier = latentlab('edit', '--model', G, '--directions', file, '--component', 'brightness', '--seeds', '0-1', '--strengths', '0,2', '--outdir', outdir);
+    expect(noClassifier.code).not.toBe(0);
+    expect(noClassifier.stderr).toContain('--classifier');
+    const ed = latentlab('edit', '--model', G, '--directions', file, '--component', 'brightness,brightness@Sneaker', '--classifier', C, '--seeds', '0-1', '--strengths', '0,2', '--outdir', outdir);
+    expect(ed.stderr).toBe('');
+    expect(ed.code).toBe(0);
+    expect(ed.stdout).toContain('per-class knobs: 2 latents by class');
+    expect(ed.stdout).toContain('brightness_Sneaker.png');
+  });
 });

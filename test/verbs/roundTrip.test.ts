@@ -388,6 +388,7 @@ describe('formatArgs -> parseArgs round trip: the latent-walk verbs', () => {
         gif: maybe(() => int(2) === 0),
         delay: maybe(() => pick([150, 40])),
         saveLatents: maybe(() => int(2) === 0),
+        classifier: maybe(() => pick([null, path()])),
         outdir: path(),
       }),
       resolveEditOptions,
@@ -472,10 +473,17 @@ describe('directions: formatArgs -> parseArgs resolves back (every subverb, ever
         ...(method !== 'gradient' ? { split: maybe(() => pick([0.7, 0.5, 0.9])) } : {}),
         ...(method === 'ridge' ? { alpha: maybe(() => pick([0.001, 0.1])) } : {}),
         ...(method === 'gradient'
-          ? { epsilon: maybe(() => pick([0.5, 0.25])), layers: maybe(() => pick([null, 'all', [3, 8], [0, 1]] as const)) }
+          ? {
+              epsilon: maybe(() => pick([0.5, 0.25])),
+              layers: maybe(() => pick([null, 'all', [3, 8], [0, 1]] as const)),
+              perClass: maybe(() => int(2) === 0),
+            }
           : {}),
         out: path(),
       };
+      // --per-class keeps the class or nothing, never attributes.
+      const q = p as Record<string, unknown>;
+      if (typeof q.keep === 'string' && !['class', 'none'].includes(q.keep)) delete q.perClass;
       const o = resolveInterfaceganOptions(p, DSG2);
       expect(o.mode).toBe(mode);
       roundTrip(INTERFACEGAN_SPEC, o, (q) => resolveInterfaceganOptions(q, DSG2));
@@ -521,6 +529,10 @@ describe('directions: formatArgs -> parseArgs resolves back (every subverb, ever
     expect(() => resolveSefaOptions({ model: 'm', out: 'o' }, DZ)).toThrow(/needs a W space/);
     expect(resolveGanspaceOptions({ model: 'm', out: 'o' }, DSG2).components).toBe(32);
     expect(resolveInterfaceganOptions({ ...base, attribute: 'ink' }, DSG2).keep).toBe('class');
+    expect(() => resolveInterfaceganOptions({ ...base, perClass: true }, DSG2)).toThrow(/--per-class applies to --attribute with --method gradient/);
+    expect(() => resolveInterfaceganOptions({ ...base, attribute: 'ink', method: 'ridge', perClass: true }, DSG2)).toThrow(/--per-class applies/);
+    expect(() => resolveInterfaceganOptions({ ...base, attribute: 'ink', keep: 'class,width', perClass: true }, DSG2)).toThrow(/--per-class keeps the garment's class/);
+    expect(resolveInterfaceganOptions({ ...base, attribute: 'ink', perClass: true }, DSG2).perClass).toBe(true);
   });
 });
 

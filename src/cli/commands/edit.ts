@@ -13,7 +13,7 @@ export const editCommand = tableCommand({
   name: 'edit',
   summary: 'Sweep edit strength along directions on seeds or latent files: grids and GIFs',
   usage:
-    'latentlab edit --model M --directions dirs.safetensors [--component Trouser,Bag] (--seeds 0-7 | --latent x.latent.safetensors | --project a.png,b.png) [--strengths -3:3:7] [--units sigma] [--layers 0-3] --outdir DIR [--gif]',
+    'latentlab edit --model M --directions dirs.safetensors [--component Trouser,Bag] (--seeds 0-7 | --latent x.latent.safetensors | --project a.png,b.png) [--strengths -3:3:7] [--units sigma] [--layers 0-3] --outdir DIR [--gif] [--classifier C (per-class knobs)]',
   spec: EDIT_SPEC,
   transport: [
     {

@@ -27,4 +27,13 @@ describe('directionFacts (the direction explorer line under each name)', () => {
     expect(directionFacts(file, 2)).toBe('');
     expect(directionFacts({ path: 'x' }, 0)).toBe('');
   });
+  it("a per-class file's row shows its knob's recorded figures, named as the knob's", () => {
+    const perClass: DirectionFile = {
+      path: 'p.safetensors',
+      labels: ['ink@Sneaker'],
+      names: [{ label: 'ink@Sneaker', attribute: 'ink', keeps: ['class:Sneaker'] }],
+      preservation: { judge: 'fmnist-judge', num: 200, units: 'sigma', byLabel: { ink: [{ strength: 2, attributeChange: 1.1, classKept: 0.95 }] } },
+    };
+    expect(directionFacts(perClass, 0)).toBe("ink · keeps 1 class · per-class knob 'ink' · +2σ: +1.10 std, 95 % keep class (fmnist-judge, 200 seeds)");
+  });
 });

@@ -12,9 +12,12 @@ export function directionFacts(file: DirectionFile, k: number): string {
   if (info?.attribute && info.attribute !== label) parts.push(info.attribute);
   const classes = info?.keeps.filter((c) => c.startsWith('class:')).length ?? 0;
   const others = info?.keeps.filter((c) => !c.startsWith('class:')) ?? [];
-  if (classes || others.length) parts.push(`keeps ${[...(classes ? [`${classes} classes`] : []), ...others].join(', ')}`);
+  if (classes || others.length) parts.push(`keeps ${[...(classes ? [`${classes} class${classes === 1 ? '' : 'es'}`] : []), ...others].join(', ')}`);
   const rec = file.preservation;
-  const rows = label === undefined ? undefined : rec?.byLabel[label];
+  // A per-class file's rows are 'KNOB@CLASS'; eval records the knob (each seed along its class's row).
+  const knob = label?.includes('@') && !rec?.byLabel[label] ? label.slice(0, label.lastIndexOf('@')) : null;
+  const rows = label === undefined ? undefined : rec?.byLabel[knob ?? label];
+  if (knob && rows?.length) parts.push(`per-class knob '${knob}'`);
   if (rec && rows?.length) {
     const unit = rec.units === 'sigma' ? 'σ' : '';
     const figures = rows.map((r) => {
