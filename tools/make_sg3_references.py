@@ -46,13 +46,13 @@ BASE = dict(variant='t', res=32, c_dim=0, img_channels=3, z_dim=64, w_dim=64, ma
 # name -> overrides of BASE. cbase / cmax are train.py's --cbase / --cmax (doubled for G in stylegan3-r).
 CASES = {
     # conditional, mapping depth 1, z_dim != w_dim, channels falling from cmax (cutoff-limited)
-    't16_cond10_map1': dict(variant='t', res=16, c_dim=10, z_dim=32, w_dim=48, map_depth=1, cbase=256, cmax=16),
+    't16_cond10_map1': dict(variant='t', res=16, c_dim=10, z_dim=32, w_dim=48, map_depth=1, cbase=128, cmax=16),
     # R, conditional, one image channel, mapping depth 8, z_dim > w_dim
     'r16_cond10_map8_gray': dict(variant='r', res=16, c_dim=10, img_channels=1, z_dim=48, w_dim=32, map_depth=8,
                                  cbase=128, cmax=8, translate=(-0.0625, 0.1), rotate=-15.0, crossover=8),
     # a G clamp that acts (conv_clamp=1), D built like train.py (its default clamp 256) with fromrgb scaled so
     # that clamp acts too, and an ADA augment pipe in the snapshot
-    't32_clamp1_dclamp_ada': dict(variant='t', res=32, z_dim=32, w_dim=32, cbase=256, cmax=16, conv_clamp=1.0,
+    't32_clamp1_dclamp_ada': dict(variant='t', res=32, z_dim=32, w_dim=32, cbase=128, cmax=8, conv_clamp=1.0,
                                   d_fromrgb_scale=1e4, augment=True),
     # --fp32 (num_fp16_res 0, conv_clamp None), one channel, mapping depth 8
     't64_fp32_map8_gray': dict(variant='t', res=64, img_channels=1, z_dim=32, w_dim=64, map_depth=8, cbase=512, cmax=16,
