@@ -7,7 +7,7 @@ import { loadNpy } from '../../src/formats/files.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { mul } from '../../src/graph/ops/elementwise.js';
 import { reduceSum } from '../../src/graph/ops/reduce.js';
-import { trace } from '../../src/graph/program.js';
+import { type InputSpec, trace } from '../../src/graph/program.js';
 import { readImage } from '../../src/index.js';
 import type { GanModel } from '../../src/models/ganModel.js';
 import { discriminate, mapZ, synthesize } from '../../src/models/generate.js';
@@ -189,7 +189,7 @@ export function describeSg3Reference(dir: string): void {
     it('gradients of sum(img * R) with respect to ws and z (and the input layer)', async () => {
       const [z, R, ws] = await Promise.all(['z.npy', 'R.npy', 'ws_psi1.npy'].map(load));
       const space = model.styleSpace();
-      const specs: Record<string, { shape: number[] }> = { z: { shape: z.shape }, R: { shape: R.shape }, ws: { shape: ws.shape } };
+      const specs: Record<string, InputSpec> = { z: { shape: z.shape }, R: { shape: R.shape }, ws: { shape: ws.shape } };
       if (c) specs.c = { shape: c.shape };
       const program = trace(specs, (v) => {
         const m = model.generatorWeights().at('mapping');
@@ -222,6 +222,10 @@ export function describeSg3Reference(dir: string): void {
         const r = latentlab('generate', '--model', pkl, '--seeds', gi.seeds.join(','), '--class', String(gi.class_idx), '--trunc', String(gi.psi), '--translate', gi.translate.join(','), '--rotate', String(gi.rotate), '--outdir', tmp);
         expect(r.code, r.stderr).toBe(0);
         const ref = await load('gen_images_uint8.npy'); // [seeds, H, W, C]
+        // img * 127.5 + 128 before truncation: an image within 1e-4 of NVIDIA's is within 127.5e-4 of it, so
+        // a pixel that close to an integer may land on either side (t128_cond10: 1 of 49152); none other may.
+        const pre = manifest.files['gen_images_prequant.npy'] ? await load('gen_images_prequant.npy') : null;
+        const nearInteger = (at: number) => pre !== null && Math.abs(Number(pre.data[at]) - Math.round(Number(pre.data[at]))) <= 127.5e-4;
         const [, h, w, ch] = ref.shape;
         for (const [i, seed] of gi.seeds.entries()) {
           const files = readdirSync(tmp).filter((f) => f.includes(String(seed).padStart(4, '0')) && f.endsWith('.png'));
@@ -229,10 +233,18 @@ export function describeSg3Reference(dir: string): void {
           const img = await readImage(join(tmp, files[0]));
           expect([img.height, img.width]).toEqual([h, w]);
           let differing = 0;
+          let boundary = 0;
           for (let p = 0; p < h * w; p++) {
-            for (let k = 0; k < ch; k++) if (img.data[p * img.channels + k] !== Number(ref.data[((i * h * w) + p) * ch + k])) differing++;
+            for (let k = 0; k < ch; k++) {
+              const at = (i * h * w + p) * ch + k;
+              const d = Math.abs(img.data[p * img.channels + k] - Number(ref.data[at]));
+              if (d === 1 && nearInteger(at)) boundary++;
+              else if (d !== 0) differing++;
+            }
           }
+          if (report) console.log(`${name}: seed ${seed}: ${boundary} of ${h * w * ch} bytes off by 1 at a rounding boundary`);
           expect(differing, `${name}: seed ${seed}: ${differing} of ${h * w * ch} bytes differ from gen_images.py's`).toBe(0);
+          expect(boundary).toBeLessThanOrEqual(Math.ceil(1e-3 * h * w * ch));
         }
       } finally {
         rmSync(tmp, { recursive: true, force: true });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { discriminatorHints, generatorHints, storedConvClamp } from './fromNvidia.js';
+import { discriminatorHints, generatorHints, type ModuleAttrs, storedConvClamp } from './fromNvidia.js';
 
 // stylegan3's train.py never passes conv_clamp (unless --fp32), so its pickles' init kwargs leave it out
 // while its networks_stylegan2.py defaults it to 256 (stylegan2-ada-pytorch's networks.py: None).
 // The clamp each layer stored is what the network computes with.
 describe('NVIDIA conv_clamp hints', () => {
-  const sg3RepoD = [
+  const sg3RepoD: ModuleAttrs = [
     { path: '', attrs: {} },
     { path: 'b32.fromrgb', attrs: { conv_clamp: 256 } },
     { path: 'b32.skip', attrs: { conv_clamp: null } },
