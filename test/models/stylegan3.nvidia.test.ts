@@ -180,7 +180,7 @@ for (const caseName of ['F_nvidia_sg3_t32', 'F_nvidia_sg3_r32']) {
     }, 300_000);
 
     it('D (StyleGAN2 discriminator) logits match', async () => {
-      const dCfg = inferDiscriminatorConfig(D, discriminatorHints(dNet.initKwargs));
+      const dCfg = inferDiscriminatorConfig(D, discriminatorHints(dNet.initKwargs, dNet.modules));
       const [img, imgPlus] = await Promise.all([F.load('img_const.npy'), F.load('img_wplus_const.npy')]);
       const program = trace({ imgA: { shape: img.shape }, imgB: { shape: imgPlus.shape } }, (v) => ({
         a: discriminatorGraph(D.at(''), dCfg, v.imgA, null),

@@ -102,10 +102,10 @@ async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptio
     const resolved = resolveSg3(generator);
     checkSg3Weights(resolved, gw);
     checkSg3ModuleAttrs(resolved, g, path);
-  } else generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs));
+  } else generator = inferGeneratorConfig(gw, generatorHints(g.initKwargs, g.modules));
   const dNet = snap.networks.get('D');
   let discriminator: DiscriminatorConfig | undefined;
-  if (dNet) discriminator = inferDiscriminatorConfig(new Weights(dNet.stateDict, 'constant', path), discriminatorHints(dNet.initKwargs));
+  if (dNet) discriminator = inferDiscriminatorConfig(new Weights(dNet.stateDict, 'constant', path), discriminatorHints(dNet.initKwargs, dNet.modules));
   const name = opts.name ?? basename(path, extname(path));
   const provenance = await sourceInfo(path, bytes, 'nvidia-pkl', network);
   const arch = sg3 ? 'stylegan3' : 'stylegan2';

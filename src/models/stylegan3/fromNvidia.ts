@@ -40,7 +40,9 @@ export function sg3ConfigFromNvidia(net: Pick<NvidiaNetwork, 'initKwargs' | 'mod
   if (imgResolution === undefined || imgChannels === undefined) {
     throw new CheckpointError(w.source, 'StyleGAN3 generator without img_resolution / img_channels in its init kwargs');
   }
-  const clamp = kw.conv_clamp;
+  // The clamp every SynthesisLayer stored (the init kwargs leave NVIDIA's default, 256, implicit).
+  const layer = net.modules.find((m) => m.className === 'SynthesisLayer' && Object.hasOwn(m.attrs, 'conv_clamp'));
+  const clamp = layer ? layer.attrs.conv_clamp : kw.conv_clamp;
   return {
     zDim,
     cDim,
