@@ -1,7 +1,8 @@
 /**
  * Model cases (issue 3): image generation (mapping + synthesis, weights as initializers, const noise)
  * for the fixture-A generator (NVIDIA pickle) and NVIDIA's paper256 preset with random weights, at
- * batch 1 and 8; and the StyleGAN2 training step on the config the shipped model trains with.
+ * batch 1 and 8; on request (issue 22) NVIDIA's FFHQ config at 1024x1024 (`gen1024.b1`, batch 1 only:
+ * a call takes seconds; its PyTorch peer is bench/peer/sg2_gen1024.py).
  * FLOPs are counted from the graph itself: 2·MACs of every Conv, ConvTranspose, Gemm and MatMul.
  */
 import { existsSync } from 'node:fs';
@@ -54,7 +55,7 @@ export function graphFlops(p: Program): number {
   return flops;
 }
 
-function generatorProgram(g: ReadonlyMap<string, Tensor>, cfg: GeneratorConfig, batch: number): Program {
+export function generatorProgram(g: ReadonlyMap<string, Tensor>, cfg: GeneratorConfig, batch: number): Program {
   const r = resolveGenerator(cfg);
   const w = new Weights(g, 'constant', 'bench');
   const z: Value = input('z', [batch, r.zDim]);
@@ -63,7 +64,7 @@ function generatorProgram(g: ReadonlyMap<string, Tensor>, cfg: GeneratorConfig, 
   return { inputs: [z], outputs: [img], outputNames: ['img'] };
 }
 
-function zFeeds(batch: number, zDim: number): () => Record<string, Tensor> {
+export function zFeeds(batch: number, zDim: number): () => Record<string, Tensor> {
   return () => ({
     z: Tensor.float32(
       [batch, zDim],
@@ -75,7 +76,7 @@ function zFeeds(batch: number, zDim: number): () => Record<string, Tensor> {
 const FIXTURE_A = '../shared/fixtures/A_nvidia_sg2ada_uncond32/network-snapshot-000000.pkl';
 
 /** Generation cases; the fixture-A ones need ../shared (skipped with a note otherwise). */
-export async function modelCases(): Promise<ProgramCase[]> {
+export async function modelCases(opts: { gen1024?: boolean } = {}): Promise<ProgramCase[]> {
   const cases: ProgramCase[] = [];
   const add = (
     name: string,
@@ -104,5 +105,9 @@ export async function modelCases(): Promise<ProgramCase[]> {
   const p256 = STYLEGAN2_PRESETS.paper256.generator;
   const g256 = initGenerator(p256, 0);
   for (const b of [1, 8]) add(`gen256.b${b}`, 'generate, paper256 preset 256x256', g256, p256, b, true);
+  if (opts.gen1024) {
+    const p1024 = STYLEGAN2_PRESETS.ffhq1024.generator;
+    add('gen1024.b1', 'generate, ffhq1024 preset 1024x1024', initGenerator(p1024, 0), p1024, 1);
+  }
   return cases;
 }

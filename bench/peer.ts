@@ -1,11 +1,16 @@
 /**
  * npm run bench:peer -- [--nvidia DIR] [--python /usr/bin/python3] [--threads N] [--rounds N] [--seconds S]
+ *                       [--gen1024 ROUNDS]
  *
  * latentlab against PyTorch on this machine, interleaved in one sitting (the VM's speed swings):
  *   - DCGAN training step at the shipped fmnist-dcgan config vs bench/peer/dcgan_torch.py (pytorch/examples
  *     main.py's iteration on the same layer table);
  *   - with --nvidia <checkout of NVlabs/stylegan2-ada-pytorch>: ../shared/tools/peer_bench.py on fixture-A
  *     shapes (generation batch 1/8, projector step, G+D training step) vs our same-shape programs.
+ *   - with --nvidia and --gen1024 ROUNDS (opt-in; each call takes seconds): generation at 1024x1024, batch 1,
+ *     NVIDIA's FFHQ config with random weights (our STYLEGAN2_PRESETS.ffhq1024, const noise, fp32) against
+ *     bench/peer/sg2_gen1024.py --serve, one call each per round (bench/servedPeer.ts); `--rounds 0` skips
+ *     the cases above.
  * Each round runs every latentlab case, then every peer once; per case the best round counts on both sides
  * (what peer_bench.py reports), and ratios = latentlab / peer. Needs Debian's python3-torch; use
  * libopenblas0-pthread for torch's BLAS (Debian's default reference BLAS makes torch several times slower).
@@ -25,7 +30,10 @@ import { compile, type Executable } from '../src/runtime/compile.js';
 import { reduceMean, square, sub } from '../src/graph/index.js';
 import { grad } from '../src/graph/autodiff.js';
 import { Weights } from '../src/nn/weights.js';
+import { initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
 import { table } from './harness.js';
+import { generatorProgram, zFeeds } from './models.js';
+import { formatRace, raceRounds, startServedPeer } from './servedPeer.js';
 import { measureTraining, trainingCases } from './training.js';
 
 const run = promisify(execFile);
@@ -38,10 +46,11 @@ interface Args {
   threads: number;
   rounds: number;
   seconds: number;
+  gen1024: number;
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { python: '/usr/bin/python3', threads: 2, rounds: 3, seconds: 3 };
+  const a: Args = { python: '/usr/bin/python3', threads: 2, rounds: 3, seconds: 3, gen1024: 0 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[++i];
@@ -50,6 +59,7 @@ function parse(argv: string[]): Args {
     else if (k === '--threads') a.threads = Number(v);
     else if (k === '--rounds') a.rounds = Number(v);
     else if (k === '--seconds') a.seconds = Number(v);
+    else if (k === '--gen1024') a.gen1024 = Number(v);
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -117,9 +127,9 @@ async function main(): Promise<void> {
   const ours = new Map<string, number>();
   const theirs = new Map<string, number>();
   const keep = (m: Map<string, number>, k: string, v: number) => m.set(k, Math.max(m.get(k) ?? 0, v));
-  const tc = await trainingCases(a.threads);
+  const tc = a.rounds > 0 ? await trainingCases(a.threads) : [];
   const withNvidia = !!a.nvidia && existsSync(FIXTURE_A) && existsSync(PEER_BENCH);
-  const programs = withNvidia ? await fixtureAPrograms(a.threads) : [];
+  const programs = withNvidia && a.rounds > 0 ? await fixtureAPrograms(a.threads) : [];
   const tmp = await mkdtemp(join(tmpdir(), 'peer-'));
   for (let r = 0; r < a.rounds; r++) {
     process.stderr.write(`round ${r + 1}/${a.rounds}\n`);
@@ -177,13 +187,37 @@ async function main(): Promise<void> {
       theirs.get(k)!.toFixed(1),
       `${(ours.get(k)! / theirs.get(k)!).toFixed(2)}x`,
     ]);
-  console.log(
-    `latentlab vs PyTorch, threads ${a.threads}, best of ${a.rounds} interleaved rounds (items/s: images, or steps for proj)`,
-  );
-  console.log(table(['case', 'latentlab', 'pytorch', 'ratio'], rows));
+  if (a.rounds > 0) {
+    console.log(
+      `latentlab vs PyTorch, threads ${a.threads}, best of ${a.rounds} interleaved rounds (items/s: images, or steps for proj)`,
+    );
+    console.log(table(['case', 'latentlab', 'pytorch', 'ratio'], rows));
+  }
   const extra = [...ours.keys()].filter((k) => !theirs.has(k));
   if (extra.length)
     console.log(`latentlab only: ${extra.map((k) => `${k} ${ours.get(k)!.toFixed(1)}/s`).join(', ')}`);
+  if (a.gen1024 > 0) {
+    if (!a.nvidia) throw new Error('--gen1024 needs --nvidia <checkout of NVlabs/stylegan2-ada-pytorch>');
+    await raceGen1024(a);
+  }
+}
+
+/** 1024x1024 generation, batch 1: ours and NVIDIA's (sg2_gen1024.py --serve) alternating, one call each per round. */
+async function raceGen1024(a: Args): Promise<void> {
+  const cfg = STYLEGAN2_PRESETS.ffhq1024.generator;
+  const exe = await compile(generatorProgram(initGenerator(cfg, 0), cfg, 1), { threads: a.threads });
+  const feeds = zFeeds(1, cfg.zDim)();
+  const into = Object.fromEntries(exe.outputs.map((o) => [o.name, Tensor.zeros(o.dtype, o.shape)]));
+  const peer = await startServedPeer(a.python, ['bench/peer/sg2_gen1024.py', '--nvidia', a.nvidia!, '--threads', String(a.threads)]);
+  console.log(`\ngeneration at 1024x1024 (ffhq1024 config, random weights, const noise, fp32), batch 1: torch ${peer.hello.torch} (${peer.hello.threads} threads) vs latentlab (${a.threads} threads), ${a.gen1024} interleaved rounds`);
+  const result = await raceRounds(() => exe.runNamed(feeds, into), peer, 'gen.b1', {
+    rounds: a.gen1024,
+    reps: 1,
+    onRound: (line) => process.stderr.write(`  gen1024.b1 ${line}\n`),
+  });
+  peer.close();
+  await exe.release();
+  console.log(formatRace('gen1024.b1', 1, result));
 }
 
 main().catch((e) => {

@@ -4,6 +4,8 @@
  *                  [--wait-quiet S]
  *
  *   --only      comma-separated case names or prefixes (e.g. `stackA,modconv.bwdx,ceiling`); `*` globs.
+ *               `gen1024.b1` (FFHQ config at 1024x1024, seconds per call) is built only when a pattern
+ *               contains `1024`.
  *               The ceiling and the probe are always measured (ratios need them).
  *   --threads   intra-op threads (also exported as LATENTLAB_THREADS); default 2.
  *   --rounds    calm interleaved timing rounds wanted (default 10). Rounds go on until that many were
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   process.env.LATENTLAB_THREADS = String(args.threads);
   const started = performance.now();
 
-  let cases = [...engineCases(), ...(await modelCases()), ...(await projectionCases()), ...stylegan3Cases()];
+  let cases = [...engineCases(), ...(await modelCases({ gen1024: args.only?.some((p) => p.includes('1024')) })), ...(await projectionCases()), ...stylegan3Cases()];
   if (args.variants) {
     // Each variant goes right after its base case (same table section).
     for (const v of variantCases()) {

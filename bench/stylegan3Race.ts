@@ -12,11 +12,10 @@
  * loaded machine the figure least moved by the others) and the 1-minute load average. One case is held in memory
  * at a time on each side (batch 8 at 256x256 needs several GiB).
  */
-import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
 import { Tensor } from '../src/core/tensor.js';
 import { compile } from '../src/runtime/compile.js';
+import { formatRace, raceRounds, startServedPeer } from './servedPeer.js';
 import { stylegan3Cases } from './stylegan3.js';
 
 interface Args {
@@ -45,24 +44,11 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const peer = spawn(args.python, ['bench/peer/sg3_torch.py', '--stylegan3', args.stylegan3, '--threads', String(args.threads), '--serve'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: peer.stdout })[Symbol.asyncIterator]();
-  const ask = async (line: string): Promise<Record<string, unknown>> => {
-    if (line) peer.stdin.write(`${line}\n`);
-    const r = await lines.next();
-    if (r.done) throw new Error('the torch peer exited');
-    return JSON.parse(r.value) as Record<string, unknown>;
-  };
-  const hello = await ask('');
-  console.log(`torch ${hello.torch} (${hello.threads} threads) vs latentlab (onnxruntime, ${args.threads} threads); load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const peer = await startServedPeer(args.python, ['bench/peer/sg3_torch.py', '--stylegan3', args.stylegan3, '--threads', String(args.threads)]);
+  console.log(`torch ${peer.hello.torch} (${peer.hello.threads} threads) vs latentlab (onnxruntime, ${args.threads} threads); load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const all = stylegan3Cases();
-  const rows: string[] = [];
   for (const name of args.cases) {
     const c = all.find((x) => x.name === `sg3t256.${name}`);
     if (!c) throw new Error(`no case sg3t256.${name}`);
@@ -71,40 +57,16 @@ async function main(): Promise<void> {
     const exe = await compile(c.build(), { threads: args.threads });
     const feeds = c.feeds();
     const into = Object.fromEntries(exe.outputs.map((o) => [o.name, Tensor.zeros(o.dtype, o.shape)]));
-    await exe.runNamed(feeds, into); // warm-up (ORT's first call)
-    await ask(`${peerCase} 1`); // warm-up
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    const [oursCpu, theirsCpu]: number[][] = [[], []];
-    const load0 = loadavg()[0];
-    for (let r = 0; r < args.rounds; r++) {
-      for (let i = 0; i < args.reps; i++) {
-        const [t0, c0] = [performance.now(), process.cpuUsage()];
-        await exe.runNamed(feeds, into);
-        ours.push((performance.now() - t0) / 1000);
-        const c = process.cpuUsage(c0);
-        oursCpu.push((c.user + c.system) / 1e6);
-      }
-      const answer = await ask(`${peerCase} ${args.reps}`);
-      theirs.push(...(answer.seconds as number[]));
-      theirsCpu.push(...(answer.cpu as number[]));
-      console.log(
-        `  ${name} round ${r + 1}: ours ${ours.at(-1)!.toFixed(2)} s (cpu ${oursCpu.at(-1)!.toFixed(2)} s), ` +
-          `NVIDIA ${theirs.at(-1)!.toFixed(2)} s (cpu ${theirsCpu.at(-1)!.toFixed(2)} s), load ${loadavg()[0].toFixed(1)}`,
-      );
-    }
+    const result = await raceRounds(() => exe.runNamed(feeds, into), peer, peerCase, {
+      rounds: args.rounds,
+      reps: args.reps,
+      onRound: (line) => console.log(`  ${name} ${line}`),
+    });
     await exe.release();
-    await ask('drop');
-    const [bo, bt] = [Math.min(...ours), Math.min(...theirs)];
-    rows.push(
-      `${c.name.padEnd(17)} ours best ${bo.toFixed(2)} s (${(per / bo).toFixed(3)}/s) median ${median(ours).toFixed(2)} s | ` +
-        `NVIDIA best ${bt.toFixed(2)} s (${(per / bt).toFixed(3)}/s) median ${median(theirs).toFixed(2)} s | ` +
-        `ours/NVIDIA speed ${(bt / bo).toFixed(2)}x (medians ${(median(theirs) / median(ours)).toFixed(2)}x, ` +
-        `CPU seconds ${(Math.min(...theirsCpu) / Math.min(...oursCpu)).toFixed(2)}x) | load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
-    );
-    console.log(rows.at(-1));
+    await peer.ask('drop');
+    console.log(formatRace(c.name, per, result));
   }
-  peer.stdin.end();
+  peer.close();
 }
 
 main().catch((e: unknown) => {
