@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ArgumentError, FCD_SPEC, type FcdOptions, measureFcd, parseOptionArgs, resolveFcdOptions } from '../../index.js';
-import type { ClassConfidence } from '../../metrics/confidence.js';
-import { MANIFEST_FILE } from '../../models/io/bundle.js';
+import type { ClassConfidence } from '../../index.js';
+import { MANIFEST_FILE } from '../../index.js';
 import { type FlagSpec, type ParsedFlags, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { conditioningMetric, pplMetric } from './metricsPaths.js';

@@ -1,5 +1,5 @@
 import { ArgumentError } from '../../index.js';
-import { trainDcgan } from '../../train/index.js';
+import { trainDcgan } from '../../index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { GAN_DATA_FLAGS, GAN_METRIC_FLAGS, loadTrainingData, num, runTrainer, snapshotFcdFromFlags, str } from './trainRun.js';

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { type ImageDataset, loadFashionMnist, loadImageFolder } from '../../data/index.js';
+import { type ImageDataset, loadFashionMnist, loadImageFolder } from '../../index.js';
 import { ArgumentError, readClassifierBundle } from '../../index.js';
-import { abortOnSignals, formatDuration, ProgressDisplay } from '../../train/index.js';
-import type { SnapshotFcdOptions } from '../../train/snapshotFcd.js';
+import { abortOnSignals, formatDuration, ProgressDisplay } from '../../index.js';
+import type { SnapshotFcdOptions } from '../../index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 
 /** The data flags of the GAN trainers (dcgan, stylegan2). */

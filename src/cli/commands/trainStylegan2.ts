@@ -1,5 +1,4 @@
-import { loadModel } from '../../models/io/loadModel.js';
-import { trainStyleGAN2 } from '../../train/stylegan2Run.js';
+import { loadModel, trainStyleGAN2 } from '../../index.js';
 import type { TrainSubcommand } from './train.js';
 import { GAN_DATA_FLAGS, GAN_METRIC_FLAGS, loadTrainingData, num, runTrainer, snapshotFcdFromFlags, str } from './trainRun.js';
 
