@@ -1,5 +1,6 @@
 import { concatRows, renderedLatent, renderLatent, sliceRows, type Tensor } from '../../../index.js';
-import { type RenderRequest, renderRequest } from '../edits.js';
+import type { RenderRequest } from '../../shared/api.js';
+import { renderRequest } from '../edits.js';
 import { gridPng } from '../gridPng.js';
 import { renderBody, WORKSPACE_PATH } from '../schemas.js';
 import type { Studio } from '../types.js';
