@@ -92,9 +92,9 @@ export { type AdamJsonState, CHECKPOINT_FORMAT, type Checkpoint, decodeCheckpoin
 export { type DcganCheckpointState, type DcganTrainConfig, DcganTrainer, type DcganTrainOptions } from './train/dcgan.js';
 export { type DcganRunResult, trainDcgan } from './train/dcganRun.js';
 export { type OpenLogOptions, parseLog, readLog, TrainingLog } from './train/log.js';
-export { abortOnSignals, crossed, type LoopOptions, type LoopResult, runTrainingLoop, type SignalAbort, type SnapshotInfo, type StepResult, type TrainingTask } from './train/loop.js';
+export { crossed, type LoopOptions, type LoopResult, type ProgressSink, type ProgressUpdate, runTrainingLoop, type SnapshotInfo, type StepResult, type TrainingTask } from './train/loop.js';
 export { niceTicks, type PlotOptions, plotLosses, Raster, type Rgb, SERIES_COLOURS, writeLossPlot } from './train/plot.js';
-export { formatDuration, formatProgress, ProgressDisplay, type ProgressOptions, type ProgressUpdate } from './train/progress.js';
+export { formatDuration } from './core/duration.js';
 export { checkResumeConfig, openRun, type RunFiles, runFiles } from './train/run.js';
 export type { LogRecord, TrainingProgress } from './train/types.js';
 

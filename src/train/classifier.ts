@@ -9,8 +9,7 @@ import {
   type EpochRecord,
 } from './classifierTrainer.js';
 import { TrainingLog } from './log.js';
-import { type LoopResult, runTrainingLoop } from './loop.js';
-import type { ProgressDisplay } from './progress.js';
+import { type LoopResult, type ProgressSink, runTrainingLoop } from './loop.js';
 import { checkResumeConfig, openRun, type RunFiles, runFiles } from './run.js';
 
 export interface ClassifierRunOptions {
@@ -39,7 +38,7 @@ export interface ClassifierRunOptions {
   /** Bundle name (default `classifier-<data>-<resolution>`). */
   name?: string;
   signal?: AbortSignal;
-  display?: ProgressDisplay | null;
+  display?: ProgressSink | null;
   onMessage?: (line: string) => void;
   /** The command line, recorded in the bundle's provenance. */
   command?: string;

@@ -1,14 +1,14 @@
 import {
-  abortOnSignals,
   ArgumentError,
   CLASSIFIER_PRESETS,
   type ClassifierPreset,
   type ClassifierRunResult,
   formatDuration,
   loadFashionMnist,
-  ProgressDisplay,
   trainClassifier,
 } from '../../index.js';
+import { ProgressDisplay } from '../progress.js';
+import { abortOnSignals } from '../signals.js';
 
 /**
  * `latentlab train classifier`: the flag handling behind the CLI subcommand. The objects here are

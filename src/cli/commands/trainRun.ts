@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { type ImageDataset, loadFashionMnist, loadImageFolder } from '../../index.js';
 import { ArgumentError, readClassifierBundle } from '../../index.js';
-import { abortOnSignals, formatDuration, ProgressDisplay } from '../../index.js';
+import { formatDuration } from '../../index.js';
+import { ProgressDisplay } from '../progress.js';
+import { abortOnSignals } from '../signals.js';
 import type { SnapshotFcdOptions } from '../../index.js';
 import type { FlagSpec, ParsedFlags } from '../args.js';
 
