@@ -38,4 +38,23 @@ describe('atomic file writes', () => {
     expect(await readFile(path, 'utf8')).toBe('old');
     expect(await readdir(dir)).toEqual(['clip.mp4']);
   });
+
+  it('beforeRename runs with the temporary complete; throwing there keeps the old file', async () => {
+    const dir = await scratch();
+    const path = join(dir, 'ckpt.bin');
+    await writeFile(path, 'old');
+    let during: string[] = [];
+    await expect(
+      writeFileAtomic(path, 'new', {
+        durable: true,
+        beforeRename: async () => {
+          during = await readdir(dir);
+          throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    expect(during).toHaveLength(2); // the old file and the finished temporary
+    expect(await readFile(path, 'utf8')).toBe('old');
+    expect(await readdir(dir)).toEqual(['ckpt.bin']);
+  });
 });
