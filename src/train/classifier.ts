@@ -8,9 +8,8 @@ import {
   checkTrainConfig,
   type EpochRecord,
 } from './classifierTrainer.js';
-import { TrainingLog } from './log.js';
-import { type LoopResult, type ProgressSink, runTrainingLoop } from './loop.js';
-import { checkResumeConfig, openRun, type RunFiles, runFiles } from './run.js';
+import type { ProgressSink } from './loop.js';
+import { checkResumeConfig, type FolderRunResult, openRun, runFiles, runInFolder } from './run.js';
 
 export interface ClassifierRunOptions {
   dataset: ImageDataset;
@@ -45,13 +44,10 @@ export interface ClassifierRunOptions {
   threads?: number;
 }
 
-export interface ClassifierRunResult extends LoopResult {
-  files: RunFiles;
+export interface ClassifierRunResult extends FolderRunResult {
   history: EpochRecord[];
   /** Test accuracy after the last completed epoch (null if none completed). */
   testAccuracy: number | null;
-  /** Mean training throughput over this process's steps. */
-  imgPerSec: number;
 }
 
 function resolveConfig(o: ClassifierRunOptions): ClassifierTrainConfig {
@@ -121,32 +117,19 @@ export async function trainClassifier(o: ClassifierRunOptions): Promise<Classifi
     loaded?.path,
   );
   try {
-    const start = loaded?.checkpoint.state.progress;
-    const log = await TrainingLog.open(files.log, { resumeStep: start?.step });
+    // One snapshot (test accuracy, bundle) per epoch.
     const epochKimg = (config.subset ?? o.dataset.size) / 1000;
-    const t0 = performance.now();
-    const result = await runTrainingLoop(trainer, {
-      totalKimg: config.epochs * epochKimg,
-      start,
-      snapshotKimg: epochKimg,
+    const result = await runInFolder(trainer, files, loaded?.checkpoint.state.progress, {
+      kimg: config.epochs * epochKimg,
+      snapKimg: epochKimg,
       logKimg: o.logKimg,
       checkpointSeconds: o.checkpointSeconds,
       signal: o.signal,
-      log,
-      display: o.display ?? undefined,
-      plotPath: files.plot,
+      display: o.display,
       onMessage: o.onMessage,
     });
-    const seconds = (performance.now() - t0) / 1000;
-    const images = result.progress.imagesSeen - (start?.imagesSeen ?? 0);
     const last = trainer.history[trainer.history.length - 1];
-    return {
-      ...result,
-      files,
-      history: trainer.history,
-      testAccuracy: last?.testAccuracy ?? null,
-      imgPerSec: seconds > 0 ? images / seconds : 0,
-    };
+    return { ...result, history: trainer.history, testAccuracy: last?.testAccuracy ?? null };
   } finally {
     await trainer.release();
   }
