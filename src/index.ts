@@ -123,7 +123,7 @@ export { DEFAULT_MAX_PIXELS, readMask, readTarget, type TargetOptions } from './
 export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions, VIDEO_FORMATS, type VideoFormat } from './inversion/files.js';
 export { loadVggNet } from './inversion/vggNet.js';
 // directions: InterFaceGAN, conditional, GANSpace, SeFa, Jacobian; direction files; edits
-export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd } from './directions/direction.js';
+export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd, rowsStd } from './directions/direction.js';
 export { type EditOptions, type EditUnits, editStep, editWs, editZ } from './directions/editCodes.js';
 export { edit, type LatentEditOptions } from './directions/edit.js';
 export { type Attribute, type Boundary, type BoundaryOptions, boundarySet, interfacegan, type InterfaceganOptions, trainBoundary } from './directions/interfacegan.js';
@@ -244,7 +244,7 @@ export { resolveTruncationOptions, TRUNCATION_SPEC, type TruncationOptions, type
 export { NOISE_SPEC, type NoiseOptions, type NoiseResult, noiseVerb, resolveNoiseOptions } from './latent/noiseOptions.js';
 export { ARITH_SPEC, type ArithBinding, type ArithOptions, type ArithResult, arithVerb, resolveArithOptions } from './latent/arithOptions.js';
 export { EDIT_SPEC, type EditSweep, type EditSweepOptions, editVerb, resolveEditOptions } from './directions/editOptions.js';
-export { lossWeightsOf, PROJECT_LOSS_PRESETS, PROJECT_SPEC, type ProjectHooks, type ProjectLoss, projectionKey, type ProjectRunOptions, projectVerb, resolveProjectOptions, SHIPPED_CLASSIFIER } from './inversion/projectOptions.js';
+export { lossWeightsOf, PROJECT_LOSS_PRESETS, PROJECT_SPEC, type ProjectHooks, type ProjectLoss, projectionKey, projectorSettings, type ProjectorSettings, type ProjectRunOptions, projectVerb, resolveProjectOptions, SHIPPED_CLASSIFIER } from './inversion/projectOptions.js';
 
 // jobs: running a verb somewhere else (local worker processes)
 // (the BullMQ/Redis pool has its own entry, jobs/queue/index.ts, imported lazily: bullmq loads only when used)

@@ -101,6 +101,11 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `path` or its `.prev` exists (a run folder that holds a checkpoint, even a half-saved one). */
+export async function hasCheckpoint(path: string): Promise<boolean> {
+  return (await exists(path)) || (await exists(previousPath(path)));
+}
+
 /**
  * Writes a checkpoint crash-safely (writeFileAtomic, durable): the bytes go to a temporary beside
  * `path` and are fsynced, the current file is hard-linked (or copied) to `<path>.prev`, and the
