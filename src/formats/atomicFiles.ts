@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 
@@ -88,5 +89,18 @@ export async function writeFilesAtomically(dir: string, files: readonly { name: 
     for (let i = 0; i < files.length; i++) await rename(temps[i], join(dir, files[i].name));
   } finally {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
+  }
+}
+
+/**
+ * Moves the outputs `names` from the folder `staging` into `dir` in the given order, each replacing what
+ * was there (a file or folder); names missing from `staging` are skipped. Put the file that marks the
+ * set complete (a metrics record) last: after a crash it stands only beside the outputs it describes.
+ */
+export async function moveIntoPlace(staging: string, dir: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    if (!existsSync(join(staging, name))) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    await rename(join(staging, name), join(dir, name));
   }
 }
