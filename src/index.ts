@@ -1,13 +1,26 @@
 // latentlab public API, grouped by layer (STYLE.md: studio/ and cli/ only use what is exported here).
 
 // core
-export * from './core/errors.js';
+export { ArgumentError, CheckpointError, DTypeError, FormatError, GraphError, LatentlabError, RuntimeFailure, ShapeError, UnsupportedOpError } from './core/errors.js';
 export type { DType, FloatDType } from './core/dtype.js';
 export { type Shape, sizeOf, formatShape, broadcastShapes } from './core/shape.js';
 export { concatRows, float32ToHalf, halfToFloat32, repeatEachRow, repeatRows, selectAxis1, sliceRows, stackRows, takeRows, Tensor } from './core/tensor.js';
 
 // graph
-export * from './graph/index.js';
+export { grad, valueAndGrad, vjp } from './graph/autodiff.js';
+export type { OnnxAttr, OnnxEmitter } from './graph/emitter.js';
+export { convAttrs, conv2d, convTranspose2d, convWeightGrad, type ConvOptions } from './graph/ops/conv.js';
+export { abs, add, cast, clip, div, equal, exp, greater, leakyRelu, less, log, mul, neg, type Operand, pow, reciprocal, relu, rsqrt, scalarLike, sigmoid, softplus, sqrt, square, sub, tanh, where } from './graph/ops/elementwise.js';
+export { gemm, matmul } from './graph/ops/matmul.js';
+export { concat, expand, gather, pad, reshape, slice, squeeze, transpose, unsqueeze } from './graph/ops/movement.js';
+export { unbroadcast } from './graph/ops/broadcast.js';
+export { reduceMax, reduceMean, reduceSum } from './graph/ops/reduce.js';
+export { printGraph } from './graph/printer.js';
+export { type InputSpec, type Program, program, type TraceResult, trace } from './graph/program.js';
+export { opNames } from './graph/registry.js';
+export { topoSort } from './graph/topo.js';
+export type { OpAttrMap, OpDef, OpName } from './graph/types.js';
+export { apply, constant, input, Value } from './graph/value.js';
 
 // onnx
 export { dumpText, lower, serialize, OPSET } from './onnx/model.js';
@@ -34,29 +47,32 @@ export type { StyleSpace } from './models/ganModel.js';
 export { classLabels, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, synthesize, type SynthesisRunOptions } from './models/generate.js';
 
 // latent codes (z / w / w+ with truncation, classes and noise) and their lossless files
-export * from './latent/latent.js';
+export { broadcastW, checkLatent, codeShape, concatLatents, type Latent, LATENT_SPACES, latentFromCodes, latentFromSeeds, type LatentOptions, type LatentProvenance, type LatentSpace, renderLatent, selectRows, toWs } from './latent/latent.js';
 export { decodeLatent, encodeLatent, LATENT_EXTENSION, loadLatent, type LoadLatentOptions, saveLatent } from './latent/file.js';
 
 // latent exploration: interpolation, style mixing, arithmetic, truncation and noise, imports, figures
-export * from './latent/interpolate.js';
-export * from './latent/layerRanges.js';
-export * from './latent/mix.js';
-export * from './latent/truncation.js';
-export * from './latent/noise.js';
-export * from './latent/arithmetic.js';
-export * from './latent/attributes.js';
-export * from './latent/importers.js';
-export * from './latent/sources.js';
-export * from './latent/figure.js';
-export * from './latent/transformSweep.js';
-export * from './latent/smoothness.js';
+export { catmullRom, type FrameStep, INTERPOLATION_METHODS, interpolateCodes, type InterpolationMethod, keyframeSchedule, lerpVectors, type PathCodesOptions, slerpVectors } from './latent/paths.js';
+export { crossfadeImages, interpolate, type InterpolateOptions, type InterpolationPath } from './latent/interpolate.js';
+export { type LayerTable, layerTableOf, NAMED_RANGES, type NamedRange, namedRanges, noiseLayersForRows, parseLayerRange, wsRowResolutions } from './latent/layerRanges.js';
+export { mixStyles, type StyleMixGrid, styleMixGrid } from './latent/mix.js';
+export { linspace, truncateWs, type TruncationSweep, truncationSweep, wAverage } from './latent/truncation.js';
+export { noiseVariations, type NoiseVariationOptions, type NoiseVariations, variationStd, withNoiseMode } from './latent/noise.js';
+export { expressionNames, latentExpression } from './latent/arithmetic.js';
+export { applyAttribute, attributeVector, classIndex, type ClassMeans, classMeans, type ClassMeansOptions } from './latent/attributes.js';
+export { exportLatent, type ExportLatentOptions, importLatent, type ImportLatentOptions, materialNoise, type TorchLatentLayout } from './latent/importers.js';
+export { latentsFromSources, type LatentSource, parseSource, type SourceOptions, unifyLatents } from './latent/sources.js';
+export { imagesOf, type Progress, renderFrames } from './latent/figure.js';
+export { blankLike, drawText, type LabelledGridOptions, labelledGrid, sideBySide } from './formats/imageGrid.js';
+export { parseRotateSweep, parseTranslateSweep, renderTransformSweep, type SweepFrame, sweepFrames, sweepLabel, sweepStrip, sweepTransforms, type TransformSweep } from './latent/transformSweep.js';
+export { type PathConfidence, pathConfidence, type PathConfidenceOptions, type PathStats } from './latent/smoothness.js';
 export { encodeGif, type GifOptions, writeGif } from './formats/gif.js';
+export { writeZip, type ZipInput } from './formats/zipWrite.js';
 export { VIDEO_EXTENSIONS, VideoEncoderMissing, type VideoOptions, writeVideo } from './formats/video.js';
 export { type TorchWritable, writeTorchFile } from './formats/torchWrite.js';
 
 // formats
 export { loadModel, type LoadOptions } from './models/io/loadModel.js';
-export { readBundle, readBundleManifest, recordEvaluation, writeBundle } from './models/io/bundle.js';
+export { isBundleFolder, MANIFEST_FILE, readBundle, readBundleManifest, recordEvaluation, writeBundle } from './models/io/bundle.js';
 export { IMPORT_SPEC, type ImportOptions, importModel, resolveImportOptions } from './models/io/importVerb.js';
 export { EXPORT_SPEC, type ExportOptions, resolveExportOptions } from './models/io/exportOptions.js';
 export { exportOnnx, type ExportedGraph, type ExportOnnxOptions, type ExportedNoise, NOISE_CONST_FILE, type OnnxExport } from './models/io/onnxExport.js';
@@ -66,9 +82,21 @@ export { loadNpy, saveNpy, loadNpz, saveNpz, loadSafetensors, saveSafetensors, l
 export { RandomState, type RandomStateSnapshot } from './core/rng.js';
 
 // data and training
-export * from './data/index.js';
+export type { Batch, ImageDataset } from './data/dataset.js';
+export { FASHION_MNIST_LABELS, FASHION_MNIST_ROOT, type FashionMnistOptions, loadFashionMnist } from './data/fashionMnist.js';
+export { type ImageFolderOptions, loadImageFolder } from './data/imageFolder.js';
+export { type ImageArrays, InMemoryImageDataset, takeFirst } from './data/memory.js';
+export { BatchSampler, type BatchSamplerOptions, type BatchSamplerState } from './data/sampler.js';
 export { readIdx, loadIdx, writeIdx } from './formats/idx.js';
-export * from './train/index.js';
+export { type AdamJsonState, CHECKPOINT_FORMAT, type Checkpoint, decodeCheckpoint, encodeCheckpoint, type LoadedCheckpoint, loadCheckpoint, loadLatestCheckpoint, packAdam, previousPath, type SaveCheckpointOptions, saveCheckpoint, unpackAdam } from './train/checkpoint.js';
+export { type DcganCheckpointState, type DcganTrainConfig, DcganTrainer, type DcganTrainOptions } from './train/dcgan.js';
+export { type DcganRunResult, trainDcgan } from './train/dcganRun.js';
+export { type OpenLogOptions, parseLog, readLog, TrainingLog } from './train/log.js';
+export { crossed, type LoopOptions, type LoopResult, type ProgressSink, type ProgressUpdate, runTrainingLoop, type SnapshotInfo, type StepResult, type TrainingTask } from './train/loop.js';
+export { niceTicks, type PlotOptions, plotLosses, Raster, type Rgb, SERIES_COLOURS, writeLossPlot } from './train/plot.js';
+export { formatDuration } from './core/duration.js';
+export { checkResumeConfig, openRun, type RunFiles, runFiles } from './train/run.js';
+export type { LogRecord, TrainingProgress } from './train/types.js';
 
 // classifier and metrics
 export { Classifier, type ClassifierManifest } from './models/classifier/classifier.js';
@@ -83,7 +111,9 @@ export { FCD_SPEC, type FcdOptions, type FcdRun, measureFcd, resolveFcdOptions }
 export { measurePpl, PPL_SPEC, type PplMeasured, type PplRun, type PplRunOptions, resolvePplOptions } from './metrics/pplVerb.js';
 export { CONDITIONING_SPEC, type ConditioningRunOptions, measureConditioning, resolveConditioningOptions } from './metrics/conditioningVerb.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
+export type { ClassConfidence } from './metrics/confidence.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
+export type { SnapshotFcdOptions } from './train/snapshotFcd.js';
 export { type ClassifierRunOptions, type ClassifierRunResult, trainClassifier } from './train/classifier.js';
 // train verbs: one option table and resolver per trainer, run from the resolved options
 export { dcganRunConfig, resolveTrainDcganOptions, TRAIN_DCGAN_SPEC, type TrainDcganOptions } from './train/dcganOptions.js';
@@ -101,7 +131,7 @@ export { DEFAULT_MAX_PIXELS, readMask, readTarget, type TargetOptions } from './
 export { type FilesProgress, listTargets, outputNames, type ProjectedFile, projectFiles, type ProjectFilesOptions, VIDEO_FORMATS, type VideoFormat } from './inversion/files.js';
 export { loadVggNet } from './inversion/vggNet.js';
 // directions: InterFaceGAN, conditional, GANSpace, SeFa, Jacobian; direction files; edits
-export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd, unit } from './directions/direction.js';
+export { cosine, type DirectionMethod, type DirectionProvenance, type DirectionSet, type DirectionSpace, directionIndex, makeDirectionSet, projectedStd, rowsStd, unit } from './directions/direction.js';
 export { type EditOptions, type EditUnits, editStep, editWs, editZ } from './directions/editCodes.js';
 export { edit, type LatentEditOptions } from './directions/edit.js';
 export { type Attribute, type Boundary, type BoundaryOptions, boundarySet, interfacegan, type InterfaceganOptions, trainBoundary } from './directions/interfacegan.js';
@@ -165,7 +195,7 @@ export {
 export { fitInterfacegan, type InterfaceganFitOptions } from './directions/interfacegan.js';
 export { LABEL_CHUNK, labelSeedRange } from './directions/labelled.js';
 export { GANSPACE_CHUNK, ganspaceFromCovariance, ganspaceMoments, type Moments, momentsOf } from './directions/ganspace.js';
-export { type GeneratedFeatures, generatedFeatures, generatorFcdFromFeatures } from './metrics/generatorFcd.js';
+export { type GeneratedFeatures, generatedFeatures, generatorFcdFromFeatures, type ReferenceStats } from './metrics/generatorFcd.js';
 export { MEASURE_HELP, MEASURE_NAMES, type MeasureName, measureImages, measureInk } from './directions/measures.js';
 export { type RidgeDirection, ridgeDirection, type RidgeOptions } from './directions/ridge.js';
 export { type AttributeMethod, type AttributeSpec, attributeDirections, type KeepSpec, parseAttributeSpecs, type ScoredAttribute, scoreChunk } from './directions/attributes.js';
@@ -234,7 +264,10 @@ export { resolveTruncationOptions, TRUNCATION_SPEC, type TruncationOptions, type
 export { NOISE_SPEC, type NoiseOptions, type NoiseResult, noiseVerb, resolveNoiseOptions } from './latent/noiseOptions.js';
 export { ARITH_SPEC, type ArithBinding, type ArithOptions, type ArithResult, arithVerb, resolveArithOptions } from './latent/arithOptions.js';
 export { EDIT_SPEC, type EditSweep, type EditSweepOptions, editVerb, resolveEditOptions } from './directions/editOptions.js';
-export { lossWeightsOf, PROJECT_LOSS_PRESETS, PROJECT_SPEC, type ProjectHooks, type ProjectLoss, projectionKey, type ProjectRunOptions, projectVerb, resolveProjectOptions, SHIPPED_CLASSIFIER } from './inversion/projectOptions.js';
+export { lossWeightsOf, PROJECT_LOSS_PRESETS, PROJECT_SPEC, type ProjectHooks, type ProjectLoss, projectionKey, projectorSettings, type ProjectorSettings, type ProjectRunOptions, projectVerb, resolveProjectOptions, SHIPPED_CLASSIFIER } from './inversion/projectOptions.js';
 
 // jobs: running a verb somewhere else (local worker processes)
-export * from './jobs/index.js';
+// (the BullMQ/Redis pool has its own entry, jobs/queue/index.ts, imported lazily: bullmq loads only when used)
+export { JobCancelled, JobTimedOut, WorkerCrashed, WorkerOutOfMemory } from './jobs/errors.js';
+export type { CreateRunner, JobContext, JobProgress, JobRunner } from './jobs/protocol.js';
+export { LocalWorkerPool, type PoolHooks, type PoolTask, rssMb, WorkerJobError, type WorkerPoolOptions } from './jobs/workerPool.js';

@@ -47,6 +47,22 @@ describe('the house picture of src/', () => {
     expect(upward).toEqual([]);
   });
 
+  it('lets cli/ and studio/ reach the library only through src/index.ts', () => {
+    // Exceptions: the BullMQ pool's own entry (imported lazily so bullmq loads only when used) and
+    // studio/shared, the type-only modules the browser app shares with the server (no node imports).
+    const entries = new Set(['index.ts', 'jobs/queue/index.ts']);
+    const deep: string[] = [];
+    for (const [file, deps] of importGraph(false)) {
+      const top = file.split('/')[0];
+      if ((top !== 'cli' && top !== 'studio') || file.startsWith('studio/shared/')) continue;
+      for (const d of deps) {
+        const to = d.split('/')[0];
+        if (to !== 'cli' && to !== 'studio' && !entries.has(d)) deep.push(`${file} -> ${d}`);
+      }
+    }
+    expect(deep).toEqual([]);
+  });
+
   it('has no runtime import circle outside graph/ (whose op registry circle is by design)', () => {
     const graph = importGraph(true);
     const circles: string[] = [];

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../core/errors.js';
+import { ArgumentError } from '../index.js';
 
 /** One flag of a command: `--name value` (or a boolean switch). */
 export interface FlagSpec {

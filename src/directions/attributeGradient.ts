@@ -8,7 +8,7 @@ import type { LayerRow } from '../models/manifest.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
 import { type AttributeSpec, independentConditions, scoreChunk } from './attributes.js';
 import { conditionalDirection } from './conditional.js';
-import { type DirectionSet, makeDirectionSet, projectedStd, unit } from './direction.js';
+import { type DirectionSet, makeDirectionSet, rowsStd, unit } from './direction.js';
 import { checkRows } from './editCodes.js';
 import { covariance, covariancePower } from './covariance.js';
 
@@ -246,12 +246,11 @@ export function directionsFromGradients(est: GradientEstimate, o: Pick<GradientD
  * range, and the estimate's provenance (method, epsilon, samples, classifier, class counts) plus `extra`.
  */
 export function setFromEstimate(est: GradientEstimate, rows: readonly Float64Array[], labels: string[], extra: Record<string, unknown>): DirectionSet {
-  const draft = makeDirectionSet(rows, { space: 'w', provenance: { method: 'interfacegan' } });
   const [r0, r1] = est.layers;
   return makeDirectionSet(rows, {
     space: 'w',
     labels,
-    sigma: projectedStd(est.w, draft.vectors),
+    sigma: rowsStd(est.w, rows),
     layers: r0 === 0 && r1 === est.numWs ? null : [r0, r1],
     model: est.model,
     provenance: {

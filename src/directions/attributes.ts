@@ -1,7 +1,7 @@
 import { ArgumentError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { conditionalDirection } from './conditional.js';
-import { type DirectionSet, type DirectionSpace, makeDirectionSet, projectedStd } from './direction.js';
+import { type DirectionSet, type DirectionSpace, makeDirectionSet, rowsStd } from './direction.js';
 import { trainBoundary } from './interfacegan.js';
 import { isMeasureName, MEASURE_NAMES, type MeasureName, measureImages } from './measures.js';
 import { ridgeDirection } from './ridge.js';
@@ -240,11 +240,10 @@ export function attributeDirections(codes: Tensor, attributes: readonly ScoredAt
       cosineToUnconditioned: cosRaw,
     };
   });
-  const draft = makeDirectionSet(rows, { space: o.space, provenance: { method: 'interfacegan' } });
   return makeDirectionSet(rows, {
     space: o.space,
     labels: attributes.map((a) => a.spec.name),
-    sigma: projectedStd(codes, draft.vectors),
+    sigma: rowsStd(codes, rows),
     model: o.model,
     provenance: {
       method: 'interfacegan',

@@ -5,7 +5,7 @@ import type { GanModel } from '../models/ganModel.js';
 import { estimateAttributeGradients, type GradientDirectionOptions, setFromEstimate } from './attributeGradient.js';
 import { parseAttributeSpecs } from './attributes.js';
 import { conditionalDirection } from './conditional.js';
-import { cosine, type DirectionSet, directionRow, makeDirectionSet, projectedStd, unit } from './direction.js';
+import { cosine, type DirectionSet, directionRow, makeDirectionSet, rowsStd, unit } from './direction.js';
 
 /**
  * Class directions by the gradient method: for each class k, the mean gradient over sampled w of
@@ -35,7 +35,7 @@ export async function classGradientDirections(
  * the neighbours it was entangled with. Labels become 'NAME|2 nearest'; the neighbours and the
  * cosines are in the provenance. Sigma is carried over from `samples` when given ([N, dim] codes).
  */
-export function conditionOnNearest(set: DirectionSet, count = 2, samples?: Parameters<typeof projectedStd>[0]): DirectionSet {
+export function conditionOnNearest(set: DirectionSet, count = 2, samples?: Parameters<typeof rowsStd>[0]): DirectionSet {
   const k = set.labels.length;
   if (!Number.isInteger(count) || count < 1 || count >= k)
     throw new ArgumentError(`conditionOnNearest: count must be 1..${k - 1} for a set of ${k} directions, got ${count}`);
@@ -50,11 +50,10 @@ export function conditionOnNearest(set: DirectionSet, count = 2, samples?: Param
     return conditionalDirection(row, near.map((n) => rows[n.j])).direction;
   });
   const attrs = (set.provenance.attributes as Record<string, unknown>[] | undefined) ?? set.labels.map((name) => ({ name }));
-  const draft = makeDirectionSet(out, { space: set.space, provenance: { method: 'conditional' } });
   return makeDirectionSet(out, {
     space: set.space,
     labels: set.labels.map((l) => `${l}|${count} nearest`),
-    sigma: samples ? projectedStd(samples, draft.vectors) : out.map(() => null),
+    sigma: samples ? rowsStd(samples, out) : out.map(() => null),
     layers: set.layers,
     model: set.model,
     provenance: {
@@ -74,7 +73,7 @@ export function conditionOnNearest(set: DirectionSet, count = 2, samples?: Param
  * Gram matrix GGᵀ is singular (the targets sum to 0, so they are in its range): its pseudo-inverse
  * gives the least-norm n.
  */
-export function balancedClassDirections(set: DirectionSet, o: { nearest?: number; samples?: Parameters<typeof projectedStd>[0] } = {}): DirectionSet {
+export function balancedClassDirections(set: DirectionSet, o: { nearest?: number; samples?: Parameters<typeof rowsStd>[0] } = {}): DirectionSet {
   const hold = o.nearest ?? 0;
   const attrs = set.provenance.attributes as { name: string; classes: number[]; slope?: number }[] | undefined;
   if (set.provenance.score !== 'probability' || !attrs || attrs.some((a) => typeof a.slope !== 'number'))
@@ -110,11 +109,10 @@ export function balancedClassDirections(set: DirectionSet, o: { nearest?: number
     for (let i = 0; i < k; i++) for (let p = 0; p < dim; p++) n[p] += a[i] * g[i][p];
     return unit(n, `balanced direction of ${set.labels[target]}`);
   });
-  const draft = makeDirectionSet(rows, { space: set.space, provenance: { method: 'conditional' } });
   return makeDirectionSet(rows, {
     space: set.space,
     labels: set.labels.map((l) => (hold ? `${l}|${hold} nearest, balanced` : `${l}|balanced`)),
-    sigma: o.samples ? projectedStd(o.samples, draft.vectors) : rows.map(() => null),
+    sigma: o.samples ? rowsStd(o.samples, rows) : rows.map(() => null),
     layers: set.layers,
     model: set.model,
     provenance: { method: 'conditional', balanced: true, from: set.provenance, attributes: attrs.map((a, i) => ({ name: a.name, classes: a.classes, kept: held[i], balanced: 'every other class gives an equal share' })) },

@@ -120,11 +120,8 @@ export function projectedStd(samples: Tensor, vectors: Tensor): number[] {
 }
 
 /** Builds a set from float64 rows, checking they share one length. */
-export function makeDirectionSet(
-  rows: readonly ArrayLike<number>[],
-  fields: Omit<DirectionSet, 'vectors' | 'sigma' | 'labels' | 'layers'> &
-    Partial<Pick<DirectionSet, 'sigma' | 'labels' | 'layers'>>,
-): DirectionSet {
+/** Direction rows as the float32 [K, dim] tensor a set stores. */
+function stackDirections(rows: readonly ArrayLike<number>[]): Tensor<'float32'> {
   if (!rows.length) throw new ArgumentError('a direction set needs at least one direction');
   const dim = rows[0].length;
   const vectors = Tensor.float32([rows.length, dim]);
@@ -132,6 +129,20 @@ export function makeDirectionSet(
     if (r.length !== dim) throw new ShapeError(`direction ${i} has ${r.length} values, direction 0 has ${dim}`);
     vectors.data.set(Array.from(r), i * dim);
   });
+  return vectors;
+}
+
+/** `projectedStd` of direction rows about to become a set (as the set stores them: float32). */
+export function rowsStd(samples: Tensor, rows: readonly ArrayLike<number>[]): number[] {
+  return projectedStd(samples, stackDirections(rows));
+}
+
+export function makeDirectionSet(
+  rows: readonly ArrayLike<number>[],
+  fields: Omit<DirectionSet, 'vectors' | 'sigma' | 'labels' | 'layers'> &
+    Partial<Pick<DirectionSet, 'sigma' | 'labels' | 'layers'>>,
+): DirectionSet {
+  const vectors = stackDirections(rows);
   const labels = fields.labels ?? rows.map((_, i) => `${fields.provenance.method}${i}`);
   const sigma = fields.sigma ?? rows.map(() => null);
   if (labels.length !== rows.length || sigma.length !== rows.length)

@@ -4,7 +4,7 @@ import { RandomState } from '../core/rng.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import type { GanModel } from '../models/ganModel.js';
-import { type DirectionSet, type DirectionSpace, makeDirectionSet, projectedStd } from './direction.js';
+import { type DirectionSet, type DirectionSpace, makeDirectionSet, rowsStd } from './direction.js';
 import { attributeScores, type LabelledSamples, sampleLabelled } from './labelled.js';
 import { type LinearSvmOptions, fitLinearSvm, svmAccuracy } from './svm.js';
 
@@ -116,8 +116,7 @@ export function boundarySet(codes: Tensor, attributes: readonly Attribute[], o: 
     return trainBoundary(codes, a.scores, o);
   });
   const rows = boundaries.map((b) => b.normal);
-  const draft = makeDirectionSet(rows, { space: o.space, provenance: { method: 'interfacegan' } });
-  const sigma = projectedStd(codes, draft.vectors);
+  const sigma = rowsStd(codes, rows);
   const set = makeDirectionSet(rows, {
     space: o.space,
     labels: attributes.map((a) => a.name),

@@ -122,6 +122,28 @@ export interface JacobianDirections {
 }
 
 /**
+ * Rayleigh–Ritz on span(v) (orthonormal rows) given JᵀJ·v: H = Vᵀ(JᵀJ)V, its eigenvalues descending
+ * (the Ritz values) and `rotate`, which combines rows (V or JᵀJ·V) by H's eigenvectors in that order.
+ */
+function rayleighRitz(v: readonly Float64Array[], jtjv: readonly Float64Array[], dim: number): { ritz: number[]; rotate: (rows: readonly Float64Array[]) => Float64Array<ArrayBuffer>[] } {
+  const block = v.length;
+  const h = new Float64Array(block * block);
+  for (let i = 0; i < block; i++) for (let j = 0; j < block; j++) h[i * block + j] = dotRows(v[i], jtjv[j]);
+  const eig = symmetricEigen(h);
+  const order = Array.from({ length: block }, (_, i) => block - 1 - i);
+  const rotate = (rows: readonly Float64Array[]) =>
+    order.map((c) => {
+      const out = new Float64Array(dim);
+      for (let i = 0; i < block; i++) {
+        const coef = eig.vectors[i * block + c];
+        for (let t = 0; t < dim; t++) out[t] += coef * rows[i][t];
+      }
+      return out;
+    });
+  return { ritz: order.map((c) => eig.values[c]), rotate };
+}
+
+/**
  * The top right-singular vectors of J = ∂image/∂w at a latent: block subspace iteration on JᵀJ
  * (each step one batched run of JᵀJ·V) with a Rayleigh–Ritz rotation per step, so the vectors come
  * out ordered by singular value. These are the locally most image-changing directions.
@@ -145,44 +167,23 @@ export async function jacobianDirections(model: GanModel, ws0: Tensor, o: Jacobi
   while (iterations < maxIter) {
     iterations++;
     const { jtjv } = await products.apply(v);
-    // Rayleigh–Ritz: H = Vᵀ(JᵀJ)V, rotate V and AV by H's eigenvectors (descending).
-    const h = new Float64Array(block * block);
-    for (let i = 0; i < block; i++) for (let j = 0; j < block; j++) h[i * block + j] = dotRows(v[i], jtjv[j]);
-    const eig = symmetricEigen(h);
-    const order = Array.from({ length: block }, (_, i) => block - 1 - i);
-    ritz = order.map((c) => eig.values[c]);
-    const rotate = (rows: Float64Array[]) =>
-      order.map((c) => {
-        const out = new Float64Array(cfg.wDim);
-        for (let i = 0; i < block; i++) {
-          const coef = eig.vectors[i * block + c];
-          for (let t = 0; t < cfg.wDim; t++) out[t] += coef * rows[i][t];
-        }
-        return out;
-      });
-    const ritzVectors = rotate(v);
+    const step = rayleighRitz(v, jtjv, cfg.wDim);
+    ritz = step.ritz;
+    const ritzVectors = step.rotate(v);
     if (prev.length && ritz.slice(0, k).every((r, i) => Math.abs(r - prev[i]) <= tol * Math.max(Math.abs(r), 1e-30))) {
       v = ritzVectors;
       converged = true;
       break;
     }
     prev = ritz;
-    v = rotate(jtjv);
+    v = step.rotate(jtjv);
     orthonormalize(v);
   }
   if (!converged) {
     // Leave with Ritz vectors of the last block so the order and values agree.
-    const { jtjv } = await products.apply(v);
-    const h = new Float64Array(block * block);
-    for (let i = 0; i < block; i++) for (let j = 0; j < block; j++) h[i * block + j] = dotRows(v[i], jtjv[j]);
-    const eig = symmetricEigen(h);
-    const order = Array.from({ length: block }, (_, i) => block - 1 - i);
-    ritz = order.map((c) => eig.values[c]);
-    v = order.map((c) => {
-      const out = new Float64Array(cfg.wDim);
-      for (let i = 0; i < block; i++) for (let t = 0; t < cfg.wDim; t++) out[t] += eig.vectors[i * block + c] * v[i][t];
-      return out;
-    });
+    const last = rayleighRitz(v, (await products.apply(v)).jtjv, cfg.wDim);
+    ritz = last.ritz;
+    v = last.rotate(v);
   }
   const rows = v.slice(0, k).map((r) => {
     let big = 0;

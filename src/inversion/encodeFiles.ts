@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import { differingOptions, hashOf } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
+import { writeFileAtomic } from '../formats/atomicFiles.js';
 import { makeGrid, toImages, upscale, writePng } from '../formats/image.js';
 import { LATENT_EXTENSION, saveLatent } from '../latent/file.js';
 import { type Latent, renderLatent, selectRows } from '../latent/latent.js';
@@ -158,9 +159,6 @@ export async function encodeFiles(o: EncodeRunOptions, hooks: EncodeHooks = {}):
     mean: meanMetrics(images),
     images,
   };
-  await mkdir(o.outdir, { recursive: true });
-  const tmp = join(o.outdir, '.metrics.json.tmp');
-  await writeFile(tmp, `${JSON.stringify(report, null, 2)}\n`);
-  await rename(tmp, metricsFile);
+  await writeFileAtomic(metricsFile, `${JSON.stringify(report, null, 2)}\n`);
   return { encoded: pStems, skipped, report, encoderMean: encoderQuality ? meanMetrics(encoderQuality) : null };
 }

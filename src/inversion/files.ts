@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import { differingOptions, type VerbSpec } from '../core/options.js';
 import { concatRows, repeatRows, Tensor } from '../core/tensor.js';
+import { moveIntoPlace } from '../formats/atomicFiles.js';
 import { writeGif } from '../formats/gif.js';
 import { IMAGE_EXTENSIONS, makeGrid, type RgbImage, toImages, upscale, writePng } from '../formats/image.js';
 import { writeVideo } from '../formats/video.js';
@@ -271,11 +272,7 @@ async function projectBatch(
         files: { ...files, video: frames[i].length ? files.video : null },
       };
       await writeFile(join(staging, files.metrics), `${JSON.stringify(record, null, 2)}\n`);
-      for (const f of [files.video, files.latent, files.reconstruction, files.target, files.metrics]) {
-        if (!existsSync(join(staging, f))) continue;
-        await rm(join(opts.outdir, f), { recursive: true, force: true });
-        await rename(join(staging, f), join(opts.outdir, f));
-      }
+      await moveIntoPlace(staging, opts.outdir, [files.video, files.latent, files.reconstruction, files.target, files.metrics]);
       out.push({ source, name, status: 'projected', metrics: metrics[i], seconds });
     } finally {
       await rm(staging, { recursive: true, force: true });

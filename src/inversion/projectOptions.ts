@@ -14,6 +14,7 @@ import {
   listTargets,
   type ProjectedFile,
   projectFiles,
+  type ProjectFilesOptions,
   VIDEO_FORMATS,
   type VideoFormat,
 } from './files.js';
@@ -353,6 +354,46 @@ export function lossWeightsOf(o: ProjectRunOptions): LossWeights {
   };
 }
 
+/** What `projectorSettings` hands the projector. */
+export type ProjectorSettings = Required<
+  Pick<
+    ProjectFilesOptions,
+    | 'space'
+    | 'optimizeNoise'
+    | 'optimizer'
+    | 'numSteps'
+    | 'initialLearningRate'
+    | 'initialNoiseFactor'
+    | 'losses'
+    | 'wAvgSamples'
+    | 'seed'
+    | 'maxPixels'
+    | 'videoFormat'
+  >
+> & { runKey: { options: Record<string, unknown>; hash: string } };
+
+/**
+ * The projector settings the resolved options decide, as `projectFiles` takes them, with the key each
+ * metrics file records: one mapping for a local run (projectVerb) and a queued one (its shards carry them).
+ */
+export function projectorSettings(o: ProjectRunOptions): ProjectorSettings {
+  const key = projectionKey(o);
+  return {
+    space: o.space,
+    optimizeNoise: o.noise,
+    optimizer: o.optimizer,
+    numSteps: o.steps,
+    initialLearningRate: o.lr,
+    initialNoiseFactor: o.wNoise,
+    losses: lossWeightsOf(o),
+    wAvgSamples: o.wAvgSamples,
+    seed: o.seed,
+    maxPixels: o.maxPixels,
+    videoFormat: o.videoFormat,
+    runKey: { options: key, hash: hashOf(key) },
+  };
+}
+
 /** The options a projection's outputs depend on (resume refuses a rerun that changes them). */
 export function projectionKey(o: ProjectRunOptions): Record<string, unknown> {
   const {
@@ -396,35 +437,24 @@ export async function projectVerb(
   const metricsClassifier =
     classifier && classifier.config.inChannels === model.imgChannels ? classifier : undefined;
   if (o.featureWeight > 0) nets.classifier = classifier;
-  const losses = lossWeightsOf(o);
   const mask = o.mask ? await readMask(o.mask, model.resolution) : undefined;
   const init = o.init ? await loadLatent(o.init, model, { allowOtherModel: o.anyModel }) : undefined;
   if (init && init.codes.shape[0] !== 1)
     throw new ArgumentError(
       `project: --init ${o.init} holds ${init.codes.shape[0]} latents; pass a file with one`,
     );
-  const key = projectionKey(o);
+  const settings = projectorSettings(o);
   return projectFiles(model, sources, {
+    ...settings,
     outdir: o.outdir,
-    space: o.space,
-    optimizeNoise: o.noise,
-    optimizer: o.optimizer,
-    numSteps: o.steps,
-    initialLearningRate: o.lr,
-    initialNoiseFactor: o.wNoise,
-    losses,
     nets,
     mask,
     init,
-    wAvgSamples: o.wAvgSamples,
-    seed: o.seed,
     batchSize: o.batch,
-    maxPixels: o.maxPixels,
     metricsClassifier,
     framesEvery: o.video ? o.videoEvery : 0,
-    videoFormat: o.videoFormat,
     resume: !o.force,
-    runKey: { spec: PROJECT_SPEC, options: key, hash: hashOf(key) },
+    runKey: { spec: PROJECT_SPEC, ...settings.runKey },
     onProgress: hooks.onProgress,
     onStep: hooks.onStep,
     liveFrameEvery: hooks.liveFrameEvery,

@@ -5,36 +5,9 @@ import type { GeneratorConfig } from './stylegan2/config.js';
 import { resolveGenerator } from './stylegan2/config.js';
 import type { DiscriminatorConfig } from './stylegan2/discriminator.js';
 import { resolveSg3, type Sg3GeneratorConfig } from './stylegan3/config.js';
+import type { Architecture, LayerRow, Provenance } from './modelTypes.js';
 
-export type Architecture = 'stylegan2' | 'stylegan3' | 'dcgan';
-
-/** Where a model came from: the file it was imported from, or the training run that made it. */
-export interface Provenance {
-  /** 'nvidia-pkl' | 'rosinality-pt' | 'dcgan-pth' | 'latentlab-train' | 'random-init'. */
-  format: string;
-  /** Source file name (no directories) or a description. */
-  source: string;
-  /** sha256 of the source file, when imported. */
-  sourceSha256?: string;
-  /** Which network of a multi-network file (G_ema, g_ema, G...). */
-  network?: string;
-  /** ISO time of import or of the checkpoint. */
-  created: string;
-  /** Training facts for models trained here (command, kimg, seconds, metrics). */
-  training?: Record<string, unknown>;
-}
-
-export interface LayerRow {
-  name: string;
-  /** StyleGAN3: 'input' (Fourier features) and 'conv' / 'torgb' for its SynthesisLayers. */
-  kind: 'conv' | 'torgb' | 'input';
-  /**
-   * StyleGAN2: the block resolution. StyleGAN3: twice the layer's cutoff frequency, rounded (the image
-   * resolution its frequency band corresponds to), so coarse/middle/fine ranges mean the same thing.
-   */
-  resolution: number;
-  wsIndex: number;
-}
+export type { Architecture, LayerRow, Provenance };
 
 /** model.json of a bundle: everything a reader needs without opening the weights. */
 export interface BundleManifest {

@@ -3,6 +3,7 @@ import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path';
 import { ArgumentError, editStep, exportOnnx, type GanModel, readDirections } from '../index.js';
 import { ensureExplorerBuild, ortWebDist, ortWebFiles } from './server/webBuild.js';
+import type { DirectionSetJson, ExplorerJson } from './shared/explorer.js';
 
 export interface WebExportOptions {
   /** Direction files (any format `readDirections` takes) whose sliders the page shows. */
@@ -20,15 +21,6 @@ export interface WebExport {
   firstLoadBytes: number;
 }
 
-/** A direction set as pages use it: per direction the displacement of one unit of strength. */
-export interface DirectionSetJson {
-  name: string;
-  space: 'z' | 'w';
-  labels: string[];
-  steps: number[][];
-  units: ('sigma' | 'distance')[];
-  layers: [number, number] | null;
-}
 
 export async function directionJson(model: GanModel, file: string, name = basename(file, extname(file))): Promise<DirectionSetJson> {
   const set = await readDirections(file);
@@ -82,7 +74,8 @@ export async function exportWeb(model: GanModel, dir: string, opts: WebExportOpt
   await mkdir(ortDir, { recursive: true });
   const dist = ortWebDist();
   for (const f of ortWebFiles(opts.webgpu ?? true)) await cp(join(dist, f), join(ortDir, f));
-  await writeFile(join(dir, 'explorer.json'), `${JSON.stringify({ name: model.name, model: 'model/', fp16: Boolean(opts.fp16), directions })}\n`);
+  const manifest: ExplorerJson = { name: model.name, model: 'model/', fp16: Boolean(opts.fp16), directions };
+  await writeFile(join(dir, 'explorer.json'), `${JSON.stringify(manifest)}\n`);
 
   const files: WebExport['files'] = [];
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {

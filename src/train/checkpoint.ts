@@ -1,7 +1,7 @@
-import { copyFile, link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { copyFile, link, readFile, rm, stat } from 'node:fs/promises';
 import { CheckpointError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { writeFileAtomic } from '../formats/atomicFiles.js';
 import { readSafetensors, writeSafetensors } from '../formats/safetensors.js';
 import type { Adam, AdamGroupState } from '../optim/adam.js';
 
@@ -33,7 +33,6 @@ export interface SaveCheckpointOptions {
 }
 
 export const previousPath = (path: string): string => `${path}.prev`;
-const tempPath = (path: string): string => `${path}.tmp`;
 
 /** Encodes a checkpoint to safetensors bytes. */
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
@@ -93,20 +92,6 @@ export function decodeCheckpoint<S = unknown>(bytes: Uint8Array, file = '<checkp
   return { groups, state };
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the rename durable; some platforms cannot open folders, and then there is nothing to do.
-  try {
-    const h = await open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // best effort
-  }
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -116,42 +101,38 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `path` or its `.prev` exists (a run folder that holds a checkpoint, even a half-saved one). */
+export async function hasCheckpoint(path: string): Promise<boolean> {
+  return (await exists(path)) || (await exists(previousPath(path)));
+}
+
 /**
- * Writes a checkpoint crash-safely: the bytes go to `<path>.tmp`, are fsynced, the current file is
- * hard-linked (or copied) to `<path>.prev`, and the temporary is renamed over `<path>`. A crash at
- * any point leaves `<path>` either the old or the new complete checkpoint.
+ * Writes a checkpoint crash-safely (writeFileAtomic, durable): the bytes go to a temporary beside
+ * `path` and are fsynced, the current file is hard-linked (or copied) to `<path>.prev`, and the
+ * temporary is renamed over `<path>`. A crash at any point leaves `<path>` either the old or the new
+ * complete checkpoint.
  */
 export async function saveCheckpoint(
   path: string,
   ckpt: Checkpoint,
   options: SaveCheckpointOptions = {},
 ): Promise<void> {
-  const bytes = encodeCheckpoint(ckpt);
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = tempPath(path);
+  await writeFileAtomic(path, encodeCheckpoint(ckpt), {
+    durable: true,
+    beforeRename: async () => {
+      await options.beforeRename?.();
+      if ((options.keepPrevious ?? true) && (await exists(path))) await keepAsPrevious(path);
+    },
+  });
+}
+
+async function keepAsPrevious(path: string): Promise<void> {
+  const prev = previousPath(path);
+  await rm(prev, { force: true });
   try {
-    const h = await open(tmp, 'w');
-    try {
-      await h.writeFile(bytes);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await options.beforeRename?.();
-    if ((options.keepPrevious ?? true) && (await exists(path))) {
-      const prev = previousPath(path);
-      await rm(prev, { force: true });
-      try {
-        await link(path, prev);
-      } catch {
-        await copyFile(path, prev);
-      }
-    }
-    await rename(tmp, path);
-    await fsyncDir(dir);
-  } finally {
-    await rm(tmp, { force: true });
+    await link(path, prev);
+  } catch {
+    await copyFile(path, prev);
   }
 }
 

@@ -8,10 +8,8 @@ import {
   checkTrainConfig,
   type EpochRecord,
 } from './classifierTrainer.js';
-import { TrainingLog } from './log.js';
-import { type LoopResult, runTrainingLoop } from './loop.js';
-import type { ProgressDisplay } from './progress.js';
-import { checkResumeConfig, openRun, type RunFiles, runFiles } from './run.js';
+import type { ProgressSink } from './loop.js';
+import { checkResumeConfig, type FolderRunResult, openRun, runFiles, runInFolder } from './run.js';
 
 export interface ClassifierRunOptions {
   dataset: ImageDataset;
@@ -39,20 +37,17 @@ export interface ClassifierRunOptions {
   /** Bundle name (default `classifier-<data>-<resolution>`). */
   name?: string;
   signal?: AbortSignal;
-  display?: ProgressDisplay | null;
+  display?: ProgressSink | null;
   onMessage?: (line: string) => void;
   /** The command line, recorded in the bundle's provenance. */
   command?: string;
   threads?: number;
 }
 
-export interface ClassifierRunResult extends LoopResult {
-  files: RunFiles;
+export interface ClassifierRunResult extends FolderRunResult {
   history: EpochRecord[];
   /** Test accuracy after the last completed epoch (null if none completed). */
   testAccuracy: number | null;
-  /** Mean training throughput over this process's steps. */
-  imgPerSec: number;
 }
 
 function resolveConfig(o: ClassifierRunOptions): ClassifierTrainConfig {
@@ -122,32 +117,19 @@ export async function trainClassifier(o: ClassifierRunOptions): Promise<Classifi
     loaded?.path,
   );
   try {
-    const start = loaded?.checkpoint.state.progress;
-    const log = await TrainingLog.open(files.log, { resumeStep: start?.step });
+    // One snapshot (test accuracy, bundle) per epoch.
     const epochKimg = (config.subset ?? o.dataset.size) / 1000;
-    const t0 = performance.now();
-    const result = await runTrainingLoop(trainer, {
-      totalKimg: config.epochs * epochKimg,
-      start,
-      snapshotKimg: epochKimg,
+    const result = await runInFolder(trainer, files, loaded?.checkpoint.state.progress, {
+      kimg: config.epochs * epochKimg,
+      snapKimg: epochKimg,
       logKimg: o.logKimg,
       checkpointSeconds: o.checkpointSeconds,
       signal: o.signal,
-      log,
-      display: o.display ?? undefined,
-      plotPath: files.plot,
+      display: o.display,
       onMessage: o.onMessage,
     });
-    const seconds = (performance.now() - t0) / 1000;
-    const images = result.progress.imagesSeen - (start?.imagesSeen ?? 0);
     const last = trainer.history[trainer.history.length - 1];
-    return {
-      ...result,
-      files,
-      history: trainer.history,
-      testAccuracy: last?.testAccuracy ?? null,
-      imgPerSec: seconds > 0 ? images / seconds : 0,
-    };
+    return { ...result, history: trainer.history, testAccuracy: last?.testAccuracy ?? null };
   } finally {
     await trainer.release();
   }

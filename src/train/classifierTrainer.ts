@@ -1,4 +1,4 @@
-import { ArgumentError, CheckpointError, ShapeError } from '../core/errors.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
 import { RandomState, type RandomStateSnapshot } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -13,18 +13,16 @@ import {
 import { initClassifierWeights } from '../models/classifier/init.js';
 import { argmaxRows } from '../models/classifier/predict.js';
 import { runningStatsOf, updateRunningStats } from '../nn/batchnorm.js';
-import { Adam } from '../optim/adam.js';
 import { cosineSchedule, type Schedule } from '../optim/schedule.js';
-import { compile, type Executable } from '../runtime/compile.js';
-import { type AdamJsonState, type Checkpoint, packAdam, saveCheckpoint, unpackAdam } from './checkpoint.js';
+import { AdamTrainer, type AdamTrainerState, checkpointWeights, type CompiledTrainer, compileTrainer } from './adamTrainer.js';
+import type { AdamJsonState, Checkpoint } from './checkpoint.js';
 import { type AugmentOptions, augmentInto } from './classifierAugment.js';
 import {
   buildClassifierEvalProgram,
   buildClassifierTrainProgram,
   type ClassifierTrainProgram,
 } from './classifierGraphs.js';
-import type { StepResult, TrainingTask } from './loop.js';
-import { type RunFiles, runFiles } from './run.js';
+import type { StepResult } from './loop.js';
 import type { TrainingProgress } from './types.js';
 
 /** Settings that define the optimisation; a resumed run must use the same. */
@@ -88,14 +86,9 @@ export interface ClassifierTaskOptions {
  * statistics updated as PyTorch does), Adam with a cosine schedule, seeded order (BatchSampler)
  * and augmentation; each snapshot evaluates the test split and writes the bundle.
  */
-export class ClassifierTrainer implements TrainingTask {
+export class ClassifierTrainer extends AdamTrainer<'classifier', EpochRecord> {
   readonly cfg: ResolvedClassifier;
-  readonly files: RunFiles;
-  readonly history: EpochRecord[] = [];
-  private readonly keys: string[];
-  private readonly adam: Adam;
   private readonly schedule: Schedule;
-  private readonly feeds: Record<string, Tensor> = {};
   private readonly x: Tensor<'float32'>;
   private readonly targets: Tensor<'float32'>;
   private readonly labels: Int32Array;
@@ -103,24 +96,16 @@ export class ClassifierTrainer implements TrainingTask {
 
   private constructor(
     readonly config: ClassifierTrainConfig,
-    /** Current weights by checkpoint key (running statistics replaced each step). */
-    readonly tensors: Map<string, Tensor>,
+    tensors: Map<string, Tensor>,
     readonly dataset: ImageDataset,
-    private readonly sampler: BatchSampler,
-    private readonly augmentRng: RandomState,
-    private readonly train: { graph: ClassifierTrainProgram; exe: Executable; into: Record<string, Tensor> },
-    private readonly evaluator: { exe: Executable; keys: string[]; batch: number },
+    sampler: BatchSampler,
+    augmentRng: RandomState,
+    compiled: CompiledTrainer,
+    private readonly batchNorms: ClassifierTrainProgram['batchNorms'],
     private readonly opts: ClassifierTaskOptions,
   ) {
+    super('classifier', 'C', tensors, compiled, sampler, augmentRng, opts.outdir, { lr: config.lr, weightDecay: config.weightDecay });
     this.cfg = resolveClassifier(config.network);
-    this.files = runFiles(opts.outdir);
-    this.keys = train.graph.params;
-    this.adam = new Adam({
-      params: this.keys.map((k) => tensors.get(k) as Tensor<'float32'>),
-      lr: config.lr,
-      weightDecay: config.weightDecay,
-    });
-    for (const k of this.keys) this.feeds[k] = tensors.get(k)!;
     const totalSteps = Math.max(1, Math.ceil((config.epochs * sampler.size) / config.batch));
     const warmup = Math.min(config.warmupSteps, Math.floor(totalSteps / 10));
     this.schedule = cosineSchedule({ base: config.lr, numSteps: totalSteps, warmupSteps: warmup });
@@ -150,48 +135,23 @@ export class ClassifierTrainer implements TrainingTask {
         );
       }
     }
-    let tensors: Map<string, Tensor>;
-    if (checkpoint) {
-      const c = checkpoint.groups.C;
-      if (!c) throw new CheckpointError(file, 'no C tensor group: not a classifier training checkpoint');
-      tensors = new Map([...c].map(([k, t]) => [k, t.clone()]));
-    } else tensors = initClassifierWeights(cfg, config.seed);
-    const r = dataset.resolution;
-    const graph = buildClassifierTrainProgram(tensors, cfg, config.batch, r);
-    // noCache: the run owns its sessions and releases them at the end.
-    const exe = await compile(graph.program, { threads: opts.threads, noCache: true });
-    const into: Record<string, Tensor> = {};
-    for (const o of exe.outputs) into[o.name] = Tensor.zeros(o.dtype, o.shape);
+    const tensors = checkpoint ? checkpointWeights(checkpoint, 'C', file, 'a classifier') : initClassifierWeights(cfg, config.seed);
+    const graph = buildClassifierTrainProgram(tensors, cfg, config.batch, dataset.resolution);
     const evalBatch = Math.min(500, opts.testset.size);
     const ev = buildClassifierEvalProgram(tensors, cfg, evalBatch, opts.testset.resolution);
-    const evalExe = await compile(ev.program, { threads: opts.threads, noCache: true });
+    const compiled = await compileTrainer(graph, { ...ev, batch: evalBatch }, opts.threads);
     // Independent streams: init uses RandomState(seed), the sampler and augmentation these.
     const sampler = new BatchSampler(dataset, config.batch, [config.seed, 1], {
       subset: config.subset ?? undefined,
     });
     const augmentRng = new RandomState([config.seed, 2]);
-    const t = new ClassifierTrainer(
-      config,
-      tensors,
-      dataset,
-      sampler,
-      augmentRng,
-      { graph, exe, into },
-      { exe: evalExe, keys: ev.keys, batch: evalBatch },
-      opts,
-    );
-    if (checkpoint) t.restore(checkpoint.state, checkpoint.groups, file);
+    const t = new ClassifierTrainer(config, tensors, dataset, sampler, augmentRng, compiled, graph.batchNorms, opts);
+    if (checkpoint) {
+      t.restore(checkpoint.state, checkpoint.state.augmentRng, checkpoint.groups, file);
+      const h = t.history;
+      t.testAccuracy = h.length ? h[h.length - 1].testAccuracy : null;
+    }
     return t;
-  }
-
-  private restore(s: ClassifierCheckpointState, groups: Checkpoint['groups'], file: string): void {
-    if (s.kind !== 'classifier')
-      throw new CheckpointError(file, `a '${String(s.kind)}' checkpoint, not a classifier one`);
-    unpackAdam('opt', this.adam, this.keys, groups, s.optimizer, file);
-    this.sampler.setState(s.sampler);
-    this.augmentRng.setState(s.augmentRng);
-    this.history.push(...s.history);
-    this.testAccuracy = s.history.length ? s.history[s.history.length - 1].testAccuracy : null;
   }
 
   /** Fills x and targets with the next batch, augmented. */
@@ -204,7 +164,7 @@ export class ClassifierTrainer implements TrainingTask {
     this.targets.data.fill(off);
     this.sampler.nextIndices().forEach((idx, b) => {
       const img = this.dataset.image(idx);
-      if (augment) augmentInto(this.x.data, b * stride, img, channels, resolution, this.augmentRng, augment);
+      if (augment) augmentInto(this.x.data, b * stride, img, channels, resolution, this.rng, augment);
       else this.x.data.set(img, b * stride);
       const label = this.dataset.label(idx);
       this.labels[b] = label;
@@ -214,12 +174,8 @@ export class ClassifierTrainer implements TrainingTask {
 
   async step(p: Readonly<TrainingProgress>): Promise<StepResult> {
     this.fillBatch();
-    const { graph, exe, into } = this.train;
-    const out = await exe.runNamed({ ...this.feeds, x: this.x, targets: this.targets }, into);
-    const lr = this.schedule(p.step);
-    this.adam.setLr(lr);
-    this.adam.step(this.keys.map((k) => out[`grad:${k}`]));
-    for (const { prefix, count } of graph.batchNorms) {
+    const out = await this.trainStep({ x: this.x, targets: this.targets }, this.schedule(p.step));
+    for (const { prefix, count } of this.batchNorms) {
       const next = updateRunningStats(
         runningStatsOf(this.tensors, prefix),
         out[`mean:${prefix}`].f32,
@@ -242,7 +198,7 @@ export class ClassifierTrainer implements TrainingTask {
 
   /** Accuracy and mean cross-entropy of the current weights (eval mode) on `dataset`. */
   async evaluate(dataset: ImageDataset): Promise<{ accuracy: number; loss: number }> {
-    const { exe, keys, batch } = this.evaluator;
+    const { exe, batch } = this.compiled.evaluator;
     const { channels: c, resolution: r } = dataset;
     if (r !== exe.inputs[0].shape[2])
       throw new ShapeError(
@@ -250,26 +206,29 @@ export class ClassifierTrainer implements TrainingTask {
       );
     const x = Tensor.float32([batch, c, r, r]);
     const stride = c * r * r;
-    const feeds: Record<string, Tensor> = { x };
-    for (const key of keys) feeds[key] = this.tensors.get(key)!;
     const k = this.cfg.numClasses;
     let correct = 0;
     let loss = 0;
-    for (let start = 0; start < dataset.size; start += batch) {
-      const count = Math.min(batch, dataset.size - start);
-      for (let b = 0; b < batch; b++) x.data.set(dataset.image(start + Math.min(b, count - 1)), b * stride);
-      const logits = (await exe.runNamed(feeds)).logits.f32;
-      for (let b = 0; b < count; b++) {
-        const row = logits.subarray(b * k, (b + 1) * k);
-        const label = dataset.label(start + b);
-        let best = 0;
-        for (let j = 1; j < k; j++) if (row[j] > row[best]) best = j;
-        if (best === label) correct++;
-        let sum = 0;
-        for (let j = 0; j < k; j++) sum += Math.exp(row[j] - row[best]);
-        loss += row[best] + Math.log(sum) - row[label];
-      }
-    }
+    await this.evaluateBatches(
+      dataset.size,
+      (start, count) => {
+        for (let b = 0; b < batch; b++) x.data.set(dataset.image(start + Math.min(b, count - 1)), b * stride);
+        return x;
+      },
+      (out, start, count) => {
+        const logits = out.logits.f32;
+        for (let b = 0; b < count; b++) {
+          const row = logits.subarray(b * k, (b + 1) * k);
+          const label = dataset.label(start + b);
+          let best = 0;
+          for (let j = 1; j < k; j++) if (row[j] > row[best]) best = j;
+          if (best === label) correct++;
+          let sum = 0;
+          for (let j = 0; j < k; j++) sum += Math.exp(row[j] - row[best]);
+          loss += row[best] + Math.log(sum) - row[label];
+        }
+      },
+    );
     return { accuracy: correct / dataset.size, loss: loss / dataset.size };
   }
 
@@ -324,29 +283,12 @@ export class ClassifierTrainer implements TrainingTask {
     await writeClassifierBundle(this.files.bundle, this.classifier(p));
   }
 
-  checkpointData(p: Readonly<TrainingProgress>): Checkpoint<ClassifierCheckpointState> {
-    const opt = packAdam('opt', this.adam, this.keys);
-    return {
-      groups: { C: this.tensors, ...opt.groups },
-      state: {
-        kind: 'classifier',
-        progress: { ...p },
-        config: this.config,
-        sampler: this.sampler.getState(),
-        augmentRng: this.augmentRng.getState(),
-        optimizer: opt.state,
-        history: this.history,
-        command: this.opts.command,
-      },
-    };
-  }
-
-  async saveCheckpoint(p: Readonly<TrainingProgress>): Promise<void> {
-    await saveCheckpoint(this.files.checkpoint, this.checkpointData(p));
-  }
-
-  async release(): Promise<void> {
-    await Promise.all([this.train.exe.release(), this.evaluator.exe.release()]);
+  protected checkpointState(
+    _p: Readonly<TrainingProgress>,
+    common: AdamTrainerState<'classifier', EpochRecord>,
+  ): ClassifierCheckpointState {
+    const { kind, progress, sampler, optimizer, history } = common;
+    return { kind, progress, config: this.config, sampler, augmentRng: this.rng.getState(), optimizer, history, command: this.opts.command };
   }
 }
 

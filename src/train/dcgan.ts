@@ -29,8 +29,7 @@ import {
   trainableKeys,
 } from './dcganPrograms.js';
 import { fakesPath, writeGrid, writeRealsGrid } from './grids.js';
-import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
-import type { ProgressDisplay } from './progress.js';
+import type { LoopOptions, ProgressSink, StepResult, TrainingTask } from './loop.js';
 import { type RunFiles, runFiles, trainedModel } from './run.js';
 import { SnapshotFcd, type SnapshotFcdOptions, writeSnapshotBundle } from './snapshotFcd.js';
 import type { TrainingProgress } from './types.js';
@@ -90,7 +89,7 @@ export interface DcganTrainOptions {
   gridSize?: number;
   signal?: AbortSignal;
   /** Status line (default: none; the CLI passes one on stderr). */
-  display?: ProgressDisplay | null;
+  display?: ProgressSink | null;
   onMessage?: (line: string) => void;
   /** After every step (see LoopOptions.onStep). */
   onStep?: LoopOptions['onStep'];

@@ -16,12 +16,10 @@ import type { GanModel } from '../models/ganModel.js';
 import { batchRows } from '../models/batching.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
 import { reconstructionMetrics } from '../inversion/metrics.js';
-import { Adam } from '../optim/adam.js';
-import { compile, type Executable } from '../runtime/compile.js';
-import { type AdamJsonState, type Checkpoint, packAdam, saveCheckpoint, unpackAdam } from './checkpoint.js';
+import { AdamTrainer, type AdamTrainerState, checkpointWeights, type CompiledTrainer, compileTrainer } from './adamTrainer.js';
+import type { AdamJsonState, Checkpoint } from './checkpoint.js';
 import { buildEncoderEvalProgram, buildEncoderTrainProgram, type EncoderLossWeights } from './encoderGraphs.js';
-import type { StepResult, TrainingTask } from './loop.js';
-import { type RunFiles, runFiles } from './run.js';
+import type { StepResult } from './loop.js';
 import type { TrainingProgress } from './types.js';
 
 /** Settings that define an encoder run; a resumed run must use the same (the generator may change). */
@@ -95,36 +93,29 @@ const GRID_COLUMNS = 8;
  * seeded RandomState, constant noise) and `real` dataset images, and takes one Adam step on the
  * weighted latent + pixel + classifier-feature loss (see buildEncoderTrainProgram).
  */
-export class EncoderTrainer implements TrainingTask {
+export class EncoderTrainer extends AdamTrainer<'encoder', EncoderEvalRecord> {
   readonly cfg: ResolvedEncoder;
-  readonly files: RunFiles;
-  readonly history: EncoderEvalRecord[] = [];
-  private readonly keys: string[];
-  private readonly adam: Adam;
-  private readonly feeds: Record<string, Tensor> = {};
   private readonly real: Tensor<'float32'>;
-  private generator: { name: string; contentHash: string };
+  private readonly generator: { name: string; contentHash: string };
+  /** The generated rows' inputs of the current step (z, z2, mix, wsNoise) and the real batch. */
+  private readonly inputs: Record<string, Tensor> = {};
 
   private constructor(
     readonly config: EncoderTrainConfig,
     /** Current weights by key (w_avg included). */
-    readonly tensors: Map<string, Tensor>,
+    tensors: Map<string, Tensor>,
     readonly model: GanModel,
     readonly classifier: Classifier | null,
     readonly dataset: ImageDataset,
-    private readonly sampler: BatchSampler,
-    private readonly rng: RandomState,
+    sampler: BatchSampler,
+    rng: RandomState,
     /** Spread of w around w_avg (per-dimension RMS), the unit of rowNoise. */
     readonly wSpread: number,
-    private readonly train: { exe: Executable; keys: string[]; into: Record<string, Tensor> },
-    private readonly evaluator: { exe: Executable; keys: string[]; batch: number },
+    compiled: CompiledTrainer,
     private readonly opts: EncoderTaskOptions,
   ) {
+    super('encoder', 'E', tensors, compiled, sampler, rng, opts.outdir, { lr: config.lr, betas: [0.9, 0.999] });
     this.cfg = resolveEncoder(config.network);
-    this.files = runFiles(opts.outdir);
-    this.keys = train.keys;
-    this.adam = new Adam({ params: this.keys.map((k) => tensors.get(k) as Tensor<'float32'>), lr: config.lr, betas: [0.9, 0.999] });
-    for (const k of this.keys) this.feeds[k] = tensors.get(k)!;
     this.real = Tensor.float32([config.real, this.cfg.imgChannels, this.cfg.resolution, this.cfg.resolution]);
     this.generator = { name: model.name, contentHash: model.manifest.contentHash };
   }
@@ -141,37 +132,26 @@ export class EncoderTrainer implements TrainingTask {
   ): Promise<EncoderTrainer> {
     const cfg = resolveEncoder(config.network);
     let tensors: Map<string, Tensor>;
-    if (checkpoint) {
-      const e = checkpoint.groups.E;
-      if (!e) throw new CheckpointError(file, 'no E tensor group: not an encoder training checkpoint');
-      tensors = new Map([...e].map(([k, t]) => [k, t.clone()]));
-    } else {
+    if (checkpoint) tensors = checkpointWeights(checkpoint, 'E', file, 'an encoder');
+    else {
       const wAvg = model.g.get('mapping.w_avg');
       if (!wAvg) throw new CheckpointError(model.name, "generator has no 'mapping.w_avg' buffer");
       tensors = initEncoderWeights(cfg, wAvg.toFloat32().data, config.seed);
     }
     const wSpread = await spreadAroundAverage(model);
     const graph = buildEncoderTrainProgram(tensors, cfg, model, classifier, { generated: config.generated, real: config.real }, config.weights);
-    // noCache: the run owns its sessions and releases them at the end.
-    const exe = await compile(graph.program, { threads: opts.threads, noCache: true });
-    const into: Record<string, Tensor> = {};
-    for (const o of exe.outputs) into[o.name] = Tensor.zeros(o.dtype, o.shape);
     const evalBatch = Math.min(50, opts.evalImages ?? 100, opts.testset.size);
     const ev = buildEncoderEvalProgram(tensors, cfg, model, evalBatch);
-    const evalExe = await compile(ev.program, { threads: opts.threads, noCache: true });
+    const compiled = await compileTrainer(graph, { ...ev, batch: evalBatch }, opts.threads);
     const sampler = new BatchSampler(dataset, config.real, [config.seed, 1], { subset: config.subset ?? undefined });
     const rng = new RandomState([config.seed, 2]);
-    const t = new EncoderTrainer(config, tensors, model, classifier, dataset, sampler, rng, wSpread, { exe, keys: graph.params, into }, { exe: evalExe, keys: ev.keys, batch: evalBatch }, opts);
-    if (checkpoint) t.restore(checkpoint.state, checkpoint.groups, file);
+    const t = new EncoderTrainer(config, tensors, model, classifier, dataset, sampler, rng, wSpread, compiled, opts);
+    if (checkpoint) t.restoreRun(checkpoint.state, checkpoint.groups, file);
     return t;
   }
 
-  private restore(s: EncoderCheckpointState, groups: Checkpoint['groups'], file: string): void {
-    if (s.kind !== 'encoder') throw new CheckpointError(file, `a '${String(s.kind)}' checkpoint, not an encoder one`);
-    unpackAdam('opt', this.adam, this.keys, groups, s.optimizer, file);
-    this.sampler.setState(s.sampler);
-    this.rng.setState(s.rng);
-    this.history.push(...s.history);
+  private restoreRun(s: EncoderCheckpointState, groups: Checkpoint['groups'], file: string): void {
+    this.restore(s, s.rng, groups, file);
     if (s.generator.contentHash !== this.generator.contentHash) {
       this.opts.onMessage?.(
         `generator changed: ${file} was trained against ${s.generator.name} (${s.generator.contentHash.slice(0, 12)}), now ${this.model.name} (${this.generator.contentHash.slice(0, 12)}); fine-tuning for the new weights`,
@@ -188,19 +168,19 @@ export class EncoderTrainer implements TrainingTask {
     const { generated: n, mixingProb, rowNoise } = this.config;
     if (n === 0) return;
     const g = this.model.styleSpace();
-    this.feeds.z = Tensor.float32([n, g.zDim], this.rng.standardNormalFloat32([n, g.zDim]));
-    this.feeds.z2 = Tensor.float32([n, g.zDim], this.rng.standardNormalFloat32([n, g.zDim]));
+    this.inputs.z = Tensor.float32([n, g.zDim], this.rng.standardNormalFloat32([n, g.zDim]));
+    this.inputs.z2 = Tensor.float32([n, g.zDim], this.rng.standardNormalFloat32([n, g.zDim]));
     const mix = Tensor.float32([n, g.numWs, 1]);
     for (let i = 0; i < n; i++) {
       const candidate = this.rng.randint(1, g.numWs) as number;
       const cutoff = this.rng.randomSample() < mixingProb ? candidate : g.numWs;
       for (let r = 0; r < cutoff; r++) mix.data[i * g.numWs + r] = 1;
     }
-    this.feeds.mix = mix;
+    this.inputs.mix = mix;
     const noise = this.rng.standardNormalFloat32([n, g.numWs, g.wDim]);
     const scale = rowNoise * this.wSpread;
     for (let i = 0; i < noise.length; i++) noise[i] *= scale;
-    this.feeds.wsNoise = Tensor.float32([n, g.numWs, g.wDim], noise);
+    this.inputs.wsNoise = Tensor.float32([n, g.numWs, g.wDim], noise);
   }
 
   /** Learning rate after `imagesSeen` images. */
@@ -213,11 +193,9 @@ export class EncoderTrainer implements TrainingTask {
     this.drawGenerated();
     if (this.config.real > 0) {
       this.real.data.set(this.sampler.next().images.data);
-      this.feeds.real = this.real;
+      this.inputs.real = this.real;
     }
-    const out = await this.train.exe.runNamed(this.feeds, this.train.into);
-    this.adam.setLr(this.lrAt(p.imagesSeen));
-    this.adam.step(this.keys.map((k) => out[`grad:${k}`]));
+    const out = await this.trainStep(this.inputs, this.lrAt(p.imagesSeen));
     const values: Record<string, number> = { loss: out.loss.item(), pix: out.pixel.item(), feat: out.feature ? out.feature.item() : 0 };
     if (out.latent) values.lat = out.latent.item();
     return { images: this.config.generated + this.config.real, values };
@@ -225,20 +203,19 @@ export class EncoderTrainer implements TrainingTask {
 
   /** ws and reconstructions of images [N, C, R, R] with the current weights. */
   async reconstruct(images: Tensor<'float32'>): Promise<{ ws: Tensor<'float32'>; recon: Tensor<'float32'> }> {
-    const { exe, keys, batch } = this.evaluator;
     const n = images.shape[0];
     const rowSize = images.size / n;
-    const feeds: Record<string, Tensor> = {};
-    for (const k of keys) feeds[k] = this.tensors.get(k)!;
     const ws = Tensor.float32([n, this.cfg.numWs, this.cfg.wDim]);
     const recon = Tensor.float32(images.shape);
     const wsRow = this.cfg.numWs * this.cfg.wDim;
-    for (let start = 0; start < n; start += batch) {
-      const count = Math.min(batch, n - start);
-      const out = await exe.runNamed({ ...feeds, x: batchRows(images, start, count, batch) });
-      ws.data.set(out.ws.f32.subarray(0, count * wsRow), start * wsRow);
-      recon.data.set(out.recon.f32.subarray(0, count * rowSize), start * rowSize);
-    }
+    await this.evaluateBatches(
+      n,
+      (start, count, batch) => batchRows(images, start, count, batch),
+      (out, start, count) => {
+        ws.data.set(out.ws.f32.subarray(0, count * wsRow), start * wsRow);
+        recon.data.set(out.recon.f32.subarray(0, count * rowSize), start * rowSize);
+      },
+    );
     return { ws, recon };
   }
 
@@ -303,32 +280,24 @@ export class EncoderTrainer implements TrainingTask {
     await writeEncoderBundle(this.files.bundle, this.encoder(p), { dtype: this.opts.bundleDtype });
   }
 
-  checkpointData(p: Readonly<TrainingProgress>): Checkpoint<EncoderCheckpointState> {
-    const opt = packAdam('opt', this.adam, this.keys);
+  protected checkpointState(
+    _p: Readonly<TrainingProgress>,
+    common: AdamTrainerState<'encoder', EncoderEvalRecord>,
+  ): EncoderCheckpointState {
+    const { kind, progress, sampler, optimizer, history } = common;
     return {
-      groups: { E: this.tensors, ...opt.groups },
-      state: {
-        kind: 'encoder',
-        progress: { ...p },
-        config: this.config,
-        optionsHash: hashOf(this.config),
-        generator: this.generator,
-        classifier: { name: this.classifier?.name ?? 'none', contentHash: this.classifier?.manifest.contentHash ?? 'none' },
-        rng: this.rng.getState(),
-        sampler: this.sampler.getState(),
-        optimizer: opt.state,
-        history: this.history,
-        command: this.opts.command,
-      },
+      kind,
+      progress,
+      config: this.config,
+      optionsHash: hashOf(this.config),
+      generator: this.generator,
+      classifier: { name: this.classifier?.name ?? 'none', contentHash: this.classifier?.manifest.contentHash ?? 'none' },
+      rng: this.rng.getState(),
+      sampler,
+      optimizer,
+      history,
+      command: this.opts.command,
     };
-  }
-
-  async saveCheckpoint(p: Readonly<TrainingProgress>): Promise<void> {
-    await saveCheckpoint(this.files.checkpoint, this.checkpointData(p));
-  }
-
-  async release(): Promise<void> {
-    await Promise.all([this.train.exe.release(), this.evaluator.exe.release()]);
   }
 }
 

@@ -1,7 +1,6 @@
 import { ArgumentError } from '../core/errors.js';
 import type { TrainingLog } from './log.js';
 import { writeLossPlot } from './plot.js';
-import type { ProgressDisplay } from './progress.js';
 import type { LogRecord, TrainingProgress } from './types.js';
 
 /**
@@ -40,6 +39,23 @@ export interface TrainingTask {
   snapshot?(progress: Readonly<TrainingProgress>, info: SnapshotInfo): Promise<void>;
 }
 
+/** What the loop reports after each step to a progress display. */
+export interface ProgressUpdate {
+  kimg: number;
+  /** Loss and metric values by name. */
+  values: Readonly<Record<string, number>>;
+  /** Recent training throughput. */
+  imgPerSec: number;
+}
+
+/** A progress display as the loop drives it (the CLI's status line is one). */
+export interface ProgressSink {
+  /** Shows `u`; `force` asks to draw now (the last step), where a display throttles. */
+  update(u: ProgressUpdate, force?: boolean): void;
+  /** The run ended (completed, interrupted or failed). */
+  done(): void;
+}
+
 export interface LoopOptions {
   /** Train until this many thousand images have been shown. */
   totalKimg: number;
@@ -55,10 +71,10 @@ export interface LoopOptions {
   checkpointSeconds?: number;
   /** kimg between log records (default: 1/100 of the run, at least one step). */
   logKimg?: number;
-  /** Aborting it ends the run after the current step, with a checkpoint (see abortOnSignals). */
+  /** Aborting it ends the run after the current step, with a checkpoint (the CLI aborts it on Ctrl-C). */
   signal?: AbortSignal;
   log?: TrainingLog;
-  display?: ProgressDisplay;
+  display?: ProgressSink;
   /** Redraw the loss plot from the log's records here at every snapshot and at the end. */
   plotPath?: string;
   /**
@@ -203,42 +219,4 @@ export async function runTrainingLoop(task: TrainingTask, options: LoopOptions):
   } finally {
     options.display?.done();
   }
-}
-
-export interface SignalAbort {
-  signal: AbortSignal;
-  /** Removes the handlers (call when the run ends). */
-  dispose(): void;
-}
-
-/**
- * Turns the first SIGINT/SIGTERM into an abort of the returned signal (the loop then finishes its
- * step, checkpoints and returns); a second one restores the default handling and re-raises it, so
- * a stuck run can still be stopped with a second Ctrl-C. Repeats within `graceMs` of the first are
- * ignored: one Ctrl-C reaches a process both from the terminal and relayed by its launchers (npm,
- * tsx), and that must not count as the second press.
- */
-export function abortOnSignals(
-  signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
-  onFirst?: (signal: NodeJS.Signals) => void,
-  graceMs = 1000,
-): SignalAbort {
-  const controller = new AbortController();
-  let first = 0;
-  const handler = (sig: NodeJS.Signals) => {
-    if (!controller.signal.aborted) {
-      first = Date.now();
-      controller.abort(new Error(`received ${sig}`));
-      onFirst?.(sig);
-      return;
-    }
-    if (Date.now() - first < graceMs) return;
-    dispose();
-    process.kill(process.pid, sig);
-  };
-  const dispose = () => {
-    for (const s of signals) process.off(s, handler);
-  };
-  for (const s of signals) process.on(s, handler);
-  return { signal: controller.signal, dispose };
 }

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError } from '../core/errors.js';
 import { canonicalJson, differingOptions, hashOf, type VerbSpec } from '../core/options.js';
-import { type LoadedCheckpoint, loadLatestCheckpoint, previousPath } from './checkpoint.js';
+import { hasCheckpoint, type LoadedCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
 import { TrainingLog } from './log.js';
 import { type LoopOptions, type LoopResult, runTrainingLoop, type TrainingTask } from './loop.js';
 import type { Tensor } from '../core/tensor.js';
@@ -39,22 +38,13 @@ export function runFiles(outdir: string): RunFiles {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Checks a run folder before training. A fresh run refuses a folder that already holds a checkpoint
  * (it would be overwritten); `resume` loads the newest readable checkpoint and fails without one.
  */
 export async function openRun<S>(files: RunFiles, resume: boolean): Promise<LoadedCheckpoint<S> | null> {
   if (!resume) {
-    if ((await exists(files.checkpoint)) || (await exists(previousPath(files.checkpoint)))) {
+    if (await hasCheckpoint(files.checkpoint)) {
       throw new ArgumentError(
         `${files.outdir} already holds a training run (${files.checkpoint}); pass --resume to continue it or choose another --outdir`,
       );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../../src/data/dataset.js';
-import { loadFashionMnist } from '../../src/data/index.js';
+import { loadFashionMnist } from '../../src/data/fashionMnist.js';
 import { loadModel } from '../../src/models/io/loadModel.js';
 import { mapZ, sampleZ, synthesize } from '../../src/models/generate.js';
 import { hashOf, parseOptionArgs, shellSplit } from '../../src/core/options.js';

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { FCD_SPEC, type FcdOptions, measureFcd, resolveFcdOptions } from '../../index.js';
-import type { ClassConfidence } from '../../metrics/confidence.js';
-import { MANIFEST_FILE } from '../../models/io/bundle.js';
+import { type ClassConfidence, MANIFEST_FILE } from '../../index.js';
 import { type Command, type TableSubcommand, tableSubcommands } from '../command.js';
 import { conditioningSubcommand, pplSubcommand } from './metricsPaths.js';
 import { QUEUE_TRANSPORT, queueFlagsOf } from './directionsQueue.js';

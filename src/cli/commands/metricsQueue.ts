@@ -1,4 +1,4 @@
-import type { ReferenceStats } from '../../metrics/generatorFcd.js';
+import type { ReferenceStats } from '../../index.js';
 import type { Classifier, NoiseMode } from '../../index.js';
 import { ArgumentError } from '../../index.js';
 import type { ParsedFlags } from '../args.js';

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBundleFolder, MANIFEST_FILE } from '../../models/io/bundle.js';
 import {
   CheckpointError,
   type ClassifierManifest,
   type EncoderManifest,
   generatorCard,
+  isBundleFolder,
   loadModel,
+  MANIFEST_FILE,
   provenanceLines,
 } from '../../index.js';
 

@@ -1,5 +1,6 @@
-import { formatCommand, type TrainHooks, type VerbSpec } from '../../index.js';
-import { abortOnSignals, formatDuration, ProgressDisplay } from '../../train/index.js';
+import { formatCommand, formatDuration, type TrainHooks, type VerbSpec } from '../../index.js';
+import { ProgressDisplay } from '../progress.js';
+import { abortOnSignals } from '../signals.js';
 
 export { formatDuration };
 

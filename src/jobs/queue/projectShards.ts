@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ArgumentError } from '../../core/errors.js';
+import { moveIntoPlace } from '../../formats/atomicFiles.js';
 import { type ProjectFilesOptions, projectFiles } from '../../inversion/files.js';
 import type { FeatureNets } from '../../inversion/losses.js';
 import { PROJECT_SPEC } from '../../inversion/projectOptions.js';
@@ -155,10 +156,7 @@ export async function writeProjectResult(
     const order = result.files
       .map((f) => f.name)
       .sort((a, b) => Number(a === metricsName) - Number(b === metricsName));
-    for (const name of order) {
-      await rm(join(outdir, name), { recursive: true, force: true });
-      await rename(join(staging, name), join(outdir, name));
-    }
+    await moveIntoPlace(staging, outdir, order);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

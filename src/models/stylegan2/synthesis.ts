@@ -9,9 +9,10 @@ import { biasAct, fullyConnected } from '../../nn/functional.js';
 import { setupFilter, upsample2d } from '../../nn/fir.js';
 import { modulatedConv2d } from '../../nn/modconv.js';
 import type { Scope } from '../../nn/weights.js';
+import type { NoiseMode } from '../modelTypes.js';
 import type { ResolvedGenerator, SynthesisLayerInfo } from './config.js';
 
-export type NoiseMode = 'const' | 'random' | 'none';
+export type { NoiseMode };
 
 export interface SynthesisOptions {
   /**

@@ -1,14 +1,5 @@
 import { spawnSync } from 'node:child_process';
-
-/** What this studio can make, decided once at start: the web app offers only these. */
-export interface Capabilities {
-  /** ffmpeg answered `-version` at start: MP4 and WebM exports work. */
-  ffmpeg: boolean;
-  /** Export formats of an interpolation: always 'gif', plus 'mp4' and 'webm' with ffmpeg. */
-  videoFormats: ('gif' | 'mp4' | 'webm')[];
-  /** `--models` folders that do not exist (shown as a warning). */
-  missingModelDirs: string[];
-}
+import type { Capabilities } from '../shared/api.js';
 
 /** Runs `ffmpeg -version` once (LATENTLAB_FFMPEG names another binary), unless `ffmpeg` is given. */
 export function probeCapabilities(ffmpeg: boolean | undefined, missingModelDirs: string[]): Capabilities {

@@ -10,27 +10,10 @@ import {
   type RenderOptions,
   resolveRenderOptions,
 } from '../../index.js';
-import { type LatentRef, readWorkspaceLatent, type SeedFields, seedPartial } from './latentRefs.js';
-import { cliPath, type ModelSummary } from './modelRegistry.js';
+import type { ModelSummary, RenderRequest } from '../shared/api.js';
+import { readWorkspaceLatent, seedPartial } from './latentRefs.js';
+import { cliPath } from './modelRegistry.js';
 import type { Workspace } from './workspace.js';
-
-/** One edit of a render: a direction of a set, its strength (the set's units: sigma when known) and ws rows [start, end). */
-export interface EditRequest {
-  directions: string;
-  component: number;
-  strength: number;
-  layers?: [number, number];
-}
-
-export type RenderRequest = Partial<SeedFields> &
-  LatentRef & {
-    model: string;
-    scale?: number;
-    /** Directions to move along, in order (after the latent is drawn or read, before noise resampling). */
-    edits?: EditRequest[];
-    /** Fresh noise in the layers of these ws rows ('fine', '0-3'), drawn from RandomState(seed). */
-    resampleNoise?: { layers: string; seed: number };
-  };
 
 const sets = new Map<string, { mtime: number; set: Promise<DirectionSet> }>();
 

@@ -1,14 +1,14 @@
 import {
   ArgumentError,
   type InterpolateVerbOptions,
-  type InterpolationMethod,
   LATENT_EXTENSION,
   type LatentSource,
   type MixOptions,
   resolveInterpolateOptions,
   resolveMixOptions,
 } from '../../index.js';
-import { type LatentRef, type SeedFields, seedPartial } from './latentRefs.js';
+import type { InterpolateRequest, LatentRef, MixRequest } from '../shared/api.js';
+import { seedPartial } from './latentRefs.js';
 import type { ModelRegistry } from './modelRegistry.js';
 import { cliPath } from './modelRegistry.js';
 import type { Workspace } from './workspace.js';
@@ -36,16 +36,6 @@ export function refSource(workspace: Workspace, r: LatentRef): LatentSource {
   return r.seed !== undefined ? { seed: r.seed } : fileSource(workspace, r.latent!);
 }
 
-export interface MixRequest extends Partial<SeedFields> {
-  model: string;
-  rows?: number[];
-  cols?: number[];
-  rowLatents?: string[];
-  colLatents?: string[];
-  layers: string;
-  scale: number;
-}
-
 /** The studio's mixing figure as `mix`'s resolved options (absent seed lists: none; the view shows at most 8x8). */
 export function mixOptions(studio: ExploreDeps, b: MixRequest): MixOptions {
   const info = studio.models.info(b.model);
@@ -66,16 +56,6 @@ export function mixOptions(studio: ExploreDeps, b: MixRequest): MixOptions {
   if (o.rows.length + o.rowLatents.length > 8 || o.cols.length + o.colLatents.length > 8)
     throw new ArgumentError('mix: at most 8 rows and 8 columns');
   return o;
-}
-
-export interface InterpolateRequest extends Partial<SeedFields> {
-  model: string;
-  keys: LatentRef[];
-  steps: number;
-  method?: InterpolationMethod;
-  loop: boolean;
-  layers?: string;
-  scale: number;
 }
 
 /** The strip's frames per row. */

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { ArgumentError, formatCommand, INTERPOLATE_SPEC, interpolateVerb, writeVideo } from '../../index.js';
 import type { JobDeps, StudioJobKind } from './types.js';
-import { type InterpolateRequest, interpolateOptions } from './exploration.js';
+import type { InterpolateRequest } from '../shared/api.js';
+import { interpolateOptions } from './exploration.js';
 import { interpolateGifJobBody } from './schemas.js';
 
 type GifParams = InterpolateRequest & { fps: number; video: 'none' | 'mp4' | 'webm' };

@@ -18,7 +18,8 @@ import { interpolateGifJob } from './interpolateGifJob.js';
 import type { JobDeps, StudioJobKind } from './types.js';
 import { projectJob } from './projectJob.js';
 import { cliPath } from './modelRegistry.js';
-import { type SeedFields, seedPartial } from './latentRefs.js';
+import type { SeedFields } from '../shared/api.js';
+import { seedPartial } from './latentRefs.js';
 
 import { importModelJobBody, renderSeedsJobBody } from './schemas.js';
 

@@ -2,7 +2,7 @@
 // as the server, over their own model registry, so models load (and ONNX Runtime runs) only in workers.
 import { fileURLToPath } from 'node:url';
 import { ArgumentError, type JobContext, type JobRunner } from '../../index.js';
-import type { Capabilities } from './capabilities.js';
+import type { Capabilities } from '../shared/api.js';
 import { studioJobKinds } from './jobKinds.js';
 import { ModelRegistry } from './modelRegistry.js';
 import { Workspace } from './workspace.js';

@@ -7,19 +7,9 @@ import {
   LATENT_EXTENSION,
   type Latent,
 } from '../../index.js';
-import type { NoiseMode, SeedLatentOptions } from '../../index.js';
+import type { SeedLatentOptions } from '../../index.js';
+import type { SeedFields } from '../shared/api.js';
 import type { Workspace } from './workspace.js';
-
-/** The seed-latent settings a request carries (truncation and noise of latents drawn from seeds). */
-export interface SeedFields {
-  /** Truncation psi (StyleGAN2). */
-  psi: number;
-  cutoff: number | null;
-  noiseMode: NoiseMode;
-  noiseSeed: number;
-  /** Class label for conditional models. */
-  classIndex?: number;
-}
 
 /** A request's seed fields as the verbs' partial options (absent stays absent: the resolver decides). */
 export function seedPartial(b: Partial<SeedFields>): Partial<SeedLatentOptions> {
@@ -30,13 +20,6 @@ export function seedPartial(b: Partial<SeedFields>): Partial<SeedLatentOptions> 
   if (b.noiseMode !== undefined) out.noiseMode = b.noiseMode;
   if (b.noiseSeed !== undefined) out.noiseSeed = b.noiseSeed;
   return out;
-}
-
-/** A latent as the studio names it: a seed (drawn with the request's seed fields) or a saved file (one row of it). */
-export interface LatentRef {
-  seed?: number;
-  latent?: string;
-  row?: number;
 }
 
 /** Reads a latent file named by a workspace path (traversal-checked) and checks that it fits `model`. */

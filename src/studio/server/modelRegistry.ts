@@ -13,30 +13,9 @@ import {
   readEncoderBundle,
 } from '../../index.js';
 
-export class UnknownModel extends LatentlabError {}
+import type { ModelSummary } from '../shared/api.js';
 
-/** What the model picker shows: the manifest's facts, no weights. */
-export interface ModelSummary {
-  name: string;
-  architecture: BundleManifest['architecture'];
-  resolution: number;
-  channels: number;
-  zDim: number;
-  wDim: number | null;
-  numWs: number | null;
-  cDim: number;
-  labels?: string[];
-  /** Synthesis layers (StyleGAN2): name, kind, resolution and ws row, for layer-range selectors. */
-  layers: BundleManifest['layers'];
-  contentHash: string;
-  provenance: BundleManifest['provenance'];
-  /** The bundle folder as the CLI would name it (relative to the working directory when inside it). */
-  path: string;
-  /** An encoder bundle trained for this generator (its folder, CLI spelling), when the model folders hold one. */
-  encoder: string | null;
-  /** The model card as `latentlab info` prints it: training facts, measurements of these weights. */
-  card: string[];
-}
+export class UnknownModel extends LatentlabError {}
 
 function readFormat(dir: string): string | null {
   try {

@@ -27,7 +27,8 @@ import {
 import type { JobContext } from './jobQueue.js';
 import type { JobDeps, StudioJobKind } from './types.js';
 import { readWorkspaceLatent } from './latentRefs.js';
-import { cliPath, type ModelSummary } from './modelRegistry.js';
+import type { ModelSummary } from '../shared/api.js';
+import { cliPath } from './modelRegistry.js';
 import { projectJobBody } from './schemas.js';
 import { writeFileAtomic } from './workspace.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LocalWorkerPool } from '../../index.js';
-import type { Capabilities } from './capabilities.js';
+import type { Capabilities } from '../shared/api.js';
 import type { JobKind, JobQueue } from './jobQueue.js';
 import type { ModelRegistry } from './modelRegistry.js';
 import type { Workspace } from './workspace.js';

@@ -7,7 +7,8 @@ import {
   sliceRows,
   type Tensor,
 } from '../../../index.js';
-import { type RenderRequest, renderRequest } from '../edits.js';
+import type { RenderRequest } from '../../shared/api.js';
+import { renderRequest } from '../edits.js';
 import { gridPng } from '../gridPng.js';
 import { renderBody, WORKSPACE_PATH } from '../schemas.js';
 import type { Studio } from '../types.js';

@@ -16,7 +16,8 @@ import {
   toWs,
 } from '../../../index.js';
 import type { Studio } from '../types.js';
-import { directionSet, type RenderRequest, renderRequest } from '../edits.js';
+import type { RenderRequest } from '../../shared/api.js';
+import { directionSet, renderRequest } from '../edits.js';
 import { cliPath } from '../modelRegistry.js';
 import { pcaBody } from '../schemas.js';
 

@@ -7,10 +7,9 @@ import {
   mixVerb,
 } from '../../../index.js';
 import type { Studio } from '../types.js';
-import { type InterpolateRequest, interpolateOptions, type MixRequest, mixOptions } from '../exploration.js';
+import type { InterpolateRequest, MixRequest } from '../../shared/api.js';
+import { interpolateOptions, mixOptions } from '../exploration.js';
 import { interpolateBody, mixBody } from '../schemas.js';
-
-export type { MixRequest } from '../exploration.js';
 
 /**
  * Style-mixing matrices and interpolation strips: `mix` and `interpolate` with the request's options (the

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeZip } from '../../../formats/zipWrite.js';
+import { writeZip } from '../../../index.js';
 import type { Studio } from '../app.js';
 import { jobIdParams } from '../schemas.js';
 

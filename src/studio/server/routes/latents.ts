@@ -10,7 +10,8 @@ import {
   RENDER_SPEC,
 } from '../../../index.js';
 import type { Studio } from '../types.js';
-import { type RenderRequest, renderRequest } from '../edits.js';
+import type { RenderRequest } from '../../shared/api.js';
+import { renderRequest } from '../edits.js';
 import { cliPath } from '../modelRegistry.js';
 import { renderBody, saveLatentBody } from '../schemas.js';
 import { writeFileAtomic } from '../workspace.js';

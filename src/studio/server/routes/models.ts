@@ -1,6 +1,7 @@
 import { formatCommand, GENERATE_SPEC, generateGridPng, resolveGenerateOptions } from '../../../index.js';
 import type { Studio } from '../types.js';
-import { type SeedFields, seedPartial } from '../latentRefs.js';
+import type { SeedFields } from '../../shared/api.js';
+import { seedPartial } from '../latentRefs.js';
 import { gridBody, modelParams } from '../schemas.js';
 
 /** Model list and info, and seed grids (PNG, with the equivalent CLI command in a header). */

@@ -5,23 +5,8 @@ import { encodeGif } from '../../../formats/gifEncode.js';
 import { BrowserGenerator, toRgba } from '../src/engine/generator.js';
 import { latestOnly } from '../src/engine/latestOnly.js';
 import { loadWebRuntime } from '../src/engine/ortWeb.js';
-
-interface DirectionSetJson {
-  name: string;
-  space: 'z' | 'w';
-  labels: string[];
-  /** Displacement per unit of strength (the unit vector times sigma, or 1 when sigma is unknown). */
-  steps: number[][];
-  units: ('sigma' | 'distance')[];
-  /** ws rows [start, end) the set edits by default (null: every row). */
-  layers: [number, number] | null;
-}
-interface ExplorerJson {
-  name: string;
-  model: string;
-  fp16: boolean;
-  directions: DirectionSetJson[];
-}
+import { parseSeeds } from '../src/ranges.js';
+import type { DirectionSetJson, ExplorerJson } from '../../shared/explorer.js';
 
 const app = document.getElementById('app')!;
 const statusLine = document.getElementById('status')!;
@@ -35,19 +20,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 
 function numberInput(testId: string, value: number, attrs: Record<string, string> = {}): HTMLInputElement {
   return el('input', { type: 'number', value: String(value), 'data-testid': testId, ...attrs });
-}
-
-function parseSeeds(text: string): number[] {
-  const seeds: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new Error(`seeds: '${part}' is not N or A-B`);
-    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
-    if (b < a || b - a > 255) throw new Error(`seeds: range ${part} is backwards or longer than 256`);
-    for (let s = a; s <= b; s++) seeds.push(s);
-  }
-  if (!seeds.length) throw new Error('seeds: none given');
-  return seeds;
 }
 
 /** Draws [C, R, R] images into a canvas as a grid (native resolution; CSS scales it up). */
@@ -163,8 +135,8 @@ async function main(): Promise<void> {
     const to = numberInput('mix-to', Math.min(4, g.numWs), { min: '1', max: String(g.numWs) });
     const mix = el('canvas', { 'data-testid': 'mix' });
     const drawMix = latestOnly(async () => {
-      const rows = parseSeeds(rowSeeds.value).slice(0, 8);
-      const cols = parseSeeds(colSeeds.value).slice(0, 8);
+      const rows = parseSeeds(rowSeeds.value, 256).slice(0, 8);
+      const cols = parseSeeds(colSeeds.value, 256).slice(0, 8);
       const a = Math.max(0, Number(from.value));
       const b = Math.min(g.numWs, Number(to.value));
       const p = Number(psi.value);
@@ -194,7 +166,7 @@ async function main(): Promise<void> {
   const play = el('button', { 'data-testid': 'interp-run' }, 'play');
   const gif = el('button', { 'data-testid': 'interp-gif' }, 'download GIF');
   async function frames(): Promise<Float32Array[]> {
-    const seeds = parseSeeds(keys.value);
+    const seeds = parseSeeds(keys.value, 256);
     const codes = await Promise.all(seeds.map(async (s) => (g.isStyleGan ? g.ws(g.z(s), Number(psi.value)) : g.z(s))));
     const n = Math.max(2, Math.floor(Number(steps.value)));
     const out: Float32Array[] = [];

@@ -1,39 +1,14 @@
 // Typed client of the studio's JSON API (src/studio/server). Errors carry the server's message.
+import type {
+  Capabilities,
+  InterpolateRequest,
+  MixRequest,
+  ModelSummary,
+  RenderRequest,
+  SeedFields,
+} from '../../shared/api.js';
 import type { JobProgress, JobRecord } from '../../shared/jobs.js';
 import { tryLocal } from './browserCompute.js';
-
-export interface LayerRow {
-  name: string;
-  kind: 'conv' | 'torgb';
-  resolution: number;
-  wsIndex: number;
-}
-
-export interface ModelSummary {
-  name: string;
-  architecture: 'stylegan2' | 'stylegan3' | 'dcgan';
-  resolution: number;
-  channels: number;
-  zDim: number;
-  wDim: number | null;
-  numWs: number | null;
-  cDim: number;
-  labels?: string[];
-  layers: LayerRow[];
-  path: string;
-  /** An encoder bundle trained for this model, when there is one (hybrid inversion starts from its guess). */
-  encoder: string | null;
-  /** The model card (`latentlab info`): training facts and measurements of these weights, a line each. */
-  card: string[];
-}
-
-export type NoiseMode = 'const' | 'random' | 'none';
-export interface SeedFields {
-  psi: number;
-  cutoff: number | null;
-  noiseMode: NoiseMode;
-  noiseSeed: number;
-}
 
 export interface SavedLatent {
   path: string;
@@ -42,20 +17,6 @@ export interface SavedLatent {
   space?: string;
   rows?: number;
   error?: string;
-}
-
-/** A latent as the API names it: a seed (drawn with the request's seed fields) or a saved latent file. */
-export interface LatentRef {
-  seed?: number;
-  latent?: string;
-}
-
-/** One direction edit: component of a direction file, strength (sigma units when known), ws rows [start, end). */
-export interface EditRequest {
-  directions: string;
-  component: number;
-  strength: number;
-  layers?: [number, number];
 }
 
 export interface DirectionFile {
@@ -80,13 +41,6 @@ export interface DirectionFile {
   error?: string;
 }
 
-/** What the server can make (GET /api/capabilities). */
-export interface Capabilities {
-  ffmpeg: boolean;
-  videoFormats: ('gif' | 'mp4' | 'webm')[];
-  missingModelDirs: string[];
-}
-
 export interface PcaView {
   explained: number[];
   points: [number, number][];
@@ -98,16 +52,18 @@ export interface PcaView {
   directions: string;
 }
 
-export interface InterpolationRequest extends SeedFields {
-  model: string;
-  keys: LatentRef[];
-  steps: number;
-  method?: 'lerp' | 'slerp' | 'spline';
-  loop: boolean;
-  layers?: string;
-  scale: number;
-}
-
+export type {
+  Capabilities,
+  EditRequest,
+  InterpolateRequest,
+  LatentRef,
+  LayerRow,
+  MixRequest,
+  ModelSummary,
+  NoiseMode,
+  RenderRequest,
+  SeedFields,
+} from '../../shared/api.js';
 export type { JobProgress, JobRecord, JobState } from '../../shared/jobs.js';
 
 export class ApiError extends Error {
@@ -195,28 +151,8 @@ export const api = {
     body: SeedFields & { model: string; seeds: number[]; columns: number; scale: number },
     signal?: AbortSignal,
   ) => postImage('/api/grid', body, signal),
-  render: (
-    body: Partial<SeedFields> &
-      LatentRef & {
-        model: string;
-        scale: number;
-        edits?: EditRequest[];
-        resampleNoise?: { layers: string; seed: number };
-      },
-    signal?: AbortSignal,
-  ) => postImage('/api/render', body, signal),
-  mix: (
-    body: SeedFields & {
-      model: string;
-      rows?: number[];
-      cols?: number[];
-      rowLatents?: string[];
-      colLatents?: string[];
-      layers: string;
-      scale: number;
-    },
-    signal?: AbortSignal,
-  ) => postImage('/api/mix', body, signal),
+  render: (body: RenderRequest, signal?: AbortSignal) => postImage('/api/render', body, signal),
+  mix: (body: MixRequest, signal?: AbortSignal) => postImage('/api/mix', body, signal),
   strip: (body: object, signal?: AbortSignal) => postImage('/api/directions/strip', body, signal),
   targetPreview: (model: string, image: string, signal?: AbortSignal) =>
     postImage('/api/targets/preview', { model, image, scale: 4 }, signal),
@@ -228,21 +164,12 @@ export const api = {
     postJson<{ path: string; image: string }>('/api/latents/rename', { path, name }),
   deleteLatent: (path: string) =>
     send<{ removed: string }>('DELETE', `/api/latents?path=${encodeURIComponent(path)}`),
-  interpolate: (body: InterpolationRequest, signal?: AbortSignal) =>
+  interpolate: (body: InterpolateRequest, signal?: AbortSignal) =>
     postImage('/api/interpolate', body, signal),
   directions: (model: string) =>
     getJson<DirectionFile[]>(`/api/directions?model=${encodeURIComponent(model)}`),
   pca: (body: object, signal?: AbortSignal) => postJsonSignal<PcaView>('/api/pca', body, signal),
-  saveLatent: (
-    body: Partial<SeedFields> &
-      LatentRef & {
-        model: string;
-        name: string;
-        space: 'z' | 'w' | 'w+';
-        edits?: EditRequest[];
-        resampleNoise?: { layers: string; seed: number };
-      },
-  ) => postJson<{ path: string; image: string }>('/api/latents', body),
+  saveLatent: (body: RenderRequest & { name: string; space: 'z' | 'w' | 'w+' }) => postJson<{ path: string; image: string }>('/api/latents', body),
   latents: () => getJson<SavedLatent[]>('/api/latents'),
   jobs: () => getJson<JobRecord[]>('/api/jobs'),
   submitJob: (kind: string, params: Record<string, unknown>) =>

@@ -7,7 +7,7 @@
 // the server round trip, the server above it (a 256-px model was 3.6x slower on wasm; README "In the browser").
 // The only hook into the rest of the app: api.ts asks `tryLocal` before posting an image request.
 import type { RgbImage } from '../../../formats/image.js';
-import type { InterpolationRequest, ModelSummary, RenderedImage } from './api.js';
+import type { InterpolateRequest, ModelSummary, RenderedImage } from './api.js';
 import { interpolationStrip, mixFigure } from './browserFigures.js';
 import { BrowserGenerator, toRgba } from './engine/generator.js';
 import { loadWebRuntime, type WebRuntime } from './engine/ortWeb.js';
@@ -214,7 +214,7 @@ async function renderLocally(url: string, body: unknown): Promise<RenderedImage 
       return { url: await pngOf(figure), command: `(computed in the browser) latentlab mix --rows ${b.rows.join(',')} --cols ${b.cols.join(',')} --layers ${b.layers ?? 'coarse'} --trunc ${b.psi ?? 1}` };
     }
     if (url === '/api/interpolate') {
-      const b = body as InterpolationRequest;
+      const b = body as InterpolateRequest;
       if (b.keys.some((k) => k.seed === undefined) || !simpleSeed(b)) return null;
       const g = await generator(b.model);
       const seeds = b.keys.map((k) => k.seed!);

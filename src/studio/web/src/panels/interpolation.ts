@@ -1,4 +1,4 @@
-import { api, type Capabilities, type InterpolationRequest, type LatentRef, hasWSpace } from '../api.js';
+import { api, type Capabilities, type InterpolateRequest, type LatentRef, hasWSpace } from '../api.js';
 import { copyCommand, panel, select, slider, statusLine } from '../components/controls.js';
 import { clear, h } from '../dom.js';
 import { currentRef, layerChoices, refName, seedFields, type StudioStore } from '../state.js';
@@ -223,7 +223,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
 
   let controller: AbortController | null = null;
   let shownUrl: string | null = null;
-  const body = (): InterpolationRequest | null => {
+  const body = (): InterpolateRequest | null => {
     const s = store.get();
     if (!s.model || s.keyframes.length < 2) return null;
     const sg2 = hasWSpace(s.model);
@@ -231,7 +231,7 @@ export function interpolationPanel(store: StudioStore, jobs: JobsPanel, caps: Ca
       model: s.model.name,
       keys: [...s.keyframes],
       steps: Number(steps.input.value),
-      method: (method.input.value || undefined) as InterpolationRequest['method'],
+      method: (method.input.value || undefined) as InterpolateRequest['method'],
       loop: loop.checked,
       layers: sg2 && layers.value !== 'all' ? layers.value : undefined,
       ...seedFields(s),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatProgress, ProgressDisplay } from './progress.js';
+import { formatDuration } from '../index.js';
+import { formatProgress, ProgressDisplay } from './progress.js';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];

@@ -1,10 +1,10 @@
-import { formatDuration } from '../core/duration.js';
+import { formatDuration, type ProgressSink, type ProgressUpdate } from '../index.js';
 
-export { formatDuration };
 /**
  * A one-line training status on stderr: `kimg 12.3/100.0  D 0.512  G 2.345  412 img/s  ETA 3m34s`.
  * On a TTY the line is redrawn in place (at most `redrawMs` apart); elsewhere (CI logs, files) it is
- * printed as a plain line every `lineSeconds`, so logs stay short.
+ * printed as a plain line every `lineSeconds`, so logs stay short. The training loop sees it as a
+ * ProgressSink; only the CLI draws one.
  */
 
 export interface ProgressStream {
@@ -28,15 +28,6 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-export interface ProgressUpdate {
-  kimg: number;
-  /** Loss and metric values by name. */
-  values: Readonly<Record<string, number>>;
-  /** Recent training throughput. */
-  imgPerSec: number;
-}
-
-
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -54,7 +45,7 @@ export function formatProgress(u: ProgressUpdate, totalKimg: number): string {
   return parts.join('  ');
 }
 
-export class ProgressDisplay {
+export class ProgressDisplay implements ProgressSink {
   private readonly stream: ProgressStream;
   private readonly tty: boolean;
   private readonly now: () => number;

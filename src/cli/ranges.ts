@@ -1,1 +1,0 @@
-export { formatRange, parseRange } from '../core/ranges.js';
