@@ -97,6 +97,17 @@ class _UnbuiltExtension:
         raise RuntimeError(f'CUDA extension {self.name} was not built ({attr})')
 
 
+def _train_args():
+    """train.py's defaults for a 1024 run, as its argparse Namespace (saved in the checkpoint)."""
+    return argparse.Namespace(
+        path='lmdb/ffhq1024', arch='stylegan2', iter=800000, batch=16, n_sample=64, size=1024, r1=10,
+        path_regularize=2, path_batch_shrink=2, d_reg_every=16, g_reg_every=4, mixing=0.9, ckpt=None,
+        lr=0.002, channel_multiplier=2, wandb=False, local_rank=0, augment=False, augment_p=0,
+        ada_target=0.6, ada_length=500000, ada_every=256, latent=512, n_mlp=8, start_iter=0,
+        distributed=False,
+    )
+
+
 def make_rosinality(checkout, out_path, seed):
     import torch
     import torch.utils.cpp_extension as cpp_extension
@@ -108,14 +119,7 @@ def make_rosinality(checkout, out_path, seed):
     from model import Discriminator, Generator  # noqa: E402  (from the checkout)
 
     torch.manual_seed(seed)
-    # train.py's defaults for a 1024 run
-    args = argparse.Namespace(
-        path='lmdb/ffhq1024', arch='stylegan2', iter=800000, batch=16, n_sample=64, size=1024, r1=10,
-        path_regularize=2, path_batch_shrink=2, d_reg_every=16, g_reg_every=4, mixing=0.9, ckpt=None,
-        lr=0.002, channel_multiplier=2, wandb=False, local_rank=0, augment=False, augment_p=0,
-        ada_target=0.6, ada_length=500000, ada_every=256, latent=512, n_mlp=8, start_iter=0,
-        distributed=False,
-    )
+    args = _train_args()
     log('rosinality: constructing generator, discriminator, g_ema')
     generator = Generator(args.size, args.latent, args.n_mlp, channel_multiplier=args.channel_multiplier)
     discriminator = Discriminator(args.size, channel_multiplier=args.channel_multiplier)
@@ -222,13 +226,7 @@ def make_rosinality_shapes(out_path, seed):
 
     g, d = state(g_shapes), state(d_shapes)
     g_ema = {k: v.clone() for k, v in g.items()}
-    args = argparse.Namespace(
-        path='lmdb/ffhq1024', arch='stylegan2', iter=800000, batch=16, n_sample=64, size=1024, r1=10,
-        path_regularize=2, path_batch_shrink=2, d_reg_every=16, g_reg_every=4, mixing=0.9, ckpt=None,
-        lr=0.002, channel_multiplier=2, wandb=False, local_rank=0, augment=False, augment_p=0,
-        ada_target=0.6, ada_length=500000, ada_every=256, latent=512, n_mlp=8, start_iter=0,
-        distributed=False,
-    )
+    args = _train_args()
     optims = []
     for sd, shapes, every in [(g, g_shapes, args.g_reg_every), (d, d_shapes, args.d_reg_every)]:
         params = [torch.nn.Parameter(sd[k]) for k, _, trainable in shapes if trainable]
