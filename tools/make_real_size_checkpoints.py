@@ -13,7 +13,9 @@ to check that `latentlab import` / `info` handle real sizes within the default r
 Usage (Debian's torch; the classes are imported from the checkouts, nothing of them is copied):
   /usr/bin/python3 tools/make_real_size_checkpoints.py \
       --nvidia /path/to/stylegan2-ada-pytorch --rosinality /path/to/stylegan2-pytorch --out DIR
-Either checkout may be omitted to write only the other file.
+Either checkout may be omitted to write only the other file. Without a rosinality checkout,
+--rosinality-shapes writes the same train.py structure (model.py's keys and shapes as plain state
+dicts, Adam states after one step, the argparse Namespace) from a table of shapes.
 """
 
 import argparse
@@ -95,6 +97,17 @@ class _UnbuiltExtension:
         raise RuntimeError(f'CUDA extension {self.name} was not built ({attr})')
 
 
+def _train_args():
+    """train.py's defaults for a 1024 run, as its argparse Namespace (saved in the checkpoint)."""
+    return argparse.Namespace(
+        path='lmdb/ffhq1024', arch='stylegan2', iter=800000, batch=16, n_sample=64, size=1024, r1=10,
+        path_regularize=2, path_batch_shrink=2, d_reg_every=16, g_reg_every=4, mixing=0.9, ckpt=None,
+        lr=0.002, channel_multiplier=2, wandb=False, local_rank=0, augment=False, augment_p=0,
+        ada_target=0.6, ada_length=500000, ada_every=256, latent=512, n_mlp=8, start_iter=0,
+        distributed=False,
+    )
+
+
 def make_rosinality(checkout, out_path, seed):
     import torch
     import torch.utils.cpp_extension as cpp_extension
@@ -106,14 +119,7 @@ def make_rosinality(checkout, out_path, seed):
     from model import Discriminator, Generator  # noqa: E402  (from the checkout)
 
     torch.manual_seed(seed)
-    # train.py's defaults for a 1024 run
-    args = argparse.Namespace(
-        path='lmdb/ffhq1024', arch='stylegan2', iter=800000, batch=16, n_sample=64, size=1024, r1=10,
-        path_regularize=2, path_batch_shrink=2, d_reg_every=16, g_reg_every=4, mixing=0.9, ckpt=None,
-        lr=0.002, channel_multiplier=2, wandb=False, local_rank=0, augment=False, augment_p=0,
-        ada_target=0.6, ada_length=500000, ada_every=256, latent=512, n_mlp=8, start_iter=0,
-        distributed=False,
-    )
+    args = _train_args()
     log('rosinality: constructing generator, discriminator, g_ema')
     generator = Generator(args.size, args.latent, args.n_mlp, channel_multiplier=args.channel_multiplier)
     discriminator = Discriminator(args.size, channel_multiplier=args.channel_multiplier)
@@ -146,20 +152,116 @@ def make_rosinality(checkout, out_path, seed):
     log(f'rosinality: {os.path.getsize(out_path) / 2**20:.1f} MiB')
 
 
+def _rosinality_shapes(size=1024, style_dim=512, n_mlp=8, channel_multiplier=2):
+    """(generator, discriminator) parameter and buffer shapes of rosinality's model.py, by key, in the
+    order state_dict() lists them; buffers (blur kernels, noise maps) are flagged False."""
+    cm = channel_multiplier
+    ch = {4: 512, 8: 512, 16: 512, 32: 512, 64: 256 * cm, 128: 128 * cm, 256: 64 * cm, 512: 32 * cm, 1024: 16 * cm}
+    log_size = size.bit_length() - 1
+    g = []
+    for i in range(1, n_mlp + 1):
+        g += [(f'style.{i}.weight', (style_dim, style_dim), True), (f'style.{i}.bias', (style_dim,), True)]
+
+    def styled(prefix, cin, cout, up):
+        out = [(f'{prefix}.conv.weight', (1, cout, cin, 3, 3), True)]
+        if up:
+            out.append((f'{prefix}.conv.blur.kernel', (4, 4), False))
+        out += [(f'{prefix}.conv.modulation.weight', (cin, style_dim), True), (f'{prefix}.conv.modulation.bias', (cin,), True),
+                (f'{prefix}.noise.weight', (1,), True), (f'{prefix}.activate.bias', (cout,), True)]
+        return out
+
+    def to_rgb(prefix, cin, up):
+        out = [(f'{prefix}.bias', (1, 3, 1, 1), True)]
+        if up:
+            out.append((f'{prefix}.upsample.kernel', (4, 4), False))
+        return out + [(f'{prefix}.conv.weight', (1, 3, cin, 1, 1), True), (f'{prefix}.conv.modulation.weight', (cin, style_dim), True),
+                      (f'{prefix}.conv.modulation.bias', (cin,), True)]
+
+    g.append(('input.input', (1, ch[4], 4, 4), True))
+    g += styled('conv1', ch[4], ch[4], False) + to_rgb('to_rgb1', ch[4], False)
+    convs, rgbs, cin = [], [], ch[4]
+    for k, i in enumerate(range(3, log_size + 1)):
+        cout = ch[2 ** i]
+        convs += styled(f'convs.{2 * k}', cin, cout, True) + styled(f'convs.{2 * k + 1}', cout, cout, False)
+        rgbs += to_rgb(f'to_rgbs.{k}', cout, True)
+        cin = cout
+    g += convs + rgbs
+    for layer in range((log_size - 2) * 2 + 1):
+        r = 2 ** ((layer + 5) // 2)
+        g.append((f'noises.noise_{layer}', (1, 1, r, r), False))
+    d = [('convs.0.0.weight', (ch[size], 3, 1, 1), True), ('convs.0.1.bias', (ch[size],), True)]
+    cin = ch[size]
+    for n, i in enumerate(range(log_size, 2, -1), start=1):
+        cout = ch[2 ** (i - 1)]
+        d += [(f'convs.{n}.conv1.0.weight', (cin, cin, 3, 3), True), (f'convs.{n}.conv1.1.bias', (cin,), True),
+              (f'convs.{n}.conv2.0.kernel', (4, 4), False), (f'convs.{n}.conv2.1.weight', (cout, cin, 3, 3), True),
+              (f'convs.{n}.conv2.2.bias', (cout,), True), (f'convs.{n}.skip.0.kernel', (4, 4), False),
+              (f'convs.{n}.skip.1.weight', (cout, cin, 1, 1), True)]
+        cin = cout
+    d += [('final_conv.0.weight', (ch[4], cin + 1, 3, 3), True), ('final_conv.1.bias', (ch[4],), True),
+          ('final_linear.0.weight', (ch[4], ch[4] * 16), True), ('final_linear.0.bias', (ch[4],), True),
+          ('final_linear.1.weight', (1, ch[4]), True), ('final_linear.1.bias', (1,), True)]
+    return g, d
+
+
+def make_rosinality_shapes(out_path, seed):
+    """Without the checkout: the same train.py checkpoint structure (g, d, g_ema state dicts with
+    model.py's keys and shapes, Adam states after one step, the argparse Namespace), random values."""
+    import torch
+    from torch import optim
+
+    torch.manual_seed(seed)
+    g_shapes, d_shapes = _rosinality_shapes()
+
+    def state(shapes):
+        sd = {}
+        for key, shape, _ in shapes:
+            if key.endswith('kernel'):
+                k = torch.tensor([1.0, 3.0, 3.0, 1.0])
+                # make_kernel([1, 3, 3, 1]), times factor² = 4 where it upsamples (G), plain in D's downsampling
+                sd[key] = (k[None, :] * k[:, None]) / 64 * (4 if '.upsample.' in key or '.blur.' in key else 1)
+            else:
+                sd[key] = torch.randn(shape)
+        return sd
+
+    g, d = state(g_shapes), state(d_shapes)
+    g_ema = {k: v.clone() for k, v in g.items()}
+    args = _train_args()
+    optims = []
+    for sd, shapes, every in [(g, g_shapes, args.g_reg_every), (d, d_shapes, args.d_reg_every)]:
+        params = [torch.nn.Parameter(sd[k]) for k, _, trainable in shapes if trainable]
+        ratio = every / (every + 1)
+        opt = optim.Adam(params, lr=args.lr * ratio, betas=(0 ** ratio, 0.99 ** ratio))
+        for p in params:
+            p.grad = torch.randn_like(p) * 1e-3
+        opt.step()
+        optims.append(opt.state_dict())
+        for k, _, trainable in shapes:
+            if trainable:
+                sd[k] = sd[k].detach()
+    log(f'rosinality (shapes only): saving to {out_path}')
+    torch.save({'g': g, 'd': d, 'g_ema': g_ema, 'g_optim': optims[0], 'd_optim': optims[1], 'args': args, 'ada_aug_p': 0.0}, out_path)
+    log(f'rosinality (shapes only): {os.path.getsize(out_path) / 2**20:.1f} MiB')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--nvidia', help='checkout of NVlabs/stylegan2-ada-pytorch')
     ap.add_argument('--rosinality', help='checkout of rosinality/stylegan2-pytorch')
+    ap.add_argument('--rosinality-shapes', action='store_true',
+                    help="without a checkout: model.py's keys and shapes as plain state dicts (same file layout)")
     ap.add_argument('--out', required=True, help='folder for the two files')
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args()
-    if not a.nvidia and not a.rosinality:
-        ap.error('give --nvidia and/or --rosinality')
+    if not a.nvidia and not a.rosinality and not a.rosinality_shapes:
+        ap.error('give --nvidia and/or --rosinality (or --rosinality-shapes)')
     os.makedirs(a.out, exist_ok=True)
     if a.nvidia:
         make_nvidia(os.path.abspath(a.nvidia), os.path.join(a.out, 'nvidia-stylegan2-1024-config-f.pkl'), a.seed)
     if a.rosinality:
         make_rosinality(os.path.abspath(a.rosinality), os.path.join(a.out, 'rosinality-stylegan2-1024.pt'), a.seed)
+    elif a.rosinality_shapes:
+        make_rosinality_shapes(os.path.join(a.out, 'rosinality-stylegan2-1024.pt'), a.seed)
 
 
 if __name__ == '__main__':

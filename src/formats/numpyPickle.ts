@@ -2,6 +2,7 @@ import { CheckpointError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { type NumpyType, numpyArrayFromBytes, parseNumpyType } from './numpyDtype.js';
 import { INERT } from './pythonGlobals.js';
+import { TensorRef } from './torchTensors.js';
 import {
   type CallContext,
   describePy,
@@ -80,10 +81,14 @@ export class NumpyArrayValue implements HostValue {
   }
 }
 
-/** The tensor inside a value that is a Tensor or a rebuilt numpy array; undefined otherwise. */
+/**
+ * The tensor inside a value that is a Tensor, a rebuilt numpy array or a lazily read torch tensor
+ * (loaded now: a fresh copy per call); undefined otherwise.
+ */
 export function asTensor(v: PyValue | undefined): Tensor | undefined {
   if (v instanceof Tensor) return v;
   if (v instanceof NumpyArrayValue) return v.tensor;
+  if (v instanceof TensorRef) return v.load();
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { DType } from '../core/dtype.js';
 import { FormatError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { type ByteSource, memorySource, toSource } from './byteSource.js';
 import { asBytes, DTYPE_RAW, RAW_ITEMSIZE, type RawKind, tensorBytes, tensorFromRaw } from './rawTensor.js';
 
 /**
@@ -48,28 +49,50 @@ export interface SafetensorsOptions {
   file?: string;
 }
 
-export function readSafetensors(data: Uint8Array, options: SafetensorsOptions = {}): SafetensorsContents {
+/** One tensor's place in a safetensors file: `begin`/`end` are relative to `dataStart`. */
+export interface SafetensorsSpan {
+  name: string;
+  kind: RawKind;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A checked header: metadata and the tensors' spans in data order. */
+export interface SafetensorsLayout {
+  metadata: Record<string, string>;
+  spans: SafetensorsSpan[];
+  /** Absolute offset of the data section. */
+  dataStart: number;
+}
+
+/**
+ * Reads and checks the header of a safetensors file (bytes or a file source: only the header is
+ * read), so that a caller can then read the tensors it needs one at a time.
+ */
+export function readSafetensorsLayout(data: Uint8Array | ByteSource, options: SafetensorsOptions = {}): SafetensorsLayout {
   const file = options.file ?? '<safetensors>';
-  data = asBytes(data);
+  const src = toSource(data);
   const fail = (detail: string): never => {
     throw new FormatError(`${file}: ${detail}`);
   };
-  if (data.length < 8) fail(`truncated: ${data.length} bytes, no header length`);
-  const n = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(data.length - 8) || n > BigInt(MAX_HEADER))
-    fail(`header claims ${n} bytes, file has ${data.length - 8} after the length`);
+  if (src.size < 8) fail(`truncated: ${src.size} bytes, no header length`);
+  const lengthBytes = src.read(0, 8);
+  const n = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(src.size - 8) || n > BigInt(MAX_HEADER))
+    fail(`header claims ${n} bytes, file has ${src.size - 8} after the length`);
   const headerEnd = 8 + Number(n);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(8, headerEnd)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(src.read(8, headerEnd - 8)));
   } catch (err) {
     fail(`header is not valid UTF-8 JSON: ${(err as Error).message}`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header))
     fail('header is not a JSON object');
-  const body = data.subarray(headerEnd);
+  const bodyLength = src.size - headerEnd;
   const metadata: Record<string, string> = {};
-  const spans: { name: string; kind: RawKind; shape: number[]; begin: number; end: number }[] = [];
+  const spans: SafetensorsSpan[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (info === null || typeof info !== 'object' || Array.isArray(info))
@@ -96,8 +119,8 @@ export function readSafetensors(data: Uint8Array, options: SafetensorsOptions = 
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const expect = count * RAW_ITEMSIZE[kind as RawKind];
-    if (begin > end || end > body.length)
-      fail(`tensor '${name}': data_offsets [${begin}, ${end}] outside the ${body.length}-byte data section`);
+    if (begin > end || end > bodyLength)
+      fail(`tensor '${name}': data_offsets [${begin}, ${end}] outside the ${bodyLength}-byte data section`);
     if (end - begin !== expect)
       fail(
         `tensor '${name}': ${dtype} shape [${shape}] needs ${expect} bytes, data_offsets span ${end - begin}`,
@@ -112,15 +135,23 @@ export function readSafetensors(data: Uint8Array, options: SafetensorsOptions = 
     if (s.begin > at) fail(`data section has a hole before tensor '${s.name}' (bytes ${at}..${s.begin})`);
     at = s.end;
   }
-  if (at !== body.length) fail(`data section has ${body.length - at} bytes no tensor uses`);
+  if (at !== bodyLength) fail(`data section has ${bodyLength - at} bytes no tensor uses`);
+  return { metadata, spans, dataStart: headerEnd };
+}
+
+/** One tensor of a checked layout, read from the source (a fresh copy). */
+export function readSafetensorsTensor(src: ByteSource, layout: SafetensorsLayout, span: SafetensorsSpan, file = '<safetensors>'): Tensor {
+  const bytes = src.read(layout.dataStart + span.begin, span.end - span.begin);
+  return tensorFromRaw(bytes, span.kind, span.shape, `${file}: tensor '${span.name}'`);
+}
+
+export function readSafetensors(data: Uint8Array, options: SafetensorsOptions = {}): SafetensorsContents {
+  const file = options.file ?? '<safetensors>';
+  const src = memorySource(asBytes(data));
+  const layout = readSafetensorsLayout(src, options);
   const tensors = new Map<string, Tensor>();
-  for (const s of spans) {
-    tensors.set(
-      s.name,
-      tensorFromRaw(body.subarray(s.begin, s.end), s.kind, s.shape, `${file}: tensor '${s.name}'`),
-    );
-  }
-  return { tensors, metadata };
+  for (const s of layout.spans) tensors.set(s.name, readSafetensorsTensor(src, layout, s, file));
+  return { tensors, metadata: layout.metadata };
 }
 
 /**

@@ -13,8 +13,9 @@ import {
   PyDict,
   type PyValue,
 } from './pyValue.js';
-import { asBytes, RAW_ITEMSIZE } from './rawTensor.js';
-import { storageKind, TORCH_GLOBALS, TorchStorage } from './torchTensors.js';
+import { type ByteSource, memorySource, toSource } from './byteSource.js';
+import { RAW_ITEMSIZE } from './rawTensor.js';
+import { LAZY_TORCH_GLOBALS, storageKind, TORCH_GLOBALS, TorchStorage } from './torchTensors.js';
 import { readZip, type ZipArchive } from './zip.js';
 
 /**
@@ -32,6 +33,12 @@ export interface TorchReadOptions {
   depth?: number;
   /** Budget for tensor bytes and copying work (default: derived from this file's size, see budget.ts). */
   budget?: ReadBudget;
+  /**
+   * Rebuild tensors as TensorRefs, copied out only when a caller takes them (`asTensor`); stored zip
+   * records are then read from the source range by range, so a file source keeps nothing resident
+   * that is not asked for. Checks and budget charges are the same as for eager reads.
+   */
+  lazyTensors?: boolean;
 }
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -51,20 +58,20 @@ function checkKey(file: string, key: PyValue): asserts key is string {
 }
 
 /** The allow-list torch checkpoints are read with: Python containers, numpy, torch, embedded storages. */
-export function torchGlobals(extra: GlobalTable = {}): GlobalTable {
+export function torchGlobals(extra: GlobalTable = {}, lazy = false): GlobalTable {
   const table: GlobalTable = {
     ...PYTHON_GLOBALS,
     ...NUMPY_GLOBALS,
-    ...TORCH_GLOBALS,
+    ...(lazy ? LAZY_TORCH_GLOBALS : TORCH_GLOBALS),
     'torch.storage._load_from_bytes': {
-      call: (args, ctx) => loadFromBytes(args[0], ctx, table),
+      call: (args, ctx) => loadFromBytes(args[0], ctx, table, lazy),
     },
     ...extra,
   };
   return table;
 }
 
-function loadFromBytes(b: PyValue | undefined, ctx: CallContext, globals: GlobalTable): PyValue {
+function loadFromBytes(b: PyValue | undefined, ctx: CallContext, globals: GlobalTable, lazy: boolean): PyValue {
   if (!(b instanceof Uint8Array)) {
     throw new CheckpointError(
       ctx.file,
@@ -74,32 +81,38 @@ function loadFromBytes(b: PyValue | undefined, ctx: CallContext, globals: Global
   if (ctx.depth >= MAX_EMBED_DEPTH) {
     throw new CheckpointError(ctx.file, `embedded torch.save streams nest deeper than ${MAX_EMBED_DEPTH}`);
   }
-  return readTorchWith(b, ctx.file, globals, ctx.depth + 1, ctx.budget ?? new ReadBudget(ctx.file, b.length));
+  const budget = ctx.budget ?? new ReadBudget(ctx.file, b.length);
+  return readTorchWith(memorySource(b), ctx.file, globals, ctx.depth + 1, budget, lazy);
 }
 
 /**
- * Reads a torch.save file (zip or legacy) into plain data with tensors: a state dict comes
- * back as a PyDict of Tensors, a checkpoint dict as nested PyDicts.
+ * Reads a torch.save file (zip or legacy; bytes or a file source) into plain data with tensors: a
+ * state dict comes back as a PyDict of Tensors (TensorRefs with `lazyTensors`), a checkpoint dict
+ * as nested PyDicts. A file source must stay open while lazy tensors are loaded.
  */
-export function readTorchFile(data: Uint8Array, options: TorchReadOptions = {}): PyValue {
+export function readTorchFile(data: Uint8Array | ByteSource, options: TorchReadOptions = {}): PyValue {
   const file = options.file ?? '<torch>';
-  const budget = options.budget ?? new ReadBudget(file, data.length);
-  return readTorchWith(data, file, torchGlobals(options.globals), options.depth ?? 0, budget);
+  const src = toSource(data);
+  const budget = options.budget ?? new ReadBudget(file, src.size);
+  const lazy = options.lazyTensors ?? false;
+  return readTorchWith(src, file, torchGlobals(options.globals, lazy), options.depth ?? 0, budget, lazy);
 }
 
 function readTorchWith(
-  data: Uint8Array,
+  src: ByteSource,
   file: string,
   globals: GlobalTable,
   depth: number,
   budget: ReadBudget,
+  lazy: boolean,
 ): PyValue {
-  data = asBytes(data);
-  if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b)
-    return readTorchZip(data, file, globals, depth, budget);
-  if (data.length > 2 && data[0] === 0x80 && data[2] === 0x8a)
-    return readTorchLegacy(data, file, globals, depth, budget);
-  if (data.length > 262 && new TextDecoder().decode(data.subarray(257, 262)) === 'ustar') {
+  const head = src.read(0, Math.min(src.size, 262));
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b)
+    return readTorchZip(src, file, globals, depth, budget, lazy);
+  // The legacy stream is one pickle followed by its storages: it is read in memory.
+  if (head.length > 2 && head[0] === 0x80 && head[2] === 0x8a)
+    return readTorchLegacy(src.whole ?? src.read(0, src.size), file, globals, depth, budget);
+  if (src.size > 262 && new TextDecoder().decode(src.read(257, 5)) === 'ustar') {
     throw new CheckpointError(file, 'the tar-based torch format (torch < 0.4) is not supported');
   }
   throw new CheckpointError(
@@ -130,13 +143,14 @@ function findPickle(zip: ZipArchive, file: string): { prefix: string; name: stri
 }
 
 function readTorchZip(
-  data: Uint8Array,
+  src: ByteSource,
   file: string,
   globals: GlobalTable,
   depth: number,
   budget: ReadBudget,
+  lazy: boolean,
 ): PyValue {
-  const zip = readZip(data, { file });
+  const zip = readZip(src, { file });
   const { prefix, name } = findPickle(zip, file);
   let bigEndian = false;
   if (zip.has(`${prefix}byteorder`)) {
@@ -171,7 +185,11 @@ function readTorchZip(
     // Only the bytes the storage declares are inflated (an honest deflate bomb stays compressed).
     if (entry.method !== 0) budget.chargeTensor(need, `storage '${key}'`);
     const storage = new TorchStorage(key, kind, numel);
-    storage.fill(zip.readPrefix(record, need), bigEndian);
+    if (lazy && entry.method === 0) {
+      // Read when a tensor of it is loaded, and only the range that tensor addresses.
+      storage.bigEndian = bigEndian;
+      storage.reader = (offset, length) => zip.readRange(record, offset, length);
+    } else storage.fill(zip.readPrefix(record, need), bigEndian);
     storages.set(key, storage);
     return storage;
   };

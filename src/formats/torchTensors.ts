@@ -1,4 +1,4 @@
-import { allocate, BYTES_PER_ELEMENT } from '../core/dtype.js';
+import { allocate, BYTES_PER_ELEMENT, type DType } from '../core/dtype.js';
 import type { ReadBudget } from './budget.js';
 import { CheckpointError, FormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
@@ -63,13 +63,16 @@ export const TORCH_DTYPE_KINDS: Readonly<Record<string, RawKind>> = {
 
 /**
  * One storage: `numel` elements of `rawKind`. Zip checkpoints have the bytes at once; legacy
- * streams put them after the pickle, so tensors rebuilt earlier are filled in by `fill`.
+ * streams put them after the pickle, so tensors rebuilt earlier are filled in by `fill`. A lazily
+ * read storage has no bytes but a `reader` of byte ranges (a stored zip record behind a file).
  */
 export class TorchStorage implements HostValue {
   readonly kind = 'torch.storage';
   private waiting: ((s: TorchStorage) => void)[] = [];
   bytes: Uint8Array | undefined;
   bigEndian = false;
+  /** Reads `byteLength` bytes of the storage from `byteOffset` (lazy storages only). */
+  reader?: (byteOffset: number, byteLength: number) => Uint8Array;
 
   constructor(
     readonly key: string,
@@ -114,8 +117,47 @@ function isRowMajor(size: readonly number[], stride: readonly number[]): boolean
 }
 
 /**
+ * A tensor of a storage, checked (bounds, expansion, budget) but not yet copied out: lazy reads
+ * return these so that a caller materialises only the tensors it uses, one at a time.
+ */
+export class TensorRef implements HostValue {
+  readonly kind = 'torch.tensor';
+
+  constructor(
+    readonly file: string,
+    readonly storage: TorchStorage,
+    readonly offset: number,
+    readonly shape: readonly number[],
+    readonly stride: readonly number[],
+    readonly rawKind: RawKind,
+    private readonly count: number,
+    private readonly last: number,
+    private readonly where: string,
+  ) {}
+
+  get dtype(): DType {
+    return RAW_DTYPE[this.rawKind];
+  }
+
+  /** Copies the tensor out of its storage; each call makes a fresh tensor (nothing is cached). */
+  load(): Tensor {
+    const { file, storage, rawKind: kind, offset, shape, stride, count, last, where } = this;
+    if (count === 0) return new Tensor(this.dtype, shape, allocate(this.dtype, 0));
+    if (storage.bytes) return materialize(file, storage, storage.bytes, kind, offset, shape, stride, count, last, where);
+    if (storage.reader) {
+      // Only the span the tensor addresses is read (a view of 4 bytes costs 4 bytes, not the record).
+      const item = RAW_ITEMSIZE[kind];
+      const span = storage.reader(offset * item, (last + 1 - offset) * item);
+      return materialize(file, storage, span, kind, 0, shape, stride, count, last - offset, where);
+    }
+    throw new CheckpointError(file, `${where}: the storage has no data in the file`);
+  }
+}
+
+/**
  * Materialises `storage[offset + Σ i_k·stride_k]` for every index of `size` as a contiguous
- * tensor. `kindOverride` reinterprets an untyped (byte) storage.
+ * tensor (with `lazy`, a TensorRef that does so when loaded). `kindOverride` reinterprets an
+ * untyped (byte) storage. Every check and the budget charge happen here, in both modes.
  */
 export function rebuildTensor(
   file: string,
@@ -125,7 +167,8 @@ export function rebuildTensor(
   stride: readonly number[],
   kindOverride?: RawKind,
   budget?: ReadBudget,
-): Tensor {
+  lazy = false,
+): Tensor | TensorRef {
   const kind = kindOverride ?? storage.rawKind;
   const item = RAW_ITEMSIZE[kind];
   const where = `tensor [${size.join(',')}] (stride [${stride.join(',')}], offset ${offset}) in storage '${storage.key}'`;
@@ -162,6 +205,7 @@ export function rebuildTensor(
   }
   // What the tensor materialises, counted every time (a memo'd rebuild call repeated 12 times is 12 tensors).
   budget?.chargeTensor(count * BYTES_PER_ELEMENT[dtype], where);
+  if (lazy) return new TensorRef(file, storage, offset, size, stride, kind, count, last, where);
   if (storage.bytes)
     return materialize(file, storage, storage.bytes, kind, offset, size, stride, count, last, where);
   const out = Tensor.zeros(dtype, size);
@@ -207,12 +251,12 @@ function materialize(
   }
 }
 
-function rebuildArgs(args: readonly PyValue[], ctx: CallContext, kindOverride?: RawKind): Tensor {
+function rebuildArgs(args: readonly PyValue[], ctx: CallContext, lazy: boolean, kindOverride?: RawKind): Tensor | TensorRef {
   const storage = expectArg(ctx, args[0], (v): v is TorchStorage => v instanceof TorchStorage, 'a storage');
   const offset = expectArg(ctx, args[1], isInt, 'an integer storage offset');
   const size = expectArg(ctx, args[2], isIntTuple, 'a size tuple');
   const stride = expectArg(ctx, args[3], isIntTuple, 'a stride tuple');
-  return rebuildTensor(ctx.file, storage, offset, size, stride, kindOverride, ctx.budget);
+  return rebuildTensor(ctx.file, storage, offset, size, stride, kindOverride, ctx.budget, lazy);
 }
 
 function dtypeKind(ctx: CallContext, v: PyValue | undefined): RawKind {
@@ -223,7 +267,8 @@ function dtypeKind(ctx: CallContext, v: PyValue | undefined): RawKind {
 }
 
 const passData: GlobalHandler = {
-  call: (args, ctx) => expectArg(ctx, args[0], (v): v is Tensor => v instanceof Tensor, 'a tensor'),
+  call: (args, ctx) =>
+    expectArg(ctx, args[0], (v): v is Tensor | TensorRef => v instanceof Tensor || v instanceof TensorRef, 'a tensor'),
 };
 
 const rebuildFromType: GlobalHandler = {
@@ -237,31 +282,36 @@ const rebuildFromType: GlobalHandler = {
   },
 };
 
-const table: Record<string, GlobalHandler> = {
-  'torch._utils._rebuild_tensor': { call: (args, ctx) => rebuildArgs(args, ctx) },
-  'torch._utils._rebuild_tensor_v2': { call: (args, ctx) => rebuildArgs(args, ctx) },
-  'torch._utils._rebuild_tensor_v3': { call: (args, ctx) => rebuildArgs(args, ctx, dtypeKind(ctx, args[6])) },
-  'torch._utils._rebuild_parameter': passData,
-  'torch._utils._rebuild_parameter_with_state': passData,
-  'torch._tensor._rebuild_from_type_v2': rebuildFromType,
-  'torch._tensor._rebuild_from_type': rebuildFromType,
-  'torch.Tensor': INERT,
-  'torch.nn.parameter.Parameter': INERT,
-  'torch.nn.parameter.Buffer': INERT,
-  'torch.Size': {
-    call: (args, ctx) => tuple([...expectArg(ctx, args[0] ?? tuple([]), isIntTuple, 'a tuple of ints')]),
-  },
-  'torch.device': {
-    call: (args, ctx) => {
-      const type = expectArg(ctx, args[0], isStr, 'a device type');
-      return args[1] === undefined || args[1] === null ? type : `${type}:${describeKey(args[1])}`;
+function globalsTable(lazy: boolean): GlobalTable {
+  const table: Record<string, GlobalHandler> = {
+    'torch._utils._rebuild_tensor': { call: (args, ctx) => rebuildArgs(args, ctx, lazy) },
+    'torch._utils._rebuild_tensor_v2': { call: (args, ctx) => rebuildArgs(args, ctx, lazy) },
+    'torch._utils._rebuild_tensor_v3': { call: (args, ctx) => rebuildArgs(args, ctx, lazy, dtypeKind(ctx, args[6])) },
+    'torch._utils._rebuild_parameter': passData,
+    'torch._utils._rebuild_parameter_with_state': passData,
+    'torch._tensor._rebuild_from_type_v2': rebuildFromType,
+    'torch._tensor._rebuild_from_type': rebuildFromType,
+    'torch.Tensor': INERT,
+    'torch.nn.parameter.Parameter': INERT,
+    'torch.nn.parameter.Buffer': INERT,
+    'torch.Size': {
+      call: (args, ctx) => tuple([...expectArg(ctx, args[0] ?? tuple([]), isIntTuple, 'a tuple of ints')]),
     },
-  },
-  // Whole pickled modules (torch.save(model)) come back as plain objects with their __dict__.
-  'torch.nn.modules.*': PLAIN_CLASS,
-};
-for (const name of Object.keys(STORAGE_KINDS)) table[`torch.${name}`] = INERT;
-for (const name of Object.keys(TORCH_DTYPE_KINDS)) table[`torch.${name}`] = INERT;
+    'torch.device': {
+      call: (args, ctx) => {
+        const type = expectArg(ctx, args[0], isStr, 'a device type');
+        return args[1] === undefined || args[1] === null ? type : `${type}:${describeKey(args[1])}`;
+      },
+    },
+    // Whole pickled modules (torch.save(model)) come back as plain objects with their __dict__.
+    'torch.nn.modules.*': PLAIN_CLASS,
+  };
+  for (const name of Object.keys(STORAGE_KINDS)) table[`torch.${name}`] = INERT;
+  for (const name of Object.keys(TORCH_DTYPE_KINDS)) table[`torch.${name}`] = INERT;
+  return table;
+}
 
 /** Allow-list for torch tensors, storages, dtypes and nn.Module classes (as data). */
-export const TORCH_GLOBALS: GlobalTable = table;
+export const TORCH_GLOBALS: GlobalTable = globalsTable(false);
+/** The same allow-list, rebuilding tensors as TensorRefs (loaded when a caller asks for them). */
+export const LAZY_TORCH_GLOBALS: GlobalTable = globalsTable(true);

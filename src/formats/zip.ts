@@ -1,7 +1,7 @@
 import { crc32, inflateRawSync } from 'node:zlib';
 import { FormatError } from '../core/errors.js';
 import { inflatePrefix } from './inflate.js';
-import { asBytes } from './rawTensor.js';
+import { type ByteSource, toSource } from './byteSource.js';
 import { EOCD_SIZE, SIG_CENTRAL, SIG_EOCD, SIG_EOCD64, SIG_EOCD64_LOCATOR, SIG_LOCAL } from './zipFormat.js';
 
 /**
@@ -38,6 +38,11 @@ export interface ZipArchive {
    * checked only when the whole entry is read.
    */
   readPrefix(name: string, n: number): Uint8Array;
+  /**
+   * `length` bytes from `offset` inside a stored (method 0) entry, read from the source alone: a
+   * file source reads just that range. The CRC is checked when the range is the whole entry.
+   */
+  readRange(name: string, offset: number, length: number): Uint8Array;
 }
 
 export interface ReadZipOptions {
@@ -49,45 +54,79 @@ export interface ReadZipOptions {
   maxEntryBytes?: number;
 }
 
-/** Bounds-checked little-endian access; every read names what it was reading when it fails. */
+/** A field outside the current window fetches this many bytes from it (local headers: one read each). */
+const CHUNK = 1 << 12;
+
+/**
+ * Bounds-checked little-endian access to a source; every read names what it was reading when it
+ * fails. A file source is read in windows (the directory and headers, never the records).
+ */
 class Bytes {
-  readonly view: DataView;
+  private win: Uint8Array;
+  private winStart = 0;
+  private view: DataView;
+  readonly size: number;
   constructor(
-    readonly data: Uint8Array,
+    readonly src: ByteSource,
     readonly file: string,
   ) {
-    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.size = src.size;
+    this.win = src.whole ?? new Uint8Array(0);
+    this.view = new DataView(this.win.buffer, this.win.byteOffset, this.win.byteLength);
   }
   need(offset: number, length: number, what: string): void {
-    if (offset < 0 || length < 0 || offset + length > this.data.length) {
+    if (offset < 0 || length < 0 || offset + length > this.size) {
       throw new FormatError(
-        `${this.file}: truncated or corrupt zip: ${what} at byte ${offset} (+${length}) lies outside the ${this.data.length}-byte file`,
+        `${this.file}: truncated or corrupt zip: ${what} at byte ${offset} (+${length}) lies outside the ${this.size}-byte file`,
       );
     }
   }
+  /** Makes [start, end) the current window (one read; in-memory sources already hold everything). */
+  prefetch(start: number, end: number): void {
+    if (this.src.whole || (start >= this.winStart && end <= this.winStart + this.win.length)) return;
+    this.win = this.src.read(start, end - start);
+    this.winStart = start;
+    this.view = new DataView(this.win.buffer, this.win.byteOffset, this.win.byteLength);
+  }
+  /** Position of `offset` inside the current window, fetching a window from it when needed. */
+  private at(offset: number, length: number): number {
+    if (offset < this.winStart || offset + length > this.winStart + this.win.length) {
+      this.prefetch(offset, Math.min(this.size, offset + Math.max(length, CHUNK)));
+    }
+    return offset - this.winStart;
+  }
   u16(offset: number, what: string): number {
     this.need(offset, 2, what);
-    return this.view.getUint16(offset, true);
+    const p = this.at(offset, 2); // first: it may move the window (and replace the view)
+    return this.view.getUint16(p, true);
   }
   u32(offset: number, what: string): number {
     this.need(offset, 4, what);
-    return this.view.getUint32(offset, true);
+    const p = this.at(offset, 4);
+    return this.view.getUint32(p, true);
   }
   u64(offset: number, what: string): number {
     this.need(offset, 8, what);
-    const v = this.view.getBigUint64(offset, true);
+    const p = this.at(offset, 8);
+    const v = this.view.getBigUint64(p, true);
     if (v > BigInt(Number.MAX_SAFE_INTEGER))
       throw new FormatError(`${this.file}: ${what} is too large (${v})`);
     return Number(v);
   }
+  /** Small field bytes (names), copied out of the window. */
+  small(offset: number, length: number, what: string): Uint8Array {
+    this.need(offset, length, what);
+    const p = this.at(offset, length);
+    return this.win.subarray(p, p + length);
+  }
 }
 
 function findEocd(b: Bytes): number {
-  const n = b.data.length;
+  const n = b.size;
   const stop = Math.max(0, n - EOCD_SIZE - MAX_COMMENT);
+  b.prefetch(stop, n);
   for (let p = n - EOCD_SIZE; p >= stop; p--) {
-    if (b.view.getUint32(p, true) === SIG_EOCD && p + EOCD_SIZE + b.view.getUint16(p + 20, true) <= n)
-      return p;
+    if (b.u32(p, 'end record') === SIG_EOCD && p + EOCD_SIZE + b.u16(p + 20, 'comment length') <= n) return p;
   }
   throw new FormatError(
     `${b.file}: not a zip archive or truncated: end-of-central-directory record not found (${n} bytes)`,
@@ -158,13 +197,16 @@ function zip64Extra(b: Bytes, start: number, length: number, fields: number[]): 
 const utf8 = new TextDecoder('utf-8');
 const latin1 = new TextDecoder('latin1');
 
-/** Parses the central directory of a ZIP archive held in memory. Entry data is read lazily. */
-export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArchive {
+/**
+ * Parses the central directory of a ZIP archive, in memory or behind a file source. Entry data is
+ * read lazily: from a file, only the records (or the ranges of them) asked for.
+ */
+export function readZip(data: Uint8Array | ByteSource, options: ReadZipOptions = {}): ZipArchive {
   const file = options.file ?? '<zip>';
   const verifyCrc = options.verifyCrc ?? true;
   const maxEntryBytes = options.maxEntryBytes ?? 0xffffffff;
-  data = asBytes(data);
-  const b = new Bytes(data, file);
+  const src = toSource(data);
+  const b = new Bytes(src, file);
   const dir = readDirectory(b);
   // Archives with bytes prepended (self-extractors) shift every offset by the same amount.
   const shift = dir.end - dir.size - dir.offset;
@@ -174,6 +216,7 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
     );
   }
   const cdStart = dir.offset + shift;
+  b.prefetch(cdStart, dir.end);
   const entries: ZipEntry[] = [];
   const byName = new Map<string, ZipEntry>();
   let p = cdStart;
@@ -190,7 +233,7 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
     const extraLen = b.u16(p + 30, 'extra length');
     const commentLen = b.u16(p + 32, 'comment length');
     b.need(p + 46, nameLen + extraLen + commentLen, `central directory entry ${i}`);
-    const nameBytes = data.subarray(p + 46, p + 46 + nameLen);
+    const nameBytes = b.small(p + 46, nameLen, `central directory entry ${i} name`);
     const name = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
     const [size, compressedSize, localOffset] = zip64Extra(b, p + 46 + nameLen, extraLen, [
       b.u32(p + 24, 'size'),
@@ -235,7 +278,8 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
   }
 
   const cache = new Map<string, Uint8Array>();
-  const rawData = (name: string): { e: ZipEntry; raw: Uint8Array } => {
+  /** Where an entry's data starts (after its local header). */
+  const dataStart = (name: string): { e: ZipEntry; start: number } => {
     const e = byName.get(name);
     if (!e) throw new FormatError(`${file}: zip has no entry '${name}'`);
     const lh = e.localHeaderOffset;
@@ -248,7 +292,11 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
         `${file}: truncated or corrupt zip: data of '${name}' runs past the central directory`,
       );
     }
-    return { e, raw: data.subarray(start, start + e.compressedSize) };
+    return { e, start };
+  };
+  const rawData = (name: string): { e: ZipEntry; raw: Uint8Array } => {
+    const { e, start } = dataStart(name);
+    return { e, raw: src.read(start, e.compressedSize) };
   };
   const read = (name: string): Uint8Array => {
     const hit = cache.get(name);
@@ -282,6 +330,18 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
     const { raw } = rawData(name);
     return inflatePrefix(raw, Math.min(n, e!.size), `${file}: zip entry '${name}'`);
   };
+  const readRange = (name: string, offset: number, length: number): Uint8Array => {
+    const { e, start } = dataStart(name);
+    if (e.method !== 0) throw new FormatError(`${file}: zip entry '${name}' is compressed; cannot read a range of it`);
+    if (offset < 0 || length < 0 || offset + length > e.size) {
+      throw new FormatError(`${file}: zip entry '${name}': range ${offset}+${length} lies outside its ${e.size} bytes`);
+    }
+    const out = src.read(start + offset, length);
+    if (verifyCrc && offset === 0 && length === e.size && crc32(out) >>> 0 !== e.crc32) {
+      throw new FormatError(`${file}: corrupt zip: CRC-32 mismatch in '${name}'`);
+    }
+    return out;
+  };
   return {
     file,
     entries,
@@ -289,5 +349,6 @@ export function readZip(data: Uint8Array, options: ReadZipOptions = {}): ZipArch
     entry: (name) => byName.get(name),
     read,
     readPrefix,
+    readRange,
   };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Tensor } from '../core/tensor.js';
 import type { DcganDiscriminatorConfig, DcganGeneratorConfig } from './dcgan/config.js';
 import type { GeneratorConfig } from './stylegan2/config.js';
@@ -58,13 +58,18 @@ export function hashTensors(groups: Readonly<Record<string, ReadonlyMap<string, 
   const h = createHash('sha256');
   for (const [prefix, tensors] of Object.entries(groups)) {
     if (!tensors) continue;
-    for (const name of [...tensors.keys()].sort()) {
-      const t = tensors.get(name)!;
-      h.update(`${prefix}/${name}:${t.dtype}:[${t.shape.join(',')}]\n`);
-      h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    }
+    for (const name of [...tensors.keys()].sort()) hashTensor(h, prefix, name, tensors.get(name)!);
   }
   return h.digest('hex');
+}
+
+/**
+ * One tensor's part of hashTensors' digest: called for each group in order and each name in sorted
+ * order, it gives the same hash while tensors are read (and dropped) one at a time.
+ */
+export function hashTensor(h: Hash, prefix: string, name: string, t: Tensor): void {
+  h.update(`${prefix}/${name}:${t.dtype}:[${t.shape.join(',')}]\n`);
+  h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
 }
 
 export function stylegan2Dims(cfg: GeneratorConfig): Pick<BundleManifest, 'dims' | 'layers'> {

@@ -11,13 +11,14 @@ import { ENV_MAX_TENSOR_BYTES } from '../../src/formats/budget.js';
  *   LATENTLAB_REAL_CHECKPOINTS=DIR npx vitest run test/formats/realSizeCheckpoints.test.ts
  * `latentlab info` and `latentlab import` must read each within the DEFAULT read budget (the
  * --max-tensor-bytes variable is removed from the child's environment) and within a peak resident
- * set of 1 GiB + 1.5 × the file size. Skipped when the folder or a file is absent.
+ * set of 1 GiB + 1.5 × the file size; the rosinality .pt, read by range (only g_ema is materialised),
+ * within 1 × its file size (measured 0.41 GiB for 817 MiB). Skipped when the folder or a file is absent.
  */
 const DIR = process.env.LATENTLAB_REAL_CHECKPOINTS;
 const CLI = resolve('bin/latentlab.js');
 const CASES = [
-  { file: 'nvidia-stylegan2-1024-config-f.pkl', source: 'nvidia-pkl', withD: true },
-  { file: 'rosinality-stylegan2-1024.pt', source: 'rosinality-pt', withD: false },
+  { file: 'nvidia-stylegan2-1024-config-f.pkl', source: 'nvidia-pkl', withD: true, peak: (size: number) => 2 ** 30 + 1.5 * size },
+  { file: 'rosinality-stylegan2-1024.pt', source: 'rosinality-pt', withD: false, peak: (size: number) => size },
 ];
 
 /** Runs the CLI, sampling the child's VmHWM (peak resident set) from /proc until it exits. */
@@ -54,7 +55,7 @@ describe('real-size checkpoints (opt-in: LATENTLAB_REAL_CHECKPOINTS)', () => {
   for (const c of CASES) {
     describe.skipIf(!present(c.file))(c.file, () => {
       const path = join(DIR ?? '', c.file);
-      const limit = () => 2 ** 30 + 1.5 * statSync(path).size;
+      const limit = () => c.peak(statSync(path).size);
 
       it('info reads it within the default budget', async () => {
         const r = await runCli(['info', path]);

@@ -1,32 +1,20 @@
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../../core/errors.js';
 import { float32ToHalf, Tensor } from '../../core/tensor.js';
 import { GanModel } from '../ganModel.js';
-import { type BundleManifest, currentEvaluation, type EvaluationRecord, hashTensors } from '../manifest.js';
+import { type BundleManifest, currentEvaluation, type EvaluationRecord, hashTensor, hashTensors } from '../manifest.js';
 import { writeFilesAtomically } from '../../formats/atomicFiles.js';
 import { briefJson } from '../../formats/budget.js';
-import { readBundleWeights } from '../../formats/tensorBundle.js';
-import { writeSafetensors } from '../../formats/safetensors.js';
+import { type FileSource, openFileSource } from '../../formats/byteSource.js';
+import { findNonFinite, type NonFiniteReport } from '../../formats/nonFinite.js';
+import { readSafetensorsLayout, readSafetensorsTensor, type SafetensorsSpan, writeSafetensors } from '../../formats/safetensors.js';
+import { DeferredTensorMap } from './deferredTensors.js';
 
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
-
-function split(tensors: ReadonlyMap<string, Tensor>, file: string): { g: Map<string, Tensor>; d?: Map<string, Tensor> } {
-  const g = new Map<string, Tensor>();
-  const d = new Map<string, Tensor>();
-  for (const [name, t] of tensors) {
-    const slash = name.indexOf('/');
-    const group = name.slice(0, slash);
-    const key = name.slice(slash + 1);
-    const value = t.dtype === 'float16' ? t.toFloat32() : t;
-    if (group === 'G') g.set(key, value);
-    else if (group === 'D') d.set(key, value);
-    else throw new CheckpointError(file, `tensor '${name}' is neither G/... nor D/...`);
-  }
-  return { g, d: d.size ? d : undefined };
-}
 
 function storedTensors(model: GanModel, dtype: 'float32' | 'float16'): { g: Map<string, Tensor>; d?: Map<string, Tensor> } {
   const convert = (m: ReadonlyMap<string, Tensor>) =>
@@ -97,16 +85,101 @@ export async function recordEvaluation(dir: string, records: Readonly<Record<str
   return updated;
 }
 
-/** Reads a bundle folder and checks that the weights are the ones the manifest names. */
+/** `G/<key>` or `D/<key>` → [group, key]; anything else is refused, naming the tensor. */
+function groupOf(name: string, file: string): ['G' | 'D', string] {
+  const slash = name.indexOf('/');
+  const group = name.slice(0, slash);
+  if (group !== 'G' && group !== 'D') throw new CheckpointError(file, `tensor '${name}' is neither G/... nor D/...`);
+  return [group, name.slice(slash + 1)];
+}
+
+const byName = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * Reads a bundle folder and checks that the weights are the ones the manifest names. The weights
+ * file is read tensor by tensor (never whole); the discriminator's tensors are hashed and checked
+ * for NaN/Inf as they stream past, then left on disk until something uses D (a DeferredTensorMap).
+ */
 export async function readBundle(dir: string): Promise<GanModel> {
   const manifest = await readBundleManifest(dir);
-  const { tensors, weightsPath } = await readBundleWeights(dir);
-  const stored = split(tensors, weightsPath);
-  const rawGroups = { G: new Map<string, Tensor>(), D: new Map<string, Tensor>() };
-  for (const [name, t] of tensors) rawGroups[name.startsWith('G/') ? 'G' : 'D'].set(name.slice(2), t);
-  const hash = hashTensors({ G: rawGroups.G, D: rawGroups.D.size ? rawGroups.D : undefined });
-  if (hash !== manifest.contentHash) {
-    throw new CheckpointError(weightsPath, `content hash ${hash.slice(0, 12)}… does not match the manifest's ${(typeof manifest.contentHash === 'string' ? manifest.contentHash : briefJson(manifest.contentHash)).slice(0, 12)}…`);
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  let source: FileSource;
+  try {
+    source = openFileSource(weightsPath);
+  } catch (err) {
+    throw new CheckpointError(weightsPath, `cannot read the weights: ${(err as Error).message}`);
   }
-  return new GanModel(manifest, stored.g, stored.d);
+  const g = new Map<string, Tensor>();
+  let d: DeferredTensorMap | undefined;
+  try {
+    const layout = readSafetensorsLayout(source, { file: weightsPath });
+    const groups = { G: [] as [string, SafetensorsSpan][], D: [] as [string, SafetensorsSpan][] };
+    for (const span of layout.spans) {
+      const [group, key] = groupOf(span.name, weightsPath);
+      groups[group].push([key, span]);
+    }
+    const read = (span: SafetensorsSpan) => readSafetensorsTensor(source, layout, span, weightsPath);
+    const hash = createHash('sha256');
+    for (const [key, span] of groups.G.sort(byName)) {
+      const t = read(span);
+      hashTensor(hash, 'G', key, t);
+      g.set(key, t);
+    }
+    if (groups.D.length) {
+      // D streams past: hashed, checked, dropped; a digest of its bytes guards the later read.
+      const dDigest = createHash('sha256');
+      const nonFinite: { name: string; report: NonFiniteReport }[] = [];
+      for (const [key, span] of groups.D.sort(byName)) {
+        const t = read(span);
+        hashTensor(hash, 'D', key, t);
+        hashTensor(dDigest, 'D', key, t);
+        const report = findNonFinite(t);
+        if (report) nonFinite.push({ name: key, report });
+      }
+      const expected = dDigest.digest('hex');
+      d = new DeferredTensorMap(
+        groups.D.map(([key]) => key),
+        () => readDiscriminator(weightsPath, expected),
+        nonFinite,
+      );
+    }
+    const got = hash.digest('hex');
+    if (got !== manifest.contentHash) {
+      throw new CheckpointError(weightsPath, `content hash ${got.slice(0, 12)}… does not match the manifest's ${(typeof manifest.contentHash === 'string' ? manifest.contentHash : briefJson(manifest.contentHash)).slice(0, 12)}…`);
+    }
+  } finally {
+    source.close();
+  }
+  return new GanModel(manifest, upcast(g), d);
+}
+
+/** float16 bundles are computed in float32. */
+function upcast(tensors: Map<string, Tensor>): Map<string, Tensor> {
+  for (const [k, t] of tensors) if (t.dtype === 'float16') tensors.set(k, t.toFloat32());
+  return tensors;
+}
+
+/** The discriminator of a bundle, read when first used; the file must still hold what readBundle checked. */
+function readDiscriminator(weightsPath: string, expected: string): Map<string, Tensor> {
+  let source: FileSource;
+  try {
+    source = openFileSource(weightsPath);
+  } catch (err) {
+    throw new CheckpointError(weightsPath, `cannot read the discriminator weights: ${(err as Error).message}`);
+  }
+  try {
+    const layout = readSafetensorsLayout(source, { file: weightsPath });
+    const digest = createHash('sha256');
+    const d = new Map<string, Tensor>();
+    const spans = layout.spans.filter((s) => s.name.startsWith('D/')).map((s): [string, SafetensorsSpan] => [s.name.slice(2), s]);
+    for (const [key, span] of spans.sort(byName)) {
+      const t = readSafetensorsTensor(source, layout, span, weightsPath);
+      hashTensor(digest, 'D', key, t);
+      d.set(key, t);
+    }
+    if (digest.digest('hex') !== expected) throw new CheckpointError(weightsPath, 'the discriminator weights changed on disk after the bundle was loaded');
+    return upcast(d);
+  } finally {
+    source.close();
+  }
 }

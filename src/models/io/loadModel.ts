@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { CheckpointError, LatentlabError } from '../../core/errors.js';
@@ -13,10 +14,12 @@ import { type DiscriminatorConfig, inferDiscriminatorConfig } from '../stylegan2
 import { discriminatorHints, generatorHints } from '../stylegan2/fromNvidia.js';
 import { Weights } from '../../nn/weights.js';
 import { MANIFEST_FILE, readBundle } from './bundle.js';
+import { DeferredTensorMap } from './deferredTensors.js';
 import { nonFiniteEntries } from '../../formats/nonFinite.js';
 import { nvidiaFamily, readNvidiaPickle } from '../../formats/nvidiaPickle.js';
 import { PyDict, type PyValue } from '../../formats/pyValue.js';
 import { stateDictFrom } from '../../formats/stateDict.js';
+import { type ByteSource, type FileSource, memorySource, openFileSource } from '../../formats/byteSource.js';
 import { readTorchFile } from '../../formats/torch.js';
 
 export interface LoadOptions {
@@ -30,11 +33,18 @@ export interface LoadOptions {
   discriminator?: string;
 }
 
-async function sourceInfo(path: string, bytes: Uint8Array, format: string, network?: string): Promise<Provenance> {
+/** SHA-256 of a file, streamed (a large checkpoint is not held in memory to hash it). */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function sourceInfo(path: string, bytes: Uint8Array | null, format: string, network?: string): Promise<Provenance> {
   return {
     format,
     source: basename(path),
-    sourceSha256: createHash('sha256').update(bytes).digest('hex'),
+    sourceSha256: bytes ? createHash('sha256').update(bytes).digest('hex') : await fileSha256(path),
     network,
     created: new Date().toISOString(),
   };
@@ -112,8 +122,12 @@ async function fromNvidiaPickle(path: string, bytes: Uint8Array, opts: LoadOptio
   return new GanModel(manifestFor(name, provenance, arch, generator, discriminator, g.stateDict, dNet?.stateDict), g.stateDict, dNet?.stateDict);
 }
 
-async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions): Promise<GanModel> {
-  const value: PyValue = parseAs(path, EXPECTED_PT, () => readTorchFile(bytes, { file: path }));
+/**
+ * A torch.save file, read from `source` with lazy tensors: only the tensors the model uses are
+ * copied out (a rosinality training checkpoint's d, g and Adam states are never materialised).
+ */
+async function fromTorchFile(path: string, source: ByteSource, opts: LoadOptions): Promise<GanModel> {
+  const value: PyValue = parseAs(path, EXPECTED_PT, () => readTorchFile(source, { file: path, lazyTensors: true }));
   const name = opts.name ?? basename(path, extname(path));
   if (value instanceof PyDict && (value.has('g_ema') || value.has('g'))) {
     const { fromRosinality } = await import('../stylegan2/fromRosinality.js');
@@ -122,7 +136,7 @@ async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions)
     const conv = fromRosinality(value, path, { key: network as 'g_ema' | 'g' });
     const gw = new Weights(conv.stateDict, 'constant', path);
     const generator = inferGeneratorConfig(gw, conv.hints);
-    const provenance = await sourceInfo(path, bytes, 'rosinality-pt', network);
+    const provenance = await sourceInfo(path, source.whole ?? null, 'rosinality-pt', network);
     return new GanModel(manifestFor(name, provenance, 'stylegan2', generator, undefined, conv.stateDict, undefined), conv.stateDict);
   }
   const sd = stateDictFrom(value, path);
@@ -142,7 +156,7 @@ async function fromTorchFile(path: string, bytes: Uint8Array, opts: LoadOptions)
     d = stateDictFrom(readTorchFile(dBytes, { file: opts.discriminator }), opts.discriminator);
     discriminator = inferDcganDiscriminator(new Weights(d, 'constant', opts.discriminator));
   }
-  const provenance = await sourceInfo(path, bytes, 'dcgan-pth');
+  const provenance = await sourceInfo(path, source.whole ?? null, 'dcgan-pth');
   return new GanModel(manifestFor(name, provenance, 'dcgan', generator, discriminator, sd, d), sd, d);
 }
 
@@ -156,7 +170,8 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   if (!opts.allowNonFinite) {
     for (const [group, tensors] of [['G', model.g], ['D', model.d]] as const) {
       if (!tensors) continue;
-      const bad = nonFiniteEntries(tensors);
+      // A bundle's deferred discriminator was checked while readBundle streamed it.
+      const bad = tensors instanceof DeferredTensorMap && !tensors.loaded ? tensors.nonFinite : nonFiniteEntries(tensors);
       if (bad.length) {
         const { name, report } = bad[0];
         const what = `${report.nan} NaN, ${report.posInf + report.negInf} Inf`;
@@ -182,15 +197,26 @@ async function loadAny(path: string, opts: LoadOptions): Promise<GanModel> {
     }
     return readBundle(path);
   }
-  const bytes = await readFile(path);
-  const isZip = bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b;
-  if (extname(path).toLowerCase() === '.pkl' && !isZip) return fromNvidiaPickle(path, bytes, opts);
   if (extname(path).toLowerCase() === '.pkl') {
+    const bytes = await readFile(path);
+    const isZip = bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b;
+    if (!isZip) return fromNvidiaPickle(path, bytes, opts);
     try {
       return await fromNvidiaPickle(path, bytes, opts);
     } catch {
-      return fromTorchFile(path, bytes, opts);
+      return fromTorchFile(path, memorySource(bytes), opts);
     }
   }
-  return fromTorchFile(path, bytes, opts);
+  // .pt/.pth: read through the file, record by record, instead of holding all of it.
+  let source: FileSource;
+  try {
+    source = openFileSource(path);
+  } catch (err) {
+    throw new CheckpointError(path, `cannot read the file: ${(err as Error).message}`);
+  }
+  try {
+    return await fromTorchFile(path, source, opts);
+  } finally {
+    source.close();
+  }
 }

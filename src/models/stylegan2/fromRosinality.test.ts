@@ -63,7 +63,9 @@ const values = (t: Tensor) => Array.from(t.data as Float32Array);
 describe('fromRosinality', () => {
   it('maps every tensor to its NVIDIA key and shape; sizes come from shapes', () => {
     const src = tinyRosinality();
+    const before = src.size;
     const { stateDict: sd, meta, hints } = fromRosinality(src, 'tiny.pt');
+    expect(src.size).toBe(before); // the caller's map is read, never emptied
     expect(meta).toMatchObject({
       key: 'state_dict',
       size: 16,
@@ -133,6 +135,8 @@ describe('fromRosinality', () => {
       ['args', args],
     ]);
     const ema = fromRosinality(ckpt, 'ckpt.pt');
+    // Converting twice from one checkpoint value (each conversion frees only its own map's entries).
+    expect(fromRosinality(ckpt, 'ckpt.pt').meta.unusedKeys).toEqual(ema.meta.unusedKeys);
     expect(ema.meta.key).toBe('g_ema');
     expect(ema.hints.mappingLrMultiplier).toBe(0.05);
     expect(values(ema.stateDict.get('mapping.w_avg')!)).toEqual([1, 2, 3, 4, 5]);

@@ -67,9 +67,13 @@ export interface RosinalityGenerator {
 
 type Source = ReadonlyMap<string, Tensor>;
 
-/** The generator's state dict, latent_avg and args from whatever torch.load returned. */
+/**
+ * The generator's state dict, latent_avg and args from whatever torch.load returned. `owned`: the
+ * map was built here (not the caller's), so converted entries may be dropped from it as they go.
+ */
 function open(ckpt: PyValue | Source, file: string, key: string) {
   let src: Source;
+  let owned = true;
   let latentAvg: Tensor | undefined;
   let args: PlainValue = null;
   let used = key;
@@ -89,6 +93,7 @@ function open(ckpt: PyValue | Source, file: string, key: string) {
       src = new Map(prefixed.map((k) => [k.slice(key.length + 1), ckpt.get(k)!]));
     } else if (ckpt.has('style.1.weight') && key === 'g_ema') {
       src = ckpt;
+      owned = false;
       used = 'state_dict';
     } else {
       throw new CheckpointError(
@@ -103,7 +108,7 @@ function open(ckpt: PyValue | Source, file: string, key: string) {
   } else {
     src = stateDictFrom(ckpt as PyValue, file, key);
   }
-  return { src, latentAvg, args, used };
+  return { src, latentAvg, args, used, owned };
 }
 
 function lrMlp(args: PlainValue): number | undefined {
@@ -138,13 +143,17 @@ export function fromRosinality(
   file: string,
   opts: RosinalityOptions = {},
 ): RosinalityGenerator {
-  const { src, latentAvg, args, used } = open(ckpt, file, opts.key ?? 'g_ema');
+  const { src, latentAvg, args, used, owned } = open(ckpt, file, opts.key ?? 'g_ema');
   const taken = new Set<string>();
   const out = new Map<string, Tensor>();
   const where = (k: string) => (used === 'g_ema' || used === 'g' ? `${used}.${k}` : k);
+  const allKeys = [...src.keys()];
 
-  /** The tensor `key` as float32, checked against `shape` (−1 = any size). */
-  const take = (key: string, shape: Shape): Tensor<'float32'> => {
+  /**
+   * The tensor `key` as float32, checked against `shape` (−1 = any size). A map built here lets go
+   * of it (unless `keep`): the source tensor is freed once converted, not when the whole import ends.
+   */
+  const take = (key: string, shape: Shape, keep = false): Tensor<'float32'> => {
     const t = src.get(key);
     if (!t) throw new CheckpointError(file, `missing '${where(key)}' (rosinality StyleGAN2 generator)`);
     if (t.rank !== shape.length || t.shape.some((d, i) => shape[i] >= 0 && d !== shape[i])) {
@@ -154,6 +163,7 @@ export function fromRosinality(
       );
     }
     taken.add(key);
+    if (owned && !keep) (src as Map<string, Tensor>).delete(key);
     return t.dtype === 'float32' ? (t as Tensor<'float32'>) : t.toFloat32();
   };
   const put = (key: string, t: Tensor<'float32'>, shape: Shape, scale = 1) => {
@@ -165,7 +175,7 @@ export function fromRosinality(
   const fcs = indices(src, /^style\.(\d+)\.weight$/);
   if (!fcs.length)
     throw new CheckpointError(file, `missing '${where('style.1.weight')}': not a rosinality generator`);
-  const styleDim = take('style.1.weight', [-1, -1]).shape[1];
+  const styleDim = take('style.1.weight', [-1, -1], true).shape[1];
   fcs.forEach((idx, i) => {
     if (idx !== i + 1)
       throw new CheckpointError(
@@ -272,7 +282,7 @@ export function fromRosinality(
     channels[res] = ch;
   }
 
-  const unusedKeys = [...src.keys()].filter((k) => !taken.has(k));
+  const unusedKeys = allKeys.filter((k) => !taken.has(k));
   const extraConvs = unusedKeys.filter((k) => /^convs\.\d+\.conv\.weight$/.test(k));
   if (extraConvs.length) {
     throw new CheckpointError(
