@@ -1,11 +1,15 @@
 /**
  * npm run bench:peer -- [--nvidia DIR] [--python /usr/bin/python3] [--threads N] [--rounds N] [--seconds S]
+ *                       [--sg2-rounds N]
  *
  * latentlab against PyTorch on this machine, interleaved in one sitting (the VM's speed swings):
  *   - DCGAN training step at the shipped fmnist-dcgan config vs bench/peer/dcgan_torch.py (pytorch/examples
  *     main.py's iteration on the same layer table);
  *   - with --nvidia <checkout of NVlabs/stylegan2-ada-pytorch>: ../shared/tools/peer_bench.py on fixture-A
- *     shapes (generation batch 1/8, projector step, G+D training step) vs our same-shape programs.
+ *     shapes (generation batch 1/8, projector step, G+D training step) vs our same-shape programs;
+ *   - with --nvidia: StyleGAN2 training at the shipped fmnist-stylegan2 config (batch 32, R1 every 16th
+ *     step, style mixing) vs NVIDIA's StyleGAN2Loss and networks (bench/peer/sg2_train_torch.py), per
+ *     16-step R1 period, --sg2-rounds interleaved periods each side (default 3; 0 skips it).
  * Each round runs every latentlab case, then every peer once; per case the best round counts on both sides
  * (what peer_bench.py reports), and ratios = latentlab / peer. Needs Debian's python3-torch; use
  * libopenblas0-pthread for torch's BLAS (Debian's default reference BLAS makes torch several times slower).
@@ -26,6 +30,7 @@ import { reduceMean, square, sub } from '../src/graph/index.js';
 import { grad } from '../src/graph/autodiff.js';
 import { Weights } from '../src/nn/weights.js';
 import { table } from './harness.js';
+import { formatSg2Race, raceSg2Shipped } from './sg2TrainRace.js';
 import { measureTraining, trainingCases } from './training.js';
 
 const run = promisify(execFile);
@@ -38,10 +43,11 @@ interface Args {
   threads: number;
   rounds: number;
   seconds: number;
+  sg2Rounds: number;
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { python: '/usr/bin/python3', threads: 2, rounds: 3, seconds: 3 };
+  const a: Args = { python: '/usr/bin/python3', threads: 2, rounds: 3, seconds: 3, sg2Rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[++i];
@@ -50,6 +56,7 @@ function parse(argv: string[]): Args {
     else if (k === '--threads') a.threads = Number(v);
     else if (k === '--rounds') a.rounds = Number(v);
     else if (k === '--seconds') a.seconds = Number(v);
+    else if (k === '--sg2-rounds') a.sg2Rounds = Number(v);
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -169,6 +176,8 @@ async function main(): Promise<void> {
   }
   for (const c of tc) await c.close();
   await rm(tmp, { recursive: true, force: true });
+  const sg2Race =
+    a.nvidia && a.sg2Rounds > 0 ? await raceSg2Shipped(a.nvidia, a.python, a.threads, a.sg2Rounds) : null;
   const rows = [...ours.keys()]
     .filter((k) => theirs.has(k))
     .map((k) => [
@@ -184,6 +193,7 @@ async function main(): Promise<void> {
   const extra = [...ours.keys()].filter((k) => !theirs.has(k));
   if (extra.length)
     console.log(`latentlab only: ${extra.map((k) => `${k} ${ours.get(k)!.toFixed(1)}/s`).join(', ')}`);
+  if (sg2Race) console.log(formatSg2Race(sg2Race));
 }
 
 main().catch((e) => {
