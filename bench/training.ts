@@ -31,6 +31,8 @@ export interface TrainingCase {
   batch: number;
   step: () => Promise<unknown>;
   close: () => Promise<void>;
+  /** StyleGAN2 only: make the next step one with (true) or without the lazy R1 phase. */
+  nextStepR1?: (r1: boolean) => void;
 }
 
 function randomDataset(n: number, channels: number, resolution: number) {
@@ -124,6 +126,9 @@ function sg2Case(name: string, label: string, c: StyleGAN2TrainConfig, noReg: bo
     batch: c.batch,
     step: () => trainer.trainStep(real as Tensor<'float32'>),
     close: () => trainer.release(),
+    nextStepR1: (r1) => {
+      trainer.step = r1 ? 0 : 1;
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * Weight-gradient recipes, measured where the trainers use them:
  *
- *   npx tsx bench/weightGrad.ts [--shapes] [--programs] [--only dcgan.d,...] [--variants stackdw,convdw]
- *                               [--rounds 5] [--threads 2]
+ *   npx tsx bench/weightGrad.ts [--shapes] [--programs] [--convt] [--only dcgan.d,...] [--rounds 5]
+ *                               [--variants stackdw,convdw] [--methods batched,convtrick] [--threads 2]
  *
  *   --shapes    every distinct conv weight gradient of the DCGAN and StyleGAN2 training programs as a
  *               program of its own (inputs x and g), once per method of src/graph/ops/convWeightGrad.ts,
@@ -11,7 +11,9 @@
  *   --programs  the training programs themselves (bench/trainingProfile.ts: dcgan.d, dcgan.g, sg2.*)
  *               as built now ("rule") against variants with one method forced everywhere (default
  *               im2coldw, stackdw), after checking each computes the same outputs.
- * Default: both. Best-of rounds (the machine is shared) and process CPU seconds per call (all threads:
+ *   --convt     every ConvTranspose of the programs, ONNX ConvTranspose against the polyphase lowering
+ *               of bench/polyphase.ts (measured and rejected).
+ * Default: all three. Best-of rounds (the machine is shared) and process CPU seconds per call (all threads:
  * the figure least moved by other processes).
  */
 import { loadavg } from 'node:os';
@@ -115,12 +117,17 @@ function maxRelDiff(a: Record<string, Tensor>, b: Record<string, Tensor>): numbe
 const fmtShape = (s: DwShape) =>
   `x[${s.x}] g[${s.g}] k${s.kh} s${s.a.strides[0]} p${s.a.pads[0]}${s.a.group > 1 ? ` g${s.a.group}` : ''}`;
 
-async function benchShapes(progs: () => TrainProgram[], threads: number, rounds: number): Promise<void> {
+async function benchShapes(
+  progs: () => TrainProgram[],
+  threads: number,
+  rounds: number,
+  onlyMethods?: WeightGradMethod[],
+): Promise<void> {
   const shapes = collectShapes(progs);
   console.log(`weight gradients of the training programs (${shapes.length} shapes), best of ${rounds} rounds x 3 calls, ${threads} threads (* = the rule's pick)`);
   for (const s of shapes) {
     const rows: string[][] = [];
-    const methods = weightGradMethods(s.a);
+    const methods = weightGradMethods(s.a).filter((m) => m === 'im2col' || !onlyMethods || onlyMethods.includes(m));
     const exes = new Map<WeightGradMethod, Executable>();
     for (const m of methods) {
       const x = input('x', s.x);
@@ -278,12 +285,14 @@ async function main(): Promise<void> {
   let doShapes = false;
   let doPrograms = false;
   let doConvT = false;
+  let methods: WeightGradMethod[] | undefined;
   let variants: VariantTag[][] = [['im2coldw'], ['stackdw']];
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--shapes') doShapes = true;
     else if (k === '--programs') doPrograms = true;
     else if (k === '--convt') doConvT = true;
+    else if (k === '--methods') methods = argv[++i].split(',') as WeightGradMethod[];
     else if (k === '--only') only = argv[++i].split(',');
     else if (k === '--threads') threads = Number(argv[++i]);
     else if (k === '--rounds') rounds = Number(argv[++i]);
@@ -294,7 +303,7 @@ async function main(): Promise<void> {
   process.env.LATENTLAB_THREADS = String(threads);
   const progs = () => [...dcganPrograms(), ...sg2Programs()].filter((p) => !only || only.includes(p.name));
   if (doConvT) await benchConvT(progs, threads, rounds);
-  if (doShapes) await benchShapes(progs, threads, rounds);
+  if (doShapes) await benchShapes(progs, threads, rounds, methods);
   if (doPrograms) await benchPrograms(progs, variants, threads, rounds);
 }
 

@@ -17,7 +17,8 @@ code, as every CPU user of this code gets.
     /usr/bin/python3 bench/peer/sg2_train_torch.py --nvidia DIR [--threads 2] [--batch 32] [--steps 32]
     /usr/bin/python3 bench/peer/sg2_train_torch.py --nvidia DIR --serve
         reads lines `steps N` from stdin, runs N training steps (the step counter carries on, so R1
-        falls on every 16th step as in ours), answers one JSON line {seconds, cpu} with the wall and
+        falls on every 16th step as in ours), or `step main` / `step r1` (one step without / with the
+        lazy R1 phase: the counter is set first), answers one JSON line {seconds, cpu} with the wall and
         process-CPU seconds of each step.
 """
 import argparse
@@ -136,7 +137,11 @@ def main():
         print(json.dumps(dict(ready=True, torch=torch.__version__, threads=torch.get_num_threads())), flush=True)
         for line in sys.stdin:
             parts = line.split()
-            if len(parts) == 2 and parts[0] == 'steps':
+            if len(parts) == 2 and parts[0] == 'step' and parts[1] in ('main', 'r1'):
+                trainer.step_idx = 0 if parts[1] == 'r1' else 1
+                wall, cpu = timed_steps(trainer, 1)
+                print(json.dumps(dict(seconds=wall, cpu=cpu, step=trainer.step_idx)), flush=True)
+            elif len(parts) == 2 and parts[0] == 'steps':
                 wall, cpu = timed_steps(trainer, int(parts[1]))
                 print(json.dumps(dict(seconds=wall, cpu=cpu, step=trainer.step_idx)), flush=True)
             elif parts:

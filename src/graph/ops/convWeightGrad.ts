@@ -163,16 +163,19 @@ export function weightGradMethods(a: ConvAttrs): WeightGradMethod[] {
 }
 
 /**
- * The measured rule (bench/weightGrad.ts, see README "Training steps and the PyTorch peer").
- * Group-1 convs whose columns are large take the stacked path; the rest keep im2col.
+ * The measured rule (`npx tsx bench/weightGrad.ts --shapes`, every weight gradient of the DCGAN and
+ * StyleGAN2 training programs; README "Training steps and the PyTorch peer"). The conv trick's inner
+ * Gemm is [Cout, N·Ho·Wo] x [N·Ho·Wo, k²]: with k² a multiple of 16 (4x4 kernels: all of DCGAN's) it
+ * fills the CPU Gemm kernel's 16-column panels and is one ORT op instead of four (im2col, two
+ * transposes, Gemm); it took 1.0-5x less CPU and 3-10x less wall time at load 25 on every DCGAN
+ * shape. With 3x3 kernels (9 columns) it lost to im2col (0.63-0.9x CPU), as did the stacked, batched
+ * and phase forms on the StyleGAN2 shapes, so everything else keeps im2col.
  */
 export function chooseWeightGradMethod(input: Value, g: Value, kh: number, kw: number, a: ConvAttrs): WeightGradMethod {
   void input;
   void g;
-  void kh;
-  void kw;
-  void a;
-  return 'im2col';
+  const fullPanels = (kh * kw) % 16 === 0;
+  return a.group === 1 && fullPanels && weightGradMethods(a).includes('convtrick') ? 'convtrick' : 'im2col';
 }
 
 /**
