@@ -92,7 +92,14 @@ export async function raceSg2Shipped(
         );
       }
     }
-    return { batch: ours.batch, ours: o, theirs: t, torch: String(hello.torch), loadBefore, loadAfter: loadavg()[0] };
+    return {
+      batch: ours.batch,
+      ours: o,
+      theirs: t,
+      torch: String(hello.torch),
+      loadBefore,
+      loadAfter: loadavg()[0],
+    };
   } finally {
     peer.stdin.end();
     await ours.close();

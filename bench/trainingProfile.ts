@@ -63,7 +63,14 @@ export function sg2Programs(): TrainProgram[] {
   const gState = initGenerator(nets.g, 0);
   const dState = initDiscriminator(nets.d, 1);
   const build = () =>
-    buildTrainGraphs(gState, dState, resolveGenerator(nets.g), nets.d, { batch: c.batch }, { gamma: c.r1Gamma, interval: 16 });
+    buildTrainGraphs(
+      gState,
+      dState,
+      resolveGenerator(nets.g),
+      nets.d,
+      { batch: c.batch },
+      { gamma: c.r1Gamma, interval: 16 },
+    );
   const state = new Map<string, Tensor>();
   for (const [k, t] of gState) state.set(`G.${k}`, t);
   for (const [k, t] of dState) state.set(`D.${k}`, t);

@@ -17,11 +17,15 @@
  * the figure least moved by other processes).
  */
 import { loadavg } from 'node:os';
-import type { Tensor } from '../src/core/tensor.js';
-import { type WeightGradMethod, convWeightGrad, chooseWeightGradMethod, weightGradMethods } from '../src/graph/ops/convWeightGrad.js';
-import { emitPolyphase, polyphasePlan } from './polyphase.js';
+import {
+  type WeightGradMethod,
+  convWeightGrad,
+  chooseWeightGradMethod,
+  weightGradMethods,
+} from '../src/graph/ops/convWeightGrad.js';
+import { maxRelDiff, type Timing, timeCall } from './callTiming.js';
+import { benchConvT } from './polyphase.js';
 import { opDef } from '../src/graph/registry.js';
-import { topoSort } from '../src/graph/topo.js';
 import type { ConvAttrs, OpAttrMap, OpDef } from '../src/graph/types.js';
 import type { Program } from '../src/graph/program.js';
 import { apply, input } from '../src/graph/value.js';
@@ -84,36 +88,6 @@ function collectShapes(build: () => TrainProgram[]): DwShape[] {
   return [...seen.values()];
 }
 
-interface Timing {
-  wall: number[];
-  cpu: number[];
-}
-
-async function timeCall(fn: () => Promise<unknown>, t: Timing, calls: number): Promise<void> {
-  for (let i = 0; i < calls; i++) {
-    const [t0, c0] = [performance.now(), process.cpuUsage()];
-    await fn();
-    t.wall.push(performance.now() - t0);
-    const u = process.cpuUsage(c0);
-    t.cpu.push((u.user + u.system) / 1000);
-  }
-}
-
-function maxRelDiff(a: Record<string, Tensor>, b: Record<string, Tensor>): number {
-  let worst = 0;
-  for (const k of Object.keys(a)) {
-    const [x, y] = [a[k].data as Float32Array, b[k].data as Float32Array];
-    let scale = 0;
-    let diff = 0;
-    for (let i = 0; i < x.length; i++) {
-      scale = Math.max(scale, Math.abs(x[i]));
-      diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    }
-    worst = Math.max(worst, scale > 0 ? diff / scale : diff);
-  }
-  return worst;
-}
-
 const fmtShape = (s: DwShape) =>
   `x[${s.x}] g[${s.g}] k${s.kh} s${s.a.strides[0]} p${s.a.pads[0]}${s.a.group > 1 ? ` g${s.a.group}` : ''}`;
 
@@ -124,15 +98,25 @@ async function benchShapes(
   onlyMethods?: WeightGradMethod[],
 ): Promise<void> {
   const shapes = collectShapes(progs);
-  console.log(`weight gradients of the training programs (${shapes.length} shapes), best of ${rounds} rounds x 3 calls, ${threads} threads (* = the rule's pick)`);
+  console.log(
+    `weight gradients of the training programs (${shapes.length} shapes), best of ${rounds} rounds x 3 calls, ${threads} threads (* = the rule's pick)`,
+  );
   for (const s of shapes) {
     const rows: string[][] = [];
-    const methods = weightGradMethods(s.a).filter((m) => m === 'im2col' || !onlyMethods || onlyMethods.includes(m));
+    const methods = weightGradMethods(s.a).filter(
+      (m) => m === 'im2col' || !onlyMethods || onlyMethods.includes(m),
+    );
     const exes = new Map<WeightGradMethod, Executable>();
     for (const m of methods) {
       const x = input('x', s.x);
       const g = input('g', s.g);
-      exes.set(m, await compile({ inputs: [x, g], outputs: [convWeightGrad(x, g, s.kh, s.kw, s.a, m)], outputNames: ['dw'] }, { threads, noCache: true }));
+      exes.set(
+        m,
+        await compile(
+          { inputs: [x, g], outputs: [convWeightGrad(x, g, s.kh, s.kw, s.a, m)], outputNames: ['dw'] },
+          { threads, noCache: true },
+        ),
+      );
     }
     const feeds = { x: uniform(s.x, -1, 1, 1), g: uniform(s.g, -1, 1, 2) };
     const ref = await exes.get('im2col')!.runNamed(feeds);
@@ -140,7 +124,10 @@ async function benchShapes(
     const wShape = [s.g[1], s.x[1] / s.a.group, s.kh, s.kw];
     const fx = input('x', s.x);
     const fw = input('w', wShape);
-    const fwd = await compile({ inputs: [fx, fw], outputs: [apply('Conv', [fx, fw], s.a)], outputNames: ['y'] }, { threads, noCache: true });
+    const fwd = await compile(
+      { inputs: [fx, fw], outputs: [apply('Conv', [fx, fw], s.a)], outputNames: ['y'] },
+      { threads, noCache: true },
+    );
     const fwdFeeds = { x: feeds.x, w: uniform(wShape, -0.1, 0.1, 3) };
     const fwdT: Timing = { wall: [], cpu: [] };
     const t = new Map<WeightGradMethod, Timing>(methods.map((m) => [m, { wall: [], cpu: [] }]));
@@ -157,7 +144,16 @@ async function benchShapes(
     const gv = input('g', s.g);
     const rule = chooseWeightGradMethod(xv, gv, s.kh, s.kw, s.a);
     const fw0 = Math.min(...fwdT.wall);
-    rows.push([fmtShape(s), [...s.where].join(' '), 'forward conv (scale)', fw0.toFixed(2), median(fwdT.cpu).toFixed(2), `${(base / fw0).toFixed(2)}x`, '', '']);
+    rows.push([
+      fmtShape(s),
+      [...s.where].join(' '),
+      'forward conv (scale)',
+      fw0.toFixed(2),
+      median(fwdT.cpu).toFixed(2),
+      `${(base / fw0).toFixed(2)}x`,
+      '',
+      '',
+    ]);
     for (const m of methods) {
       const w = Math.min(...t.get(m)!.wall);
       const c = median(t.get(m)!.cpu);
@@ -173,12 +169,31 @@ async function benchShapes(
       ]);
     }
     for (const e of exes.values()) await e.release();
-    console.log(table(['shape', 'in', 'method', 'best ms', 'CPU ms (median)', 'speed vs im2col', 'CPU vs im2col', 'max rel diff'], rows));
+    console.log(
+      table(
+        [
+          'shape',
+          'in',
+          'method',
+          'best ms',
+          'CPU ms (median)',
+          'speed vs im2col',
+          'CPU vs im2col',
+          'max rel diff',
+        ],
+        rows,
+      ),
+    );
     console.log(`load ${loadavg()[0].toFixed(1)}`);
   }
 }
 
-async function benchPrograms(progs: () => TrainProgram[], variants: VariantTag[][], threads: number, rounds: number): Promise<void> {
+async function benchPrograms(
+  progs: () => TrainProgram[],
+  variants: VariantTag[][],
+  threads: number,
+  rounds: number,
+): Promise<void> {
   const rows: string[][] = [];
   for (const base of progs()) {
     const built = base.build();
@@ -191,90 +206,50 @@ async function benchPrograms(progs: () => TrainProgram[], variants: VariantTag[]
     const diffs = [0];
     for (const [, e] of exes.slice(1)) diffs.push(maxRelDiff(ref, await e.runNamed(feeds)));
     const t = exes.map((): Timing => ({ wall: [], cpu: [] }));
-    for (let r = 0; r < rounds; r++) for (let i = 0; i < exes.length; i++) await timeCall(() => exes[i][1].runNamed(feeds), t[i], 2);
+    for (let r = 0; r < rounds; r++)
+      for (let i = 0; i < exes.length; i++) await timeCall(() => exes[i][1].runNamed(feeds), t[i], 2);
     const bw = Math.min(...t[0].wall);
     const bc = median(t[0].cpu);
     exes.forEach(([name], i) => {
       const w = Math.min(...t[i].wall);
       const c = median(t[i].cpu);
-      rows.push([i === 0 ? base.name : '', name, w.toFixed(1), median(t[i].wall).toFixed(1), c.toFixed(1), `${(bw / w).toFixed(2)}x`, `${(bc / c).toFixed(2)}x`, diffs[i].toExponential(1)]);
+      rows.push([
+        i === 0 ? base.name : '',
+        name,
+        w.toFixed(1),
+        median(t[i].wall).toFixed(1),
+        c.toFixed(1),
+        `${(bw / w).toFixed(2)}x`,
+        `${(bc / c).toFixed(2)}x`,
+        diffs[i].toExponential(1),
+      ]);
     });
     for (const [, e] of exes) await e.release();
-    console.log(rows.slice(-exes.length).map((r) => r.join(' | ')).join('\n'));
+    console.log(
+      rows
+        .slice(-exes.length)
+        .map((r) => r.join(' | '))
+        .join('\n'),
+    );
   }
-  console.log(`training programs, best of ${rounds} rounds x 2 calls, ${threads} threads, load ${loadavg()[0].toFixed(1)}`);
-  console.log(table(['program', 'dW', 'best ms', 'median ms', 'CPU ms (median)', 'speed vs rule', 'CPU vs rule', 'max rel diff'], rows));
-}
-
-/** Compiles with ConvTranspose lowered natively or as polyphase Convs everywhere it applies. */
-export async function compileWithConvT(p: Program, mode: 'native' | 'polyphase' | 'rule', threads: number): Promise<Executable> {
-  const def = opDef('ConvTranspose') as OpDef<OpAttrMap['ConvTranspose']>;
-  const orig = def.toOnnx;
-  if (mode !== 'rule') {
-    def.toOnnx = (e, ins, out, a, node) => {
-      const plan = mode === 'polyphase' ? polyphasePlan(node.inputs[0], node.inputs[1], a, node) : null;
-      if (plan) return emitPolyphase(e, ins, out, node, plan);
-      e.node('ConvTranspose', ins, [out], {
-        strides: { ints: a.strides },
-        pads: { ints: a.pads },
-        dilations: { ints: a.dilations },
-        group: { i: a.group },
-        kernel_shape: { ints: node.inputs[1].shape.slice(2) },
-        output_padding: { ints: a.outputPadding },
-      });
-    };
-  }
-  try {
-    return compile(p, { threads, noCache: true }); // lowers synchronously, before its first await
-  } finally {
-    def.toOnnx = orig;
-  }
-}
-
-/** Every distinct ConvTranspose of the training programs, native against polyphase. */
-async function benchConvT(progs: () => TrainProgram[], threads: number, rounds: number): Promise<void> {
-  const seen = new Map<string, { x: readonly number[]; w: readonly number[]; a: OpAttrMap['ConvTranspose']; where: Set<string> }>();
-  for (const p of progs()) {
-    const built = p.build();
-    for (const v of topoSort([...built.outputs])) {
-      if (v.source.kind !== 'op' || v.source.op !== 'ConvTranspose') continue;
-      const [x, w] = v.source.inputs;
-      const a = v.source.attrs as OpAttrMap['ConvTranspose'];
-      const k = JSON.stringify([x.shape, w.shape, a]);
-      const e = seen.get(k) ?? { x: x.shape, w: w.shape, a, where: new Set<string>() };
-      e.where.add(p.name);
-      seen.set(k, e);
-    }
-  }
-  console.log(`ConvTranspose of the training programs (${seen.size} shapes): native vs polyphase, best of ${rounds} rounds x 3 calls`);
-  const rows: string[][] = [];
-  for (const s of seen.values()) {
-    const xv = input('x', s.x);
-    const wv = input('w', s.w);
-    const y = apply('ConvTranspose', [xv, wv], s.a);
-    const plan = polyphasePlan(xv, wv, s.a, y);
-    const prog = { inputs: [xv, wv], outputs: [y], outputNames: ['y'] };
-    const modes = plan ? (['native', 'polyphase'] as const) : (['native'] as const);
-    const exes = [];
-    for (const m of modes) exes.push(await compileWithConvT(prog, m, threads));
-    const feeds = { x: uniform(s.x, -1, 1, 1), w: uniform(s.w, -0.1, 0.1, 2) };
-    const ref = await exes[0].runNamed(feeds);
-    const diff = exes.length > 1 ? maxRelDiff(ref, await exes[1].runNamed(feeds)) : 0;
-    const t = exes.map((): Timing => ({ wall: [], cpu: [] }));
-    for (let r = 0; r < rounds; r++) for (let i = 0; i < exes.length; i++) await timeCall(() => exes[i].runNamed(feeds), t[i], 3);
-    const label = `x[${s.x}] w[${s.w}] s${s.a.strides[0]} p${s.a.pads[0]} op${s.a.outputPadding[0]}${s.a.group > 1 ? ` g${s.a.group}` : ''}`;
-    const bw = Math.min(...t[0].wall);
-    const bc = median(t[0].cpu);
-    modes.forEach((m, i) => {
-      const w = Math.min(...t[i].wall);
-      const c = median(t[i].cpu);
-      rows.push([i === 0 ? label : '', i === 0 ? [...s.where].join(' ') : '', m, w.toFixed(2), c.toFixed(2), `${(bw / w).toFixed(2)}x`, `${(bc / c).toFixed(2)}x`, diff.toExponential(1)]);
-    });
-    console.log(rows.slice(-modes.length).map((r) => r.join(' | ')).join('\n'));
-    for (const e of exes) await e.release();
-  }
-  console.log(`load ${loadavg()[0].toFixed(1)}`);
-  console.log(table(['ConvTranspose', 'in', 'lowering', 'best ms', 'CPU ms (median)', 'speed vs native', 'CPU vs native', 'max rel diff'], rows));
+  console.log(
+    `training programs, best of ${rounds} rounds x 2 calls, ${threads} threads, load ${loadavg()[0].toFixed(1)}`,
+  );
+  console.log(
+    table(
+      [
+        'program',
+        'dW',
+        'best ms',
+        'median ms',
+        'CPU ms (median)',
+        'speed vs rule',
+        'CPU vs rule',
+        'max rel diff',
+      ],
+      rows,
+    ),
+  );
 }
 
 async function main(): Promise<void> {

@@ -35,7 +35,9 @@ function referenceDw(x: Tensor, g: Tensor, kh: number, kw: number, a: ConvAttrs)
               for (let q = 0; q < wo; q++) {
                 const col = a.strides[1] * q + a.dilations[1] * j - a.pads[1];
                 if (col < 0 || col >= w) continue;
-                s += (g.data[((b * cout + o) * ho + p) * wo + q] as number) * (x.data[((b * cin + cIn) * h + r) * w + col] as number);
+                s +=
+                  (g.data[((b * cout + o) * ho + p) * wo + q] as number) *
+                  (x.data[((b * cin + cIn) * h + r) * w + col] as number);
               }
             }
           out[((o * cpg + c) * kh + i) * kw + j] = s;
@@ -53,13 +55,31 @@ interface Case {
 
 const cases: Case[] = [
   { label: 'k3 s1 p1', x: [2, 3, 5, 6], cout: 4, k: [3, 3], attrs: convAttrs({ padding: 1 }) },
-  { label: 'k3 s2 p1, dropped row', x: [2, 2, 6, 7], cout: 3, k: [3, 3], attrs: convAttrs({ stride: 2, padding: 1 }) },
-  { label: 'k4 s2 p1 (DCGAN)', x: [3, 2, 8, 8], cout: 3, k: [4, 4], attrs: convAttrs({ stride: 2, padding: 1 }) },
+  {
+    label: 'k3 s2 p1, dropped row',
+    x: [2, 2, 6, 7],
+    cout: 3,
+    k: [3, 3],
+    attrs: convAttrs({ stride: 2, padding: 1 }),
+  },
+  {
+    label: 'k4 s2 p1 (DCGAN)',
+    x: [3, 2, 8, 8],
+    cout: 3,
+    k: [4, 4],
+    attrs: convAttrs({ stride: 2, padding: 1 }),
+  },
   { label: 'k4 s1 p0 (DCGAN last D layer)', x: [2, 3, 4, 4], cout: 1, k: [4, 4], attrs: convAttrs({}) },
   { label: 'k3 s2 p0', x: [2, 2, 7, 5], cout: 2, k: [3, 3], attrs: convAttrs({ stride: 2 }) },
   { label: 'k1 s2 (resnet skip)', x: [2, 3, 6, 6], cout: 2, k: [1, 1], attrs: convAttrs({ stride: 2 }) },
   { label: 'k1 s1 p0', x: [2, 3, 4, 4], cout: 2, k: [1, 1], attrs: convAttrs({}) },
-  { label: 'k2x3 s[2,1] pads [1,0,2,1]', x: [2, 2, 6, 5], cout: 3, k: [2, 3], attrs: convAttrs({ stride: [2, 1], padding: [1, 0, 2, 1] }) },
+  {
+    label: 'k2x3 s[2,1] pads [1,0,2,1]',
+    x: [2, 2, 6, 5],
+    cout: 3,
+    k: [2, 3],
+    attrs: convAttrs({ stride: [2, 1], padding: [1, 0, 2, 1] }),
+  },
   { label: 'dilation 2', x: [2, 2, 7, 7], cout: 2, k: [3, 3], attrs: convAttrs({ dilation: 2, padding: 1 }) },
   { label: 'group 2', x: [2, 4, 5, 5], cout: 6, k: [3, 3], attrs: convAttrs({ padding: 1, groups: 2 }) },
 ];
@@ -74,8 +94,14 @@ describe('convWeightGrad: every method against the definition (float64 host sum)
   it.each(rows)('$label by $method', async ({ x: xShape, cout, k, attrs, method }) => {
     const probeX = input('x', xShape);
     // output size from a forward conv of the same attributes
-    const ho = Math.floor((xShape[2] + attrs.pads[0] + attrs.pads[2] - attrs.dilations[0] * (k[0] - 1) - 1) / attrs.strides[0]) + 1;
-    const wo = Math.floor((xShape[3] + attrs.pads[1] + attrs.pads[3] - attrs.dilations[1] * (k[1] - 1) - 1) / attrs.strides[1]) + 1;
+    const ho =
+      Math.floor(
+        (xShape[2] + attrs.pads[0] + attrs.pads[2] - attrs.dilations[0] * (k[0] - 1) - 1) / attrs.strides[0],
+      ) + 1;
+    const wo =
+      Math.floor(
+        (xShape[3] + attrs.pads[1] + attrs.pads[3] - attrs.dilations[1] * (k[1] - 1) - 1) / attrs.strides[1],
+      ) + 1;
     const gShape = [xShape[0], cout, ho, wo];
     const g = input('g', gShape);
     const dw = convWeightGrad(probeX, g, k[0], k[1], attrs, method);

@@ -50,12 +50,17 @@ function oneHotKernel(c: number, kh: number, kw: number, dtype: 'float32' | 'flo
 /** Columns [N, Cin·k², Ho, Wo] of the input under the conv's window (a depthwise one-hot Conv). */
 function im2col(input: Value, kh: number, kw: number, a: ConvAttrs): Value {
   const cin = input.shape[1];
-  return apply('Conv', [input, oneHotKernel(cin, kh, kw, input.dtype as 'float32' | 'float64')], { ...a, group: cin });
+  return apply('Conv', [input, oneHotKernel(cin, kh, kw, input.dtype as 'float32' | 'float64')], {
+    ...a,
+    group: cin,
+  });
 }
 
 function checkCols(cols: Value, g: Value): void {
   if (cols.shape[2] !== g.shape[2] || cols.shape[3] !== g.shape[3]) {
-    throw new ShapeError(`Conv weight gradient: im2col gives ${formatShape(cols.shape)}, cotangent is ${formatShape(g.shape)}`);
+    throw new ShapeError(
+      `Conv weight gradient: im2col gives ${formatShape(cols.shape)}, cotangent is ${formatShape(g.shape)}`,
+    );
   }
 }
 
@@ -101,7 +106,9 @@ function weightGradStacked(input: Value, g: Value, kh: number, kw: number, a: Co
     group: cin,
   });
   if (cols.shape[2] !== n * slots || cols.shape[3] !== wo || sw !== a.strides[1]) {
-    throw new ShapeError(`Conv weight gradient (stacked): columns ${formatShape(cols.shape)} for cotangent ${formatShape(g.shape)}`);
+    throw new ShapeError(
+      `Conv weight gradient (stacked): columns ${formatShape(cols.shape)} for cotangent ${formatShape(g.shape)}`,
+    );
   }
   const gp = pad(g, [0, 0, 0, 0, 0, 0, slots - ho, 0]);
   const gT = reshape(transpose(gp, [1, 0, 2, 3]), [cout, n * slots * wo]);
@@ -114,7 +121,10 @@ function weightGradBatched(input: Value, g: Value, kh: number, kw: number, a: Co
   const [, cout, ho, wo] = g.shape;
   const cols = im2col(input, kh, kw, a);
   checkCols(cols, g);
-  const per = matmul(reshape(g, [n, cout, ho * wo]), transpose(reshape(cols, [n, cin * kh * kw, ho * wo]), [0, 2, 1]));
+  const per = matmul(
+    reshape(g, [n, cout, ho * wo]),
+    transpose(reshape(cols, [n, cin * kh * kw, ho * wo]), [0, 2, 1]),
+  );
   return reshape(n === 1 ? per : reduceSum(per, [0]), [cout, cin, kh, kw]);
 }
 
@@ -126,7 +136,14 @@ function weightGradConvTrick(input: Value, g: Value, kh: number, kw: number, a: 
   return transpose(cropped, [1, 0, 2, 3]);
 }
 
-function weightGradPhase(input: Value, g: Value, kh: number, kw: number, a: ConvAttrs, inner: 'im2col' | 'stacked'): Value {
+function weightGradPhase(
+  input: Value,
+  g: Value,
+  kh: number,
+  kw: number,
+  a: ConvAttrs,
+  inner: 'im2col' | 'stacked',
+): Value {
   const [n, cin, h, w] = input.shape;
   const [, cout, ho, wo] = g.shape;
   const [sh, sw] = a.strides;
@@ -138,17 +155,24 @@ function weightGradPhase(input: Value, g: Value, kh: number, kw: number, a: Conv
   let xp = pad(input, [0, 0, pt, pl, 0, 0, Math.max(0, pb), Math.max(0, pr)]);
   if (pb < 0 || pr < 0) xp = slice(xp, [0, 0], [hp, wp], [2, 3]);
   // [N, C, Hp/s, s, Wp/s, s] -> [N, C, s, s, Hp/s, Wp/s]: channel (c, ph, pw) holds rows ≡ ph, cols ≡ pw (mod s)
-  const phases = reshape(
-    transpose(reshape(xp, [n, cin, hp / sh, sh, wp / sw, sw]), [0, 1, 3, 5, 2, 4]),
-    [n, cin * sh * sw, hp / sh, wp / sw],
-  );
+  const phases = reshape(transpose(reshape(xp, [n, cin, hp / sh, sh, wp / sw, sw]), [0, 1, 3, 5, 2, 4]), [
+    n,
+    cin * sh * sw,
+    hp / sh,
+    wp / sw,
+  ]);
   const unit: ConvAttrs = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
-  const dwp = inner === 'stacked' ? weightGradStacked(phases, g, kph, kpw, unit) : weightGradIm2col(phases, g, kph, kpw, unit);
+  const dwp =
+    inner === 'stacked'
+      ? weightGradStacked(phases, g, kph, kpw, unit)
+      : weightGradIm2col(phases, g, kph, kpw, unit);
   // dW'[o, (c, ph, pw), a, b] = dW[o, c, s·a + ph, s·b + pw]
-  const full = reshape(
-    transpose(reshape(dwp, [cout, cin, sh, sw, kph, kpw]), [0, 1, 4, 2, 5, 3]),
-    [cout, cin, kph * sh, kpw * sw],
-  );
+  const full = reshape(transpose(reshape(dwp, [cout, cin, sh, sw, kph, kpw]), [0, 1, 4, 2, 5, 3]), [
+    cout,
+    cin,
+    kph * sh,
+    kpw * sw,
+  ]);
   return full.shape[2] === kh && full.shape[3] === kw ? full : slice(full, [0, 0], [kh, kw], [2, 3]);
 }
 
@@ -171,7 +195,13 @@ export function weightGradMethods(a: ConvAttrs): WeightGradMethod[] {
  * shape. With 3x3 kernels (9 columns) it lost to im2col (0.63-0.9x CPU), as did the stacked, batched
  * and phase forms on the StyleGAN2 shapes, so everything else keeps im2col.
  */
-export function chooseWeightGradMethod(input: Value, g: Value, kh: number, kw: number, a: ConvAttrs): WeightGradMethod {
+export function chooseWeightGradMethod(
+  input: Value,
+  g: Value,
+  kh: number,
+  kw: number,
+  a: ConvAttrs,
+): WeightGradMethod {
   void input;
   void g;
   const fullPanels = (kh * kw) % 16 === 0;
@@ -194,6 +224,7 @@ export function convWeightGrad(
   if (m === 'stacked') return weightGradStacked(input, gOut, kh, kw, a);
   if (m === 'batched') return weightGradBatched(input, gOut, kh, kw, a);
   if (m === 'convtrick') return weightGradConvTrick(input, gOut, kh, kw, a);
-  if (m === 'phase' || m === 'phasestacked') return weightGradPhase(input, gOut, kh, kw, a, m === 'phase' ? 'im2col' : 'stacked');
+  if (m === 'phase' || m === 'phasestacked')
+    return weightGradPhase(input, gOut, kh, kw, a, m === 'phase' ? 'im2col' : 'stacked');
   return weightGradIm2col(input, gOut, kh, kw, a);
 }
