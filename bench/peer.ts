@@ -17,7 +17,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Tensor } from '../src/core/tensor.js';
@@ -124,13 +124,20 @@ async function main(): Promise<void> {
   const ours = new Map<string, number>();
   const theirs = new Map<string, number>();
   const keep = (m: Map<string, number>, k: string, v: number) => m.set(k, Math.max(m.get(k) ?? 0, v));
+  // Process CPU seconds per DCGAN step (median within a round, least over rounds): little moved by load.
+  const cpuOurs = new Map<string, number>();
+  let cpuTorchDcgan = Infinity;
+  const load0 = loadavg()[0];
   const tc = await trainingCases(a.threads);
   const withNvidia = !!a.nvidia && existsSync(FIXTURE_A) && existsSync(PEER_BENCH);
   const programs = withNvidia ? await fixtureAPrograms(a.threads) : [];
   const tmp = await mkdtemp(join(tmpdir(), 'peer-'));
   for (let r = 0; r < a.rounds; r++) {
     process.stderr.write(`round ${r + 1}/${a.rounds}\n`);
-    for (const row of await measureTraining(tc, 1, 3)) keep(ours, `train ${row.name}`, row.bestImgPerSec);
+    for (const row of await measureTraining(tc, 1, 3)) {
+      keep(ours, `train ${row.name}`, row.bestImgPerSec);
+      cpuOurs.set(row.name, Math.min(cpuOurs.get(row.name) ?? Infinity, row.cpuSecondsPerStep));
+    }
     for (const p of programs) keep(ours, `A ${p.name}`, await bestRate(p.run, p.items, a.seconds));
     const dj = join(tmp, 'dcgan.json');
     await run(a.python, [
@@ -142,7 +149,9 @@ async function main(): Promise<void> {
       '--json',
       dj,
     ]);
-    keep(theirs, 'train dcgan.fmnist', JSON.parse(readFileSync(dj, 'utf8')).best);
+    const dcgan = JSON.parse(readFileSync(dj, 'utf8')) as { best: number; cpu_per_step: number };
+    keep(theirs, 'train dcgan.fmnist', dcgan.best);
+    cpuTorchDcgan = Math.min(cpuTorchDcgan, dcgan.cpu_per_step);
     if (withNvidia) {
       const pj = join(tmp, 'peer.json');
       await run(
@@ -193,6 +202,12 @@ async function main(): Promise<void> {
   const extra = [...ours.keys()].filter((k) => !theirs.has(k));
   if (extra.length)
     console.log(`latentlab only: ${extra.map((k) => `${k} ${ours.get(k)!.toFixed(1)}/s`).join(', ')}`);
+  const co = cpuOurs.get('dcgan.fmnist');
+  if (co !== undefined && Number.isFinite(cpuTorchDcgan))
+    console.log(
+      `DCGAN CPU seconds per step: latentlab ${co.toFixed(3)}, PyTorch ${cpuTorchDcgan.toFixed(3)} ` +
+        `(ratio ${(cpuTorchDcgan / co).toFixed(2)}x); load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+    );
   if (sg2Race) console.log(formatSg2Race(sg2Race));
 }
 
