@@ -1,12 +1,15 @@
 /**
  * npm run bench:peer -- [--nvidia DIR] [--python /usr/bin/python3] [--threads N] [--rounds N] [--seconds S]
- *                       [--gen1024 ROUNDS]
+ *                       [--gen1024 ROUNDS] [--sg2-rounds N]
  *
  * latentlab against PyTorch on this machine, interleaved in one sitting (the VM's speed swings):
  *   - DCGAN training step at the shipped fmnist-dcgan config vs bench/peer/dcgan_torch.py (pytorch/examples
  *     main.py's iteration on the same layer table);
  *   - with --nvidia <checkout of NVlabs/stylegan2-ada-pytorch>: ../shared/tools/peer_bench.py on fixture-A
- *     shapes (generation batch 1/8, projector step, G+D training step) vs our same-shape programs.
+ *     shapes (generation batch 1/8, projector step, G+D training step) vs our same-shape programs;
+ *   - with --nvidia: StyleGAN2 training at the shipped fmnist-stylegan2 config (batch 32, R1 every 16th
+ *     step, style mixing) vs NVIDIA's StyleGAN2Loss and networks (bench/peer/sg2_train_torch.py), per
+ *     16-step R1 period, --sg2-rounds interleaved periods each side (default 3; 0 skips it).
  *   - with --nvidia and --gen1024 ROUNDS (opt-in; each call takes seconds): generation at 1024x1024, batch 1,
  *     NVIDIA's FFHQ config with random weights (our STYLEGAN2_PRESETS.ffhq1024, const noise, fp32) against
  *     bench/peer/sg2_gen1024.py --serve, one call each per round (bench/servedPeer.ts); `--rounds 0` skips
@@ -18,7 +21,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Tensor } from '../src/core/tensor.js';
@@ -35,6 +38,7 @@ import { initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.j
 import { table } from './harness.js';
 import { generatorProgram, zFeeds } from './models.js';
 import { formatRace, raceRounds, startServedPeer } from './servedPeer.js';
+import { formatSg2Race, raceSg2Shipped } from './sg2TrainRace.js';
 import { measureTraining, trainingCases } from './training.js';
 
 const run = promisify(execFile);
@@ -48,10 +52,11 @@ interface Args {
   rounds: number;
   seconds: number;
   gen1024: number;
+  sg2Rounds: number;
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { python: '/usr/bin/python3', threads: 2, rounds: 3, seconds: 3, gen1024: 0 };
+  const a: Args = { python: '/usr/bin/python3', threads: 2, rounds: 3, seconds: 3, gen1024: 0, sg2Rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[++i];
@@ -61,6 +66,7 @@ function parse(argv: string[]): Args {
     else if (k === '--rounds') a.rounds = Number(v);
     else if (k === '--seconds') a.seconds = Number(v);
     else if (k === '--gen1024') a.gen1024 = Number(v);
+    else if (k === '--sg2-rounds') a.sg2Rounds = Number(v);
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -128,13 +134,20 @@ async function main(): Promise<void> {
   const ours = new Map<string, number>();
   const theirs = new Map<string, number>();
   const keep = (m: Map<string, number>, k: string, v: number) => m.set(k, Math.max(m.get(k) ?? 0, v));
+  // Process CPU seconds per DCGAN step (median within a round, least over rounds): little moved by load.
+  const cpuOurs = new Map<string, number>();
+  let cpuTorchDcgan = Infinity;
+  const load0 = loadavg()[0];
   const tc = a.rounds > 0 ? await trainingCases(a.threads) : [];
   const withNvidia = !!a.nvidia && existsSync(FIXTURE_A) && existsSync(PEER_BENCH);
   const programs = withNvidia && a.rounds > 0 ? await fixtureAPrograms(a.threads) : [];
   const tmp = await mkdtemp(join(tmpdir(), 'peer-'));
   for (let r = 0; r < a.rounds; r++) {
     process.stderr.write(`round ${r + 1}/${a.rounds}\n`);
-    for (const row of await measureTraining(tc, 1, 3)) keep(ours, `train ${row.name}`, row.bestImgPerSec);
+    for (const row of await measureTraining(tc, 1, 3)) {
+      keep(ours, `train ${row.name}`, row.bestImgPerSec);
+      cpuOurs.set(row.name, Math.min(cpuOurs.get(row.name) ?? Infinity, row.cpuSecondsPerStep));
+    }
     for (const p of programs) keep(ours, `A ${p.name}`, await bestRate(p.run, p.items, a.seconds));
     const dj = join(tmp, 'dcgan.json');
     await run(a.python, [
@@ -146,7 +159,9 @@ async function main(): Promise<void> {
       '--json',
       dj,
     ]);
-    keep(theirs, 'train dcgan.fmnist', JSON.parse(readFileSync(dj, 'utf8')).best);
+    const dcgan = JSON.parse(readFileSync(dj, 'utf8')) as { best: number; cpu_per_step: number };
+    keep(theirs, 'train dcgan.fmnist', dcgan.best);
+    cpuTorchDcgan = Math.min(cpuTorchDcgan, dcgan.cpu_per_step);
     if (withNvidia) {
       const pj = join(tmp, 'peer.json');
       await run(
@@ -180,6 +195,8 @@ async function main(): Promise<void> {
   }
   for (const c of tc) await c.close();
   await rm(tmp, { recursive: true, force: true });
+  const sg2Race =
+    a.nvidia && a.sg2Rounds > 0 ? await raceSg2Shipped(a.nvidia, a.python, a.threads, a.sg2Rounds) : null;
   const rows = [...ours.keys()]
     .filter((k) => theirs.has(k))
     .map((k) => [
@@ -197,6 +214,13 @@ async function main(): Promise<void> {
   const extra = [...ours.keys()].filter((k) => !theirs.has(k));
   if (extra.length)
     console.log(`latentlab only: ${extra.map((k) => `${k} ${ours.get(k)!.toFixed(1)}/s`).join(', ')}`);
+  const co = cpuOurs.get('dcgan.fmnist');
+  if (co !== undefined && Number.isFinite(cpuTorchDcgan))
+    console.log(
+      `DCGAN CPU seconds per step: latentlab ${co.toFixed(3)}, PyTorch ${cpuTorchDcgan.toFixed(3)} ` +
+        `(ratio ${(cpuTorchDcgan / co).toFixed(2)}x); load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`,
+    );
+  if (sg2Race) console.log(formatSg2Race(sg2Race));
   if (a.gen1024 > 0) {
     if (!a.nvidia) throw new Error('--gen1024 needs --nvidia <checkout of NVlabs/stylegan2-ada-pytorch>');
     await raceGen1024(a);

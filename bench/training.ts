@@ -31,6 +31,8 @@ export interface TrainingCase {
   batch: number;
   step: () => Promise<unknown>;
   close: () => Promise<void>;
+  /** StyleGAN2 only: make the next step one with (true) or without the lazy R1 phase. */
+  nextStepR1?: (r1: boolean) => void;
 }
 
 function randomDataset(n: number, channels: number, resolution: number) {
@@ -80,7 +82,7 @@ async function dcganCase(threads: number): Promise<TrainingCase> {
   };
 }
 
-function sg2Config(over: Partial<StyleGAN2TrainConfig>): StyleGAN2TrainConfig {
+export function sg2Config(over: Partial<StyleGAN2TrainConfig>): StyleGAN2TrainConfig {
   return {
     data: 'random',
     resolution: 32,
@@ -124,18 +126,26 @@ function sg2Case(name: string, label: string, c: StyleGAN2TrainConfig, noReg: bo
     batch: c.batch,
     step: () => trainer.trainStep(real as Tensor<'float32'>),
     close: () => trainer.release(),
+    nextStepR1: (r1) => {
+      trainer.step = r1 ? 0 : 1;
+    },
   };
+}
+
+/** The shipped fmnist-stylegan2 config (R1 every 16th step, mixing 0.9). */
+export function sg2ShippedCase(): TrainingCase {
+  return sg2Case(
+    'sg2.fmnist',
+    'StyleGAN2 fmnist-stylegan2 config, batch 32 (G + D, R1/16, mixing)',
+    sg2Config({}),
+    false,
+  );
 }
 
 export async function trainingCases(threads: number): Promise<TrainingCase[]> {
   return [
     await dcganCase(threads),
-    sg2Case(
-      'sg2.fmnist',
-      'StyleGAN2 fmnist-stylegan2 config, batch 32 (G + D, R1/16, mixing)',
-      sg2Config({}),
-      false,
-    ),
+    sg2ShippedCase(),
     sg2Case(
       'sg2.A',
       "StyleGAN2 fixture-A shapes 32x32x3, batch 8 (G + D, no reg.) = peer_bench 'train'",
@@ -152,6 +162,8 @@ export interface TrainingRow {
   steps: number;
   bestImgPerSec: number;
   medianImgPerSec: number;
+  /** Process CPU seconds (all threads) per step, median: the figure least moved by other processes. */
+  cpuSecondsPerStep: number;
 }
 
 /** Warm-up (2 steps each: compile, first R1), then `rounds` interleaved rounds of `stepsPerRound` steps. */
@@ -162,12 +174,15 @@ export async function measureTraining(
 ): Promise<TrainingRow[]> {
   for (const c of cases) for (let i = 0; i < 2; i++) await c.step();
   const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       for (let i = 0; i < stepsPerRound; i++) {
-        const t0 = performance.now();
+        const [t0, c0] = [performance.now(), process.cpuUsage()];
         await c.step();
         times.get(c.name)!.push(performance.now() - t0);
+        const u = process.cpuUsage(c0);
+        cpu.get(c.name)!.push((u.user + u.system) / 1e6);
       }
     }
   }
@@ -180,19 +195,21 @@ export async function measureTraining(
       steps: ms.length,
       bestImgPerSec: (c.batch * 1000) / Math.min(...ms),
       medianImgPerSec: (c.batch * 1000) / median(ms),
+      cpuSecondsPerStep: median(cpu.get(c.name)!),
     };
   });
 }
 
 export function formatTraining(rows: readonly TrainingRow[]): string {
   return table(
-    ['case', 'what', 'steps', 'img/s best', 'img/s median'],
+    ['case', 'what', 'steps', 'img/s best', 'img/s median', 'CPU s/step'],
     rows.map((r) => [
       r.name,
       r.label,
       String(r.steps),
       r.bestImgPerSec.toFixed(1),
       r.medianImgPerSec.toFixed(1),
+      r.cpuSecondsPerStep.toFixed(3),
     ]),
   );
 }

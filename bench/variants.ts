@@ -9,11 +9,15 @@
  *   mmdw     Conv dW (group 1) = ReduceSum_N(MatMul(dy[N,Cout,HW], Transpose(cols[N,Cin·k²,HW]))) instead
  *            of Transpose(cols) → Gemm(transB): ORT fuses the Transpose into the MatMul (FusedMatMul), so
  *            neither of the two materialised transposes of the current recipe is needed.
+ *   stackdw, convdw, im2coldw, phasedw, phasestackdw  Conv and ConvTranspose dW by convWeightGrad's
+ *            'stacked', 'convtrick', 'im2col', 'phase' or 'phasestacked' method for every layer where it
+ *            applies (src/graph/ops/convWeightGrad.ts), instead of the per-shape rule.
  *   lreluout LeakyRelu' mask from the output (out > 0 ⇔ a > 0 for alpha ≥ 0) instead of the input, so
  *            the pre-activation has a single consumer and ORT can fuse Conv+LeakyRelu.
  */
 import { Tensor } from '../src/core/tensor.js';
 import { conv2d, convTranspose2d } from '../src/graph/ops/conv.js';
+import { convWeightGrad, type WeightGradMethod } from '../src/graph/ops/convWeightGrad.js';
 import { greater, mul, where } from '../src/graph/ops/elementwise.js';
 import { matmul } from '../src/graph/ops/matmul.js';
 import { reshape, transpose } from '../src/graph/ops/movement.js';
@@ -24,7 +28,30 @@ import { constant, type Value } from '../src/graph/value.js';
 import { compile } from '../src/runtime/compile.js';
 import { MOD, modCase, type ProgramCase, STACK_A, STACK_B, stackCase } from './engine.js';
 
-export type VariantTag = 'convtdx' | 'mmdw' | 'lreluout';
+export type VariantTag =
+  | 'convtdx'
+  | 'mmdw'
+  | 'lreluout'
+  | 'stackdw'
+  | 'convdw'
+  | 'im2coldw'
+  | 'phasedw'
+  | 'phasestackdw';
+
+const DW_METHOD: Partial<Record<VariantTag, WeightGradMethod>> = {
+  stackdw: 'stacked',
+  convdw: 'convtrick',
+  im2coldw: 'im2col',
+  phasedw: 'phase',
+  phasestackdw: 'phasestacked',
+};
+
+/** The forced weight-gradient method of a tag set (the last dW tag wins), or null. */
+function dwMethod(tags: readonly VariantTag[]): WeightGradMethod | null {
+  let m: WeightGradMethod | null = null;
+  for (const t of tags) m = DW_METHOD[t] ?? m;
+  return m;
+}
 
 const oneHot = new Map<string, Value>();
 function oneHotKernel(c: number, kh: number, kw: number): Value {
@@ -64,23 +91,41 @@ export function matmulDw(x: Value, g: Value, kh: number, kw: number, a: ConvAttr
 }
 
 type ConvDef = OpDef<OpAttrMap['Conv']>;
+type ConvTDef = OpDef<OpAttrMap['ConvTranspose']>;
 type LreluDef = OpDef<OpAttrMap['LeakyRelu']>;
 
 /** Runs `fn` with the given VJP rules swapped in on the registry records. */
 export function withVariant<T>(tags: readonly VariantTag[], fn: () => T): T {
   const conv = opDef('Conv') as ConvDef;
+  const convT = opDef('ConvTranspose') as ConvTDef;
   const lrelu = opDef('LeakyRelu') as LreluDef;
   const origConv = conv.vjp;
+  const origConvT = convT.vjp;
   const origLrelu = lrelu.vjp;
-  if (tags.includes('convtdx') || tags.includes('mmdw')) {
+  const forced = dwMethod(tags);
+  if (tags.includes('convtdx') || tags.includes('mmdw') || forced) {
     conv.vjp = (args) => {
       const base = origConv(args);
       const { g, inputs, attrs } = args;
       const [x, w] = inputs;
+      const [kh, kw] = [w.shape[2], w.shape[3]];
       const dx = tags.includes('convtdx') ? convTransposeDx(g, x, w, attrs) : base[0];
-      const dw = tags.includes('mmdw') ? (matmulDw(x, g, w.shape[2], w.shape[3], attrs) ?? base[1]) : base[1];
+      const dw = tags.includes('mmdw')
+        ? (matmulDw(x, g, kh, kw, attrs) ?? base[1])
+        : forced
+          ? convWeightGrad(x, g, kh, kw, attrs, forced)
+          : base[1];
       // Unused values of `base` are unreachable from the outputs and never lowered.
       return [dx, dw, ...base.slice(2)];
+    };
+  }
+  if (forced) {
+    convT.vjp = (args) => {
+      const base = origConvT(args);
+      const { g, inputs, attrs } = args;
+      const [x, w] = inputs;
+      const { outputPadding: _, ...convAttrs } = attrs;
+      return [base[0], convWeightGrad(g, x, w.shape[2], w.shape[3], convAttrs, forced), ...base.slice(2)];
     };
   }
   if (tags.includes('lreluout')) {
@@ -93,6 +138,7 @@ export function withVariant<T>(tags: readonly VariantTag[], fn: () => T): T {
     return fn();
   } finally {
     conv.vjp = origConv;
+    convT.vjp = origConvT;
     lrelu.vjp = origLrelu;
   }
 }
@@ -118,6 +164,9 @@ export function variantCases(): ProgramCase[] {
       variantOf(train, ['convtdx']),
       variantOf(train, ['mmdw']),
       variantOf(train, ['mmdw', 'lreluout']),
+      variantOf(train, ['stackdw']),
+      variantOf(train, ['convdw']),
+      variantOf(train, ['im2coldw']),
     );
   }
   for (const path of ['modconv', 'fused'] as const)
@@ -125,6 +174,8 @@ export function variantCases(): ProgramCase[] {
   out.push(
     variantOf(modCase('modconv', 'train', MOD), ['convtdx']),
     variantOf(modCase('modconv', 'train', MOD), ['mmdw']),
+    variantOf(modCase('modconv', 'train', MOD), ['stackdw']),
+    variantOf(modCase('modconv', 'train', MOD), ['im2coldw']),
   );
   out.push(variantOf(modCase('fused', 'train', MOD), ['convtdx']));
   return out;

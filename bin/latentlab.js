@@ -4,6 +4,7 @@
 // by `npm install`'s prepare build can never make the CLI run stale code. An installed package (no src/)
 // runs the compiled dist/.
 import { existsSync } from 'node:fs';
+import process from 'node:process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 

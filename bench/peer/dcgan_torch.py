@@ -8,7 +8,8 @@ step; G on D(fake) with real labels, Adam step (lr 2e-4, betas (0.5, 0.999)), tr
     /usr/bin/python3 bench/peer/dcgan_torch.py --model models/fmnist-dcgan [--batch 64] [--threads 2]
         [--seconds 5] [--json out.json]
 
-Prints images/s from the best single step (as tools/peer_bench.py does) and the median step.
+Prints images/s from the best single step (as tools/peer_bench.py does) and the median step; the JSON
+also holds the median process CPU seconds per step (all threads).
 """
 import argparse
 import json
@@ -72,16 +73,19 @@ def main():
         opt_g.step()
 
     step(); step()
-    times, t_end = [], time.perf_counter() + args.seconds
+    times, cpu, t_end = [], [], time.perf_counter() + args.seconds
     while time.perf_counter() < t_end or len(times) < 3:
-        t0 = time.perf_counter(); step(); times.append(time.perf_counter() - t0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        step()
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     best, med = b / min(times), b / statistics.median(times)
     print(f'torch {torch.__version__} dcgan train batch {b}: best {best:.1f} img/s, median {med:.1f} img/s ({len(times)} steps)',
           flush=True)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(torch=torch.__version__, threads=args.threads, batch=b, best=best, median=med,
-                           steps=len(times)), f)
+                           steps=len(times), cpu_per_step=statistics.median(cpu)), f)
 
 
 if __name__ == '__main__':

@@ -85,6 +85,8 @@ export class StyleGAN2Trainer {
   private readonly dKeys: string[];
   private graphs?: TrainGraphs;
   private exes?: { gMain: Executable; dMain: Executable; dReg: Executable };
+  /** Preallocated outputs per program: ORT writes each step's gradients into the same buffers. */
+  private into?: { gMain: Record<string, Tensor>; dMain: Record<string, Tensor>; dReg: Record<string, Tensor> };
 
   constructor(
     readonly cfg: ResolvedGenerator,
@@ -134,8 +136,10 @@ export class StyleGAN2Trainer {
         compile(this.graphs.dReg),
       ]);
       this.exes = { gMain, dMain, dReg };
+      const outputs = (e: Executable) => Object.fromEntries(e.outputs.map((o) => [o.name, Tensor.zeros(o.dtype, o.shape)]));
+      this.into = { gMain: outputs(gMain), dMain: outputs(dMain), dReg: outputs(dReg) };
     }
-    return { exes: this.exes, graphs: this.graphs! };
+    return { exes: this.exes, graphs: this.graphs!, into: this.into! };
   }
 
   /** Fresh latents, mixing mask and noise maps for one phase. */
@@ -177,13 +181,13 @@ export class StyleGAN2Trainer {
 
   /** One training step on a batch of real images [B, C, R, R] in [-1, 1]. */
   async trainStep(real: Tensor<'float32'>): Promise<StepStats> {
-    const { exes } = await this.programs();
+    const { exes, into } = await this.programs();
     const { batch } = this.opts;
     // Gmain
     const gFeeds = this.phaseFeeds();
     this.paramFeeds(gFeeds, 'GD');
     let t0 = performance.now();
-    const gOut = await exes.gMain.runNamed(gFeeds);
+    const gOut = await exes.gMain.runNamed(gFeeds, into.gMain);
     const gMs = performance.now() - t0;
     this.optG.step(this.gKeys.map((k) => gOut[`grad:G.${k}`] ?? null));
     this.updateWAvg(gOut.wMean);
@@ -192,7 +196,7 @@ export class StyleGAN2Trainer {
     dFeeds.real = real;
     this.paramFeeds(dFeeds, 'GD');
     t0 = performance.now();
-    const dOut = await exes.dMain.runNamed(dFeeds);
+    const dOut = await exes.dMain.runNamed(dFeeds, into.dMain);
     const dMs = performance.now() - t0;
     // (Dmain's mapping pass would also update w_avg in NVIDIA's code; its z are independent draws.)
     this.optD.step(this.dKeys.map((k) => dOut[`grad:D.${k}`] ?? null));
@@ -209,7 +213,7 @@ export class StyleGAN2Trainer {
       const rFeeds: Record<string, Tensor> = { real };
       this.paramFeeds(rFeeds, 'D');
       t0 = performance.now();
-      const rOut = await exes.dReg.runNamed(rFeeds);
+      const rOut = await exes.dReg.runNamed(rFeeds, into.dReg);
       stats.ms.dReg = performance.now() - t0;
       this.optD.step(this.dKeys.map((k) => rOut[`grad:D.${k}`] ?? null));
       stats.r1 = rOut.r1.item();
@@ -276,5 +280,6 @@ export class StyleGAN2Trainer {
   async release(): Promise<void> {
     if (this.exes) await Promise.all(Object.values(this.exes).map((e) => e.release()));
     this.exes = undefined;
+    this.into = undefined;
   }
 }

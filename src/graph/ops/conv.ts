@@ -1,12 +1,13 @@
 import { DTypeError, ShapeError } from '../../core/errors.js';
 import { formatShape } from '../../core/shape.js';
-import { Tensor } from '../../core/tensor.js';
 import type { OnnxEmitter } from '../emitter.js';
 import type { ConvAttrs, ConvTransposeAttrs, OpFamily, ValueType } from '../types.js';
-import { apply, constant, type Value } from '../value.js';
-import { gemm, matmul } from './matmul.js';
+import { apply, type Value } from '../value.js';
+import { convWeightGrad } from './convWeightGrad.js';
 import { reshape, slice, transpose } from './movement.js';
 import { reduceSum } from './reduce.js';
+
+export { convWeightGrad };
 
 function outSize(n: number, k: number, s: number, d: number, p0: number, p1: number): number {
   return Math.floor((n + p0 + p1 - d * (k - 1) - 1) / s) + 1;
@@ -64,8 +65,8 @@ function convOnnxAttrs(a: ConvAttrs, kernel: readonly number[]) {
 }
 
 export const convOps: OpFamily<'Conv' | 'ConvTranspose'> = {
-  // dx = ConvTranspose(g, W) (output_padding recovers the rows a strided conv dropped);
-  // dW = one-hot im2col + Gemm (engine-spike.md: 2-3x faster than the transposed-conv trick); db = Σ g
+  // dx = ConvTranspose(g, W) (output_padding recovers the rows a strided conv dropped), or a Conv with the
+  // flipped weight at stride 1; dW = convWeightGrad.ts (im2col + Gemm, picked per shape); db = Σ g
   Conv: {
     inferType: convType,
     toOnnx: (e: OnnxEmitter, ins, out, a, node) => e.node('Conv', ins, [out], convOnnxAttrs(a, node.inputs[1].shape)),
@@ -119,50 +120,6 @@ function strideOneInputGrad(g: Value, w: Value, a: ConvAttrs): Value | null {
         : reshape(transpose(reshape(w, [groups, cout / groups, cinPerGroup, kh, kw]), [0, 2, 1, 3, 4]), [groups * cinPerGroup, cout / groups, kh, kw]);
   const flipped = kh === 1 && kw === 1 ? swapped : slice(swapped, [-1, -1], [-(2 ** 62), -(2 ** 62)], [2, 3], [-1, -1]);
   return conv2d(g, flipped, undefined, { strides: [1, 1], pads, dilations: a.dilations, group: groups });
-}
-
-/** Cached one-hot im2col kernels, keyed by channels, kernel size and dtype. */
-const oneHotCache = new Map<string, Value>();
-
-function oneHotKernel(c: number, kh: number, kw: number, dtype: 'float32' | 'float64'): Value {
-  const key = `${c}:${kh}:${kw}:${dtype}`;
-  let v = oneHotCache.get(key);
-  if (!v) {
-    const k2 = kh * kw;
-    const t = dtype === 'float32' ? Tensor.float32([c * k2, 1, kh, kw]) : Tensor.float64([c * k2, 1, kh, kw]);
-    for (let ch = 0; ch < c; ch++) for (let tap = 0; tap < k2; tap++) t.data[(ch * k2 + tap) * k2 + tap] = 1;
-    v = constant(t);
-    oneHotCache.set(key, v);
-  }
-  return v;
-}
-
-/**
- * Gradient of Conv(input, W) w.r.t. W given the output cotangent: im2col by a depthwise one-hot conv,
- * then one Gemm (group 1) or a batched MatMul per group. Returns [Cout, Cin/group, kh, kw].
- */
-export function convWeightGrad(input: Value, gOut: Value, kh: number, kw: number, a: ConvAttrs): Value {
-  const [n, cin] = input.shape;
-  const [, cout, ho, wo] = gOut.shape;
-  const dtype = input.dtype as 'float32' | 'float64';
-  const k2 = kh * kw;
-  // A 1x1, stride-1, unpadded conv needs no im2col: the columns are the input itself.
-  const plain1x1 = k2 === 1 && a.strides.every((s) => s === 1) && a.pads.every((p) => p === 0);
-  const cols = plain1x1 ? input : conv2d(input, oneHotKernel(cin, kh, kw, dtype), undefined, { ...a, group: cin }); // [N, Cin·k², Ho, Wo]
-  if (cols.shape[2] !== ho || cols.shape[3] !== wo) {
-    throw new ShapeError(`Conv weight gradient: im2col gives ${formatShape(cols.shape)}, cotangent is ${formatShape(gOut.shape)}`);
-  }
-  const hw = ho * wo;
-  if (a.group === 1) {
-    const colsT = reshape(transpose(reshape(cols, [n, cin * k2, hw]), [1, 0, 2]), [cin * k2, n * hw]);
-    const gT = reshape(transpose(gOut, [1, 0, 2, 3]), [cout, n * hw]);
-    return reshape(gemm(gT, colsT, { transB: true }), [cout, cin, kh, kw]);
-  }
-  const gr = a.group;
-  const colsG = reshape(cols, [n, gr, (cin / gr) * k2, hw]);
-  const gG = reshape(gOut, [n, gr, cout / gr, hw]);
-  const perSample = matmul(gG, transpose(colsG, [0, 1, 3, 2])); // [N, G, Cout/G, Cin/G·k²]
-  return reshape(reduceSum(perSample, [0]), [cout, cin / gr, kh, kw]);
 }
 
 // ---- builders -------------------------------------------------------------------------------
