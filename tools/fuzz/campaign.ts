@@ -32,8 +32,8 @@ export interface CampaignOptions {
   minimize?: number;
   /** Stop before this time (ms since the epoch); the counts say how many inputs ran. */
   deadline?: number;
-  /** Called after every input (progress). */
-  onInput?: (i: number, v: Verdict) => void;
+  /** Called after every input: how many of this run are done before it, its verdict, its input index. */
+  onInput?: (done: number, v: Verdict, index: number) => void;
 }
 
 const BAD: Outcome[] = ['untyped', 'hang', 'rss'];
@@ -89,7 +89,7 @@ export async function runCampaign(
       const { bytes, steps } = mutate(inputRng(opts.seed ?? 1, i), seed.bytes, reader);
       const v = await pool.run(reader, bytes, `fuzz-${reader}-${i}.bin`);
       counts[v.outcome]++;
-      opts.onInput?.(done++, v);
+      opts.onInput?.(done++, v, i);
       if (!BAD.includes(v.outcome)) continue;
       const finding: Finding = { reader, outcome: v.outcome, message: v.message, seed: seed.name, steps, bytes: bytes.length };
       // One reproducer per distinct (outcome, message shape), so a bug found 500 times is saved once.
