@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/studio/server/app.js';
 import { ensureWebBuild } from '../../src/studio/server/webBuild.js';
@@ -90,14 +89,15 @@ async function srcDigest(selector: string): Promise<string> {
   }
 }
 
+/**
+ * Pixel size of an <img>'s current image, read from the element (naturalWidth x naturalHeight): no fetch
+ * of its blob: URL, which a newer render may revoke between reading `src` and fetching it.
+ */
 async function pngSize(selector: string): Promise<string> {
-  const src = (await page.locator(selector).getAttribute('src'))!;
-  const bytes = await page.evaluate(
-    async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())),
-    src,
-  );
-  const m = await sharp(Buffer.from(bytes)).metadata();
-  return `${m.width}x${m.height}`;
+  type Img = { complete: boolean; naturalWidth: number; naturalHeight: number };
+  const img = page.locator(selector);
+  await expect.poll(() => img.evaluate((e) => (e as unknown as Img).complete && (e as unknown as Img).naturalWidth > 0), POLL).toBe(true);
+  return img.evaluate((e) => `${(e as unknown as Img).naturalWidth}x${(e as unknown as Img).naturalHeight}`);
 }
 
 const version = async (testId: string) =>
