@@ -125,13 +125,14 @@ export interface FolderRunResult extends LoopResult {
 
 /**
  * Opens a run folder for a trainer of `kind`: a fresh run refuses an existing one; a resumed run
- * loads the newest readable checkpoint and checks it was made by the same trainer and settings.
+ * loads the newest readable checkpoint and checks it was made by the same trainer and settings
+ * (`config`, or a function of the checkpoint's state where a default depends on it).
  */
 export async function openRunChecked<S extends { config: object; kind?: string; optionsHash?: string }>(
   files: RunFiles,
   resume: boolean,
   kind: string,
-  config: object,
+  config: object | ((saved: S) => object),
   onMessage?: (line: string) => void,
   spec?: VerbSpec,
 ): Promise<LoadedCheckpoint<S> | null> {
@@ -142,7 +143,8 @@ export async function openRunChecked<S extends { config: object; kind?: string; 
   if (savedKind !== undefined && savedKind !== kind) {
     throw new ArgumentError(`--resume: ${loaded.path} is a ${savedKind} checkpoint, not ${kind}`);
   }
-  checkResumeOptions(loaded.checkpoint.state, config, loaded.path, spec);
+  const current = typeof config === 'function' ? config(loaded.checkpoint.state) : config;
+  checkResumeOptions(loaded.checkpoint.state, current, loaded.path, spec);
   return loaded;
 }
 

@@ -6,6 +6,7 @@ import type { DiscriminatorConfig } from '../models/stylegan2/discriminator.js';
 import { Adam } from '../optim/adam.js';
 import { compile, type Executable } from '../runtime/compile.js';
 import { type AdamJsonState, packAdam, unpackAdam } from './checkpoint.js';
+import { pathLengthBatch } from './pathLength.js';
 import { buildTrainGraphs, isStyleGAN2Buffer, type TrainGraphs } from './stylegan2Graphs.js';
 
 /** NVIDIA's recipe, scaled down; field names follow train.py's options. */
@@ -27,6 +28,14 @@ export interface StyleGAN2TrainOptions {
   emaRampup: number | null;
   /** Decay of the tracked w average (NVIDIA: 0.995). */
   wAvgBeta: number;
+  /** Path-length regularisation weight (NVIDIA: 2); 0: no Greg phase and G's Adam unscaled. */
+  plWeight: number;
+  /** Greg runs on batch / plBatchShrink latents (NVIDIA: 2). */
+  plBatchShrink: number;
+  /** EMA rate of the tracked mean path length (NVIDIA: 0.01). */
+  plDecay: number;
+  /** Lazy regularisation interval of the path-length penalty (NVIDIA's G_reg_interval: 4). */
+  plInterval: number;
 }
 
 export function defaultStyleGAN2Options(batch: number): StyleGAN2TrainOptions {
@@ -40,6 +49,11 @@ export function defaultStyleGAN2Options(batch: number): StyleGAN2TrainOptions {
     emaKimg: (batch * 10) / 32,
     emaRampup: 0.05,
     wAvgBeta: 0.995,
+    // Off here (the shipped run's setting, and the peer bench's); `train stylegan2` turns NVIDIA's 2 on.
+    plWeight: 0,
+    plBatchShrink: 2,
+    plDecay: 0.01,
+    plInterval: 4,
   };
 }
 
@@ -50,8 +64,10 @@ export interface StepStats {
   scoreFake: number;
   scoreReal: number;
   r1?: number;
+  /** Greg steps: mean (length − tracked mean)², the mean path length and the tracked mean after it. */
+  pl?: { penalty: number; length: number; mean: number };
   /** Milliseconds spent in each phase's ONNX run (for benchmarks and profiling). */
-  ms: { gMain: number; dMain: number; dReg?: number };
+  ms: { gMain: number; gReg?: number; dMain: number; dReg?: number };
 }
 
 /** The JSON half of a trainer checkpoint (tensors go into groups). */
@@ -60,6 +76,8 @@ export interface StyleGAN2TrainerJson {
   imagesSeen: number;
   rng: RandomStateSnapshot;
   optimizers: { G: AdamJsonState; D: AdamJsonState };
+  /** The tracked mean path length (absent in checkpoints from before path-length regularisation: 0). */
+  plMean?: number;
 }
 
 function copyMap(m: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
@@ -69,7 +87,10 @@ function copyMap(m: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
 /**
  * One StyleGAN2 training run's state and step: Gmain, Dmain and lazy R1 (Dreg) phases with fresh
  * latents per phase, style mixing, random noise, w_avg tracking and the G EMA, as in
- * stylegan2-ada-pytorch's training loop (no ADA augmentation, no path-length regularisation).
+ * stylegan2-ada-pytorch's training loop (no ADA augmentation). With plWeight ≠ 0, lazy path-length
+ * regularisation (Greg) every plInterval steps, G's Adam rescaled as D's is for R1. Phases in NVIDIA's
+ * order: Gmain, Greg, Dmain, Dreg. (Greg's mapping pass does not update w_avg; NVIDIA's does, as its
+ * Dmain pass does, which this trainer skips too: w_avg only matters for truncation.)
  */
 export class StyleGAN2Trainer {
   readonly g: Map<string, Tensor>;
@@ -79,14 +100,16 @@ export class StyleGAN2Trainer {
   readonly optD: Adam;
   step = 0;
   imagesSeen = 0;
+  /** The tracked mean path length (NVIDIA's pl_mean). */
+  plMean = 0;
   private rng: RandomState;
   /** Trainable keys, in the optimisers' parameter order. */
   private readonly gKeys: string[];
   private readonly dKeys: string[];
   private graphs?: TrainGraphs;
-  private exes?: { gMain: Executable; dMain: Executable; dReg: Executable };
+  private exes?: { gMain: Executable; dMain: Executable; dReg: Executable; gReg?: Executable };
   /** Preallocated outputs per program: ORT writes each step's gradients into the same buffers. */
-  private into?: { gMain: Record<string, Tensor>; dMain: Record<string, Tensor>; dReg: Record<string, Tensor> };
+  private into?: Record<'gMain' | 'dMain' | 'dReg' | 'gReg', Record<string, Tensor>>;
 
   constructor(
     readonly cfg: ResolvedGenerator,
@@ -109,8 +132,16 @@ export class StyleGAN2Trainer {
     this.dKeys = [...this.d.keys()].filter((k) => !k.endsWith('resample_filter'));
     const gParams = this.gKeys.map((k) => this.g.get(k) as Tensor<'float32'>);
     const dParams = this.dKeys.map((k) => this.d.get(k) as Tensor<'float32'>);
-    this.optG = new Adam({ params: gParams, lr: opts.lr, betas: opts.betas, eps: 1e-8 });
-    // Lazy regularisation rescales D's hyperparameters (NVIDIA: mb_ratio = interval / (interval + 1)).
+    // Lazy regularisation rescales the hyperparameters (NVIDIA: mb_ratio = interval / (interval + 1)).
+    // G's only when its regulariser is on: runs without one keep the unscaled Adam they were trained with.
+    if (opts.plWeight !== 0) pathLengthBatch(opts.batch, { batchShrink: opts.plBatchShrink });
+    const cg = opts.plWeight !== 0 ? opts.plInterval / (opts.plInterval + 1) : 1;
+    this.optG = new Adam({
+      params: gParams,
+      lr: opts.lr * cg,
+      betas: [opts.betas[0] ** cg, opts.betas[1] ** cg],
+      eps: 1e-8,
+    });
     const c = opts.r1Interval / (opts.r1Interval + 1);
     this.optD = new Adam({
       params: dParams,
@@ -129,22 +160,30 @@ export class StyleGAN2Trainer {
         this.dcfg,
         { batch: this.opts.batch },
         { gamma: this.opts.r1Gamma, interval: this.opts.r1Interval },
+        {
+          weight: this.opts.plWeight,
+          batchShrink: this.opts.plBatchShrink,
+          decay: this.opts.plDecay,
+          interval: this.opts.plInterval,
+        },
       );
-      const [gMain, dMain, dReg] = await Promise.all([
+      const { gReg: gRegProgram } = this.graphs;
+      const [gMain, dMain, dReg, gReg] = await Promise.all([
         compile(this.graphs.gMain),
         compile(this.graphs.dMain),
         compile(this.graphs.dReg),
+        gRegProgram ? compile(gRegProgram) : undefined,
       ]);
-      this.exes = { gMain, dMain, dReg };
-      const outputs = (e: Executable) => Object.fromEntries(e.outputs.map((o) => [o.name, Tensor.zeros(o.dtype, o.shape)]));
-      this.into = { gMain: outputs(gMain), dMain: outputs(dMain), dReg: outputs(dReg) };
+      this.exes = { gMain, dMain, dReg, gReg };
+      const outputs = (e?: Executable) =>
+        Object.fromEntries((e?.outputs ?? []).map((o) => [o.name, Tensor.zeros(o.dtype, o.shape)]));
+      this.into = { gMain: outputs(gMain), dMain: outputs(dMain), dReg: outputs(dReg), gReg: outputs(gReg) };
     }
     return { exes: this.exes, graphs: this.graphs!, into: this.into! };
   }
 
-  /** Fresh latents, mixing mask and noise maps for one phase. */
-  private phaseFeeds(): Record<string, Tensor> {
-    const { batch } = this.opts;
+  /** Fresh latents, mixing mask and noise maps for one phase of `batch` rows. */
+  private phaseFeeds(batch = this.opts.batch): Record<string, Tensor> {
     const { zDim, numWs } = this.cfg;
     const feeds: Record<string, Tensor> = {
       z: Tensor.float32([batch, zDim], this.rng.standardNormalFloat32([batch, zDim])),
@@ -191,6 +230,9 @@ export class StyleGAN2Trainer {
     const gMs = performance.now() - t0;
     this.optG.step(this.gKeys.map((k) => gOut[`grad:G.${k}`] ?? null));
     this.updateWAvg(gOut.wMean);
+    // Greg every plInterval steps
+    let gReg: { ms: number; pl: NonNullable<StepStats['pl']> } | undefined;
+    if (exes.gReg && this.step % this.opts.plInterval === 0) gReg = await this.pathLengthPhase(exes.gReg, into.gReg);
     // Dmain
     const dFeeds = this.phaseFeeds();
     dFeeds.real = real;
@@ -208,6 +250,10 @@ export class StyleGAN2Trainer {
       scoreReal: dOut.scoreReal.item(),
       ms: { gMain: gMs, dMain: dMs },
     };
+    if (gReg) {
+      stats.pl = gReg.pl;
+      stats.ms.gReg = gReg.ms;
+    }
     // Dreg every r1Interval steps
     if (this.step % this.opts.r1Interval === 0) {
       const rFeeds: Record<string, Tensor> = { real };
@@ -222,6 +268,22 @@ export class StyleGAN2Trainer {
     this.imagesSeen += batch;
     this.updateEma();
     return stats;
+  }
+
+  /** Greg: the path-length penalty's G gradient on batch / shrink fresh latents, noise and image noise. */
+  private async pathLengthPhase(exe: Executable, into: Record<string, Tensor>) {
+    const n = pathLengthBatch(this.opts.batch, { batchShrink: this.opts.plBatchShrink });
+    const feeds = this.phaseFeeds(n);
+    const { imgChannels: c, imgResolution: r } = this.cfg;
+    feeds.plNoise = Tensor.float32([n, c, r, r], this.rng.standardNormalFloat32([n, c, r, r]));
+    feeds.plMeanBefore = Tensor.float32([], [this.plMean]);
+    this.paramFeeds(feeds, 'G');
+    const t0 = performance.now();
+    const out = await exe.runNamed(feeds, into);
+    const ms = performance.now() - t0;
+    this.optG.step(this.gKeys.map((k) => out[`grad:G.${k}`] ?? null));
+    this.plMean = out.plMean.item();
+    return { ms, pl: { penalty: out.plPenalty.item(), length: out.plLength.item(), mean: this.plMean } };
   }
 
   private updateEma(): void {
@@ -247,6 +309,7 @@ export class StyleGAN2Trainer {
         imagesSeen: this.imagesSeen,
         rng: this.rng.getState(),
         optimizers: { G: optG.state, D: optD.state },
+        ...(this.opts.plWeight !== 0 ? { plMean: this.plMean } : {}),
       },
     };
   }
@@ -275,6 +338,7 @@ export class StyleGAN2Trainer {
     this.step = state.step;
     this.imagesSeen = state.imagesSeen;
     this.rng.setState(state.rng);
+    this.plMean = state.plMean ?? 0;
   }
 
   async release(): Promise<void> {

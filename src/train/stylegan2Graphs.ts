@@ -9,6 +9,7 @@ import { type DiscriminatorConfig, discriminatorGraph } from '../models/stylegan
 import { broadcastWs, mapToW } from '../models/stylegan2/mapping.js';
 import { synthesisGraph } from '../models/stylegan2/synthesis.js';
 import { type Scope, Weights } from '../nn/weights.js';
+import { type PathLengthSettings, pathLengthBatch, pathLengthTerms } from './pathLength.js';
 
 /** Buffers that are never trained: FIR filters, stored noise maps, the tracked w average. */
 export function isStyleGAN2Buffer(key: string): boolean {
@@ -19,6 +20,8 @@ export interface TrainGraphs {
   gMain: Program;
   dMain: Program;
   dReg: Program;
+  /** Greg (path-length regularisation), when its weight is not 0. */
+  gReg?: Program;
   /** Trainable parameter keys in the order of each program's gradient outputs. */
   gParams: string[];
   dParams: string[];
@@ -33,7 +36,7 @@ interface Sizes {
  * style mixing by a per-batch row mask (rows where mask = 1 come from z, the rest from z2),
  * random noise maps fed as inputs.
  */
-function runG(gs: Scope, cfg: ResolvedGenerator, n: number): { img: Value; wMean: Value; feeds: Value[] } {
+function runG(gs: Scope, cfg: ResolvedGenerator, n: number): { img: Value; ws: Value; wMean: Value; feeds: Value[] } {
   const z = input('z', [n, cfg.zDim]);
   const z2 = input('z2', [n, cfg.zDim]);
   const mix = input('mix', [1, cfg.numWs, 1]);
@@ -47,7 +50,7 @@ function runG(gs: Scope, cfg: ResolvedGenerator, n: number): { img: Value; wMean
   for (const l of cfg.layers)
     if (l.kind === 'conv') noise[l.name] = input(`noise:${l.name}`, [n, 1, l.resolution, l.resolution]);
   const img = synthesisGraph(gs.at('synthesis'), cfg, ws, { noise });
-  return { img, wMean: reduceMean(w, [0]), feeds: [z, z2, mix, ...Object.values(noise)] };
+  return { img, ws, wMean: reduceMean(w, [0]), feeds: [z, z2, mix, ...Object.values(noise)] };
 }
 
 function trainable(w: Weights): Value[] {
@@ -59,10 +62,11 @@ function nameOf(v: Value): string {
 }
 
 /**
- * The three training programs of NVIDIA's StyleGAN2Loss (non-saturating logistic loss):
+ * The training programs of NVIDIA's StyleGAN2Loss (non-saturating logistic loss):
  * Gmain: mean softplus(-D(G(z))) -> grads w.r.t. G; Dmain: mean softplus(D(G(z))) + softplus(-D(x))
  * -> grads w.r.t. D; Dreg (lazy R1): mean(gamma/2 · |∇x D(x)|²) · interval -> grads w.r.t. D, a
- * second-order gradient through the discriminator.
+ * second-order gradient through the discriminator; with `pl` (weight ≠ 0) Greg, the lazy path-length
+ * penalty (pathLength.ts) -> grads w.r.t. G, a second-order gradient through the generator.
  */
 export function buildTrainGraphs(
   g: ReadonlyMap<string, Tensor>,
@@ -71,6 +75,7 @@ export function buildTrainGraphs(
   dcfg: DiscriminatorConfig,
   { batch }: Sizes,
   r1: { gamma: number; interval: number },
+  pl?: PathLengthSettings,
 ): TrainGraphs {
   const prefixed = (m: ReadonlyMap<string, Tensor>, p: string) =>
     new Map([...m].map(([k, t]) => [`${p}${k}`, t]));
@@ -130,10 +135,28 @@ export function buildTrainGraphs(
     outputNames: ['r1', ...dParamsR.map((v) => `grad:${nameOf(v)}`)],
   };
 
+  // Greg: path-length regularisation on batch / shrink fresh latents, lazily every `interval` steps.
+  let gReg: Program | undefined;
+  if (pl && pl.weight !== 0) {
+    const e = graphsFor();
+    const n = pathLengthBatch(batch, pl);
+    const run = runG(e.gw.at('G'), cfg, n);
+    const plNoise = input('plNoise', run.img.shape);
+    const plMeanBefore = input('plMeanBefore', []);
+    const t = pathLengthTerms(run.ws, run.img, plNoise, plMeanBefore, pl);
+    const gParamsP = trainable(e.gw);
+    gReg = {
+      inputs: [...run.feeds, plNoise, plMeanBefore, ...e.gw.inputs()],
+      outputs: [t.penalty, t.plMean, reduceMean(t.lengths), ...grad(t.loss, gParamsP)],
+      outputNames: ['plPenalty', 'plMean', 'plLength', ...gParamsP.map((v) => `grad:${nameOf(v)}`)],
+    };
+  }
+
   return {
     gMain,
     dMain,
     dReg,
+    gReg,
     gParams: gParamsV.map((v) => nameOf(v).slice(2)),
     dParams: dParamsV.map((v) => nameOf(v).slice(2)),
   };

@@ -21,6 +21,7 @@ import {
   type TrainLengthOptions,
   type TrainRunOptions,
 } from './trainOptions.js';
+import { NVIDIA_PATH_LENGTH } from './pathLength.js';
 
 /**
  * `latentlab train stylegan2`, resolved. The fields that define the run carry StyleGAN2TrainConfig's names,
@@ -48,6 +49,13 @@ export interface TrainStylegan2Options extends TrainRunOptions, TrainLengthOptio
   readonly subset: number | null;
   /** Start from a model's G_ema and D (bundle or NVIDIA .pkl; fresh Adam state): NVIDIA's --resume=PKL. */
   readonly resumeFrom: string | null;
+  /**
+   * Path-length regularisation weight; null (flag not given): NVIDIA's 2 for a fresh run, the checkpoint's
+   * for a --resume (0 for checkpoints from before path-length regularisation).
+   */
+  readonly plWeight: number | null;
+  readonly plBatchShrink: number;
+  readonly plDecay: number;
 }
 
 export const TRAIN_STYLEGAN2_SPEC: VerbSpec = {
@@ -72,6 +80,15 @@ export const TRAIN_STYLEGAN2_SPEC: VerbSpec = {
     { key: 'styleMixingProb', flag: 'mixing', kind: 'number', help: 'style-mixing probability', default: 0.9 },
     { key: 'emaKimg', flag: 'ema-kimg', kind: 'number', help: 'G EMA half-life in kimg', defaultText: 'batch*10/32' },
     { key: 'lr', flag: 'glr', kind: 'number', help: 'Adam learning rate of G and D', default: 0.0025 },
+    {
+      key: 'plWeight',
+      flag: 'pl-weight',
+      kind: 'number',
+      help: "path-length regularisation weight (lazy, every 4 steps; 0 = off); a --resume keeps the checkpoint's (0 for runs from before it existed)",
+      defaultText: '2 (NVIDIA)',
+    },
+    { key: 'plBatchShrink', flag: 'pl-batch-shrink', kind: 'number', help: 'path-length batch = batch / this', default: 2 },
+    { key: 'plDecay', flag: 'pl-decay', kind: 'number', help: 'EMA rate of the tracked mean path length', default: 0.01 },
     seedOption,
     subsetOption,
     ...SNAPSHOT_FCD_OPTIONS,
@@ -97,6 +114,13 @@ export function resolveTrainStylegan2Options(p: Partial<TrainStylegan2Options>):
     throw new ArgumentError(`${WHERE}: --mixing is a probability (0..1), got ${styleMixingProb}`);
   const r1Gamma = finiteNumber(p.r1Gamma ?? 0.01, 'gamma', WHERE);
   if (r1Gamma < 0) throw new ArgumentError(`${WHERE}: --gamma must be >= 0, got ${r1Gamma}`);
+  const plWeight = p.plWeight === undefined || p.plWeight === null ? null : finiteNumber(p.plWeight, 'pl-weight', WHERE);
+  if (plWeight !== null && plWeight < 0) throw new ArgumentError(`${WHERE}: --pl-weight must be >= 0, got ${plWeight}`);
+  const plBatchShrink = intAtLeast(p.plBatchShrink ?? 2, 1, 'pl-batch-shrink', WHERE);
+  if (plWeight !== 0 && Math.floor(batch / plBatchShrink) < 1)
+    throw new ArgumentError(`${WHERE}: --pl-batch-shrink ${plBatchShrink} leaves no rows of --batch ${batch}`);
+  const plDecay = finiteNumber(p.plDecay ?? 0.01, 'pl-decay', WHERE);
+  if (plDecay < 0 || plDecay > 1) throw new ArgumentError(`${WHERE}: --pl-decay is a rate (0..1), got ${plDecay}`);
   return {
     ...resolveData(p, WHERE),
     ...resolveRunOptions(p, WHERE),
@@ -115,11 +139,37 @@ export function resolveTrainStylegan2Options(p: Partial<TrainStylegan2Options>):
     subset: resolveSubset(p.subset, WHERE),
     ...resolveSnapshotFcd(p, WHERE),
     resumeFrom: p.resumeFrom ?? null,
+    plWeight,
+    plBatchShrink,
+    plDecay,
   };
 }
 
-/** The settings that define a StyleGAN2 run: StyleGAN2TrainConfig, what a checkpoint records and its options hash covers. */
-export function stylegan2RunConfig(o: TrainStylegan2Options) {
+/**
+ * The path-length settings a run records. Off (weight 0) it records nothing, so the configs (and options
+ * hashes) of runs without it are those of runs from before it existed. An unset weight is NVIDIA's 2 for a
+ * fresh run and the checkpoint's (absent: 0) when `saved` (a resumed checkpoint's config) is given.
+ */
+export function pathLengthRunConfig(
+  o: { plWeight?: number | null; plBatchShrink?: number; plDecay?: number },
+  saved?: { plWeight?: unknown },
+): { plWeight?: number; plBatchShrink?: number; plDecay?: number } {
+  const savedWeight = typeof saved?.plWeight === 'number' ? saved.plWeight : 0;
+  const plWeight = o.plWeight ?? (saved ? savedWeight : NVIDIA_PATH_LENGTH.weight);
+  if (plWeight === 0) return {};
+  return {
+    plWeight,
+    plBatchShrink: o.plBatchShrink ?? NVIDIA_PATH_LENGTH.batchShrink,
+    plDecay: o.plDecay ?? NVIDIA_PATH_LENGTH.decay,
+  };
+}
+
+/**
+ * The settings that define a StyleGAN2 run: StyleGAN2TrainConfig, what a checkpoint records and its options
+ * hash covers. `saved`: the config of the checkpoint a --resume continues (its path-length weight is the
+ * default then, see pathLengthRunConfig).
+ */
+export function stylegan2RunConfig(o: TrainStylegan2Options, saved?: { plWeight?: unknown }) {
   return {
     data: o.data,
     resolution: o.resolution,
@@ -136,5 +186,6 @@ export function stylegan2RunConfig(o: TrainStylegan2Options) {
     emaKimg: o.emaKimg,
     seed: o.seed,
     subset: o.subset,
+    ...pathLengthRunConfig(o, saved),
   };
 }

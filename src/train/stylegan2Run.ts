@@ -15,7 +15,7 @@ import { writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
 import { type FolderRunResult, openRunChecked, type RunFiles, runFiles, runInFolder, trainedModel } from './run.js';
 import { defaultStyleGAN2Options, StyleGAN2Trainer, type StyleGAN2TrainerJson } from './stylegan2.js';
-import { TRAIN_STYLEGAN2_SPEC } from './stylegan2Options.js';
+import { pathLengthRunConfig, TRAIN_STYLEGAN2_SPEC } from './stylegan2Options.js';
 import { SnapshotFcd, type SnapshotFcdOptions, writeSnapshotBundle } from './snapshotFcd.js';
 import type { TrainingProgress } from './types.js';
 
@@ -36,6 +36,10 @@ export interface StyleGAN2TrainConfig {
   emaKimg: number;
   seed: number;
   subset: number | null;
+  /** Path-length regularisation (absent: off, as in runs from before it existed). */
+  plWeight?: number;
+  plBatchShrink?: number;
+  plDecay?: number;
 }
 
 export interface StyleGAN2RunOptions
@@ -59,6 +63,8 @@ export interface StyleGAN2RunOptions
   gridSize?: number;
   /** Measure FCD at every snapshot (metric-fcd.jsonl, and on the snapshot bundle's card). */
   snapshotFcd?: SnapshotFcdOptions;
+  /** Path-length weight; unset: NVIDIA's 2 for a fresh run, the checkpoint's (absent: 0) on resume. */
+  plWeight?: number;
   /**
    * Start a fresh run from these networks (NVIDIA's `--resume=network.pkl`): G and G_ema from the model's
    * generator, D from its discriminator; fresh optimiser state, no EMA ramp-up; kimg counts on from the
@@ -77,7 +83,8 @@ interface CheckpointState extends StyleGAN2TrainerJson {
   command?: string;
 }
 
-function resolveConfig(o: StyleGAN2RunOptions): StyleGAN2TrainConfig {
+/** The run's settings; `saved`: the resumed checkpoint's config (the path-length weight defaults to its). */
+function resolveConfig(o: StyleGAN2RunOptions, saved?: StyleGAN2TrainConfig): StyleGAN2TrainConfig {
   const ds = o.dataset;
   const batch = o.batch ?? 32;
   const c: StyleGAN2TrainConfig = {
@@ -96,6 +103,7 @@ function resolveConfig(o: StyleGAN2RunOptions): StyleGAN2TrainConfig {
     emaKimg: o.emaKimg ?? (batch * 10) / 32,
     seed: o.seed ?? 0,
     subset: o.subset ?? null,
+    ...pathLengthRunConfig(o, saved),
   };
   for (const k of ['batch', 'zDim', 'mappingLayers', 'channelBase', 'channelMax', 'mbstdGroup'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1)
@@ -108,6 +116,10 @@ function resolveConfig(o: StyleGAN2RunOptions): StyleGAN2TrainConfig {
   if (!Number.isInteger(Math.log2(c.resolution)) || c.resolution < 8)
     throw new ArgumentError(`train stylegan2: resolution ${c.resolution} must be a power of two >= 8`);
   if (!(o.kimg > 0)) throw new ArgumentError(`train stylegan2: kimg must be > 0, got ${o.kimg}`);
+  if (c.plWeight !== undefined && !(c.plWeight > 0))
+    throw new ArgumentError(`train stylegan2: plWeight must be >= 0, got ${c.plWeight}`);
+  if (c.plWeight !== undefined && Math.floor(c.batch / c.plBatchShrink!) < 1)
+    throw new ArgumentError(`train stylegan2: plBatchShrink ${c.plBatchShrink} leaves no rows of batch ${c.batch}`);
   return c;
 }
 
@@ -167,6 +179,10 @@ class StyleGAN2Task implements TrainingTask {
       'D(G(z))': s.scoreFake,
     };
     if (s.r1 !== undefined) values.R1 = s.r1;
+    if (s.pl) {
+      values.PL = s.pl.penalty;
+      values['PL mean'] = s.pl.mean;
+    }
     return { images: batch.images.shape[0], values };
   }
 
@@ -223,17 +239,18 @@ export type StyleGAN2RunResult = FolderRunResult;
  * samples/, bundle/ holding G_ema and D). Resolves when done or after `signal` aborts (with a checkpoint).
  */
 export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2RunResult> {
-  const config = resolveConfig(o);
+  const fresh = resolveConfig(o);
   const files = runFiles(o.outdir);
   const loaded = await openRunChecked<CheckpointState>(
     files,
     o.resume ?? false,
     'stylegan2',
-    config,
+    (saved) => resolveConfig(o, saved.config),
     o.onMessage,
     // a refused resume names the differing options by their flags
     TRAIN_STYLEGAN2_SPEC,
   );
+  const config = loaded ? resolveConfig(o, loaded.checkpoint.state.config) : fresh;
   const nets = networkConfigs(config);
   const init = loaded ? undefined : o.initFrom;
   const start = init ? initialWeights(init, nets) : undefined;
@@ -244,6 +261,9 @@ export async function trainStyleGAN2(o: StyleGAN2RunOptions): Promise<StyleGAN2R
     r1Gamma: config.r1Gamma,
     styleMixingProb: config.styleMixingProb,
     emaKimg: config.emaKimg,
+    plWeight: config.plWeight ?? 0,
+    ...(config.plBatchShrink === undefined ? {} : { plBatchShrink: config.plBatchShrink }),
+    ...(config.plDecay === undefined ? {} : { plDecay: config.plDecay }),
   };
   const trainer = new StyleGAN2Trainer(
     resolveGenerator(nets.g),

@@ -150,6 +150,9 @@ export async function runStylegan2Training(o: TrainStylegan2Options, hooks: Trai
     lr: o.lr,
     seed: o.seed,
     subset,
+    ...(o.plWeight === null ? {} : { plWeight: o.plWeight }),
+    plBatchShrink: o.plBatchShrink,
+    plDecay: o.plDecay,
   });
 }
 
