@@ -98,7 +98,9 @@ export function checkResumeOptions(
   const table: VerbSpec = spec ?? { words: [], options: [] };
   const names = differingOptions(table, was, now);
   const keyOf = (name: string) => table.options.find((o) => `--${o.flag}` === name)?.key ?? name;
-  const detail = names.map((n) => `${n}: checkpoint ${canonicalJson(was[keyOf(n)])}, now ${canonicalJson(now[keyOf(n)])}`);
+  // (a setting a run records only when on, such as the path-length weight, is 'absent' when off)
+  const show = (x: unknown) => (x === undefined ? 'absent' : canonicalJson(x));
+  const detail = names.map((n) => `${n}: checkpoint ${show(was[keyOf(n)])}, now ${show(now[keyOf(n)])}`);
   throw new ArgumentError(
     `--resume: ${file} was trained with other options (${detail.join('; ') || 'options hash differs'}); use the original flags`,
   );

@@ -342,7 +342,7 @@ export class StyleGAN2Trainer {
   }
 
   async release(): Promise<void> {
-    if (this.exes) await Promise.all(Object.values(this.exes).map((e) => e.release()));
+    if (this.exes) await Promise.all(Object.values(this.exes).map((e) => e?.release()));
     this.exes = undefined;
     this.into = undefined;
   }

@@ -85,7 +85,14 @@ describe('the documented train commands are the option tables’ (flag names and
       emaKimg: 10,
       seed: 0,
       subset: null,
+      // a fresh run: NVIDIA's path-length regularisation
+      plWeight: 2,
+      plBatchShrink: 2,
+      plDecay: 0.01,
     });
+    // off, it records nothing: the config (and hash) of a run from before path-length regularisation existed
+    expect(stylegan2RunConfig({ ...sg2, plWeight: 0 })).not.toHaveProperty('plWeight');
+    expect(stylegan2RunConfig({ ...sg2, plWeight: 0, plDecay: 0.5 })).toEqual(stylegan2RunConfig({ ...sg2, plWeight: 0 }));
     expect([sg2.snapKimg, sg2.checkpointMinutes, sg2.resume, sg2.fcdNum]).toEqual([10, 10, false, null]);
     expect(resolveTrainStylegan2Options({ data: 'x', outdir: 'o', kimg: 1, batch: 16 })).toMatchObject({ channels: 3, emaKimg: 5 });
     expect(resolveTrainDcganOptions({ data: 'fashion-mnist', outdir: 'o', kimg: 1 })).toMatchObject({
@@ -141,9 +148,19 @@ describe('the documented train commands are the option tables’ (flag names and
       config: object;
       optionsHash?: string;
     };
-    expect(() => checkResumeOptions(state, stylegan2RunConfig(o), file, TRAIN_STYLEGAN2_SPEC)).not.toThrow();
+    // No --pl-weight: a resume takes the checkpoint's, and one from before path-length regularisation has none (0).
+    expect(o.plWeight).toBeNull();
+    expect(state.config).not.toHaveProperty('plWeight');
+    expect(() => checkResumeOptions(state, stylegan2RunConfig(o, state.config), file, TRAIN_STYLEGAN2_SPEC)).not.toThrow();
     expect(() =>
-      checkResumeOptions(state, stylegan2RunConfig({ ...o, channelBase: 4096 }), file, TRAIN_STYLEGAN2_SPEC),
+      checkResumeOptions(state, stylegan2RunConfig({ ...o, channelBase: 4096 }, state.config), file, TRAIN_STYLEGAN2_SPEC),
     ).toThrow(/channelBase: checkpoint 1024, now 4096/);
+    // Asking for it explicitly is another run: refused, naming the flag.
+    expect(() =>
+      checkResumeOptions(state, stylegan2RunConfig({ ...o, plWeight: 2 }, state.config), file, TRAIN_STYLEGAN2_SPEC),
+    ).toThrow(/plWeight: checkpoint undefined, now 2/); // (a checkpoint without an options hash: compared field by field)
+    expect(() =>
+      checkResumeOptions(state, stylegan2RunConfig({ ...o, plWeight: 0 }, state.config), file, TRAIN_STYLEGAN2_SPEC),
+    ).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,20 @@ describe('StyleGAN2 training', () => {
     const e = ckpt.groups.G_ema.get('synthesis.b32.conv1.weight')!.data as Float32Array;
     expect(g.some((v, i) => v !== e[i])).toBe(true);
     expect((ckpt.groups.G.get('mapping.w_avg')!.data as Float32Array).some((v) => v !== 0)).toBe(true);
+    // Path-length regularisation is on by default (NVIDIA's): recorded in the config, its tracked mean
+    // length in the state, G's Adam rescaled for the lazy interval 4 (lr · 4/5, betas^(4/5)), D's for R1's 16.
+    const state = ckpt.state as unknown as {
+      config: { plWeight?: number };
+      plMean?: number;
+      optimizers: { G: { groups: { lr: number; betas: number[] }[] }; D: { groups: { lr: number }[] } };
+    };
+    expect(state.config).toMatchObject({ plWeight: 2, plBatchShrink: 2, plDecay: 0.01 });
+    expect(state.plMean).toBeGreaterThan(0);
+    expect(state.optimizers.G.groups[0].lr).toBeCloseTo(0.0025 * 0.8, 12);
+    expect(state.optimizers.G.groups[0].betas[1]).toBeCloseTo(0.99 ** 0.8, 12);
+    expect(state.optimizers.D.groups[0].lr).toBeCloseTo((0.0025 * 16) / 17, 12);
+    const logged = (await readFile(r.files.log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { values: Record<string, number> });
+    expect(logged.some((l) => Number.isFinite(l.values.PL) && l.values['PL mean'] > 0)).toBe(true);
     const model = await loadModel(r.files.bundle);
     expect(model.manifest.provenance).toMatchObject({ format: 'latentlab-train', network: 'G_ema' });
     const img = await synthesize(model, await mapZ(model, sampleZ(model, [0, 1])));
@@ -79,6 +94,20 @@ describe('StyleGAN2 training', () => {
 
   it('refuses to resume with other settings, naming them', async () => {
     await expect(trainStyleGAN2(options(join(tmp, 'full'), { resume: true, r1Gamma: 1 }))).rejects.toThrow(/other options \(--gamma: checkpoint 0.01, now 1\)/);
+    // an unset path-length weight resumes with the checkpoint's (the 'split' resume above); another is refused
+    await expect(trainStyleGAN2(options(join(tmp, 'full'), { resume: true, plWeight: 0 }))).rejects.toThrow(
+      /other options \(--pl-weight: checkpoint 2, now absent; --pl-batch-shrink: checkpoint 2, now absent; --pl-decay: checkpoint 0.01, now absent\)/,
+    );
+  });
+
+  it('--pl-weight 0: no Greg phase, nothing of it recorded, G’s Adam unscaled (the runs from before it existed)', async () => {
+    const r = await trainStyleGAN2(options(join(tmp, 'nopl'), { plWeight: 0, kimg: 0.08 }));
+    expect(r.progress.step).toBe(5);
+    const ckpt = await loadCheckpoint<{ config: object; plMean?: number; optimizers: { G: { groups: { lr: number; betas: number[] }[] } } }>(r.files.checkpoint);
+    expect(ckpt.state.config).not.toHaveProperty('plWeight');
+    expect(ckpt.state.plMean).toBeUndefined();
+    expect(ckpt.state.optimizers.G.groups[0]).toMatchObject({ lr: 0.0025, betas: [0, 0.99] });
+    expect(await readFile(r.files.log, 'utf8')).not.toMatch(/"PL/);
   });
 
   it("the checkpoint's config and options hash are the projection of `train stylegan2`'s resolved options", async () => {
