@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RandomState } from '../core/rng.js';
 import type { Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import { grad } from '../graph/autodiff.js';
 import { gradcheck } from '../graph/gradcheck.js';
 import { add, clip, greater, mul, sub } from '../graph/ops/elementwise.js';
 import { program } from '../graph/program.js';
@@ -145,6 +146,46 @@ describe('path-length penalty', () => {
     expect(report.entries.map((e) => e.input)).toEqual(expect.arrayContaining(['mapping.fc0.weight', 'synthesis.b8.conv0.weight', 'synthesis.b8.torgb.affine.weight', 'synthesis.b4.const', 'plMeanBefore']));
     for (const e of report.entries) expect(e.relError, `${e.input}: fd ${e.fd}, vjp ${e.vjp}`).toBeLessThan(report.tolerance);
   }, 120_000);
+});
+
+describe('path-length penalty, descended', () => {
+  it('evens out the path lengths: with decay 1 the penalty is their variance, and gradient steps shrink it', async () => {
+    const g = perturbedGenerator();
+    const w = new Weights(g, 'input', 'G', isStyleGAN2Buffer);
+    const n = 4;
+    const z = input('z', [n, cfg.zDim]);
+    const m = w.at('mapping');
+    const ws = broadcastWs(m, r, mapToW(m, r, z));
+    const img = synthesisGraph(w.at('synthesis'), r, ws, { noiseMode: 'const' });
+    const plNoise = input('plNoise', img.shape);
+    const before = input('plMeanBefore', []);
+    const t = pathLengthTerms(ws, img, plNoise, before, { weight: 1, decay: 1, interval: 1 });
+    const params = w.inputs();
+    const exe = await compile(program([z, plNoise, before, ...params], [t.penalty, t.lengths, ...grad(t.loss, params)]));
+    const feeds = [normal([n, cfg.zDim], 51), normal([n, cfg.imgChannels, 8, 8], 52), Tensor.float32([], [0])];
+    const values = params.map((p) => (g.get(p.source.kind === 'input' ? p.source.name : '')!.clone()));
+    const variance = (l: Float32Array) => {
+      const mean = l.reduce((a, b) => a + b, 0) / l.length;
+      return l.reduce((a, b) => a + (b - mean) ** 2, 0) / l.length;
+    };
+    const penalties: number[] = [];
+    for (let step = 0; step < 12; step++) {
+      const [penalty, lengths, ...grads] = await exe.run(...feeds, ...values);
+      expect(penalty.item()).toBeCloseTo(variance(lengths.f32), 5);
+      penalties.push(penalty.item());
+      // normalised gradient steps (one step size for every tensor, as Adam's early steps are)
+      grads.forEach((gr, i) => {
+        const v = values[i].f32;
+        const norm = Math.sqrt(gr.f32.reduce((a, b) => a + b * b, 0)) || 1;
+        gr.f32.forEach((d, j) => {
+          v[j] -= (0.02 * Math.sqrt(v.length) * d) / norm;
+        });
+      });
+    }
+    await exe.release();
+    // (seeded: 0.106 -> 0.005 in 12 steps)
+    expect(penalties[penalties.length - 1]).toBeLessThan(0.2 * penalties[0]);
+  }, 60_000);
 });
 
 function leakyReluInputs(root: Value): Value[] {
