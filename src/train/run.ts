@@ -57,6 +57,11 @@ export async function openRun<S>(files: RunFiles, resume: boolean): Promise<Load
   return loaded;
 }
 
+/** A setting in a refusal; one a run records only when on (the path-length weight) is 'absent' when off. */
+function showSetting(x: unknown): string {
+  return x === undefined ? 'absent' : JSON.stringify(x);
+}
+
 /**
  * Compares the settings a checkpoint was trained with against the ones given for the resumed run;
  * every key of `current` must match (run length and output intervals should not be in it).
@@ -68,7 +73,7 @@ export function checkResumeConfig(
 ): void {
   const diffs = Object.keys(current)
     .filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(current[k]))
-    .map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, now ${JSON.stringify(current[k])}`);
+    .map((k) => `${k}: checkpoint ${showSetting(saved[k])}, now ${showSetting(current[k])}`);
   if (diffs.length) {
     throw new ArgumentError(
       `--resume: ${file} was trained with other settings (${diffs.join('; ')}); use the original flags`,
@@ -98,7 +103,6 @@ export function checkResumeOptions(
   const table: VerbSpec = spec ?? { words: [], options: [] };
   const names = differingOptions(table, was, now);
   const keyOf = (name: string) => table.options.find((o) => `--${o.flag}` === name)?.key ?? name;
-  // (a setting a run records only when on, such as the path-length weight, is 'absent' when off)
   const show = (x: unknown) => (x === undefined ? 'absent' : canonicalJson(x));
   const detail = names.map((n) => `${n}: checkpoint ${show(was[keyOf(n)])}, now ${show(now[keyOf(n)])}`);
   throw new ArgumentError(

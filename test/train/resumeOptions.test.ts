@@ -158,7 +158,7 @@ describe('the documented train commands are the option tables’ (flag names and
     // Asking for it explicitly is another run: refused, naming the flag.
     expect(() =>
       checkResumeOptions(state, stylegan2RunConfig({ ...o, plWeight: 2 }, state.config), file, TRAIN_STYLEGAN2_SPEC),
-    ).toThrow(/plWeight: checkpoint undefined, now 2/); // (a checkpoint without an options hash: compared field by field)
+    ).toThrow(/plWeight: checkpoint absent, now 2/); // (a checkpoint without an options hash: compared field by field)
     expect(() =>
       checkResumeOptions(state, stylegan2RunConfig({ ...o, plWeight: 0 }, state.config), file, TRAIN_STYLEGAN2_SPEC),
     ).not.toThrow();
