@@ -17,7 +17,7 @@ import { broadcastWs, mapToW } from '../../src/models/stylegan2/mapping.js';
 import { synthesisInput } from '../../src/models/stylegan3/synthesis.js';
 import { compile } from '../../src/runtime/compile.js';
 import { latentlab } from '../cli/run.js';
-import { maxAbsDiff } from '../fixtures.js';
+import { maxAbsDiff, relL2, type Sg3LayerTableRow } from '../fixtures.js';
 
 /**
  * Parity checks for one StyleGAN3 reference case in the fixtures' layout (manifest.json + npy files +
@@ -36,29 +36,6 @@ interface FileEntry {
   labels?: number[] | null;
 }
 
-interface TableRow {
-  layer: string;
-  ws_index: number;
-  channels?: number;
-  size?: number[];
-  sampling_rate?: number;
-  bandwidth?: number;
-  in_channels?: number;
-  out_channels?: number;
-  in_size?: number[];
-  out_size?: number[];
-  up_factor?: number;
-  down_factor?: number;
-  up_taps?: number;
-  down_taps?: number;
-  down_radial?: boolean;
-  filtered_lrelu_padding_x0_x1_y0_y1?: number[];
-  in_sampling_rate?: number;
-  out_cutoff?: number;
-  out_half_width?: number;
-  conv_clamp?: number | null;
-}
-
 interface Manifest {
   files: Record<string, FileEntry>;
   config: {
@@ -67,7 +44,7 @@ interface Manifest {
     G_kwargs?: { class_name?: string };
     gen_images?: { seeds: number[]; class_idx: number; psi: number; translate: [number, number]; rotate: number } | null;
   };
-  layer_table: TableRow[];
+  layer_table: Sg3LayerTableRow[];
 }
 
 /**
@@ -85,17 +62,6 @@ export function referenceCases(root: string | undefined, skip: readonly string[]
       return m.config?.G_kwargs?.class_name === 'training.networks_stylegan3.Generator';
     })
     .sort();
-}
-
-function relL2(got: Tensor, ref: Tensor): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.size; i++) {
-    const r = Number(ref.data[i]);
-    num += (Number(got.data[i]) - r) ** 2;
-    den += r * r;
-  }
-  return Math.sqrt(num / den);
 }
 
 /** Registers the describe block for the case in `dir`. */
