@@ -68,31 +68,3 @@ export function relL2(got: Tensor, ref: Tensor): number {
   }
   return Math.sqrt(num / den);
 }
-
-/**
- * One row of a StyleGAN3 case's `manifest.layer_table` (fixtures F_nvidia_sg3_* and
- * tools/make_sg3_references.py): NVIDIA's per-layer values, the input row first (channels, size,
- * sampling_rate, bandwidth), then one row per synthesis layer.
- */
-export interface Sg3LayerTableRow {
-  layer: string;
-  ws_index: number;
-  channels?: number;
-  size?: number[];
-  sampling_rate?: number;
-  bandwidth?: number;
-  in_channels?: number;
-  out_channels?: number;
-  in_size?: number[];
-  out_size?: number[];
-  up_factor?: number;
-  down_factor?: number;
-  up_taps?: number;
-  down_taps?: number;
-  down_radial?: boolean;
-  filtered_lrelu_padding_x0_x1_y0_y1?: number[];
-  in_sampling_rate?: number;
-  out_cutoff?: number;
-  out_half_width?: number;
-  conv_clamp?: number | null;
-}

@@ -17,7 +17,8 @@ import { broadcastWs, mapToW } from '../../src/models/stylegan2/mapping.js';
 import { synthesisInput } from '../../src/models/stylegan3/synthesis.js';
 import { compile } from '../../src/runtime/compile.js';
 import { latentlab } from '../cli/run.js';
-import { maxAbsDiff, relL2, type Sg3LayerTableRow } from '../fixtures.js';
+import { maxAbsDiff, relL2 } from '../fixtures.js';
+import { expectLayersMatchTable, type Sg3LayerTableRow } from './sg3LayerTable.js';
 
 /**
  * Parity checks for one StyleGAN3 reference case in the fixtures' layout (manifest.json + npy files +
@@ -97,20 +98,7 @@ export function describeSg3Reference(dir: string): void {
       expect(model.cDim).toBe(c?.shape[1] ?? 0);
       expect(cfg.input).toEqual({ channels: input.channels, size: input.size![0], samplingRate: input.sampling_rate, bandwidth: input.bandwidth });
       expect(cfg.layers.map((l) => ({ layer: `synthesis.${l.name}`, ws_index: l.wsIndex }))).toEqual(rows.map((r) => ({ layer: r.layer, ws_index: r.ws_index })));
-      for (const [i, l] of cfg.layers.entries()) {
-        const r = rows[i];
-        expect({ in: l.inChannels, out: l.outChannels, size: [l.inSize, l.outSize], fac: [l.upFactor, l.downFactor, l.upTaps, l.downTaps], radial: l.downRadial, pad: l.padding }).toEqual({
-          in: r.in_channels,
-          out: r.out_channels,
-          size: [r.in_size![0], r.out_size![0]],
-          fac: [r.up_factor, r.down_factor, r.up_taps, r.down_taps],
-          radial: r.down_radial,
-          pad: r.filtered_lrelu_padding_x0_x1_y0_y1,
-        });
-        expect(l.inSamplingRate).toBeCloseTo(r.in_sampling_rate!, 12);
-        expect(l.outCutoff).toBeCloseTo(r.out_cutoff!, 10);
-        expect(l.outHalfWidth).toBeCloseTo(r.out_half_width!, 10);
-      }
+      expectLayersMatchTable(cfg.layers, rows);
       expect(cfg.convClamp).toBe(rows[0].conv_clamp ?? null);
     });
 

@@ -15,7 +15,8 @@ import { checkSg3ModuleAttrs, checkSg3Weights, sg3ConfigFromNvidia } from '../..
 import { inputTransform, synthesisInput, synthesizeSg3 } from '../../src/models/stylegan3/synthesis.js';
 import { Weights } from '../../src/nn/weights.js';
 import { clearSessionCache, compile } from '../../src/runtime/compile.js';
-import { fixtureCase, haveFixtures, maxAbsDiff, relL2, type Sg3LayerTableRow } from '../fixtures.js';
+import { fixtureCase, haveFixtures, maxAbsDiff, relL2 } from '../fixtures.js';
+import { expectLayersMatchTable, type Sg3LayerTableRow } from './sg3LayerTable.js';
 
 // Tolerances: each output's `suggested_atol` from the fixture manifest (1e-4 for ws, images and D
 // logits; see fixtures/README "Tolerances"). Gradients are compared by relative L2 error against the
@@ -64,27 +65,7 @@ for (const caseName of ['F_nvidia_sg3_t32', 'F_nvidia_sg3_r32']) {
       expect(cfg.numWs).toBe(F.manifest.config.num_ws);
       expect([{ layer: 'synthesis.input', ws_index: 0 }, ...cfg.layers.map((l) => ({ layer: `synthesis.${l.name}`, ws_index: l.wsIndex }))]).toEqual(F.manifest.ws_index_per_layer);
       expect(cfg.input).toEqual({ channels: F.manifest.config.G_channels && (F.manifest.config.G_channels as number[])[0], size: table[0].size![0], samplingRate: 16, bandwidth: 2 });
-      for (const [i, l] of cfg.layers.entries()) {
-        const row = table[i + 1];
-        expect({
-          in: l.inChannels,
-          out: l.outChannels,
-          size: [l.inSize, l.outSize],
-          fac: [l.upFactor, l.downFactor, l.upTaps, l.downTaps],
-          radial: l.downRadial,
-          pad: l.padding,
-        }).toEqual({
-          in: row.in_channels,
-          out: row.out_channels,
-          size: [row.in_size![0], row.out_size![0]],
-          fac: [row.up_factor, row.down_factor, row.up_taps, row.down_taps],
-          radial: row.down_radial,
-          pad: row.filtered_lrelu_padding_x0_x1_y0_y1,
-        });
-        expect(l.inSamplingRate).toBeCloseTo(row.in_sampling_rate!, 12);
-        expect(l.outCutoff).toBeCloseTo(row.out_cutoff!, 10);
-        expect(l.outHalfWidth).toBeCloseTo(row.out_half_width!, 10);
-      }
+      expectLayersMatchTable(cfg.layers, table.slice(1));
     });
 
     it('gen_images.py transform: inv(make_transform) equals the stored buffer', () => {
