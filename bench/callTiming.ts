@@ -16,6 +16,7 @@ export async function timeCall(fn: () => Promise<unknown>, t: Timing, calls: num
   }
 }
 
+/** Worst over a's outputs of max |a − b| / max |a| (the plain max |a − b| where a is all zeros). */
 export function maxRelDiff(a: Record<string, Tensor>, b: Record<string, Tensor>): number {
   let worst = 0;
   for (const k of Object.keys(a)) {

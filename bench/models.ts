@@ -8,11 +8,13 @@
 import { existsSync } from 'node:fs';
 import { Tensor } from '../src/core/tensor.js';
 import { loadModel } from '../src/models/io/loadModel.js';
+import { GanModel } from '../src/models/ganModel.js';
+import { type BundleManifest, stylegan2Dims } from '../src/models/manifest.js';
 import type { Program } from '../src/graph/program.js';
 import { topoSort } from '../src/graph/topo.js';
 import { input, type Value } from '../src/graph/value.js';
 import { type GeneratorConfig, resolveGenerator } from '../src/models/stylegan2/config.js';
-import { initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
+import { initDiscriminator, initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
 import { broadcastWs, mapToW } from '../src/models/stylegan2/mapping.js';
 import { synthesisGraph } from '../src/models/stylegan2/synthesis.js';
 import { Weights } from '../src/nn/weights.js';
@@ -71,6 +73,24 @@ export function zFeeds(batch: number, zDim: number): () => Record<string, Tensor
       Array.from({ length: batch * zDim }, (_, i) => Math.sin(i * 0.71)),
     ),
   });
+}
+
+/** A STYLEGAN2_PRESETS network with random weights (G seed 0, D seed 1), as a model: the benches' stand-in for a trained one. */
+export function presetModel(preset: keyof typeof STYLEGAN2_PRESETS, withD = false): GanModel {
+  const p = STYLEGAN2_PRESETS[preset];
+  const manifest: BundleManifest = {
+    format: 'latentlab-bundle',
+    version: 1,
+    name: `${preset} (random weights)`,
+    architecture: 'stylegan2',
+    generator: p.generator,
+    ...(withD ? { discriminator: p.discriminator } : {}),
+    ...stylegan2Dims(p.generator),
+    provenance: { format: 'init', source: `STYLEGAN2_PRESETS.${preset}`, created: 'bench' },
+    contentHash: `bench-${preset}`,
+    weightsDtype: 'float32',
+  };
+  return new GanModel(manifest, initGenerator(p.generator, 0), withD ? initDiscriminator(p.discriminator, 1) : undefined);
 }
 
 const FIXTURE_A = '../shared/fixtures/A_nvidia_sg2ada_uncond32/network-snapshot-000000.pkl';

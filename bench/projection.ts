@@ -12,12 +12,10 @@ import type { Program } from '../src/graph/program.js';
 import { input, type Value } from '../src/graph/value.js';
 import { activeTerms } from '../src/inversion/losses.js';
 import { noiseLayers, type ProjectionSpec, projectionProgram } from '../src/inversion/program.js';
-import { GanModel } from '../src/models/ganModel.js';
-import { type BundleManifest, stylegan2Dims } from '../src/models/manifest.js';
-import { initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
+import type { GanModel } from '../src/models/ganModel.js';
 import { synthesisGraph } from '../src/models/stylegan2/synthesis.js';
 import type { ProgramCase } from './engine.js';
-import { graphFlops } from './models.js';
+import { graphFlops, presetModel } from './models.js';
 
 const SHIPPED = 'models/fmnist-stylegan2';
 
@@ -70,21 +68,6 @@ function feedsFor(model: GanModel, step: boolean, noise = true): () => Record<st
   };
 }
 
-function paper256(): GanModel {
-  const cfg = STYLEGAN2_PRESETS.paper256.generator;
-  const manifest: BundleManifest = {
-    format: 'latentlab-bundle',
-    version: 1,
-    name: 'paper256 (random weights)',
-    architecture: 'stylegan2',
-    generator: cfg,
-    ...stylegan2Dims(cfg),
-    provenance: { format: 'init', source: 'STYLEGAN2_PRESETS.paper256', created: 'bench' },
-    contentHash: 'bench-paper256',
-    weightsDtype: 'float32',
-  };
-  return new GanModel(manifest, initGenerator(cfg, 0));
-}
 
 export async function projectionCases(): Promise<ProgramCase[]> {
   const cases: ProgramCase[] = [];
@@ -120,6 +103,6 @@ export async function projectionCases(): Promise<ProgramCase[]> {
   };
   if (existsSync(`${SHIPPED}/model.json`))
     add('sg2', 'shipped fmnist-stylegan2 32x32, batch 1', await loadModel(SHIPPED));
-  add('256', 'paper256 preset 256x256 (random weights), batch 1', paper256());
+  add('256', 'paper256 preset 256x256 (random weights), batch 1', presetModel('paper256'));
   return cases;
 }

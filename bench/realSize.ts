@@ -23,9 +23,8 @@ import { exportOnnx } from '../src/models/io/onnxExport.js';
 import { loadModel } from '../src/models/io/loadModel.js';
 import { latentStats } from '../src/inversion/program.js';
 import { project } from '../src/inversion/projector.js';
-import { GanModel } from '../src/models/ganModel.js';
-import { type BundleManifest, stylegan2Dims } from '../src/models/manifest.js';
-import { initDiscriminator, initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
+import { STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
+import { presetModel } from './models.js';
 
 type Preset = keyof typeof STYLEGAN2_PRESETS;
 const CASES = ['project', 'export'] as const;
@@ -82,22 +81,6 @@ function procMemory(): { rss: number; hwm: number } {
 
 const gb = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
-function presetModel(preset: Preset, withD: boolean): GanModel {
-  const p = STYLEGAN2_PRESETS[preset];
-  const manifest: BundleManifest = {
-    format: 'latentlab-bundle',
-    version: 1,
-    name: `${preset} (random weights)`,
-    architecture: 'stylegan2',
-    generator: p.generator,
-    ...(withD ? { discriminator: p.discriminator } : {}),
-    ...stylegan2Dims(p.generator),
-    provenance: { format: 'init', source: `STYLEGAN2_PRESETS.${preset}`, created: 'bench' },
-    contentHash: `bench-${preset}`,
-    weightsDtype: 'float32',
-  };
-  return new GanModel(manifest, initGenerator(p.generator, 0), withD ? initDiscriminator(p.discriminator, 1) : undefined);
-}
 
 interface Phase {
   phase: string;

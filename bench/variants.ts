@@ -26,6 +26,7 @@ import { opDef } from '../src/graph/registry.js';
 import type { ConvAttrs, OpAttrMap, OpDef } from '../src/graph/types.js';
 import { constant, type Value } from '../src/graph/value.js';
 import { compile } from '../src/runtime/compile.js';
+import { maxRelDiff } from './callTiming.js';
 import { MOD, modCase, type ProgramCase, STACK_A, STACK_B, stackCase } from './engine.js';
 
 export type VariantTag =
@@ -192,18 +193,5 @@ export async function checkVariant(
     compile(variant.build(), { threads }),
   ]);
   const feeds = base.feeds();
-  const [ra, rb] = [await a.runNamed(feeds), await b.runNamed(feeds)];
-  let worst = 0;
-  for (const name of a.outputNames) {
-    const x = ra[name].data as Float32Array;
-    const y = rb[name].data as Float32Array;
-    let scale = 0;
-    let diff = 0;
-    for (let i = 0; i < x.length; i++) {
-      scale = Math.max(scale, Math.abs(x[i]));
-      diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    }
-    worst = Math.max(worst, scale > 0 ? diff / scale : diff);
-  }
-  return worst;
+  return maxRelDiff(await a.runNamed(feeds), await b.runNamed(feeds));
 }

@@ -56,3 +56,15 @@ export function maxAbsDiff(a: Tensor, b: Tensor): number {
   }
   return m;
 }
+
+/** Relative L2 error ‖got − ref‖ / ‖ref‖ (the fixtures' measure for gradients, `suggested_rel_l2`). */
+export function relL2(got: Tensor, ref: Tensor): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ref.size; i++) {
+    const r = Number(ref.data[i]);
+    num += (Number(got.data[i]) - r) ** 2;
+    den += r * r;
+  }
+  return Math.sqrt(num / den);
+}

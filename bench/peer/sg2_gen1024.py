@@ -16,32 +16,17 @@ Debian's python3-torch (/usr/bin/python3) with libopenblas0-pthread. Each call t
 """
 import argparse
 import json
-import os
 import statistics
 import sys
-import time
-import types
 
-os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
+from torch_peer import timed_calls, use_nvidia_checkout  # first: hides CUDA before torch is imported
 
 FFHQ1024 = dict(z_dim=512, w_dim=512, img_resolution=1024, img_channels=3, mapping_layers=8,
                 channel_base=32768, channel_max=512, conv_clamp=256)
 
 
-def without_scipy():
-    """training/augment.py imports scipy.signal when `training` is imported; nothing here uses it."""
-    try:
-        import scipy.signal  # noqa: F401
-    except ImportError:
-        sci, sig = types.ModuleType('scipy'), types.ModuleType('scipy.signal')
-        sci.signal = sig
-        sys.modules.setdefault('scipy', sci)
-        sys.modules.setdefault('scipy.signal', sig)
-
-
 def make_generator(checkout):
-    without_scipy()
-    sys.path.insert(0, os.path.abspath(checkout))
+    use_nvidia_checkout(checkout)
     import torch
     from training import networks
     c = FFHQ1024
@@ -52,17 +37,6 @@ def make_generator(checkout):
         synthesis_kwargs=dict(channel_base=c['channel_base'], channel_max=c['channel_max'], num_fp16_res=0,
                               conv_clamp=c['conv_clamp']))
     return G.eval().requires_grad_(False)
-
-
-def timed_calls(fn, reps):
-    """Wall and process-CPU seconds (all threads) of `reps` calls."""
-    wall, cpu = [], []
-    for _ in range(reps):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return wall, cpu
 
 
 def main():

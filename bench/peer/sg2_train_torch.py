@@ -24,24 +24,9 @@ code, as every CPU user of this code gets.
 import argparse
 import copy
 import json
-import os
 import sys
-import time
-import types
 
-os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
-
-
-def stub_scipy():
-    # training/augment.py imports scipy.signal at module level; nothing here uses it.
-    try:
-        import scipy.signal  # noqa: F401
-    except ImportError:
-        sig = types.ModuleType('scipy.signal')
-        sci = types.ModuleType('scipy')
-        sci.signal = sig
-        sys.modules['scipy'] = sci
-        sys.modules['scipy.signal'] = sig
+from torch_peer import timed_calls, use_nvidia_checkout  # first: hides CUDA before torch is imported
 
 
 SHIPPED = dict(res=32, channels=1, z_dim=128, w_dim=128, mapping_layers=2, channel_base=1024, channel_max=128,
@@ -110,16 +95,6 @@ class NvidiaTrainer:
         self.step_idx += 1
 
 
-def timed_steps(trainer, n):
-    wall, cpu = [], []
-    for _ in range(n):
-        t0, c0 = time.perf_counter(), time.process_time()
-        trainer.step()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return wall, cpu
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--nvidia', required=True, help='checkout of NVlabs/stylegan2-ada-pytorch')
@@ -128,8 +103,7 @@ def main():
     ap.add_argument('--steps', type=int, default=32)
     ap.add_argument('--serve', action='store_true', help='answer `steps N` requests on stdin (see above)')
     a = ap.parse_args()
-    stub_scipy()
-    sys.path.insert(0, os.path.abspath(a.nvidia))
+    use_nvidia_checkout(a.nvidia)
     import torch
     torch.set_num_threads(a.threads)
     trainer = NvidiaTrainer(a.batch)
@@ -139,15 +113,15 @@ def main():
             parts = line.split()
             if len(parts) == 2 and parts[0] == 'step' and parts[1] in ('main', 'r1'):
                 trainer.step_idx = 0 if parts[1] == 'r1' else 1
-                wall, cpu = timed_steps(trainer, 1)
+                wall, cpu = timed_calls(trainer.step, 1)
                 print(json.dumps(dict(seconds=wall, cpu=cpu, step=trainer.step_idx)), flush=True)
             elif len(parts) == 2 and parts[0] == 'steps':
-                wall, cpu = timed_steps(trainer, int(parts[1]))
+                wall, cpu = timed_calls(trainer.step, int(parts[1]))
                 print(json.dumps(dict(seconds=wall, cpu=cpu, step=trainer.step_idx)), flush=True)
             elif parts:
                 print(json.dumps(dict(error=f'unknown request {line.strip()}')), flush=True)
         return
-    wall, cpu = timed_steps(trainer, a.steps)
+    wall, cpu = timed_calls(trainer.step, a.steps)
     period = SHIPPED['r1_interval']
     periods = [sum(wall[i:i + period]) for i in range(0, len(wall) - period + 1, period)]
     print(f'torch {torch.__version__}, {a.threads} threads: {a.steps} steps, best R1 period {min(periods):.2f} s '

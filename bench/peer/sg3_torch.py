@@ -20,12 +20,11 @@ quiet sitting, or the comparison means nothing.
 """
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 
-os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
+from torch_peer import timed_calls  # first: hides CUDA before torch is imported
 
 
 def timed(fn, seconds):
@@ -61,12 +60,7 @@ def serve(G, step):
             def fn():
                 with torch.no_grad():
                     return G(z, None, noise_mode='const', force_fp32=True)
-        times, cpu = [], []
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
+        times, cpu = timed_calls(fn, reps)
         print(json.dumps(dict(case=case, seconds=times, cpu=cpu)), flush=True)
 
 

@@ -34,23 +34,29 @@ export interface Command {
   flagHelp?(): string;
 }
 
-/**
- * A CLI verb over a library verb's option table: argv -> partial options (nothing filled in) -> `run`,
- * which resolves them with the library's `resolveXOptions` and calls the library verb.
- */
-export function tableCommand(c: {
-  name: string;
+/** A table-driven verb or subcommand but for its option table: its help and what runs the parsed partial options. */
+interface TableRun {
   summary: string;
   usage: string;
-  spec: VerbSpec | ((argv: readonly string[]) => VerbSpec);
-  /** Where the verb runs, not what it computes (e.g. --queue): taken off argv, not part of the options. */
+  /** Where it runs, not what it computes (e.g. --queue): taken off argv, not part of the options. */
   transport?: readonly { name: string; help: string }[];
   run(
     partial: Record<string, unknown>,
     out: (line: string) => void,
     transport: Record<string, string>,
   ): Promise<void>;
-}): Command {
+}
+
+/** Help lines of transport flags, in formatOptionHelp's layout. */
+function transportHelp(transport: TableRun['transport']): string[] {
+  return (transport ?? []).map((t) => `  ${`--${t.name} <string>`.padEnd(28)} ${t.help}`);
+}
+
+/**
+ * A CLI verb over a library verb's option table: argv -> partial options (nothing filled in) -> `run`,
+ * which resolves them with the library's `resolveXOptions` and calls the library verb.
+ */
+export function tableCommand(c: TableRun & { name: string; spec: VerbSpec | ((argv: readonly string[]) => VerbSpec) }): Command {
   const specOf = (argv: readonly string[]) => (typeof c.spec === 'function' ? c.spec(argv) : c.spec);
   const take = (argv: readonly string[]) => splitTransport(argv, c.transport);
   return {
@@ -68,23 +74,14 @@ export function tableCommand(c: {
     flagHelp: () =>
       [
         formatOptionHelp(specOf([])),
-        ...(c.transport ?? []).map((t) => `  ${`--${t.name} <string>`.padEnd(28)} ${t.help}`),
+        ...transportHelp(c.transport),
       ].join('\n'),
   };
 }
 
 /** One subcommand of a table-driven verb (`latentlab directions sefa ...`): its option table and its run. */
-export interface TableSubcommand {
-  summary: string;
-  usage: string;
+export interface TableSubcommand extends TableRun {
   spec: VerbSpec;
-  /** Where it runs, not what it computes (e.g. --queue): taken off argv, not part of the options. */
-  transport?: readonly { name: string; help: string }[];
-  run(
-    partial: Record<string, unknown>,
-    out: (line: string) => void,
-    transport: Record<string, string>,
-  ): Promise<void>;
 }
 
 /** A verb whose first word picks a subcommand, each with its own option table (spec.words[1]). */
@@ -118,7 +115,7 @@ export function tableSubcommands(name: string, summary: string, subs: readonly T
           [
             `${s.spec.words.join(' ')}: ${s.summary}`,
             formatOptionHelp(s.spec),
-            ...(s.transport ?? []).map((t) => `  ${`--${t.name} <string>`.padEnd(28)} ${t.help}`),
+            ...transportHelp(s.transport),
           ].join('\n'),
         )
         .join('\n\n'),

@@ -6,7 +6,7 @@ import { predict } from '../models/classifier/predict.js';
 import type { GanModel } from '../models/ganModel.js';
 import type { LayerRow } from '../models/manifest.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
-import { type AttributeSpec, independentConditions, scoreChunk } from './attributes.js';
+import { type AttributeSpec, attributeRecord, independentConditions, scoreChunk } from './attributes.js';
 import { conditionalDirection } from './conditional.js';
 import { type DirectionSet, makeDirectionSet, rowsStd, unit } from './direction.js';
 import { checkRows } from './editCodes.js';
@@ -212,33 +212,38 @@ export function directionsFromGradients(est: GradientEstimate, o: Pick<GradientD
     const { independent, dropped } = independentConditions(mine.map((c) => ({ name: c.name, normal: c.g })));
     const dir = independent.length ? conditionalDirection(target, independent.map((c) => c.normal)).direction : unit(target, `gradient of ${spec.name}`);
     rows.push(dir);
-    let along = 0;
-    let gn = 0;
-    for (let j = 0; j < d; j++) {
-      along += g[j] * dir[j];
-      gn += g[j] * g[j];
-    }
-    return {
-      name: spec.name,
-      measure: spec.measure ?? null,
-      logit: spec.logit ?? null,
-      prob: spec.prob ?? false,
-      className: spec.className ?? null,
-      classes: spec.logit === undefined ? null : [spec.logit],
-      method: 'gradient',
-      // Mean attribute change per unit of W distance along the result, and along the raw gradient.
-      slope: along,
-      gradientNorm: Math.sqrt(gn),
-      kept: mine.map((c) => c.name),
-      redundant: dropped,
-      cosineToUnconditioned: along / Math.sqrt(gn),
-    };
+    return gradientAttributeRecord(spec, g, dir, {}, mine.map((c) => c.name), dropped);
   });
   return setFromEstimate(est, rows, specs.map((s) => s.name), {
     precondition,
     keep: [...(o.keepClasses !== false ? ['class'] : []), ...kept.map((s) => s.name)],
     attributes: info,
   });
+}
+
+/**
+ * `provenance.attributes[i]` of a gradient-method row: the spec, `where` (per-class knobs: the class
+ * and its samples), how the direction `dir` relates to the attribute's raw gradient `g`, and the
+ * conditions it was made orthogonal to (`kept`) or that added nothing (`redundant`).
+ */
+export function gradientAttributeRecord(spec: AttributeSpec, g: Float64Array, dir: Float64Array, where: Record<string, unknown>, kept: string[], redundant: string[]): Record<string, unknown> {
+  let along = 0;
+  let gn = 0;
+  for (let j = 0; j < g.length; j++) {
+    along += g[j] * dir[j];
+    gn += g[j] * g[j];
+  }
+  return {
+    ...attributeRecord(spec),
+    method: 'gradient',
+    ...where,
+    // Mean attribute change per unit of W distance along the result, and along the raw gradient.
+    slope: along,
+    gradientNorm: Math.sqrt(gn),
+    kept,
+    redundant,
+    cosineToUnconditioned: along / Math.sqrt(gn),
+  };
 }
 
 /**

@@ -20,6 +20,29 @@ export interface AttributeSpec {
   className?: string;
 }
 
+/** The spec part of a set's `provenance.attributes[i]`, the record of what row i was found for (directionAttribute reads it back). */
+export interface AttributeRecord {
+  name: string;
+  measure: MeasureName | null;
+  logit: number | null;
+  prob: boolean;
+  className: string | null;
+  /** Class indices the attribute is about (a logit's or probability's class), null for a measure. */
+  classes: number[] | null;
+}
+
+/** A spec as its provenance record: what it leaves out as null (prob as false). */
+export function attributeRecord(spec: AttributeSpec): AttributeRecord {
+  return {
+    name: spec.name,
+    measure: spec.measure ?? null,
+    logit: spec.logit ?? null,
+    prob: spec.prob ?? false,
+    className: spec.className ?? null,
+    classes: spec.logit === undefined ? null : [spec.logit],
+  };
+}
+
 /** 'brightness,width,logit:Sneaker' → specs; class names any case, or indices. */
 export function parseAttributeSpecs(text: string, labelNames: readonly string[] = []): AttributeSpec[] {
   const lower = labelNames.map((n) => n.toLowerCase());
@@ -225,12 +248,7 @@ export function attributeDirections(codes: Tensor, attributes: readonly ScoredAt
     const dir = rows[rows.length - 1];
     for (let j = 0; j < dir.length; j++) cosRaw += dir[j] * raw.normal[j];
     return {
-      name: a.spec.name,
-      measure: a.spec.measure ?? null,
-      logit: a.spec.logit ?? null,
-      prob: a.spec.prob ?? false,
-      className: a.spec.className ?? null,
-      classes: a.spec.logit === undefined ? null : [a.spec.logit],
+      ...attributeRecord(a.spec),
       score: stats(a.scores),
       ...raw.quality,
       kept: conds.map((c) => c.name),

@@ -4,7 +4,7 @@ import { type Latent, renderLatent, toWs } from '../latent/latent.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { predict } from '../models/classifier/predict.js';
 import type { GanModel } from '../models/ganModel.js';
-import { estimateAttributeGradients, type GradientDirectionOptions, type GradientEstimate, knobRows, setFromEstimate } from './attributeGradient.js';
+import { estimateAttributeGradients, type GradientDirectionOptions, type GradientEstimate, gradientAttributeRecord, knobRows, setFromEstimate } from './attributeGradient.js';
 import { type AttributeSpec, independentConditions } from './attributes.js';
 import { conditionalDirection } from './conditional.js';
 import { cosine, type DirectionSet, unit } from './direction.js';
@@ -79,29 +79,8 @@ export function perClassAttributeDirections(est: GradientEstimate, o: { keep?: P
       const dir = independent.length ? conditionalDirection(g, independent.map((x) => x.normal)).direction : unit(g, `gradient of ${spec.name} in class ${est.classNames[c]}`);
       rows.push(dir);
       labels.push(`${spec.name}@${est.classNames[c]}`);
-      let along = 0;
-      let gn = 0;
-      for (let j = 0; j < d; j++) {
-        along += g[j] * dir[j];
-        gn += g[j] * g[j];
-      }
-      info.push({
-        name: spec.name,
-        measure: spec.measure ?? null,
-        logit: spec.logit ?? null,
-        prob: spec.prob ?? false,
-        className: spec.className ?? null,
-        classes: spec.logit === undefined ? null : [spec.logit],
-        method: 'gradient',
-        forClass: est.classNames[c],
-        samples: est.classCounts[c],
-        fallback: !own,
-        slope: along,
-        gradientNorm: Math.sqrt(gn),
-        kept: independent.map((x) => x.name),
-        redundant: dropped,
-        cosineToUnconditioned: along / Math.sqrt(gn),
-      });
+      const where = { forClass: est.classNames[c], samples: est.classCounts[c], fallback: !own };
+      info.push(gradientAttributeRecord(spec, g, dir, where, independent.map((x) => x.name), dropped));
     }
   });
   return finish(est, rows, labels, info, est.specs.map((s) => s.name), { keep: [`class (${keep}, within each class)`], perClassKeep: keep });

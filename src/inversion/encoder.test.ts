@@ -12,10 +12,10 @@ import type { Classifier } from '../models/classifier/classifier.js';
 import { compile } from '../runtime/compile.js';
 import { buildEncoderTrainProgram } from '../train/encoderGraphs.js';
 import { encode, encodeWs } from './encode.js';
-import { Encoder, type EncoderManifest } from '../models/encoder/encoder.js';
+import { Encoder } from '../models/encoder/encoder.js';
 import { readEncoderBundle, writeEncoderBundle } from '../models/io/encoderBundle.js';
 import { encoderConfigFor, resolveEncoder } from '../models/encoder/config.js';
-import { initEncoderWeights } from '../models/encoder/network.js';
+import { randomSmallEncoder } from '../../test/inversion/smallEncoder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentlab-encoder-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,22 +28,7 @@ beforeAll(async () => {
 });
 
 /** A narrow encoder for the shipped generator (fast to compile and run). */
-function smallEncoder(seed = 0, headScale = 0.1): Encoder {
-  const cfg = encoderConfigFor(model, { channelMax: 16, hidden: 32 });
-  const tensors = initEncoderWeights(cfg, model.g.get('mapping.w_avg')!.toFloat32().data, seed, headScale);
-  const manifest: EncoderManifest = {
-    format: 'latentlab-encoder',
-    version: 1,
-    name: 'small',
-    config: cfg,
-    generator: { name: model.name, contentHash: model.manifest.contentHash },
-    inputRange: [-1, 1],
-    provenance: { format: 'random-init', source: 'test', created: new Date(0).toISOString() },
-    contentHash: '',
-    weightsDtype: 'float32',
-  };
-  return new Encoder(manifest, tensors);
-}
+const smallEncoder = (seed = 0, headScale = 0.1): Encoder => randomSmallEncoder(model, 'small', seed, headScale);
 
 function randomImages(n: number, seed: number): Tensor<'float32'> {
   const rng = new RandomState(seed);

@@ -9,7 +9,7 @@ import type { GanModel } from '../models/ganModel.js';
 import { mapZ, sampleZ, synthesize } from '../models/generate.js';
 import { type GeneratorConfig, resolveGenerator } from '../models/stylegan2/config.js';
 import type { DiscriminatorConfig } from '../models/stylegan2/discriminator.js';
-import { channelTable, initDiscriminator, initGenerator } from '../models/stylegan2/init.js';
+import { initDiscriminator, initGenerator, stylegan2Configs } from '../models/stylegan2/init.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { writeRealsGrid } from './grids.js';
 import type { LoopOptions, StepResult, TrainingTask } from './loop.js';
@@ -124,33 +124,17 @@ function resolveConfig(o: StyleGAN2RunOptions, saved?: StyleGAN2TrainConfig): St
 }
 
 export function networkConfigs(c: StyleGAN2TrainConfig): { g: GeneratorConfig; d: DiscriminatorConfig } {
-  const channels = channelTable(c.resolution, c.channelBase, c.channelMax);
-  return {
-    g: {
-      zDim: c.zDim,
-      cDim: 0,
-      wDim: c.zDim,
-      imgResolution: c.resolution,
-      imgChannels: c.channels,
-      mappingLayers: c.mappingLayers,
-      mappingLrMultiplier: 0.01,
-      architecture: 'skip',
-      channels,
-      convClamp: 256,
-    },
-    d: {
-      imgResolution: c.resolution,
-      imgChannels: c.channels,
-      cDim: 0,
-      channels,
-      architecture: 'resnet',
-      cmapDim: 0,
-      mappingLayers: 0,
-      mbstdGroupSize: c.mbstdGroup,
-      mbstdChannels: 1,
-      convClamp: 256,
-    },
-  };
+  const { generator, discriminator } = stylegan2Configs({
+    resolution: c.resolution,
+    channels: c.channels,
+    zDim: c.zDim,
+    mapping: c.mappingLayers,
+    base: c.channelBase,
+    max: c.channelMax,
+    mbstd: c.mbstdGroup,
+    clamp: 256,
+  });
+  return { g: generator, d: discriminator };
 }
 
 /** StyleGAN2 as a TrainingTask: data, trainer, grids, bundles and checkpoints. */

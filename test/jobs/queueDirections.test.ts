@@ -1,6 +1,5 @@
 // directions interfacegan / ganspace and metrics fcd with --queue on 2 workers: seed ranges sampled by the workers,
 // joined by the submitter, give the single-process direction files byte for byte and the same FCD digits.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_ROOT } from '../../src/data/fashionMnist.js';
 import { ROOT } from '../studio/helpers.js';
+import { CliProcesses } from './cliProcesses.js';
 import { haveRedis, startRedis, type TestRedis } from './redis.js';
 
 // The issue's sizes (InterFaceGAN on 4000 samples, FCD of 2000 images); the reference set is cut to 2000 test
@@ -19,21 +19,9 @@ const CLASSIFIER = join(ROOT, 'models/fmnist-classifier');
 
 let redis: TestRedis;
 let dir: string;
-const children: ChildProcess[] = [];
+const processes = new CliProcesses();
 
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/latentlab.js'), ...args], {
-    cwd: ROOT,
-    // one ORT thread everywhere: the workers' default, and what byte-identical results are promised for
-    env: { ...process.env, LATENTLAB_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((r) => child.once('exit', (code) => r({ code, out })));
-}
+const cli = (args: string[]) => processes.start(args).done;
 
 /** The same command run here and on the queue, one after the other (2 cores: no race with the workers). */
 async function both(args: string[], out: (name: string) => string[], shardSize?: string) {
@@ -59,7 +47,7 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) void cli(['worker', '--queue', redis.url]);
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  processes.killAll();
   await redis?.stop();
 });
 

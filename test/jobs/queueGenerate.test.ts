@@ -1,33 +1,22 @@
 // generate --seeds A-B --queue on 2 workers: the PNGs equal a single-process run's byte for byte.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../studio/helpers.js';
+import { CliProcesses } from './cliProcesses.js';
 import { haveRedis, startRedis, type TestRedis } from './redis.js';
 
 let redis: TestRedis;
-const children: ChildProcess[] = [];
+const processes = new CliProcesses();
 
-function cli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/latentlab.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LATENTLAB_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, done: new Promise((r) => child.once('exit', (code) => r({ code, out }))) };
-}
+const cli = (args: string[]) => processes.start(args);
 
 beforeAll(async () => {
   if (haveRedis) redis = await startRedis();
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  processes.killAll();
   await redis?.stop();
 });
 

@@ -1,7 +1,6 @@
 // The distributed pool end to end: redis-server, 3 `latentlab worker` processes, 24 Fashion-MNIST test images
 // projected with `latentlab project --queue`; one worker is kill -9'd mid-task. Every result arrives exactly
 // once and matches a single-process run byte for byte (metrics.json: all but its timing field).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { Tensor } from '../../src/core/tensor.js';
 import { FASHION_MNIST_ROOT, loadFashionMnist } from '../../src/data/fashionMnist.js';
 import { toImages, writePng } from '../../src/formats/image.js';
 import { ROOT } from '../studio/helpers.js';
+import { CliProcesses } from './cliProcesses.js';
 import { haveRedis, startRedis, type TestRedis } from './redis.js';
 
 const N = 24;
@@ -23,29 +23,11 @@ const PROJECT = [
   '--w-avg-samples',
   '1000',
 ];
-const children: ChildProcess[] = [];
+const processes = new CliProcesses();
 let redis: TestRedis;
 let dir: string;
 
-function cli(
-  args: string[],
-  log?: (s: string) => void,
-): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/latentlab.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LATENTLAB_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  const take = (d: Buffer) => {
-    out += d.toString();
-    log?.(out);
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
-  return { child, done: new Promise((r) => child.once('exit', (code) => r({ code, out }))) };
-}
+const cli = (args: string[], log?: (s: string) => void) => processes.start(args, log);
 
 const available = haveRedis && existsSync(join(FASHION_MNIST_ROOT, 't10k-images-idx3-ubyte.gz'));
 
@@ -61,7 +43,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  processes.killAll();
   await redis?.stop();
 });
 

@@ -1,37 +1,20 @@
 // studio --queue: jobs run on `latentlab worker`s through Redis, progress and cancel included; a job whose
 // worker dies on every attempt ends failed with BullMQ's reason after --attempts runs.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobProgress, JobRecord } from '../../src/studio/server/jobQueue.js';
-import { ROOT, testStudio } from '../studio/helpers.js';
+import { testStudio } from '../studio/helpers.js';
+import { CliProcesses } from './cliProcesses.js';
 import { haveRedis, startRedis, type TestRedis } from './redis.js';
 
 let redis: TestRedis;
 let studio: Studio;
-const children: ChildProcess[] = [];
+const processes = new CliProcesses();
 
 function startWorker(attempts: number): { child: ChildProcess; log: () => string } {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin/latentlab.js'),
-      'worker',
-      '--queue',
-      redis.url,
-      '--lock-seconds',
-      '2',
-      '--attempts',
-      String(attempts),
-    ],
-    { cwd: ROOT, env: { ...process.env, LATENTLAB_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, log: () => out };
+  const run = processes.start(['worker', '--queue', redis.url, '--lock-seconds', '2', '--attempts', String(attempts)]);
+  return { child: run.child, log: run.output };
 }
 
 async function until(what: string, fn: () => boolean, ms = 120_000): Promise<void> {
@@ -48,7 +31,7 @@ beforeAll(async () => {
   studio = await testStudio({ queue: redis.url });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  processes.killAll();
   await studio?.app.close();
   await redis?.stop();
 });

@@ -17,7 +17,8 @@ import { broadcastWs, mapToW } from '../../src/models/stylegan2/mapping.js';
 import { synthesisInput } from '../../src/models/stylegan3/synthesis.js';
 import { compile } from '../../src/runtime/compile.js';
 import { latentlab } from '../cli/run.js';
-import { maxAbsDiff } from '../fixtures.js';
+import { maxAbsDiff, relL2 } from '../fixtures.js';
+import { expectLayersMatchTable, type Sg3LayerTableRow } from './sg3LayerTable.js';
 
 /**
  * Parity checks for one StyleGAN3 reference case in the fixtures' layout (manifest.json + npy files +
@@ -36,29 +37,6 @@ interface FileEntry {
   labels?: number[] | null;
 }
 
-interface TableRow {
-  layer: string;
-  ws_index: number;
-  channels?: number;
-  size?: number[];
-  sampling_rate?: number;
-  bandwidth?: number;
-  in_channels?: number;
-  out_channels?: number;
-  in_size?: number[];
-  out_size?: number[];
-  up_factor?: number;
-  down_factor?: number;
-  up_taps?: number;
-  down_taps?: number;
-  down_radial?: boolean;
-  filtered_lrelu_padding_x0_x1_y0_y1?: number[];
-  in_sampling_rate?: number;
-  out_cutoff?: number;
-  out_half_width?: number;
-  conv_clamp?: number | null;
-}
-
 interface Manifest {
   files: Record<string, FileEntry>;
   config: {
@@ -67,7 +45,7 @@ interface Manifest {
     G_kwargs?: { class_name?: string };
     gen_images?: { seeds: number[]; class_idx: number; psi: number; translate: [number, number]; rotate: number } | null;
   };
-  layer_table: TableRow[];
+  layer_table: Sg3LayerTableRow[];
 }
 
 /**
@@ -85,17 +63,6 @@ export function referenceCases(root: string | undefined, skip: readonly string[]
       return m.config?.G_kwargs?.class_name === 'training.networks_stylegan3.Generator';
     })
     .sort();
-}
-
-function relL2(got: Tensor, ref: Tensor): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.size; i++) {
-    const r = Number(ref.data[i]);
-    num += (Number(got.data[i]) - r) ** 2;
-    den += r * r;
-  }
-  return Math.sqrt(num / den);
 }
 
 /** Registers the describe block for the case in `dir`. */
@@ -131,20 +98,7 @@ export function describeSg3Reference(dir: string): void {
       expect(model.cDim).toBe(c?.shape[1] ?? 0);
       expect(cfg.input).toEqual({ channels: input.channels, size: input.size![0], samplingRate: input.sampling_rate, bandwidth: input.bandwidth });
       expect(cfg.layers.map((l) => ({ layer: `synthesis.${l.name}`, ws_index: l.wsIndex }))).toEqual(rows.map((r) => ({ layer: r.layer, ws_index: r.ws_index })));
-      for (const [i, l] of cfg.layers.entries()) {
-        const r = rows[i];
-        expect({ in: l.inChannels, out: l.outChannels, size: [l.inSize, l.outSize], fac: [l.upFactor, l.downFactor, l.upTaps, l.downTaps], radial: l.downRadial, pad: l.padding }).toEqual({
-          in: r.in_channels,
-          out: r.out_channels,
-          size: [r.in_size![0], r.out_size![0]],
-          fac: [r.up_factor, r.down_factor, r.up_taps, r.down_taps],
-          radial: r.down_radial,
-          pad: r.filtered_lrelu_padding_x0_x1_y0_y1,
-        });
-        expect(l.inSamplingRate).toBeCloseTo(r.in_sampling_rate!, 12);
-        expect(l.outCutoff).toBeCloseTo(r.out_cutoff!, 10);
-        expect(l.outHalfWidth).toBeCloseTo(r.out_half_width!, 10);
-      }
+      expectLayersMatchTable(cfg.layers, rows);
       expect(cfg.convClamp).toBe(rows[0].conv_clamp ?? null);
     });
 

@@ -15,42 +15,14 @@ import { checkSg3ModuleAttrs, checkSg3Weights, sg3ConfigFromNvidia } from '../..
 import { inputTransform, synthesisInput, synthesizeSg3 } from '../../src/models/stylegan3/synthesis.js';
 import { Weights } from '../../src/nn/weights.js';
 import { clearSessionCache, compile } from '../../src/runtime/compile.js';
-import { fixtureCase, haveFixtures, maxAbsDiff } from '../fixtures.js';
+import { fixtureCase, haveFixtures, maxAbsDiff, relL2 } from '../fixtures.js';
+import { expectLayersMatchTable, type Sg3LayerTableRow } from './sg3LayerTable.js';
 
 // Tolerances: each output's `suggested_atol` from the fixture manifest (1e-4 for ws, images and D
 // logits; see fixtures/README "Tolerances"). Gradients are compared by relative L2 error against the
 // manifest's `suggested_rel_l2` (4e-3 to 7e-3): the leaky ReLU runs on millions of upsampled
 // pre-activations, and flipping the derivative of those within 2e-6 of the kink moves the gradients
 // by a relative 1e-3 (checks.kink_margin), more than float32 rounding elsewhere.
-
-function relL2(got: Tensor, ref: Tensor): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.size; i++) {
-    const r = Number(ref.data[i]);
-    num += (Number(got.data[i]) - r) ** 2;
-    den += r * r;
-  }
-  return Math.sqrt(num / den);
-}
-
-interface LayerTableRow {
-  layer: string;
-  ws_index: number;
-  in_channels?: number;
-  out_channels?: number;
-  in_size?: number[];
-  out_size?: number[];
-  up_factor?: number;
-  down_factor?: number;
-  up_taps?: number;
-  down_taps?: number;
-  down_radial?: boolean;
-  filtered_lrelu_padding_x0_x1_y0_y1?: number[];
-  in_sampling_rate?: number;
-  out_cutoff?: number;
-  out_half_width?: number;
-}
 
 for (const caseName of ['F_nvidia_sg3_t32', 'F_nvidia_sg3_r32']) {
   const F = fixtureCase(caseName);
@@ -89,31 +61,11 @@ for (const caseName of ['F_nvidia_sg3_t32', 'F_nvidia_sg3_r32']) {
     });
 
     it('derives the layer table NVIDIA computed', () => {
-      const table = F.manifest.layer_table as LayerTableRow[];
+      const table = F.manifest.layer_table as Sg3LayerTableRow[];
       expect(cfg.numWs).toBe(F.manifest.config.num_ws);
       expect([{ layer: 'synthesis.input', ws_index: 0 }, ...cfg.layers.map((l) => ({ layer: `synthesis.${l.name}`, ws_index: l.wsIndex }))]).toEqual(F.manifest.ws_index_per_layer);
-      expect(cfg.input).toEqual({ channels: F.manifest.config.G_channels && (F.manifest.config.G_channels as number[])[0], size: (table[0] as unknown as { size: number[] }).size[0], samplingRate: 16, bandwidth: 2 });
-      for (const [i, l] of cfg.layers.entries()) {
-        const row = table[i + 1];
-        expect({
-          in: l.inChannels,
-          out: l.outChannels,
-          size: [l.inSize, l.outSize],
-          fac: [l.upFactor, l.downFactor, l.upTaps, l.downTaps],
-          radial: l.downRadial,
-          pad: l.padding,
-        }).toEqual({
-          in: row.in_channels,
-          out: row.out_channels,
-          size: [row.in_size![0], row.out_size![0]],
-          fac: [row.up_factor, row.down_factor, row.up_taps, row.down_taps],
-          radial: row.down_radial,
-          pad: row.filtered_lrelu_padding_x0_x1_y0_y1,
-        });
-        expect(l.inSamplingRate).toBeCloseTo(row.in_sampling_rate!, 12);
-        expect(l.outCutoff).toBeCloseTo(row.out_cutoff!, 10);
-        expect(l.outHalfWidth).toBeCloseTo(row.out_half_width!, 10);
-      }
+      expect(cfg.input).toEqual({ channels: F.manifest.config.G_channels && (F.manifest.config.G_channels as number[])[0], size: table[0].size![0], samplingRate: 16, bandwidth: 2 });
+      expectLayersMatchTable(cfg.layers, table.slice(1));
     });
 
     it('gen_images.py transform: inv(make_transform) equals the stored buffer', () => {

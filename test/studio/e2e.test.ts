@@ -1,12 +1,11 @@
 // The studio in Debian's Chromium (playwright-core, executablePath /usr/bin/chromium; no browser is ever
 // downloaded). ONE browser for every check: the grid, the latent view with its own truncation, undo/redo
-// restoring the exact image bytes, the direction explorer (10 InterFaceGAN classes reachable, named SeFa
+// restoring the exact image pixels, the direction explorer (10 InterFaceGAN classes reachable, named SeFa
 // components, strips, typed values), dragging on the PCA plot, A/B, keyframes and in-page playback, crossing
 // saved latents, two projections as two cards (each cancels its own job), the sketch tools, paged jobs
 // with a 1000-seed export, DCGAN options, and a phone-width layout. The server runs as if ffmpeg were
 // missing: MP4/WebM must not be offered. No console errors and no failed requests are allowed. Screenshots
 // of every panel at 1280x800 and 390x844 go to test-artefacts/studio/.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,20 +72,50 @@ function watch(p: Page): void {
   p.on('dialog', (d) => void d.accept());
 }
 
-/** Bytes of an <img>'s current source (fetched inside the page), as a digest. */
+/** The page-side names pixelDigest uses (this tsconfig has no DOM types). */
+type PageImage = { complete: boolean; naturalWidth: number; naturalHeight: number; decode(): Promise<void> };
+type PageGlobals = {
+  document: {
+    createElement(tag: 'canvas'): {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): { drawImage(img: PageImage, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+    };
+  };
+  crypto: { subtle: { digest(algorithm: 'SHA-256', data: Uint8ClampedArray): Promise<ArrayBuffer> } };
+};
+
+/**
+ * Digest of the pixels an <img> shows now: drawn into a canvas inside the page once the image is decoded,
+ * and hashed there (SHA-256 of the RGBA bytes, with the size). Nothing fetches its blob: URL, so a newer
+ * render revoking that URL cannot fail it; if the src changes while it decodes, it reads the newer image.
+ */
 async function srcDigest(selector: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const src = (await page.locator(selector).getAttribute('src'))!;
-    try {
-      const bytes = await page.evaluate(
-        async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())),
-        src,
-      );
-      return createHash('sha256').update(Buffer.from(bytes)).digest('hex');
-    } catch (e) {
-      if (attempt >= 3) throw e; // a newer render revoked the blob: URL between reading and fetching
-    }
-  }
+  let digest = null as string | null;
+  const img = page.locator(selector);
+  await expect
+    .poll(async () => {
+      digest = await img.evaluate(async (e) => {
+        const im = e as unknown as PageImage;
+        try {
+          await im.decode(); // rejects when the src changes meanwhile (or the image is broken): read again
+        } catch {
+          return null;
+        }
+        const [w, h] = [im.naturalWidth, im.naturalHeight];
+        if (!im.complete || w === 0) return null;
+        const g = globalThis as unknown as PageGlobals;
+        const canvas = g.document.createElement('canvas');
+        [canvas.width, canvas.height] = [w, h];
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(im, 0, 0);
+        const hash = new Uint8Array(await g.crypto.subtle.digest('SHA-256', ctx.getImageData(0, 0, w, h).data));
+        return `${w}x${h}:${Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+      });
+      return digest !== null;
+    }, POLL)
+    .toBe(true);
+  return digest!;
 }
 
 /**
@@ -109,7 +138,7 @@ async function nextVersion(testId: string, after: number): Promise<number> {
   return version(testId);
 }
 
-/** Waits for the latent image to settle (no newer render for a moment) and returns its bytes' digest. */
+/** Waits for the latent image to settle (no newer render for a moment) and returns its pixels' digest. */
 async function settledLatent(): Promise<string> {
   let v = await version('latent-image');
   for (;;) {
@@ -253,7 +282,7 @@ describe.skipIf(!haveChromium)('studio in Chromium', () => {
     await page.getByTestId('direction-name-3').press('Enter');
   });
 
-  it('undo and redo restore the exact image bytes', async () => {
+  it('undo and redo restore the exact image pixels', async () => {
     const before = await settledLatent();
     await page.getByTestId('direction-0').focus();
     await page.keyboard.press('End');

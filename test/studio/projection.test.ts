@@ -4,17 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeLatent,
-  Encoder,
-  encoderConfigFor,
-  type EncoderManifest,
-  initEncoderWeights,
-  loadModel,
-  writeEncoderBundle,
-} from '../../src/index.js';
+import { decodeLatent, loadModel, writeEncoderBundle } from '../../src/index.js';
 import type { Studio } from '../../src/studio/server/app.js';
 import type { JobProgress, JobRecord } from '../../src/studio/server/jobQueue.js';
+import { randomSmallEncoder } from '../inversion/smallEncoder.js';
 import { SHIPPED_BUNDLES, SHIPPED_MODELS, tempWorkspace, testStudio } from './helpers.js';
 
 const SG2 = 'fmnist-stylegan2';
@@ -60,20 +53,7 @@ beforeAll(async () => {
   // an encoder bundle for the shipped StyleGAN2 (random weights: enough to prove the hybrid's plumbing)
   const encoders = await tempWorkspace();
   const model = await loadModel(join(SHIPPED_MODELS, SG2));
-  const cfg = encoderConfigFor(model, { channelMax: 16, hidden: 32 });
-  const tensors = initEncoderWeights(cfg, model.g.get('mapping.w_avg')!.toFloat32().data, 0, 0.1);
-  const manifest: EncoderManifest = {
-    format: 'latentlab-encoder',
-    version: 1,
-    name: 'test-encoder',
-    config: cfg,
-    generator: { name: model.name, contentHash: model.manifest.contentHash },
-    inputRange: [-1, 1],
-    provenance: { format: 'random-init', source: 'test', created: new Date(0).toISOString() },
-    contentHash: '',
-    weightsDtype: 'float32',
-  };
-  await writeEncoderBundle(join(encoders, 'test-encoder'), new Encoder(manifest, tensors));
+  await writeEncoderBundle(join(encoders, 'test-encoder'), randomSmallEncoder(model, 'test-encoder'));
   await model.release();
   studio = await testStudio({ workspace, concurrency: 2, modelDirs: [...SHIPPED_BUNDLES, encoders] });
   // the target: an image the generator made (seed 12, psi 0.7), so a good projection exists

@@ -16,7 +16,11 @@ export interface StyleGAN2Preset {
   discriminator: DiscriminatorConfig;
 }
 
-function preset(o: {
+/**
+ * G and D configs of NVIDIA's train.py for these sizes: unconditional, z = w, mapping lr 0.01, a skip G
+ * and a resnet D sharing one channel table (`channel_base // res`, at most `max`), one minibatch-std channel.
+ */
+export function stylegan2Configs(o: {
   resolution: number;
   channels: number;
   zDim: number;
@@ -60,9 +64,9 @@ function preset(o: {
  * `ffhq1024` is `--cfg stylegan2` at 1024x1024 (the FFHQ config: fmaps 1, mbstd 4).
  */
 export const STYLEGAN2_PRESETS = {
-  tiny: preset({ resolution: 16, channels: 3, zDim: 32, mapping: 2, base: 256, max: 32, mbstd: 4, clamp: 256 }),
-  paper256: preset({ resolution: 256, channels: 3, zDim: 512, mapping: 8, base: 16384, max: 512, mbstd: 8, clamp: 256 }),
-  ffhq1024: preset({ resolution: 1024, channels: 3, zDim: 512, mapping: 8, base: 32768, max: 512, mbstd: 4, clamp: 256 }),
+  tiny: stylegan2Configs({ resolution: 16, channels: 3, zDim: 32, mapping: 2, base: 256, max: 32, mbstd: 4, clamp: 256 }),
+  paper256: stylegan2Configs({ resolution: 256, channels: 3, zDim: 512, mapping: 8, base: 16384, max: 512, mbstd: 8, clamp: 256 }),
+  ffhq1024: stylegan2Configs({ resolution: 1024, channels: 3, zDim: 512, mapping: 8, base: 32768, max: 512, mbstd: 4, clamp: 256 }),
 } as const satisfies Record<string, StyleGAN2Preset>;
 
 class Init {
