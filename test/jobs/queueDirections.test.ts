@@ -188,5 +188,5 @@ describe.skipIf(!available)('seeded verbs on the queue', () => {
     ]);
     expect(f.code).not.toBe(0);
     expect(f.out).toMatch(/--noise-mode random/);
-  }, 120_000);
+  }, 300_000);
 });
