@@ -50,25 +50,24 @@ describe('stable text forms', () => {
       input x: float32[1,3]
       init fc.weight: float32[2,3] = 1,2,3,4,5,6
       init k0: int64[2] = 0,1
-      init k1: float32[] = 1
-      init k2: int64[2] = 1,1
-      init k3: int64[2] = 1,2
-      init k4: float32[] = 1.2676506e+30
-      init k5: float32[] = 0.2
+      init k1: float32[1,1] = 1
+      init k2: int64[2] = 1,2
+      init k3: float32[] = 1.2676506e+30
+      init k4: float32[] = 0.2
+      init k5: float32[] = 1
       v0 = Gemm(x, fc.weight) {transA=0, transB=1, alpha=1, beta=1}
       v1 = LeakyRelu(v0) {alpha=0.2}
       v2 = Mul(v1, v1)
       v3 = ReduceSum(v2, k0) {keepdims=0}
-      v4 = Reshape(k1, k2)
-      v5 = Expand(v4, k3)
-      v6 = Mul(v5, v1)
-      v7 = Add(v6, v6)
-      t0 = Mul(v1, k4)
-      v8 = Clip(t0, k5, k1)
-      v9 = Mul(v7, v8)
-      v10 = Gemm(v9, fc.weight) {transA=0, transB=0, alpha=1, beta=1}
+      v4 = Expand(k1, k2)
+      v5 = Mul(v4, v1)
+      v6 = Add(v5, v5)
+      t0 = Mul(v1, k3)
+      v7 = Clip(t0, k4, k5)
+      v8 = Mul(v6, v7)
+      v9 = Gemm(v8, fc.weight) {transA=0, transB=0, alpha=1, beta=1}
       loss = Identity(v3)
-      gx = Identity(v10)
+      gx = Identity(v9)
       output loss: float32[]
       output gx: float32[1,3]"
     `);

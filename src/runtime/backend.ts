@@ -1,4 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
+import type { ExternalFile } from '../onnx/model.js';
 
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -28,7 +29,13 @@ export interface SessionOptions {
  */
 export interface Backend {
   readonly name: string;
-  createSession(model: Uint8Array, options: Required<SessionOptions>): Promise<BackendSession>;
+  /** True when createSession takes in-memory external initializer data (`external`). */
+  readonly externalData?: boolean;
+  /**
+   * `external`: the files the model's external initializers name (only passed to a backend with
+   * `externalData`); the runtime copies what it needs while creating the session.
+   */
+  createSession(model: Uint8Array, options: Required<SessionOptions>, external?: readonly ExternalFile[]): Promise<BackendSession>;
 }
 
 export interface BackendSession {

@@ -5,7 +5,7 @@ import { formatShape, sameShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { type InputSpec, type Program, type TraceResult, trace } from '../graph/program.js';
 import type { Value } from '../graph/value.js';
-import { dumpText, lower, serialize } from '../onnx/model.js';
+import { dumpText, lower, serialize, serializeParts } from '../onnx/model.js';
 import type { Backend, BackendSession, SessionOptions } from './backend.js';
 import { ortNodeBackend } from './ortNode.js';
 import { sessionDefaults } from './sessionDefaults.js';
@@ -31,10 +31,10 @@ export class Executable {
     private readonly session: BackendSession,
     readonly inputs: readonly Port[],
     readonly outputs: readonly Port[],
-    /** Content hash of the serialised model (the session cache key). */
+    /** Content hash of the serialised model and its external data (the session cache key). */
     readonly hash: string,
     /**
-     * Size of the serialised ONNX model. The bytes themselves are not kept: the runtime holds its own
+     * Size of the serialised ONNX model, external data included. The bytes themselves are not kept: the runtime holds its own
      * copy of the weights, and a second one here cost ~120 MB per 1024x1024 StyleGAN2 program.
      */
     readonly modelBytes: number,
@@ -121,8 +121,12 @@ export function compile(p: Program, options: CompileOptions = {}): Promise<Execu
     memoryPattern: options.memoryPattern ?? defaults.memoryPattern,
   } as const;
   const g = lower(p.inputs, p.outputs, p.outputNames);
-  const bytes = serialize(g);
-  const hash = createHash('sha256').update(bytes).digest('hex');
+  // Weights go to the runtime as external data where it takes it: no 100 MB protobuf copy to build.
+  const { model, external } = backend.externalData ? serializeParts(g) : { model: serialize(g), external: [] };
+  const h = createHash('sha256').update(model);
+  for (const f of external) h.update(`${f.path}:${f.data.length}:`).update(f.data);
+  const hash = h.digest('hex');
+  const modelBytes = external.reduce((n, f) => n + f.data.length, model.length);
   const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${resolved.memoryPattern}:${hash}`;
   const hit = options.noCache ? undefined : cache.get(key);
   if (hit) {
@@ -131,7 +135,7 @@ export function compile(p: Program, options: CompileOptions = {}): Promise<Execu
       return exe;
     });
   }
-  const made = backend.createSession(bytes, resolved).then((s) => new Executable(s, g.inputs, g.outputs, hash, bytes.length));
+  const made = backend.createSession(model, resolved, external).then((s) => new Executable(s, g.inputs, g.outputs, hash, modelBytes));
   if (!options.noCache) {
     cache.set(key, made);
     made.then(

@@ -55,7 +55,8 @@ class OrtSession implements BackendSession {
 
 export const ortNodeBackend: Backend = {
   name: 'onnxruntime-node',
-  async createSession(model, { threads, optimization, spinning, memoryPattern }) {
+  externalData: true,
+  async createSession(model, { threads, optimization, spinning, memoryPattern }, external) {
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: ['cpu'],
@@ -65,6 +66,8 @@ export const ortNodeBackend: Backend = {
         graphOptimizationLevel: optimization,
         executionMode: 'sequential',
         extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, inter_op: { allow_spinning: spinning ? '1' : '0' } } },
+        // ORT copies these during creation (AddExternalInitializersFromFilesInMemory); not kept after
+        ...(external?.length ? { externalData: external.map((f) => ({ path: f.path, data: f.data })) } : {}),
       });
       return new OrtSession(session);
     } catch (err) {
