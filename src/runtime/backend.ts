@@ -20,6 +20,13 @@ export interface SessionOptions {
    * Without it the arena alone reuses freed chunks. Default: off, or LATENTLAB_MEM_PATTERN=1.
    */
   memoryPattern?: boolean;
+  /**
+   * ORT's CPU memory arena (a BFC arena that keeps every block it ever grew). Off, each tensor is a
+   * plain malloc/free: a 1024x1024 StyleGAN2 projection peaked 0.58 GiB lower, but glibc then hands
+   * big blocks back to the kernel and every step page-faults its activations afresh (see
+   * `lowMemoryMalloc` in memoryEnv.ts). Default: on, or LATENTLAB_MEM_ARENA=0.
+   */
+  memoryArena?: boolean;
 }
 
 /**

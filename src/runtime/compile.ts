@@ -119,11 +119,12 @@ export function compile(p: Program, options: CompileOptions = {}): Promise<Execu
     optimization: options.optimization ?? defaults.optimization,
     spinning: options.spinning ?? defaults.spinning,
     memoryPattern: options.memoryPattern ?? defaults.memoryPattern,
+    memoryArena: options.memoryArena ?? defaults.memoryArena,
   } as const;
   const g = lower(p.inputs, p.outputs, p.outputNames);
   const bytes = serialize(g);
   const hash = createHash('sha256').update(bytes).digest('hex');
-  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${resolved.memoryPattern}:${hash}`;
+  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${resolved.memoryPattern}:${resolved.memoryArena}:${hash}`;
   const hit = options.noCache ? undefined : cache.get(key);
   if (hit) {
     return hit.then((exe) => {

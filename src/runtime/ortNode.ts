@@ -55,11 +55,12 @@ class OrtSession implements BackendSession {
 
 export const ortNodeBackend: Backend = {
   name: 'onnxruntime-node',
-  async createSession(model, { threads, optimization, spinning, memoryPattern }) {
+  async createSession(model, { threads, optimization, spinning, memoryPattern, memoryArena }) {
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: ['cpu'],
         enableMemPattern: memoryPattern,
+        enableCpuMemArena: memoryArena,
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: optimization,
