@@ -24,11 +24,12 @@ import { Tensor } from '../src/core/tensor.js';
 import { writeBundle } from '../src/models/io/bundle.js';
 import { exportOnnx } from '../src/models/io/onnxExport.js';
 import { loadModel } from '../src/models/io/loadModel.js';
-import { latentStats } from '../src/inversion/program.js';
+import { latentStats, projectionDropsArena } from '../src/inversion/program.js';
 import { project } from '../src/inversion/projector.js';
 import { GanModel } from '../src/models/ganModel.js';
 import { type BundleManifest, stylegan2Dims } from '../src/models/manifest.js';
 import { keepsPages, shouldReexecForPages, withKeptPages } from '../src/runtime/mallocEnv.js';
+import { sessionDefaults } from '../src/runtime/sessionDefaults.js';
 import { initDiscriminator, initGenerator, STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
 
 type Preset = keyof typeof STYLEGAN2_PRESETS;
@@ -125,8 +126,10 @@ interface Phase {
 interface ChildReport {
   case: CaseName;
   model: string;
-  /** Whether malloc kept freed pages mapped in the child (then the projection ran without ORT's arena). */
+  /** Whether malloc kept freed pages mapped in the child (runtime/mallocEnv.ts). */
   keepsPages: boolean;
+  /** Whether the projection program ran with ORT's arena (off from 512 px when pages are kept, or with LATENTLAB_MEM_ARENA=0). */
+  projectionArena: boolean;
   phases: Phase[];
   stepSeconds?: number[];
   files?: { file: string; bytes: number }[];
@@ -146,7 +149,14 @@ async function runChild(args: Args, which: CaseName): Promise<ChildReport> {
   };
   const model = await loadModel(args.model!);
   mark('load model');
-  const report: ChildReport = { case: which, model: model.name, keepsPages: keepsPages(), phases, peak: 0 };
+  const report: ChildReport = {
+    case: which,
+    model: model.name,
+    keepsPages: keepsPages(),
+    projectionArena: sessionDefaults().memoryArena && !projectionDropsArena(model.resolution),
+    phases,
+    peak: 0,
+  };
   if (which === 'project') {
     const r = model.resolution;
     const c = model.imgChannels;
@@ -199,7 +209,7 @@ function spawnCase(args: Args, which: CaseName): ChildReport {
 }
 
 function format(rep: ChildReport): string {
-  const malloc = rep.keepsPages ? 'malloc keeps freed pages, no ORT arena for projection' : "glibc's default malloc, ORT arena";
+  const malloc = `${rep.keepsPages ? 'malloc keeps freed pages' : "glibc's default malloc"}${rep.case === 'project' ? `, ORT arena ${rep.projectionArena ? 'on' : 'off'}` : ''}`;
   const lines = [`${rep.case}: ${rep.model} (${malloc}) -> peak RSS (VmHWM) ${gb(rep.peak)} (${(rep.peak / 1e9).toFixed(2)} GB)`];
   for (const p of rep.phases) lines.push(`  ${p.phase.padEnd(34)} ${p.seconds.toFixed(1).padStart(7)} s ${p.cpuSeconds.toFixed(1).padStart(7)} CPU-s ${(p.minorFaults / 1e6).toFixed(2).padStart(6)}M faults   RSS ${gb(p.rss)}   peak so far ${gb(p.hwm)}`);
   if (rep.stepSeconds?.length) lines.push(`  step times (s): ${rep.stepSeconds.map((s) => s.toFixed(2)).join(', ')}`);

@@ -140,13 +140,19 @@ export function specKey(spec: ProjectionSpec): string {
  * projections were measured with (the level changes float rounding, and L-BFGS paths with it).
  */
 export function projectionExecutable(model: GanModel, spec: ProjectionSpec): Promise<Executable> {
-  const large = model.resolution >= LAYOUT_COPIES_MATTER_FROM;
-  const optimization = large ? 'extended' : 'all';
-  // Without ORT's arena the 1024x1024 peak is 0.6 GiB lower, and steps no slower when malloc keeps
-  // freed pages mapped (runtime/mallocEnv.ts; the CLI's `project` starts itself so). Otherwise every
-  // step would fault its activations in afresh, and the arena stays.
-  const memoryArena = large && keepsPages() ? false : undefined;
+  const optimization = model.resolution >= LAYOUT_COPIES_MATTER_FROM ? 'extended' : 'all';
+  const memoryArena = projectionDropsArena(model.resolution) ? false : undefined;
   return model.program(specKey(spec), () => compile(projectionProgram(model, spec), { optimization, memoryArena }));
+}
+
+/**
+ * Whether a projection at this resolution runs without ORT's arena: from 512 px, when malloc keeps
+ * freed pages mapped (runtime/mallocEnv.ts; the CLI's `project` and `encode` start themselves so).
+ * 1024x1024 StyleGAN2: peak 3.07 GiB against 3.64-3.66 GiB with the arena, and steps no slower; with
+ * glibc's defaults instead, every step faulted its ~3 GB of activations in afresh (6x the CPU time).
+ */
+export function projectionDropsArena(resolution: number, env: NodeJS.ProcessEnv = process.env): boolean {
+  return resolution >= LAYOUT_COPIES_MATTER_FROM && keepsPages(env);
 }
 
 /** Resolution from which the NCHWc layout copies dominate a projection's memory peak. */

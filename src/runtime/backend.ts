@@ -22,9 +22,10 @@ export interface SessionOptions {
   memoryPattern?: boolean;
   /**
    * ORT's CPU memory arena (a BFC arena that keeps every block it ever grew). Off, each tensor is a
-   * plain malloc/free: a 1024x1024 StyleGAN2 projection peaked 0.58 GiB lower, but glibc then hands
-   * big blocks back to the kernel and every step page-faults its activations afresh (see
-   * `lowMemoryMalloc` in memoryEnv.ts). Default: on, or LATENTLAB_MEM_ARENA=0.
+   * plain malloc/free: a 1024x1024 StyleGAN2 projection peaked 0.57 GiB lower, but with glibc's
+   * defaults big blocks go back to the kernel and every step page-faults its activations afresh,
+   * unless the process started with `withKeptPages` (mallocEnv.ts). Default: on, or LATENTLAB_MEM_ARENA=0
+   * (projections from 512 px turn it off themselves when pages are kept: `projectionDropsArena`).
    */
   memoryArena?: boolean;
 }
