@@ -7,7 +7,10 @@
  *   project  `project()` as the CLI runs it (W space, noise maps optimised, MSE + noise regulariser,
  *            w_avg from 10000 samples), --steps Adam steps (default 3) on a random target image.
  *            Reports the peak resident set (VmHWM of the process, which is load-independent), the
- *            resident set after each phase and the time of each phase and step.
+ *            resident set after each phase, the time, CPU seconds and minor page faults of each phase
+ *            and step. Like the CLI, the child starts with malloc settings that keep freed pages mapped
+ *            (src/runtime/mallocEnv.ts), so the projection runs without ORT's arena;
+ *            LATENTLAB_KEEP_PAGES=0 measures it with the arena and glibc's defaults.
  *   export   `exportOnnx()` (mapping, synthesis, discriminator graphs to a temporary folder), timed.
  * Every case runs in a fresh child process so that each peak is its own.
  */
@@ -21,10 +24,12 @@ import { Tensor } from '../src/core/tensor.js';
 import { writeBundle } from '../src/models/io/bundle.js';
 import { exportOnnx } from '../src/models/io/onnxExport.js';
 import { loadModel } from '../src/models/io/loadModel.js';
-import { latentStats } from '../src/inversion/program.js';
+import { latentStats, projectionDropsArena } from '../src/inversion/program.js';
 import { project } from '../src/inversion/projector.js';
 import { STYLEGAN2_PRESETS } from '../src/models/stylegan2/init.js';
 import { presetModel } from './models.js';
+import { keepsPages, shouldReexecForPages, withKeptPages } from '../src/runtime/mallocEnv.js';
+import { sessionDefaults } from '../src/runtime/sessionDefaults.js';
 
 type Preset = keyof typeof STYLEGAN2_PRESETS;
 const CASES = ['project', 'export'] as const;
@@ -72,6 +77,14 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** CPU seconds (user + system) of this process so far and its minor page faults (Linux, /proc/self/stat). */
+function procCounters(): { cpu: number; faults: number } {
+  const u = process.cpuUsage();
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { cpu: (u.user + u.system) / 1e6, faults: Number(fields[7]) };
+}
+
 /** VmRSS and VmHWM of this process in bytes (Linux), from /proc/self/status. */
 function procMemory(): { rss: number; hwm: number } {
   const s = readFileSync('/proc/self/status', 'utf8');
@@ -85,6 +98,10 @@ const gb = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 interface Phase {
   phase: string;
   seconds: number;
+  /** CPU seconds of the process in this phase (all threads; less moved by other processes than wall time). */
+  cpuSeconds: number;
+  /** Minor page faults in this phase (pages the kernel had to map afresh). */
+  minorFaults: number;
   rss: number;
   hwm: number;
 }
@@ -92,6 +109,10 @@ interface Phase {
 interface ChildReport {
   case: CaseName;
   model: string;
+  /** Whether malloc kept freed pages mapped in the child (runtime/mallocEnv.ts). */
+  keepsPages: boolean;
+  /** Whether the projection program ran with ORT's arena (off from 512 px when pages are kept, or with LATENTLAB_MEM_ARENA=0). */
+  projectionArena: boolean;
   phases: Phase[];
   stepSeconds?: number[];
   files?: { file: string; bytes: number }[];
@@ -101,14 +122,24 @@ interface ChildReport {
 async function runChild(args: Args, which: CaseName): Promise<ChildReport> {
   const phases: Phase[] = [];
   let t = performance.now();
+  let counters = procCounters();
   const mark = (phase: string) => {
     const now = performance.now();
-    phases.push({ phase, seconds: (now - t) / 1000, ...procMemory() });
+    const c = procCounters();
+    phases.push({ phase, seconds: (now - t) / 1000, cpuSeconds: c.cpu - counters.cpu, minorFaults: c.faults - counters.faults, ...procMemory() });
     t = now;
+    counters = c;
   };
   const model = await loadModel(args.model!);
   mark('load model');
-  const report: ChildReport = { case: which, model: model.name, phases, peak: 0 };
+  const report: ChildReport = {
+    case: which,
+    model: model.name,
+    keepsPages: keepsPages(),
+    projectionArena: sessionDefaults().memoryArena && !projectionDropsArena(model.resolution),
+    phases,
+    peak: 0,
+  };
   if (which === 'project') {
     const r = model.resolution;
     const c = model.imgChannels;
@@ -149,7 +180,9 @@ function spawnCase(args: Args, which: CaseName): ChildReport {
   if (args.model) pass.push('--model', args.model);
   const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', which, ...pass], {
     encoding: 'utf8',
-    env: { ...process.env, LATENTLAB_THREADS: String(args.threads) },
+    // as the CLI runs it: `project` re-executes itself with malloc settings that keep freed pages
+    // (runtime/mallocEnv.ts; the projection then runs without ORT's arena); LATENTLAB_KEEP_PAGES=0 turns that off
+    env: { ...(which === 'project' && shouldReexecForPages(process.env) ? withKeptPages(process.env) : process.env), LATENTLAB_THREADS: String(args.threads) },
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 2 ** 20,
   });
@@ -159,8 +192,9 @@ function spawnCase(args: Args, which: CaseName): ChildReport {
 }
 
 function format(rep: ChildReport): string {
-  const lines = [`${rep.case}: ${rep.model} -> peak RSS (VmHWM) ${gb(rep.peak)}`];
-  for (const p of rep.phases) lines.push(`  ${p.phase.padEnd(34)} ${p.seconds.toFixed(1).padStart(7)} s   RSS ${gb(p.rss)}   peak so far ${gb(p.hwm)}`);
+  const malloc = `${rep.keepsPages ? 'malloc keeps freed pages' : "glibc's default malloc"}${rep.case === 'project' ? `, ORT arena ${rep.projectionArena ? 'on' : 'off'}` : ''}`;
+  const lines = [`${rep.case}: ${rep.model} (${malloc}) -> peak RSS (VmHWM) ${gb(rep.peak)} (${(rep.peak / 1e9).toFixed(2)} GB)`];
+  for (const p of rep.phases) lines.push(`  ${p.phase.padEnd(34)} ${p.seconds.toFixed(1).padStart(7)} s ${p.cpuSeconds.toFixed(1).padStart(7)} CPU-s ${(p.minorFaults / 1e6).toFixed(2).padStart(6)}M faults   RSS ${gb(p.rss)}   peak so far ${gb(p.hwm)}`);
   if (rep.stepSeconds?.length) lines.push(`  step times (s): ${rep.stepSeconds.map((s) => s.toFixed(2)).join(', ')}`);
   if (rep.files) lines.push(`  files: ${rep.files.map((f) => `${f.file} ${(f.bytes / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
   return lines.join('\n');

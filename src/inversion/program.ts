@@ -12,6 +12,7 @@ import { dcganGenerate } from '../models/dcgan/networks.js';
 import { broadcastWs, mapToW } from '../models/stylegan2/mapping.js';
 import { styleSynthesis } from '../models/styleGraph.js';
 import { compile, type Executable } from '../runtime/compile.js';
+import { keepsPages } from '../runtime/mallocEnv.js';
 import { type FeatureNets, featureTaps, type LossTerm, LOSS_TERMS, projectionLoss } from './losses.js';
 import { expand } from '../graph/ops/movement.js';
 import { mul } from '../graph/ops/elementwise.js';
@@ -140,7 +141,18 @@ export function specKey(spec: ProjectionSpec): string {
  */
 export function projectionExecutable(model: GanModel, spec: ProjectionSpec): Promise<Executable> {
   const optimization = model.resolution >= LAYOUT_COPIES_MATTER_FROM ? 'extended' : 'all';
-  return model.program(specKey(spec), () => compile(projectionProgram(model, spec), { optimization }));
+  const memoryArena = projectionDropsArena(model.resolution) ? false : undefined;
+  return model.program(specKey(spec), () => compile(projectionProgram(model, spec), { optimization, memoryArena }));
+}
+
+/**
+ * Whether a projection at this resolution runs without ORT's arena: from 512 px, when malloc keeps
+ * freed pages mapped (runtime/mallocEnv.ts; the CLI's `project` and `encode` start themselves so).
+ * 1024x1024 StyleGAN2: peak 3.07 GiB against 3.64-3.66 GiB with the arena, and steps no slower; with
+ * glibc's defaults instead, every step faulted its ~3 GB of activations in afresh (6x the CPU time).
+ */
+export function projectionDropsArena(resolution: number, env: NodeJS.ProcessEnv = process.env): boolean {
+  return resolution >= LAYOUT_COPIES_MATTER_FROM && keepsPages(env);
 }
 
 /** Resolution from which the NCHWc layout copies dominate a projection's memory peak. */

@@ -9,7 +9,7 @@ import { constant, input, type Value } from '../graph/value.js';
 import { ortNodeBackend } from '../runtime/ortNode.js';
 import { lower, serialize, serializeParts } from './model.js';
 
-const OPTS = { threads: 1, optimization: 'disabled', spinning: false, memoryPattern: false } as const;
+const OPTS = { threads: 1, optimization: 'disabled', spinning: false, memoryPattern: false, memoryArena: true } as const;
 
 function weights(shape: number[], seed: number): Tensor<'float32'> {
   return Tensor.float32(shape, new RandomState(seed).randn(...shape));

@@ -21,6 +21,14 @@ export interface SessionOptions {
    * Without it the arena alone reuses freed chunks. Default: off, or LATENTLAB_MEM_PATTERN=1.
    */
   memoryPattern?: boolean;
+  /**
+   * ORT's CPU memory arena (a BFC arena that keeps every block it ever grew). Off, each tensor is a
+   * plain malloc/free: a 1024x1024 StyleGAN2 projection peaked 0.57 GiB lower, but with glibc's
+   * defaults big blocks go back to the kernel and every step page-faults its activations afresh,
+   * unless the process started with `withKeptPages` (mallocEnv.ts). Default: on, or LATENTLAB_MEM_ARENA=0
+   * (projections from 512 px turn it off themselves when pages are kept: `projectionDropsArena`).
+   */
+  memoryArena?: boolean;
 }
 
 /**

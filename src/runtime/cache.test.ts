@@ -20,4 +20,14 @@ describe('session cache', () => {
     expect(Array.from((await c.run(Tensor.float32([3], [1, 1, 1])))[0].f32)).toEqual([2, 2, 2]);
     await c.release();
   });
+
+  it('keeps sessions with and without the memory arena apart, and both compute the same', async () => {
+    const make = () => trace({ x: { shape: [3] } }, ({ x }) => mul(x, 2));
+    const withArena = await compile(make());
+    const without = await compile(make(), { memoryArena: false });
+    expect(without).not.toBe(withArena);
+    for (const exe of [withArena, without]) expect(Array.from((await exe.run(Tensor.float32([3], [1, 2, 3])))[0].f32)).toEqual([2, 4, 6]);
+    await withArena.release();
+    await without.release();
+  });
 });

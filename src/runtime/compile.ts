@@ -119,6 +119,7 @@ export function compile(p: Program, options: CompileOptions = {}): Promise<Execu
     optimization: options.optimization ?? defaults.optimization,
     spinning: options.spinning ?? defaults.spinning,
     memoryPattern: options.memoryPattern ?? defaults.memoryPattern,
+    memoryArena: options.memoryArena ?? defaults.memoryArena,
   } as const;
   const g = lower(p.inputs, p.outputs, p.outputNames);
   // Weights go to the runtime as external data where it takes it: no 100 MB protobuf copy to build.
@@ -127,7 +128,7 @@ export function compile(p: Program, options: CompileOptions = {}): Promise<Execu
   for (const f of external) h.update(`${f.path}:${f.data.length}:`).update(f.data);
   const hash = h.digest('hex');
   const modelBytes = external.reduce((n, f) => n + f.data.length, model.length);
-  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${resolved.memoryPattern}:${hash}`;
+  const key = `${backend.name}:${resolved.threads}:${resolved.optimization}:${resolved.spinning}:${resolved.memoryPattern}:${resolved.memoryArena}:${hash}`;
   const hit = options.noCache ? undefined : cache.get(key);
   if (hit) {
     return hit.then((exe) => {

@@ -6,7 +6,7 @@ import { constant, input } from '../graph/value.js';
 import { lower, serialize, serializeParts } from '../onnx/model.js';
 import { ortNodeBackend } from './ortNode.js';
 
-const OPTS = { threads: 1, optimization: 'all', spinning: false, memoryPattern: false } as const;
+const OPTS = { threads: 1, optimization: 'all', spinning: false, memoryPattern: false, memoryArena: true } as const;
 
 describe('external initializer data (onnxruntime-node externalData)', () => {
   it('gives the inline model’s outputs, and ORT keeps its own copy (the buffers may change after creation)', async () => {

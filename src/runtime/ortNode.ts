@@ -56,11 +56,12 @@ class OrtSession implements BackendSession {
 export const ortNodeBackend: Backend = {
   name: 'onnxruntime-node',
   externalData: true,
-  async createSession(model, { threads, optimization, spinning, memoryPattern }, external) {
+  async createSession(model, { threads, optimization, spinning, memoryPattern, memoryArena }, external) {
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: ['cpu'],
         enableMemPattern: memoryPattern,
+        enableCpuMemArena: memoryArena,
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: optimization,

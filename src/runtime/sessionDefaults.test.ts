@@ -9,6 +9,8 @@ describe('session defaults', () => {
     expect(threadsChosen({ LATENTLAB_THREADS: 'x' })).toBe(false);
     expect(sessionDefaults({}).threads).toBeGreaterThanOrEqual(1);
     expect(sessionDefaults({ LATENTLAB_SPIN: '1' }).spinning).toBe(true);
+    expect(sessionDefaults({}).memoryArena).toBe(true);
+    expect(sessionDefaults({ LATENTLAB_MEM_ARENA: '0' }).memoryArena).toBe(false);
     expect(sessionEnv()).toEqual({});
   });
 

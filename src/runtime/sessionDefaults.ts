@@ -37,6 +37,7 @@ export function sessionDefaults(env: NodeJS.ProcessEnv = process.env): Required<
     optimization: chosen.optimization ?? 'all',
     spinning: chosen.spinning ?? env.LATENTLAB_SPIN === '1',
     memoryPattern: chosen.memoryPattern ?? env.LATENTLAB_MEM_PATTERN === '1',
+    memoryArena: chosen.memoryArena ?? env.LATENTLAB_MEM_ARENA !== '0',
   };
 }
 

@@ -66,7 +66,7 @@ export class BrowserGenerator {
         if (!onnx.graphs.some((g) => g.file === file)) throw new Error(`${root}onnx.json lists no ${file}`);
         const model = new Uint8Array(await fetchBytes(url(file), Boolean(onnx.hashes?.[file])));
         bytes += model.byteLength;
-        sessions[file.replace('.onnx', '')] = await runtime.backend.createSession(model, { threads: runtime.threads, optimization: 'all', spinning: false, memoryPattern: false });
+        sessions[file.replace('.onnx', '')] = await runtime.backend.createSession(model, { threads: runtime.threads, optimization: 'all', spinning: false, memoryPattern: false, memoryArena: true });
       }),
     );
     const noise: Record<string, Float32Array> = {};

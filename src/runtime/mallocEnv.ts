@@ -1,0 +1,87 @@
+// glibc malloc settings that keep freed memory mapped in the process, so that ONNX Runtime can run
+// without its arena at no page-faulting cost (issue 21). They are read by glibc at process start
+// (GLIBC_TUNABLES, or the older MALLOC_*_ variables), so a process gets them only from whoever starts
+// it: the CLI re-executes itself with them for memory-heavy verbs (bin/latentlab.js).
+//
+// Why: ORT's BFC arena keeps every block it grows and lays a second run out differently from the
+// first, so a 1024x1024 StyleGAN2 projection step grew from 3.29 to 3.66 GiB at its second run.
+// Without the arena each tensor is a plain malloc/free, and the peak was 3.07 GiB; but glibc serves
+// blocks above 32 MiB with mmap and unmaps them on free, and trims the heap top, so every step faulted
+// its ~3 GB of activations in afresh. With these settings all blocks come from one brk heap that is
+// never trimmed: the second step reused its pages (0 faults) and the peak stayed 3.07 GiB.
+
+/** One setting: its GLIBC_TUNABLES name, its older environment alias, the value we set, and whether a present value is good enough. */
+interface Setting {
+  tunable: string;
+  alias: string;
+  value: string;
+  enough(v: string): boolean;
+}
+
+/** Never trim the heap top: 1 TiB, above any heap this process makes. */
+const NEVER_TRIM = 2 ** 40;
+
+const SETTINGS: readonly Setting[] = [
+  // no blocks from mmap: all come from the heap, where freed blocks stay mapped and coalesce
+  { tunable: 'glibc.malloc.mmap_max', alias: 'MALLOC_MMAP_MAX_', value: '0', enough: (v) => Number(v) === 0 },
+  { tunable: 'glibc.malloc.trim_threshold', alias: 'MALLOC_TRIM_THRESHOLD_', value: String(NEVER_TRIM), enough: (v) => Number(v) >= NEVER_TRIM },
+  // one arena: a thread's own arena (a 64 MiB mmap heap) would serve big blocks with mmap again
+  // (1024x1024 projection without it: no faults either, as ORT runs on the main thread, but 0.04 GiB higher)
+  { tunable: 'glibc.malloc.arena_max', alias: 'MALLOC_ARENA_MAX', value: '1', enough: (v) => Number(v) === 1 },
+];
+
+/** The variable that turns the CLI's re-execution off (LATENTLAB_KEEP_PAGES=0). */
+export const KEEP_PAGES_ENV = 'LATENTLAB_KEEP_PAGES';
+
+function parseTunables(s: string | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const part of (s ?? '').split(':')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) m.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  return m;
+}
+
+/** True when this process's C library is glibc (the settings mean nothing to musl or macOS). */
+export function isGlibc(): boolean {
+  if (glibcRuntime === undefined) {
+    const header = process.platform === 'linux' ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header : undefined;
+    glibcRuntime = typeof header?.glibcVersionRuntime === 'string';
+  }
+  return glibcRuntime;
+}
+
+let glibcRuntime: boolean | undefined;
+
+/**
+ * True when `env` (the environment a glibc process started with) keeps freed memory mapped:
+ * no mmap'd blocks, no heap trimming, one malloc arena. GLIBC_TUNABLES takes precedence over the aliases.
+ */
+export function keepsPages(env: NodeJS.ProcessEnv = process.env, glibc: boolean = isGlibc()): boolean {
+  if (!glibc) return false;
+  const tunables = parseTunables(env.GLIBC_TUNABLES);
+  return SETTINGS.every((s) => {
+    const v = tunables.get(s.tunable) ?? env[s.alias];
+    return v !== undefined && s.enough(v);
+  });
+}
+
+/** `env` with the settings merged into GLIBC_TUNABLES (other tunables kept; a conflicting alias dropped). */
+export function withKeptPages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const tunables = parseTunables(env.GLIBC_TUNABLES);
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const s of SETTINGS) {
+    tunables.set(s.tunable, s.value);
+    delete out[s.alias];
+  }
+  out.GLIBC_TUNABLES = [...tunables].map(([k, v]) => `${k}=${v}`).join(':');
+  return out;
+}
+
+/**
+ * Whether a process about to run a memory-heavy verb should re-execute itself with `withKeptPages`:
+ * on glibc, when the settings are not in place yet and LATENTLAB_KEEP_PAGES is not '0'.
+ */
+export function shouldReexecForPages(env: NodeJS.ProcessEnv = process.env, glibc: boolean = isGlibc()): boolean {
+  return glibc && env[KEEP_PAGES_ENV] !== '0' && !keepsPages(env, glibc);
+}
