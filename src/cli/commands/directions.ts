@@ -22,7 +22,7 @@ import {
 import { type Command, type TableSubcommand, tableSubcommands } from '../command.js';
 import { reportAttributes, reportBoundaries } from './directionsAttributes.js';
 import { interfaceganFromQueue, QUEUE_TRANSPORT, queueFlagsOf } from './directionsQueue.js';
-import { evalSubcommand, ganspaceSubcommand, jacobianSubcommand, progressLines, reportDiscovered, sefaSubcommand } from './directionsMethods.js';
+import { evalSubcommand, ganspaceSubcommand, jacobianSubcommand, progressLines, reportDiscovered, sefaSubcommand, styleSpaceSubcommand } from './directionsMethods.js';
 
 const interfaceganSubcommand: TableSubcommand = {
   summary: 'Linear-SVM boundaries (InterFaceGAN): classes, attribute knobs (image measures, logits) kept within class, or a score file',
@@ -99,6 +99,7 @@ export const directionsCommand: Command = tableSubcommands('directions', 'Find s
   ganspaceSubcommand,
   sefaSubcommand,
   jacobianSubcommand,
+  styleSpaceSubcommand,
   evalSubcommand,
   infoSubcommand,
 ]);

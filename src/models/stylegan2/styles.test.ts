@@ -102,7 +102,7 @@ describe('StyleSpace: style offsets as generator inputs', async () => {
       const minus = Tensor.float32([n, layout.dim], at.data.map((v, i) => v - eps * u[i]));
       const fd = ((await measure(plus)) - (await measure(minus))) / (2 * eps);
       let jvp = 0;
-      for (let i = 0; i < u.length; i++) jvp += gv.data[i] * u[i];
+      for (let i = 0; i < u.length; i++) jvp += Number(gv.data[i]) * u[i];
       // Measured: 2.4 %, 1.2 %, 0.07 % apart (the first two layers feed leaky ReLUs whose kinks a
       // step crosses; ToRGB is linear in its styles). float32 rounding of the ~2000-term measure is
       // ~1e-4 over 2ε = 0.002: 0.05 absolute.
