@@ -21,8 +21,8 @@ export interface StyleSpaceRunOptions {
   readonly attribute: string | null;
   /** Class directions (one per class of the classifier) instead of attribute knobs. */
   readonly classes: boolean;
-  /** Style channels per direction; null = dense (every channel). */
-  readonly channels: number | null;
+  /** Style channels per direction, or 'all' (dense: every channel). */
+  readonly channels: number | 'all';
   /** Class directions: made orthogonal to this many nearest class directions (0: none). */
   readonly nearest: number;
   readonly num: number;
@@ -46,8 +46,12 @@ export const STYLESPACE_SPEC: VerbSpec = {
       kind: 'custom',
       help: "style channels per direction (StyleSpace's locally-active channels) or 'all' (dense)",
       defaultText: 'attributes: 1; classes: all',
-      parse: (t) => (t === 'all' ? null : Number(t)),
-      format: (v) => (v === null ? 'all' : String(v)),
+      parse: (t) => {
+        const v = t === 'all' ? 'all' : Number(t);
+        if (v !== 'all' && !(Number.isInteger(v) && v >= 1)) throw new ArgumentError(`${W}: --channels takes a count >= 1 or 'all', got '${t}'`);
+        return v;
+      },
+      format: (v) => String(v),
     },
     { key: 'nearest', flag: 'nearest', kind: 'number', help: 'class directions: conditioned on this many nearest classes', defaultText: 'classes: 2' },
     { key: 'num', flag: 'num', kind: 'number', help: 'samples of the gradient estimate', default: 3000 },
@@ -61,8 +65,8 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
   const classes = p.classes ?? false;
   const attribute = p.attribute ?? null;
   if (classes === (attribute !== null)) throw new ArgumentError(`${W}: give --attribute NAME,... or --classes (one of them)`);
-  const channels = p.channels === undefined ? (classes ? null : 1) : p.channels;
-  if (channels !== null) intAtLeast(channels, 1, 'channels', W);
+  const channels = p.channels ?? (classes ? 'all' : 1);
+  if (channels !== 'all') intAtLeast(channels, 1, 'channels', W);
   const nearest = intAtLeast(p.nearest ?? (classes ? 2 : 0), 0, 'nearest', W);
   if (nearest && !classes) throw new ArgumentError(`${W}: --nearest applies to --classes`);
   const epsilon = p.epsilon ?? 0.05;
@@ -93,7 +97,7 @@ export async function discoverStyleSpace(
   const specs = o.attribute ? parseAttributeSpecs(o.attribute, classifier.labelNames) : [];
   const est = await estimateStyleGradients(gan, classifier, specs, { num: o.num, epsilon: o.epsilon, firstSeed: o.seedStart, onProgress: hooks.onProgress });
   hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients from ${o.num} samples labelled by ${classifier.name}`);
-  const channels = o.channels ?? 'all';
+  const channels = o.channels;
   let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels });
   if (o.classes && o.nearest) set = conditionOnNearest(set, o.nearest, est.styles);
   await writeDirections(o.out, set);

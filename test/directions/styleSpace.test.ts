@@ -115,7 +115,7 @@ describe('StyleSpace edits', () => {
   it('directions stylespace: options resolve once and refuse what does not apply', () => {
     const o = resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'brightness', out: 'k.safetensors' });
     expect(o).toMatchObject({ channels: 1, nearest: 0, num: 3000, epsilon: 0.05, classes: false });
-    expect(resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, out: 'c.safetensors' })).toMatchObject({ channels: null, nearest: 2 });
+    expect(resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, out: 'c.safetensors' })).toMatchObject({ channels: 'all', nearest: 2 });
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', out: 'k.safetensors' })).toThrow(/--attribute NAME,... or --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', nearest: 2, out: 'k.safetensors' })).toThrow(/--nearest applies to --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', out: 'k.npy' })).toThrow(/safetensors/);

@@ -80,9 +80,9 @@ const infoSubcommand: TableSubcommand = {
     const [k, dim] = set.vectors.shape;
     const { method, ...rest } = set.provenance;
     out(
-      `${file}: ${k} ${space.toUpperCase()}-space direction(s) of dimension ${dim}, method ${method}${set.model ? `, model ${set.model.name} (${set.model.contentHash.slice(0, 12)})` : ''}`,
+      `${file}: ${k} ${set.space.toUpperCase()}-space direction(s) of dimension ${dim}, method ${method}${set.model ? `, model ${set.model.name} (${set.model.contentHash.slice(0, 12)})` : ''}`,
     );
-    out(`layers: ${set.layers ? `ws rows ${set.layers[0]}-${set.layers[1] - 1}` : 'all'}${set.mean ? '; has a mean' : ''}`);
+    out(`layers: ${set.space === 's' ? 'style channels (StyleSpace offsets)' : set.layers ? `ws rows ${set.layers[0]}-${set.layers[1] - 1}` : 'all'}${set.mean ? '; has a mean' : ''}`);
     set.labels.forEach((label, i) =>
       out(
         `  ${String(i).padStart(3)} ${label.padEnd(16)} sigma ${set.sigma[i] === null ? '-' : set.sigma[i]!.toFixed(4)}${set.intercept ? `  intercept ${set.intercept[i].toFixed(4)}` : ''}`,
