@@ -9,8 +9,10 @@
  *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both]
  */
 import { parseArgs } from 'node:util';
+import { exactStyleClassGradients } from '../src/directions/styleSpaceExact.js';
 import {
   type AttributeEval,
+  balancedClassDirections,
   conditionOnNearest,
   type DirectionEval,
   type DirectionSet,
@@ -37,6 +39,8 @@ const { values: a } = parseArgs({
     distance: { type: 'string', default: '3' },
     'eval-num': { type: 'string', default: '200' },
     kind: { type: 'string', default: 'both' },
+    /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
+    'exact-classes': { type: 'string', default: '1000' },
   },
 });
 const model = await loadModel(a.model!);
@@ -44,13 +48,13 @@ const classifier = await readClassifierBundle(a.classifier!);
 const judge = await readClassifierBundle(a.judge!);
 const specs = parseAttributeSpecs(a.attributes!, classifier.labelNames);
 const t0 = performance.now();
-const est = await estimateStyleGradients(model, classifier, specs, { num: Number(a.num), epsilon: Number(a.epsilon) });
+const est = a.kind === 'classes' && Number(a['exact-classes']) > 0 ? null : await estimateStyleGradients(model, classifier, specs, { num: Number(a.num), epsilon: Number(a.epsilon) });
 const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
-console.log(`${model.name} (${model.manifest.contentHash.slice(0, 8)}): S = ${est.layout.dim} style channels; ${est.num} samples labelled by ${classifier.name}, epsilon ${est.epsilon} channel stds; estimate ${secs()} s; judge ${judge.name}`);
+if (est) console.log(`${model.name} (${model.manifest.contentHash.slice(0, 8)}): S = ${est.layout.dim} style channels; ${est.num} samples labelled by ${classifier.name}, epsilon ${est.epsilon} channel stds; estimate ${secs()} s; judge ${judge.name}`);
 const parseK = (s: string) => (s === 'all' ? ('all' as const) : Number(s));
 const evalNum = Number(a['eval-num']);
 
-if (a.kind !== 'classes') {
+if (est && a.kind !== 'classes') {
   const ks = a.channels!.split(',').map(parseK);
   const results: { k: number | 'all'; set: DirectionSet; ev: AttributeEval }[] = [];
   for (const k of ks) {
@@ -77,14 +81,19 @@ if (a.kind !== 'classes') {
   console.log(`bar (+2σ ≥ 1.5 std, ≥ 90 % kept): ${results.map((r, i) => `k = ${r.k}: ${passing[i]} of ${specs.length}`).join(', ')} (${secs()} s)`);
 }
 
-if (a.kind !== 'attributes') for (const distance of a.distance!.split(',').map(Number)) {
+const exactNum = Number(a['exact-classes']);
+const classEst = a.kind === 'attributes' ? null : exactNum > 0 ? await exactStyleClassGradients(model, classifier, { num: exactNum }) : est!;
+if (classEst) console.log(`class gradients: ${exactNum > 0 ? `exact (autodiff through generator and labeller), ${exactNum} samples` : 'the probe estimate'} (${secs()} s)`);
+if (classEst) for (const distance of a.distance!.split(',').map(Number)) {
   const opts = { num: evalNum, strength: distance, units: 'distance' as const };
   const names = classifier.labelNames;
   const sets: { name: string; set: DirectionSet }[] = [];
   for (const k of a['class-channels']!.split(',').map(parseK)) {
-    const plain = styleClassDirections(est, { channels: k });
-    sets.push({ name: `${k === 'all' ? 'dense' : `${k} channels`}, plain`, set: plain });
-    sets.push({ name: `${k === 'all' ? 'dense' : `${k} channels`}, 2 nearest`, set: conditionOnNearest(plain, 2, est.styles) });
+    const plain = styleClassDirections(classEst, { channels: k });
+    const tag = k === 'all' ? 'dense' : `${k} channels`;
+    sets.push({ name: `${tag}, plain`, set: plain });
+    sets.push({ name: `${tag}, 2 nearest`, set: conditionOnNearest(plain, 2, classEst.styles) });
+    if (k === 'all') sets.push({ name: `${tag}, 2 nearest held + balanced`, set: balancedClassDirections(plain, { nearest: 2, samples: classEst.styles }) });
   }
   const evals: DirectionEval[] = [];
   for (const s of sets) evals.push(await evaluateDirections(model, judge, s.set, opts));

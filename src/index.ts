@@ -211,6 +211,7 @@ export {
 } from './directions/attributeGradient.js';
 export { balancedClassDirections, classGradientDirections, conditionOnNearest } from './directions/classGradient.js';
 export { channelDirection, type ChosenChannel, chooseChannels, estimateStyleGradients, type StyleGradientEstimate, type StyleGradientOptions } from './directions/styleSpace.js';
+export { exactStyleClassGradients } from './directions/styleSpaceExact.js';
 export { styleAttributeDirections, styleClassDirections, type StyleKnobOptions } from './directions/styleSpaceDirections.js';
 export { discoverStyleSpace, resolveStyleSpaceOptions, STYLESPACE_SPEC, type StyleSpaceRunOptions } from './directions/styleSpaceVerb.js';
 export {

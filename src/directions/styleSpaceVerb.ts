@@ -10,6 +10,7 @@ import type { DirectionSet } from './direction.js';
 import { intAtLeast, model, out, required, seedStart, where } from './discoverOptions.js';
 import { writeDirections } from './files.js';
 import { estimateStyleGradients } from './styleSpace.js';
+import { exactStyleClassGradients } from './styleSpaceExact.js';
 import { styleAttributeDirections, styleClassDirections } from './styleSpaceDirections.js';
 
 /** `latentlab directions stylespace`: attribute knobs or class directions on StyleSpace channels. */
@@ -54,8 +55,8 @@ export const STYLESPACE_SPEC: VerbSpec = {
       format: (v) => String(v),
     },
     { key: 'nearest', flag: 'nearest', kind: 'number', help: 'class directions: conditioned on this many nearest classes', defaultText: 'classes: 2' },
-    { key: 'num', flag: 'num', kind: 'number', help: 'samples of the gradient estimate', default: 3000 },
-    { key: 'epsilon', flag: 'epsilon', kind: 'number', help: 'half-width of the central difference, in channel stds', default: 0.05 },
+    { key: 'num', flag: 'num', kind: 'number', help: 'samples of the gradient estimate (classes: exact gradients per sample)', defaultText: 'attributes: 3000; classes: 1000' },
+    { key: 'epsilon', flag: 'epsilon', kind: 'number', help: 'attributes: half-width of the central difference, in channel stds', default: 0.05 },
     seedStart(0),
     out('direction file (.safetensors)'),
   ],
@@ -80,7 +81,7 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
     classes,
     channels,
     nearest,
-    num: intAtLeast(p.num ?? 3000, 2, 'num', W),
+    num: intAtLeast(p.num ?? (classes ? 1000 : 3000), 2, 'num', W),
     epsilon,
     seedStart: intAtLeast(p.seedStart ?? 0, 0, 'seed-start', W),
     out,
@@ -95,7 +96,11 @@ export async function discoverStyleSpace(
   const gan = hooks.model ?? (await loadModel(o.model));
   const classifier = hooks.classifier ?? (await readClassifierBundle(o.classifier));
   const specs = o.attribute ? parseAttributeSpecs(o.attribute, classifier.labelNames) : [];
-  const est = await estimateStyleGradients(gan, classifier, specs, { num: o.num, epsilon: o.epsilon, firstSeed: o.seedStart, onProgress: hooks.onProgress });
+  // Class directions take exact gradients (autodiff through generator and labeller); image measures
+  // are not graphs, so attribute knobs take the random-probe estimate.
+  const est = o.classes
+    ? await exactStyleClassGradients(gan, classifier, { num: o.num, firstSeed: o.seedStart, onProgress: hooks.onProgress })
+    : await estimateStyleGradients(gan, classifier, specs, { num: o.num, epsilon: o.epsilon, firstSeed: o.seedStart, onProgress: hooks.onProgress });
   hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients from ${o.num} samples labelled by ${classifier.name}`);
   const channels = o.channels;
   let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels });
