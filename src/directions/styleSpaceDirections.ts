@@ -24,7 +24,7 @@ function provenance(est: StyleGradientEstimate, extra: Record<string, unknown>):
   };
 }
 
-function allChannels(gain: Float64Array, side: Float64Array, est: StyleGradientEstimate): ChosenChannel[] {
+function allChannels(gain: Float64Array, side: Float64Array): ChosenChannel[] {
   return Array.from(gain, (g, j) => ({ channel: '', index: j, gain: g, side: side[j] }));
 }
 
@@ -50,7 +50,7 @@ export function styleAttributeDirections(est: StyleGradientEstimate, o: StyleKno
     });
     if (!total) throw new ArgumentError(`StyleSpace knob '${spec.name}': no class has ${minCount} samples; sample more`);
     for (let j = 0; j < d; j++) side[j] = Math.sqrt(side[j] / total);
-    const chosen = k === 'all' ? allChannels(est.grads[a], side, est) : chooseChannels(est.layout, est.grads[a], side, k, o.minGain);
+    const chosen = k === 'all' ? allChannels(est.grads[a], side) : chooseChannels(est.layout, est.grads[a], side, k, o.minGain);
     rows.push(channelDirection(est, chosen, 'std'));
     return {
       name: spec.name,
@@ -88,7 +88,7 @@ export function styleClassDirections(est: StyleGradientEstimate, o: StyleKnobOpt
       if (c !== target) for (let j = 0; j < d; j++) side[j] = Math.max(side[j], Math.abs(g[j]));
     });
     const gain = est.probGrads[target];
-    const chosen = k === 'all' ? allChannels(gain, side, est) : chooseChannels(est.layout, gain, side, k, o.minGain);
+    const chosen = k === 'all' ? allChannels(gain, side) : chooseChannels(est.layout, gain, side, k, o.minGain);
     rows.push(channelDirection(est, chosen, 'raw'));
     let slope = 0;
     for (const c of chosen) slope += (c.gain / est.std[c.index]) ** 2;

@@ -5,7 +5,7 @@ import { readClassifierBundle } from '../models/io/classifierBundle.js';
 import type { GanModel } from '../models/ganModel.js';
 import { loadModel } from '../models/io/loadModel.js';
 import { parseAttributeSpecs } from './attributes.js';
-import { conditionOnNearest } from './classGradient.js';
+import { balancedClassDirections, conditionOnNearest } from './classGradient.js';
 import type { DirectionSet } from './direction.js';
 import { intAtLeast, model, out, required, seedStart, where } from './discoverOptions.js';
 import { writeDirections } from './files.js';
@@ -26,6 +26,8 @@ export interface StyleSpaceRunOptions {
   readonly channels: number | 'all';
   /** Class directions: made orthogonal to this many nearest class directions (0: none). */
   readonly nearest: number;
+  /** Class directions: hold the `nearest` classes and take the gain evenly from the others (balancedClassDirections). */
+  readonly balanced: boolean;
   readonly num: number;
   readonly epsilon: number;
   readonly seedStart: number;
@@ -55,6 +57,7 @@ export const STYLESPACE_SPEC: VerbSpec = {
       format: (v) => String(v),
     },
     { key: 'nearest', flag: 'nearest', kind: 'number', help: 'class directions: conditioned on this many nearest classes', defaultText: 'classes: 2' },
+    { key: 'balanced', flag: 'balanced', kind: 'boolean', help: 'class directions: hold the nearest classes and take the gain evenly from the rest', default: false },
     { key: 'num', flag: 'num', kind: 'number', help: 'samples of the gradient estimate (classes: exact gradients per sample)', defaultText: 'attributes: 3000; classes: 1000' },
     { key: 'epsilon', flag: 'epsilon', kind: 'number', help: 'attributes: half-width of the central difference, in channel stds', default: 0.05 },
     seedStart(0),
@@ -70,6 +73,8 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
   if (channels !== 'all') intAtLeast(channels, 1, 'channels', W);
   const nearest = intAtLeast(p.nearest ?? (classes ? 2 : 0), 0, 'nearest', W);
   if (nearest && !classes) throw new ArgumentError(`${W}: --nearest applies to --classes`);
+  const balanced = p.balanced ?? false;
+  if (balanced && !classes) throw new ArgumentError(`${W}: --balanced applies to --classes`);
   const epsilon = p.epsilon ?? 0.05;
   if (!(epsilon > 0)) throw new ArgumentError(`${W}: --epsilon must be positive, got ${epsilon}`);
   const out = required(p.out, 'out', W);
@@ -81,6 +86,7 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
     classes,
     channels,
     nearest,
+    balanced,
     num: intAtLeast(p.num ?? (classes ? 1000 : 3000), 2, 'num', W),
     epsilon,
     seedStart: intAtLeast(p.seedStart ?? 0, 0, 'seed-start', W),
@@ -104,7 +110,8 @@ export async function discoverStyleSpace(
   hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients from ${o.num} samples labelled by ${classifier.name}`);
   const channels = o.channels;
   let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels });
-  if (o.classes && o.nearest) set = conditionOnNearest(set, o.nearest, est.styles);
+  if (o.classes && o.balanced) set = balancedClassDirections(set, { nearest: o.nearest, samples: est.styles });
+  else if (o.classes && o.nearest) set = conditionOnNearest(set, o.nearest, est.styles);
   await writeDirections(o.out, set);
   return set;
 }

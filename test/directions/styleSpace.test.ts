@@ -143,5 +143,6 @@ describe('StyleSpace edits', () => {
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', out: 'k.safetensors' })).toThrow(/--attribute NAME,... or --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', nearest: 2, out: 'k.safetensors' })).toThrow(/--nearest applies to --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', out: 'k.npy' })).toThrow(/safetensors/);
+    expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', balanced: true, out: 'k.safetensors' })).toThrow(/--balanced applies/);
   });
 });

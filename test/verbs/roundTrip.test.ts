@@ -409,7 +409,7 @@ describe('directions: formatArgs -> parseArgs resolves back (every subverb, ever
       const o = resolveStyleSpaceOptions({
         model: path(),
         classifier: path(),
-        ...(classes ? { classes: true, nearest: maybe(() => int(4)) } : { attribute: pick(['brightness', 'ink,logit:Bag', 'prob:3']) }),
+        ...(classes ? { classes: true, nearest: maybe(() => int(4)), balanced: maybe(() => int(2) === 0) } : { attribute: pick(['brightness', 'ink,logit:Bag', 'prob:3']) }),
         channels: maybe(() => pick(['all', 1, 10] as const)),
         num: maybe(() => 2 + int(9000)),
         epsilon: maybe(() => pick([0.05, 0.2, 1e-3])),

@@ -100,7 +100,7 @@ export const jacobianSubcommand: TableSubcommand = {
 export const styleSpaceSubcommand: TableSubcommand = {
   summary: "StyleSpace (S = every layer's styles A(w)): attribute knobs on a few locally-active channels, or class directions",
   usage:
-    'latentlab directions stylespace --model M --classifier C --attribute brightness,texture [--channels 1|10|all] [--num 3000] --out s-knobs.safetensors | --classes [--channels all|10] [--nearest 2] --out s-classes.safetensors',
+    'latentlab directions stylespace --model M --classifier C --attribute brightness,texture [--channels 1|10|all] [--num 3000] --out s-knobs.safetensors | --classes [--channels all|10] [--nearest 2] [--balanced] [--num 1000] --out s-classes.safetensors',
   spec: STYLESPACE_SPEC,
   async run(partial, out) {
     const o = resolveStyleSpaceOptions(partial as Partial<StyleSpaceRunOptions>);
