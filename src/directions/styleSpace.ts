@@ -50,6 +50,19 @@ export interface StyleGradientEstimate {
   model: { name: string; contentHash: string };
 }
 
+/** ws and styles of seeds firstSeed.. (untruncated), and each style channel's std over them. */
+export async function sampleStyles(model: GanModel, num: number, firstSeed: number): Promise<{ ws: Tensor<'float32'>; styles: Tensor<'float32'>; std: Float64Array }> {
+  const ws = await mapZ(model, sampleZ(model, Array.from({ length: num }, (_, i) => firstSeed + i)), { batchSize: 500 });
+  const styles = await computeStyles(model, ws);
+  const d = styles.shape[1];
+  const std = new Float64Array(d);
+  const mean = new Float64Array(d);
+  for (let i = 0; i < num; i++) for (let j = 0; j < d; j++) mean[j] += styles.data[i * d + j] / num;
+  for (let i = 0; i < num; i++) for (let j = 0; j < d; j++) std[j] += (styles.data[i * d + j] - mean[j]) ** 2 / (num - 1);
+  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]);
+  return { ws, styles, std };
+}
+
 function logSoftmaxRow(logits: Tensor, row: number, k: number): Float64Array {
   let m = -Infinity;
   for (let j = 0; j < k; j++) m = Math.max(m, Number(logits.data[row * k + j]));
@@ -76,14 +89,7 @@ export async function estimateStyleGradients(
   const d = layout.dim;
   const k = classifier.config.numClasses;
   const firstSeed = o.firstSeed ?? 0;
-  const seeds = Array.from({ length: num }, (_, i) => firstSeed + i);
-  const ws = await mapZ(model, sampleZ(model, seeds), { batchSize: 500 });
-  const styles = await computeStyles(model, ws);
-  const std = new Float64Array(d);
-  const mean = new Float64Array(d);
-  for (let i = 0; i < num; i++) for (let j = 0; j < d; j++) mean[j] += styles.data[i * d + j] / num;
-  for (let i = 0; i < num; i++) for (let j = 0; j < d; j++) std[j] += (styles.data[i * d + j] - mean[j]) ** 2 / (num - 1);
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]);
+  const { ws, styles, std } = await sampleStyles(model, num, firstSeed);
   const grads = specs.map(() => new Float64Array(d));
   const ownClassGrads = Array.from({ length: k }, () => new Float64Array(d));
   const probGrads = Array.from({ length: k }, () => new Float64Array(d));

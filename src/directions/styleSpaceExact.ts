@@ -6,11 +6,10 @@ import { input } from '../graph/value.js';
 import type { Classifier } from '../models/classifier/classifier.js';
 import { classify } from '../models/classifier/network.js';
 import type { GanModel } from '../models/ganModel.js';
-import { computeStyles, mapZ, sampleZ } from '../models/generate.js';
 import { styleSynthesis } from '../models/styleGraph.js';
 import { splitStyleOffsets, styleLayout } from '../models/stylegan2/styles.js';
 import { compile } from '../runtime/compile.js';
-import type { StyleGradientEstimate } from './styleSpace.js';
+import { sampleStyles, type StyleGradientEstimate } from './styleSpace.js';
 
 /**
  * Class gradients in S without probe noise: ∂p(k)/∂s for every class k and sample, by reverse mode
@@ -34,13 +33,7 @@ export async function exactStyleClassGradients(
   const d = layout.dim;
   const k = classifier.config.numClasses;
   const firstSeed = o.firstSeed ?? 0;
-  const ws = await mapZ(model, sampleZ(model, Array.from({ length: num }, (_, i) => firstSeed + i)), { batchSize: 500 });
-  const styles = await computeStyles(model, ws);
-  const std = new Float64Array(d);
-  const mean = new Float64Array(d);
-  for (let i = 0; i < num; i++) for (let j = 0; j < d; j++) mean[j] += styles.data[i * d + j] / num;
-  for (let i = 0; i < num; i++) for (let j = 0; j < d; j++) std[j] += (styles.data[i * d + j] - mean[j]) ** 2 / (num - 1);
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]);
+  const { ws, styles, std } = await sampleStyles(model, num, firstSeed);
   const exe = await model.program(`styleClassVjp:${classifier.name}:${classifier.manifest.contentHash ?? ''}:${b}`, () => {
     const w = input('ws', [b, cfg.numWs, cfg.wDim]);
     const ds = input('styleOffsets', [b, d]);
