@@ -41,6 +41,8 @@ const { values: a } = parseArgs({
     kind: { type: 'string', default: 'both' },
     /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
     'exact-classes': { type: 'string', default: '1000' },
+    /** First seed of the exact class-gradient samples (another sample: a robustness check). */
+    'class-seed-start': { type: 'string', default: '0' },
   },
 });
 const model = await loadModel(a.model!);
@@ -82,7 +84,7 @@ if (est && a.kind !== 'classes') {
 }
 
 const exactNum = Number(a['exact-classes']);
-const classEst = a.kind === 'attributes' ? null : exactNum > 0 ? await exactStyleClassGradients(model, classifier, { num: exactNum }) : est!;
+const classEst = a.kind === 'attributes' ? null : exactNum > 0 ? await exactStyleClassGradients(model, classifier, { num: exactNum, firstSeed: Number(a['class-seed-start']) }) : est!;
 if (classEst) console.log(`class gradients: ${exactNum > 0 ? `exact (autodiff through generator and labeller), ${exactNum} samples` : 'the probe estimate'} (${secs()} s)`);
 if (classEst) for (const distance of a.distance!.split(',').map(Number)) {
   const opts = { num: evalNum, strength: distance, units: 'distance' as const };
