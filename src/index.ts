@@ -44,7 +44,8 @@ export type { NoiseMode } from './models/stylegan2/synthesis.js';
 export { formatLayerTable, resolveSg3, type ResolvedSg3, type Sg3GeneratorConfig, type Sg3Layer } from './models/stylegan3/config.js';
 export { inputTransform, makeTransform } from './models/stylegan3/synthesis.js';
 export type { StyleSpace } from './models/ganModel.js';
-export { classLabels, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, synthesize, type SynthesisRunOptions } from './models/generate.js';
+export { classLabels, computeStyles, discriminate, makeNoise, mapZ, type MapOptions, sampleZ, synthesize, type SynthesisRunOptions } from './models/generate.js';
+export { splitStyleOffsets, styleChannel, styleIndex, type StyleLayer, type StyleLayout, styleLayout } from './models/stylegan2/styles.js';
 
 // latent codes (z / w / w+ with truncation, classes and noise) and their lossless files
 export { broadcastW, checkLatent, codeShape, concatLatents, type Latent, LATENT_SPACES, latentFromCodes, latentFromSeeds, type LatentOptions, type LatentProvenance, type LatentSpace, renderLatent, selectRows, toWs } from './latent/latent.js';
@@ -209,6 +210,10 @@ export {
   knobRows,
 } from './directions/attributeGradient.js';
 export { balancedClassDirections, classGradientDirections, conditionOnNearest } from './directions/classGradient.js';
+export { channelDirection, type ChosenChannel, chooseChannels, estimateStyleGradients, type StyleGradientEstimate, type StyleGradientOptions } from './directions/styleSpace.js';
+export { exactStyleClassGradients } from './directions/styleSpaceExact.js';
+export { styleAttributeDirections, styleClassDirections, type StyleKnobOptions } from './directions/styleSpaceDirections.js';
+export { discoverStyleSpace, resolveStyleSpaceOptions, STYLESPACE_SPEC, type StyleSpaceRunOptions } from './directions/styleSpaceVerb.js';
 export {
   classesOf,
   editByClass,

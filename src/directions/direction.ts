@@ -2,10 +2,13 @@ import { ArgumentError, ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
-/** Which latent space a direction's vectors live in: Z (mapping input) or W (one row of ws / W+). */
-export type DirectionSpace = 'z' | 'w';
+/**
+ * Which latent space a direction's vectors live in: Z (mapping input), W (one row of ws / W+) or S
+ * (StyleSpace: every layer's styles A(w), flat — a StyleGAN2's `styleLayout`; an edit adds an offset).
+ */
+export type DirectionSpace = 'z' | 'w' | 's';
 
-export type DirectionMethod = 'interfacegan' | 'conditional' | 'ganspace' | 'sefa' | 'jacobian' | 'import';
+export type DirectionMethod = 'interfacegan' | 'conditional' | 'ganspace' | 'sefa' | 'jacobian' | 'import' | 'stylespace';
 
 export interface DirectionProvenance {
   method: DirectionMethod;

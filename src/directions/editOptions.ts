@@ -332,7 +332,9 @@ export async function editVerb(
       ? `ws rows ${(used.layers as number[])[0]}-${(used.layers as number[])[1] - 1}`
       : set.space === 'z'
         ? 'in z'
-        : 'every ws row';
+        : set.space === 's'
+          ? 'style offsets in S'
+          : 'every ws row';
     log(
       `${label}: ${n} latents x strengths ${o.strengths.map((s) => +s.toFixed(3)).join(', ')} (${String(used.units)}, 1 unit = ${used.scale === undefined ? 'each class row’s own' : Number(used.scale).toFixed(4)}; ${rows}) -> ${base}.png`,
     );

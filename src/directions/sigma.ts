@@ -1,7 +1,7 @@
 import { ArgumentError } from '../core/errors.js';
 import { selectAxis1, Tensor } from '../core/tensor.js';
 import type { GanModel } from '../models/ganModel.js';
-import { mapZ, sampleZ } from '../models/generate.js';
+import { computeStyles, mapZ, sampleZ } from '../models/generate.js';
 import { type DirectionSet, projectedStd } from './direction.js';
 
 /**
@@ -17,7 +17,7 @@ export async function withMeasuredSigma(model: GanModel, set: DirectionSet, o: {
   if (set.space === 'w') {
     const ws = await mapZ(model, z, { batchSize: 1000 });
     samples = selectAxis1(ws, 0);
-  }
+  } else if (set.space === 's') samples = await computeStyles(model, await mapZ(model, z, { batchSize: 1000 }));
   if (samples.shape[1] !== set.vectors.shape[1])
     throw new ArgumentError(`sigma: ${model.name}'s ${set.space.toUpperCase()} is ${samples.shape[1]}-d, the directions ${set.vectors.shape[1]}-d`);
   return { ...set, sigma: projectedStd(samples, set.vectors), provenance: { ...set.provenance, sigmaSamples: num } };

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../formats/atomicFiles.js';
 
 /**
  * Latent files: a safetensors file (so any safetensors reader opens it) holding float32 tensors `codes` and
- * `noise/<layer>`, and one metadata entry `latentlab` with the JSON below. Lossless: floats are stored as
+ * `noise/<layer>` (and `styleOffsets` [N, dim] after a StyleSpace edit), and one metadata entry `latentlab` with the JSON below. Lossless: floats are stored as
  * written, so rendering a loaded latent reproduces the saved image bit for bit.
  */
 export const LATENT_FORMAT = 'latentlab-latent';
@@ -43,6 +43,7 @@ export function encodeLatent(latent: Latent): Uint8Array {
   };
   const tensors: Record<string, Tensor> = { codes: latent.codes };
   for (const [name, map] of Object.entries(latent.noise ?? {})) tensors[`noise/${name}`] = map;
+  if (latent.styleOffsets) tensors.styleOffsets = latent.styleOffsets;
   return writeSafetensors(tensors, { latentlab: JSON.stringify(header) });
 }
 
@@ -68,8 +69,11 @@ export function decodeLatent(bytes: Uint8Array, file = '<latent>'): Latent {
   const rank = header.space === 'w+' ? 3 : 2;
   if (codes.shape.length !== rank) fail(`${header.space} codes must have rank ${rank}, got shape [${codes.shape.join(', ')}]`);
   let noise: Record<string, Tensor<'float32'>> | undefined;
+  const styleOffsets = tensors.get('styleOffsets');
+  if (styleOffsets && (styleOffsets.dtype !== 'float32' || styleOffsets.shape.length !== 2 || styleOffsets.shape[0] !== codes.shape[0]))
+    fail(`styleOffsets must be float32 [${codes.shape[0]}, dim], got ${styleOffsets.dtype} [${styleOffsets.shape.join(', ')}]`);
   for (const [name, t] of tensors) {
-    if (name === 'codes') continue;
+    if (name === 'codes' || name === 'styleOffsets') continue;
     if (!name.startsWith('noise/')) fail(`unexpected tensor "${name}"`);
     if (t.dtype !== 'float32') fail(`${name} is ${t.dtype}, expected float32`);
     noise ??= {};
@@ -84,6 +88,7 @@ export function decodeLatent(bytes: Uint8Array, file = '<latent>'): Latent {
     noiseMode: header.noiseMode,
     noise,
     noiseSeed: header.noiseSeed,
+    ...(styleOffsets ? { styleOffsets: styleOffsets as Tensor<'float32'> } : {}),
     model: header.model ?? { name: '?', contentHash: '' },
     provenance: header.provenance ?? { kind: 'import' },
   };

@@ -4,6 +4,7 @@ import { concatRows, selectAxis1, takeRows, Tensor } from '../core/tensor.js';
 import { classLabels, mapZ, sampleZ, synthesize } from '../models/generate.js';
 import type { GanModel } from '../models/ganModel.js';
 import type { NoiseMode } from '../models/stylegan2/synthesis.js';
+import { styleLayout } from '../models/stylegan2/styles.js';
 
 /** z: the input latent; w: one mapped code per image; w+: one code per synthesis ws row. */
 export type LatentSpace = 'z' | 'w' | 'w+';
@@ -34,6 +35,8 @@ export interface Latent {
   noise?: Record<string, Tensor<'float32'>>;
   /** Seed of the maps drawn for noiseMode 'random' when no explicit maps are stored. */
   noiseSeed?: number;
+  /** StyleGAN2: StyleSpace offsets Δs [N, dim] added to the styles A(w) when rendering (StyleSpace edits). */
+  styleOffsets?: Tensor<'float32'>;
   model: { name: string; contentHash: string };
   provenance: LatentProvenance;
 }
@@ -74,6 +77,12 @@ export function checkLatent(model: GanModel, latent: Latent, what = 'latent'): v
     throw new ArgumentError(`${what}: ${latent.classes.length} class labels for ${n} codes`);
   }
   if (model.cDim > 0 && !latent.classes) throw new ArgumentError(`${what}: ${model.name} is conditional; the latent has no classes`);
+  if (latent.styleOffsets) {
+    if (model.architecture !== 'stylegan2') throw new ArgumentError(`${what}: StyleSpace offsets need a StyleGAN2 (${model.name} is a ${model.architecture})`);
+    const dim = styleLayout(model.stylegan2()).dim;
+    const s = latent.styleOffsets.shape;
+    if (s.length !== 2 || s[0] !== n || s[1] !== dim) throw new ShapeError(`${what}: style offsets have shape ${formatShape(s)}, expected [${n}, ${dim}]`);
+  }
   if (!latent.noise) return;
   const layers = new Map(model.architecture === 'stylegan2' ? model.stylegan2().layers.map((l) => [l.name, l]) : []);
   for (const [name, map] of Object.entries(latent.noise)) {
@@ -158,6 +167,7 @@ export async function renderLatent(model: GanModel, latent: Latent, opts: { batc
     noise: latent.noise,
     noiseSeed: latent.noiseSeed,
     batchSize: opts.batchSize,
+    styleOffsets: latent.styleOffsets,
   });
 }
 
@@ -180,6 +190,7 @@ export function selectRows(latent: Latent, rows: readonly number[]): Latent {
     codes: takeRows(latent.codes, rows),
     classes: latent.classes ? rows.map((r) => latent.classes![r]) : undefined,
     noise,
+    styleOffsets: latent.styleOffsets ? takeRows(latent.styleOffsets, rows) : undefined,
   };
 }
 
@@ -196,6 +207,7 @@ export function concatLatents(latents: readonly Latent[], provenance?: LatentPro
       l.cutoff === first.cutoff &&
       !!l.noise === !!first.noise &&
       !!l.classes === !!first.classes &&
+      !!l.styleOffsets === !!first.styleOffsets &&
       (l.noise || l.noiseMode !== 'random');
     if (!same) {
       throw new ArgumentError(
@@ -211,6 +223,7 @@ export function concatLatents(latents: readonly Latent[], provenance?: LatentPro
     codes: concatRows(latents.map((l) => l.codes)),
     classes: first.classes ? latents.flatMap((l) => l.classes!) : undefined,
     noise,
+    styleOffsets: first.styleOffsets ? concatRows(latents.map((l) => l.styleOffsets!)) : undefined,
     provenance: provenance ?? first.provenance,
   };
 }

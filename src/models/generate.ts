@@ -12,6 +12,7 @@ import { discriminatorGraph } from './stylegan2/discriminator.js';
 import { broadcastWs, mapToW } from './stylegan2/mapping.js';
 import type { NoiseMode } from './stylegan2/synthesis.js';
 import { styleSynthesis } from './styleGraph.js';
+import { splitStyleOffsets, styleLayout, stylesGraph } from './stylegan2/styles.js';
 
 const DEFAULT_BATCH = 8;
 
@@ -89,6 +90,8 @@ export interface SynthesisRunOptions {
    * stylegan3/synthesis inputTransform).
    */
   transform?: Tensor;
+  /** StyleGAN2: StyleSpace offsets Δs [N, dim] added to every layer's styles (see stylegan2/styles). */
+  styleOffsets?: Tensor;
 }
 
 /** Unit-variance noise maps for every noisy layer, drawn from a seeded RandomState. */
@@ -121,24 +124,33 @@ export async function synthesize(model: GanModel, latent: Tensor, opts: Synthesi
     });
     return img;
   }
-  if (model.architecture === 'stylegan3') return synthesizeSg3Batches(model, latent, opts);
+  if (model.architecture === 'stylegan3') {
+    if (opts.styleOffsets) throw new ArgumentError(`${model.name} is a StyleGAN3: StyleSpace offsets are implemented for StyleGAN2 only`);
+    return synthesizeSg3Batches(model, latent, opts);
+  }
   const cfg = model.stylegan2();
   assertShape('ws', latent.shape, [-1, cfg.numWs, cfg.wDim]);
   const mode = opts.noiseMode ?? 'const';
   if (opts.transform) throw new ArgumentError(`${model.name} is a StyleGAN2: --translate/--rotate need a StyleGAN3 (its input layer's transform)`);
   const noise = opts.noise ?? (mode === 'random' ? makeNoise(model, n, opts.noiseSeed ?? 0) : undefined);
   const noiseLayers = noise ? Object.keys(noise).sort() : [];
+  const layout = styleLayout(cfg);
+  const offsets = opts.styleOffsets;
+  if (offsets) assertShape('style offsets', offsets.shape, [n, layout.dim]);
   const [img] = await mapBatches(n, opts.batchSize ?? DEFAULT_BATCH, async (start, count, size) => {
-    const key = `synth:${size}:${mode}:${opts.path ?? 'auto'}:${noiseLayers.join(',')}`;
+    const key = `synth:${size}:${mode}:${opts.path ?? 'auto'}:${noiseLayers.join(',')}${offsets ? ':styles' : ''}`;
     const exe = await model.program(key, () => {
       const ws = input('ws', [size, cfg.numWs, cfg.wDim]);
       const maps: Record<string, Value> = {};
       for (const name of noiseLayers) maps[name] = input(`noise:${name}`, [size, 1, ...noise![name].shape.slice(2)]);
-      const img = styleSynthesis(model, ws, { noiseMode: mode === 'random' ? 'none' : mode, noise: maps, path: opts.path });
-      return compile({ inputs: [ws, ...Object.values(maps)], outputs: [img], outputNames: ['img'] });
+      const ds = offsets ? input('styleOffsets', [size, layout.dim]) : null;
+      const styleOffsets = ds ? splitStyleOffsets(layout, ds) : undefined;
+      const img = styleSynthesis(model, ws, { noiseMode: mode === 'random' ? 'none' : mode, noise: maps, path: opts.path, styleOffsets });
+      return compile({ inputs: [ws, ...Object.values(maps), ...(ds ? [ds] : [])], outputs: [img], outputNames: ['img'] });
     });
     const feeds: Record<string, Tensor> = { ws: batchRows(latent, start, count, size) };
     for (const name of noiseLayers) feeds[`noise:${name}`] = batchRows(noise![name], start, count, size);
+    if (offsets) feeds.styleOffsets = batchRows(offsets, start, count, size);
     return [(await exe.runNamed(feeds)).img];
   });
   return img;
@@ -184,4 +196,19 @@ export async function discriminate(model: GanModel, img: Tensor, c?: Tensor): Pr
   if (model.cDim) feeds.c = c!.toFloat32();
   const out = await exe.runNamed(feeds);
   return out.out as Tensor<'float32'>;
+}
+
+/** ws [N, numWs, wDim] -> StyleSpace codes s = A(w) [N, dim] of a StyleGAN2 (every conv and ToRGB layer, forward order). */
+export async function computeStyles(model: GanModel, ws: Tensor, opts: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
+  if (model.architecture !== 'stylegan2') throw new ArgumentError(`${model.name} is a ${model.architecture}: StyleSpace is implemented for StyleGAN2 only`);
+  const cfg = model.stylegan2();
+  assertShape('ws', ws.shape, [-1, cfg.numWs, cfg.wDim]);
+  const [s] = await mapBatches(ws.shape[0], opts.batchSize ?? 256, async (start, count, size) => {
+    const exe = await model.program(`styles:${size}`, () => {
+      const x = input('ws', [size, cfg.numWs, cfg.wDim]);
+      return compile({ inputs: [x], outputs: [stylesGraph(model.generatorWeights().at('synthesis'), cfg, x)], outputNames: ['styles'] });
+    });
+    return [(await exe.runNamed({ ws: batchRows(ws, start, count, size) })).styles];
+  });
+  return s;
 }

@@ -24,6 +24,7 @@ export interface WebExport {
 
 export async function directionJson(model: GanModel, file: string, name = basename(file, extname(file))): Promise<DirectionSetJson> {
   const set = await readDirections(file);
+  if (set.space === 's') throw new ArgumentError(`${file}: StyleSpace directions are not exported to the browser page (its graphs take ws, not style offsets)`);
   const dim = set.vectors.shape[1];
   const want = set.space === 'w' ? (model.architecture === 'stylegan2' ? model.stylegan2().wDim : -1) : model.zDim;
   if (dim !== want) throw new ArgumentError(`${file}: ${set.space.toUpperCase()}-space directions of dimension ${dim} do not fit ${model.name} (${set.space} dim ${want < 0 ? 'none' : want})`);

@@ -45,6 +45,8 @@ import {
   resolveJacobianOptions,
   resolveSefaOptions,
   SEFA_SPEC,
+  STYLESPACE_SPEC,
+  resolveStyleSpaceOptions,
   resolveProjectOptions,
   resolveRenderOptions,
   shellJoin,
@@ -401,6 +403,23 @@ const DZ: DirectionModelFacts = { ...DCGAN, zDim: 100, wDim: null };
 const rows = () => pick([null, [0, 4], [2, 3], [5, 6]] as const);
 
 describe('directions: formatArgs -> parseArgs resolves back (every subverb, every interfacegan input)', () => {
+  it('stylespace', () => {
+    for (let i = 0; i < CASES; i++) {
+      const classes = int(2) === 0;
+      const o = resolveStyleSpaceOptions({
+        model: path(),
+        classifier: path(),
+        ...(classes ? { classes: true, nearest: maybe(() => int(4)), balanced: maybe(() => int(2) === 0) } : { attribute: pick(['brightness', 'ink,logit:Bag', 'prob:3']) }),
+        channels: maybe(() => pick(['all', 1, 10] as const)),
+        num: maybe(() => 2 + int(9000)),
+        epsilon: maybe(() => pick([0.05, 0.2, 1e-3])),
+        seedStart: maybe(() => int(1000)),
+        out: pick(['s.safetensors', '/tmp/a b/k,1.safetensors']),
+      });
+      roundTrip(STYLESPACE_SPEC, o, (p) => resolveStyleSpaceOptions(p));
+    }
+  });
+
   it('ganspace, sefa, jacobian', () => {
     for (let i = 0; i < CASES; i++) {
       const g = resolveGanspaceOptions(

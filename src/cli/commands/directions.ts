@@ -22,7 +22,7 @@ import {
 import { type Command, type TableSubcommand, tableSubcommands } from '../command.js';
 import { reportAttributes, reportBoundaries } from './directionsAttributes.js';
 import { interfaceganFromQueue, QUEUE_TRANSPORT, queueFlagsOf } from './directionsQueue.js';
-import { evalSubcommand, ganspaceSubcommand, jacobianSubcommand, progressLines, reportDiscovered, sefaSubcommand } from './directionsMethods.js';
+import { evalSubcommand, ganspaceSubcommand, jacobianSubcommand, progressLines, reportDiscovered, sefaSubcommand, styleSpaceSubcommand } from './directionsMethods.js';
 
 const interfaceganSubcommand: TableSubcommand = {
   summary: 'Linear-SVM boundaries (InterFaceGAN): classes, attribute knobs (image measures, logits) kept within class, or a score file',
@@ -80,9 +80,9 @@ const infoSubcommand: TableSubcommand = {
     const [k, dim] = set.vectors.shape;
     const { method, ...rest } = set.provenance;
     out(
-      `${file}: ${k} ${space.toUpperCase()}-space direction(s) of dimension ${dim}, method ${method}${set.model ? `, model ${set.model.name} (${set.model.contentHash.slice(0, 12)})` : ''}`,
+      `${file}: ${k} ${set.space.toUpperCase()}-space direction(s) of dimension ${dim}, method ${method}${set.model ? `, model ${set.model.name} (${set.model.contentHash.slice(0, 12)})` : ''}`,
     );
-    out(`layers: ${set.layers ? `ws rows ${set.layers[0]}-${set.layers[1] - 1}` : 'all'}${set.mean ? '; has a mean' : ''}`);
+    out(`layers: ${set.space === 's' ? 'style channels (StyleSpace offsets)' : set.layers ? `ws rows ${set.layers[0]}-${set.layers[1] - 1}` : 'all'}${set.mean ? '; has a mean' : ''}`);
     set.labels.forEach((label, i) =>
       out(
         `  ${String(i).padStart(3)} ${label.padEnd(16)} sigma ${set.sigma[i] === null ? '-' : set.sigma[i]!.toFixed(4)}${set.intercept ? `  intercept ${set.intercept[i].toFixed(4)}` : ''}`,
@@ -99,6 +99,7 @@ export const directionsCommand: Command = tableSubcommands('directions', 'Find s
   ganspaceSubcommand,
   sefaSubcommand,
   jacobianSubcommand,
+  styleSpaceSubcommand,
   evalSubcommand,
   infoSubcommand,
 ]);

@@ -20,6 +20,10 @@ import {
   resolveSefaOptions,
   SEFA_SPEC,
   type SefaRunOptions,
+  discoverStyleSpace,
+  resolveStyleSpaceOptions,
+  STYLESPACE_SPEC,
+  type StyleSpaceRunOptions,
   writeDirections,
 } from '../../index.js';
 import type { TableSubcommand } from '../command.js';
@@ -90,6 +94,24 @@ export const jacobianSubcommand: TableSubcommand = {
     const model = await loadModel(requireModelPath(partial, 'directions jacobian'));
     const o = resolveJacobianOptions(partial as Partial<JacobianRunOptions>, directionModelFacts(model));
     reportDiscovered(await discoverJacobian(o, { model, onInfo: out }), o.out, out);
+  },
+};
+
+export const styleSpaceSubcommand: TableSubcommand = {
+  summary: "StyleSpace (S = every layer's styles A(w)): attribute knobs on a few locally-active channels, or class directions",
+  usage:
+    'latentlab directions stylespace --model M --classifier C --attribute brightness,texture [--channels 1|10|all] [--num 3000] --out s-knobs.safetensors | --classes [--channels all|10] [--nearest 2] [--balanced] [--num 1000] --out s-classes.safetensors',
+  spec: STYLESPACE_SPEC,
+  async run(partial, out) {
+    const o = resolveStyleSpaceOptions(partial as Partial<StyleSpaceRunOptions>);
+    const set = await discoverStyleSpace(o, { onInfo: out, onProgress: progressLines(out, 'sampled') });
+    const attrs = (set.provenance.attributes ?? (set.provenance.from as { attributes?: unknown })?.attributes) as { channels?: unknown }[] | undefined;
+    set.labels.forEach((label, i) => {
+      const ch = attrs?.[i]?.channels;
+      const list = Array.isArray(ch) ? ch.map((c) => (typeof c === 'string' ? c : (c as { channel: string }).channel)).join(', ') : 'every channel';
+      out(`  ${label.padEnd(16)} sigma ${set.sigma[i]!.toFixed(4)}  ${list}`);
+    });
+    out(`wrote ${o.out}`);
   },
 };
 

@@ -27,6 +27,12 @@ export interface SynthesisOptions {
    * layers (pre-packed constant weights) and 'grouped' for toRGB (its weight is tiny).
    */
   path?: 'shared' | 'grouped';
+  /**
+   * StyleSpace edits: per layer name (`synthesis.b16.conv0`, `synthesis.b32.torgb`), an offset Δs
+   * [N, inChannels] (or [1, inChannels]) added to that layer's styles — the affine output A(w), before
+   * ToRGB's weight gain and before modulation. Layers without one use A(w) unchanged.
+   */
+  styleOffsets?: Readonly<Record<string, Value>>;
 }
 
 function filterOf(p: Scope): Tensor {
@@ -36,6 +42,17 @@ function filterOf(p: Scope): Tensor {
 function wRow(ws: Value, i: number): Value {
   const [n, , wDim] = ws.shape;
   return reshape(slice(ws, [i], [i + 1], [1]), [n, wDim]);
+}
+
+/** The layer's styles A(w) [N, inChannels], plus its StyleSpace offset when one is given. */
+function layerStyles(p: Scope, info: SynthesisLayerInfo, w: Value, opts: SynthesisOptions): Value {
+  const styles = fullyConnected(p.at('affine'), w);
+  const offset = opts.styleOffsets?.[info.name];
+  if (!offset) return styles;
+  const [n, c] = styles.shape;
+  if (offset.rank !== 2 || offset.shape[1] !== c || (offset.shape[0] !== n && offset.shape[0] !== 1))
+    throw new ShapeError(`style offset for ${info.name}: expected [${n}, ${c}], got ${formatShape(offset.shape)}`);
+  return add(styles, offset);
 }
 
 function layerNoise(p: Scope, info: SynthesisLayerInfo, n: number, opts: SynthesisOptions): Value | null {
@@ -56,7 +73,7 @@ function layerNoise(p: Scope, info: SynthesisLayerInfo, n: number, opts: Synthes
 
 /** SynthesisLayer: affine -> modulated conv (demodulated) -> noise -> bias, lrelu, gain, clamp. */
 function synthesisLayer(p: Scope, cfg: ResolvedGenerator, info: SynthesisLayerInfo, x: Value, w: Value, gain: number, opts: SynthesisOptions): Value {
-  const styles = fullyConnected(p.at('affine'), w);
+  const styles = layerStyles(p, info, w, opts);
   const weight = p.get('weight', [info.outChannels, info.inChannels, -1, -1]);
   const noise = layerNoise(p, info, x.shape[0], opts);
   const y = modulatedConv2d(x, weight, styles, {
@@ -73,7 +90,7 @@ function synthesisLayer(p: Scope, cfg: ResolvedGenerator, info: SynthesisLayerIn
 function toRgb(p: Scope, cfg: ResolvedGenerator, info: SynthesisLayerInfo, x: Value, w: Value, opts: SynthesisOptions): Value {
   const weight = p.get('weight', [info.outChannels, info.inChannels, -1, -1]);
   const fanIn = info.inChannels * weight.shape[2] * weight.shape[3];
-  const styles = mul(fullyConnected(p.at('affine'), w), 1 / Math.sqrt(fanIn));
+  const styles = mul(layerStyles(p, info, w, opts), 1 / Math.sqrt(fanIn));
   // A 1x1 conv to a few channels: modulating its [C, I] weight per sample costs a few thousand
   // multiplies, modulating the input costs one pass over [N, I, R, R] (and, in the backward pass,
   // two more plus a reduction). So toRGB folds the styles into the weight unless a path is forced.

@@ -1,0 +1,119 @@
+/**
+ * StyleSpace knobs on the shipped StyleGAN2 (README "StyleSpace"): one gradient estimate in S (the
+ * styles of every conv and ToRGB layer, in channel stds; labelled by the classifier) serves every
+ * construction. Attribute knobs on the top-k locally-active channels (k = 1, 3, 10, and the dense
+ * gradient), graded by the judge on 200 held-out seeds at +1σ / +2σ (change in std of the attribute /
+ * judged class kept); class directions in S (dense, on top-k channels), plain and conditioned on the
+ * two nearest, all edited by the same Euclidean distance in S (target / largest other per unit).
+ * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05]
+ *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both]
+ */
+import { parseArgs } from 'node:util';
+import { exactStyleClassGradients } from '../src/directions/styleSpaceExact.js';
+import {
+  type AttributeEval,
+  balancedClassDirections,
+  conditionOnNearest,
+  type DirectionEval,
+  type DirectionSet,
+  estimateStyleGradients,
+  evaluateAttributes,
+  evaluateDirections,
+  loadModel,
+  parseAttributeSpecs,
+  readClassifierBundle,
+  styleAttributeDirections,
+  styleClassDirections,
+} from '../src/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'models/fmnist-stylegan2' },
+    classifier: { type: 'string', default: 'models/fmnist-classifier' },
+    judge: { type: 'string', default: 'models/fmnist-judge' },
+    attributes: { type: 'string', default: 'brightness,ink,area,width,height,symmetry,texture,logit:Trouser,logit:Bag' },
+    num: { type: 'string', default: '3000' },
+    epsilon: { type: 'string', default: '0.05' },
+    channels: { type: 'string', default: '1,3,10,all' },
+    'class-channels': { type: 'string', default: 'all,10' },
+    distance: { type: 'string', default: '3' },
+    'eval-num': { type: 'string', default: '200' },
+    kind: { type: 'string', default: 'both' },
+    /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
+    'exact-classes': { type: 'string', default: '1000' },
+    /** First seed of the exact class-gradient samples (another sample: a robustness check). */
+    'class-seed-start': { type: 'string', default: '0' },
+  },
+});
+const model = await loadModel(a.model!);
+const classifier = await readClassifierBundle(a.classifier!);
+const judge = await readClassifierBundle(a.judge!);
+const specs = parseAttributeSpecs(a.attributes!, classifier.labelNames);
+const t0 = performance.now();
+const est = a.kind === 'classes' && Number(a['exact-classes']) > 0 ? null : await estimateStyleGradients(model, classifier, specs, { num: Number(a.num), epsilon: Number(a.epsilon) });
+const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
+if (est) console.log(`${model.name} (${model.manifest.contentHash.slice(0, 8)}): S = ${est.layout.dim} style channels; ${est.num} samples labelled by ${classifier.name}, epsilon ${est.epsilon} channel stds; estimate ${secs()} s; judge ${judge.name}`);
+const parseK = (s: string) => (s === 'all' ? ('all' as const) : Number(s));
+const evalNum = Number(a['eval-num']);
+
+if (est && a.kind !== 'classes') {
+  const ks = a.channels!.split(',').map(parseK);
+  const results: { k: number | 'all'; set: DirectionSet; ev: AttributeEval }[] = [];
+  for (const k of ks) {
+    const set = styleAttributeDirections(est, { channels: k });
+    results.push({ k, set, ev: await evaluateAttributes(model, judge, set, { num: evalNum, strengths: [1, 2] }) });
+    console.log(`  k = ${k}: evaluated (${secs()} s)`);
+  }
+  console.log(`| attribute | ${results.map((r) => `k = ${r.k}: +1σ | +2σ`).join(' | ')} | top channel (gain, side) |`);
+  console.log(`|---|${results.map(() => '---|---').join('|')}|---|`);
+  const passing = results.map(() => 0);
+  specs.forEach((spec) => {
+    const cells = results.map((r, i) => {
+      const at = (s: number) => r.ev.rows.find((x) => x.label === spec.name && x.strength === s)!;
+      const two = at(2);
+      if ((two.attributeChange ?? 0) >= 1.5 && two.classKept >= 0.9) passing[i]++;
+      return [1, 2].map((s) => `${at(s).attributeChange!.toFixed(2)} / ${(100 * at(s).classKept).toFixed(1)} %`).join(' | ');
+    });
+    const first = results.find((r) => r.k === 1) ?? results[0];
+    const info = (first.set.provenance.attributes as { name: string; channels: { channel: string; gain: number; side: number }[] | 'all' }[]).find((x) => x.name === spec.name)!;
+    const ch = info.channels === 'all' ? 'all' : `${info.channels[0].channel} (${info.channels[0].gain.toFixed(3)}, ${info.channels[0].side.toFixed(3)})`;
+    console.log(`| ${spec.name} | ${cells.join(' | ')} | ${ch} |`);
+  });
+  console.log(`sigma per k: ${results.map((r) => `${r.k}: ${Math.min(...(r.set.sigma as number[])).toFixed(2)}–${Math.max(...(r.set.sigma as number[])).toFixed(2)}`).join('; ')}`);
+  console.log(`bar (+2σ ≥ 1.5 std, ≥ 90 % kept): ${results.map((r, i) => `k = ${r.k}: ${passing[i]} of ${specs.length}`).join(', ')} (${secs()} s)`);
+}
+
+const exactNum = Number(a['exact-classes']);
+const classEst = a.kind === 'attributes' ? null : exactNum > 0 ? await exactStyleClassGradients(model, classifier, { num: exactNum, firstSeed: Number(a['class-seed-start']) }) : est!;
+if (classEst) console.log(`class gradients: ${exactNum > 0 ? `exact (autodiff through generator and labeller), ${exactNum} samples` : 'the probe estimate'} (${secs()} s)`);
+if (classEst) for (const distance of a.distance!.split(',').map(Number)) {
+  const opts = { num: evalNum, strength: distance, units: 'distance' as const };
+  const names = classifier.labelNames;
+  const sets: { name: string; set: DirectionSet }[] = [];
+  for (const k of a['class-channels']!.split(',').map(parseK)) {
+    const plain = styleClassDirections(classEst, { channels: k });
+    const tag = k === 'all' ? 'dense' : `${k} channels`;
+    sets.push({ name: `${tag}, plain`, set: plain });
+    sets.push({ name: `${tag}, 2 nearest`, set: conditionOnNearest(plain, 2, classEst.styles) });
+    if (k === 'all') sets.push({ name: `${tag}, 2 nearest held + balanced`, set: balancedClassDirections(plain, { nearest: 2, samples: classEst.styles }) });
+  }
+  const evals: DirectionEval[] = [];
+  for (const s of sets) evals.push(await evaluateDirections(model, judge, s.set, opts));
+  console.log(`class directions in S, every edit ${distance} S units (matched Euclidean distance), ${evalNum} seeds; sigma of the dense ones ${Math.min(...(sets[0].set.sigma as number[])).toFixed(2)}–${Math.max(...(sets[0].set.sigma as number[])).toFixed(2)}`);
+  console.log(`| class | ${sets.map((s) => `${s.name}: target / max other | ratio`).join(' | ')} |`);
+  console.log(`|---|${sets.map(() => '---|---').join('|')}|`);
+  const passing = sets.map(() => 0);
+  names.forEach((n, k) => {
+    const cells = evals.map((ev, i) => {
+      const r = ev.rows[k];
+      let j = -1;
+      r.slopes.forEach((v, c) => {
+        if (c !== k && (j < 0 || Math.abs(v) > Math.abs(r.slopes[j]))) j = c;
+      });
+      if ((r.ratio ?? 0) >= 3) passing[i]++;
+      return `${r.targetSlope!.toFixed(3)} / ${r.slopes[j].toFixed(3)} (${judge.labelNames[j]}) | ${r.ratio!.toFixed(2)}×`;
+    });
+    console.log(`| ${n} | ${cells.join(' | ')} |`);
+  });
+  console.log(`≥ 3×: ${sets.map((s, i) => `${s.name} ${passing[i]} of ${names.length}`).join(', ')} (${secs()} s)`);
+}
