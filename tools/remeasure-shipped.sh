@@ -12,6 +12,7 @@
 #   --only a,b          run only these steps; --skip a,b: all but these (globs allowed: 'knobs-*'; names:
 #                       `tools/remeasure-shipped.sh steps`). Two shells with disjoint --only lists share one OUT.
 #   --all-tests         step tests runs every test file that loads the shipped bundles, not only $SHIPPED_TESTS
+#   --fcd-lineage A,B   metric-fcd.jsonl files of the candidate's runs, oldest first: step fcd-plot draws FCD by kimg
 #   --quick             small sizes everywhere (a smoke run of the whole procedure: minutes, figures not for the README)
 # report OUT: rewrite OUT/report.md from the logs (measure does this at the end).
 #
@@ -34,7 +35,7 @@ SHIPPED_TESTS="test/inversion/encoder.shipped.test.ts test/inversion/projector.s
   test/directions/perClassKnobs.test.ts test/directions/jacobian.test.ts test/cli/info.test.ts test/train/encoder.test.ts
   test/cli/encoder.test.ts src/metrics/conditioning.test.ts src/inversion/encoder.test.ts test/train/resumeOptions.test.ts"
 
-STEPS=(bundle fcd samples encoder paths ppl conditioning interfacegan interfacegan-z ganspace sefa jacobian edit-images
+STEPS=(bundle fcd samples fcd-plot encoder paths ppl conditioning interfacegan interfacegan-z ganspace sefa jacobian edit-images
   inversion-100x200 inversion-20x500 knobs-attr knobs-attr-all knobs-attr-5-7 knobs-attr-none knobs-attr-svm
   knobs-attr-svm-none knobs-class knobs-class-svm knobs-perclass-attr knobs-perclass-attr-all knobs-perclass-class
   encoder-generated encoder-quality tests)
@@ -56,6 +57,7 @@ install_into() {
   else
     echo "install: no encoder trained in $out: models/fmnist-encoder still serves the old generator" >&2
   fi
+  [[ -f $out/fcd-fmnist-stylegan2.png ]] && cp "$out/fcd-fmnist-stylegan2.png" "$repo/docs/training/"
   for f in Sandal T-shirt_top; do [[ -f $out/edit/$f.png ]] && cp "$out/edit/$f.png" "$repo/docs/directions/$f.png"; done
   echo "installed $out into $repo (now: README figures from $out/report.md, the tests' thresholds, git add)"
 }
@@ -93,7 +95,7 @@ measure() {
   local cand=$1
   OUT=$(mkdir -p "$2" && cd "$2" && pwd)
   shift 2
-  local skip_encoder=0 encoder='' quick=0 all_tests=0
+  local skip_encoder=0 encoder='' quick=0 all_tests=0 lineage=''
   ONLY='' SKIP=''
   while (($#)); do
     case $1 in
@@ -103,6 +105,7 @@ measure() {
       --skip) SKIP=$2; shift ;;
       --quick) quick=1 ;;
       --all-tests) all_tests=1 ;;
+      --fcd-lineage) lineage=$2; shift ;;
       *) usage ;;
     esac
     shift
@@ -122,6 +125,7 @@ measure() {
   run_step fcd "${CLI[@]}" metrics fcd --model "$M" --classifier $C --data fashion-mnist --num $n_fcd --trunc 1 --seed-start 0 \
     --noise-mode const --ref-num 10000 --record --json "$OUT/fcd.json"
   run_step samples "${CLI[@]}" generate --model "$M" --seeds 0-63 --grid --grid-columns 8 --upscale 2 --outdir "$OUT/samples"
+  [[ -n $lineage ]] && run_step fcd-plot "${TSX[@]}" tools/fcdPlot.ts "$OUT/fcd-fmnist-stylegan2.png" ${lineage//,/ }
 
   # 2. the encoder for the candidate, in the background (the long pole)
   local enc_pid=''
@@ -233,4 +237,4 @@ case ${1:-} in
   report) (($# == 2)) || usage; OUT=$(cd "$2" && pwd); write_report ;;
   steps) printf '%s\n' "${STEPS[@]}" ;;
   *) usage ;;
-esac
+esac; exit $? # on one line with esac: bash has read the whole script before it runs, so editing it mid-run is safe
