@@ -2,7 +2,7 @@
 # Re-measures every README figure, image and test that depends on the shipped StyleGAN2
 # (models/fmnist-stylegan2), for a candidate snapshot, without touching models/. Shipping is then
 #   tools/remeasure-shipped.sh measure CANDIDATE OUT     # hours on one thread; resumable (finished steps are skipped)
-#   tools/remeasure-shipped.sh install OUT [REPO]        # copy the float16 bundle, encoder and images into REPO
+#   tools/remeasure-shipped.sh install OUT [REPO]        # copy the float16 bundle, encoder (or ENCODER=DIR) and images into REPO
 #   ... and editing the README from OUT/report.md.
 #
 # measure flags (after CANDIDATE OUT):
@@ -35,7 +35,7 @@ SHIPPED_TESTS="test/inversion/encoder.shipped.test.ts test/inversion/projector.s
   test/directions/perClassKnobs.test.ts test/directions/jacobian.test.ts test/cli/info.test.ts test/train/encoder.test.ts
   test/cli/encoder.test.ts src/metrics/conditioning.test.ts src/inversion/encoder.test.ts test/train/resumeOptions.test.ts"
 
-STEPS=(bundle fcd samples fcd-plot encoder paths ppl conditioning interfacegan interfacegan-z ganspace sefa jacobian edit-images
+STEPS=(bundle fcd card samples fcd-plot encoder paths ppl conditioning interfacegan interfacegan-z ganspace sefa jacobian edit-images
   inversion-100x200 inversion-20x500 knobs-attr knobs-attr-all knobs-attr-5-7 knobs-attr-none knobs-attr-svm
   knobs-attr-svm-none knobs-class knobs-class-svm knobs-perclass-attr knobs-perclass-attr-all knobs-perclass-class
   encoder-generated encoder-quality tests)
@@ -49,13 +49,16 @@ install_into() {
   grep -q '"evaluation"' "$out/fmnist-stylegan2/model.json" || { echo "install: $out/fmnist-stylegan2 has no recorded FCD (step fcd)" >&2; return 1; }
   cp "$out/fmnist-stylegan2/model.json" "$out/fmnist-stylegan2/weights.safetensors" "$repo/models/fmnist-stylegan2/"
   [[ -f $out/samples/grid.png ]] && cp "$out/samples/grid.png" "$repo/models/fmnist-stylegan2/samples.png"
-  if [[ -f $out/encoder/bundle/model.json ]]; then
-    cp "$out/encoder/bundle/model.json" "$out/encoder/bundle/weights.safetensors" "$repo/models/fmnist-encoder/"
+  # the encoder: ENCODER=DIR, else the one step encoder trained (only once it finished: its bundle/ is written at every snapshot)
+  local enc=${ENCODER:-}
+  [[ -z $enc && -f $out/logs/encoder.ok ]] && enc=$out/encoder/bundle
+  if [[ -n $enc && -f $enc/model.json ]]; then
+    cp "$enc/model.json" "$enc/weights.safetensors" "$repo/models/fmnist-encoder/"
     local last
     last=$(ls "$out"/encoder/samples/recon-*.png 2>/dev/null | sort | tail -1)
     [[ -n $last ]] && cp "$last" "$repo/models/fmnist-encoder/samples.png"
   else
-    echo "install: no encoder trained in $out: models/fmnist-encoder still serves the old generator" >&2
+    echo "install: no finished encoder in $out (or ENCODER=DIR): models/fmnist-encoder still serves the old generator" >&2
   fi
   [[ -f $out/fcd-fmnist-stylegan2.png ]] && cp "$out/fcd-fmnist-stylegan2.png" "$repo/docs/training/"
   for f in Sandal T-shirt_top; do [[ -f $out/edit/$f.png ]] && cp "$out/edit/$f.png" "$repo/docs/directions/$f.png"; done
@@ -100,7 +103,7 @@ measure() {
   while (($#)); do
     case $1 in
       --skip-encoder) skip_encoder=1 ;;
-      --encoder) encoder=$(cd "$2" && pwd); shift ;;
+      --encoder) encoder=$(cd "$2" && pwd) && export ENCODER=$encoder; shift ;;
       --only) ONLY=$2; shift ;;
       --skip) SKIP=$2; shift ;;
       --quick) quick=1 ;;
@@ -124,6 +127,7 @@ measure() {
   run_step bundle "${CLI[@]}" import "$cand" --out "$M" --name fmnist-stylegan2 --fp16
   run_step fcd "${CLI[@]}" metrics fcd --model "$M" --classifier $C --data fashion-mnist --num $n_fcd --trunc 1 --seed-start 0 \
     --noise-mode const --ref-num 10000 --record --json "$OUT/fcd.json"
+  run_step card "${CLI[@]}" info "$M"
   run_step samples "${CLI[@]}" generate --model "$M" --seeds 0-63 --grid --grid-columns 8 --upscale 2 --outdir "$OUT/samples"
   [[ -n $lineage ]] && run_step fcd-plot "${TSX[@]}" tools/fcdPlot.ts "$OUT/fcd-fmnist-stylegan2.png" ${lineage//,/ }
 
