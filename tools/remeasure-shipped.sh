@@ -228,7 +228,7 @@ write_report() {
       echo
       echo '```'
       # the result lines: tables, summaries; not progress bars or per-batch progress
-      grep -v -E '^\s*(sg2|dcgan)\.[a-z+.]+: [0-9]+/[0-9]+$|\r|^npm warn|^\s*$' "$OUT/logs/$s.log" | tail -n 80
+      tr '\r' '\n' <"$OUT/logs/$s.log" | grep -v -E '^\s*[^ ]+:? [0-9.]+/[0-9.]+( |$)|[█░]|^npm warn|^\s*$' | tail -n 80
       echo '```'
     done
   } >"$r"
