@@ -75,7 +75,9 @@ run_step() { # name, command... : skipped when done before; logs, seconds and st
   local t0=$SECONDS
   (cd "$ROOT" && LATENTLAB_THREADS=1 nice -n "${NICE:-5}" "$@") >"$OUT/logs/$name.log" 2>&1
   local rc=$? s=$((SECONDS - t0))
-  printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$s" "$*" >>"$OUT/steps.tsv"
+  local flat
+  flat=$(tr '\n' ' ' <<<"$*" | tr -s ' ')
+  printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$s" "$flat" >>"$OUT/steps.tsv"
   if ((rc == 0)); then touch "$OUT/logs/$name.ok"; else echo "[$name] FAILED (exit $rc), see $OUT/logs/$name.log" >&2; fi
   echo "[$name] ${s} s, exit $rc"
   return 0
