@@ -71,6 +71,8 @@ run_step() { # name, command... : skipped when done before; logs, seconds and st
   shift
   want "$name" || return 0
   if [[ -f $OUT/logs/$name.ok ]]; then echo "[$name] done before, skipped"; return 0; fi
+  # another shell on the same OUT runs it now (a stale lock after a crash: rmdir OUT/logs/STEP.lock)
+  if ! mkdir "$OUT/logs/$name.lock" 2>/dev/null; then echo "[$name] running in another shell, skipped"; return 0; fi
   echo "[$name] $(date -u +%H:%M:%S) $*"
   local t0=$SECONDS
   (cd "$ROOT" && LATENTLAB_THREADS=1 nice -n "${NICE:-5}" "$@") >"$OUT/logs/$name.log" 2>&1
@@ -78,6 +80,7 @@ run_step() { # name, command... : skipped when done before; logs, seconds and st
   local flat
   flat=$(tr '\n' ' ' <<<"$*" | tr -s ' ')
   printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$s" "$flat" >>"$OUT/steps.tsv"
+  rmdir "$OUT/logs/$name.lock"
   if ((rc == 0)); then touch "$OUT/logs/$name.ok"; else echo "[$name] FAILED (exit $rc), see $OUT/logs/$name.log" >&2; fi
   echo "[$name] ${s} s, exit $rc"
   return 0
@@ -207,6 +210,7 @@ measure() {
     local files=$SHIPPED_TESTS
     # --all-tests: every test file that loads the shipped bundles (studio, CLI, verbs: ~40 files, much longer)
     ((all_tests)) && files=$(cd "$ROOT" && grep -rlE "fmnist-(stylegan2|encoder)" test src --include='*.test.ts' | tr '\n' ' ')
+    files=$(tr -s ' \n' ' ' <<<"$files")
     ROOT=$scratch run_step tests bash -c "cd '$scratch' && npx vitest run $files"
   fi
   write_report
