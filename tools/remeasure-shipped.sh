@@ -234,7 +234,7 @@ write_report() {
       echo
       echo '```'
       # the result lines: tables, summaries; not progress bars or per-batch progress
-      tr '\r' '\n' <"$OUT/logs/$s.log" | grep -v -E '^\s*[^ ]+:? [0-9.]+/[0-9.]+( |$)|[█░]|^npm warn|^\s*$' | tail -n 80
+      tr '\r' '\n' <"$OUT/logs/$s.log" | grep -v -E '^\s*[^ ]+:? [0-9.]+/[0-9.]+( |$)|[█░]|^npm warn|^\s*$' | tail -n 400
       echo '```'
     done
   } >"$r"
