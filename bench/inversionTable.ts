@@ -3,7 +3,7 @@
  * models; per row the mean PSNR / SSIM / classifier feature distance and seconds per image.
  *
  *   npx tsx bench/inversionTable.ts [--num 100] [--steps 1000] [--batch 25] [--rows sg2.w.adam,...]
- *                                   [--feature-weight 0.05] [--json out.json]
+ *                                   [--feature-weight 0.05] [--json out.json] [--model models/fmnist-stylegan2]
  *
  * Rows: StyleGAN2 W / W+ / Z with Adam (NVIDIA's schedule) and with L-BFGS, DCGAN Z with Adam and
  * L-BFGS. Every row uses pixel MSE + classifier features (--feature-weight 0.05; the CLI default is 0 now), plus NVIDIA's noise
@@ -41,7 +41,7 @@ const ROWS: Row[] = [
 ];
 
 function parseArgs(argv: string[]) {
-  const a = { num: 100, steps: 1000, batch: 25, rows: ROWS.map((r) => r.key), featureWeight: 0.05, json: undefined as string | undefined };
+  const a = { num: 100, steps: 1000, batch: 25, rows: ROWS.map((r) => r.key), featureWeight: 0.05, json: undefined as string | undefined, model: 'models/fmnist-stylegan2' };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     const k = argv[i];
@@ -51,6 +51,7 @@ function parseArgs(argv: string[]) {
     else if (k === '--rows') a.rows = v().split(',');
     else if (k === '--feature-weight') a.featureWeight = Number(v());
     else if (k === '--json') a.json = v();
+    else if (k === '--model') a.model = v();
     else throw new Error(`unknown argument ${k}`);
   }
   for (const r of a.rows) if (!ROWS.some((x) => x.key === r)) throw new Error(`unknown row ${r} (have ${ROWS.map((x) => x.key).join(', ')})`);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   const targets = Tensor.float32([ds.size, 1, 32, 32]);
   for (let i = 0; i < ds.size; i++) targets.data.set(ds.image(i), i * 1024);
   const classifier = await readClassifierBundle('models/fmnist-classifier');
-  const models: Record<Row['model'], GanModel> = { sg2: await loadModel('models/fmnist-stylegan2'), dcgan: await loadModel('models/fmnist-dcgan') };
+  const models: Record<Row['model'], GanModel> = { sg2: await loadModel(args.model), dcgan: await loadModel('models/fmnist-dcgan') };
   const results: { row: Row; psnr: number; ssim: number; featureDistance: number; secondsPerImage: number }[] = [];
   console.log(`${ds.size} Fashion-MNIST test images, ${args.steps} steps, Adam batch ${args.batch}, loss: MSE + ${args.featureWeight} x classifier features (+ 1e5 noise reg, StyleGAN2)`);
   for (const key of args.rows) {

@@ -2,7 +2,7 @@
 // by the hybrid (encoder init + projector steps) and by plain projection with the same step count.
 //   LATENTLAB_THREADS=1 npx tsx tools/encoderQuality.ts [--start 0] [--images 100] [--steps 100]
 //       [--rows encoder,hybrid,plain.w+,plain.w] [--hybrid-lr 0.01] [--hybrid-wnoise 0] [--batch 25]
-//       [--encoder models/fmnist-encoder]
+//       [--encoder models/fmnist-encoder] [--model models/fmnist-stylegan2]
 // Every projection uses the `latentlab project` defaults: pixel MSE + 0.05 × classifier features +
 // NVIDIA's noise regulariser (1e5) with optimised noise maps. Metrics: the projector's
 // reconstructionMetrics (PSNR/SSIM, classifier feature distance). Seconds per image: warm sessions,
@@ -30,7 +30,7 @@ const batch = Number(flag('batch', '25'));
 const rowKeys = flag('rows', 'encoder,hybrid,plain.w+,plain.w').split(',');
 const [encoder, model, classifier, test] = await Promise.all([
   readEncoderBundle(flag('encoder', 'models/fmnist-encoder')),
-  loadModel('models/fmnist-stylegan2'),
+  loadModel(flag('model', 'models/fmnist-stylegan2')),
   readClassifierBundle('models/fmnist-classifier'),
   loadFashionMnist('test', { pad: 32, limit: start + count }),
 ]);

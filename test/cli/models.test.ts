@@ -30,6 +30,17 @@ describe.skipIf(!haveFixtures('A_nvidia_sg2ada_uncond32'))('import / generate / 
     expect(maxAbsDiff(a, b)).toBe(0);
   });
 
+  it('import of a bundle (float16, renamed: how a training snapshot is shipped) keeps its provenance and takes the name', () => {
+    const out = join(tmp, 'shipped');
+    const r = latentlab('import', bundle, '--out', out, '--name', 'renamed', '--fp16');
+    expect(r.code, r.stderr).toBe(0);
+    const [before, after] = [bundle, out].map((d) => JSON.parse(readFileSync(join(d, 'model.json'), 'utf8')));
+    expect(after.name).toBe('renamed');
+    expect(after.weightsDtype).toBe('float16');
+    expect(after.provenance).toEqual(before.provenance);
+    expect(after.contentHash).not.toBe(before.contentHash); // the float16 weights are other weights
+  });
+
   it("generate writes NVIDIA-named PNGs and a grid; seeds give generate.py's z", async () => {
     const out = join(tmp, 'gen');
     const r = latentlab('generate', '--model', bundle, '--seeds', '0-2,42', '--trunc', '0.7', '--grid', '--outdir', out);

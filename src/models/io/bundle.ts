@@ -28,10 +28,14 @@ function storedTensors(model: GanModel, dtype: 'float32' | 'float16'): { g: Map<
  * Writes a bundle folder: model.json + weights.safetensors (tensors `G/<key>`, `D/<key>`). Files are
  * written to temporaries and renamed, so an interrupted write never leaves a half bundle.
  */
-export async function writeBundle(dir: string, model: GanModel, opts: { dtype?: 'float32' | 'float16' } = {}): Promise<BundleManifest> {
+export async function writeBundle(
+  dir: string,
+  model: GanModel,
+  opts: { dtype?: 'float32' | 'float16'; name?: string } = {},
+): Promise<BundleManifest> {
   const dtype = opts.dtype ?? model.manifest.weightsDtype ?? 'float32';
   const { g, d } = storedTensors(model, dtype);
-  const manifest: BundleManifest = { ...model.manifest, weightsDtype: dtype, contentHash: hashTensors({ G: g, D: d }) };
+  const manifest: BundleManifest = { ...model.manifest, name: opts.name ?? model.manifest.name, weightsDtype: dtype, contentHash: hashTensors({ G: g, D: d }) };
   // Measurements of other weights (a copy's float16 rounding, a newer snapshot) do not carry over.
   const evaluation = currentEvaluation(manifest);
   if (Object.keys(evaluation).length) manifest.evaluation = evaluation;

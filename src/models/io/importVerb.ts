@@ -59,7 +59,8 @@ export async function importModel(
     name: o.name,
   });
   hooks.onStep?.('writing the bundle');
-  const manifest = await writeBundle(o.out, model, { dtype: o.fp16 ? 'float16' : 'float32' });
+  // a bundle keeps its manifest on reading, so the name is applied here (a checkpoint already has it)
+  const manifest = await writeBundle(o.out, model, { dtype: o.fp16 ? 'float16' : 'float32', name: o.name });
   const hasDiscriminator = model.d !== undefined;
   await model.release();
   return { manifest, hasDiscriminator };
