@@ -1,7 +1,7 @@
 /**
  * npm run bench -- [--only <names>] [--threads N] [--rounds N] [--seconds S] [--json out.json]
  *                  [--first-call-reps N] [--profile] [--variants] [--fresh-outputs]
- *                  [--wait-quiet S]
+ *                  [--wait-quiet S] [--malloc default|kept]
  *
  *   --only      comma-separated case names or prefixes (e.g. `stackA,modconv.bwdx,ceiling`); `*` globs.
  *               `gen1024.b1` (FFHQ config at 1024x1024, seconds per call) is built only when a pattern
@@ -17,6 +17,9 @@
  *               switching between sessions (bench/switching.ts).
  *   --training-rounds N  interleaved rounds of the training-step section (e) (default 5; 0 skips it):
  *               DCGAN and StyleGAN2 trainers at the shipped configs, and peer_bench.py's `train` shapes.
+ *   --malloc    `kept`: run the bench in a process restarted with the glibc malloc settings the CLI gives
+ *               `project` and `encode` (src/runtime/mallocEnv.ts: freed pages kept mapped, transparent huge
+ *               pages); `default` (the default): the environment as it is.
  *   --wait-quiet  before the first-call and the throughput phases, wait up to S seconds (default 10)
  *               for other processes to leave the CPUs (< 10 % load over 1 s); 0 skips the check.
  *   LATENTLAB_SPIN=1  ORT workers spin between ops (src/runtime's default is off); the harness then
@@ -27,10 +30,12 @@
  * Takes about 40 s (default) to 90 s (--variants) on a calm 2-vCPU machine; longer when the host is noisy
  * (rounds stop starting after --seconds, default 100).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { Tensor } from '../src/core/tensor.js';
 import { compile } from '../src/runtime/compile.js';
+import { isGlibc, keepsPages, withKeptPages } from '../src/runtime/mallocEnv.js';
 import { ceilingCase, engineCases, type ProgramCase, probeCase } from './engine.js';
 import { modelCases } from './models.js';
 import { projectionCases } from './projection.js';
@@ -64,6 +69,7 @@ interface Args {
   freshOutputs: boolean;
   waitQuiet: number;
   trainingRounds: number;
+  malloc: 'default' | 'kept';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -77,6 +83,7 @@ function parseArgs(argv: string[]): Args {
     freshOutputs: false,
     waitQuiet: 10,
     trainingRounds: 5,
+    malloc: 'default',
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -105,6 +112,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--fresh-outputs') a.freshOutputs = true;
     else if (k === '--wait-quiet') a.waitQuiet = Number(v());
     else if (k === '--training-rounds') a.trainingRounds = int(v());
+    else if (k === '--malloc') {
+      const m = v();
+      if (m !== 'default' && m !== 'kept') throw new Error(`--malloc: expected default or kept, got '${m}'`);
+      a.malloc = m;
+    }
     else if (k === '--help' || k === '-h') {
       const doc = readFileSync(new URL(import.meta.url), 'utf8');
       console.log(doc.slice(doc.indexOf('npm run bench'), doc.indexOf('*/')).replace(/^ \* ?/gm, ''));
@@ -143,8 +155,20 @@ async function toTimed(c: ProgramCase, threads: number, outputs: 'prealloc' | 'f
   };
 }
 
+/** Runs this bench again in a child started with the CLI's malloc settings; resolves to its exit status. */
+function rerunWithKeptPages(): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withKeptPages(process.env) });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.malloc === 'kept' && !keepsPages()) {
+    if (!isGlibc()) throw new Error('--malloc kept needs glibc (its malloc tunables)');
+    process.exitCode = await rerunWithKeptPages();
+    return;
+  }
+  if (args.malloc === 'kept') console.log(`malloc: GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`);
   process.env.LATENTLAB_THREADS = String(args.threads);
   const started = performance.now();
 

@@ -28,6 +28,9 @@ describe('malloc settings that keep freed pages mapped', () => {
     expect(parts).not.toContain('glibc.malloc.mmap_max=7');
     expect(keepsPages(env, true)).toBe(true);
     expect(keepsPages(withKeptPages({}), true)).toBe(true);
+    // huge pages are asked for, unless the caller chose otherwise
+    expect(parts).toContain('glibc.malloc.hugetlb=1');
+    expect(withKeptPages({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES!.split(':')).toContain('glibc.malloc.hugetlb=0');
   });
 
   it('ask for a re-execution only on glibc, only when missing, and not when turned off', () => {
