@@ -48,6 +48,9 @@ export interface StyleGradientEstimate {
   num: number;
   firstSeed: number;
   model: { name: string; contentHash: string };
+  /** Specs whose gradients are exact (reverse mode, exactStyleAttributeGradients) rather than probed, and their sample count. */
+  exactSpecs?: string[];
+  exactNum?: number;
 }
 
 /** ws and styles of seeds firstSeed.. (untruncated), and each style channel's std over them. */

@@ -20,6 +20,7 @@ function provenance(est: StyleGradientEstimate, extra: Record<string, unknown>):
     classifier: est.classifier,
     classCounts: Array.from(est.classCounts),
     styleDim: est.layout.dim,
+    ...(est.exactSpecs?.length ? { exactGradients: est.exactSpecs, exactSamples: est.exactNum } : {}),
     ...extra,
   };
 }
