@@ -44,10 +44,11 @@ export function styleAttributeDirections(est: StyleGradientEstimate, o: StyleKno
   const attributes = est.specs.map((spec, a) => {
     const side = new Float64Array(d);
     let total = 0;
-    est.ownClassGrads.forEach((g, c) => {
-      if (est.classCounts[c] < minCount || c === spec.logit) return;
-      total += est.classCounts[c];
-      for (let j = 0; j < d; j++) side[j] += est.classCounts[c] * g[j] ** 2;
+    const from = est.specSides?.[a] ?? est;
+    from.ownClassGrads.forEach((g, c) => {
+      if (from.classCounts[c] < minCount || c === spec.logit) return;
+      total += from.classCounts[c];
+      for (let j = 0; j < d; j++) side[j] += from.classCounts[c] * g[j] ** 2;
     });
     if (!total) throw new ArgumentError(`StyleSpace knob '${spec.name}': no class has ${minCount} samples; sample more`);
     for (let j = 0; j < d; j++) side[j] = Math.sqrt(side[j] / total);

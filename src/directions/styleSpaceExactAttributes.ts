@@ -129,18 +129,21 @@ export async function exactStyleAttributeGradients(
 
 /**
  * One estimate for `specs` from an exact one (for the specs it holds) and a probe one (for the
- * rest): gradients in spec order from whichever holds them; the class side effects (ownClassGrads)
- * from the exact estimate when there is one (no probe noise). `exactSpecs` names the exact ones.
+ * rest): gradients in spec order from whichever holds them, each with the class side effects of the
+ * same estimate (specSides: a probed gain against an exact side effect would pick the channels that
+ * do nothing, whose exact side effect is 0). `exactSpecs` names the exact ones.
  */
 export function mergeStyleEstimates(specs: readonly AttributeSpec[], exact: StyleGradientEstimate | null, probe: StyleGradientEstimate | null): StyleGradientEstimate {
   const base = exact ?? probe;
   if (!base) throw new ArgumentError('mergeStyleEstimates: no estimate');
-  const grads = specs.map((s) => {
+  const sources = specs.map((s) => {
     const from = exact?.specs.includes(s) ? exact : probe;
     const i = from ? from.specs.indexOf(s) : -1;
     if (!from || i < 0) throw new ArgumentError(`mergeStyleEstimates: no gradient for '${s.name}'`);
-    return from.grads[i];
+    return { from, i };
   });
+  const grads = sources.map(({ from, i }) => from.grads[i]);
+  const specSides = sources.map(({ from }) => (from === base ? null : { ownClassGrads: from.ownClassGrads, classCounts: from.classCounts }));
   return {
     ...base,
     specs: [...specs],
@@ -149,5 +152,6 @@ export function mergeStyleEstimates(specs: readonly AttributeSpec[], exact: Styl
     num: Math.max(exact?.num ?? 0, probe?.num ?? 0),
     exactSpecs: exact ? exact.specs.map((s) => s.name) : [],
     exactNum: exact?.num,
+    specSides,
   };
 }
