@@ -47,6 +47,8 @@ const { values: a } = parseArgs({
     kind: { type: 'string', default: 'both' },
     /** Attribute gradients exact (autodiff, this many samples) where the attribute has a graph form; 0: the probe for all. */
     'exact-attributes': { type: 'string', default: '1000' },
+    /** Attribute knobs' side effect: mean (class-mean gradient) or per-sample (RMS; exact attributes only). */
+    side: { type: 'string', default: 'mean' },
     /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
     'exact-classes': { type: 'string', default: '1000' },
     /** First seed of the exact class-gradient samples (another sample: a robustness check). */
@@ -82,7 +84,7 @@ if (est && a.kind !== 'classes') {
   const ks = a.channels!.split(',').map(parseK);
   const results: { k: number | 'all'; set: DirectionSet; ev: AttributeEval }[] = [];
   for (const k of ks) {
-    const set = styleAttributeDirections(est, { channels: k });
+    const set = styleAttributeDirections(est, { channels: k, side: a.side as 'mean' | 'per-sample' });
     results.push({ k, set, ev: await evaluateAttributes(model, judge, set, { num: evalNum, strengths: [1, 2] }) });
     console.log(`  k = ${k}: evaluated (${secs()} s)`);
   }

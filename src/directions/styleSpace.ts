@@ -48,6 +48,8 @@ export interface StyleGradientEstimate {
   num: number;
   firstSeed: number;
   model: { name: string; contentHash: string };
+  /** Per class c: the mean over its samples of (σ ⊙ ∇ₛ log p(c))², per channel (exact estimates only: per-sample side effects). */
+  ownClassMeanSquares?: Float64Array[];
   /** Specs whose gradients are exact (reverse mode, exactStyleAttributeGradients) rather than probed, and their sample count. */
   exactSpecs?: string[];
   exactNum?: number;

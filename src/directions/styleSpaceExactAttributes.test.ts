@@ -51,4 +51,19 @@ describe('exact and probed StyleSpace estimates together', () => {
     const exactSides = styleAttributeDirections({ ...m, specSides: undefined }, { channels: 1, minClassCount: 1 });
     expect((exactSides.provenance.attributes as { channels: { channel: string }[] }[])[0].channels[0].channel).toBe('l:3');
   });
+
+  it("per-sample side effects count garments pushed in opposite ways, which the class mean cancels", () => {
+    // Channel 0 moves ink most; its class-mean side effect is 0 (samples pushed ±1 cancel), its RMS is 1.
+    const ex = estimate([ink], [[1, 0.8, 0, 0]], [[0, 0.1, 0.5, 0.5], [0, 0.1, 0.5, 0.5]], [50, 50]);
+    ex.ownClassMeanSquares = [Float64Array.from([1, 0.01, 0.25, 0.25]), Float64Array.from([1, 0.01, 0.25, 0.25])];
+    const pick = (side: 'mean' | 'per-sample') =>
+      (styleAttributeDirections(ex, { channels: 1, minClassCount: 1, side }).provenance.attributes as { channels: { channel: string }[] }[])[0].channels[0].channel;
+    expect(pick('mean')).toBe('l:0');
+    expect(pick('per-sample')).toBe('l:1');
+    // A probed attribute has no per-sample side effects: it keeps the mean.
+    const probe = estimate([area], [[1, 0.8, 0, 0]], [[0, 0.1, 0.5, 0.5], [0, 0.1, 0.5, 0.5]], [50, 50]);
+    const m = mergeStyleEstimates([ink, area], ex, probe);
+    const both = styleAttributeDirections(m, { channels: 1, minClassCount: 1, side: 'per-sample' }).provenance.attributes as { channels: { channel: string }[] }[];
+    expect(both.map((a) => a.channels[0].channel)).toEqual(['l:1', 'l:0']);
+  });
 });

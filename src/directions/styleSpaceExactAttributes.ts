@@ -63,6 +63,7 @@ export async function exactStyleAttributeGradients(
   });
   const grads = specs.map(() => new Float64Array(d));
   const ownClassGrads = Array.from({ length: k }, () => new Float64Array(d));
+  const ownClassMeanSquares = Array.from({ length: k }, () => new Float64Array(d));
   const classCounts = new Int32Array(k);
   const zeros = Tensor.float32([b, d]);
   const rowLen = cfg.numWs * cfg.wDim;
@@ -102,14 +103,24 @@ export async function exactStyleAttributeGradients(
     });
     for (let i = 0; i < count; i++) {
       classCounts[top[i]]++;
-      for (let j = 0; j < d; j++) ownClassGrads[top[i]][j] += Number(own.grad.data[i * d + j]) * std[j];
+      for (let j = 0; j < d; j++) {
+        const g = Number(own.grad.data[i * d + j]) * std[j];
+        ownClassGrads[top[i]][j] += g;
+        ownClassMeanSquares[top[i]][j] += g * g;
+      }
     }
     o.onProgress?.(start + count, num);
   }
-  for (let c = 0; c < k; c++) if (classCounts[c] > 0) for (let j = 0; j < d; j++) ownClassGrads[c][j] /= classCounts[c];
+  for (let c = 0; c < k; c++)
+    if (classCounts[c] > 0)
+      for (let j = 0; j < d; j++) {
+        ownClassGrads[c][j] /= classCounts[c];
+        ownClassMeanSquares[c][j] /= classCounts[c];
+      }
   return {
     layout,
     specs: [...specs],
+    ownClassMeanSquares,
     std,
     styles,
     grads,

@@ -34,6 +34,8 @@ export interface StyleSpaceRunOptions {
   readonly probe: boolean;
   /** Samples of the exact attribute gradients. */
   readonly exactNum: number;
+  /** Attributes: side effect per channel, class-mean gradient or per-sample RMS (exact attributes). */
+  readonly side: 'mean' | 'per-sample';
   readonly epsilon: number;
   readonly seedStart: number;
   readonly out: string;
@@ -66,6 +68,18 @@ export const STYLESPACE_SPEC: VerbSpec = {
     { key: 'num', flag: 'num', kind: 'number', help: 'samples of the gradient estimate (classes: exact gradients per sample)', defaultText: 'attributes: 3000; classes: 1000' },
     { key: 'probe', flag: 'probe', kind: 'boolean', help: 'attributes: the random-probe estimate for every attribute, not only those without a graph form (area, width, height)', default: false },
     { key: 'exactNum', flag: 'exact-num', kind: 'number', help: 'attributes: samples of the exact gradients (brightness, ink, symmetry, texture, logit:, prob:)', default: 1000 },
+    {
+      key: 'side',
+      flag: 'side',
+      kind: 'custom',
+      help: "attributes: a channel's side effect, 'mean' (class-mean gradient of log p(own class)) or 'per-sample' (RMS of the per-sample gradients; exact attributes only)",
+      defaultText: 'mean',
+      parse: (t) => {
+        if (t !== 'mean' && t !== 'per-sample') throw new ArgumentError(`${W}: --side takes mean or per-sample, got '${t}'`);
+        return t;
+      },
+      format: (v) => String(v),
+    },
     { key: 'epsilon', flag: 'epsilon', kind: 'number', help: 'attributes: half-width of the central difference, in channel stds', default: 0.05 },
     seedStart(0),
     out('direction file (.safetensors)'),
@@ -97,6 +111,7 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
     num: intAtLeast(p.num ?? (classes ? 1000 : 3000), 2, 'num', W),
     probe: p.probe ?? false,
     exactNum: intAtLeast(p.exactNum ?? 1000, 2, 'exact-num', W),
+    side: p.side ?? 'mean',
     epsilon,
     seedStart: intAtLeast(p.seedStart ?? 0, 0, 'seed-start', W),
     out,
@@ -128,7 +143,7 @@ export async function discoverStyleSpace(
   const how = est.exactSpecs?.length ? `exact for ${est.exactSpecs.join(', ')} (${est.exactNum} samples)${est.exactSpecs.length < specs.length ? `, probed from ${o.num} samples for the rest` : ''}` : `from ${o.num} samples`;
   hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients ${how}, labelled by ${classifier.name}`);
   const channels = o.channels;
-  let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels });
+  let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels, side: o.side });
   if (o.classes && o.balanced) set = balancedClassDirections(set, { nearest: o.nearest, samples: est.styles });
   else if (o.classes && o.nearest) set = conditionOnNearest(set, o.nearest, est.styles);
   await writeDirections(o.out, set);
