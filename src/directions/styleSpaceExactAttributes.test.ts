@@ -33,7 +33,7 @@ describe('exact and probed StyleSpace estimates together', () => {
   const area: AttributeSpec = { name: 'area', measure: 'area' };
 
   it('which attributes have exact gradients', () => {
-    expect([ink, area, { name: 'width', measure: 'width' }, { name: 'logit:b', logit: 1 }].map(hasExactGradient)).toEqual([true, false, false, true]);
+    expect(([ink, area, { name: 'width', measure: 'width' }, { name: 'logit:b', logit: 1 }] as AttributeSpec[]).map(hasExactGradient)).toEqual([true, false, false, true]);
   });
 
   it('each attribute keeps its own gradient and the side effect of the estimate it came from', () => {
