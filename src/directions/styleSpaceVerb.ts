@@ -96,6 +96,7 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
   if (nearest && !classes) throw new ArgumentError(`${W}: --nearest applies to --classes`);
   const balanced = p.balanced ?? false;
   if (balanced && !classes) throw new ArgumentError(`${W}: --balanced applies to --classes`);
+  if (classes && (p.probe || p.side === 'per-sample')) throw new ArgumentError(`${W}: --probe and --side per-sample apply to --attribute (class directions take exact gradients)`);
   const epsilon = p.epsilon ?? 0.05;
   if (!(epsilon > 0)) throw new ArgumentError(`${W}: --epsilon must be positive, got ${epsilon}`);
   const out = required(p.out, 'out', W);

@@ -165,11 +165,13 @@ describe('StyleSpace edits', () => {
 
   it('directions stylespace: options resolve once and refuse what does not apply', () => {
     const o = resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'brightness', out: 'k.safetensors' });
-    expect(o).toMatchObject({ channels: 1, nearest: 0, num: 3000, epsilon: 0.05, classes: false });
+    expect(o).toMatchObject({ channels: 1, nearest: 0, num: 3000, epsilon: 0.05, classes: false, probe: false, exactNum: 1000, side: 'mean' });
     expect(resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, out: 'c.safetensors' })).toMatchObject({ channels: 'all', nearest: 2, num: 1000 });
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', out: 'k.safetensors' })).toThrow(/--attribute NAME,... or --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', nearest: 2, out: 'k.safetensors' })).toThrow(/--nearest applies to --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', out: 'k.npy' })).toThrow(/safetensors/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', balanced: true, out: 'k.safetensors' })).toThrow(/--balanced applies/);
+    expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, side: 'per-sample', out: 'c.safetensors' })).toThrow(/apply to --attribute/);
+    expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, probe: true, out: 'c.safetensors' })).toThrow(/apply to --attribute/);
   });
 });
