@@ -12,6 +12,7 @@ import { compile } from '../runtime/compile.js';
 import type { AttributeSpec } from './attributes.js';
 import { type GraphMeasureName, isGraphMeasure, measureGraph } from './measureGraph.js';
 import { sampleStyles, type StyleGradientEstimate } from './styleSpace.js';
+import { paddedBatch } from './styleSpaceExact.js';
 
 /** An attribute whose gradient in S reverse mode can give: a graph measure (measureGraph.ts), a logit or a class probability. */
 export function hasExactGradient(spec: AttributeSpec): boolean {
@@ -66,11 +67,9 @@ export async function exactStyleAttributeGradients(
   const ownClassMeanSquares = Array.from({ length: k }, () => new Float64Array(d));
   const classCounts = new Int32Array(k);
   const zeros = Tensor.float32([b, d]);
-  const rowLen = cfg.numWs * cfg.wDim;
   for (let start = 0; start < num; start += b) {
     const count = Math.min(b, num - start);
-    const part = Tensor.float32([b, cfg.numWs, cfg.wDim]);
-    for (let i = 0; i < b; i++) part.data.set(ws.data.subarray((start + Math.min(i, count - 1)) * rowLen, (start + Math.min(i, count - 1) + 1) * rowLen), i * rowLen);
+    const part = paddedBatch(ws, start, count, b);
     const run = (fill: (cm: Tensor, cl: Tensor, cp: Tensor) => void) => {
       const cm = Tensor.float32([b, m]);
       const cl = Tensor.float32([b, k]);
