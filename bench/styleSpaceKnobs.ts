@@ -5,7 +5,10 @@
  * gradient), graded by the judge on 200 held-out seeds at +1σ / +2σ (change in std of the attribute /
  * judged class kept); class directions in S (dense, on top-k channels), plain and conditioned on the
  * two nearest, all edited by the same Euclidean distance in S (target / largest other per unit).
- * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05]
+ * Attribute gradients are exact (reverse mode through generator, graph measure and labeller;
+ * --exact-attributes N samples, 0 = the probe for all) for brightness, ink, symmetry, texture and
+ * logits, probed (--num, --epsilon) for area, width and height.
+ * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05] [--exact-attributes 1000]
  *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both]
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +21,9 @@ import {
   type DirectionSet,
   estimateStyleGradients,
   evaluateAttributes,
+  exactStyleAttributeGradients,
+  hasExactGradient,
+  mergeStyleEstimates,
   evaluateDirections,
   loadModel,
   parseAttributeSpecs,
@@ -39,6 +45,10 @@ const { values: a } = parseArgs({
     distance: { type: 'string', default: '3' },
     'eval-num': { type: 'string', default: '200' },
     kind: { type: 'string', default: 'both' },
+    /** Attribute gradients exact (autodiff, this many samples) where the attribute has a graph form; 0: the probe for all. */
+    'exact-attributes': { type: 'string', default: '1000' },
+    /** Attribute knobs' side effect: mean (class-mean gradient) or per-sample (RMS; exact attributes only). */
+    side: { type: 'string', default: 'mean' },
     /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
     'exact-classes': { type: 'string', default: '1000' },
     /** First seed of the exact class-gradient samples (another sample: a robustness check). */
@@ -50,9 +60,23 @@ const classifier = await readClassifierBundle(a.classifier!);
 const judge = await readClassifierBundle(a.judge!);
 const specs = parseAttributeSpecs(a.attributes!, classifier.labelNames);
 const t0 = performance.now();
-const est = a.kind === 'classes' && Number(a['exact-classes']) > 0 ? null : await estimateStyleGradients(model, classifier, specs, { num: Number(a.num), epsilon: Number(a.epsilon) });
+const exactAttr = Number(a['exact-attributes']);
+const exactSpecs = exactAttr > 0 ? specs.filter(hasExactGradient) : [];
+const probeSpecs = specs.filter((s) => !exactSpecs.includes(s));
+const est =
+  a.kind === 'classes' && Number(a['exact-classes']) > 0
+    ? null
+    : mergeStyleEstimates(
+        specs,
+        exactSpecs.length ? await exactStyleAttributeGradients(model, classifier, exactSpecs, { num: exactAttr }) : null,
+        probeSpecs.length ? await estimateStyleGradients(model, classifier, probeSpecs, { num: Number(a.num), epsilon: Number(a.epsilon) }) : null,
+      );
 const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
-if (est) console.log(`${model.name} (${model.manifest.contentHash.slice(0, 8)}): S = ${est.layout.dim} style channels; ${est.num} samples labelled by ${classifier.name}, epsilon ${est.epsilon} channel stds; estimate ${secs()} s; judge ${judge.name}`);
+if (est)
+  console.log(
+    `${model.name} (${model.manifest.contentHash.slice(0, 8)}): S = ${est.layout.dim} style channels; labelled by ${classifier.name}; ` +
+      `exact gradients (${exactAttr} samples): ${exactSpecs.map((s) => s.name).join(', ') || 'none'}; probe (${a.num} samples, epsilon ${a.epsilon} channel stds): ${probeSpecs.map((s) => s.name).join(', ') || 'none'}; estimate ${secs()} s; judge ${judge.name}`,
+  );
 const parseK = (s: string) => (s === 'all' ? ('all' as const) : Number(s));
 const evalNum = Number(a['eval-num']);
 
@@ -60,7 +84,7 @@ if (est && a.kind !== 'classes') {
   const ks = a.channels!.split(',').map(parseK);
   const results: { k: number | 'all'; set: DirectionSet; ev: AttributeEval }[] = [];
   for (const k of ks) {
-    const set = styleAttributeDirections(est, { channels: k });
+    const set = styleAttributeDirections(est, { channels: k, side: a.side as 'mean' | 'per-sample' });
     results.push({ k, set, ev: await evaluateAttributes(model, judge, set, { num: evalNum, strengths: [1, 2] }) });
     console.log(`  k = ${k}: evaluated (${secs()} s)`);
   }

@@ -48,6 +48,17 @@ export interface StyleGradientEstimate {
   num: number;
   firstSeed: number;
   model: { name: string; contentHash: string };
+  /** Per class c: the mean over its samples of (σ ⊙ ∇ₛ log p(c))², per channel (exact estimates only: per-sample side effects). */
+  ownClassMeanSquares?: Float64Array[];
+  /** Specs whose gradients are exact (reverse mode, exactStyleAttributeGradients) rather than probed, and their sample count. */
+  exactSpecs?: string[];
+  exactNum?: number;
+  /**
+   * Per spec, the class gradients its side effect is measured with, when not ownClassGrads /
+   * classCounts: a probed gain is compared with a side effect from the same probes (against an exact
+   * side effect, channels that do nothing — side exactly 0 — would win on probe noise alone).
+   */
+  specSides?: ({ ownClassGrads: Float64Array[]; classCounts: Int32Array } | null)[];
 }
 
 /** ws and styles of seeds firstSeed.. (untruncated), and each style channel's std over them. */

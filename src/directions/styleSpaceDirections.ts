@@ -9,6 +9,13 @@ export interface StyleKnobOptions {
   minGain?: number;
   /** Classes with fewer samples do not count in the side effect (default 20). */
   minClassCount?: number;
+  /**
+   * Side effect of a channel: 'mean' (default) the class-mean gradient of log p(own class) (what a
+   * shared edit does to the class on average); 'per-sample' the RMS of the per-sample gradients,
+   * which also counts garments pushed in opposite ways (exact estimates only, ownClassMeanSquares;
+   * probed attributes keep 'mean').
+   */
+  side?: 'mean' | 'per-sample';
 }
 
 function provenance(est: StyleGradientEstimate, extra: Record<string, unknown>): DirectionSet['provenance'] {
@@ -20,6 +27,7 @@ function provenance(est: StyleGradientEstimate, extra: Record<string, unknown>):
     classifier: est.classifier,
     classCounts: Array.from(est.classCounts),
     styleDim: est.layout.dim,
+    ...(est.exactSpecs?.length ? { exactGradients: est.exactSpecs, exactSamples: est.exactNum } : {}),
     ...extra,
   };
 }
@@ -43,10 +51,14 @@ export function styleAttributeDirections(est: StyleGradientEstimate, o: StyleKno
   const attributes = est.specs.map((spec, a) => {
     const side = new Float64Array(d);
     let total = 0;
-    est.ownClassGrads.forEach((g, c) => {
-      if (est.classCounts[c] < minCount || c === spec.logit) return;
-      total += est.classCounts[c];
-      for (let j = 0; j < d; j++) side[j] += est.classCounts[c] * g[j] ** 2;
+    const from = est.specSides?.[a] ?? est;
+    // Per-sample side effects exist for exact gradients only; a probed attribute keeps the mean.
+    const perSample = o.side === 'per-sample' && from === est && est.ownClassMeanSquares !== undefined;
+    from.ownClassGrads.forEach((g, c) => {
+      if (from.classCounts[c] < minCount || c === spec.logit) return;
+      total += from.classCounts[c];
+      const sq = perSample ? est.ownClassMeanSquares![c] : null;
+      for (let j = 0; j < d; j++) side[j] += from.classCounts[c] * (sq ? sq[j] : g[j] ** 2);
     });
     if (!total) throw new ArgumentError(`StyleSpace knob '${spec.name}': no class has ${minCount} samples; sample more`);
     for (let j = 0; j < d; j++) side[j] = Math.sqrt(side[j] / total);
@@ -68,7 +80,7 @@ export function styleAttributeDirections(est: StyleGradientEstimate, o: StyleKno
     labels: est.specs.map((s) => s.name),
     sigma: rowsStd(est.styles, rows),
     model: est.model,
-    provenance: provenance(est, { channels: k, attributes, score: 'attribute' }),
+    provenance: provenance(est, { channels: k, attributes, score: 'attribute', side: o.side ?? 'mean' }),
   });
 }
 

@@ -11,6 +11,18 @@ import { splitStyleOffsets, styleLayout } from '../models/stylegan2/styles.js';
 import { compile } from '../runtime/compile.js';
 import { sampleStyles, type StyleGradientEstimate } from './styleSpace.js';
 
+/** Rows [start, start + count) of ws [num, numWs, wDim] as a batch of `b` (the last row repeated to fill it: compiled programs have a fixed batch). */
+export function paddedBatch(ws: Tensor<'float32'>, start: number, count: number, b: number): Tensor<'float32'> {
+  const [, numWs, wDim] = ws.shape;
+  const rowLen = numWs * wDim;
+  const part = Tensor.float32([b, numWs, wDim]);
+  for (let i = 0; i < b; i++) {
+    const r = start + Math.min(i, count - 1);
+    part.data.set(ws.data.subarray(r * rowLen, (r + 1) * rowLen), i * rowLen);
+  }
+  return part;
+}
+
 /**
  * Class gradients in S without probe noise: ∂p(k)/∂s for every class k and sample, by reverse mode
  * through generator and classifier (one compiled program: styles offsets Δs and a cotangent on the
@@ -47,11 +59,9 @@ export async function exactStyleClassGradients(
   const ownClassGrads = Array.from({ length: k }, () => new Float64Array(d));
   const classCounts = new Int32Array(k);
   const zeros = Tensor.float32([b, d]);
-  const rowLen = cfg.numWs * cfg.wDim;
   for (let start = 0; start < num; start += b) {
     const count = Math.min(b, num - start);
-    const part = Tensor.float32([b, cfg.numWs, cfg.wDim]);
-    for (let i = 0; i < b; i++) part.data.set(ws.data.subarray((start + Math.min(i, count - 1)) * rowLen, (start + Math.min(i, count - 1) + 1) * rowLen), i * rowLen);
+    const part = paddedBatch(ws, start, count, b);
     let top: Int32Array | null = null;
     let probs: Tensor | null = null;
     for (let c = 0; c < k; c++) {

@@ -4,13 +4,14 @@ import type { Classifier } from '../models/classifier/classifier.js';
 import { readClassifierBundle } from '../models/io/classifierBundle.js';
 import type { GanModel } from '../models/ganModel.js';
 import { loadModel } from '../models/io/loadModel.js';
-import { parseAttributeSpecs } from './attributes.js';
+import { type AttributeSpec, parseAttributeSpecs } from './attributes.js';
 import { balancedClassDirections, conditionOnNearest } from './classGradient.js';
 import type { DirectionSet } from './direction.js';
 import { intAtLeast, model, out, required, seedStart, where } from './discoverOptions.js';
 import { writeDirections } from './files.js';
 import { estimateStyleGradients } from './styleSpace.js';
 import { exactStyleClassGradients } from './styleSpaceExact.js';
+import { exactStyleAttributeGradients, hasExactGradient, mergeStyleEstimates } from './styleSpaceExactAttributes.js';
 import { styleAttributeDirections, styleClassDirections } from './styleSpaceDirections.js';
 
 /** `latentlab directions stylespace`: attribute knobs or class directions on StyleSpace channels. */
@@ -29,6 +30,12 @@ export interface StyleSpaceRunOptions {
   /** Class directions: hold the `nearest` classes and take the gain evenly from the others (balancedClassDirections). */
   readonly balanced: boolean;
   readonly num: number;
+  /** Attributes: the random-probe estimate for every attribute (default: exact reverse-mode gradients where the attribute has a graph form). */
+  readonly probe: boolean;
+  /** Samples of the exact attribute gradients. */
+  readonly exactNum: number;
+  /** Attributes: side effect per channel, class-mean gradient or per-sample RMS (exact attributes). */
+  readonly side: 'mean' | 'per-sample';
   readonly epsilon: number;
   readonly seedStart: number;
   readonly out: string;
@@ -59,6 +66,20 @@ export const STYLESPACE_SPEC: VerbSpec = {
     { key: 'nearest', flag: 'nearest', kind: 'number', help: 'class directions: conditioned on this many nearest classes', defaultText: 'classes: 2' },
     { key: 'balanced', flag: 'balanced', kind: 'boolean', help: 'class directions: hold the nearest classes and take the gain evenly from the rest', default: false },
     { key: 'num', flag: 'num', kind: 'number', help: 'samples of the gradient estimate (classes: exact gradients per sample)', defaultText: 'attributes: 3000; classes: 1000' },
+    { key: 'probe', flag: 'probe', kind: 'boolean', help: 'attributes: the random-probe estimate for every attribute, not only those without a graph form (area, width, height)', default: false },
+    { key: 'exactNum', flag: 'exact-num', kind: 'number', help: 'attributes: samples of the exact gradients (brightness, ink, symmetry, texture, logit:, prob:)', default: 1000 },
+    {
+      key: 'side',
+      flag: 'side',
+      kind: 'custom',
+      help: "attributes: a channel's side effect, 'mean' (class-mean gradient of log p(own class)) or 'per-sample' (RMS of the per-sample gradients; exact attributes only)",
+      defaultText: 'mean',
+      parse: (t) => {
+        if (t !== 'mean' && t !== 'per-sample') throw new ArgumentError(`${W}: --side takes mean or per-sample, got '${t}'`);
+        return t;
+      },
+      format: (v) => String(v),
+    },
     { key: 'epsilon', flag: 'epsilon', kind: 'number', help: 'attributes: half-width of the central difference, in channel stds', default: 0.05 },
     seedStart(0),
     out('direction file (.safetensors)'),
@@ -75,6 +96,7 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
   if (nearest && !classes) throw new ArgumentError(`${W}: --nearest applies to --classes`);
   const balanced = p.balanced ?? false;
   if (balanced && !classes) throw new ArgumentError(`${W}: --balanced applies to --classes`);
+  if (classes && (p.probe || p.side === 'per-sample')) throw new ArgumentError(`${W}: --probe and --side per-sample apply to --attribute (class directions take exact gradients)`);
   const epsilon = p.epsilon ?? 0.05;
   if (!(epsilon > 0)) throw new ArgumentError(`${W}: --epsilon must be positive, got ${epsilon}`);
   const out = required(p.out, 'out', W);
@@ -88,10 +110,21 @@ export function resolveStyleSpaceOptions(p: Partial<StyleSpaceRunOptions>): Styl
     nearest,
     balanced,
     num: intAtLeast(p.num ?? (classes ? 1000 : 3000), 2, 'num', W),
+    probe: p.probe ?? false,
+    exactNum: intAtLeast(p.exactNum ?? 1000, 2, 'exact-num', W),
+    side: p.side ?? 'mean',
     epsilon,
     seedStart: intAtLeast(p.seedStart ?? 0, 0, 'seed-start', W),
     out,
   };
+}
+
+async function attributeEstimate(gan: GanModel, classifier: Classifier, specs: AttributeSpec[], o: StyleSpaceRunOptions, onProgress?: (done: number, total: number) => void) {
+  const exactSpecs = o.probe ? [] : specs.filter(hasExactGradient);
+  const probeSpecs = specs.filter((s) => !exactSpecs.includes(s));
+  const exact = exactSpecs.length ? await exactStyleAttributeGradients(gan, classifier, exactSpecs, { num: o.exactNum, firstSeed: o.seedStart, onProgress }) : null;
+  const probe = probeSpecs.length ? await estimateStyleGradients(gan, classifier, probeSpecs, { num: o.num, epsilon: o.epsilon, firstSeed: o.seedStart, onProgress }) : null;
+  return mergeStyleEstimates(specs, exact, probe);
 }
 
 /** `directions stylespace`: one gradient estimate in S, then the chosen channels' directions, written to `out`. */
@@ -102,14 +135,16 @@ export async function discoverStyleSpace(
   const gan = hooks.model ?? (await loadModel(o.model));
   const classifier = hooks.classifier ?? (await readClassifierBundle(o.classifier));
   const specs = o.attribute ? parseAttributeSpecs(o.attribute, classifier.labelNames) : [];
-  // Class directions take exact gradients (autodiff through generator and labeller); image measures
-  // are not graphs, so attribute knobs take the random-probe estimate.
+  // Class directions and attributes with a graph form (brightness, ink, symmetry, texture, logits)
+  // take exact gradients (autodiff through generator, measures and labeller); area, width and height
+  // (thresholds, quantiles) take the random-probe estimate.
   const est = o.classes
     ? await exactStyleClassGradients(gan, classifier, { num: o.num, firstSeed: o.seedStart, onProgress: hooks.onProgress })
-    : await estimateStyleGradients(gan, classifier, specs, { num: o.num, epsilon: o.epsilon, firstSeed: o.seedStart, onProgress: hooks.onProgress });
-  hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients from ${o.num} samples labelled by ${classifier.name}`);
+    : await attributeEstimate(gan, classifier, specs, o, hooks.onProgress);
+  const how = est.exactSpecs?.length ? `exact for ${est.exactSpecs.join(', ')} (${est.exactNum} samples)${est.exactSpecs.length < specs.length ? `, probed from ${o.num} samples for the rest` : ''}` : `from ${o.num} samples`;
+  hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients ${how}, labelled by ${classifier.name}`);
   const channels = o.channels;
-  let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels });
+  let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels, side: o.side });
   if (o.classes && o.balanced) set = balancedClassDirections(set, { nearest: o.nearest, samples: est.styles });
   else if (o.classes && o.nearest) set = conditionOnNearest(set, o.nearest, est.styles);
   await writeDirections(o.out, set);

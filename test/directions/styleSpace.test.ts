@@ -9,6 +9,7 @@ import {
   encodeLatent,
   estimateStyleGradients,
   evaluateAttributes,
+  exactStyleAttributeGradients,
   exactStyleClassGradients,
   predict,
   type GanModel,
@@ -136,13 +137,41 @@ describe('StyleSpace edits', () => {
     expect(Math.abs(fd - ex.probGrads[k][j])).toBeLessThan(0.1 * Math.abs(ex.probGrads[k][j]));
   }, 120_000);
 
+  it('exact attribute gradients in S (graph measures, autodiff) match moving one channel, measured by measures.ts', async () => {
+    const specs = parseAttributeSpecs('brightness,ink,symmetry,texture,logit:Trouser', labeller.labelNames);
+    const ex = await exactStyleAttributeGradients(model, labeller, specs, { num: 20, firstSeed: 50, batch: 10 });
+    expect(ex.exactSpecs).toEqual(specs.map((s) => s.name));
+    expect(ex.classCounts.reduce((a, b) => a + b, 0)).toBe(20);
+    const ws = await toWs(model, await latentFromSeeds(model, Array.from({ length: 20 }, (_, i) => 50 + i), { space: 'w' }));
+    const dim = ex.layout.dim;
+    for (const [a, spec] of specs.entries()) {
+      if (!spec.measure) continue;
+      // The channel with the largest exact gain, moved alone by ±0.02 σ on the same 20 samples.
+      let j = 0;
+      for (let c = 1; c < dim; c++) if (Math.abs(ex.grads[a][c]) > Math.abs(ex.grads[a][j])) j = c;
+      const mean = async (sign: number) => {
+        const d = Tensor.float32([20, dim]);
+        for (let i = 0; i < 20; i++) d.data[i * dim + j] = sign * 0.02 * ex.std[j];
+        const img = await synthesize(model, ws, { styleOffsets: d });
+        return measureImages(img, [spec.measure!])[0].reduce((x, y) => x + y, 0) / 20;
+      };
+      const fd = ((await mean(1)) - (await mean(-1))) / 0.04;
+      // Float32 images differenced over ±0.02 σ, and clamp / |·| kinks crossed by some pixels: 10 %.
+      expect(Math.abs(fd - ex.grads[a][j]), `${spec.name}: fd ${fd}, exact ${ex.grads[a][j]} (${j})`).toBeLessThan(0.1 * Math.abs(ex.grads[a][j]));
+    }
+    // Area has no graph form: refused, not silently probed.
+    await expect(exactStyleAttributeGradients(model, labeller, parseAttributeSpecs('area', labeller.labelNames), { num: 2 })).rejects.toThrow(/no graph form for area/);
+  }, 120_000);
+
   it('directions stylespace: options resolve once and refuse what does not apply', () => {
     const o = resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'brightness', out: 'k.safetensors' });
-    expect(o).toMatchObject({ channels: 1, nearest: 0, num: 3000, epsilon: 0.05, classes: false });
+    expect(o).toMatchObject({ channels: 1, nearest: 0, num: 3000, epsilon: 0.05, classes: false, probe: false, exactNum: 1000, side: 'mean' });
     expect(resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, out: 'c.safetensors' })).toMatchObject({ channels: 'all', nearest: 2, num: 1000 });
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', out: 'k.safetensors' })).toThrow(/--attribute NAME,... or --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', nearest: 2, out: 'k.safetensors' })).toThrow(/--nearest applies to --classes/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', out: 'k.npy' })).toThrow(/safetensors/);
     expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', attribute: 'ink', balanced: true, out: 'k.safetensors' })).toThrow(/--balanced applies/);
+    expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, side: 'per-sample', out: 'c.safetensors' })).toThrow(/apply to --attribute/);
+    expect(() => resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, probe: true, out: 'c.safetensors' })).toThrow(/apply to --attribute/);
   });
 });

@@ -409,7 +409,14 @@ describe('directions: formatArgs -> parseArgs resolves back (every subverb, ever
       const o = resolveStyleSpaceOptions({
         model: path(),
         classifier: path(),
-        ...(classes ? { classes: true, nearest: maybe(() => int(4)), balanced: maybe(() => int(2) === 0) } : { attribute: pick(['brightness', 'ink,logit:Bag', 'prob:3']) }),
+        ...(classes
+          ? { classes: true, nearest: maybe(() => int(4)), balanced: maybe(() => int(2) === 0) }
+          : {
+              attribute: pick(['brightness', 'ink,logit:Bag', 'prob:3', 'area,texture']),
+              probe: maybe(() => int(2) === 0),
+              exactNum: maybe(() => 2 + int(5000)),
+              side: maybe(() => pick(['mean', 'per-sample'] as const)),
+            }),
         channels: maybe(() => pick(['all', 1, 10] as const)),
         num: maybe(() => 2 + int(9000)),
         epsilon: maybe(() => pick([0.05, 0.2, 1e-3])),

@@ -1,0 +1,90 @@
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { formatShape } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { abs, add, clip, div, mul, square, sub } from '../graph/ops/elementwise.js';
+import { matmul } from '../graph/ops/matmul.js';
+import { concat, reshape } from '../graph/ops/movement.js';
+import { reduceMean, reduceSum } from '../graph/ops/reduce.js';
+import { constant, type Value } from '../graph/value.js';
+import type { MeasureName } from './measures.js';
+
+/**
+ * The image measures of measures.ts that are differentiable almost everywhere, as graph ops (so
+ * reverse mode gives their exact gradients through a generator): brightness, ink, symmetry and
+ * texture. Same values as measureInk on ink v = clamp(mean over channels of (x + 1) / 2, 0, 1).
+ * area (a threshold) and width/height (mass quantiles) have zero or piecewise gradients and stay
+ * TypeScript-only (their knobs keep the random-probe estimate).
+ */
+export const GRAPH_MEASURES = ['brightness', 'ink', 'symmetry', 'texture'] as const satisfies readonly MeasureName[];
+export type GraphMeasureName = (typeof GRAPH_MEASURES)[number];
+
+export function isGraphMeasure(name: string): name is GraphMeasureName {
+  return (GRAPH_MEASURES as readonly string[]).includes(name);
+}
+
+/** Guard for the 0/0 cases (an empty image): measureInk returns 0 (brightness, texture) or 1 (symmetry) there; so does this. */
+const TINY = 1e-12;
+
+/** [n, n] matrix M with (M·v)[y] = Σ_{d=-1..1} v[clamp(y + d)] (3-tap box sum, edges replicated). */
+function boxSumMatrix(n: number): Float64Array {
+  const m = new Float64Array(n * n);
+  for (let y = 0; y < n; y++) for (let d = -1; d <= 1; d++) m[y * n + Math.min(n - 1, Math.max(0, y + d))] += 1;
+  return m;
+}
+
+/** [n, n] permutation that reverses the last axis when multiplied on the right. */
+function flipMatrix(n: number): Float64Array {
+  const m = new Float64Array(n * n);
+  for (let x = 0; x < n; x++) m[x * n + (n - 1 - x)] = 1;
+  return m;
+}
+
+/** An [n, n] constant of `like`'s float dtype. */
+function matrix(like: Value, n: number, data: Float64Array): Value {
+  if (like.dtype === 'float64') return constant(new Tensor('float64', [n, n], data));
+  if (like.dtype === 'float32') return constant(new Tensor('float32', [n, n], Float32Array.from(data)));
+  throw new ArgumentError(`image measures: images must be float32 or float64, got ${like.dtype}`);
+}
+
+/** Ink [N, H, W] of images [N, C, H, W] in [-1, 1] (as inkOf). */
+export function inkGraph(images: Value): Value {
+  if (images.rank !== 4) throw new ShapeError(`image measures: expected images [N, C, H, W], got ${formatShape(images.shape)}`);
+  const [n, , h, w] = images.shape;
+  const mean = reshape(reduceMean(images, [1], true), [n, h, w]);
+  return clip(mul(add(mean, 1), 0.5), 0, 1);
+}
+
+function measureOfInk(name: GraphMeasureName, v: Value): Value {
+  const [, h, w] = v.shape;
+  const total = (x: Value) => reduceSum(x, [1, 2]);
+  const sum = total(v);
+  const sq = total(square(v));
+  switch (name) {
+    case 'brightness':
+      return div(sq, add(sum, TINY));
+    case 'ink':
+      return div(sum, h * w);
+    case 'symmetry': {
+      const diff = total(abs(sub(v, matmul(v, matrix(v, w, flipMatrix(w))))));
+      return sub(1, div(diff, add(mul(sum, 2), TINY)));
+    }
+    case 'texture': {
+      // box3(v) = Bₕ·v·Bᵥᵀ / 9 with the replicated-edge box-sum matrices (separable).
+      const bw = boxSumMatrix(w);
+      const bwT = new Float64Array(w * w);
+      for (let i = 0; i < w; i++) for (let j = 0; j < w; j++) bwT[j * w + i] = bw[i * w + j];
+      const box = mul(matmul(matmul(matrix(v, h, boxSumMatrix(h)), v), matrix(v, w, bwT)), 1 / 9);
+      return div(total(square(sub(v, box))), add(sq, TINY));
+    }
+    default:
+      throw new ArgumentError(`image measure '${String(name)}' has no graph form (graph measures: ${GRAPH_MEASURES.join(', ')})`);
+  }
+}
+
+/** Measures `names` of images [N, C, H, W] in [-1, 1] as one [N, names.length] value. */
+export function measureGraph(images: Value, names: readonly GraphMeasureName[]): Value {
+  if (!names.length) throw new ArgumentError('measureGraph: no measures');
+  const v = inkGraph(images);
+  const [n] = v.shape;
+  return concat(names.map((m) => reshape(measureOfInk(m, v), [n, 1])), 1);
+}
