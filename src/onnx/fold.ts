@@ -1,4 +1,5 @@
 import type { DType } from '../core/dtype.js';
+import { stridesOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { Value } from '../graph/value.js';
 
@@ -24,16 +25,6 @@ import type { Value } from '../graph/value.js';
 const MOVEMENT = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice']);
 const ARITH = new Set(['Add', 'Sub', 'Mul', 'Div']);
 const FLOAT = new Set<DType>(['float32', 'float64']);
-
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /** True when op `v` (all of whose inputs are foldable) can be evaluated here. */
 export function canFold(v: Value): boolean {
@@ -91,7 +82,7 @@ function gather(src: Tensor, outShape: readonly number[], inStride: readonly num
 }
 
 function transposeTensor(a: Tensor, perm: readonly number[]): Tensor {
-  const st = strides(a.shape);
+  const st = stridesOf(a.shape);
   return gather(
     a,
     perm.map((p) => a.shape[p]),
@@ -101,7 +92,7 @@ function transposeTensor(a: Tensor, perm: readonly number[]): Tensor {
 }
 
 function sliceTensor(a: Tensor, outShape: readonly number[], attrs: { starts: readonly number[]; axes: readonly number[]; steps: readonly number[] }): Tensor {
-  const st = strides(a.shape);
+  const st = stridesOf(a.shape);
   const inStride = [...st];
   let start = 0;
   attrs.axes.forEach((ax, i) => {
@@ -162,7 +153,7 @@ function reduceSum(a: Tensor, b: Tensor | null, axes: readonly number[], shape: 
   const reduced = new Set(axes);
   // out[k] = Σ_r in[k, r]: k walks the kept axes, r the reduced ones, both in row-major order
   const kept = a.shape.map((_, i) => i).filter((i) => !reduced.has(i));
-  const st = strides(a.shape);
+  const st = stridesOf(a.shape);
   const red = axes.reduce((p, ax) => p * a.shape[ax], 1);
   const keptShape = kept.map((i) => a.shape[i]);
   const redShape = axes.map((i) => a.shape[i]);
