@@ -62,5 +62,5 @@ describe.skipIf(!haveData)('latentlab train encoder / encode', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/broken\.png: cannot read image/);
     expect(existsSync(join(tmp, 'bad'))).toBe(false);
-  }, 120_000);
+  }, 300_000);
 });
