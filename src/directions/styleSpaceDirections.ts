@@ -1,4 +1,5 @@
 import { ArgumentError } from '../core/errors.js';
+import { attributeRecord } from './attributes.js';
 import { type DirectionSet, makeDirectionSet, rowsStd } from './direction.js';
 import { channelDirection, type ChosenChannel, chooseChannels, type StyleGradientEstimate } from './styleSpace.js';
 
@@ -65,12 +66,7 @@ export function styleAttributeDirections(est: StyleGradientEstimate, o: StyleKno
     const chosen = k === 'all' ? allChannels(est.grads[a], side) : chooseChannels(est.layout, est.grads[a], side, k, o.minGain);
     rows.push(channelDirection(est, chosen, 'std'));
     return {
-      name: spec.name,
-      measure: spec.measure ?? null,
-      logit: spec.logit ?? null,
-      prob: spec.prob ?? false,
-      className: spec.className ?? null,
-      classes: spec.logit === undefined ? null : [spec.logit],
+      ...attributeRecord(spec),
       method: 'stylespace',
       channels: k === 'all' ? 'all' : chosen.map((c) => ({ channel: c.channel, gain: c.gain, side: c.side })),
     };
