@@ -10,7 +10,11 @@
  * logits, probed (--num, --epsilon) for area, width and height.
  * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05] [--exact-attributes 1000]
  *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both]
+ *   classes: [--class-channels all,10] [--exact-classes 1000] [--class-seed-start 0] [--eval-seed-start 1000000]
+ *   [--save-classes DIR] [--json sweep.json]; the directions are built once and evaluated at every --distance.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exactStyleClassGradients } from '../src/directions/styleSpaceExact.js';
 import {
@@ -30,6 +34,7 @@ import {
   readClassifierBundle,
   styleAttributeDirections,
   styleClassDirections,
+  writeDirections,
 } from '../src/index.js';
 
 const { values: a } = parseArgs({
@@ -53,6 +58,12 @@ const { values: a } = parseArgs({
     'exact-classes': { type: 'string', default: '1000' },
     /** First seed of the exact class-gradient samples (another sample: a robustness check). */
     'class-seed-start': { type: 'string', default: '0' },
+    /** First of the judged held-out seeds (another sample of them: a check that a distance was not picked on them). */
+    'eval-seed-start': { type: 'string', default: '1000000' },
+    /** Class directions: write each construction's direction file here (to compare with the CLI's). */
+    'save-classes': { type: 'string' },
+    /** Class directions: the whole sweep (every row at every distance) as JSON. */
+    json: { type: 'string' },
   },
 });
 const model = await loadModel(a.model!);
@@ -108,10 +119,12 @@ if (est && a.kind !== 'classes') {
 }
 
 const exactNum = Number(a['exact-classes']);
-const classEst = a.kind === 'attributes' ? null : exactNum > 0 ? await exactStyleClassGradients(model, classifier, { num: exactNum, firstSeed: Number(a['class-seed-start']) }) : est!;
-if (classEst) console.log(`class gradients: ${exactNum > 0 ? `exact (autodiff through generator and labeller), ${exactNum} samples` : 'the probe estimate'} (${secs()} s)`);
-if (classEst) for (const distance of a.distance!.split(',').map(Number)) {
-  const opts = { num: evalNum, strength: distance, units: 'distance' as const };
+const classSeed = Number(a['class-seed-start']);
+const classEst = a.kind === 'attributes' ? null : exactNum > 0 ? await exactStyleClassGradients(model, classifier, { num: exactNum, firstSeed: classSeed }) : est!;
+if (classEst) {
+  console.log(`class gradients: ${exactNum > 0 ? `exact (autodiff through generator and labeller), ${exactNum} samples from seed ${classSeed}` : 'the probe estimate'} (${secs()} s)`);
+  // One discovery serves every construction and distance: the directions are built once, then each is
+  // edited by every distance (slopes are per unit of the distance, so the ratio is comparable across them).
   const names = classifier.labelNames;
   const sets: { name: string; set: DirectionSet }[] = [];
   for (const k of a['class-channels']!.split(',').map(parseK)) {
@@ -121,23 +134,49 @@ if (classEst) for (const distance of a.distance!.split(',').map(Number)) {
     sets.push({ name: `${tag}, 2 nearest`, set: conditionOnNearest(plain, 2, classEst.styles) });
     if (k === 'all') sets.push({ name: `${tag}, 2 nearest held + balanced`, set: balancedClassDirections(plain, { nearest: 2, samples: classEst.styles }) });
   }
-  const evals: DirectionEval[] = [];
-  for (const s of sets) evals.push(await evaluateDirections(model, judge, s.set, opts));
-  console.log(`class directions in S, every edit ${distance} S units (matched Euclidean distance), ${evalNum} seeds; sigma of the dense ones ${Math.min(...(sets[0].set.sigma as number[])).toFixed(2)}–${Math.max(...(sets[0].set.sigma as number[])).toFixed(2)}`);
-  console.log(`| class | ${sets.map((s) => `${s.name}: target / max other | ratio`).join(' | ')} |`);
-  console.log(`|---|${sets.map(() => '---|---').join('|')}|`);
-  const passing = sets.map(() => 0);
-  names.forEach((n, k) => {
-    const cells = evals.map((ev, i) => {
-      const r = ev.rows[k];
-      let j = -1;
-      r.slopes.forEach((v, c) => {
-        if (c !== k && (j < 0 || Math.abs(v) > Math.abs(r.slopes[j]))) j = c;
+  if (a['save-classes']) {
+    mkdirSync(a['save-classes'], { recursive: true });
+    for (const s of sets) await writeDirections(join(a['save-classes'], `${s.name.replace(/[^a-z0-9]+/gi, '-')}.safetensors`), s.set);
+  }
+  const firstSeed = Number(a['eval-seed-start']);
+  const sweep: { distance: number; set: string; rows: DirectionEval['rows'] }[] = [];
+  const summary: string[] = [];
+  for (const distance of a.distance!.split(',').map(Number)) {
+    const opts = { num: evalNum, firstSeed, strength: distance, units: 'distance' as const };
+    const evals: DirectionEval[] = [];
+    for (const s of sets) evals.push(await evaluateDirections(model, judge, s.set, opts));
+    console.log(`class directions in S, every edit ${distance} S units (matched Euclidean distance), ${evalNum} seeds from ${firstSeed}; sigma of the dense ones ${Math.min(...(sets[0].set.sigma as number[])).toFixed(2)}–${Math.max(...(sets[0].set.sigma as number[])).toFixed(2)}`);
+    console.log(`| class | ${sets.map((s) => `${s.name}: target / max other | ratio`).join(' | ')} |`);
+    console.log(`|---|${sets.map(() => '---|---').join('|')}|`);
+    const passing = sets.map(() => 0);
+    names.forEach((n, k) => {
+      const cells = evals.map((ev, i) => {
+        const r = ev.rows[k];
+        let j = -1;
+        r.slopes.forEach((v, c) => {
+          if (c !== k && (j < 0 || Math.abs(v) > Math.abs(r.slopes[j]))) j = c;
+        });
+        if ((r.ratio ?? 0) >= 3) passing[i]++;
+        return `${r.targetSlope!.toFixed(3)} / ${r.slopes[j].toFixed(3)} (${judge.labelNames[j]}) | ${r.ratio!.toFixed(2)}×`;
       });
-      if ((r.ratio ?? 0) >= 3) passing[i]++;
-      return `${r.targetSlope!.toFixed(3)} / ${r.slopes[j].toFixed(3)} (${judge.labelNames[j]}) | ${r.ratio!.toFixed(2)}×`;
+      console.log(`| ${n} | ${cells.join(' | ')} |`);
     });
-    console.log(`| ${n} | ${cells.join(' | ')} |`);
-  });
-  console.log(`≥ 3×: ${sets.map((s, i) => `${s.name} ${passing[i]} of ${names.length}`).join(', ')} (${secs()} s)`);
+    console.log(`≥ 3×: ${sets.map((s, i) => `${s.name} ${passing[i]} of ${names.length}`).join(', ')} (${secs()} s)`);
+    // What the distance costs, averaged over the classes' directions: the target probability moved,
+    // and the seeds whose judged class stayed, became the target, or became some third class.
+    sets.forEach((s, i) => {
+      const rows = evals[i].rows;
+      const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((acc, r) => acc + f(r), 0) / rows.length;
+      const move = mean((r) => r.targetProb![1] - r.targetProb![0]);
+      summary.push(
+        `| ${distance} | ${s.name} | ${passing[i]} of ${names.length} | ${move.toFixed(3)} | ${(100 * mean((r) => r.topClass.kept)).toFixed(1)} % | ${(100 * mean((r) => r.topClass.toTarget)).toFixed(1)} % | ${(100 * mean((r) => r.topClass.toOther)).toFixed(1)} % |`,
+      );
+      sweep.push({ distance, set: s.name, rows });
+    });
+  }
+  console.log(`sweep (gradients from seed ${classSeed}, judged on ${evalNum} seeds from ${firstSeed}; means over the ${names.length} class directions):`);
+  console.log('| S units | construction | ≥ 3× | target p moved | top class kept | → target | → another class |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const line of summary) console.log(line);
+  if (a.json) writeFileSync(a.json, JSON.stringify({ classSeed, exactNum, firstSeed, evalNum, judge: judge.name, classNames: names, sweep }));
 }

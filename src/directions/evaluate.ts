@@ -44,6 +44,8 @@ export interface DirectionEvalRow {
   featureChange: number;
   /** Mean target probability before and after the edit. */
   targetProb: [number, number] | null;
+  /** Shares of the start seeds whose judged top class the edit kept, turned into a target class, or turned into another class. */
+  topClass: { kept: number; toTarget: number; toOther: number };
 }
 
 export interface DirectionEval {
@@ -58,6 +60,14 @@ function meanRows(t: Tensor, n: number, k: number): number[] {
   const out = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[j] += Number(t.data[i * k + j]) / n;
   return out;
+}
+
+function topClasses(t: Tensor, n: number, k: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (Number(t.data[i * k + j]) > Number(t.data[i * k + best])) best = j;
+    return best;
+  });
 }
 
 function defaultTargets(set: DirectionSet, index: number): number[] | null {
@@ -102,6 +112,7 @@ export async function evaluateDirections(model: GanModel, classifier: Classifier
     baseNorm += Math.sqrt(q) / num;
   }
   const p0 = meanRows(base.probs, num, k);
+  const top0 = topClasses(base.probs, num, k);
   const rows: DirectionEvalRow[] = [];
   let units: EditUnits = o.units ?? 'distance';
   for (const [r, c] of comps.entries()) {
@@ -126,6 +137,13 @@ export async function evaluateDirections(model: GanModel, classifier: Classifier
       dist += Math.sqrt(q) / num;
     }
     const sum = (p: number[]) => (target ?? []).reduce((a, j) => a + p[j], 0);
+    const top1 = topClasses(plus.probs, num, k);
+    const topClass = { kept: 0, toTarget: 0, toOther: 0 };
+    for (let i = 0; i < num; i++) {
+      if (top1[i] === top0[i]) topClass.kept += 1 / num;
+      else if (inTarget.has(top1[i])) topClass.toTarget += 1 / num;
+      else topClass.toOther += 1 / num;
+    }
     rows.push({
       label: info ? info.knobs[c] : set.labels[c],
       target,
@@ -135,6 +153,7 @@ export async function evaluateDirections(model: GanModel, classifier: Classifier
       ratio: targetSlope === null ? null : targetSlope / maxOther,
       featureChange: dist / baseNorm,
       targetProb: target ? [sum(p0), sum(pp)] : null,
+      topClass,
     });
   }
   return { classNames: [...classifier.labelNames], rows, num, strength: s, units };
