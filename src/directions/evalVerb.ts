@@ -16,9 +16,9 @@ import { perClassInfo } from './perClass.js';
 /** `latentlab directions eval`, resolved. */
 export interface DirectionsEvalOptions {
   readonly model: string;
-  /** Classifier of the class-probability matrix (null: only the preservation table). */
+  /** With it, the class-probability matrix too (null: only the preservation table); it picks the rows of a per-class set. */
   readonly classifier: string | null;
-  /** Grades the edits: the classifier unless given. */
+  /** Grades the edits (preservation table and class matrix): the classifier unless given. */
   readonly judge: string;
   readonly directions: string;
   /** Labels or indices (null: all, at most 16). */
@@ -52,7 +52,7 @@ export const DIRECTIONS_EVAL_SPEC: VerbSpec = {
       key: 'classifier',
       flag: 'classifier',
       kind: 'string',
-      help: 'classifier bundle for the class-probability matrix (optional with --judge)',
+      help: 'classifier bundle: adds the class-probability matrix (graded by --judge when given); picks the rows of per-class knobs',
     },
     {
       key: 'judge',
@@ -215,15 +215,17 @@ export async function evaluateDirectionFile(
   let classes: DirectionEval | null = null;
   let classifierName: string | null = null;
   if (classifier !== null) {
+    // The matrix is graded like the preservation table: by the judge (the classifier when no --judge
+    // is given); the classifier still picks each seed's row of a per-class set.
     classifierName = classifier.name;
-    classes = await evaluateDirections(model, classifier, set, { ...common, strength: o.strength!, labeller });
+    classes = await evaluateDirections(model, judge, set, { ...common, strength: o.strength!, labeller });
   }
   if (o.json)
     await writeFile(
       o.json,
       `${JSON.stringify(
         classes
-          ? { directions: o.directions, model: model.name, classifier: classifierName, ...classes, preservation }
+          ? { directions: o.directions, model: model.name, classifier: classifierName, judge: judge.name, ...classes, preservation }
           : { directions: o.directions, model: model.name, preservation },
         null,
         2,

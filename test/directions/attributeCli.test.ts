@@ -1,5 +1,5 @@
 // The CLI of attribute knobs: interfacegan --attribute / --keep / --method, --scores with seeds, eval --judge --record.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -81,10 +81,19 @@ describe('latentlab directions: attribute knobs (shipped models, small sizes)', 
     const noLabeller = latentlab('directions', 'eval', '--model', G, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2');
     expect(noLabeller.code).not.toBe(0);
     expect(noLabeller.stderr).toMatch(/has per-class knobs: give the classifier that labelled them \(classifier-fashion-mnist-32\) with --classifier/);
-    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2', '--record');
+    const json = join(dir, 'per-class-eval.json');
+    const e = latentlab('directions', 'eval', '--model', G, '--classifier', C, '--judge', J, '--directions', file, '--num', '8', '--strengths', '2', '--record', '--json', json);
     expect(e.stderr).toBe('');
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/^brightness\s+2\s+-?\d+\.\d\d\s+\d+\.\d %/m);
+    // The class matrix is graded by the judge, as the preservation table: the same +2 edit keeps the
+    // same seeds' judged class (the classifier only picks each seed's row).
+    type Ev = { judge: string; rows: { topClass: { kept: number; toTarget: number; toOther: number } }[]; preservation: { rows: { strength: number; classKept: number }[] } };
+    const ev = JSON.parse(readFileSync(json, 'utf8')) as Ev;
+    expect(ev.judge).toBe('fmnist-judge');
+    const { kept, toTarget, toOther } = ev.rows[0].topClass;
+    expect(kept + toTarget + toOther).toBeCloseTo(1, 12);
+    expect(kept).toBeCloseTo(ev.preservation.rows.find((r) => r.strength === 2)!.classKept, 12);
     const recorded = (await readDirections(file)).provenance.preservation as { byLabel: Record<string, unknown[]> };
     expect(Object.keys(recorded.byLabel)).toEqual(['brightness']);
     const outdir = join(dir, 'edit');
