@@ -11,7 +11,7 @@
  * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05] [--exact-attributes 1000]
  *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both]
  *   classes: [--class-channels all,10] [--exact-classes 1000] [--class-seed-start 0] [--eval-seed-start 1000000]
- *   [--save-classes DIR] [--json sweep.json]; the directions are built once and evaluated at every --distance.
+ *   [--save-classes DIR] [--json sweep.json] [--random-baseline SEED]; the directions are built once and evaluated at every --distance.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,10 +30,13 @@ import {
   mergeStyleEstimates,
   evaluateDirections,
   loadModel,
+  makeDirectionSet,
   parseAttributeSpecs,
+  RandomState,
   readClassifierBundle,
   styleAttributeDirections,
   styleClassDirections,
+  unit,
   writeDirections,
 } from '../src/index.js';
 
@@ -64,6 +67,8 @@ const { values: a } = parseArgs({
     'save-classes': { type: 'string' },
     /** Class directions: the whole sweep (every row at every distance) as JSON. */
     json: { type: 'string' },
+    /** Class directions: add one random S direction per class (this RNG seed), graded as that class's: the null. */
+    'random-baseline': { type: 'string' },
   },
 });
 const model = await loadModel(a.model!);
@@ -133,6 +138,14 @@ if (classEst) {
     sets.push({ name: `${tag}, plain`, set: plain });
     sets.push({ name: `${tag}, 2 nearest`, set: conditionOnNearest(plain, 2, classEst.styles) });
     if (k === 'all') sets.push({ name: `${tag}, 2 nearest held + balanced`, set: balancedClassDirections(plain, { nearest: 2, samples: classEst.styles }) });
+  }
+  if (a['random-baseline']) {
+    // The null: one random unit direction in S per class (seeded), graded as if it were that class's,
+    // so a reader sees what the distance alone does to ratios and judged classes.
+    const dense = sets[0].set;
+    const rng = new RandomState(Number(a['random-baseline']));
+    const rows = names.map(() => unit(rng.randn(dense.vectors.shape[1])));
+    sets.push({ name: 'random', set: makeDirectionSet(rows, { space: 's', labels: [...names], model: dense.model, provenance: { ...dense.provenance, random: true } }) });
   }
   if (a['save-classes']) {
     mkdirSync(a['save-classes'], { recursive: true });
