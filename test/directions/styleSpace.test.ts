@@ -1,8 +1,13 @@
 // StyleSpace edits and discovery on the shipped StyleGAN2 (labeller fmnist-classifier, judge
 // fmnist-judge). Sized for well under a minute on a loaded 2-core machine: 400 discovery samples,
 // 60 held-out seeds. The full-size figures are in the README (bench/styleSpaceKnobs.ts).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  balancedClassDirections,
+  discoverStyleSpace,
   computeStyles,
   decodeLatent,
   edit,
@@ -19,9 +24,11 @@ import {
   measureImages,
   parseAttributeSpecs,
   readClassifierBundle,
+  readDirections,
   renderLatent,
   resolveStyleSpaceOptions,
   styleAttributeDirections,
+  styleClassDirections,
   styleIndex,
   styleLayout,
   type StyleGradientEstimate,
@@ -116,7 +123,7 @@ describe('StyleSpace edits', () => {
   }, 120_000);
 
   it('exact class gradients in S (autodiff) match moving one channel, through generator, clamp and labeller', async () => {
-    const ex = await exactStyleClassGradients(model, labeller, { num: 20, firstSeed: 50, batch: 10 });
+    const ex = await exactStyleClassGradients(model, labeller, { num: 20, firstSeed: 50 });
     const k = labeller.labelNames.indexOf('Sandal');
     // The channel with the largest exact gain for Sandal, moved alone by ±0.02 σ on the same 20 samples.
     let j = 0;
@@ -161,6 +168,21 @@ describe('StyleSpace edits', () => {
     }
     // Area has no graph form: refused, not silently probed.
     await expect(exactStyleAttributeGradients(model, labeller, parseAttributeSpecs('area', labeller.labelNames), { num: 2 })).rejects.toThrow(/no graph form for area/);
+  }, 120_000);
+
+  it('directions stylespace --classes --balanced writes the bench\'s directions (styleClassDirections, 2 nearest held + balanced)', async () => {
+    // The same 20 samples (and compiled batch) as the gradient test above; the bench builds the set the same way.
+    const ex = await exactStyleClassGradients(model, labeller, { num: 20, firstSeed: 50 });
+    const want = balancedClassDirections(styleClassDirections(ex), { nearest: 2, samples: ex.styles });
+    const out = join(mkdtempSync(join(tmpdir(), 'latentlab-s-classes-')), 'c.safetensors');
+    const o = resolveStyleSpaceOptions({ model: 'M', classifier: 'C', classes: true, balanced: true, num: 20, seedStart: 50, out });
+    await discoverStyleSpace(o, { model, classifier: labeller });
+    const got = await readDirections(out);
+    expect(got.labels).toEqual(want.labels);
+    expect(got.space).toBe('s');
+    // Stored as float32 both ways: equal to the bit.
+    expect(Array.from(got.vectors.data)).toEqual(Array.from(want.vectors.data));
+    expect(got.sigma.map((v) => Math.fround(v ?? NaN))).toEqual(want.sigma.map((v) => Math.fround(v ?? NaN)));
   }, 120_000);
 
   it('directions stylespace: options resolve once and refuse what does not apply', () => {
