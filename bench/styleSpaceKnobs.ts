@@ -6,8 +6,8 @@
  * judged class kept); class directions in S (dense, on top-k channels), plain and conditioned on the
  * two nearest, all edited by the same Euclidean distance in S (target / largest other per unit).
  * Attribute gradients are exact (reverse mode through generator, graph measure and labeller;
- * --exact-attributes N samples, 0 = the probe for all) for brightness, ink, symmetry, texture and
- * logits, probed (--num, --epsilon) for area, width and height.
+ * --exact-attributes N samples, 0 = the probe for all) for every attribute, area, width and height
+ * through their smooth surrogates (measureGraph.ts; --probe-shape: the probe, --num and --epsilon, for those).
  * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05] [--exact-attributes 1000]
  *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both]
  */
@@ -23,6 +23,7 @@ import {
   evaluateAttributes,
   exactStyleAttributeGradients,
   hasExactGradient,
+  isSurrogateMeasure,
   mergeStyleEstimates,
   evaluateDirections,
   loadModel,
@@ -47,6 +48,8 @@ const { values: a } = parseArgs({
     kind: { type: 'string', default: 'both' },
     /** Attribute gradients exact (autodiff, this many samples) where the attribute has a graph form; 0: the probe for all. */
     'exact-attributes': { type: 'string', default: '1000' },
+    /** area, width, height by the random probe (as before their graph surrogates), the rest exact. */
+    'probe-shape': { type: 'boolean', default: false },
     /** Attribute knobs' side effect: mean (class-mean gradient) or per-sample (RMS; exact attributes only). */
     side: { type: 'string', default: 'mean' },
     /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
@@ -61,7 +64,7 @@ const judge = await readClassifierBundle(a.judge!);
 const specs = parseAttributeSpecs(a.attributes!, classifier.labelNames);
 const t0 = performance.now();
 const exactAttr = Number(a['exact-attributes']);
-const exactSpecs = exactAttr > 0 ? specs.filter(hasExactGradient) : [];
+const exactSpecs = exactAttr > 0 ? specs.filter((s) => hasExactGradient(s) && !(a['probe-shape'] && s.measure && isSurrogateMeasure(s.measure))) : [];
 const probeSpecs = specs.filter((s) => !exactSpecs.includes(s));
 const est =
   a.kind === 'classes' && Number(a['exact-classes']) > 0
