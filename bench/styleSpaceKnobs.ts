@@ -9,7 +9,8 @@
  * --exact-attributes N samples, 0 = the probe for all) for every attribute, area, width and height
  * through their smooth surrogates (measureGraph.ts; --probe-shape: the probe, --num and --epsilon, for those).
  * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05] [--exact-attributes 1000]
- *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both]
+ *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both] [--probe-shape]
+ *   [--select-seed-start 2000000 [--select-channels 2,3,...] [--select-min-gain 0.25,0.1] [--select-side mean,per-sample]]
  */
 import { parseArgs } from 'node:util';
 import { exactStyleClassGradients } from '../src/directions/styleSpaceExact.js';
@@ -50,6 +51,15 @@ const { values: a } = parseArgs({
     'exact-attributes': { type: 'string', default: '1000' },
     /** area, width, height by the random probe (as before their graph surrogates), the rest exact. */
     'probe-shape': { type: 'boolean', default: false },
+    /**
+     * Per attribute, pick the construction (channels × --select-min-gain × --select-side) with the
+     * largest +2σ move among those keeping ≥ 90 % on 200 VALIDATION seeds from this seed (not the
+     * evaluation seeds), then grade the pick on the evaluation seeds. Off when empty.
+     */
+    'select-seed-start': { type: 'string', default: '' },
+    'select-channels': { type: 'string', default: '2,3,4,5,6,7,8,10,12,15,20,30' },
+    'select-min-gain': { type: 'string', default: '0.25,0.1' },
+    'select-side': { type: 'string', default: 'mean,per-sample' },
     /** Attribute knobs' side effect: mean (class-mean gradient) or per-sample (RMS; exact attributes only). */
     side: { type: 'string', default: 'mean' },
     /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
@@ -111,6 +121,36 @@ if (est && a.kind !== 'classes') {
   });
   console.log(`sigma per k: ${results.map((r) => `${r.k}: ${Math.min(...(r.set.sigma as number[])).toFixed(2)}–${Math.max(...(r.set.sigma as number[])).toFixed(2)}`).join('; ')}`);
   console.log(`bar (+2σ ≥ 1.5 std, ≥ 90 % kept): ${results.map((r, i) => `k = ${r.k}: ${passing[i]} of ${specs.length}`).join(', ')} (${secs()} s)`);
+}
+
+if (est && a.kind !== 'classes' && a['select-seed-start']) {
+  const valStart = Number(a['select-seed-start']);
+  const configs = a['select-side']!.split(',').flatMap((side) =>
+    a['select-min-gain']!.split(',').flatMap((g) => a['select-channels']!.split(',').map((k) => ({ k: parseK(k), minGain: Number(g), side: side as 'mean' | 'per-sample' }))),
+  );
+  const tried = [];
+  for (const c of configs) {
+    const set = styleAttributeDirections(est, { channels: c.k, minGain: c.minGain, side: c.side });
+    tried.push({ ...c, set, val: await evaluateAttributes(model, judge, set, { num: evalNum, firstSeed: valStart, strengths: [2] }) });
+  }
+  console.log(`selection: ${configs.length} constructions graded on ${evalNum} validation seeds from ${valStart} (${secs()} s); the pick per attribute graded on the evaluation seeds:`);
+  console.log('| attribute | picked (channels, min gain, side) | validation +2σ | evaluation +1σ | **evaluation +2σ** | +2σ in within-class std | sigma |');
+  console.log('|---|---|---|---|---|---|---|');
+  let passing = 0;
+  for (const spec of specs) {
+    const val = (t: (typeof tried)[number]) => t.val.rows.find((x) => x.label === spec.name)!;
+    const ok = tried.filter((t) => val(t).classKept >= 0.9);
+    const pick = (ok.length ? ok : tried).reduce((b, t) =>
+      ok.length ? (val(t).attributeChange! > val(b).attributeChange! ? t : b) : val(t).classKept > val(b).classKept ? t : b,
+    );
+    const ev = await evaluateAttributes(model, judge, pick.set, { num: evalNum, strengths: [1, 2], components: [spec.name] });
+    const [one, two] = ev.rows;
+    const cell = (r: { attributeChange: number | null; classKept: number }) => `${r.attributeChange!.toFixed(2)} / ${(100 * r.classKept).toFixed(1)} %`;
+    if (two.attributeChange! >= 1.5 && two.classKept >= 0.9) passing++;
+    const i = pick.set.labels.indexOf(spec.name);
+    console.log(`| ${spec.name} | ${pick.k}, ${pick.minGain}, ${pick.side}${ok.length ? '' : ' (none kept 90 %: most kept)'} | ${cell(val(pick))} | ${cell(one)} | ${cell(two)} | ${two.attributeChangeWithinClass!.toFixed(2)} | ${(pick.set.sigma[i] as number).toFixed(2)} |`);
+  }
+  console.log(`bar with the validation-picked construction: ${passing} of ${specs.length} (${secs()} s)`);
 }
 
 const exactNum = Number(a['exact-classes']);
