@@ -9,9 +9,10 @@
  * --exact-attributes N samples, 0 = the probe for all) for every attribute, area, width and height
  * through their smooth surrogates (measureGraph.ts; --probe-shape: the probe, --num and --epsilon, for those).
  * Re-run: LATENTLAB_THREADS=1 npx tsx bench/styleSpaceKnobs.ts [--model M] [--num 3000] [--epsilon 0.05] [--exact-attributes 1000]
- *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both] [--probe-shape]
- *   [--select-seed-start 2000000 [--select-channels 2,3,...] [--select-min-gain 0.25,0.1] [--select-side mean,per-sample]]
+ *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both] [--probe-shape] [--extra-strengths=-2,4]
+ *   [--select-seed-start 2000000 [--select-channels 2,3,...] [--select-min-gain 0.25,0.1] [--select-side mean,per-sample] [--select-out FILE.json]]
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { exactStyleClassGradients } from '../src/directions/styleSpaceExact.js';
 import {
@@ -60,6 +61,10 @@ const { values: a } = parseArgs({
     'select-channels': { type: 'string', default: '2,3,4,5,6,7,8,10,12,15,20,30' },
     'select-min-gain': { type: 'string', default: '0.25,0.1' },
     'select-side': { type: 'string', default: 'mean,per-sample' },
+    /** Write every construction's validation figures (+2σ move / kept per attribute) to this JSON file. */
+    'select-out': { type: 'string', default: '' },
+    /** Further strengths for the channel sweep (e.g. -2,4: saturation and how far a knob can be pushed), printed as a second table. */
+    'extra-strengths': { type: 'string', default: '' },
     /** Attribute knobs' side effect: mean (class-mean gradient) or per-sample (RMS; exact attributes only). */
     side: { type: 'string', default: 'mean' },
     /** Class directions from exact gradients (autodiff, this many samples; 0: the probe estimate). */
@@ -95,10 +100,11 @@ const evalNum = Number(a['eval-num']);
 
 if (est && a.kind !== 'classes') {
   const ks = a.channels!.split(',').map(parseK);
+  const extra = a['extra-strengths'] ? a['extra-strengths'].split(',').map(Number) : [];
   const results: { k: number | 'all'; set: DirectionSet; ev: AttributeEval }[] = [];
   for (const k of ks) {
     const set = styleAttributeDirections(est, { channels: k, side: a.side as 'mean' | 'per-sample' });
-    results.push({ k, set, ev: await evaluateAttributes(model, judge, set, { num: evalNum, strengths: [1, 2] }) });
+    results.push({ k, set, ev: await evaluateAttributes(model, judge, set, { num: evalNum, strengths: [1, 2, ...extra] }) });
     console.log(`  k = ${k}: evaluated (${secs()} s)`);
   }
   // +2σ also in the attribute's pooled within-class std (judge's classes before the edit): an extra
@@ -119,6 +125,20 @@ if (est && a.kind !== 'classes') {
     const ch = info.channels === 'all' ? 'all' : `${info.channels[0].channel} (${info.channels[0].gain.toFixed(3)}, ${info.channels[0].side.toFixed(3)})`;
     console.log(`| ${spec.name} | ${(ev.withinClassStd[spec.name] / ev.std[spec.name]).toFixed(2)} | ${cells.join(' | ')} | ${ch} |`);
   });
+  if (extra.length) {
+    console.log(`further strengths (change in std / class kept; in within-class std):`);
+    console.log(`| attribute | ${results.map((r) => extra.map((s) => `k = ${r.k}: ${s > 0 ? '+' : ''}${s}σ`).join(' | ')).join(' | ')} |`);
+    console.log(`|---|${results.map(() => extra.map(() => '---').join('|')).join('|')}|`);
+    for (const spec of specs) {
+      const cells = results.map((r) =>
+        extra
+          .map((s) => r.ev.rows.find((x) => x.label === spec.name && x.strength === s)!)
+          .map((x) => `${x.attributeChange!.toFixed(2)} / ${(100 * x.classKept).toFixed(1)} % (${x.attributeChangeWithinClass!.toFixed(2)})`)
+          .join(' | '),
+      );
+      console.log(`| ${spec.name} | ${cells.join(' | ')} |`);
+    }
+  }
   console.log(`sigma per k: ${results.map((r) => `${r.k}: ${Math.min(...(r.set.sigma as number[])).toFixed(2)}–${Math.max(...(r.set.sigma as number[])).toFixed(2)}`).join('; ')}`);
   console.log(`bar (+2σ ≥ 1.5 std, ≥ 90 % kept): ${results.map((r, i) => `k = ${r.k}: ${passing[i]} of ${specs.length}`).join(', ')} (${secs()} s)`);
 }
@@ -151,6 +171,15 @@ if (est && a.kind !== 'classes' && a['select-seed-start']) {
     console.log(`| ${spec.name} | ${pick.k}, ${pick.minGain}, ${pick.side}${ok.length ? '' : ' (none kept 90 %: most kept)'} | ${cell(val(pick))} | ${cell(one)} | ${cell(two)} | ${two.attributeChangeWithinClass!.toFixed(2)} | ${(pick.set.sigma[i] as number).toFixed(2)} |`);
   }
   console.log(`bar with the validation-picked construction: ${passing} of ${specs.length} (${secs()} s)`);
+  if (a['select-out'])
+    writeFileSync(
+      a['select-out'],
+      JSON.stringify(
+        tried.map((t) => ({ channels: t.k, minGain: t.minGain, side: t.side, validation: Object.fromEntries(t.val.rows.map((r) => [r.label, { change: r.attributeChange, kept: r.classKept, withinClass: r.attributeChangeWithinClass }])) })),
+        null,
+        1,
+      ),
+    );
 }
 
 const exactNum = Number(a['exact-classes']);
