@@ -12,7 +12,8 @@
  *   [--channels 1,3,10,all] [--distance 3,10] [--kind attributes|classes|both] [--probe-shape] [--extra-strengths=-2,4]
  *   [--select-seed-start 2000000 [--select-channels 2,3,...] [--select-min-gain 0.25,0.1] [--select-side mean,per-sample] [--select-out FILE.json]]
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exactStyleClassGradients } from '../src/directions/styleSpaceExact.js';
 import {
@@ -171,6 +172,7 @@ if (est && a.kind !== 'classes' && a['select-seed-start']) {
     console.log(`| ${spec.name} | ${pick.k}, ${pick.minGain}, ${pick.side}${ok.length ? '' : ' (none kept 90 %: most kept)'} | ${cell(val(pick))} | ${cell(one)} | ${cell(two)} | ${two.attributeChangeWithinClass!.toFixed(2)} | ${(pick.set.sigma[i] as number).toFixed(2)} |`);
   }
   console.log(`bar with the validation-picked construction: ${passing} of ${specs.length} (${secs()} s)`);
+  if (a['select-out']) mkdirSync(dirname(a['select-out']), { recursive: true });
   if (a['select-out'])
     writeFileSync(
       a['select-out'],
