@@ -149,7 +149,7 @@ if (est && a.kind !== 'classes' && a['select-seed-start']) {
   const configs = a['select-side']!.split(',').flatMap((side) =>
     a['select-min-gain']!.split(',').flatMap((g) => a['select-channels']!.split(',').map((k) => ({ k: parseK(k), minGain: Number(g), side: side as 'mean' | 'per-sample' }))),
   );
-  const tried = [];
+  const tried: ((typeof configs)[number] & { set: DirectionSet; val: AttributeEval })[] = [];
   for (const c of configs) {
     const set = styleAttributeDirections(est, { channels: c.k, minGain: c.minGain, side: c.side });
     tried.push({ ...c, set, val: await evaluateAttributes(model, judge, set, { num: evalNum, firstSeed: valStart, strengths: [2] }) });

@@ -43,7 +43,8 @@ export function printAttributeEval(r: AttributeEval, out: (line: string) => void
   for (const row of r.rows) {
     const cells = MEASURE_NAMES.map((m) => (m in row.others ? row.others[m].toFixed(2) : '(own)').padStart(9)).join('');
     const own = row.attributeChange === null ? '-' : row.attributeChange.toFixed(2);
-    const inClass = row.attributeChangeWithinClass === null ? '-' : row.attributeChangeWithinClass.toFixed(2);
+    // '-' where no within-class spread is left (as many classes as seeds, or constant within each class).
+    const inClass = row.attributeChangeWithinClass === null || !Number.isFinite(row.attributeChangeWithinClass) ? '-' : row.attributeChangeWithinClass.toFixed(2);
     out(`${row.label.slice(0, 15).padEnd(16)}${String(row.strength).padStart(5)}${own.padStart(8)}${inClass.padStart(10)}${`${(100 * row.classKept).toFixed(1)} %`.padStart(12)}${cells}`);
   }
 }
