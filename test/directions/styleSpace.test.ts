@@ -183,6 +183,8 @@ describe('StyleSpace edits', () => {
       const fd = ((await mean(1)) - (await mean(-1))) / 0.5;
       expect(Math.abs(fd - ex.grads[a][j]), `${spec.name}: exact-measure fd ${fd}, surrogate ${ex.grads[a][j]} (${j})`).toBeLessThan(0.25 * Math.abs(ex.grads[a][j]));
     }
+    // The knob records that its gradient came from a surrogate.
+    expect(styleAttributeDirections(ex, { channels: 1, minClassCount: 1 }).provenance.surrogateGradients).toEqual(['area', 'width', 'height']);
   }, 120_000);
 
   it('directions stylespace: options resolve once and refuse what does not apply', () => {
