@@ -11,6 +11,7 @@ import { intAtLeast, model, out, required, seedStart, where } from './discoverOp
 import { writeDirections } from './files.js';
 import { estimateStyleGradients } from './styleSpace.js';
 import { exactStyleClassGradients } from './styleSpaceExact.js';
+import { isSurrogateMeasure } from './measureGraph.js';
 import { exactStyleAttributeGradients, hasExactGradient, mergeStyleEstimates } from './styleSpaceExactAttributes.js';
 import { styleAttributeDirections, styleClassDirections } from './styleSpaceDirections.js';
 
@@ -140,7 +141,8 @@ export async function discoverStyleSpace(
   const est = o.classes
     ? await exactStyleClassGradients(gan, classifier, { num: o.num, firstSeed: o.seedStart, onProgress: hooks.onProgress })
     : await attributeEstimate(gan, classifier, specs, o, hooks.onProgress);
-  const how = est.exactSpecs?.length ? `exact for ${est.exactSpecs.join(', ')} (${est.exactNum} samples)${est.exactSpecs.length < specs.length ? `, probed from ${o.num} samples for the rest` : ''}` : `from ${o.num} samples`;
+  const surrogates = est.exactSpecs?.filter(isSurrogateMeasure) ?? [];
+  const how = est.exactSpecs?.length ? `exact for ${est.exactSpecs.join(', ')} (${est.exactNum} samples${surrogates.length ? `; ${surrogates.join(', ')} through smooth surrogates` : ''})${est.exactSpecs.length < specs.length ? `, probed from ${o.num} samples for the rest` : ''}` : `from ${o.num} samples`;
   hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients ${how}, labelled by ${classifier.name}`);
   const channels = o.channels;
   let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels, side: o.side });
