@@ -71,7 +71,9 @@ export async function measureFirstCalls(
   for (const c of cases) {
     const reps = all.get(c.name)!;
     const best = reps.reduce((a, b) => (b.firstCallMs < a.firstCallMs ? b : a));
-    const worst = Math.max(...reps.map((x) => x.firstCallMs));
+    // the first program's first repetition ran in a cold process; every other one in a warm process
+    const warmReps = c.name === coldName && reps.length > 1 ? reps.slice(1) : reps;
+    const worst = Math.max(...warmReps.map((x) => x.firstCallMs));
     const coldEstimateMs = c.name === coldName ? Math.max(worst, coldMs) : worst + processInitMs;
     out.push({
       name: c.name,
@@ -83,7 +85,8 @@ export async function measureFirstCalls(
       coldEstimateMs,
       processInitMs,
       cold: c.name === coldName,
-      pass: coldEstimateMs < FIRST_CALL_TARGET_MS,
+      // issue 22's target: a model's first call in a warm process (the studio's, a library user's), every time
+      pass: worst < FIRST_CALL_TARGET_MS,
     });
   }
   return out;

@@ -309,7 +309,7 @@ export interface BuildTiming {
   firstRunMs: number;
   /** trace + compile + first run, ms (what a user waits for); the other columns come from this repetition */
   firstCallMs: number;
-  /** the slowest repetition (the first one pays V8's JIT warm-up of the tracer) */
+  /** the slowest repetition in a warm process (all but the process's very first one) */
   firstCallWorstMs: number;
   /** every repetition of the first call */
   firstCallAll: number[];
@@ -408,7 +408,8 @@ export function formatBuild(rows: readonly BuildTiming[]): string {
     'session',
     '1st run',
     '1st call',
-    'worst',
+    'warm worst',
+    'cold est',
     'target',
     '',
   ];
@@ -431,6 +432,7 @@ export function formatBuild(rows: readonly BuildTiming[]): string {
     init === undefined
       ? ''
       : `\none-time process cost (ORT environment + V8 warm-up, from the first program's cold repetition): ${f1(init)} ms; ` +
-        'cold est = worst + that (the first program: its cold repetition). Pass/miss on cold est.';
+        'cold est = worst + that (the first program: its cold repetition). Pass/miss on the warm worst ' +
+        "(issue 22: a model's first call in a warm process, every repetition).";
   return table(head, body) + foot;
 }

@@ -1,7 +1,7 @@
 /**
  * npm run bench -- [--only <names>] [--threads N] [--rounds N] [--seconds S] [--json out.json]
  *                  [--first-call-reps N] [--profile] [--variants] [--fresh-outputs]
- *                  [--wait-quiet S] [--malloc default|kept]
+ *                  [--wait-quiet S] [--malloc default|kept|huge]
  *
  *   --only      comma-separated case names or prefixes (e.g. `stackA,modconv.bwdx,ceiling`); `*` globs.
  *               `gen1024.b1` (FFHQ config at 1024x1024, seconds per call) is built only when a pattern
@@ -19,7 +19,8 @@
  *               DCGAN and StyleGAN2 trainers at the shipped configs, and peer_bench.py's `train` shapes.
  *   --malloc    `kept`: run the bench in a process restarted with the glibc malloc settings the CLI gives
  *               `project` and `encode` (src/runtime/mallocEnv.ts: freed pages kept mapped, transparent huge
- *               pages); `default` (the default): the environment as it is.
+ *               pages); `huge`: the settings the CLI gives `studio` and `worker` (transparent huge pages for
+ *               malloc's heap only); `default` (the default): the environment as it is.
  *   --wait-quiet  before the first-call and the throughput phases, wait up to S seconds (default 10)
  *               for other processes to leave the CPUs (< 10 % load over 1 s); 0 skips the check.
  *   LATENTLAB_SPIN=1  ORT workers spin between ops (src/runtime's default is off); the harness then
@@ -35,7 +36,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { Tensor } from '../src/core/tensor.js';
 import { compile } from '../src/runtime/compile.js';
-import { isGlibc, keepsPages, withKeptPages } from '../src/runtime/mallocEnv.js';
+import { choosesHugePages, isGlibc, keepsPages, withHugePages, withKeptPages } from '../src/runtime/mallocEnv.js';
 import { ceilingCase, engineCases, type ProgramCase, probeCase } from './engine.js';
 import { modelCases } from './models.js';
 import { projectionCases } from './projection.js';
@@ -69,7 +70,7 @@ interface Args {
   freshOutputs: boolean;
   waitQuiet: number;
   trainingRounds: number;
-  malloc: 'default' | 'kept';
+  malloc: 'default' | 'kept' | 'huge';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -114,7 +115,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--training-rounds') a.trainingRounds = int(v());
     else if (k === '--malloc') {
       const m = v();
-      if (m !== 'default' && m !== 'kept') throw new Error(`--malloc: expected default or kept, got '${m}'`);
+      if (m !== 'default' && m !== 'kept' && m !== 'huge') throw new Error(`--malloc: expected default, kept or huge, got '${m}'`);
       a.malloc = m;
     }
     else if (k === '--help' || k === '-h') {
@@ -155,20 +156,24 @@ async function toTimed(c: ProgramCase, threads: number, outputs: 'prealloc' | 'f
   };
 }
 
-/** Runs this bench again in a child started with the CLI's malloc settings; resolves to its exit status. */
-function rerunWithKeptPages(): Promise<number> {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withKeptPages(process.env) });
+/** Runs this bench again in a child started with `env` (one of the CLI's malloc settings); resolves to its exit status. */
+function rerunWith(env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.malloc !== 'default' && !isGlibc()) throw new Error(`--malloc ${args.malloc} needs glibc (its malloc tunables)`);
   if (args.malloc === 'kept' && !keepsPages()) {
-    if (!isGlibc()) throw new Error('--malloc kept needs glibc (its malloc tunables)');
-    process.exitCode = await rerunWithKeptPages();
+    process.exitCode = await rerunWith(withKeptPages(process.env));
     return;
   }
-  if (args.malloc === 'kept') console.log(`malloc: GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`);
+  if (args.malloc === 'huge' && !choosesHugePages()) {
+    process.exitCode = await rerunWith(withHugePages(process.env));
+    return;
+  }
+  if (args.malloc !== 'default') console.log(`malloc: GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`);
   process.env.LATENTLAB_THREADS = String(args.threads);
   const started = performance.now();
 

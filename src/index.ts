@@ -213,7 +213,7 @@ export { balancedClassDirections, classGradientDirections, conditionOnNearest } 
 export { channelDirection, type ChosenChannel, chooseChannels, estimateStyleGradients, type StyleGradientEstimate, type StyleGradientOptions } from './directions/styleSpace.js';
 export { exactStyleClassGradients } from './directions/styleSpaceExact.js';
 export { exactStyleAttributeGradients, hasExactGradient, mergeStyleEstimates } from './directions/styleSpaceExactAttributes.js';
-export { GRAPH_MEASURES, isGraphMeasure, measureGraph } from './directions/measureGraph.js';
+export { AREA_TEMPERATURE, EXACT_GRAPH_MEASURES, EXTENT_TEMPERATURE, GRAPH_MEASURES, isGraphMeasure, isSurrogateMeasure, measureGraph, SURROGATE_MEASURES } from './directions/measureGraph.js';
 export { styleAttributeDirections, styleClassDirections, type StyleKnobOptions } from './directions/styleSpaceDirections.js';
 export { discoverStyleSpace, resolveStyleSpaceOptions, STYLESPACE_SPEC, type StyleSpaceRunOptions } from './directions/styleSpaceVerb.js';
 export {

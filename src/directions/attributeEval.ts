@@ -33,6 +33,11 @@ export interface AttributeEvalRow {
   strength: number;
   /** Mean change of the own attribute over the seeds, in std of the attribute over the start latents. */
   attributeChange: number | null;
+  /**
+   * The same mean change in the attribute's pooled within-class std (withinClassStd): an extra unit
+   * for knobs that keep the class; the issue's bar is judged on attributeChange.
+   */
+  attributeChangeWithinClass: number | null;
   /** Fraction of seeds whose top class (by the judge) is the same before and after the edit. */
   classKept: number;
   /** Mean change of every built-in measure, in its std units. */
@@ -45,6 +50,8 @@ export interface AttributeEval {
   units: EditUnits;
   /** Std over the start latents of each measured attribute (the unit of every change). */
   std: Record<string, number>;
+  /** Pooled within-class std of each attribute over the start latents, grouped by the judge's top class before the edit. */
+  withinClassStd: Record<string, number>;
   rows: AttributeEvalRow[];
 }
 
@@ -56,6 +63,29 @@ export function directionAttribute(set: DirectionSet, index: number): AttributeS
   if (typeof a.className === 'string' && a.logit !== null && a.logit !== undefined)
     return { name: String(a.name), className: a.className, logit: Number(a.logit), ...(a.prob === true ? { prob: true } : {}) };
   return null;
+}
+
+/**
+ * Pooled within-group std: sqrt(Σ_g Σ_{i∈g} (xᵢ − mean_g)² / (n − number of groups)), the spread
+ * left once each group's mean is removed (groups of one sample add nothing and cost a degree of freedom).
+ */
+export function pooledWithinStd(values: ArrayLike<number>, groups: ArrayLike<number>): number {
+  if (values.length !== groups.length) throw new ArgumentError(`pooledWithinStd: ${values.length} values but ${groups.length} group labels`);
+  const sums = new Map<number, { n: number; sum: number }>();
+  for (let i = 0; i < values.length; i++) {
+    const g = sums.get(groups[i]) ?? { n: 0, sum: 0 };
+    g.n++;
+    g.sum += values[i];
+    sums.set(groups[i], g);
+  }
+  const dof = values.length - sums.size;
+  if (dof < 1) return Number.NaN;
+  let ss = 0;
+  for (let i = 0; i < values.length; i++) {
+    const g = sums.get(groups[i])!;
+    ss += (values[i] - g.sum / g.n) ** 2;
+  }
+  return Math.sqrt(ss / dof);
 }
 
 /** A logit attribute's class in the judge, found by name (the judge may order classes differently). */
@@ -108,6 +138,7 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
   const base = await look(start);
   const classes = info ? await labelsFor(model, o.labeller, info.classifier, start) : null;
   const std: Record<string, number> = {};
+  const withinClassStd: Record<string, number> = {};
   const valueOf = (l: Look, spec: AttributeSpec): Float64Array =>
     spec.measure
       ? l.measures[MEASURE_NAMES.indexOf(spec.measure)]
@@ -121,7 +152,10 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
     for (const x of v) s += (x - m) ** 2 / (v.length - 1);
     return Math.sqrt(s);
   };
-  MEASURE_NAMES.forEach((m, j) => (std[m] = spread(base.measures[j])));
+  MEASURE_NAMES.forEach((m, j) => {
+    std[m] = spread(base.measures[j]);
+    withinClassStd[m] = pooledWithinStd(base.measures[j], base.top);
+  });
   const meanChange = (a: Float64Array, b: Float64Array, s: number) => {
     let d = 0;
     for (let i = 0; i < num; i++) d += (b[i] - a[i]) / num;
@@ -131,7 +165,10 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
   let units: EditUnits = o.units ?? 'distance';
   for (const { label, row, knob } of items) {
     const spec = directionAttribute(set, row);
-    if (spec && !spec.measure) std[spec.name] = spread(valueOf(base, spec));
+    if (spec && !spec.measure) {
+      std[spec.name] = spread(valueOf(base, spec));
+      withinClassStd[spec.name] = pooledWithinStd(valueOf(base, spec), base.top);
+    }
     for (const s of strengths) {
       const edited =
         knob !== null
@@ -150,12 +187,13 @@ export async function evaluateAttributes(model: GanModel, judge: Classifier, set
         attribute: spec?.name ?? null,
         strength: s,
         attributeChange: spec ? meanChange(valueOf(base, spec), valueOf(after, spec), std[spec.name]) : null,
+        attributeChangeWithinClass: spec ? meanChange(valueOf(base, spec), valueOf(after, spec), withinClassStd[spec.name]) : null,
         classKept: same / num,
         others,
       });
     }
   }
-  return { judge: judge.name, num, units, std, rows };
+  return { judge: judge.name, num, units, std, withinClassStd, rows };
 }
 
 /** The labeller's top class per start latent, for a per-class set (its classifier by name). */

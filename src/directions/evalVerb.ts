@@ -167,12 +167,13 @@ export function resolveDirectionsEvalOptions(p: Partial<DirectionsEvalOptions>, 
 export function preservationRecord(set: DirectionSet, r: AttributeEval): DirectionSet {
   const byLabel: Record<
     string,
-    { strength: number; attributeChange: number | null; classKept: number; others: Record<string, number> }[]
+    { strength: number; attributeChange: number | null; attributeChangeWithinClass: number | null; classKept: number; others: Record<string, number> }[]
   > = {};
   for (const row of r.rows)
     (byLabel[row.label] ??= []).push({
       strength: row.strength,
       attributeChange: row.attributeChange,
+      attributeChangeWithinClass: row.attributeChangeWithinClass,
       classKept: row.classKept,
       others: row.others,
     });

@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { abs, add, clip, div, mul, square, sub } from '../graph/ops/elementwise.js';
+import { abs, add, clip, div, mul, sigmoid, square, sub } from '../graph/ops/elementwise.js';
 import { matmul } from '../graph/ops/matmul.js';
 import { concat, reshape } from '../graph/ops/movement.js';
 import { reduceMean, reduceSum } from '../graph/ops/reduce.js';
@@ -9,17 +9,33 @@ import { constant, type Value } from '../graph/value.js';
 import type { MeasureName } from './measures.js';
 
 /**
- * The image measures of measures.ts that are differentiable almost everywhere, as graph ops (so
- * reverse mode gives their exact gradients through a generator): brightness, ink, symmetry and
- * texture. Same values as measureInk on ink v = clamp(mean over channels of (x + 1) / 2, 0, 1).
- * area (a threshold) and width/height (mass quantiles) have zero or piecewise gradients and stay
- * TypeScript-only (their knobs keep the random-probe estimate).
+ * The image measures of measures.ts as graph ops, so reverse mode gives their gradients through a
+ * generator. brightness, ink, symmetry and texture are exact: the same values as measureInk on ink
+ * v = clamp(mean over channels of (x + 1) / 2, 0, 1). area (a threshold) and width/height (mass
+ * quantiles) have zero or piecewise gradients, so their graph forms are smooth SURROGATES, used only
+ * to find directions (discovery gradients); every evaluation keeps measures.ts's exact definitions:
+ * - area ≈ mean of σ((v − 0.25) / AREA_TEMPERATURE) (the fraction of pixels past 0.25, soft step);
+ * - width/height ≈ (q(0.98) − q(0.02)) / length of the column/row ink mass, each quantile q(α) the
+ *   soft count Σᵢ σ(4 (α − Cᵢ) / (cᵢ + EXTENT_TEMPERATURE)) of pixels below it: cᵢ = pixel i's share
+ *   of the mass, Cᵢ the cumulative share at its centre. With cᵢ ≫ the temperature that is the exact
+ *   linear ramp's slope 1/cᵢ at the quantile's pixel; empty pixels become sharp steps.
  */
-export const GRAPH_MEASURES = ['brightness', 'ink', 'symmetry', 'texture'] as const satisfies readonly MeasureName[];
+export const GRAPH_MEASURES = ['brightness', 'ink', 'area', 'width', 'height', 'symmetry', 'texture'] as const satisfies readonly MeasureName[];
 export type GraphMeasureName = (typeof GRAPH_MEASURES)[number];
+/** Graph measures whose values equal measures.ts's (the rest are discovery surrogates). */
+export const EXACT_GRAPH_MEASURES = ['brightness', 'ink', 'symmetry', 'texture'] as const satisfies readonly GraphMeasureName[];
+export const SURROGATE_MEASURES = ['area', 'width', 'height'] as const satisfies readonly GraphMeasureName[];
+/** Soft step width of the area surrogate, in ink units (the threshold is 0.25). */
+export const AREA_TEMPERATURE = 0.05;
+/** Soft step width of the extent surrogates' quantiles, in shares of the total mass (quantiles 0.02 and 0.98). */
+export const EXTENT_TEMPERATURE = 0.01;
 
 export function isGraphMeasure(name: string): name is GraphMeasureName {
   return (GRAPH_MEASURES as readonly string[]).includes(name);
+}
+
+export function isSurrogateMeasure(name: string): boolean {
+  return (SURROGATE_MEASURES as readonly string[]).includes(name);
 }
 
 /** Guard for the 0/0 cases (an empty image): measureInk returns 0 (brightness, texture) or 1 (symmetry) there; so does this. */
@@ -75,6 +91,21 @@ function measureOfInk(name: GraphMeasureName, v: Value): Value {
       for (let i = 0; i < w; i++) for (let j = 0; j < w; j++) bwT[j * w + i] = bw[i * w + j];
       const box = mul(matmul(matmul(matrix(v, h, boxSumMatrix(h)), v), matrix(v, w, bwT)), 1 / 9);
       return div(total(square(sub(v, box))), add(sq, TINY));
+    }
+    case 'area':
+      return reduceMean(sigmoid(mul(sub(v, 0.25), 1 / AREA_TEMPERATURE)), [1, 2]);
+    case 'width':
+    case 'height': {
+      const along = name === 'width' ? w : h;
+      const profile = reduceSum(v, [name === 'width' ? 1 : 2]); // [N, along]
+      const share = div(profile, add(reshape(reduceSum(profile, [1]), [v.shape[0], 1]), TINY));
+      // Cumulative share at each pixel's centre: share · U − share / 2, U[j, i] = 1 for j ≤ i.
+      const upper = new Float64Array(along * along);
+      for (let j = 0; j < along; j++) for (let i = j; i < along; i++) upper[j * along + i] = 1;
+      const centre = sub(matmul(share, matrix(v, along, upper)), mul(share, 0.5));
+      const slope = div(4, add(share, EXTENT_TEMPERATURE));
+      const below = (q: number) => reduceSum(sigmoid(mul(sub(q, centre), slope)), [1]);
+      return mul(sub(below(0.98), below(0.02)), 1 / along);
     }
     default:
       throw new ArgumentError(`image measure '${String(name)}' has no graph form (graph measures: ${GRAPH_MEASURES.join(', ')})`);

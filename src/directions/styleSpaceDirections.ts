@@ -1,5 +1,6 @@
 import { ArgumentError } from '../core/errors.js';
 import { attributeRecord } from './attributes.js';
+import { isSurrogateMeasure } from './measureGraph.js';
 import { type DirectionSet, makeDirectionSet, rowsStd } from './direction.js';
 import { channelDirection, type ChosenChannel, chooseChannels, type StyleGradientEstimate } from './styleSpace.js';
 
@@ -29,6 +30,7 @@ function provenance(est: StyleGradientEstimate, extra: Record<string, unknown>):
     classCounts: Array.from(est.classCounts),
     styleDim: est.layout.dim,
     ...(est.exactSpecs?.length ? { exactGradients: est.exactSpecs, exactSamples: est.exactNum } : {}),
+    ...(est.exactSpecs?.some(isSurrogateMeasure) ? { surrogateGradients: est.exactSpecs.filter(isSurrogateMeasure) } : {}),
     ...extra,
   };
 }

@@ -14,7 +14,10 @@ import { type GraphMeasureName, isGraphMeasure, measureGraph } from './measureGr
 import { sampleStyles, type StyleGradientEstimate } from './styleSpace.js';
 import { paddedBatch } from './styleSpaceExact.js';
 
-/** An attribute whose gradient in S reverse mode can give: a graph measure (measureGraph.ts), a logit or a class probability. */
+/**
+ * An attribute whose gradient in S reverse mode can give: a graph measure (measureGraph.ts; area,
+ * width and height through their smooth surrogates), a logit or a class probability.
+ */
 export function hasExactGradient(spec: AttributeSpec): boolean {
   return spec.logit !== undefined || (spec.measure !== undefined && isGraphMeasure(spec.measure));
 }
@@ -39,7 +42,7 @@ export async function exactStyleAttributeGradients(
   if (model.architecture !== 'stylegan2') throw new ArgumentError(`StyleSpace gradients: ${model.name} is a ${model.architecture}; StyleSpace is implemented for StyleGAN2`);
   if (!Number.isInteger(num) || num < 2) throw new ArgumentError(`StyleSpace gradients: needs at least 2 samples, got ${num}`);
   const bad = specs.filter((s) => !hasExactGradient(s));
-  if (bad.length) throw new ArgumentError(`exact StyleSpace gradients: no graph form for ${bad.map((s) => s.name).join(', ')} (exact: brightness, ink, symmetry, texture, logit:, prob:)`);
+  if (bad.length) throw new ArgumentError(`exact StyleSpace gradients: no graph form for ${bad.map((s) => s.name).join(', ')} (graph measures: brightness, ink, area, width, height, symmetry, texture; logit:, prob:)`);
   const cfg = model.stylegan2();
   const layout = styleLayout(cfg);
   const d = layout.dim;

@@ -11,6 +11,7 @@ import { intAtLeast, model, out, required, seedStart, where } from './discoverOp
 import { writeDirections } from './files.js';
 import { estimateStyleGradients } from './styleSpace.js';
 import { exactStyleClassGradients } from './styleSpaceExact.js';
+import { isSurrogateMeasure } from './measureGraph.js';
 import { exactStyleAttributeGradients, hasExactGradient, mergeStyleEstimates } from './styleSpaceExactAttributes.js';
 import { styleAttributeDirections, styleClassDirections } from './styleSpaceDirections.js';
 
@@ -66,8 +67,8 @@ export const STYLESPACE_SPEC: VerbSpec = {
     { key: 'nearest', flag: 'nearest', kind: 'number', help: 'class directions: conditioned on this many nearest classes', defaultText: 'classes: 2' },
     { key: 'balanced', flag: 'balanced', kind: 'boolean', help: 'class directions: hold the nearest classes and take the gain evenly from the rest', default: false },
     { key: 'num', flag: 'num', kind: 'number', help: 'samples of the gradient estimate (classes: exact gradients per sample)', defaultText: 'attributes: 3000; classes: 1000' },
-    { key: 'probe', flag: 'probe', kind: 'boolean', help: 'attributes: the random-probe estimate for every attribute, not only those without a graph form (area, width, height)', default: false },
-    { key: 'exactNum', flag: 'exact-num', kind: 'number', help: 'attributes: samples of the exact gradients (brightness, ink, symmetry, texture, logit:, prob:)', default: 1000 },
+    { key: 'probe', flag: 'probe', kind: 'boolean', help: 'attributes: the random-probe estimate for every attribute instead of reverse-mode gradients', default: false },
+    { key: 'exactNum', flag: 'exact-num', kind: 'number', help: 'attributes: samples of the reverse-mode gradients (brightness, ink, symmetry, texture, logit:, prob:; area, width, height through smooth surrogates)', default: 1000 },
     {
       key: 'side',
       flag: 'side',
@@ -135,13 +136,13 @@ export async function discoverStyleSpace(
   const gan = hooks.model ?? (await loadModel(o.model));
   const classifier = hooks.classifier ?? (await readClassifierBundle(o.classifier));
   const specs = o.attribute ? parseAttributeSpecs(o.attribute, classifier.labelNames) : [];
-  // Class directions and attributes with a graph form (brightness, ink, symmetry, texture, logits)
-  // take exact gradients (autodiff through generator, measures and labeller); area, width and height
-  // (thresholds, quantiles) take the random-probe estimate.
+  // Class directions and attributes take reverse-mode gradients (autodiff through generator, measures
+  // and labeller); area, width and height (a threshold, quantiles) through their smooth surrogates.
   const est = o.classes
     ? await exactStyleClassGradients(gan, classifier, { num: o.num, firstSeed: o.seedStart, onProgress: hooks.onProgress })
     : await attributeEstimate(gan, classifier, specs, o, hooks.onProgress);
-  const how = est.exactSpecs?.length ? `exact for ${est.exactSpecs.join(', ')} (${est.exactNum} samples)${est.exactSpecs.length < specs.length ? `, probed from ${o.num} samples for the rest` : ''}` : `from ${o.num} samples`;
+  const surrogates = est.exactSpecs?.filter(isSurrogateMeasure) ?? [];
+  const how = est.exactSpecs?.length ? `exact for ${est.exactSpecs.join(', ')} (${est.exactNum} samples${surrogates.length ? `; ${surrogates.join(', ')} through smooth surrogates` : ''})${est.exactSpecs.length < specs.length ? `, probed from ${o.num} samples for the rest` : ''}` : `from ${o.num} samples`;
   hooks.onInfo?.(`StyleSpace of ${gan.name}: ${est.layout.dim} style channels over ${est.layout.layers.length} layers; gradients ${how}, labelled by ${classifier.name}`);
   const channels = o.channels;
   let set = o.classes ? styleClassDirections(est, { channels }) : styleAttributeDirections(est, { channels, side: o.side });

@@ -1,6 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isGlibc, keepsPages, shouldReexecForPages, withKeptPages } from './mallocEnv.js';
+import {
+  choosesHugePages,
+  isGlibc,
+  keepsPages,
+  shouldReexecForHugePages,
+  shouldReexecForPages,
+  withHugePages,
+  withKeptPages,
+} from './mallocEnv.js';
 
 const KEPT = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1099511627776:glibc.malloc.arena_max=1';
 
@@ -58,5 +66,28 @@ describe('malloc settings that keep freed pages mapped', () => {
     expect(growth(plain)).toBeLessThan(16 * 2 ** 20);
     // (the heap's free space before may take a part of the first)
     expect(growth(withKeptPages(plain))).toBeGreaterThanOrEqual(48 * 2 ** 20);
+  });
+});
+
+describe('huge pages for long-lived processes', () => {
+  it('are merged into GLIBC_TUNABLES, keeping a hugetlb value the person chose and every other tunable', () => {
+    const env = withHugePages({ GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0', HOME: '/h' });
+    expect(env.HOME).toBe('/h');
+    expect(env.GLIBC_TUNABLES!.split(':').sort()).toEqual(['glibc.malloc.hugetlb=1', 'glibc.malloc.tcache_count=0']);
+    expect(withHugePages({}).GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
+    expect(withHugePages({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=0');
+    // freed pages are still given back: none of the kept-pages settings come with it
+    expect(keepsPages(withHugePages({}), true)).toBe(false);
+  });
+
+  it('ask for a re-execution only on glibc >= 2.35, only when no hugetlb value was chosen, and not when turned off', () => {
+    expect(shouldReexecForHugePages({}, [2, 36])).toBe(true);
+    expect(shouldReexecForHugePages({}, [3, 0])).toBe(true);
+    expect(shouldReexecForHugePages({}, [2, 34])).toBe(false);
+    expect(shouldReexecForHugePages({}, null)).toBe(false);
+    expect(shouldReexecForHugePages({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }, [2, 36])).toBe(false);
+    expect(shouldReexecForHugePages(withHugePages({}), [2, 36])).toBe(false);
+    expect(shouldReexecForHugePages({ LATENTLAB_KEEP_PAGES: '0' }, [2, 36])).toBe(false);
+    expect(choosesHugePages(withKeptPages({}))).toBe(true);
   });
 });

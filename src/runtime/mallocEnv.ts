@@ -91,6 +91,46 @@ export function withKeptPages(env: NodeJS.ProcessEnv = process.env): NodeJS.Proc
   return out;
 }
 
+/** glibc's version as [major, minor], or null off glibc. */
+export function glibcVersion(): [number, number] | null {
+  if (!isGlibc()) return null;
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  const m = /^(\d+)\.(\d+)/.exec(header?.glibcVersionRuntime ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/** glibc.malloc.hugetlb exists from glibc 2.35; older ones ignore it, so a restart for it would buy nothing. */
+function hasHugetlbTunable(version: [number, number] | null): boolean {
+  return version !== null && (version[0] > 2 || (version[0] === 2 && version[1] >= 35));
+}
+
+/** True when `env` chose a glibc.malloc.hugetlb value (ours or the person's: either is respected). */
+export function choosesHugePages(env: NodeJS.ProcessEnv = process.env): boolean {
+  return parseTunables(env.GLIBC_TUNABLES).has(HUGE_PAGES.tunable);
+}
+
+/**
+ * `env` with transparent huge pages for malloc's heap merged into GLIBC_TUNABLES (other tunables kept; a hugetlb
+ * value already there wins). Unlike `withKeptPages`, freed memory is still returned to the system, so this suits
+ * long-lived processes (the studio, queue workers) whose peak should not stay resident.
+ */
+export function withHugePages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const tunables = parseTunables(env.GLIBC_TUNABLES);
+  if (!tunables.has(HUGE_PAGES.tunable)) tunables.set(HUGE_PAGES.tunable, HUGE_PAGES.value);
+  return { ...env, GLIBC_TUNABLES: [...tunables].map(([k, v]) => `${k}=${v}`).join(':') };
+}
+
+/**
+ * Whether a long-lived process (studio, worker) should re-execute itself with `withHugePages`: on glibc >= 2.35,
+ * when GLIBC_TUNABLES chose no hugetlb value and LATENTLAB_KEEP_PAGES is not '0'.
+ */
+export function shouldReexecForHugePages(
+  env: NodeJS.ProcessEnv = process.env,
+  version: [number, number] | null = glibcVersion(),
+): boolean {
+  return hasHugetlbTunable(version) && env[KEEP_PAGES_ENV] !== '0' && !choosesHugePages(env);
+}
+
 /**
  * Whether a process about to run a memory-heavy verb should re-execute itself with `withKeptPages`:
  * on glibc, when the settings are not in place yet and LATENTLAB_KEEP_PAGES is not '0'.

@@ -166,8 +166,32 @@ describe('StyleSpace edits', () => {
       // Float32 images differenced over ±0.02 σ, and clamp / |·| kinks crossed by some pixels: 10 %.
       expect(Math.abs(fd - ex.grads[a][j]), `${spec.name}: fd ${fd}, exact ${ex.grads[a][j]} (${j})`).toBeLessThan(0.1 * Math.abs(ex.grads[a][j]));
     }
-    // Area has no graph form: refused, not silently probed.
-    await expect(exactStyleAttributeGradients(model, labeller, parseAttributeSpecs('area', labeller.labelNames), { num: 2 })).rejects.toThrow(/no graph form for area/);
+    // A score column (no measure, no class) has no graph form: refused, not silently probed.
+    await expect(exactStyleAttributeGradients(model, labeller, [{ name: 'scores.csv:x' }], { num: 2 })).rejects.toThrow(/no graph form for scores.csv:x/);
+  }, 120_000);
+
+  it('area / width / height: surrogate gradients in S match moving one channel, measured by the exact measures.ts', async () => {
+    const specs = parseAttributeSpecs('area,width,height', labeller.labelNames);
+    const ex = await exactStyleAttributeGradients(model, labeller, specs, { num: 20, firstSeed: 50, batch: 10 });
+    const ws = await toWs(model, await latentFromSeeds(model, Array.from({ length: 20 }, (_, i) => 50 + i), { space: 'w' }));
+    const dim = ex.layout.dim;
+    for (const [a, spec] of specs.entries()) {
+      let j = 0;
+      for (let c = 1; c < dim; c++) if (Math.abs(ex.grads[a][c]) > Math.abs(ex.grads[a][j])) j = c;
+      // ±0.25 σ: area counts pixels past a threshold, so a small step moves few of them (±0.02 σ is
+      // quantised to 35–50 % on 20 samples). Measured at ±0.25 σ on the top 3 channels: area within
+      // 15 %, width and height within 8 %; 25 % tolerance.
+      const mean = async (sign: number) => {
+        const d = Tensor.float32([20, dim]);
+        for (let i = 0; i < 20; i++) d.data[i * dim + j] = sign * 0.25 * ex.std[j];
+        const img = await synthesize(model, ws, { styleOffsets: d });
+        return measureImages(img, [spec.measure!])[0].reduce((x, y) => x + y, 0) / 20;
+      };
+      const fd = ((await mean(1)) - (await mean(-1))) / 0.5;
+      expect(Math.abs(fd - ex.grads[a][j]), `${spec.name}: exact-measure fd ${fd}, surrogate ${ex.grads[a][j]} (${j})`).toBeLessThan(0.25 * Math.abs(ex.grads[a][j]));
+    }
+    // The knob records that its gradient came from a surrogate.
+    expect(styleAttributeDirections(ex, { channels: 1, minClassCount: 1 }).provenance.surrogateGradients).toEqual(['area', 'width', 'height']);
   }, 120_000);
 
   it('directions stylespace --classes --balanced writes the bench\'s directions (styleClassDirections, 2 nearest held + balanced)', async () => {

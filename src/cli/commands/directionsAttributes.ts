@@ -34,12 +34,17 @@ export function reportBoundaries(set: DirectionSet, out: (line: string) => void)
 
 /** The preservation table of `directions eval`. */
 export function printAttributeEval(r: AttributeEval, out: (line: string) => void): void {
-  out(`what each edit changes and keeps, graded by ${r.judge} on ${r.num} seeds (units: ${r.units}; changes in std over those seeds)`);
+  out(
+    `what each edit changes and keeps, graded by ${r.judge} on ${r.num} seeds (units: ${r.units}; changes in std over those seeds; ` +
+      `'in class': the own change in its pooled within-class std, classes by the judge before the edit)`,
+  );
   const others = MEASURE_NAMES.map((m) => m.slice(0, 8).padStart(9)).join('');
-  out(`${'direction'.padEnd(16)}${'S'.padStart(5)}${'own'.padStart(8)}${'class kept'.padStart(12)}${others}`);
+  out(`${'direction'.padEnd(16)}${'S'.padStart(5)}${'own'.padStart(8)}${'in class'.padStart(10)}${'class kept'.padStart(12)}${others}`);
   for (const row of r.rows) {
     const cells = MEASURE_NAMES.map((m) => (m in row.others ? row.others[m].toFixed(2) : '(own)').padStart(9)).join('');
     const own = row.attributeChange === null ? '-' : row.attributeChange.toFixed(2);
-    out(`${row.label.slice(0, 15).padEnd(16)}${String(row.strength).padStart(5)}${own.padStart(8)}${`${(100 * row.classKept).toFixed(1)} %`.padStart(12)}${cells}`);
+    // '-' where no within-class spread is left (as many classes as seeds, or constant within each class).
+    const inClass = row.attributeChangeWithinClass === null || !Number.isFinite(row.attributeChangeWithinClass) ? '-' : row.attributeChangeWithinClass.toFixed(2);
+    out(`${row.label.slice(0, 15).padEnd(16)}${String(row.strength).padStart(5)}${own.padStart(8)}${inClass.padStart(10)}${`${(100 * row.classKept).toFixed(1)} %`.padStart(12)}${cells}`);
   }
 }

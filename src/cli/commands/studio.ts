@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ArgumentError } from '../../index.js';
 import type { Command } from '../command.js';
+import { abortOnSignals } from '../signals.js';
 
 const SHIPPED_MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
 
@@ -119,14 +120,11 @@ export const studioCommand: Command = {
       `  models: ${names.join(', ') || 'none'}; workspace: ${studio.workspace.root}; jobs at once: ${concurrency}`,
     );
     out('  Ctrl-C stops it (running jobs are cancelled; finished results stay in the workspace)');
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        void studio.app.close().then(resolve, resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    // one Ctrl-C may arrive twice (from the terminal and relayed by the launcher, bin/latentlab.js): the
+    // repeat within a second is not a second press
+    const signals = abortOnSignals();
+    await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
+    await studio.app.close().catch(() => undefined);
+    signals.dispose();
   },
 };

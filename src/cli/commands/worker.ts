@@ -1,5 +1,6 @@
 import { ArgumentError, setSessionDefaults, threadsChosen } from '../../index.js';
 import type { Command } from '../command.js';
+import { abortOnSignals } from '../signals.js';
 
 /** `latentlab worker --queue redis://...`: runs queued shards (projections...) until stopped. */
 export const workerCommand: Command = {
@@ -76,16 +77,12 @@ export const workerCommand: Command = {
       },
       log: (line) => out(`latentlab worker ${process.pid}: ${line}`),
     });
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        out(
-          `latentlab worker ${process.pid}: stopping (running tasks finish first; Ctrl-C again to abandon them)`,
-        );
-        process.once('SIGINT', () => process.exit(130));
-        void worker.close().then(resolve);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    // a second Ctrl-C (not the same one relayed by the launcher, bin/latentlab.js) abandons the running tasks
+    const signals = abortOnSignals(['SIGINT', 'SIGTERM'], () =>
+      out(`latentlab worker ${process.pid}: stopping (running tasks finish first; Ctrl-C again to abandon them)`),
+    );
+    await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
+    await worker.close();
+    signals.dispose();
   },
 };
