@@ -9,7 +9,7 @@
 // - memory-heavy ones (projection): freed pages kept mapped, which lets ONNX Runtime run without its arena
 //   (a 1024x1024 projection peaks ~0.6 GiB lower);
 // - long-lived ones (studio, worker): transparent huge pages for malloc's heap, which halve the first call of
-//   each model they load (a 256x256 generator: 0.72-1.05 s -> 0.39-0.63 s, README issue 22) and still give
+//   each model they load (a 256x256 generator in a warm process: 0.78-1.42 s -> 0.38-0.88 s, README issue 22) and still give
 //   freed memory back.
 // The launcher relays SIGINT/SIGTERM/SIGHUP and exits with the child's status; the child dies with the launcher
 // when that is killed outright (SIGKILL), as one process would. LATENTLAB_KEEP_PAGES=0 turns both off.
