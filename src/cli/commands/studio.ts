@@ -102,10 +102,14 @@ export const studioCommand: Command = {
     const names = studio.models.list().map((m) => m.name);
     for (const d of studio.models.missingDirs()) out(`warning: --models folder ${d} does not exist`);
     if (!names.length) out(`warning: no model bundles found in ${modelDirs.join(', ')}`);
+    // Handlers before the URL is printed: whoever reads it may signal at once. One Ctrl-C may arrive twice (from
+    // the terminal and relayed by the launcher, bin/latentlab.js): the repeat within a second is not a second press.
+    const signals = abortOnSignals();
     let address: string;
     try {
       address = await studio.app.listen({ host, port });
     } catch (err) {
+      signals.dispose();
       await studio.app.close();
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE')
@@ -120,10 +124,8 @@ export const studioCommand: Command = {
       `  models: ${names.join(', ') || 'none'}; workspace: ${studio.workspace.root}; jobs at once: ${concurrency}`,
     );
     out('  Ctrl-C stops it (running jobs are cancelled; finished results stay in the workspace)');
-    // one Ctrl-C may arrive twice (from the terminal and relayed by the launcher, bin/latentlab.js): the
-    // repeat within a second is not a second press
-    const signals = abortOnSignals();
-    await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
+    if (!signals.signal.aborted)
+      await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
     await studio.app.close().catch(() => undefined);
     signals.dispose();
   },

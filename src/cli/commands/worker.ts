@@ -60,6 +60,11 @@ export const workerCommand: Command = {
     // studio --queue sends its jobs as 'studio-job' tasks (the workspace must be visible here at the same path)
     const { runStudioTask } = await import('../../studio/server/jobWorker.js');
     type StudioTask = Parameters<typeof runStudioTask>[0];
+    // Handlers before the worker announces itself (whoever reads that may signal at once). A second Ctrl-C (not
+    // the same one relayed by the launcher, bin/latentlab.js) abandons the running tasks.
+    const signals = abortOnSignals(['SIGINT', 'SIGTERM'], () =>
+      out(`latentlab worker ${process.pid}: stopping (running tasks finish first; Ctrl-C again to abandon them)`),
+    );
     const worker = await startQueueWorker({
       url: String(flags.queue),
       concurrency,
@@ -76,12 +81,12 @@ export const workerCommand: Command = {
         'studio-job': (data, ctx) => runStudioTask(data as StudioTask, ctx),
       },
       log: (line) => out(`latentlab worker ${process.pid}: ${line}`),
+    }).catch((err: unknown) => {
+      signals.dispose();
+      throw err;
     });
-    // a second Ctrl-C (not the same one relayed by the launcher, bin/latentlab.js) abandons the running tasks
-    const signals = abortOnSignals(['SIGINT', 'SIGTERM'], () =>
-      out(`latentlab worker ${process.pid}: stopping (running tasks finish first; Ctrl-C again to abandon them)`),
-    );
-    await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
+    if (!signals.signal.aborted)
+      await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
     await worker.close();
     signals.dispose();
   },
