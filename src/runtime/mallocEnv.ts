@@ -42,16 +42,25 @@ function parseTunables(s: string | undefined): Map<string, string> {
   return m;
 }
 
-/** True when this process's C library is glibc (the settings mean nothing to musl or macOS). */
-export function isGlibc(): boolean {
+function formatTunables(tunables: ReadonlyMap<string, string>): string {
+  return [...tunables].map(([k, v]) => `${k}=${v}`).join(':');
+}
+
+/** This process's glibc version string ('2.36'), or null off glibc (read once from the process report). */
+function glibcRuntimeVersion(): string | null {
   if (glibcRuntime === undefined) {
     const header = process.platform === 'linux' ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header : undefined;
-    glibcRuntime = typeof header?.glibcVersionRuntime === 'string';
+    glibcRuntime = typeof header?.glibcVersionRuntime === 'string' ? header.glibcVersionRuntime : null;
   }
   return glibcRuntime;
 }
 
-let glibcRuntime: boolean | undefined;
+let glibcRuntime: string | null | undefined;
+
+/** True when this process's C library is glibc (the settings mean nothing to musl or macOS). */
+export function isGlibc(): boolean {
+  return glibcRuntimeVersion() !== null;
+}
 
 /**
  * True when `env` (the environment a glibc process started with) keeps freed memory mapped:
@@ -87,20 +96,18 @@ export function withKeptPages(env: NodeJS.ProcessEnv = process.env): NodeJS.Proc
     delete out[s.alias];
   }
   if (!tunables.has(HUGE_PAGES.tunable)) tunables.set(HUGE_PAGES.tunable, HUGE_PAGES.value);
-  out.GLIBC_TUNABLES = [...tunables].map(([k, v]) => `${k}=${v}`).join(':');
+  out.GLIBC_TUNABLES = formatTunables(tunables);
   return out;
 }
 
 /** glibc's version as [major, minor], or null off glibc. */
 export function glibcVersion(): [number, number] | null {
-  if (!isGlibc()) return null;
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  const m = /^(\d+)\.(\d+)/.exec(header?.glibcVersionRuntime ?? '');
+  const m = /^(\d+)\.(\d+)/.exec(glibcRuntimeVersion() ?? '');
   return m ? [Number(m[1]), Number(m[2])] : null;
 }
 
 /** glibc.malloc.hugetlb exists from glibc 2.35; older ones ignore it, so a restart for it would buy nothing. */
-function hasHugetlbTunable(version: [number, number] | null): boolean {
+export function hasHugetlbTunable(version: [number, number] | null): boolean {
   return version !== null && (version[0] > 2 || (version[0] === 2 && version[1] >= 35));
 }
 
@@ -117,7 +124,7 @@ export function choosesHugePages(env: NodeJS.ProcessEnv = process.env): boolean 
 export function withHugePages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const tunables = parseTunables(env.GLIBC_TUNABLES);
   if (!tunables.has(HUGE_PAGES.tunable)) tunables.set(HUGE_PAGES.tunable, HUGE_PAGES.value);
-  return { ...env, GLIBC_TUNABLES: [...tunables].map(([k, v]) => `${k}=${v}`).join(':') };
+  return { ...env, GLIBC_TUNABLES: formatTunables(tunables) };
 }
 
 /**
