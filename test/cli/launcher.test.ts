@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { glibcVersion } from '../../src/runtime/mallocEnv.js';
+import { glibcVersion, hasHugetlbTunable } from '../../src/runtime/mallocEnv.js';
 import { ROOT, SHIPPED_BUNDLES, tempWorkspace } from '../studio/helpers.js';
 
 const started: ChildProcess[] = [];
@@ -13,8 +13,7 @@ afterAll(() => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-const version = glibcVersion();
-const hugetlbKnown = version !== null && (version[0] > 2 || (version[0] === 2 && version[1] >= 35));
+const hugetlbKnown = hasHugetlbTunable(glibcVersion());
 
 /** The environment a process was started with (/proc/PID/environ). */
 function startEnv(pid: number): Record<string, string> {
@@ -26,7 +25,10 @@ function startEnv(pid: number): Record<string, string> {
   return out;
 }
 
-/** The pids whose parent is `pid` (Linux /proc). */
+/**
+ * The latentlab processes whose parent is `pid` (Linux /proc). Only those: tsx may run esbuild as a child
+ * while it transforms sources it has not cached yet.
+ */
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -35,7 +37,7 @@ function childrenOf(pid: number): number[] {
       // the fields after the command name (which may hold spaces) start with state, then ppid
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(d));
+      if (ppid === pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('latentlab.js')) out.push(Number(d));
     } catch {
       // gone meanwhile
     }
