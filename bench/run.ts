@@ -1,7 +1,7 @@
 /**
  * npm run bench -- [--only <names>] [--threads N] [--rounds N] [--seconds S] [--json out.json]
  *                  [--first-call-reps N] [--profile] [--variants] [--fresh-outputs]
- *                  [--wait-quiet S] [--malloc default|kept|huge]
+ *                  [--wait-quiet S] [--malloc default|kept|huge|studio] [--warm-heap MiB]
  *
  *   --only      comma-separated case names or prefixes (e.g. `stackA,modconv.bwdx,ceiling`); `*` globs.
  *               `gen1024.b1` (FFHQ config at 1024x1024, seconds per call) is built only when a pattern
@@ -19,8 +19,11 @@
  *               DCGAN and StyleGAN2 trainers at the shipped configs, and peer_bench.py's `train` shapes.
  *   --malloc    `kept`: run the bench in a process restarted with the glibc malloc settings the CLI gives
  *               `project` and `encode` (src/runtime/mallocEnv.ts: freed pages kept mapped, transparent huge
- *               pages); `huge`: the settings the CLI gives `studio` and `worker` (transparent huge pages for
- *               malloc's heap only); `default` (the default): the environment as it is.
+ *               pages); `studio`: the settings the CLI gives `studio` and `worker` (transparent huge pages, up to 1 GiB
+ *               of freed heap kept mapped) and the heap warmed as they warm it before the first call
+ *               (src/runtime/warmHeap.ts); `huge`: transparent huge pages for malloc's heap only (session 8's
+ *               studio settings); `default` (the default): the environment as it is.
+ *   --warm-heap MiB  with `--malloc studio`: how much heap to warm first (default 512, the studio's; 0: none).
  *   --wait-quiet  before the first-call and the throughput phases, wait up to S seconds (default 10)
  *               for other processes to leave the CPUs (< 10 % load over 1 s); 0 skips the check.
  *   LATENTLAB_SPIN=1  ORT workers spin between ops (src/runtime's default is off); the harness then
@@ -36,7 +39,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { Tensor } from '../src/core/tensor.js';
 import { compile } from '../src/runtime/compile.js';
-import { choosesHugePages, isGlibc, keepsPages, withHugePages, withKeptPages } from '../src/runtime/mallocEnv.js';
+import {
+  choosesHugePages,
+  isGlibc,
+  keepsPages,
+  retainedHeapBytes,
+  SERVER_RETAINED_BYTES,
+  withHugePages,
+  withKeptPages,
+  withServerPages,
+} from '../src/runtime/mallocEnv.js';
+import { DEFAULT_WARM_HEAP_MIB, warmHeap } from '../src/runtime/warmHeap.js';
 import { ceilingCase, engineCases, type ProgramCase, probeCase } from './engine.js';
 import { modelCases } from './models.js';
 import { projectionCases } from './projection.js';
@@ -70,7 +83,8 @@ interface Args {
   freshOutputs: boolean;
   waitQuiet: number;
   trainingRounds: number;
-  malloc: 'default' | 'kept' | 'huge';
+  malloc: 'default' | 'kept' | 'huge' | 'studio';
+  warmHeapMib: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -85,6 +99,7 @@ function parseArgs(argv: string[]): Args {
     waitQuiet: 10,
     trainingRounds: 5,
     malloc: 'default',
+    warmHeapMib: DEFAULT_WARM_HEAP_MIB,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -115,9 +130,10 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--training-rounds') a.trainingRounds = int(v());
     else if (k === '--malloc') {
       const m = v();
-      if (m !== 'default' && m !== 'kept' && m !== 'huge') throw new Error(`--malloc: expected default, kept or huge, got '${m}'`);
+      if (m !== 'default' && m !== 'kept' && m !== 'huge' && m !== 'studio')
+        throw new Error(`--malloc: expected default, kept, huge or studio, got '${m}'`);
       a.malloc = m;
-    }
+    } else if (k === '--warm-heap') a.warmHeapMib = int(v());
     else if (k === '--help' || k === '-h') {
       const doc = readFileSync(new URL(import.meta.url), 'utf8');
       console.log(doc.slice(doc.indexOf('npm run bench'), doc.indexOf('*/')).replace(/^ \* ?/gm, ''));
@@ -173,7 +189,15 @@ async function main(): Promise<void> {
     process.exitCode = await rerunWith(withHugePages(process.env));
     return;
   }
+  if (args.malloc === 'studio' && retainedHeapBytes() < SERVER_RETAINED_BYTES) {
+    process.exitCode = await rerunWith(withServerPages(process.env));
+    return;
+  }
   if (args.malloc !== 'default') console.log(`malloc: GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`);
+  if (args.malloc === 'studio' && args.warmHeapMib > 0) {
+    const w = await warmHeap(args.warmHeapMib);
+    console.log(`heap warmed as the studio warms it: ${args.warmHeapMib} MiB in ${w.ms.toFixed(0)} ms`);
+  }
   process.env.LATENTLAB_THREADS = String(args.threads);
   const started = performance.now();
 

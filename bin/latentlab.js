@@ -8,9 +8,9 @@
 // process start (src/runtime/mallocEnv.ts):
 // - memory-heavy ones (projection): freed pages kept mapped, which lets ONNX Runtime run without its arena
 //   (a 1024x1024 projection peaks ~0.6 GiB lower);
-// - long-lived ones (studio, worker): transparent huge pages for malloc's heap, which halve the first call of
-//   each model they load (a 256x256 generator in a warm process: 0.78-1.42 s -> 0.38-0.88 s, README issue 22) and still give
-//   freed memory back.
+// - long-lived ones (studio, worker): transparent huge pages and a heap that keeps up to 1 GiB of freed memory,
+//   which they warm once listening (src/runtime/warmHeap.ts): a 256x256 generator's first call in a warm process
+//   0.78-1.42 s -> 0.34-0.71 s, the first model loaded included (README, issue 22). A larger peak still goes back.
 // The launcher relays SIGINT/SIGTERM/SIGHUP and exits with the child's status; the child dies with the launcher
 // when that is killed outright (SIGKILL), as one process would. LATENTLAB_KEEP_PAGES=0 turns both off.
 import { spawn } from 'node:child_process';
@@ -84,7 +84,7 @@ if (!entry) {
   if (MEMORY_HEAVY_VERBS.has(verb) && !help && mallocEnv.shouldReexecForPages(process.env)) {
     process.exitCode = await reexec(mallocEnv.withKeptPages(process.env));
   } else if (LONG_LIVED_VERBS.has(verb) && !help && mallocEnv.shouldReexecForHugePages(process.env)) {
-    process.exitCode = await reexec(mallocEnv.withHugePages(process.env));
+    process.exitCode = await reexec(mallocEnv.withServerPages(process.env));
   } else {
     await import(pathToFileURL(entry).href);
   }

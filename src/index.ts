@@ -29,6 +29,8 @@ export { dumpText, lower, serialize, OPSET } from './onnx/model.js';
 export type { Backend, BackendSession, OptimizationLevel, SessionOptions } from './runtime/backend.js';
 export { sessionDefaults, sessionEnv, setSessionDefaults, THREADS_ENV, threadsChosen } from './runtime/sessionDefaults.js';
 export { clearSessionCache, type CompileOptions, compile, compileFunction, Executable, toOnnx } from './runtime/compile.js';
+export { retainedHeapBytes, SERVER_RETAINED_BYTES, withServerPages } from './runtime/mallocEnv.js';
+export { DEFAULT_WARM_HEAP_MIB, type HeapWarmth, warmHeap } from './runtime/warmHeap.js';
 
 // nn
 export { Weights, Scope, type ParamMode } from './nn/weights.js';

@@ -4,10 +4,13 @@ import {
   choosesHugePages,
   isGlibc,
   keepsPages,
+  retainedHeapBytes,
+  SERVER_RETAINED_BYTES,
   shouldReexecForHugePages,
   shouldReexecForPages,
   withHugePages,
   withKeptPages,
+  withServerPages,
 } from './mallocEnv.js';
 
 const KEPT = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1099511627776:glibc.malloc.arena_max=1';
@@ -89,5 +92,33 @@ describe('huge pages for long-lived processes', () => {
     expect(shouldReexecForHugePages(withHugePages({}), [2, 36])).toBe(false);
     expect(shouldReexecForHugePages({ LATENTLAB_KEEP_PAGES: '0' }, [2, 36])).toBe(false);
     expect(choosesHugePages(withKeptPages({}))).toBe(true);
+  });
+});
+
+describe('the long-lived processes\' settings (huge pages, a bounded heap kept)', () => {
+  it('are merged into GLIBC_TUNABLES, keeping other tunables and a hugetlb value the person chose', () => {
+    const env = withServerPages({ GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0:glibc.malloc.hugetlb=0', MALLOC_ARENA_MAX: '8' });
+    expect(env.MALLOC_ARENA_MAX).toBeUndefined();
+    expect(env.GLIBC_TUNABLES!.split(':').sort()).toEqual([
+      'glibc.malloc.arena_max=1',
+      'glibc.malloc.hugetlb=0',
+      'glibc.malloc.mmap_max=0',
+      'glibc.malloc.tcache_count=0',
+      `glibc.malloc.trim_threshold=${SERVER_RETAINED_BYTES}`,
+    ]);
+    expect(withServerPages({}).GLIBC_TUNABLES!.split(':')).toContain('glibc.malloc.hugetlb=1');
+    // bounded: a peak above SERVER_RETAINED_BYTES still goes back, unlike the kept-pages settings of `project`
+    expect(keepsPages(withServerPages({}), true)).toBe(false);
+    expect(shouldReexecForHugePages(withServerPages({}), [2, 36])).toBe(false);
+  });
+
+  it('say how much freed heap is kept: the trim threshold, only with no mmap\'d blocks and one arena, only on glibc', () => {
+    expect(retainedHeapBytes(withServerPages({}), true)).toBe(SERVER_RETAINED_BYTES);
+    expect(retainedHeapBytes(withServerPages({}), false)).toBe(0);
+    expect(retainedHeapBytes(withKeptPages({}), true)).toBe(2 ** 40);
+    expect(retainedHeapBytes({ MALLOC_MMAP_MAX_: '0', MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '1048576' }, true)).toBe(2 ** 20);
+    expect(retainedHeapBytes({}, true)).toBe(0);
+    expect(retainedHeapBytes(withHugePages({}), true)).toBe(0);
+    expect(retainedHeapBytes({ GLIBC_TUNABLES: 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824' }, true)).toBe(0);
   });
 });

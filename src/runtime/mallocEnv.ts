@@ -118,8 +118,8 @@ export function choosesHugePages(env: NodeJS.ProcessEnv = process.env): boolean 
 
 /**
  * `env` with transparent huge pages for malloc's heap merged into GLIBC_TUNABLES (other tunables kept; a hugetlb
- * value already there wins). Unlike `withKeptPages`, freed memory is still returned to the system, so this suits
- * long-lived processes (the studio, queue workers) whose peak should not stay resident.
+ * value already there wins). Freed memory is still returned to the system. Session 8's setting for the studio and
+ * workers, kept for the bench's `--malloc huge`; they now start with `withServerPages`.
  */
 export function withHugePages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const tunables = parseTunables(env.GLIBC_TUNABLES);
@@ -128,7 +128,60 @@ export function withHugePages(env: NodeJS.ProcessEnv = process.env): NodeJS.Proc
 }
 
 /**
- * Whether a long-lived process (studio, worker) should re-execute itself with `withHugePages`: on glibc >= 2.35,
+ * How much freed heap a long-lived process keeps mapped for its next allocations: the heap top is trimmed only
+ * past this. On a VM that reports freed memory to its host (this one: free page reporting, 8 MiB blocks), memory a
+ * process frees to the system comes back only through slow host faults (~3 ms per MiB), so a model loaded after
+ * another paid them again: a 256x256 generator's first call 0.70-0.80 s with huge pages alone, 0.33-0.48 s with
+ * these settings and a warmed heap (`warmHeap`, session 9, README issue 22). Bounded, so a peak above it still goes back.
+ */
+export const SERVER_RETAINED_BYTES = 2 ** 30;
+
+const SERVER_SETTINGS: readonly Setting[] = [
+  SETTINGS[0], // no mmap'd blocks: a freed block of any size stays in the heap
+  {
+    tunable: 'glibc.malloc.trim_threshold',
+    alias: 'MALLOC_TRIM_THRESHOLD_',
+    value: String(SERVER_RETAINED_BYTES),
+    enough: (v) => Number(v) >= SERVER_RETAINED_BYTES,
+  },
+  SETTINGS[2], // one arena: the main thread's heap is the one that keeps them
+];
+
+/**
+ * `env` with the long-lived processes' settings: huge pages (unless GLIBC_TUNABLES chose a hugetlb value), no
+ * mmap'd blocks, one arena, and the heap top trimmed only past SERVER_RETAINED_BYTES (other tunables kept; a
+ * conflicting alias dropped).
+ */
+export function withServerPages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const tunables = parseTunables(env.GLIBC_TUNABLES);
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const s of SERVER_SETTINGS) {
+    tunables.set(s.tunable, s.value);
+    delete out[s.alias];
+  }
+  if (!tunables.has(HUGE_PAGES.tunable)) tunables.set(HUGE_PAGES.tunable, HUGE_PAGES.value);
+  out.GLIBC_TUNABLES = formatTunables(tunables);
+  return out;
+}
+
+/**
+ * Bytes of freed memory the heap of a glibc process started with `env` keeps mapped for reuse: its trim threshold
+ * when no block is mmap'd and there is one arena (the settings of `withServerPages` or `withKeptPages`), else 0.
+ */
+export function retainedHeapBytes(env: NodeJS.ProcessEnv = process.env, glibc: boolean = isGlibc()): number {
+  if (!glibc) return 0;
+  const tunables = parseTunables(env.GLIBC_TUNABLES);
+  const value = (s: Setting) => tunables.get(s.tunable) ?? env[s.alias];
+  const [noMmap, trim, oneArena] = SERVER_SETTINGS;
+  const noMmapValue = value(noMmap);
+  const arenaValue = value(oneArena);
+  if (noMmapValue === undefined || !noMmap.enough(noMmapValue) || arenaValue === undefined || !oneArena.enough(arenaValue)) return 0;
+  const threshold = Number(value(trim));
+  return Number.isFinite(threshold) && threshold > 0 ? threshold : 0;
+}
+
+/**
+ * Whether a long-lived process (studio, worker) should re-execute itself with `withServerPages`: on glibc >= 2.35,
  * when GLIBC_TUNABLES chose no hugetlb value and LATENTLAB_KEEP_PAGES is not '0'.
  */
 export function shouldReexecForHugePages(

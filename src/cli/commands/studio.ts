@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ArgumentError } from '../../index.js';
 import type { Command } from '../command.js';
+import { parseWarmHeap, startHeapWarmup, warmHeapFlag } from '../heapWarmup.js';
 import { abortOnSignals } from '../signals.js';
 
 const SHIPPED_MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
@@ -52,6 +53,7 @@ export const studioCommand: Command = {
       default: true,
     },
     { name: 'build-only', type: 'boolean', help: 'build the web app and the export --web explorer page, then exit' },
+    warmHeapFlag,
   ],
   async run({ flags, positionals }, out) {
     const port = Number(flags.port);
@@ -68,6 +70,7 @@ export const studioCommand: Command = {
     };
     const uploadLimit = mib('upload-limit', 1024);
     const checkpointLimit = mib('import-limit', 16384);
+    const warmHeapMib = parseWarmHeap(flags['warm-heap']);
     // loaded here so other commands do not pay for fastify and vite at start-up
     const { ensureWebBuild, WEB_BUILD } = await import('../../studio/server/webBuild.js');
     const { buildStudio } = await import('../../studio/server/app.js');
@@ -124,8 +127,11 @@ export const studioCommand: Command = {
       `  models: ${names.join(', ') || 'none'}; workspace: ${studio.workspace.root}; jobs at once: ${concurrency}`,
     );
     out('  Ctrl-C stops it (running jobs are cancelled; finished results stay in the workspace)');
+    // after the URL: the studio answers at once, the warm-up (0.1-1.3 s here) runs beside the first requests
+    const warmed = startHeapWarmup(warmHeapMib, out);
     if (!signals.signal.aborted)
       await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
+    await warmed;
     await studio.app.close().catch(() => undefined);
     signals.dispose();
   },

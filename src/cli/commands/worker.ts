@@ -1,5 +1,6 @@
 import { ArgumentError, setSessionDefaults, threadsChosen } from '../../index.js';
 import type { Command } from '../command.js';
+import { parseWarmHeap, startHeapWarmup, warmHeapFlag } from '../heapWarmup.js';
 import { abortOnSignals } from '../signals.js';
 
 /** `latentlab worker --queue redis://...`: runs queued shards (projections...) until stopped. */
@@ -32,12 +33,14 @@ export const workerCommand: Command = {
       help: 'runs of a task that kill their worker before the task fails',
       default: 3,
     },
+    warmHeapFlag,
   ],
   async run({ flags, positionals }, out) {
     if (!flags.queue) throw new ArgumentError('worker: --queue redis://HOST:PORT is required');
     const concurrency = Number(flags.concurrency);
     const lock = Number(flags['lock-seconds']);
     const attempts = Number(flags.attempts);
+    const warmHeapMib = parseWarmHeap(flags['warm-heap']);
     if (!(lock >= 1)) throw new ArgumentError(`--lock-seconds must be >= 1, got ${flags['lock-seconds']}`);
     if (!Number.isInteger(attempts) || attempts < 1)
       throw new ArgumentError(`--attempts must be a positive integer, got ${flags.attempts}`);
@@ -85,8 +88,10 @@ export const workerCommand: Command = {
       signals.dispose();
       throw err;
     });
+    const warmed = startHeapWarmup(warmHeapMib, out);
     if (!signals.signal.aborted)
       await new Promise((resolve) => signals.signal.addEventListener('abort', resolve, { once: true }));
+    await warmed;
     await worker.close();
     signals.dispose();
   },
