@@ -1,7 +1,5 @@
-import { ArgumentError } from '../core/errors.js';
+import { ArgumentError, DEFAULT_WARM_HEAP_MIB, retainedHeapBytes, warmHeap } from '../index.js';
 import type { FlagSpec } from './args.js';
-import { retainedHeapBytes } from '../runtime/mallocEnv.js';
-import { DEFAULT_WARM_HEAP_MIB, warmHeap } from '../runtime/warmHeap.js';
 
 /** `--warm-heap MiB` of the long-lived verbs (studio, worker). */
 export const warmHeapFlag: FlagSpec = {
