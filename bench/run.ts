@@ -1,7 +1,7 @@
 /**
  * npm run bench -- [--only <names>] [--threads N] [--rounds N] [--seconds S] [--json out.json]
  *                  [--first-call-reps N] [--profile] [--variants] [--fresh-outputs]
- *                  [--wait-quiet S] [--malloc default|kept|huge|studio] [--warm-heap MiB]
+ *                  [--wait-quiet S] [--malloc studio|plain|kept|huge] [--warm-heap MiB]
  *
  *   --only      comma-separated case names or prefixes (e.g. `stackA,modconv.bwdx,ceiling`); `*` globs.
  *               `gen1024.b1` (FFHQ config at 1024x1024, seconds per call) is built only when a pattern
@@ -17,12 +17,13 @@
  *               switching between sessions (bench/switching.ts).
  *   --training-rounds N  interleaved rounds of the training-step section (e) (default 5; 0 skips it):
  *               DCGAN and StyleGAN2 trainers at the shipped configs, and peer_bench.py's `train` shapes.
- *   --malloc    `kept`: run the bench in a process restarted with the glibc malloc settings the CLI gives
- *               `project` and `encode` (src/runtime/mallocEnv.ts: freed pages kept mapped, transparent huge
- *               pages); `studio`: the settings the CLI gives `studio` and `worker` (transparent huge pages, up to 1 GiB
- *               of freed heap kept mapped) and the heap warmed as they warm it before the first call
- *               (src/runtime/warmHeap.ts); `huge`: transparent huge pages for malloc's heap only (session 8's
- *               studio settings); `default` (the default): the environment as it is.
+ *   --malloc    `studio` (the default): run the bench in a process restarted with the glibc malloc settings the
+ *               CLI gives `studio` and `worker` (transparent huge pages, up to 1 GiB of freed heap kept mapped),
+ *               the heap warmed as they warm it before the first call (src/runtime/warmHeap.ts): how the
+ *               product runs its long-lived processes, where first calls matter; `plain` (`default` is the old
+ *               name): the environment as it is, a library user who sets nothing; `kept`: the settings the CLI
+ *               gives `project` and `encode` (freed pages kept mapped without bound, transparent huge pages);
+ *               `huge`: transparent huge pages for malloc's heap only (session 8's studio settings).
  *   --warm-heap MiB  with `--malloc studio`: how much heap to warm first (default 512, the studio's; 0: none).
  *   --wait-quiet  before the first-call and the throughput phases, wait up to S seconds (default 10)
  *               for other processes to leave the CPUs (< 10 % load over 1 s); 0 skips the check.
@@ -83,7 +84,7 @@ interface Args {
   freshOutputs: boolean;
   waitQuiet: number;
   trainingRounds: number;
-  malloc: 'default' | 'kept' | 'huge' | 'studio';
+  malloc: 'plain' | 'kept' | 'huge' | 'studio';
   warmHeapMib: number;
 }
 
@@ -98,7 +99,7 @@ function parseArgs(argv: string[]): Args {
     freshOutputs: false,
     waitQuiet: 10,
     trainingRounds: 5,
-    malloc: 'default',
+    malloc: 'studio',
     warmHeapMib: DEFAULT_WARM_HEAP_MIB,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -129,9 +130,10 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--wait-quiet') a.waitQuiet = Number(v());
     else if (k === '--training-rounds') a.trainingRounds = int(v());
     else if (k === '--malloc') {
-      const m = v();
-      if (m !== 'default' && m !== 'kept' && m !== 'huge' && m !== 'studio')
-        throw new Error(`--malloc: expected default, kept, huge or studio, got '${m}'`);
+      const given = v();
+      const m = given === 'default' ? 'plain' : given;
+      if (m !== 'plain' && m !== 'kept' && m !== 'huge' && m !== 'studio')
+        throw new Error(`--malloc: expected studio, plain, kept or huge, got '${m}'`);
       a.malloc = m;
     } else if (k === '--warm-heap') a.warmHeapMib = int(v());
     else if (k === '--help' || k === '-h') {
@@ -180,7 +182,11 @@ function rerunWith(env: NodeJS.ProcessEnv): Promise<number> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.malloc !== 'default' && !isGlibc()) throw new Error(`--malloc ${args.malloc} needs glibc (its malloc tunables)`);
+  if (args.malloc !== 'plain' && !isGlibc()) {
+    // off glibc there are no malloc tunables to set: the default quietly means the environment as it is
+    if (process.argv.includes('--malloc')) throw new Error(`--malloc ${args.malloc} needs glibc (its malloc tunables)`);
+    args.malloc = 'plain';
+  }
   if (args.malloc === 'kept' && !keepsPages()) {
     process.exitCode = await rerunWith(withKeptPages(process.env));
     return;
@@ -193,7 +199,7 @@ async function main(): Promise<void> {
     process.exitCode = await rerunWith(withServerPages(process.env));
     return;
   }
-  if (args.malloc !== 'default') console.log(`malloc: GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`);
+  console.log(`malloc: ${args.malloc}${args.malloc === 'plain' ? '' : `, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`}`);
   if (args.malloc === 'studio' && args.warmHeapMib > 0) {
     const w = await warmHeap(args.warmHeapMib);
     console.log(`heap warmed as the studio warms it: ${args.warmHeapMib} MiB in ${w.ms.toFixed(0)} ms`);
