@@ -89,9 +89,14 @@ const HUGE_PAGES = { tunable: 'glibc.malloc.hugetlb', value: '1' } as const;
  * GLIBC_TUNABLES (other tunables kept; a conflicting alias dropped).
  */
 export function withKeptPages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return withSettingsAndHugePages(env, SETTINGS);
+}
+
+/** `env` with `settings` merged into GLIBC_TUNABLES (their aliases dropped), plus huge pages unless a hugetlb value is there. */
+function withSettingsAndHugePages(env: NodeJS.ProcessEnv, settings: readonly Setting[]): NodeJS.ProcessEnv {
   const tunables = parseTunables(env.GLIBC_TUNABLES);
   const out: NodeJS.ProcessEnv = { ...env };
-  for (const s of SETTINGS) {
+  for (const s of settings) {
     tunables.set(s.tunable, s.value);
     delete out[s.alias];
   }
@@ -153,15 +158,7 @@ const SERVER_SETTINGS: readonly Setting[] = [
  * conflicting alias dropped).
  */
 export function withServerPages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const tunables = parseTunables(env.GLIBC_TUNABLES);
-  const out: NodeJS.ProcessEnv = { ...env };
-  for (const s of SERVER_SETTINGS) {
-    tunables.set(s.tunable, s.value);
-    delete out[s.alias];
-  }
-  if (!tunables.has(HUGE_PAGES.tunable)) tunables.set(HUGE_PAGES.tunable, HUGE_PAGES.value);
-  out.GLIBC_TUNABLES = formatTunables(tunables);
-  return out;
+  return withSettingsAndHugePages(env, SERVER_SETTINGS);
 }
 
 /**
