@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ArgumentError } from '../core/errors.js';
 import { isGlibc, withServerPages } from './mallocEnv.js';
 import { warmHeap } from './warmHeap.js';
 
@@ -15,6 +16,7 @@ describe('warmHeap', () => {
   });
 
   it('refuses a size that is not positive', async () => {
+    await expect(warmHeap(0)).rejects.toBeInstanceOf(ArgumentError);
     await expect(warmHeap(0)).rejects.toThrow(/positive/);
     await expect(warmHeap(Number.NaN)).rejects.toThrow(/positive/);
   });

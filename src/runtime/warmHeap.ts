@@ -5,6 +5,7 @@
 // of a 256x256 generator touch ~200 MB fresh. With the long-lived processes' malloc settings (mallocEnv.ts,
 // `withServerPages`) freed memory stays in the heap, so touching it once at start-up, through ONNX Runtime's own
 // allocator, moves that cost out of the first request (first call 0.70-0.80 s -> 0.33-0.48 s, README issue 22).
+import { ArgumentError, RuntimeFailure } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { expand } from '../graph/ops/movement.js';
 import { reduceMax } from '../graph/ops/reduce.js';
@@ -25,14 +26,14 @@ export interface HeapWarmth {
  * back to the system at once. The result is checked.
  */
 export async function warmHeap(mib: number): Promise<HeapWarmth> {
-  if (!(Number.isFinite(mib) && mib > 0)) throw new RangeError(`warmHeap: MiB must be a positive number, got ${mib}`);
+  if (!(Number.isFinite(mib) && mib > 0)) throw new ArgumentError(`warmHeap: MiB must be a positive number, got ${mib}`);
   const count = Math.floor((mib * 2 ** 20) / 4);
   const started = performance.now();
   const program = trace({ one: { shape: [1] } }, ({ one }) => reduceMax(expand(one, [count])));
   const exe = await compile(program, { threads: 1, noCache: true });
   try {
     const [max] = await exe.run(Tensor.float32([1], [1.5]));
-    if (max.data[0] !== 1.5) throw new Error(`warmHeap: expected 1.5, got ${max.data[0]}`);
+    if (max.data[0] !== 1.5) throw new RuntimeFailure(`warmHeap: expected 1.5, got ${max.data[0]}`);
   } finally {
     await exe.release();
   }
