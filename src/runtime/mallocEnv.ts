@@ -68,11 +68,18 @@ export function isGlibc(): boolean {
  */
 export function keepsPages(env: NodeJS.ProcessEnv = process.env, glibc: boolean = isGlibc()): boolean {
   if (!glibc) return false;
-  const tunables = parseTunables(env.GLIBC_TUNABLES);
-  return SETTINGS.every((s) => {
-    const v = tunables.get(s.tunable) ?? env[s.alias];
-    return v !== undefined && s.enough(v);
-  });
+  return SETTINGS.every((s) => holds(env, s));
+}
+
+/** The value `env` gives a setting (GLIBC_TUNABLES first, then its alias), or undefined. */
+function valueIn(env: NodeJS.ProcessEnv, s: Setting): string | undefined {
+  return parseTunables(env.GLIBC_TUNABLES).get(s.tunable) ?? env[s.alias];
+}
+
+/** Whether `env` gives a setting a value good enough. */
+function holds(env: NodeJS.ProcessEnv, s: Setting): boolean {
+  const v = valueIn(env, s);
+  return v !== undefined && s.enough(v);
 }
 
 /**
@@ -127,9 +134,7 @@ export function choosesHugePages(env: NodeJS.ProcessEnv = process.env): boolean 
  * workers, kept for the bench's `--malloc huge`; they now start with `withServerPages`.
  */
 export function withHugePages(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const tunables = parseTunables(env.GLIBC_TUNABLES);
-  if (!tunables.has(HUGE_PAGES.tunable)) tunables.set(HUGE_PAGES.tunable, HUGE_PAGES.value);
-  return { ...env, GLIBC_TUNABLES: formatTunables(tunables) };
+  return withSettingsAndHugePages(env, []);
 }
 
 /**
@@ -166,14 +171,9 @@ export function withServerPages(env: NodeJS.ProcessEnv = process.env): NodeJS.Pr
  * when no block is mmap'd and there is one arena (the settings of `withServerPages` or `withKeptPages`), else 0.
  */
 export function retainedHeapBytes(env: NodeJS.ProcessEnv = process.env, glibc: boolean = isGlibc()): number {
-  if (!glibc) return 0;
-  const tunables = parseTunables(env.GLIBC_TUNABLES);
-  const value = (s: Setting) => tunables.get(s.tunable) ?? env[s.alias];
   const [noMmap, trim, oneArena] = SERVER_SETTINGS;
-  const noMmapValue = value(noMmap);
-  const arenaValue = value(oneArena);
-  if (noMmapValue === undefined || !noMmap.enough(noMmapValue) || arenaValue === undefined || !oneArena.enough(arenaValue)) return 0;
-  const threshold = Number(value(trim));
+  if (!glibc || !holds(env, noMmap) || !holds(env, oneArena)) return 0;
+  const threshold = Number(valueIn(env, trim));
   return Number.isFinite(threshold) && threshold > 0 ? threshold : 0;
 }
 
