@@ -231,7 +231,7 @@ export {
   type PerClassKeep,
 } from './directions/perClass.js';
 export { covariance, covariancePower } from './directions/covariance.js';
-export { type AttributeEval, type AttributeEvalOptions, type AttributeEvalRow, directionAttribute, evaluateAttributes } from './directions/attributeEval.js';
+export { type AttributeEval, type AttributeEvalOptions, type AttributeEvalRow, type AttributeSpread, attributeSpread, directionAttribute, evaluateAttributes, pooledWithinStd } from './directions/attributeEval.js';
 export { classifierDistance, type PairDistance, vggDistance } from './metrics/featureDistance.js';
 export { perceptualPathLength, type PplDifference, pplDifference, type PplOptions, type PplResult, slerp } from './metrics/ppl.js';
 export { conditioning, type ConditioningOptions, type ConditioningResult, latentGradients } from './metrics/conditioning.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../core/errors.js';
-import { pooledWithinStd } from './attributeEval.js';
+import { RandomState } from '../core/rng.js';
+import { attributeSpread, pooledWithinStd } from './attributeEval.js';
 
 describe('pooledWithinStd (the within-class unit of directions eval)', () => {
   it('by hand: groups {1, 3} and {10, 12, 14}: squares 2 + 8 over 5 − 2 dof', () => {
@@ -23,5 +24,41 @@ describe('pooledWithinStd (the within-class unit of directions eval)', () => {
     expect(pooledWithinStd([2, 2, 5, 5], [0, 0, 1, 1])).toBe(0);
     expect(pooledWithinStd([1, 2], [0, 1])).toBeNaN();
     expect(() => pooledWithinStd([1, 2, 3], [0, 1])).toThrow(ArgumentError);
+  });
+});
+
+describe('attributeSpread: the class-keeping bound of a +2σ move', () => {
+  // Latents (p, q, r) ~ N(0, I); the class is q's bin (5 classes), so moving along p or r keeps it.
+  const n = 20_000;
+  const rng = new RandomState(3);
+  const [p, q, r] = [rng.randn(n, 1), rng.randn(n, 1), rng.randn(n, 1)];
+  const cls = Int32Array.from(q, (x) => Math.min(4, Math.max(0, Math.floor(x + 2.5))));
+  const attribute = (w: number) => Float64Array.from(cls, (c, i) => 2 * c + p[i] + w * r[i]);
+
+  it('is reached by the direction that carries the whole within-class part', () => {
+    const a = attribute(0);
+    const s = attributeSpread(a, cls);
+    // +2σ along p (σ = 1) adds exactly 2 to the attribute: 2 / std in its std units.
+    expect(2 / s.std).toBeCloseTo(s.classKeepingBound, 2);
+    expect(s.withinStd).toBeCloseTo(1, 1);
+    expect(s.withinShare).toBeLessThan(0.6); // the class steps dominate the spread
+  });
+
+  it('bounds every class-keeping direction; a direction that changes the class may pass it', () => {
+    const a = attribute(1);
+    const s = attributeSpread(a, cls);
+    // Along p, or along (p + r)/√2 (σ = 1 as well): 2 and 2√2, under 2 · withinStd ≈ 2√2.
+    expect(2 / s.std).toBeLessThan(s.classKeepingBound);
+    expect((2 * Math.SQRT2) / s.std).toBeLessThanOrEqual(s.classKeepingBound * 1.02);
+    // +2 along q moves most samples two classes up (about +4 in the attribute), far past the bound: no class is kept.
+    const alongQ = Float64Array.from(q, (x, i) => 2 * Math.min(4, Math.max(0, Math.floor(x + 2 + 2.5))) + p[i] + r[i]);
+    let move = 0;
+    for (let i = 0; i < n; i++) move += (alongQ[i] - a[i]) / n;
+    expect(move / s.std).toBeGreaterThan(s.classKeepingBound);
+  });
+
+  it('names bad input', () => {
+    expect(() => attributeSpread([1], [0])).toThrow(/at least 2/);
+    expect(attributeSpread([3, 3, 3], [0, 1, 1]).withinShare).toBeNaN();
   });
 });

@@ -88,6 +88,38 @@ export function pooledWithinStd(values: ArrayLike<number>, groups: ArrayLike<num
   return Math.sqrt(ss / dof);
 }
 
+/** How an attribute's spread splits between classes and within them (see classKeepingMoveBound). */
+export interface AttributeSpread {
+  /** Std over all samples (the unit of directions eval and of the issue's bar). */
+  std: number;
+  /** Pooled within-class std (pooledWithinStd). */
+  withinStd: number;
+  /** withinStd / std: 1 when the classes share one mean, near 0 when the class decides the attribute. */
+  withinShare: number;
+  /**
+   * 2 · withinShare: the largest change, in `std` units, that a +2σ edit can make while keeping every
+   * class's latents where they were — to first order. For a direction whose projection p has the same
+   * mean in every class (what keeping the class asks), an edit of +2σ_p moves a linear attribute by
+   * 2·cov(a, p)/σ_p, and cov(a, p) = cov(a − E[a | class], p) ≤ withinStd · σ_p (Cauchy–Schwarz), so
+   * the move is at most 2 · withinStd, i.e. 2 · withinShare in units of std. Reached when the
+   * direction carries exactly the attribute's within-class part.
+   */
+  classKeepingBound: number;
+}
+
+export function attributeSpread(values: ArrayLike<number>, classes: ArrayLike<number>): AttributeSpread {
+  const n = values.length;
+  if (n < 2) throw new ArgumentError(`attributeSpread: need at least 2 values, got ${n}`);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += values[i] / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
+  const std = Math.sqrt(ss / (n - 1));
+  const withinStd = pooledWithinStd(values, classes);
+  const withinShare = std > 0 ? withinStd / std : Number.NaN;
+  return { std, withinStd, withinShare, classKeepingBound: 2 * withinShare };
+}
+
 /** A logit attribute's class in the judge, found by name (the judge may order classes differently). */
 function judgeClass(judge: Classifier, spec: AttributeSpec): number {
   const k = judge.labelNames.findIndex((n) => n.toLowerCase() === spec.className!.toLowerCase());

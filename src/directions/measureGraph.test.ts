@@ -39,8 +39,10 @@ describe('graph image measures', () => {
         expect(Math.abs(g - want[k][i]), `${m} of image ${i}: graph ${g}, measures.ts ${want[k][i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[k][i])));
       }
     });
-    // Blank image: brightness 0, ink 0, symmetry 1, texture 0, as measureInk.
-    expect(Array.from({ length: 4 }, (_, k) => Number(got.data[3 * 4 + k]))).toEqual([0, 0, 1, 0]);
+    // Blank image: brightness 0, ink 0, symmetry 1, texture 0, shadings 0, as measureInk; contrast √SQRT_FLOOR = 1e-6.
+    const m = EXACT_GRAPH_MEASURES.length;
+    const blank = Array.from({ length: m }, (_, k) => Number(got.data[3 * m + k]));
+    expect(blank.map((v, k) => (EXACT_GRAPH_MEASURES[k] === 'contrast' ? Math.round(v * 1e5) : v))).toEqual([0, 0, 1, 0, 0, 0, 0]);
   });
 
   it('surrogates (area, width, height) stay near measures.ts on blobs of several sizes, blank image included', async () => {

@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { abs, add, clip, div, mul, sigmoid, square, sub } from '../graph/ops/elementwise.js';
+import { abs, add, clip, div, mul, relu, sigmoid, sqrt, square, sub } from '../graph/ops/elementwise.js';
 import { matmul } from '../graph/ops/matmul.js';
 import { concat, reshape } from '../graph/ops/movement.js';
 import { reduceMean, reduceSum } from '../graph/ops/reduce.js';
@@ -10,7 +10,7 @@ import type { MeasureName } from './measures.js';
 
 /**
  * The image measures of measures.ts as graph ops, so reverse mode gives their gradients through a
- * generator. brightness, ink, symmetry and texture are exact: the same values as measureInk on ink
+ * generator. brightness, ink, symmetry, texture, contrast and the shadings are exact: the same values as measureInk on ink
  * v = clamp(mean over channels of (x + 1) / 2, 0, 1). area (a threshold) and width/height (mass
  * quantiles) have zero or piecewise gradients, so their graph forms are smooth SURROGATES, used only
  * to find directions (discovery gradients); every evaluation keeps measures.ts's exact definitions:
@@ -20,10 +20,10 @@ import type { MeasureName } from './measures.js';
  *   of the mass, Cᵢ the cumulative share at its centre. With cᵢ ≫ the temperature that is the exact
  *   linear ramp's slope 1/cᵢ at the quantile's pixel; empty pixels become sharp steps.
  */
-export const GRAPH_MEASURES = ['brightness', 'ink', 'area', 'width', 'height', 'symmetry', 'texture'] as const satisfies readonly MeasureName[];
+export const GRAPH_MEASURES = ['brightness', 'ink', 'area', 'width', 'height', 'symmetry', 'texture', 'contrast', 'vshading', 'hshading'] as const satisfies readonly MeasureName[];
 export type GraphMeasureName = (typeof GRAPH_MEASURES)[number];
 /** Graph measures whose values equal measures.ts's (the rest are discovery surrogates). */
-export const EXACT_GRAPH_MEASURES = ['brightness', 'ink', 'symmetry', 'texture'] as const satisfies readonly GraphMeasureName[];
+export const EXACT_GRAPH_MEASURES = ['brightness', 'ink', 'symmetry', 'texture', 'contrast', 'vshading', 'hshading'] as const satisfies readonly GraphMeasureName[];
 export const SURROGATE_MEASURES = ['area', 'width', 'height'] as const satisfies readonly GraphMeasureName[];
 /** Soft step width of the area surrogate, in ink units (the threshold is 0.25). */
 export const AREA_TEMPERATURE = 0.05;
@@ -38,8 +38,10 @@ export function isSurrogateMeasure(name: string): boolean {
   return (SURROGATE_MEASURES as readonly string[]).includes(name);
 }
 
-/** Guard for the 0/0 cases (an empty image): measureInk returns 0 (brightness, texture) or 1 (symmetry) there; so does this. */
+/** Guard for the 0/0 cases (an empty image): measureInk returns 0 (brightness, texture, contrast, shadings) or 1 (symmetry) there; so does this. */
 const TINY = 1e-12;
+/** Inside contrast's square root: keeps its gradient finite on a flat image (where the std is 0); shifts the value by ≤ 1e-6. */
+const SQRT_FLOOR = 1e-12;
 
 /** [n, n] matrix M with (M·v)[y] = Σ_{d=-1..1} v[clamp(y + d)] (3-tap box sum, edges replicated). */
 function boxSumMatrix(n: number): Float64Array {
@@ -55,11 +57,25 @@ function flipMatrix(n: number): Float64Array {
   return m;
 }
 
+/** A constant of `like`'s float dtype. */
+function constantLike(like: Value, shape: number[], data: Float64Array): Value {
+  if (like.dtype === 'float64') return constant(new Tensor('float64', shape, data));
+  if (like.dtype === 'float32') return constant(new Tensor('float32', shape, Float32Array.from(data)));
+  throw new ArgumentError(`image measures: images must be float32 or float64, got ${like.dtype}`);
+}
+
 /** An [n, n] constant of `like`'s float dtype. */
 function matrix(like: Value, n: number, data: Float64Array): Value {
-  if (like.dtype === 'float64') return constant(new Tensor('float64', [n, n], data));
-  if (like.dtype === 'float32') return constant(new Tensor('float32', [n, n], Float32Array.from(data)));
-  throw new ArgumentError(`image measures: images must be float32 or float64, got ${like.dtype}`);
+  return constantLike(like, [n, n], data);
+}
+
+/** Σ over pixels of m · position [N] (m [N, H, W]; position = row index y, or column index x when `columns`). */
+function positionMoment(m: Value, columns: boolean): Value {
+  const [n, h, w] = m.shape;
+  const along = columns ? w : h;
+  const profile = reduceSum(m, [columns ? 1 : 2]); // [N, along]
+  const positions = constantLike(m, [along, 1], Float64Array.from({ length: along }, (_, i) => i));
+  return reshape(matmul(profile, positions), [n]);
 }
 
 /** Ink [N, H, W] of images [N, C, H, W] in [-1, 1] (as inkOf). */
@@ -91,6 +107,17 @@ function measureOfInk(name: GraphMeasureName, v: Value): Value {
       for (let i = 0; i < w; i++) for (let j = 0; j < w; j++) bwT[j * w + i] = bw[i * w + j];
       const box = mul(matmul(matmul(matrix(v, h, boxSumMatrix(h)), v), matrix(v, w, bwT)), 1 / 9);
       return div(total(square(sub(v, box))), add(sq, TINY));
+    }
+    case 'contrast': {
+      const sum0 = add(sum, TINY);
+      const variance = sub(div(total(mul(square(v), v)), sum0), square(div(sq, sum0)));
+      return sqrt(add(relu(variance), SQRT_FLOOR));
+    }
+    case 'vshading':
+    case 'hshading': {
+      const columns = name === 'hshading';
+      const offset = sub(div(positionMoment(square(v), columns), add(sq, TINY)), div(positionMoment(v, columns), add(sum, TINY)));
+      return mul(offset, 1 / (columns ? w : h));
     }
     case 'area':
       return reduceMean(sigmoid(mul(sub(v, 0.25), 1 / AREA_TEMPERATURE)), [1, 2]);

@@ -58,6 +58,33 @@ describe('image measures on crafted images', () => {
     expect(tex).toBeLessThan(0.5);
   });
 
+  it('contrast is the ink-weighted std of the intensity: 0 for one flat tone, √(1/18) for two tones 1 and 0.5', () => {
+    expect(measureInk('contrast', rect(2, 14, 4, 12, 0.6), H, W)).toBeCloseTo(0, 7);
+    expect(measureInk('contrast', new Float64Array(H * W), H, W)).toBe(0);
+    // Equal areas at 1 and 0.5: ink weights 2/3 and 1/3, mean 5/6, variance 2/3·(1/6)² + 1/3·(1/3)² = 1/18.
+    const twoTone = rect(0, 8, 4, 12, 0.5);
+    for (let y = 8; y < 16; y++) for (let x = 4; x < 12; x++) twoTone[y * W + x] = 1;
+    expect(measureInk('contrast', twoTone, H, W)).toBeCloseTo(Math.sqrt(1 / 18), 12);
+  });
+
+  it('vshading and hshading say on which side of the ink centre the light sits', () => {
+    // Rows 0-7 at 0.5, rows 8-15 at 1 (columns 4-11): Σv·y/Σv = 848/96, Σv²·y/Σv² = 792/80.
+    const brightBelow = rect(0, 8, 4, 12, 0.5);
+    for (let y = 8; y < 16; y++) for (let x = 4; x < 12; x++) brightBelow[y * W + x] = 1;
+    const expected = (792 / 80 - 848 / 96) / H;
+    expect(measureInk('vshading', brightBelow, H, W)).toBeCloseTo(expected, 12);
+    // Mirrored top to bottom it changes sign; the columns are uniform, so no horizontal shading.
+    const brightAbove = new Float64Array(H * W).map((_, p) => brightBelow[(H - 1 - Math.floor(p / W)) * W + (p % W)]);
+    expect(measureInk('vshading', brightAbove, H, W)).toBeCloseTo(-expected, 12);
+    expect(measureInk('hshading', brightBelow, H, W)).toBeCloseTo(0, 12);
+    // Transposed, the same light is horizontal.
+    const brightRight = new Float64Array(H * W).map((_, p) => brightBelow[(p % W) * W + Math.floor(p / W)]);
+    expect(measureInk('hshading', brightRight, H, W)).toBeCloseTo(expected, 12);
+    // One flat tone, or nothing: 0.
+    expect(measureInk('vshading', rect(2, 14, 4, 12, 0.7), H, W)).toBeCloseTo(0, 12);
+    expect(measureInk('hshading', new Float64Array(H * W), H, W)).toBe(0);
+  });
+
   it('measureImages reads [N, C, H, W] in [-1, 1] (channels averaged) and checks the shape', () => {
     const img = Tensor.float32([2, 1, H, W]);
     img.data.fill(-1);

@@ -9,7 +9,7 @@ import type { Tensor } from '../core/tensor.js';
  * or piecewise-linear in v where possible, so that small image changes move the score a little
  * (a hard threshold would make the score constant over most latent moves).
  */
-export const MEASURE_NAMES = ['brightness', 'ink', 'area', 'width', 'height', 'symmetry', 'texture'] as const;
+export const MEASURE_NAMES = ['brightness', 'ink', 'area', 'width', 'height', 'symmetry', 'texture', 'contrast', 'vshading', 'hshading'] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
 
 export const MEASURE_HELP: Record<MeasureName, string> = {
@@ -20,6 +20,9 @@ export const MEASURE_HELP: Record<MeasureName, string> = {
   height: 'vertical extent: the same over rows, over H',
   symmetry: "left-right mirror symmetry 1 − Σ|v − mirror(v)| / Σ(v + mirror(v)) (1 = symmetric)",
   texture: 'high-frequency energy Σ(v − box3(v))² / Σv² (3×3 box blur, edges replicated)',
+  contrast: 'ink-weighted std of the intensity, √(Σv³/Σv − brightness²) (0 = one flat tone)',
+  vshading: 'where the light sits vertically: (Σv²·y/Σv² − Σv·y/Σv) / H (> 0: brighter below the ink centre)',
+  hshading: 'where the light sits horizontally: (Σv²·x/Σv² − Σv·x/Σv) / W (> 0: brighter right of the ink centre)',
 };
 
 /** Ink of image `i` of a [N, C, H, W] tensor in [-1, 1], clamped to [0, 1]. */
@@ -94,6 +97,27 @@ export function measureInk(name: MeasureName, v: Float64Array, h: number, w: num
           e += (v[y * w + x] - box / 9) ** 2;
         }
       return e / sq;
+    }
+    case 'contrast': {
+      if (!(sum > 0)) return 0;
+      let cube = 0;
+      for (const x of v) cube += x * x * x;
+      return Math.sqrt(Math.max(0, cube / sum - (sq / sum) ** 2));
+    }
+    case 'vshading':
+    case 'hshading': {
+      if (!(sq > 0)) return 0;
+      const vertical = name === 'vshading';
+      let at = 0;
+      let atSq = 0;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const p = v[y * w + x];
+          const pos = vertical ? y : x;
+          at += p * pos;
+          atSq += p * p * pos;
+        }
+      return (atSq / sq - at / sum) / (vertical ? h : w);
     }
     default:
       throw new ArgumentError(`unknown image measure '${String(name)}' (${MEASURE_NAMES.join(', ')})`);

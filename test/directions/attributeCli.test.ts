@@ -31,6 +31,7 @@ describe('latentlab directions: attribute knobs (shipped models, small sizes)', 
     expect(e.code).toBe(0);
     expect(e.stdout).toContain('graded by fmnist-judge');
     expect(e.stdout).toMatch(/^brightness\s+2\s+-?\d+\.\d\d\s+(-?\d+\.\d\d|-)\s+\d+\.\d %/m); // own change, in class, class kept
+    expect(e.stdout).toMatch(/keeps the class, to first order .*: brightness \d\.\d\d, logit:Bag \d\.\d\d$/m);
     const recorded = (await readDirections(file)).provenance.preservation as { judge: string; byLabel: Record<string, unknown[]> };
     expect(recorded.judge).toBe('fmnist-judge');
     expect(Object.keys(recorded.byLabel)).toEqual(['brightness', 'logit:Bag']);
@@ -86,6 +87,7 @@ describe('latentlab directions: attribute knobs (shipped models, small sizes)', 
     expect(e.stderr).toBe('');
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/^brightness\s+2\s+-?\d+\.\d\d\s+(-?\d+\.\d\d|-)\s+\d+\.\d %/m); // own change, in class, class kept
+    expect(e.stdout).toMatch(/keeps the class, to first order .*: brightness \d\.\d\d$/m);
     // The class matrix is graded by the judge, as the preservation table: the same +2 edit keeps the
     // same seeds' judged class (the classifier only picks each seed's row).
     type Ev = { judge: string; rows: { topClass: { kept: number; toTarget: number; toOther: number } }[]; preservation: { rows: { strength: number; classKept: number }[] } };

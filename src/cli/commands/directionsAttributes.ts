@@ -47,4 +47,12 @@ export function printAttributeEval(r: AttributeEval, out: (line: string) => void
     const inClass = row.attributeChangeWithinClass === null || !Number.isFinite(row.attributeChangeWithinClass) ? '-' : row.attributeChangeWithinClass.toFixed(2);
     out(`${row.label.slice(0, 15).padEnd(16)}${String(row.strength).padStart(5)}${own.padStart(8)}${inClass.padStart(10)}${`${(100 * row.classKept).toFixed(1)} %`.padStart(12)}${cells}`);
   }
+  // What keeping the class allows at all (attributeSpread's first-order bound), per attribute edited.
+  const names = [...new Set(r.rows.flatMap((row) => (row.attribute === null ? [] : [row.attribute])))];
+  const bounds = names.flatMap((n) => {
+    const share = r.withinClassStd[n] / r.std[n];
+    return Number.isFinite(share) ? [`${n} ${(2 * share).toFixed(2)}`] : [];
+  });
+  if (bounds.length)
+    out(`largest +2σ move that keeps the class, to first order (2 × within-class / overall std, in std): ${bounds.join(', ')}`);
 }
