@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  attributeSpread,
   classesOf,
   conditionOnNearest,
   latentFromSeeds,
@@ -150,19 +151,7 @@ if (!classesKind) {
   const img = await renderLatent(model, start, { batchSize: 50 });
   for (let i = 0; i < img.data.length; i++) img.data[i] = Math.min(1, Math.max(-1, img.data[i]));
   const measured = measureImages(img, MEASURE_NAMES);
-  const shares = MEASURE_NAMES.map((m, j) => {
-    const v = measured[j];
-    const mean = v.reduce((x, y) => x + y, 0) / v.length;
-    const total = v.reduce((x, y) => x + (y - mean) ** 2, 0);
-    let within = 0;
-    for (let c = 0; c < names.length; c++) {
-      const mine = v.filter((_, i) => top[i] === c);
-      if (!mine.length) continue;
-      const mc = mine.reduce((x, y) => x + y, 0) / mine.length;
-      within += mine.reduce((x, y) => x + (y - mc) ** 2, 0);
-    }
-    return `${m} ${Math.sqrt(within / total).toFixed(2)}`;
-  });
+  const shares = MEASURE_NAMES.map((m, j) => `${m} ${attributeSpread(measured[j], top).withinShare.toFixed(2)}`);
   console.log(`within-class std / std over all seeds (judged classes, ${a['eval-num']} seeds): ${shares.join(', ')}`);
   const pc = sets.find((x) => x.name.startsWith('per-class'))?.set;
   if (pc) {
