@@ -14,6 +14,33 @@ describe('ClassConfidenceAccumulator', () => {
     expect(c.meanTopProbability).toBeCloseTo((0.95 + 0.5 + 0.8) / 3, 6);
     expect(c.confidentShare).toBeCloseTo(1 / 3, 12);
     expect(c.classShares).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    // the unsure rows hesitate between classes 1 and 2, and between 2 and 0 (kept as [0, 2])
+    expect(c.ambiguousPairs).toEqual([
+      { classes: [0, 2], share: 1 / 3 },
+      { classes: [1, 2], share: 1 / 3 },
+    ]);
+  });
+
+  it('ranks the top-two pairs of unsure images by share, whatever the column order', () => {
+    const acc = new ClassConfidenceAccumulator(4, 0.8);
+    acc.add(
+      Tensor.float32(
+        [5, 4],
+        [
+          0.1, 0.45, 0.05, 0.4, // 1 and 3
+          0.5, 0, 0.1, 0.4, // 0 and 3
+          0.3, 0.02, 0.03, 0.65, // 3 and 0
+          0.05, 0.05, 0.05, 0.85, // sure
+          0.05, 0.7, 0.05, 0.2, // 1 and 3
+        ],
+      ),
+    );
+    const c = acc.finish();
+    expect(c.ambiguousPairs).toEqual([
+      { classes: [0, 3], share: 0.4 },
+      { classes: [1, 3], share: 0.4 },
+    ]);
+    expect(c.ambiguousPairs.reduce((s, p) => s + p.share, 0)).toBeCloseTo(1 - c.confidentShare, 12);
   });
 
   it('names the expected shape and refuses empty or malformed input', () => {

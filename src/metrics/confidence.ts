@@ -17,6 +17,17 @@ export interface ClassConfidence {
   threshold: number;
   /** Share of images predicted as each class (argmax), in class order; sums to 1. */
   classShares: number[];
+  /**
+   * Where the unsure images hesitate: for images at or under `threshold`, their two likeliest classes as an
+   * unordered pair (smaller index first) and the pair's share of all images; largest share first, absent
+   * pairs left out. An unconditional generator's blends of neighbouring classes show up here.
+   */
+  ambiguousPairs: AmbiguousPair[];
+}
+
+export interface AmbiguousPair {
+  classes: [number, number];
+  share: number;
 }
 
 /** Accumulates ClassConfidence over batches of class probabilities [N, K]. */
@@ -25,6 +36,8 @@ export class ClassConfidenceAccumulator {
   private topSum = 0;
   private confident = 0;
   private readonly counts: Float64Array;
+  /** Unsure images by their top-two pair, row-major [K, K] with the smaller index first. */
+  private readonly pairCounts: Float64Array;
 
   constructor(
     readonly numClasses: number,
@@ -35,6 +48,7 @@ export class ClassConfidenceAccumulator {
     if (!(threshold > 0 && threshold < 1))
       throw new ArgumentError(`class confidence: threshold must lie in (0, 1), got ${threshold}`);
     this.counts = new Float64Array(numClasses);
+    this.pairCounts = new Float64Array(numClasses * numClasses);
   }
 
   /** Adds the first `rows` rows of probabilities [N, K] (all N by default). */
@@ -47,10 +61,16 @@ export class ClassConfidenceAccumulator {
     const p = probs.data as ArrayLike<number>;
     for (let i = 0; i < rows; i++) {
       let best = 0;
-      for (let j = 1; j < k; j++) if (p[i * k + j] > p[i * k + best]) best = j;
+      let second = 1;
+      if (p[i * k + 1] > p[i * k]) [best, second] = [1, 0];
+      for (let j = 2; j < k; j++) {
+        if (p[i * k + j] > p[i * k + best]) [best, second] = [j, best];
+        else if (p[i * k + j] > p[i * k + second]) second = j;
+      }
       const top = p[i * k + best];
       this.topSum += top;
       if (top > this.threshold) this.confident++;
+      else this.pairCounts[Math.min(best, second) * k + Math.max(best, second)]++;
       this.counts[best]++;
     }
     this.n += rows;
@@ -64,6 +84,16 @@ export class ClassConfidenceAccumulator {
       confidentShare: this.confident / this.n,
       threshold: this.threshold,
       classShares: Array.from(this.counts, (c) => c / this.n),
+      ambiguousPairs: this.ambiguousPairs(),
     };
+  }
+
+  private ambiguousPairs(): AmbiguousPair[] {
+    const k = this.numClasses;
+    const pairs: AmbiguousPair[] = [];
+    for (let a = 0; a < k; a++)
+      for (let b = a + 1; b < k; b++)
+        if (this.pairCounts[a * k + b] > 0) pairs.push({ classes: [a, b], share: this.pairCounts[a * k + b] / this.n });
+    return pairs.sort((x, y) => y.share - x.share || x.classes[0] - y.classes[0] || x.classes[1] - y.classes[1]);
   }
 }

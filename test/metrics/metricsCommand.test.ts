@@ -108,6 +108,8 @@ describe('latentlab metrics', () => {
       expect(lines[1]).toMatch(/^fcd \d+\.\d{4} /);
       expect(lines[2]).toMatch(/^classifier confidence 0\.\d{3} \(reference images 0\.\d{3}\); above 0\.9: /);
       expect(lines[3]).toMatch(/^predicted classes: 0 \d+\.\d %, 1 /);
+      // a random-init classifier is unsure of every image: the pairs it hesitates between, beside the reference's
+      expect(lines[4]).toMatch(/^unsure images hesitate between: \d vs \d \d+\.\d % \(reference \d+\.\d %\)(, |$)/);
       const record = JSON.parse(await readFile(json, 'utf8'));
       expect(record).toMatchObject({
         metric: 'fcd',
@@ -120,6 +122,8 @@ describe('latentlab metrics', () => {
       const shares: number[] = record.confidence.classShares;
       expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
       expect(record.confidence.n).toBe(64);
+      const pairShares: number[] = record.confidence.ambiguousPairs.map((p: { share: number }) => p.share);
+      expect(pairShares.reduce((a, b) => a + b, 0)).toBeCloseTo(1 - record.confidence.confidentShare, 12);
       expect(record.referenceConfidence.n).toBe(300);
       // --record: the same numbers on the bundle's card, bound to its weights, and shown by `info`.
       const card = (await readBundleManifest(join(dir, 'gen'))).evaluation!;

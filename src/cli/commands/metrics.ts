@@ -33,6 +33,7 @@ const fcdSubcommand: TableSubcommand = {
       `classifier confidence ${cf.meanTopProbability.toFixed(3)} (reference images ${cr.meanTopProbability.toFixed(3)}); above ${cf.threshold}: ${pct(cf.confidentShare)} (reference ${pct(cr.confidentShare)})`,
     );
     out(`predicted classes: ${classShares(cf, classifier.labelNames)}`);
+    if (cf.ambiguousPairs.length > 0) out(`unsure images hesitate between: ${ambiguousPairs(cf, cr, classifier.labelNames)}`);
     if (o.json) out(`wrote ${o.json}`);
     if (o.record) out(`recorded fcd and classifierConfidence in ${join(o.model, MANIFEST_FILE)}`);
     await model.release();
@@ -45,6 +46,18 @@ function pct(share: number): string {
 
 function classShares(c: ClassConfidence, labels: readonly string[]): string {
   return c.classShares.map((s, i) => `${labels[i] ?? i} ${pct(s)}`).join(', ');
+}
+
+/** The generated images' most common unsure pairs (at most 4), each beside the reference images' share. */
+function ambiguousPairs(c: ClassConfidence, ref: ClassConfidence, labels: readonly string[]): string {
+  const name = (i: number) => labels[i] ?? String(i);
+  return c.ambiguousPairs
+    .slice(0, 4)
+    .map(({ classes: [a, b], share }) => {
+      const r = ref.ambiguousPairs.find((p) => p.classes[0] === a && p.classes[1] === b)?.share ?? 0;
+      return `${name(a)} vs ${name(b)} ${pct(share)} (reference ${pct(r)})`;
+    })
+    .join(', ');
 }
 
 /** `latentlab metrics <fcd|ppl|conditioning> [flags]`: one option table per metric, beside its resolver. */
