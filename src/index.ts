@@ -114,7 +114,7 @@ export { FCD_SPEC, type FcdOptions, type FcdRun, measureFcd, resolveFcdOptions }
 export { measurePpl, PPL_SPEC, type PplMeasured, type PplRun, type PplRunOptions, resolvePplOptions } from './metrics/pplVerb.js';
 export { CONDITIONING_SPEC, type ConditioningRunOptions, measureConditioning, resolveConditioningOptions } from './metrics/conditioningVerb.js';
 export { featureStats, type FeatureStats } from './metrics/stats.js';
-export type { ClassConfidence } from './metrics/confidence.js';
+export { type AmbiguousPair, type ClassConfidence, ClassConfidenceAccumulator } from './metrics/confidence.js';
 export { trainStyleGAN2, type StyleGAN2RunOptions } from './train/stylegan2Run.js';
 export type { SnapshotFcdOptions } from './train/snapshotFcd.js';
 export { type ClassifierRunOptions, type ClassifierRunResult, trainClassifier } from './train/classifier.js';

@@ -13,11 +13,13 @@ describe('latentlab directions / edit / metrics ppl|conditioning (shipped models
   const dirs = join(dir, 'ifg.safetensors');
 
   it('interfacegan (classifier-labelled) then conditional: cosine with the conditions < 1e-6', () => {
-    const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attributes', 'Trouser,shoes=Sandal+Sneaker+Ankle boot,Bag', '--num', '400', '--ratio', '0.1', '--out', dirs);
+    const r = latentlab('directions', 'interfacegan', '--model', G, '--classifier', C, '--attributes', 'Trouser,shoes=Sandal+Sneaker+Ankle boot,Bag', '--num', '2000', '--ratio', '0.05', '--out', dirs);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // 400 samples keep 40 per side (28 train / 12 val each). Chance is 50 %; trousers and shoes are
-    // separable in W (97-100 % with 20k samples), so anything under 75 % means labelling or SVM broke.
+    // 2000 samples keep 100 per side (70 train / 30 val each). Chance is 50 %; trousers and shoes are
+    // separable in W (98-100 % with 20k samples), so anything under 75 % means labelling or SVM broke.
+    // Measured on the 600 kimg model: 93.3 / 96.7 % (400 samples at ratio 0.1, as this test had for the
+    // 440 kimg model, gave 66.7 / 87.5 %: 12 validation latents per side are too few).
     const acc = (name: string) => Number(new RegExp(`${name}\\s+val acc ([\\d.]+) %`).exec(r.stdout)?.[1]);
     expect(acc('Trouser')).toBeGreaterThanOrEqual(75);
     expect(acc('shoes')).toBeGreaterThanOrEqual(75);

@@ -15,13 +15,13 @@ import { synthesize } from '../../src/models/generate.js';
 import { clearSessionCache } from '../../src/runtime/compile.js';
 
 /**
- * The shipped encoder (100 kimg, for the 440 kimg StyleGAN2) on these 32 generated images measured
- * PSNR 24.72 dB, SSIM 0.896 (the w_avg image: 9.40 dB). Thresholds 1 dB / 0.02 below: the numbers depend only on float32
+ * The shipped encoder (100 kimg, for the 600 kimg StyleGAN2) on these 32 generated images measured
+ * PSNR 23.64 dB, SSIM 0.868 (the w_avg image: 9.25 dB; the 440 kimg model's encoder: 24.72 / 0.896). Thresholds 1 dB / 0.02 below: the numbers depend only on float32
  * rounding in ORT's kernels (other builds, thread counts), which moves them by far less; a broken
  * encoder, bundle or loader lands near the w_avg baseline instead.
  */
-const PSNR_THRESHOLD = 23.7;
-const SSIM_THRESHOLD = 0.87;
+const PSNR_THRESHOLD = 22.6;
+const SSIM_THRESHOLD = 0.84;
 let model: GanModel;
 let encoder: Encoder;
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('shipped encoder (models/fmnist-encoder) on the shipped StyleGAN2', () 
     const r = await encodeAndProject(encoder, model, x, { numSteps: 20, wAvgSamples: 1000 });
     const before = (await quality(start, x)).psnr;
     const after = (await quality(r.images, x)).psnr;
-    // Measured on these 4 images: 21.0 dB -> 22.5 dB after 20 steps (lr 0.1, pixel MSE + noise regulariser).
+    // Measured on these 4 images with the 440 kimg model: 21.0 dB -> 22.5 dB after 20 steps (lr 0.1, pixel MSE + noise regulariser).
     expect(after).toBeGreaterThan(before + 1);
     expect(r.latent.provenance).toMatchObject({ kind: 'projection', init: 'encoder', encoder: 'fmnist-encoder' });
   });
