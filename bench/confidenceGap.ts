@@ -22,6 +22,7 @@ import {
   synthesize,
   Tensor,
 } from '../src/index.js';
+import { argmaxRows } from '../src/models/classifier/predict.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -90,13 +91,9 @@ async function judged(z: Tensor<'float32'>) {
   const ws = await mapZ(model, z, { psi: 1, batchSize: z.shape[0] });
   const img = await synthesize(model, ws, { noiseMode: 'const', batchSize: z.shape[0] });
   for (let i = 0; i < img.data.length; i++) img.data[i] = Math.min(1, Math.max(-1, img.data[i]));
-  const p = (await predict(c, img, { batchSize: 100 })).probs.data as Float32Array;
+  const { probs } = await predict(c, img, { batchSize: 100 });
   const k = labels.length;
-  return Array.from({ length: z.shape[0] }, (_, i) => {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (p[i * k + j] > p[i * k + best]) best = j;
-    return { cls: best, top: p[i * k + best] };
-  });
+  return Array.from(argmaxRows(probs), (cls, i) => ({ cls, top: probs.data[i * k + cls] as number }));
 }
 const bins = [0.6, 0.9, Infinity];
 for (const step of a.step!.split(',').map(Number)) {
